@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libsandbox-client: the public API of sandboxd.
+ *
+ * Every function that can fail returns an int: >= 0 on success, a negative
+ * errno on failure. The errors are documented in libsandbox-client(3);
+ * anything else is reported as -EIO. Bad arguments give -EINVAL.
+ * A sandbox_client is not thread-safe: use one per thread.
+ */
+#ifndef SANDBOX_CLIENT_H
+#define SANDBOX_CLIENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sandbox_client sandbox_client;
+typedef struct sandbox_spawn_options sandbox_spawn_options;
+typedef struct sandbox_info sandbox_info;
+typedef struct sandbox_exit sandbox_exit;
+
+/* The default control socket. $SANDBOXD_SOCKET overrides it. */
+#define SANDBOX_DEFAULT_SOCKET "/run/sandboxd/sandboxd.sock"
+
+/*
+ * Connects to sandboxd and performs the HELLO exchange. path may be NULL:
+ * then $SANDBOXD_SOCKET, or SANDBOX_DEFAULT_SOCKET. On success *ret owns a
+ * close-on-exec socket. Errors: -ENOENT/-ECONNREFUSED (no daemon),
+ * -EPROTONOSUPPORT (version mismatch), -EACCES, -EUSERS (too many
+ * connections for this uid).
+ */
+int sandbox_client_connect(const char *path, sandbox_client **ret);
+/* Closes the connection; sandboxes it spawned without DETACH end. NULL ok. */
+sandbox_client *sandbox_client_free(sandbox_client *c);
+/* The connection's fd, for poll(): readable when an event may be waiting. */
+int sandbox_client_get_fd(const sandbox_client *c);
+/* The last error message the daemon sent, or NULL. Valid until the next call. */
+const char *sandbox_client_last_error(const sandbox_client *c);
+
+/* Spawn options: NULL-safe, copied at set time. */
+int sandbox_spawn_options_new(sandbox_spawn_options **ret);
+sandbox_spawn_options *sandbox_spawn_options_free(sandbox_spawn_options *o);
+int sandbox_spawn_options_set_policy(sandbox_spawn_options *o, const char *name);
+int sandbox_spawn_options_set_cwd(sandbox_spawn_options *o, const char *cwd);
+/* Adds "KEY=value" to the environment (none by default but the policy's). */
+int sandbox_spawn_options_add_env(sandbox_spawn_options *o, const char *kv);
+/* The target's stdin/stdout/stderr: fds are duplicated at spawn time;
+ * -1 (the default) means /dev/null. */
+int sandbox_spawn_options_set_stdio(sandbox_spawn_options *o, int in, int out, int err);
+/* Narrowing: 0 keeps the policy's value; more than the policy allows is
+ * refused by the daemon with -EPERM. */
+int sandbox_spawn_options_set_timeout_ms(sandbox_spawn_options *o, uint64_t ms);
+int sandbox_spawn_options_set_memory_max(sandbox_spawn_options *o, uint64_t bytes);
+int sandbox_spawn_options_set_tasks_max(sandbox_spawn_options *o, uint64_t n);
+int sandbox_spawn_options_set_cpu_ms(sandbox_spawn_options *o, uint64_t ms);
+int sandbox_spawn_options_set_nofile_max(sandbox_spawn_options *o, uint64_t n);
+int sandbox_spawn_options_set_fsize_max(sandbox_spawn_options *o, uint64_t bytes);
+/* Keep the sandbox running when this connection closes. */
+int sandbox_spawn_options_set_detach(sandbox_spawn_options *o, int detach);
+
+/*
+ * Starts argv[0] (searched in the sandbox's $PATH when it has no '/')
+ * confined. On success the target has exec'd and *ret_id names the sandbox.
+ * Errors: -ENOENT (no such policy or binary; see sandbox_client_last_error),
+ * -EPERM (narrowing widened a limit), -EDQUOT (too many sandboxes for this
+ * uid), -EOPNOTSUPP (the kernel lacks something the policy requires),
+ * -E2BIG (argv/env too large).
+ */
+int sandbox_spawn(sandbox_client *c, const sandbox_spawn_options *o, char *const argv[],
+    uint64_t *ret_id);
+
+/* How a sandbox ended. */
+struct sandbox_exit {
+	uint64_t	id;
+	int		exited;		/* 1: exit code in status; 0: killed by signal status */
+	int		status;
+	const char	*limit;		/* "none", "timeout", "memory", "tasks", "cpu", "killed", "shutdown", "file-size" */
+	uint64_t	cpu_usec;
+	uint64_t	memory_peak;	/* bytes */
+	uint64_t	wall_usec;
+};
+
+/*
+ * Waits for the exit of a sandbox this connection spawned (id 0: any).
+ * timeout_ms < 0 waits for ever. Returns 0 and fills *ret, -ETIMEDOUT,
+ * -ECONNRESET if the daemon went away, -ESRCH if id is not ours.
+ */
+int sandbox_wait(sandbox_client *c, uint64_t id, int timeout_ms, sandbox_exit *ret);
+
+/* Sends signal sig to the sandbox's target. -ESRCH: no such sandbox
+ * visible to this user; -EPERM: not yours. */
+int sandbox_kill(sandbox_client *c, uint64_t id, int sig);
+
+/* Snapshot of sandboxes visible to this user (root sees all). */
+int sandbox_list(sandbox_client *c, sandbox_info ***ret, size_t *ret_n);
+int sandbox_status(sandbox_client *c, uint64_t id, sandbox_info **ret);
+sandbox_info *sandbox_info_free(sandbox_info *i);
+void sandbox_info_list_free(sandbox_info **v, size_t n);
+
+uint64_t sandbox_info_get_id(const sandbox_info *i);
+uid_t sandbox_info_get_owner_uid(const sandbox_info *i);
+pid_t sandbox_info_get_owner_pid(const sandbox_info *i);
+pid_t sandbox_info_get_pid(const sandbox_info *i);
+uid_t sandbox_info_get_uid(const sandbox_info *i);
+const char *sandbox_info_get_state(const sandbox_info *i);	/* "starting", "running", "exited" */
+const char *sandbox_info_get_limit(const sandbox_info *i);
+const char *sandbox_info_get_policy(const sandbox_info *i);
+const char *sandbox_info_get_command(const sandbox_info *i);
+uint64_t sandbox_info_get_start_usec(const sandbox_info *i);	/* CLOCK_REALTIME µs */
+uint64_t sandbox_info_get_cpu_usec(const sandbox_info *i);
+uint64_t sandbox_info_get_memory_current(const sandbox_info *i);
+uint64_t sandbox_info_get_memory_peak(const sandbox_info *i);
+uint64_t sandbox_info_get_tasks_current(const sandbox_info *i);
+uint64_t sandbox_info_get_timeout_ms(const sandbox_info *i);
+uint64_t sandbox_info_get_memory_max(const sandbox_info *i);
+uint64_t sandbox_info_get_tasks_max(const sandbox_info *i);
+uint64_t sandbox_info_get_cpu_ms(const sandbox_info *i);
+
+/* Policies known to the daemon: NULL-terminated vectors of names and of
+ * descriptions, freed with sandbox_strv_free(). */
+int sandbox_policy_list(sandbox_client *c, char ***ret_names, char ***ret_descriptions);
+/* The policy's source text. Free with free(). */
+int sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text);
+/* Asks the daemon to parse text as a policy. 0 if valid; -EBADMSG with
+ * the "file:line: message" in sandbox_client_last_error() otherwise. */
+int sandbox_policy_check(sandbox_client *c, const char *filename, const char *text);
+void sandbox_strv_free(char **v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,7 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+noinst_LTLIBRARIES += common/libcommon.la
+common_libcommon_la_SOURCES = \
+	common/macro.h \
+	common/log.c common/log.h \
+	common/ini.c common/ini.h \
+	common/parse-util.c common/parse-util.h

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* See log.h. Single-threaded users only (the daemon and sandboxctl). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static int max_level = LOG_INFO;
+static bool prefix_priority;
+static const char *ident;
+
+void
+log_set_max_level(int level)
+{
+	max_level = level;
+}
+
+int
+log_get_max_level(void)
+{
+	return max_level;
+}
+
+void
+log_set_prefix_priority(bool b)
+{
+	prefix_priority = b;
+}
+
+void
+log_set_ident(const char *s)
+{
+	ident = s;
+}
+
+int
+log_internal(int level, int error, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int saved = errno;
+
+	if (error < 0)
+		error = -error;
+	/* glibc's %m reads errno: make it the error we were given. */
+	errno = error;
+	va_start(ap, fmt);
+	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+
+	if (prefix_priority)
+		fprintf(stderr, "<%d>%s\n", level, buf);
+	else if (ident)
+		fprintf(stderr, "%s: %s\n", ident, buf);
+	else
+		fprintf(stderr, "%s\n", buf);
+
+	errno = saved;
+	return error > 0 ? -error : 0;
+}

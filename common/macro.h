@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Small helpers used everywhere: cleanup attributes, ownership transfer,
+ * array sizes. Nothing here knows about sandboxd.
+ */
+#pragma once
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+#define _unused_ __attribute__((unused))
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _public_ __attribute__((visibility("default")))
+
+static inline void
+freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline int
+safe_close(int fd)
+{
+	if (fd >= 0) {
+		int saved = errno;
+
+		(void) close(fd);
+		errno = saved;
+	}
+	return -1;
+}
+
+static inline void
+closep(int *fd)
+{
+	safe_close(*fd);
+}
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+#define TAKE_PTR(p)                                  \
+	({                                           \
+		__typeof__(p) _ptr_ = (p);           \
+		(p) = NULL;                          \
+		_ptr_;                               \
+	})
+
+#define TAKE_FD(fd)                                  \
+	({                                           \
+		int _fd_ = (fd);                     \
+		(fd) = -1;                           \
+		_fd_;                                \
+	})
+
+/* Free a NULL-terminated string vector; accepts NULL, returns NULL. */
+static inline char **
+strv_free(char **v)
+{
+	if (v) {
+		for (char **i = v; *i; i++)
+			free(*i);
+		free(v);
+	}
+	return NULL;
+}
+
+static inline void
+strv_freep(char ***v)
+{
+	strv_free(*v);
+}
+#define _cleanup_strv_free_ _cleanup_(strv_freep)
+
+static inline size_t
+strv_length(char *const *v)
+{
+	size_t n = 0;
+
+	if (v)
+		while (v[n])
+			n++;
+	return n;
+}
+
+static inline int
+negative_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}

@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+
+# Pure policy code, linked alone by the unit tests.
+noinst_LTLIBRARIES += daemon/libpolicy.la
+daemon_libpolicy_la_SOURCES = \
+	daemon/policy.c daemon/policy.h \
+	daemon/syscall-groups.c daemon/syscall-groups.h
+daemon_libpolicy_la_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
+daemon_libpolicy_la_LIBADD = common/libcommon.la $(LIBSECCOMP_LIBS)
+
+sbin_PROGRAMS += daemon/sandboxd
+daemon_sandboxd_SOURCES = \
+	daemon/main.c \
+	daemon/manager.c daemon/manager.h \
+	daemon/conf.c daemon/conf.h \
+	daemon/conn.c daemon/conn.h \
+	daemon/dispatch.c daemon/dispatch.h \
+	daemon/req-hello.c \
+	daemon/req-spawn.c \
+	daemon/req-sandbox.c \
+	daemon/req-policy.c \
+	daemon/policy-store.c daemon/policy-store.h \
+	daemon/target.c daemon/target.h \
+	daemon/uid-pool.c daemon/uid-pool.h \
+	daemon/spawn.c daemon/spawn.h \
+	daemon/confine-mount.c \
+	daemon/confine-landlock.c \
+	daemon/confine-cgroup.c daemon/confine-cgroup.h \
+	daemon/confine.h
+daemon_sandboxd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+daemon_sandboxd_LDADD = daemon/libpolicy.la protocol/libprotocol.la common/libcommon.la \
+	$(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+noinst_LTLIBRARIES += protocol/libprotocol.la
+protocol_libprotocol_la_SOURCES = \
+	protocol/sandbox-protocol.h \
+	protocol/wire.c protocol/wire.h \
+	protocol/msg.c protocol/msg.h \
+	protocol/msg-names.c \
+	protocol/fdpass.c protocol/fdpass.h
+EXTRA_DIST += protocol/PROTOCOL.md

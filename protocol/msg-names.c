@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Names of message types, limits and states, for logs and sandboxctl.
+ * tests/unit/test-wire.c fails if a type in sandbox-protocol.h has none. */
+#include <stddef.h>
+
+#include "msg.h"
+
+const char *
+sbx_msg_type_to_string(uint32_t type)
+{
+	switch (type) {
+	case SBX_MSG_HELLO:		return "HELLO";
+	case SBX_MSG_SPAWN:		return "SPAWN";
+	case SBX_MSG_KILL:		return "KILL";
+	case SBX_MSG_LIST:		return "LIST";
+	case SBX_MSG_STATUS:		return "STATUS";
+	case SBX_MSG_POLICY_LIST:	return "POLICY_LIST";
+	case SBX_MSG_POLICY_SHOW:	return "POLICY_SHOW";
+	case SBX_MSG_POLICY_CHECK:	return "POLICY_CHECK";
+	case SBX_MSG_OK:		return "OK";
+	case SBX_MSG_ERROR:		return "ERROR";
+	case SBX_MSG_HELLO_REPLY:	return "HELLO_REPLY";
+	case SBX_MSG_SPAWNED:		return "SPAWNED";
+	case SBX_MSG_SANDBOX_LIST:	return "SANDBOX_LIST";
+	case SBX_MSG_POLICY_NAMES:	return "POLICY_NAMES";
+	case SBX_MSG_POLICY_TEXT:	return "POLICY_TEXT";
+	case SBX_MSG_EXITED:		return "EXITED";
+	case SBX_MSG_SHUTDOWN:		return "SHUTDOWN";
+	}
+	return NULL;
+}
+
+const char *
+sbx_limit_to_string(uint32_t limit)
+{
+	switch (limit) {
+	case SBX_LIMIT_NONE:		return "none";
+	case SBX_LIMIT_TIMEOUT:		return "timeout";
+	case SBX_LIMIT_MEMORY:		return "memory";
+	case SBX_LIMIT_TASKS:		return "tasks";
+	case SBX_LIMIT_CPU:		return "cpu";
+	case SBX_LIMIT_KILLED:		return "killed";
+	case SBX_LIMIT_SHUTDOWN:	return "shutdown";
+	case SBX_LIMIT_FSIZE:		return "file-size";
+	}
+	return NULL;
+}
+
+const char *
+sbx_state_to_string(uint32_t state)
+{
+	switch (state) {
+	case SBX_STATE_STARTING:	return "starting";
+	case SBX_STATE_RUNNING:		return "running";
+	case SBX_STATE_EXITED:		return "exited";
+	}
+	return NULL;
+}

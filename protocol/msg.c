@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* See msg.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "msg.h"
+
+int
+sbx_msg_spawn_put(struct sbx_writer *w, const struct sbx_spawn *s, const char *policy,
+    const char *cwd, const char *const *argv, const char *const *env)
+{
+	struct sbx_spawn f = *s;
+	size_t n_argv = strv_length((char *const *) argv);
+	size_t n_env = strv_length((char *const *) env);
+
+	if (n_argv < 1 || n_argv > SBX_ARGV_MAX || n_env > SBX_ENV_MAX)
+		return -E2BIG;
+	if (!policy || strlen(policy) >= SBX_NAME_MAX)
+		return -EINVAL;
+	f.n_argv = (uint32_t) n_argv;
+	f.n_env = (uint32_t) n_env;
+	sbx_writer_put(w, &f, sizeof(f));
+	sbx_writer_put_str(w, policy);
+	sbx_writer_put_str(w, cwd ? cwd : "");
+	for (size_t i = 0; i < n_argv; i++)
+		sbx_writer_put_str(w, argv[i]);
+	for (size_t i = 0; i < n_env; i++)
+		sbx_writer_put_str(w, env[i]);
+	return w->error;
+}
+
+static int
+get_strv(struct sbx_reader *r, uint32_t n, const char ***ret)
+{
+	const char **v = calloc((size_t) n + 1, sizeof(char *));
+	int rr;
+
+	if (!v)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++) {
+		rr = sbx_reader_get_str(r, &v[i], 0);
+		if (rr < 0) {
+			free(v);
+			return rr;
+		}
+	}
+	*ret = v;
+	return 0;
+}
+
+void
+sbx_spawn_req_done(struct sbx_spawn_req *req)
+{
+	free(req->argv);
+	free(req->env);
+	*req = (struct sbx_spawn_req) {};
+}
+
+int
+sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret)
+{
+	struct sbx_spawn_req q = {};
+	int rr;
+
+	if (sbx_reader_get(r, &q.fixed, sizeof(q.fixed)) < 0)
+		return -EBADMSG;
+	if (q.fixed.reserved != 0 || (q.fixed.flags & ~SBX_SPAWN_FLAGS_ALL) ||
+	    q.fixed.n_argv < 1 || q.fixed.n_argv > SBX_ARGV_MAX || q.fixed.n_env > SBX_ENV_MAX)
+		return -EBADMSG;
+	if (sbx_reader_get_str(r, &q.policy, SBX_NAME_MAX) < 0 ||
+	    sbx_reader_get_str(r, &q.cwd, 0) < 0)
+		return -EBADMSG;
+	rr = get_strv(r, q.fixed.n_argv, &q.argv);
+	if (rr < 0)
+		return rr;
+	rr = get_strv(r, q.fixed.n_env, &q.env);
+	if (rr >= 0)
+		rr = sbx_reader_end(r);
+	if (rr < 0) {
+		sbx_spawn_req_done(&q);
+		return rr;
+	}
+	*ret = q;
+	return 0;
+}
+
+void
+sbx_msg_error_put(struct sbx_writer *w, int error, const char *message)
+{
+	struct sbx_error e = { .error = error < 0 ? -error : error };
+
+	sbx_writer_put(w, &e, sizeof(e));
+	sbx_writer_put_str_trunc(w, message ? message : "", SBX_STRING_MAX);
+}
+
+int
+sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message)
+{
+	struct sbx_error e;
+	const char *m;
+
+	if (sbx_reader_get(r, &e, sizeof(e)) < 0 || e.reserved != 0 || e.error <= 0 ||
+	    sbx_reader_get_str(r, &m, 0) < 0 || sbx_reader_end(r) < 0)
+		return -EBADMSG;
+	*ret_error = e.error;
+	*ret_message = m;
+	return 0;
+}
+
+void
+sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
+    const char *command)
+{
+	sbx_writer_put(w, info, sizeof(*info));
+	sbx_writer_put_str_trunc(w, policy, SBX_NAME_MAX);
+	sbx_writer_put_str_trunc(w, command, 256);
+}
+
+int
+sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
+    const char **ret_command)
+{
+	if (sbx_reader_get(r, ret, sizeof(*ret)) < 0 ||
+	    sbx_reader_get_str(r, ret_policy, SBX_NAME_MAX) < 0 ||
+	    sbx_reader_get_str(r, ret_command, 256) < 0)
+		return -EBADMSG;
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Typed encoders and decoders for the messages that carry strings. Both
+ * sides use these, so the daemon and the client cannot disagree about a
+ * layout. Decoders check every count against sandbox-protocol.h's limits
+ * and end with sbx_reader_end(); any failure is -EBADMSG.
+ */
+#pragma once
+
+#include "wire.h"
+
+struct sbx_spawn_req {
+	struct sbx_spawn	fixed;
+	const char		*policy;
+	const char		*cwd;
+	const char		**argv;		/* NULL-terminated, into the message */
+	const char		**env;		/* NULL-terminated, into the message */
+};
+
+int sbx_msg_spawn_put(struct sbx_writer *w, const struct sbx_spawn *s, const char *policy,
+    const char *cwd, const char *const *argv, const char *const *env);
+int sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret);
+void sbx_spawn_req_done(struct sbx_spawn_req *req);
+
+void sbx_msg_error_put(struct sbx_writer *w, int error, const char *message);
+int sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message);
+
+void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
+    const char *command);
+int sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
+    const char **ret_command);
+
+/* Names for logs; NULL for a type this protocol does not know. */
+const char *sbx_msg_type_to_string(uint32_t type);
+const char *sbx_limit_to_string(uint32_t limit);
+const char *sbx_state_to_string(uint32_t state);

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The sandboxd wire protocol: the whole contract between sandboxd and its
+ * clients. protocol/PROTOCOL.md explains every message; this header is
+ * normative. Any change here bumps SBX_PROTOCOL_VERSION and updates the
+ * spec and the codec tests in the same commit.
+ *
+ * Transport: AF_UNIX SOCK_SEQPACKET. One datagram is one message: a
+ * struct sbx_hdr, then hdr.len payload bytes. A payload is the type's fixed
+ * struct (fixed-width little/host-endian integers; both ends are on one
+ * host) followed by zero or more strings, each a uint32_t length that
+ * counts the terminating NUL, then that many bytes, the last one NUL and no
+ * other. File descriptors travel in one SCM_RIGHTS control message.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#define SBX_PROTOCOL_VERSION	1	/* bump on any change in this file */
+
+/* Hard limits. A message that breaks one is a protocol violation. */
+#define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
+#define SBX_STRING_MAX		4096u		/* any one string, NUL included */
+#define SBX_NAME_MAX		64u		/* policy names, NUL included */
+#define SBX_ARGV_MAX		256u		/* argv entries */
+#define SBX_ENV_MAX		256u		/* environment entries */
+#define SBX_FDS_MAX		3u		/* fds in any one message */
+#define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* POLICY_CHECK text, NUL included */
+#define SBX_LIST_MAX		256u		/* entries in one SANDBOX_LIST */
+
+enum sbx_msg_type {
+	SBX_MSG_HELLO = 1,		/* client → daemon, first message */
+
+	SBX_MSG_SPAWN = 100,		/* 100s: target lifecycle */
+	SBX_MSG_KILL,
+	SBX_MSG_LIST,
+	SBX_MSG_STATUS,
+
+	SBX_MSG_POLICY_LIST = 150,	/* 150s: policies */
+	SBX_MSG_POLICY_SHOW,
+	SBX_MSG_POLICY_CHECK,
+
+	SBX_MSG_OK = 900,		/* 900s: replies, serial echoed */
+	SBX_MSG_ERROR,
+	SBX_MSG_HELLO_REPLY,
+	SBX_MSG_SPAWNED,
+	SBX_MSG_SANDBOX_LIST,
+	SBX_MSG_POLICY_NAMES,
+	SBX_MSG_POLICY_TEXT,
+
+	SBX_MSG_EXITED = 950,		/* 950s: events, serial 0 */
+	SBX_MSG_SHUTDOWN,
+};
+
+struct sbx_hdr {
+	uint32_t	type;		/* enum sbx_msg_type */
+	uint32_t	serial;		/* requester's choice, echoed in replies */
+	uint32_t	len;		/* payload bytes that follow */
+	uint32_t	reserved;	/* 0 */
+};
+_Static_assert(sizeof(struct sbx_hdr) == 16, "wire layout");
+
+/* HELLO: no strings, no fds. Must be the first message. */
+struct sbx_hello {
+	uint32_t	version;	/* SBX_PROTOCOL_VERSION */
+	uint32_t	flags;		/* 0 */
+};
+_Static_assert(sizeof(struct sbx_hello) == 8, "wire layout");
+
+/* HELLO_REPLY: then one string, the daemon's package version. */
+struct sbx_hello_reply {
+	uint32_t	version;
+	uint32_t	uid;		/* the peer uid the daemon saw */
+};
+_Static_assert(sizeof(struct sbx_hello_reply) == 8, "wire layout");
+
+#define SBX_SPAWN_DETACH	(1u << 0)	/* keep running when the requester disconnects */
+#define SBX_SPAWN_FLAGS_ALL	(SBX_SPAWN_DETACH)
+
+/*
+ * SPAWN: then strings policy, cwd ("" for "/"), n_argv argv strings
+ * (n_argv ≥ 1), n_env environment strings ("KEY=value"). Exactly three fds:
+ * the target's stdin, stdout and stderr. Limit fields narrow the policy:
+ * 0 means "the policy's value"; a value above the policy's is refused.
+ */
+struct sbx_spawn {
+	uint32_t	flags;		/* SBX_SPAWN_* */
+	uint32_t	n_argv;
+	uint32_t	n_env;
+	uint32_t	reserved;	/* 0 */
+	uint64_t	timeout_ms;	/* wall clock */
+	uint64_t	memory_max;	/* bytes */
+	uint64_t	tasks_max;
+	uint64_t	cpu_ms;
+	uint64_t	nofile_max;
+	uint64_t	fsize_max;	/* bytes */
+};
+_Static_assert(sizeof(struct sbx_spawn) == 64, "wire layout");
+
+/* SPAWNED: reply to SPAWN; the target has exec'd. */
+struct sbx_spawned {
+	uint64_t	id;
+	uint32_t	pid;		/* host pid of the sandbox's init */
+	uint32_t	uid;		/* anonymous host uid of the target */
+};
+_Static_assert(sizeof(struct sbx_spawned) == 16, "wire layout");
+
+/* KILL: reply OK. signal 0 probes. */
+struct sbx_kill {
+	uint64_t	id;
+	uint32_t	signal;
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_kill) == 16, "wire layout");
+
+/* LIST: empty payload; STATUS: struct sbx_id. Reply SANDBOX_LIST. */
+struct sbx_id {
+	uint64_t	id;
+};
+_Static_assert(sizeof(struct sbx_id) == 8, "wire layout");
+
+enum sbx_state {
+	SBX_STATE_STARTING = 1,
+	SBX_STATE_RUNNING,
+	SBX_STATE_EXITED,
+};
+
+enum sbx_limit {
+	SBX_LIMIT_NONE = 0,
+	SBX_LIMIT_TIMEOUT,		/* wall clock ran out */
+	SBX_LIMIT_MEMORY,		/* OOM-killed in its cgroup */
+	SBX_LIMIT_TASKS,		/* a fork failed at the tasks limit */
+	SBX_LIMIT_CPU,			/* CPU time ran out */
+	SBX_LIMIT_KILLED,		/* KILL request */
+	SBX_LIMIT_SHUTDOWN,		/* daemon stopped */
+	SBX_LIMIT_FSIZE,		/* file size limit (SIGXFSZ) */
+};
+
+/* SANDBOX_LIST: count entries, each a struct sbx_info then strings
+ * policy and command (argv joined by spaces, at most 255 bytes). */
+struct sbx_list {
+	uint32_t	count;
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_list) == 8, "wire layout");
+
+struct sbx_info {
+	uint64_t	id;
+	uint32_t	owner_uid;
+	uint32_t	owner_pid;
+	uint32_t	pid;		/* host pid of init, 0 once exited */
+	uint32_t	uid;		/* anonymous uid */
+	uint32_t	state;		/* enum sbx_state */
+	uint32_t	limit;		/* enum sbx_limit hit so far */
+	uint64_t	start_usec;	/* CLOCK_REALTIME */
+	uint64_t	cpu_usec;
+	uint64_t	memory_current;
+	uint64_t	memory_peak;
+	uint64_t	tasks_current;
+	uint64_t	timeout_ms;	/* effective limits */
+	uint64_t	memory_max;
+	uint64_t	tasks_max;
+	uint64_t	cpu_ms;
+};
+_Static_assert(sizeof(struct sbx_info) == 104, "wire layout");
+
+/* POLICY_LIST: empty. POLICY_NAMES: count, then count × (name, description). */
+/* POLICY_SHOW: one string, the name. POLICY_TEXT: one string. */
+/* POLICY_CHECK: strings file name (for messages) and text. Reply OK or ERROR. */
+
+/* ERROR: then one string, a human-readable message. */
+struct sbx_error {
+	int32_t		error;		/* positive errno */
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_error) == 8, "wire layout");
+
+enum sbx_exit_how {
+	SBX_EXIT_CODE = 1,
+	SBX_EXIT_SIGNAL,
+};
+
+/* EXITED: sent to the connection that spawned the sandbox. */
+struct sbx_exited {
+	uint64_t	id;
+	uint32_t	how;		/* enum sbx_exit_how */
+	int32_t		status;		/* exit code or signal number */
+	uint32_t	limit;		/* enum sbx_limit */
+	uint32_t	reserved;
+	uint64_t	cpu_usec;
+	uint64_t	memory_peak;
+	uint64_t	wall_usec;
+};
+_Static_assert(sizeof(struct sbx_exited) == 48, "wire layout");
+
+/* SHUTDOWN: empty; the daemon is stopping and will close the connection. */
