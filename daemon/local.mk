@@ -15,6 +15,7 @@ daemon_sandboxd_SOURCES = \
 	daemon/conf.c daemon/conf.h \
 	daemon/conn.c daemon/conn.h \
 	daemon/dispatch.c daemon/dispatch.h \
+	daemon/authz.c daemon/authz.h \
 	daemon/req-hello.c \
 	daemon/req-spawn.c \
 	daemon/req-sandbox.c \
@@ -25,8 +26,17 @@ daemon_sandboxd_SOURCES = \
 	daemon/spawn.c daemon/spawn.h \
 	daemon/confine-mount.c \
 	daemon/confine-landlock.c \
-	daemon/confine-cgroup.c daemon/confine-cgroup.h \
-	daemon/confine.h
-daemon_sandboxd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+	daemon/confine-cgroup.c daemon/confine-cgroup.h
+daemon_sandboxd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 daemon_sandboxd_LDADD = daemon/libpolicy.la protocol/libprotocol.la common/libcommon.la \
 	$(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)
+
+# The shipped policies, embedded so an uninstalled sandboxd has them.
+nodist_daemon_sandboxd_SOURCES = daemon/policies-embedded.c
+BUILT_SOURCES = daemon/policies-embedded.c
+CLEANFILES += daemon/policies-embedded.c
+EXTRA_DIST += daemon/gen-embedded.sh
+daemon/policies-embedded.c: $(dist_policies_DATA) $(top_srcdir)/daemon/gen-embedded.sh
+	$(AM_V_GEN)$(MKDIR_P) daemon && \
+	$(SHELL) $(top_srcdir)/daemon/gen-embedded.sh $(top_srcdir) $(dist_policies_DATA) > $@.tmp && \
+	mv $@.tmp $@

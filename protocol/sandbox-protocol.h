@@ -26,7 +26,7 @@
 #define SBX_ENV_MAX		256u		/* environment entries */
 #define SBX_FDS_MAX		3u		/* fds in any one message */
 #define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* POLICY_CHECK text, NUL included */
-#define SBX_LIST_MAX		256u		/* entries in one SANDBOX_LIST */
+#define SBX_LIST_MAX		128u		/* entries in one SANDBOX_LIST (newest first) */
 
 enum sbx_msg_type {
 	SBX_MSG_HELLO = 1,		/* client → daemon, first message */

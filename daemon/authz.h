@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Who may see and control what (DESIGN.md invariant 4). */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct target;
+
+/* A user sees and controls only their own sandboxes; root sees all. */
+bool authz_can_see(uid_t peer, const struct target *t);
+bool authz_can_control(uid_t peer, const struct target *t);

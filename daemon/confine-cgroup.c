@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * See confine-cgroup.h. Paths are built from the daemon's own cgroup
+ * (/proc/self/cgroup), so sandboxd only ever writes below where it was
+ * put. Names are "sandbox-<id>", made by us, never by a client.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "confine-cgroup.h"
+#include "log.h"
+
+#define CG_ROOT "/sys/fs/cgroup"
+
+enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, _CTL_MAX };
+static const char *const v1_names[_CTL_MAX] = { "memory", "pids", "cpuacct" };
+
+/* v1: one base per controller; v2: base[0] only. NULL: not available. */
+static char *base[_CTL_MAX];
+static bool have[_CTL_MAX];
+
+static int
+write_str(const char *dir, const char *file, const char *s)
+{
+	char path[4096];
+	int fd, r = 0;
+	ssize_t n;
+
+	(void) snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		r = -errno;
+	(void) close(fd);
+	return r;
+}
+
+static int
+write_u64(const char *dir, const char *file, uint64_t v, const char *inf)
+{
+	char buf[32];
+
+	if (v == POLICY_UNLIMITED)
+		return write_str(dir, file, inf);
+	(void) snprintf(buf, sizeof(buf), "%llu", (unsigned long long) v);
+	return write_str(dir, file, buf);
+}
+
+static int
+read_text(const char *dir, const char *file, char *buf, size_t size)
+{
+	char path[4096];
+	ssize_t n;
+	int fd;
+
+	(void) snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	(void) close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+static uint64_t
+read_u64(const char *dir, const char *file)
+{
+	char buf[64];
+
+	if (read_text(dir, file, buf, sizeof(buf)) < 0)
+		return 0;
+	return strtoull(buf, NULL, 10);
+}
+
+/* "key value" lines, as memory.events, pids.events, cpu.stat. */
+static uint64_t
+read_key(const char *dir, const char *file, const char *key)
+{
+	char buf[4096];
+	size_t kl = strlen(key);
+
+	if (read_text(dir, file, buf, sizeof(buf)) < 0)
+		return 0;
+	for (char *l = buf; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (strncmp(l, key, kl) == 0 && l[kl] == ' ')
+			return strtoull(l + kl + 1, NULL, 10);
+	return 0;
+}
+
+/* Our own cgroup in the hierarchy with this v1 controller (or "" for v2). */
+static char *
+own_cgroup(const char *controller)
+{
+	char line[1024];
+	char *res = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return NULL;
+	while (!res && fgets(line, sizeof(line), f)) {
+		char *ctl = strchr(line, ':'), *path;
+
+		if (!ctl || !(path = strchr(ctl + 1, ':')))
+			continue;
+		*path++ = '\0';
+		ctl++;
+		path[strcspn(path, "\n")] = '\0';
+		if (controller[0] == '\0' ? ctl[0] == '\0' :
+		    (strcmp(ctl, controller) == 0 || strstr(ctl, controller)))
+			res = strdup(strcmp(path, "/") == 0 ? "" : path);
+	}
+	fclose(f);
+	return res;
+}
+
+static bool
+is_fs(const char *path, long magic)
+{
+	struct statfs s;
+
+	return statfs(path, &s) == 0 && (long) s.f_type == magic;
+}
+
+static enum cgroup_mode
+setup_v2(void)
+{
+	_cleanup_free_ char *own = own_cgroup("");
+	char dir[4096], buf[256];
+
+	if (!own)
+		return CGROUP_NONE;
+	if (own[0] == '\0') {
+		/* In the root cgroup (no systemd): make our own subtree. */
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/sandboxd");
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return CGROUP_NONE;
+		(void) write_str(CG_ROOT, "cgroup.subtree_control", "+memory +pids +cpu");
+	} else {
+		/* Delegated to us: leave the inner node for our children
+		 * (no internal processes), live in "supervisor". */
+		char sup[4096 + 16];
+
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "%s", own);
+		(void) snprintf(sup, sizeof(sup), "%s/supervisor", dir);
+		if (mkdir(sup, 0755) < 0 && errno != EEXIST)
+			return CGROUP_NONE;
+		(void) snprintf(buf, sizeof(buf), "%d", (int) getpid());
+		if (write_str(sup, "cgroup.procs", buf) < 0)
+			return CGROUP_NONE;
+	}
+	(void) write_str(dir, "cgroup.subtree_control", "+memory +pids +cpu");
+	if (read_text(dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
+		return CGROUP_NONE;
+	have[CTL_MEMORY] = strstr(buf, "memory") != NULL;
+	have[CTL_PIDS] = strstr(buf, "pids") != NULL;
+	have[CTL_CPU] = true;	/* cpu.stat usage exists without the controller */
+	base[0] = strdup(dir);
+	return base[0] ? CGROUP_V2 : CGROUP_NONE;
+}
+
+static enum cgroup_mode
+setup_v1(void)
+{
+	bool any = false;
+
+	for (int c = 0; c < _CTL_MAX; c++) {
+		_cleanup_free_ char *own = own_cgroup(v1_names[c]);
+		char dir[4096];
+
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s", v1_names[c]);
+		if (!own || !is_fs(dir, CGROUP_SUPER_MAGIC))
+			continue;
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s/sandboxd", v1_names[c], own);
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			log_warning_errno(errno, "Cannot create cgroup '%s', ignoring: %m", dir);
+			continue;
+		}
+		base[c] = strdup(dir);
+		have[c] = base[c] != NULL;
+		any = any || have[c];
+	}
+	return any ? CGROUP_V1 : CGROUP_NONE;
+}
+
+enum cgroup_mode
+cgroup_setup(void)
+{
+	enum cgroup_mode m;
+
+	if (is_fs(CG_ROOT, CGROUP2_SUPER_MAGIC))
+		m = setup_v2();
+	else
+		m = setup_v1();
+	log_info("Resource control: %s (memory: %s, tasks: %s, cpu accounting: %s).",
+	    m == CGROUP_V2 ? "cgroup v2" : m == CGROUP_V1 ? "cgroup v1" : "no cgroups",
+	    have[CTL_MEMORY] ? "yes" : "no", have[CTL_PIDS] ? "yes" : "no",
+	    have[CTL_CPU] ? "yes" : "no");
+	return m;
+}
+
+int
+cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, size_t msg_size)
+{
+	if (l->memory_max != POLICY_UNLIMITED && !have[CTL_MEMORY]) {
+		(void) snprintf(msg, msg_size, "a memory limit needs the memory cgroup controller, "
+		    "which this host does not provide to sandboxd");
+		return -EOPNOTSUPP;
+	}
+	if (l->tasks_max != POLICY_UNLIMITED && !have[CTL_PIDS]) {
+		(void) snprintf(msg, msg_size, "a tasks limit needs the pids cgroup controller, "
+		    "which this host does not provide to sandboxd");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static void
+dir_of(enum cgroup_mode mode, int c, const char *name, char *buf, size_t size)
+{
+	(void) snprintf(buf, size, "%s/%s", mode == CGROUP_V2 ? base[0] : base[c], name);
+}
+
+int
+cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limits *l, int *ret_fd)
+{
+	char dir[4096];
+	int r;
+
+	*ret_fd = -1;
+	if (mode == CGROUP_V2) {
+		dir_of(mode, 0, name, dir, sizeof(dir));
+		if (mkdir(dir, 0755) < 0)
+			return -errno;
+		if (have[CTL_MEMORY]) {
+			if ((r = write_u64(dir, "memory.max", l->memory_max, "max")) < 0)
+				return r;
+			(void) write_str(dir, "memory.swap.max", "0");
+			(void) write_str(dir, "memory.oom.group", "1");
+		}
+		if (have[CTL_PIDS] && (r = write_u64(dir, "pids.max", l->tasks_max, "max")) < 0)
+			return r;
+		*ret_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		return *ret_fd < 0 ? -errno : 0;
+	}
+	if (mode != CGROUP_V1)
+		return 0;
+	for (int c = 0; c < _CTL_MAX; c++) {
+		if (!have[c])
+			continue;
+		dir_of(mode, c, name, dir, sizeof(dir));
+		if (mkdir(dir, 0755) < 0)
+			return -errno;
+		if (c == CTL_MEMORY) {
+			if ((r = write_u64(dir, "memory.limit_in_bytes", l->memory_max, "-1")) < 0)
+				return r;
+			/* Swap counts too where swap accounting exists. */
+			(void) write_u64(dir, "memory.memsw.limit_in_bytes", l->memory_max, "-1");
+		} else if (c == CTL_PIDS) {
+			if ((r = write_u64(dir, "pids.max", l->tasks_max, "max")) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int
+cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid)
+{
+	char dir[4096], buf[32];
+	int r;
+
+	if (mode != CGROUP_V1)
+		return 0;
+	(void) snprintf(buf, sizeof(buf), "%d", (int) pid);
+	for (int c = 0; c < _CTL_MAX; c++) {
+		if (!have[c])
+			continue;
+		dir_of(mode, c, name, dir, sizeof(dir));
+		if ((r = write_str(dir, "cgroup.procs", buf)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+void
+cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret)
+{
+	char dir[4096];
+
+	*ret = (struct cgroup_stats) {};
+	if (mode == CGROUP_V2) {
+		dir_of(mode, 0, name, dir, sizeof(dir));
+		ret->cpu_usec = read_key(dir, "cpu.stat", "usage_usec");
+		ret->memory_current = read_u64(dir, "memory.current");
+		ret->memory_peak = read_u64(dir, "memory.peak");
+		ret->tasks_current = read_u64(dir, "pids.current");
+		ret->oom_kills = read_key(dir, "memory.events", "oom_kill");
+		ret->tasks_max_hit = read_key(dir, "pids.events", "max");
+	} else if (mode == CGROUP_V1) {
+		if (have[CTL_CPU]) {
+			dir_of(mode, CTL_CPU, name, dir, sizeof(dir));
+			ret->cpu_usec = read_u64(dir, "cpuacct.usage") / 1000;
+		}
+		if (have[CTL_MEMORY]) {
+			dir_of(mode, CTL_MEMORY, name, dir, sizeof(dir));
+			ret->memory_current = read_u64(dir, "memory.usage_in_bytes");
+			ret->memory_peak = read_u64(dir, "memory.max_usage_in_bytes");
+			ret->oom_kills = read_key(dir, "memory.oom_control", "oom_kill");
+		}
+		if (have[CTL_PIDS]) {
+			dir_of(mode, CTL_PIDS, name, dir, sizeof(dir));
+			ret->tasks_current = read_u64(dir, "pids.current");
+			ret->tasks_max_hit = read_key(dir, "pids.events", "max");
+		}
+	}
+	if (ret->memory_peak < ret->memory_current)
+		ret->memory_peak = ret->memory_current;
+}
+
+static void
+kill_procs(const char *dir)
+{
+	char buf[8192];
+
+	if (read_text(dir, "cgroup.procs", buf, sizeof(buf)) < 0)
+		return;
+	for (char *s = buf; *s;) {
+		char *end;
+		long pid = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (pid > 0)
+			(void) kill((pid_t) pid, SIGKILL);
+		s = end + (*end != '\0');
+	}
+}
+
+void
+cgroup_destroy(enum cgroup_mode mode, const char *name)
+{
+	char dir[4096];
+
+	for (int c = 0; c < _CTL_MAX; c++) {
+		if (mode == CGROUP_NONE || (mode == CGROUP_V1 && !have[c]) || (mode == CGROUP_V2 && c > 0))
+			continue;
+		dir_of(mode, c, name, dir, sizeof(dir));
+		if (mode == CGROUP_V2 && write_str(dir, "cgroup.kill", "1") < 0)
+			kill_procs(dir);
+		else if (mode == CGROUP_V1)
+			kill_procs(dir);
+		/* The last process may still be exiting: retry briefly. */
+		for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
+			usleep(1000);
+	}
+}

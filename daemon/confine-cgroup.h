@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Resource control through cgroups. On a cgroup v2 host sandboxd uses the
+ * subtree systemd delegated to it (Delegate=yes): it moves itself into a
+ * "supervisor" leaf and creates one "sandbox-<id>" child per target,
+ * placed with CLONE_INTO_CGROUP. On hybrid hosts whose controllers live on
+ * cgroup v1 it creates "sandboxd/sandbox-<id>" in the memory, pids and
+ * cpuacct hierarchies and moves the child there before it runs.
+ * A limit the host cannot enforce fails the spawn (cgroup_check()).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "policy.h"
+
+enum cgroup_mode {
+	CGROUP_NONE,
+	CGROUP_V1,
+	CGROUP_V2,
+};
+
+struct cgroup_stats {
+	uint64_t	cpu_usec;
+	uint64_t	memory_current;
+	uint64_t	memory_peak;
+	uint64_t	tasks_current;
+	uint64_t	oom_kills;
+	uint64_t	tasks_max_hit;
+};
+
+/* Detects the mode and prepares the base cgroups. Never fails hard: with
+ * no usable cgroups the mode is CGROUP_NONE and limits needing them fail
+ * at spawn. */
+enum cgroup_mode cgroup_setup(void);
+/* -EOPNOTSUPP with message if a finite limit in l cannot be enforced. */
+int cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, size_t msg_size);
+/* Creates the sandbox's cgroup(s) with limits; *ret_fd is an fd of the v2
+ * directory for CLONE_INTO_CGROUP, or -1. */
+int cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limits *l, int *ret_fd);
+/* v1: moves pid into the sandbox's cgroups. v2: no-op. */
+int cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid);
+void cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret);
+/* Kills every process left, then removes the cgroup(s). */
+void cgroup_destroy(enum cgroup_mode mode, const char *name);

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Control connections. Reading: one datagram per read event, received with
+ * sbx_recv_msg() (fds close-on-exec, excess fds or MSG_CTRUNC refused) and
+ * handed to dispatch. Writing: replies are sent at once when the socket has
+ * room, otherwise queued (bounded by CONN_OUT_MAX) with write interest
+ * armed only while the queue is non-empty. A peer that stops reading is
+ * dropped rather than allowed to grow our memory.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "fdpass.h"
+#include "log.h"
+#include "manager.h"
+#include "msg.h"
+#include "target.h"
+
+#define LOG_BURST 10	/* violation logs per second */
+
+static void
+on_read(evutil_socket_t fd, short what, void *userdata)
+{
+	struct conn *c = userdata;
+	static uint8_t buf[SBX_MSG_SIZE_MAX];
+	int fds[SBX_FDS_MAX];
+	size_t n_fds = 0;
+	ssize_t n;
+
+	n = sbx_recv_msg(c->fd, buf, sizeof(buf), fds, &n_fds, SBX_FDS_MAX);
+	if (n == -EAGAIN || n == -EINTR)
+		return;
+	if (n == -EBADMSG) {
+		conn_violation(c, "truncated message, too many fds or unexpected control data");
+		return;
+	}
+	if (n <= 0) {
+		if (n < 0 && n != -ECONNRESET)
+			log_debug_errno((int) n, "Read from uid %u pid %d failed: %m",
+			    (unsigned) c->cred.uid, (int) c->cred.pid);
+		conn_free(c);
+		return;
+	}
+	dispatch_message(c, buf, (size_t) n, fds, n_fds);
+}
+
+static void
+on_free(evutil_socket_t fd, short what, void *userdata)
+{
+	conn_free(userdata);
+}
+
+static void
+on_write(evutil_socket_t fd, short what, void *userdata)
+{
+	struct conn *c = userdata;
+	struct out_msg *o;
+
+	while ((o = STAILQ_FIRST(&c->out))) {
+		int r = sbx_send_msg(c->fd, o->data, o->len, NULL, 0);
+
+		if (r == -EAGAIN)
+			return;
+		if (r < 0) {
+			conn_free(c);
+			return;
+		}
+		STAILQ_REMOVE_HEAD(&c->out, link);
+		c->n_out--;
+		free(o);
+	}
+	event_del(c->ev_write);
+	if (c->closing)
+		conn_free(c);
+}
+
+int
+conn_new(struct manager *m, int fd, struct conn **ret)
+{
+	struct conn *c;
+	socklen_t l = sizeof(struct ucred);
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		safe_close(fd);
+		return -ENOMEM;
+	}
+	c->manager = m;
+	c->fd = fd;
+	STAILQ_INIT(&c->out);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &l) < 0) {
+		int r = -errno;
+
+		safe_close(fd);
+		free(c);
+		return r;
+	}
+	c->ev_read = event_new(m->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->ev_write = event_new(m->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->ev_free = evtimer_new(m->base, on_free, c);
+	if (!c->ev_read || !c->ev_write || !c->ev_free || event_add(c->ev_read, NULL) < 0 ||
+	    evtimer_add(c->ev_free, &(struct timeval) { .tv_sec = CONN_HELLO_TIMEOUT_SEC }) < 0) {
+		if (c->ev_read)
+			event_free(c->ev_read);
+		if (c->ev_write)
+			event_free(c->ev_write);
+		if (c->ev_free)
+			event_free(c->ev_free);
+		safe_close(fd);
+		free(c);
+		return -ENOMEM;
+	}
+	LIST_INSERT_HEAD(&m->conns, c, link);
+	m->n_conns++;
+	*ret = c;
+	return 0;
+}
+
+struct conn *
+conn_free(struct conn *c)
+{
+	struct manager *m;
+	struct target *t;
+	struct out_msg *o;
+
+	if (!c)
+		return NULL;
+	m = c->manager;
+	/* Sandboxes this connection asked for end with it, unless detached. */
+	TAILQ_FOREACH(t, &m->targets, link)
+		if (t->watched && t->watcher.userdata == c)
+			target_unwatch(t);
+	LIST_REMOVE(c, link);
+	m->n_conns--;
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	event_free(c->ev_free);
+	while ((o = STAILQ_FIRST(&c->out))) {
+		STAILQ_REMOVE_HEAD(&c->out, link);
+		free(o);
+	}
+	safe_close(c->fd);
+	free(c);
+	return NULL;
+}
+
+int
+conn_send(struct conn *c, struct sbx_writer *w)
+{
+	struct out_msg *o;
+	int r;
+
+	r = sbx_writer_finish(w);
+	if (r < 0) {
+		log_error_errno(r, "Failed to build a reply: %m");
+		return r;
+	}
+	if (STAILQ_EMPTY(&c->out)) {
+		r = sbx_send_msg(c->fd, w->buf, w->len, NULL, 0);
+		if (r >= 0)
+			return 0;
+		if (r != -EAGAIN)
+			return r;	/* the read side will notice the peer is gone */
+	}
+	if (c->n_out >= CONN_OUT_MAX) {
+		log_warning("Peer uid %u pid %d does not read its replies, disconnecting.",
+		    (unsigned) c->cred.uid, (int) c->cred.pid);
+		/* Not freed here: callers may still hold c. */
+		event_del(c->ev_read);
+		c->closing = true;
+		event_active(c->ev_free, EV_TIMEOUT, 0);
+		return -ENOBUFS;
+	}
+	o = malloc(sizeof(*o) + w->len);
+	if (!o)
+		return -ENOMEM;
+	o->len = w->len;
+	memcpy(o->data, w->buf, w->len);
+	STAILQ_INSERT_TAIL(&c->out, o, link);
+	c->n_out++;
+	return event_add(c->ev_write, NULL) < 0 ? -ENOMEM : 0;
+}
+
+void
+conn_send_error(struct conn *c, uint32_t serial, int error, const char *message)
+{
+	struct sbx_writer w;
+
+	sbx_writer_init(&w, SBX_MSG_ERROR, serial);
+	sbx_msg_error_put(&w, error, message && message[0] ? message : strerror(error < 0 ? -error : error));
+	(void) conn_send(c, &w);
+	sbx_writer_done(&w);
+}
+
+void
+conn_send_ok(struct conn *c, uint32_t serial)
+{
+	struct sbx_writer w;
+
+	sbx_writer_init(&w, SBX_MSG_OK, serial);
+	(void) conn_send(c, &w);
+	sbx_writer_done(&w);
+}
+
+void
+conn_violation(struct conn *c, const char *fmt, ...)
+{
+	static time_t window;
+	static unsigned n_window;
+	time_t now = time(NULL);
+	char buf[256];
+	va_list ap;
+
+	/* Rate-limited: a peer reconnecting to misbehave cannot flood the log. */
+	if (now != window) {
+		window = now;
+		n_window = 0;
+	}
+	if (++n_window > LOG_BURST) {
+		conn_free(c);
+		return;
+	}
+	va_start(ap, fmt);
+	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_notice("Protocol violation by uid %u pid %d: %s; disconnecting.",
+	    (unsigned) c->cred.uid, (int) c->cred.pid, buf);
+	conn_free(c);
+}
+
+void
+conn_close_after_flush(struct conn *c)
+{
+	event_del(c->ev_read);
+	if (STAILQ_EMPTY(&c->out))
+		conn_free(c);
+	else
+		c->closing = true;
+}

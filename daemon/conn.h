@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One client connection on the control socket: its peer credentials
+ * (SO_PEERCRED, taken at accept), its read event, a bounded queue of
+ * outgoing messages, and the sandboxes it is watching.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include "wire.h"
+
+struct manager;
+struct event;
+struct target;
+
+#define CONN_OUT_MAX 256		/* queued replies/events before we give up on a peer */
+#define CONN_HELLO_TIMEOUT_SEC 10	/* a connection must say HELLO within this */
+
+struct out_msg {
+	STAILQ_ENTRY(out_msg)	link;
+	size_t			len;
+	uint8_t			data[];
+};
+
+struct conn {
+	struct manager		*manager;
+	LIST_ENTRY(conn)	link;
+	int			fd;
+	struct ucred		cred;
+	struct event		*ev_read, *ev_write, *ev_free;
+	bool			hello;
+	bool			closing;	/* flush, then free */
+	STAILQ_HEAD(, out_msg)	out;
+	unsigned		n_out;
+	unsigned		n_pending;	/* spawns waiting for exec */
+};
+
+int conn_new(struct manager *m, int fd, struct conn **ret);
+struct conn *conn_free(struct conn *c);
+/* Queues a finished message (takes nothing; copies). On overflow the
+ * connection is dropped and -ENOBUFS returned. */
+int conn_send(struct conn *c, struct sbx_writer *w);
+void conn_send_error(struct conn *c, uint32_t serial, int error, const char *message);
+void conn_send_ok(struct conn *c, uint32_t serial);
+/* Logs (rate-limited) and closes. */
+void conn_violation(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sends what is queued, then closes (used at shutdown). */
+void conn_close_after_flush(struct conn *c);

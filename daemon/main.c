@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sandboxd: command line, settings, then the manager. Runs in the
+ * foreground (systemd or a terminal supervises it); logs to stderr with
+ * "<N>" priority prefixes that journald understands.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "manager.h"
+
+static const char *arg_config = SANDBOXD_SYSCONFDIR "/sandboxd.conf";
+static bool arg_config_explicit;
+static const char *arg_socket;
+static char **arg_policy_dirs;
+static int arg_log_level = -1;
+
+static void
+help(void)
+{
+	printf("Usage: sandboxd [OPTIONS]\n\n"
+	    "Runs programs confined, on request, and acts for them as their broker.\n\n"
+	    "  -h --help               show this help\n"
+	    "     --version            show the version\n"
+	    "  -c --config PATH        settings file (default %s)\n"
+	    "  -s --socket PATH        listen on PATH instead of the configured socket\n"
+	    "  -p --policy-dir DIR     also load policies from DIR (highest priority; repeatable)\n"
+	    "     --log-level LEVEL    err, warning, notice, info or debug\n\n"
+	    "With no settings file, built-in defaults apply; see sandboxd(8).\n",
+	    SANDBOXD_SYSCONFDIR "/sandboxd.conf");
+}
+
+static int
+push_dir(char ***v, const char *s)
+{
+	size_t n = strv_length(*v);
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -ENOMEM;
+}
+
+static int
+parse_argv(int argc, char *argv[])
+{
+	enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "policy-dir", required_argument, NULL, 'p' },
+		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+		{}
+	};
+	static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice",
+		"info", "debug" };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "hc:s:p:", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+			help();
+			return 0;
+		case ARG_VERSION:
+			printf("sandboxd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'c':
+			arg_config = optarg;
+			arg_config_explicit = true;
+			break;
+		case 's':
+			if (optarg[0] != '/')
+				return log_error_errno(-EINVAL, "--socket needs an absolute path.");
+			arg_socket = optarg;
+			break;
+		case 'p':
+			if (push_dir(&arg_policy_dirs, optarg) < 0)
+				return log_oom();
+			break;
+		case ARG_LOG_LEVEL:
+			arg_log_level = -1;
+			for (size_t i = 0; i < ELEMENTSOF(levels); i++)
+				if (strcmp(optarg, levels[i]) == 0)
+					arg_log_level = (int) i;
+			if (arg_log_level < 0)
+				return log_error_errno(-EINVAL, "Unknown log level '%s'.", optarg);
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind < argc)
+		return log_error_errno(-EINVAL, "Unexpected argument '%s'.", argv[optind]);
+	return 1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct manager *m = NULL;
+	struct ini_error err;
+	int fd = -1, n, r;
+
+	log_set_prefix_priority(true);
+	r = parse_argv(argc, argv);
+	if (r <= 0)
+		goto out;
+	if (geteuid() != 0) {
+		r = log_error_errno(-EPERM, "sandboxd must run as root.");
+		goto out;
+	}
+	r = manager_new(&m);
+	if (r < 0) {
+		log_oom();
+		goto out;
+	}
+	r = conf_load(&m->conf, arg_config, !arg_config_explicit, &err);
+	if (r < 0) {
+		if (err.line > 0)
+			log_error("%s:%u: %s", arg_config, err.line, err.message);
+		else
+			log_error("%s: %s", arg_config, err.message[0] ? err.message : strerror(-r));
+		goto out;
+	}
+	/* Policy layers: installed, then /etc, then the configuration's and
+	 * the command line's, each overriding the ones before. */
+	{
+		char **dirs = NULL;
+
+		if (push_dir(&dirs, SANDBOXD_POLICYDIR) < 0 ||
+		    push_dir(&dirs, SANDBOXD_SYSCONFDIR "/policies") < 0) {
+			strv_free(dirs);
+			r = log_oom();
+			goto out;
+		}
+		for (char **d = m->conf.policy_dirs; d && *d; d++)
+			if (push_dir(&dirs, *d) < 0)
+				r = -ENOMEM;
+		for (char **d = arg_policy_dirs; d && *d; d++)
+			if (push_dir(&dirs, *d) < 0)
+				r = -ENOMEM;
+		strv_free(m->conf.policy_dirs);
+		m->conf.policy_dirs = dirs;
+		if (r < 0) {
+			log_oom();
+			goto out;
+		}
+	}
+	if (arg_socket) {
+		free(m->conf.socket_path);
+		m->conf.socket_path = strdup(arg_socket);
+		if (!m->conf.socket_path) {
+			r = log_oom();
+			goto out;
+		}
+	}
+	log_set_max_level(arg_log_level >= 0 ? arg_log_level : m->conf.log_level);
+
+	n = sd_listen_fds(1);
+	if (n < 0) {
+		r = log_error_errno(n, "Failed to read the sockets passed by systemd: %m");
+		goto out;
+	}
+	if (n > 1) {
+		r = log_error_errno(-EINVAL, "Expected at most one socket from systemd, got %d.", n);
+		goto out;
+	}
+	if (n == 1 && !arg_socket)
+		fd = SD_LISTEN_FDS_START;
+
+	r = manager_listen(m, fd);
+	if (r < 0)
+		goto out;
+	r = manager_run(m);
+out:
+	manager_free(m);
+	strv_free(arg_policy_dirs);
+	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,342 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The manager: start-up (settings, policies, cgroups, Landlock probe, the
+ * listening socket), accepting connections, signals (TERM/INT: orderly
+ * shutdown; HUP: reload policies) and the orderly shutdown itself: stop
+ * accepting, kill every sandbox, tell their requesters, tell every client,
+ * flush, exit. All through one libevent base; nothing here blocks.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "confine-cgroup.h"
+#include "conn.h"
+#include "log.h"
+#include "manager.h"
+#include "spawn.h"
+#include "target.h"
+
+#define SHUTDOWN_TIMEOUT_SEC 5
+
+static void
+on_accept(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+	struct conn *c;
+	int cfd, r;
+
+	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warning_errno(errno, "accept() failed, ignoring: %m");
+		return;
+	}
+	if (m->n_conns >= m->conf.max_conns) {
+		log_warning("Too many connections (%u), refusing one.", m->n_conns);
+		safe_close(cfd);
+		return;
+	}
+	r = conn_new(m, cfd, &c);
+	if (r < 0)
+		log_warning_errno(r, "Failed to set up a connection, ignoring: %m");
+	else
+		log_debug("New connection from uid %u pid %d.", (unsigned) c->cred.uid, (int) c->cred.pid);
+}
+
+static void
+reload(struct manager *m)
+{
+	struct policy_store *s;
+	int r;
+
+	log_info("Reloading policies.");
+	r = policy_store_load(m->conf.policy_dirs, m->policies, &s);
+	if (r < 0) {
+		log_error_errno(r, "Failed to reload policies, keeping the current set: %m");
+		return;
+	}
+	policy_store_free(m->policies);
+	m->policies = s;
+	log_info("Loaded %zu policies.", s->n);
+	(void) sd_notify(0, "READY=1");
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (sig == SIGHUP) {
+		(void) sd_notify(0, "RELOADING=1");
+		reload(m);
+		return;
+	}
+	log_info("Received SIG%s, shutting down.", sigabbrev_np((int) sig));
+	manager_start_shutdown(m);
+}
+
+static void
+finish_shutdown(struct manager *m)
+{
+	struct conn *c, *next;
+	struct sbx_writer w;
+
+	for (c = LIST_FIRST(&m->conns); c; c = next) {
+		next = LIST_NEXT(c, link);
+		sbx_writer_init(&w, SBX_MSG_SHUTDOWN, 0);
+		(void) conn_send(c, &w);
+		sbx_writer_done(&w);
+		conn_close_after_flush(c);
+	}
+	/* Anything still queued gets a moment to drain. */
+	(void) event_base_loopexit(m->base, &(struct timeval) { .tv_usec = 200 * 1000 });
+}
+
+static void
+on_shutdown_timeout(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	log_warning("%u sandboxes did not end in time; exiting anyway.", m->n_live);
+	finish_shutdown(m);
+}
+
+void
+manager_start_shutdown(struct manager *m)
+{
+	struct target *t;
+	struct timeval tv = { .tv_sec = SHUTDOWN_TIMEOUT_SEC };
+
+	if (m->shutting_down)
+		return;
+	m->shutting_down = true;
+	(void) sd_notify(0, "STOPPING=1");
+	if (m->ev_listen)
+		event_del(m->ev_listen);
+	TAILQ_FOREACH(t, &m->targets, link)
+		if (t->state != SBX_STATE_EXITED)
+			(void) target_kill(t, SIGKILL, SBX_LIMIT_SHUTDOWN);
+	if (m->n_live == 0) {
+		finish_shutdown(m);
+		return;
+	}
+	m->ev_shutdown_timeout = evtimer_new(m->base, on_shutdown_timeout, m);
+	if (!m->ev_shutdown_timeout || evtimer_add(m->ev_shutdown_timeout, &tv) < 0)
+		finish_shutdown(m);
+}
+
+void
+manager_target_gone(struct manager *m)
+{
+	if (m->shutting_down && m->n_live == 0)
+		finish_shutdown(m);
+}
+
+unsigned
+manager_count_conns(struct manager *m, uid_t uid)
+{
+	struct conn *c;
+	unsigned n = 0;
+
+	LIST_FOREACH(c, &m->conns, link)
+		if (c->cred.uid == uid)
+			n++;
+	return n;
+}
+
+unsigned
+manager_count_live(struct manager *m, uid_t uid)
+{
+	struct target *t;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(t, &m->targets, link)
+		if (t->owner_uid == uid && t->state != SBX_STATE_EXITED)
+			n++;
+	return n;
+}
+
+struct target *
+manager_find_target(struct manager *m, uint64_t id)
+{
+	struct target *t;
+
+	TAILQ_FOREACH(t, &m->targets, link)
+		if (t->id == id)
+			return t;
+	return NULL;
+}
+
+int
+manager_new(struct manager **ret)
+{
+	struct manager *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return -ENOMEM;
+	conf_init(&m->conf);
+	m->listen_fd = -1;
+	LIST_INIT(&m->conns);
+	TAILQ_INIT(&m->targets);
+	if (!m->conf.socket_path) {
+		free(m);
+		return -ENOMEM;
+	}
+	*ret = m;
+	return 0;
+}
+
+static int
+manager_setup(struct manager *m)
+{
+	struct event **sigs[] = { &m->ev_sigterm, &m->ev_sigint, &m->ev_sighup };
+	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	int r;
+
+	r = uid_pool_init(&m->uids, m->conf.uid_min, m->conf.uid_max);
+	if (r < 0)
+		return log_oom();
+	r = policy_store_load(m->conf.policy_dirs, NULL, &m->policies);
+	if (r < 0)
+		return log_error_errno(r, "Failed to load policies: %m");
+	log_info("Loaded %zu policies.", m->policies->n);
+
+	if (mkdir(SANDBOXD_RUNDIR, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create %s: %m", SANDBOXD_RUNDIR);
+	if (mkdir(SANDBOXD_RUNDIR "/root", 0700) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create %s/root: %m", SANDBOXD_RUNDIR);
+
+	m->cgroup_mode = cgroup_setup();
+	m->landlock_abi = landlock_abi_version();
+	if (m->landlock_abi > 0)
+		log_info("Landlock ABI %d available.", m->landlock_abi);
+	else
+		log_warning("Landlock is not available; policies that require it will fail to spawn.");
+
+	m->base = event_base_new();
+	if (!m->base)
+		return log_oom();
+	for (size_t i = 0; i < ELEMENTSOF(signums); i++) {
+		*sigs[i] = evsignal_new(m->base, signums[i], on_signal, m);
+		if (!*sigs[i] || event_add(*sigs[i], NULL) < 0)
+			return log_oom();
+	}
+	/* A peer that disconnects must cost us an EPIPE, not our life. */
+	(void) signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+static int
+bind_socket(struct manager *m)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = m->conf.socket_path;
+	_cleanup_close_ int fd = -1;
+	char *slash;
+	char dir[sizeof(sa.sun_path)];
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long.", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	memcpy(dir, path, strlen(path) + 1);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return log_error_errno(errno, "Failed to create '%s': %m", dir);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to create socket: %m");
+	(void) unlink(path);
+	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+		return log_error_errno(errno, "Failed to bind '%s': %m", path);
+	/* Every local user may ask; peer credentials decide the rest. */
+	if (chmod(path, 0666) < 0)
+		return log_error_errno(errno, "Failed to chmod '%s': %m", path);
+	if (listen(fd, 128) < 0)
+		return log_error_errno(errno, "Failed to listen on '%s': %m", path);
+	m->listen_fd = TAKE_FD(fd);
+	m->listen_fd_owned = true;
+	return 0;
+}
+
+int
+manager_listen(struct manager *m, int fd)
+{
+	int r;
+
+	r = manager_setup(m);
+	if (r < 0)
+		return r;
+	if (fd >= 0) {
+		if (sd_is_socket_unix(fd, SOCK_SEQPACKET, 1, NULL, 0) <= 0)
+			return log_error_errno(-EINVAL, "The passed socket is not a listening "
+			    "AF_UNIX SOCK_SEQPACKET socket.");
+		(void) evutil_make_socket_nonblocking(fd);
+		(void) evutil_make_socket_closeonexec(fd);
+		m->listen_fd = fd;
+		log_info("Using the socket passed by the service manager.");
+	} else {
+		r = bind_socket(m);
+		if (r < 0)
+			return r;
+	}
+	m->ev_listen = event_new(m->base, m->listen_fd, EV_READ | EV_PERSIST, on_accept, m);
+	if (!m->ev_listen || event_add(m->ev_listen, NULL) < 0)
+		return log_oom();
+	return 0;
+}
+
+int
+manager_run(struct manager *m)
+{
+	log_info("sandboxd " PACKAGE_VERSION " serving on %s.",
+	    m->listen_fd_owned ? m->conf.socket_path : "the passed socket");
+	(void) sd_notify(0, "READY=1");
+	if (event_base_dispatch(m->base) < 0)
+		return log_error_errno(-EIO, "Event loop failed.");
+	return 0;
+}
+
+struct manager *
+manager_free(struct manager *m)
+{
+	struct target *t;
+	struct conn *c;
+
+	if (!m)
+		return NULL;
+	while ((c = LIST_FIRST(&m->conns)))
+		conn_free(c);
+	while ((t = TAILQ_FIRST(&m->targets))) {
+		TAILQ_REMOVE(&m->targets, t, link);
+		if (t->state != SBX_STATE_EXITED) {
+			(void) target_kill(t, SIGKILL, SBX_LIMIT_SHUTDOWN);
+			cgroup_destroy(m->cgroup_mode, t->cgroup);
+		}
+		target_free(t);
+	}
+	for (struct event **e = (struct event *[]) { m->ev_listen, m->ev_sigterm, m->ev_sigint,
+	    m->ev_sighup, m->ev_shutdown_timeout, NULL }, **p = e; *p; p++)
+		event_free(*p);
+	if (m->listen_fd_owned)
+		(void) unlink(m->conf.socket_path);
+	safe_close(m->listen_fd);
+	if (m->base)
+		event_base_free(m->base);
+	policy_store_free(m->policies);
+	uid_pool_done(&m->uids);
+	conf_done(&m->conf);
+	free(m);
+	return NULL;
+}

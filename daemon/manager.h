@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The manager owns everything: the libevent base, the listening socket,
+ * the connections, the sandboxes (targets), the policy store and the
+ * settings. One per process; single-threaded.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "conf.h"
+#include "policy-store.h"
+#include "uid-pool.h"
+
+struct event_base;
+struct event;
+struct conn;
+struct target;
+
+LIST_HEAD(conn_list, conn);
+TAILQ_HEAD(target_list, target);
+
+struct manager {
+	struct event_base	*base;
+	struct conf		conf;
+	struct policy_store	*policies;
+	struct uid_pool		uids;
+
+	int			listen_fd;
+	bool			listen_fd_owned;	/* we bound it: unlink on exit */
+	struct event		*ev_listen;
+	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
+	struct event		*ev_shutdown_timeout;
+
+	struct conn_list	conns;
+	unsigned		n_conns;
+	struct target_list	targets;		/* spawn order */
+	unsigned		n_live;			/* not yet exited */
+	unsigned		n_exited;
+	uint64_t		next_id;
+
+	bool			shutting_down;
+	int			cgroup_mode;		/* enum cgroup_mode */
+	int			landlock_abi;		/* 0: none */
+};
+
+int manager_new(struct manager **ret);
+struct manager *manager_free(struct manager *m);
+/* Uses fd if >= 0 (socket activation), else binds conf.socket_path. */
+int manager_listen(struct manager *m, int fd);
+int manager_run(struct manager *m);
+void manager_start_shutdown(struct manager *m);
+/* Called when a target has exited and was reported. */
+void manager_target_gone(struct manager *m);
+
+unsigned manager_count_conns(struct manager *m, uid_t uid);
+unsigned manager_count_live(struct manager *m, uid_t uid);
+struct target *manager_find_target(struct manager *m, uint64_t id);

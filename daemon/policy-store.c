@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Loading policies from the embedded set and the policy directories. The
+ * directories are administrator-owned (see DESIGN.md §4); a file that does
+ * not parse never replaces a working policy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "policy-store.h"
+
+static int
+store_put(struct policy_store *s, struct policy *p)
+{
+	struct policy **v;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->policies[i]->name, p->name) == 0) {
+			policy_free(s->policies[i]);
+			s->policies[i] = p;
+			return 0;
+		}
+	v = realloc(s->policies, (s->n + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->policies = v;
+	s->policies[s->n++] = p;
+	return 0;
+}
+
+static struct policy *
+steal_prev(struct policy_store *prev, const char *name)
+{
+	if (!prev)
+		return NULL;
+	for (size_t i = 0; i < prev->n; i++)
+		if (prev->policies[i] && strcmp(prev->policies[i]->name, name) == 0)
+			return TAKE_PTR(prev->policies[i]);
+	return NULL;
+}
+
+/* Parses and compiles; on failure logs and, if possible, keeps prev's. */
+static int
+store_add_text(struct policy_store *s, struct policy_store *prev, const char *name,
+    const char *path, const char *text)
+{
+	struct ini_error err = {};
+	struct policy *p = NULL;
+	int r;
+
+	if (text)
+		r = policy_parse(name, path, text, &p, &err);
+	else
+		r = policy_load_file(name, path, &p, &err);
+	if (r >= 0)
+		r = policy_compile(p, &err);
+	if (r < 0) {
+		p = policy_free(p);
+		if (err.line > 0)
+			log_error("%s:%u: %s", path, err.line, err.message);
+		else
+			log_error_errno(r, "%s: %s", path, err.message[0] ? err.message : "%m");
+		p = steal_prev(prev, name);
+		if (!p)
+			return 0;
+		log_warning("Keeping the previous version of policy '%s'.", name);
+	}
+	r = store_put(s, p);
+	if (r < 0)
+		policy_free(p);
+	return r;
+}
+
+static int
+cmp_policy(const void *a, const void *b)
+{
+	return strcmp((*(struct policy *const *) a)->name, (*(struct policy *const *) b)->name);
+}
+
+static int
+store_add_dir(struct policy_store *s, struct policy_store *prev, const char *dir)
+{
+	struct dirent **names = NULL;
+	int n, r = 0;
+
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return log_warning_errno(errno, "Failed to read policy directory '%s', ignoring: %m",
+		    dir);
+	}
+	for (int i = 0; i < n; i++) {
+		const char *fn = names[i]->d_name;
+		size_t l = strlen(fn);
+		char name[256], path[4096];
+
+		if (r >= 0 && l > 7 && strcmp(fn + l - 7, ".policy") == 0 && l - 7 < sizeof(name)) {
+			memcpy(name, fn, l - 7);
+			name[l - 7] = '\0';
+			if (!policy_name_is_valid(name))
+				log_warning("Ignoring policy file '%s/%s': invalid name.", dir, fn);
+			else if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, fn) < sizeof(path))
+				r = store_add_text(s, prev, name, path, NULL);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return r;
+}
+
+int
+policy_store_load(char *const *dirs, struct policy_store *prev, struct policy_store **ret)
+{
+	struct policy_store *s = calloc(1, sizeof(*s));
+	int r = 0;
+
+	if (!s)
+		return -ENOMEM;
+	for (const struct embedded_policy *e = embedded_policies; r >= 0 && e->name; e++) {
+		char path[128];
+
+		(void) snprintf(path, sizeof(path), "<embedded>/%s.policy", e->name);
+		r = store_add_text(s, prev, e->name, path, e->text);
+	}
+	for (char *const *d = dirs; r >= 0 && d && *d; d++)
+		r = store_add_dir(s, prev, *d);
+	if (r < 0) {
+		policy_store_free(s);
+		return r;
+	}
+	if (s->n > 0)
+		qsort(s->policies, s->n, sizeof(*s->policies), cmp_policy);
+	*ret = s;
+	return 0;
+}
+
+struct policy_store *
+policy_store_free(struct policy_store *s)
+{
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		policy_free(s->policies[i]);
+	free(s->policies);
+	free(s);
+	return NULL;
+}
+
+const struct policy *
+policy_store_find(const struct policy_store *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->policies[i]->name, name) == 0)
+			return s->policies[i];
+	return NULL;
+}

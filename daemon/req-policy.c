@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * POLICY_LIST, POLICY_SHOW and POLICY_CHECK. Policies are not secret (any
+ * user may read the files in /usr/share and /etc), so every user may list
+ * and show them. POLICY_CHECK parses client text with the same pure parser
+ * the daemon loads files with; nothing is stored.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "macro.h"
+#include "dispatch.h"
+#include "manager.h"
+#include "msg.h"
+
+static int
+req_policy_list_handler(struct req_ctx *ctx)
+{
+	const struct policy_store *s = ctx->conn->manager->policies;
+	struct sbx_list hdr = { .count = (uint32_t) s->n };
+	struct sbx_writer w;
+	int r;
+
+	if (sbx_reader_end(ctx->reader) < 0)
+		return -EBADMSG;
+	sbx_writer_init(&w, SBX_MSG_POLICY_NAMES, ctx->serial);
+	sbx_writer_put(&w, &hdr, sizeof(hdr));
+	for (size_t i = 0; i < s->n; i++) {
+		sbx_writer_put_str_trunc(&w, s->policies[i]->name, SBX_NAME_MAX);
+		sbx_writer_put_str_trunc(&w, s->policies[i]->description ?: "", 256);
+	}
+	r = conn_send(ctx->conn, &w);
+	sbx_writer_done(&w);
+	return r == -ENOBUFS ? 0 : r;
+}
+
+static int
+req_policy_show_handler(struct req_ctx *ctx)
+{
+	const struct policy *p;
+	struct sbx_writer w;
+	const char *name;
+	int r;
+
+	if (sbx_reader_get_str(ctx->reader, &name, SBX_NAME_MAX) < 0 || sbx_reader_end(ctx->reader) < 0)
+		return -EBADMSG;
+	p = policy_store_find(ctx->conn->manager->policies, name);
+	if (!p) {
+		(void) snprintf(ctx->message, sizeof(ctx->message), "no such policy '%s'", name);
+		return -ENOENT;
+	}
+	sbx_writer_init(&w, SBX_MSG_POLICY_TEXT, ctx->serial);
+	/* The text is at most 60 KiB (the parser's limit), so it fits. */
+	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX);
+	r = conn_send(ctx->conn, &w);
+	sbx_writer_done(&w);
+	return r == -ENOBUFS ? 0 : r;
+}
+
+static int
+req_policy_check_handler(struct req_ctx *ctx)
+{
+	_cleanup_(policy_freep) struct policy *p = NULL;
+	struct ini_error err = {};
+	const char *file, *text;
+	int r;
+
+	if (sbx_reader_get_str(ctx->reader, &file, 0) < 0 ||
+	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX) < 0 ||
+	    sbx_reader_end(ctx->reader) < 0)
+		return -EBADMSG;
+	r = policy_parse("check", file, text, &p, &err);
+	if (r >= 0)
+		r = policy_compile(p, &err);
+	if (r < 0) {
+		if (err.line > 0)
+			(void) snprintf(ctx->message, sizeof(ctx->message), "%s:%u: %s", file, err.line,
+			    err.message);
+		else
+			(void) snprintf(ctx->message, sizeof(ctx->message), "%s: %s", file,
+			    err.message[0] ? err.message : strerror(-r));
+		/* A bad policy is the answer, not a broken message. */
+		return -EINVAL;
+	}
+	conn_send_ok(ctx->conn, ctx->serial);
+	return 0;
+}
+
+const struct req_entry req_policy_list = {
+	.type = SBX_MSG_POLICY_LIST,
+	.handler = req_policy_list_handler,
+};
+
+const struct req_entry req_policy_show = {
+	.type = SBX_MSG_POLICY_SHOW,
+	.min_size = sizeof(uint32_t) + 1,
+	.max_size = sizeof(uint32_t) + SBX_NAME_MAX,
+	.handler = req_policy_show_handler,
+};
+
+const struct req_entry req_policy_check = {
+	.type = SBX_MSG_POLICY_CHECK,
+	.min_size = 2 * (sizeof(uint32_t) + 1),
+	.max_size = SBX_MSG_SIZE_MAX,
+	.handler = req_policy_check_handler,
+};

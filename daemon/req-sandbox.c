@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* KILL, LIST and STATUS: acting on and describing existing sandboxes. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "authz.h"
+#include "conn.h"
+#include "dispatch.h"
+#include "log.h"
+#include "manager.h"
+#include "msg.h"
+#include "target.h"
+
+static struct target *
+lookup_visible(struct conn *c, uint64_t id)
+{
+	struct target *t = manager_find_target(c->manager, id);
+
+	return t && authz_can_see(c->cred.uid, t) ? t : NULL;
+}
+
+static int
+req_kill_handler(struct req_ctx *ctx)
+{
+	struct conn *c = ctx->conn;
+	struct sbx_kill k;
+	struct target *t;
+	int r;
+
+	if (sbx_reader_get(ctx->reader, &k, sizeof(k)) < 0 || sbx_reader_end(ctx->reader) < 0 ||
+	    k.reserved != 0)
+		return -EBADMSG;
+	t = lookup_visible(c, k.id);
+	if (!t || t->state == SBX_STATE_EXITED) {
+		(void) snprintf(ctx->message, sizeof(ctx->message), "no running sandbox %llu",
+		    (unsigned long long) k.id);
+		return -ESRCH;
+	}
+	if (!authz_can_control(c->cred.uid, t))
+		return -EPERM;
+	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP) {
+		(void) snprintf(ctx->message, sizeof(ctx->message), "signal %u cannot be sent", k.signal);
+		return -EINVAL;
+	}
+	r = target_kill(t, (int) k.signal, SBX_LIMIT_KILLED);
+	if (r < 0)
+		return r;
+	log_info("Sandbox %llu: signal %u sent by uid %u pid %d.", (unsigned long long) t->id,
+	    k.signal, (unsigned) c->cred.uid, (int) c->cred.pid);
+	conn_send_ok(c, ctx->serial);
+	return 0;
+}
+
+static void
+put_info(struct sbx_writer *w, struct target *t)
+{
+	struct sbx_info info;
+
+	target_describe(t, &info);
+	sbx_msg_info_put(w, &info, t->policy_name, t->command);
+}
+
+static int
+req_list_handler(struct req_ctx *ctx)
+{
+	struct conn *c = ctx->conn;
+	struct sbx_list hdr = {};
+	struct sbx_writer w;
+	struct target *t;
+	int r;
+
+	if (sbx_reader_end(ctx->reader) < 0)
+		return -EBADMSG;
+	TAILQ_FOREACH(t, &c->manager->targets, link)
+		if (authz_can_see(c->cred.uid, t) && hdr.count < SBX_LIST_MAX)
+			hdr.count++;
+	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
+	sbx_writer_put(&w, &hdr, sizeof(hdr));
+	/* Newest first, so a long list keeps the ones that matter. */
+	TAILQ_FOREACH_REVERSE(t, &c->manager->targets, target_list, link)
+		if (authz_can_see(c->cred.uid, t) && hdr.count-- > 0)
+			put_info(&w, t);
+	r = conn_send(c, &w);
+	sbx_writer_done(&w);
+	return r == -ENOBUFS ? 0 : r;
+}
+
+static int
+req_status_handler(struct req_ctx *ctx)
+{
+	struct conn *c = ctx->conn;
+	struct sbx_list hdr = { .count = 1 };
+	struct sbx_writer w;
+	struct sbx_id id;
+	struct target *t;
+	int r;
+
+	if (sbx_reader_get(ctx->reader, &id, sizeof(id)) < 0 || sbx_reader_end(ctx->reader) < 0)
+		return -EBADMSG;
+	t = lookup_visible(c, id.id);
+	if (!t) {
+		(void) snprintf(ctx->message, sizeof(ctx->message), "no sandbox %llu",
+		    (unsigned long long) id.id);
+		return -ESRCH;
+	}
+	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
+	sbx_writer_put(&w, &hdr, sizeof(hdr));
+	put_info(&w, t);
+	r = conn_send(c, &w);
+	sbx_writer_done(&w);
+	return r == -ENOBUFS ? 0 : r;
+}
+
+const struct req_entry req_kill = {
+	.type = SBX_MSG_KILL,
+	.min_size = sizeof(struct sbx_kill),
+	.max_size = sizeof(struct sbx_kill),
+	.handler = req_kill_handler,
+};
+
+const struct req_entry req_list = {
+	.type = SBX_MSG_LIST,
+	.handler = req_list_handler,
+};
+
+const struct req_entry req_status = {
+	.type = SBX_MSG_STATUS,
+	.min_size = sizeof(struct sbx_id),
+	.max_size = sizeof(struct sbx_id),
+	.handler = req_status_handler,
+};

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * SPAWN over the control socket: decode, hand to target_spawn(), and
+ * answer later, when the target has exec'd (SPAWNED) or failed (ERROR).
+ * The connection then receives EXITED for it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "log.h"
+#include "manager.h"
+#include "msg.h"
+#include "target.h"
+
+static void
+on_spawned(struct target *t, int error, const char *message, void *userdata)
+{
+	struct conn *c = userdata;
+	struct sbx_writer w;
+
+	c->n_pending--;
+	if (error < 0) {
+		conn_send_error(c, (uint32_t) (uintptr_t) t->watcher.userdata2, -error, message);
+		return;
+	}
+	sbx_writer_init(&w, SBX_MSG_SPAWNED, (uint32_t) (uintptr_t) t->watcher.userdata2);
+	sbx_writer_put(&w, &(struct sbx_spawned) { .id = t->id, .pid = (uint32_t) t->pid,
+	    .uid = t->uid }, sizeof(struct sbx_spawned));
+	(void) conn_send(c, &w);
+	sbx_writer_done(&w);
+}
+
+static void
+on_exited(struct target *t, const struct sbx_exited *e, void *userdata)
+{
+	struct conn *c = userdata;
+	struct sbx_writer w;
+
+	sbx_writer_init(&w, SBX_MSG_EXITED, 0);
+	sbx_writer_put(&w, e, sizeof(*e));
+	(void) conn_send(c, &w);
+	sbx_writer_done(&w);
+}
+
+static int
+req_spawn_handler(struct req_ctx *ctx)
+{
+	struct conn *c = ctx->conn;
+	struct sbx_spawn_req q;
+	struct target *t;
+	struct target_watcher w = {
+		.spawned = on_spawned,
+		.exited = on_exited,
+		.userdata = c,
+		.userdata2 = (void *) (uintptr_t) ctx->serial,
+	};
+	struct target_request req;
+	int r;
+
+	r = sbx_msg_spawn_get(ctx->reader, &q);
+	if (r < 0)
+		return r;
+	if (c->manager->shutting_down) {
+		sbx_spawn_req_done(&q);
+		(void) snprintf(ctx->message, sizeof(ctx->message), "sandboxd is shutting down");
+		return -ESHUTDOWN;
+	}
+	req = (struct target_request) {
+		.policy = q.policy,
+		.argv = q.argv,
+		.env = q.env,
+		.cwd = q.cwd,
+		.stdio = { ctx->fds[0], ctx->fds[1], ctx->fds[2] },
+		.narrow = {
+			.timeout_ms = q.fixed.timeout_ms,
+			.memory_max = q.fixed.memory_max,
+			.tasks_max = q.fixed.tasks_max,
+			.cpu_ms = q.fixed.cpu_ms,
+			.nofile_max = q.fixed.nofile_max,
+			.fsize_max = q.fixed.fsize_max,
+		},
+		.detach = q.fixed.flags & SBX_SPAWN_DETACH,
+		.owner_uid = c->cred.uid,
+		.owner_pid = c->cred.pid,
+	};
+	r = target_spawn(c->manager, &req, &w, &t, ctx->message, sizeof(ctx->message));
+	if (r < 0)
+		log_notice("Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
+		    q.argv[0], q.policy, (unsigned) c->cred.uid, (int) c->cred.pid, ctx->message);
+	else
+		c->n_pending++;
+	sbx_spawn_req_done(&q);
+	return r;
+}
+
+const struct req_entry req_spawn = {
+	.type = SBX_MSG_SPAWN,
+	.min_size = sizeof(struct sbx_spawn) + 3 * sizeof(uint32_t) + 3,
+	.max_size = SBX_MSG_SIZE_MAX,
+	.n_fds = 3,
+	.handler = req_spawn_handler,
+};

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The child side of spawning (see spawn.h for the protocol with the
+ * parent). Everything after clone runs in a copy of the daemon's memory
+ * and calls only async-signal-safe functions and raw system calls: the
+ * plan was built beforehand, the seccomp filter compiled at policy load.
+ *
+ * Order (DESIGN.md §3): wait for the parent (id maps, cgroups) → cgroup
+ * namespace → identity → mount tree and pivot_root (confine-mount.c) →
+ * hostname → loopback → setsid → rlimits → fds → capabilities → no_new_privs
+ * → Landlock → fork the target. The target: cwd → seccomp → exec. The
+ * first process stays as the sandbox's pid 1: it forwards signals, reaps,
+ * reports the target's wait status on the status pipe and, when the
+ * target is gone, kills whatever is left in the namespace.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <linux/securebits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <grp.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "spawn.h"
+
+static const char *const step_names[] = {
+	[SPAWN_STEP_SYNC] = "wait for the daemon",
+	[SPAWN_STEP_MOUNT] = "set up the mount namespace",
+	[SPAWN_STEP_BIND] = "bind-mount a policy path",
+	[SPAWN_STEP_PROC] = "mount /proc",
+	[SPAWN_STEP_DEV] = "set up /dev",
+	[SPAWN_STEP_TMP] = "mount /tmp",
+	[SPAWN_STEP_PIVOT] = "pivot to the new root",
+	[SPAWN_STEP_HOSTNAME] = "set the hostname",
+	[SPAWN_STEP_LOOPBACK] = "bring up loopback",
+	[SPAWN_STEP_SETSID] = "start a new session",
+	[SPAWN_STEP_RLIMIT] = "set resource limits",
+	[SPAWN_STEP_FDS] = "arrange file descriptors",
+	[SPAWN_STEP_IDENTITY] = "switch to the anonymous uid",
+	[SPAWN_STEP_CAPS] = "drop capabilities",
+	[SPAWN_STEP_NNP] = "set no_new_privs",
+	[SPAWN_STEP_LANDLOCK] = "apply Landlock",
+	[SPAWN_STEP_FORK] = "fork the target",
+	[SPAWN_STEP_CWD] = "change to the working directory",
+	[SPAWN_STEP_SECCOMP] = "apply the seccomp filter",
+	[SPAWN_STEP_EXEC] = "execute",
+	[SPAWN_STEP_CGROUPNS] = "create the cgroup namespace",
+};
+
+const char *
+spawn_step_to_string(int step)
+{
+	if (step <= 0 || (size_t) step >= ELEMENTSOF(step_names) || !step_names[step])
+		return "set up the sandbox";
+	return step_names[step];
+}
+
+static void
+copy_detail(struct spawn_report *rep, const char *s)
+{
+	size_t i = 0;
+
+	if (s)
+		for (; s[i] && i < sizeof(rep->detail) - 1; i++)
+			rep->detail[i] = s[i];
+	rep->detail[i] = '\0';
+}
+
+_Noreturn static void
+fail(int fd, struct spawn_report *rep, int step, int error, int code)
+{
+	rep->step = step;
+	rep->error = error < 0 ? -error : error;
+	if (rep->error == 0)
+		rep->error = EIO;
+	(void) !write(fd, rep, sizeof(*rep));
+	_exit(code);
+}
+
+static int
+loopback_up(void)
+{
+	struct ifreq ifr = {};
+	int fd, r = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		r = -errno;
+	else {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			r = -errno;
+	}
+	(void) close(fd);
+	return r;
+}
+
+static int
+set_rlimit(int resource, uint64_t v)
+{
+	struct rlimit rl;
+
+	rl.rlim_cur = rl.rlim_max = v == UINT64_MAX ? RLIM_INFINITY : (rlim_t) v;
+	return setrlimit(resource, &rl) < 0 ? -errno : 0;
+}
+
+/* Moves stdio to 0-2 and the pipes to their fixed numbers, then closes
+ * everything else. Takes care that no source is overwritten early. */
+static int
+arrange_fds(const struct spawn_plan *p)
+{
+	int src[5] = { p->stdio[0], p->stdio[1], p->stdio[2], p->setup_w, p->status_w };
+	const int dst[5] = { 0, 1, 2, SPAWN_SETUP_FD, SPAWN_STATUS_FD };
+	int tmp[5];
+
+	/* First lift every source above all destinations. */
+	for (size_t i = 0; i < 5; i++) {
+		tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16);
+		if (tmp[i] < 0)
+			return -errno;
+	}
+	for (size_t i = 0; i < 5; i++) {
+		/* stdio must survive exec; the pipes must not. */
+		int flags = i < 3 ? 0 : O_CLOEXEC;
+
+		if (dup3(tmp[i], dst[i], flags) < 0)
+			return -errno;
+	}
+	if (syscall(SYS_close_range, SPAWN_STATUS_FD + 1, ~0U, 0) < 0)
+		return -errno;
+	/* 3 stays closed: it is reserved for the broker channel. */
+	(void) close(3);
+	return 0;
+}
+
+static int
+drop_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	/* Lock the uid semantics so nothing can bring capabilities back. */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+	    SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
+	    SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) < 0 && errno != EPERM)
+		return -errno;
+	for (int c = 0; c <= 63; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return -errno;
+	if (syscall(SYS_capset, &h, d) < 0)
+		return -errno;
+	/* Verify: nothing permitted, effective or inheritable is left. */
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	if (d[0].permitted || d[1].permitted || d[0].effective || d[1].effective ||
+	    d[0].inheritable || d[1].inheritable)
+		return -EPERM;
+	return 0;
+}
+
+static int
+switch_identity(const struct spawn_plan *p)
+{
+	uid_t r, e, s;
+
+	if (setgroups(0, NULL) < 0)
+		return -errno;
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return -errno;
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return -errno;
+	if (getresuid(&r, &e, &s) < 0 || r != p->uid || e != p->uid || s != p->uid)
+		return -EPERM;
+	return 0;
+}
+
+/* Tries argv[0] in each $PATH directory, as execvp would. */
+static int
+exec_target(const struct spawn_plan *p)
+{
+	const char *name = p->argv[0];
+	char buf[4096];
+	int saved = ENOENT;
+
+	if (strchr(name, '/')) {
+		execve(name, p->argv, p->envp);
+		return -errno;
+	}
+	for (const char *d = p->path; d && *d;) {
+		const char *end = strchrnul(d, ':');
+		size_t dl = (size_t) (end - d), nl = strlen(name);
+
+		if (dl > 0 && dl + 1 + nl < sizeof(buf)) {
+			memcpy(buf, d, dl);
+			buf[dl] = '/';
+			memcpy(buf + dl + 1, name, nl + 1);
+			execve(buf, p->argv, p->envp);
+			if (errno != ENOENT && errno != ENOTDIR)
+				saved = errno;
+		}
+		d = *end ? end + 1 : end;
+	}
+	return -saved;
+}
+
+static volatile pid_t target_pid;
+
+static void
+forward_signal(int sig)
+{
+	if (target_pid > 0)
+		(void) kill(target_pid, sig);
+}
+
+_Noreturn static void
+run_target(const struct spawn_plan *p, struct spawn_report *rep)
+{
+	sigset_t none;
+	int r;
+
+	/* Signal state must not leak from init into the target. */
+	for (int s = 1; s < NSIG; s++)
+		(void) signal(s, SIG_DFL);
+	sigemptyset(&none);
+	(void) sigprocmask(SIG_SETMASK, &none, NULL);
+	(void) close(SPAWN_STATUS_FD);
+
+	if (chdir(p->cwd) < 0) {
+		copy_detail(rep, p->cwd);
+		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_CWD, errno, 126);
+	}
+	/* Last restriction before exec: nothing above may need a syscall
+	 * the policy forbids. */
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
+		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+	r = exec_target(p);
+	copy_detail(rep, p->argv[0]);
+	fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_EXEC, r, r == -ENOENT ? 127 : 126);
+}
+
+_Noreturn static void
+run_init(void)
+{
+	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
+	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
+		SIGCONT, SIGWINCH, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+	int32_t status = 0;
+	bool have = false;
+
+	(void) close(SPAWN_SETUP_FD);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		(void) sigaction(forwarded[i], &sa, NULL);
+
+	for (;;) {
+		int st;
+		pid_t w = waitpid(-1, &st, 0);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			break;		/* ECHILD: nothing left */
+		}
+		if (w == target_pid && !have) {
+			status = st;
+			have = true;
+			(void) !write(SPAWN_STATUS_FD, &status, sizeof(status));
+			/* The target is gone: end everything else in the
+			 * sandbox (invariant 7); we are pid 1, so -1 is
+			 * everyone in the namespace but us. */
+			(void) kill(-1, SIGKILL);
+		}
+	}
+	if (!have)
+		_exit(255);
+	_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+_Noreturn static void
+child_main(const struct spawn_plan *p)
+{
+	struct spawn_report rep = {};
+	int fd = p->setup_w;
+	char c;
+	pid_t pid;
+	int r;
+
+	/* Die with the daemon rather than linger unsupervised. */
+	(void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (read(p->sync_r, &c, 1) != 1)
+		_exit(1);	/* the parent gave up on us */
+	(void) close(p->sync_r);
+
+	/* Now inside our cgroup: make it the root of a new cgroup namespace. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(fd, &rep, SPAWN_STEP_CGROUPNS, errno, 1);
+	/* Become the anonymous uid first: files on the new tmpfs can only be
+	 * created by an id mapped in our user namespace, and host root is
+	 * deliberately not. NO_SETUID_FIXUP keeps the namespace's
+	 * capabilities across the switch; they are dropped below. */
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		fail(fd, &rep, SPAWN_STEP_IDENTITY, errno, 1);
+	r = switch_identity(p);
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
+	r = confine_mount(p, &rep);
+	if (r < 0)
+		fail(fd, &rep, rep.step, r, 1);
+	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
+		fail(fd, &rep, SPAWN_STEP_HOSTNAME, errno, 1);
+	r = loopback_up();
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_LOOPBACK, r, 1);
+	/* No controlling terminal: TIOCSTI has nothing to push into. */
+	if (setsid() < 0)
+		fail(fd, &rep, SPAWN_STEP_SETSID, errno, 1);
+	if ((r = set_rlimit(RLIMIT_NOFILE, p->nofile)) < 0 ||
+	    (r = set_rlimit(RLIMIT_FSIZE, p->fsize)) < 0 ||
+	    (r = set_rlimit(RLIMIT_CPU, p->cpu_sec)) < 0 ||
+	    (r = set_rlimit(RLIMIT_CORE, 0)) < 0)
+		fail(fd, &rep, SPAWN_STEP_RLIMIT, r, 1);
+	r = arrange_fds(p);
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_FDS, r, 1);
+	fd = SPAWN_SETUP_FD;
+	r = drop_capabilities();
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_CAPS, r, 1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
+		fail(fd, &rep, SPAWN_STEP_NNP, errno ? errno : EPERM, 1);
+	r = confine_landlock(p, &rep);
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_LANDLOCK, r, 1);
+
+	pid = fork();
+	if (pid < 0)
+		fail(fd, &rep, SPAWN_STEP_FORK, errno, 1);
+	if (pid == 0)
+		run_target(p, &rep);
+	target_pid = pid;
+	run_init();
+}
+
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls,
+	    set_tid, set_tid_size, cgroup;
+};
+
+int
+spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd)
+{
+	int pidfd = -1;
+	struct clone_args_v2 args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
+		    CLONE_NEWUTS | CLONE_PIDFD,
+		.pidfd = (uint64_t) (uintptr_t) &pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	long pid;
+
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t) cgroup_fd;
+	}
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		child_main(p);
+	/* The kernel sets O_CLOEXEC on pidfds. */
+	*ret_pid = (pid_t) pid;
+	*ret_pidfd = pidfd;
+	return 0;
+}
+
+static int
+write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		r = -errno;
+	else if ((size_t) n != strlen(s))
+		r = -EIO;
+	(void) close(fd);
+	return r;
+}
+
+int
+spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
+{
+	char path[64], map[64];
+	int r;
+
+	/* One id, mapped to itself: the target is the anonymous uid inside
+	 * and out, and has no root inside that exec could give caps to. */
+	(void) snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
+	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
+	r = write_file(path, map);
+	if (r < 0)
+		return r;
+	(void) snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
+	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
+	return write_file(path, map);
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Creating a target. The parent prepares a struct spawn_plan (every path,
+ * string and the compiled seccomp filter), clones, completes the child's
+ * id maps and cgroup membership, then releases it through the sync pipe.
+ * The child (pid 1 of the new pid namespace) confines itself step by step
+ * and forks the target, which applies seccomp last and execs. Any failure
+ * is written to the setup pipe as a struct spawn_report; EOF on that pipe
+ * without a report means the target has exec'd.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/filter.h>
+
+#include "policy.h"
+
+/* Fixed fds in the child while it sets up. 3 is kept for the broker. */
+#define SPAWN_SETUP_FD		4
+#define SPAWN_STATUS_FD		5
+
+enum spawn_step {
+	SPAWN_STEP_SYNC = 1,
+	SPAWN_STEP_MOUNT,
+	SPAWN_STEP_BIND,
+	SPAWN_STEP_PROC,
+	SPAWN_STEP_DEV,
+	SPAWN_STEP_TMP,
+	SPAWN_STEP_PIVOT,
+	SPAWN_STEP_HOSTNAME,
+	SPAWN_STEP_LOOPBACK,
+	SPAWN_STEP_SETSID,
+	SPAWN_STEP_RLIMIT,
+	SPAWN_STEP_FDS,
+	SPAWN_STEP_IDENTITY,
+	SPAWN_STEP_CAPS,
+	SPAWN_STEP_NNP,
+	SPAWN_STEP_LANDLOCK,
+	SPAWN_STEP_FORK,
+	SPAWN_STEP_CWD,
+	SPAWN_STEP_SECCOMP,
+	SPAWN_STEP_EXEC,
+	SPAWN_STEP_CGROUPNS,
+};
+
+struct spawn_report {
+	int32_t		step;		/* enum spawn_step */
+	int32_t		error;		/* positive errno */
+	char		detail[240];	/* path or name involved, NUL-terminated */
+};
+
+struct spawn_plan {
+	const char		*root;		/* staging mount point on the host */
+	const struct policy_mount *mounts;
+	size_t			n_mounts;
+	bool			tmp;
+	uint64_t		tmp_size;
+	const char		*hostname;
+	char			**argv;
+	char			**envp;
+	const char		*path;		/* $PATH for argv[0] lookup */
+	const char		*cwd;
+	uid_t			uid;
+	gid_t			gid;
+	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
+	struct sock_fprog	prog;
+	int			landlock_abi;	/* 0: do not use Landlock */
+	int			stdio[3];
+	int			setup_w, status_w, sync_r;
+};
+
+const char *spawn_step_to_string(int step);
+
+/* Clones the child (it blocks on p->sync_r). cgroup_fd >= 0 places it
+ * there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */
+int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
+/* Writes "uid uid 1" style maps for the child. */
+int spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid);
+
+/* Child side, in confine-*.c. Return 0 or -errno; *step and detail say where. */
+int confine_mount(const struct spawn_plan *p, struct spawn_report *rep);
+int confine_landlock(const struct spawn_plan *p, struct spawn_report *rep);
+/* Parent side: the Landlock ABI version, 0 if unavailable. */
+int landlock_abi_version(void);

@@ -1,0 +1,641 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Sandboxes from request to exit. target_spawn() turns a validated request
+ * and a compiled policy into a spawn plan, creates the cgroup, clones the
+ * child, writes its id maps, attaches it to the cgroup and lets it go. From
+ * then on everything arrives as events: the setup pipe (error report, or
+ * EOF once the target has exec'd), the pidfd (init has exited), and the
+ * wall-clock and CPU timers. The watcher (the requester, whatever its
+ * transport) hears "spawned" once and "exited" once.
+ */
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "confine-cgroup.h"
+#include "log.h"
+#include "manager.h"
+#include "msg.h"
+#include "spawn.h"
+#include "target.h"
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define CPU_CHECK_USEC (250 * 1000)
+
+static uint64_t
+now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(clock, &ts);
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static struct timeval
+tv_from_ms(uint64_t ms)
+{
+	return (struct timeval) { .tv_sec = (time_t) (ms / 1000), .tv_usec = (suseconds_t) (ms % 1000) * 1000 };
+}
+
+/* Narrowing: a request may lower a limit, never raise it. */
+static int
+narrow_one(uint64_t *limit, uint64_t asked, const char *what, char *msg, size_t msg_size)
+{
+	if (asked == 0)
+		return 0;
+	if (asked > *limit) {
+		(void) snprintf(msg, msg_size, "requested %s %llu exceeds the policy's limit %llu",
+		    what, (unsigned long long) asked, (unsigned long long) *limit);
+		return -EPERM;
+	}
+	*limit = asked;
+	return 0;
+}
+
+static int
+env_key_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	return eq && eq != kv ? (int) (eq - kv) : -1;
+}
+
+/* Policy defaults, then the request's entries replacing same keys. */
+static int
+build_env(char *const *defaults, const char *const *req, char ***ret, char *msg, size_t msg_size)
+{
+	size_t nd = strv_length(defaults), nr = strv_length((char *const *) req), n = 0;
+	_cleanup_strv_free_ char **v = calloc(nd + nr + 2, sizeof(char *));
+	bool have_path = false;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr; i++)
+		if (env_key_len(req[i]) < 0) {
+			(void) snprintf(msg, msg_size, "invalid environment entry '%.64s'", req[i]);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < nd + nr; i++) {
+		const char *kv = i < nd ? defaults[i] : req[i - nd];
+		int kl = env_key_len(kv);
+		size_t j;
+
+		if (kl < 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (env_key_len(v[j]) == kl && strncmp(v[j], kv, (size_t) kl) == 0)
+				break;
+		if (j < n)
+			free(v[j]);
+		v[j] = strdup(kv);
+		if (!v[j])
+			return -ENOMEM;
+		if (j == n)
+			n++;
+		if (kl == 4 && strncmp(kv, "PATH", 4) == 0)
+			have_path = true;
+	}
+	if (!have_path && !(v[n++] = strdup("PATH=" DEFAULT_PATH)))
+		return -ENOMEM;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+static char *
+join_argv(const char *const *argv)
+{
+	size_t l = 0;
+	char *s;
+
+	for (size_t i = 0; argv[i]; i++)
+		l += strlen(argv[i]) + 1;
+	s = malloc(l + 1);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0, o = 0; argv[i]; i++) {
+		size_t k = strlen(argv[i]);
+
+		if (i > 0)
+			s[o++] = ' ';
+		memcpy(s + o, argv[i], k + 1);
+		o += k;
+	}
+	return s;
+}
+
+static void
+notify_spawned(struct target *t, int error, const char *message)
+{
+	if (t->watched && t->watcher.spawned)
+		t->watcher.spawned(t, error, message, t->watcher.userdata);
+}
+
+static void
+target_close_fds(struct target *t)
+{
+	if (t->ev_setup) {
+		event_free(t->ev_setup);
+		t->ev_setup = NULL;
+	}
+	t->setup_fd = safe_close(t->setup_fd);
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+	struct manager *m = t->manager;
+
+	TAILQ_REMOVE(&m->targets, t, link);
+	m->n_exited--;
+	target_free(t);
+}
+
+/* Init has exited: collect everything, tell the watcher, clean up. */
+static void
+target_reap(struct target *t)
+{
+	struct manager *m = t->manager;
+	struct cgroup_stats cs;
+	siginfo_t si = {};
+	int32_t status = 0;
+	bool have_status = false;
+	struct timeval tv;
+
+	(void) waitid(P_PIDFD, (id_t) t->pidfd, &si, WEXITED | WNOHANG);
+	if (t->status_fd >= 0 && read(t->status_fd, &status, sizeof(status)) == sizeof(status))
+		have_status = true;
+	t->end_mono_usec = now_usec(CLOCK_MONOTONIC);
+	cgroup_stats_read(m->cgroup_mode, t->cgroup, &cs);
+	cgroup_destroy(m->cgroup_mode, t->cgroup);
+
+	t->exit = (struct sbx_exited) {
+		.id = t->id,
+		.cpu_usec = cs.cpu_usec,
+		.memory_peak = cs.memory_peak,
+		.wall_usec = t->end_mono_usec - t->start_mono_usec,
+	};
+	if (have_status && WIFEXITED(status)) {
+		t->exit.how = SBX_EXIT_CODE;
+		t->exit.status = WEXITSTATUS(status);
+	} else {
+		t->exit.how = SBX_EXIT_SIGNAL;
+		t->exit.status = have_status ? WTERMSIG(status) : SIGKILL;
+	}
+	/* Which limit ended it, if the kernel or we did. */
+	if (t->limit == SBX_LIMIT_NONE) {
+		int sig = t->exit.how == SBX_EXIT_SIGNAL ? t->exit.status : 0;
+
+		if (cs.oom_kills > 0)
+			t->limit = SBX_LIMIT_MEMORY;
+		else if (sig == SIGXCPU || (t->limits.cpu_ms != POLICY_UNLIMITED &&
+		    cs.cpu_usec / 1000 >= t->limits.cpu_ms))
+			t->limit = SBX_LIMIT_CPU;
+		else if (sig == SIGXFSZ)
+			t->limit = SBX_LIMIT_FSIZE;
+		else if (cs.tasks_max_hit > 0)
+			t->limit = SBX_LIMIT_TASKS;
+	}
+	t->exit.limit = t->limit;
+	t->state = SBX_STATE_EXITED;
+	uid_pool_put(&m->uids, t->uid);
+
+	if (t->exit.how == SBX_EXIT_CODE)
+		log_info("Sandbox %llu (uid %u, pid %d, owner uid %u pid %d) exited with status %d "
+		    "(limit: %s, cpu %llu ms, peak memory %llu KiB).",
+		    (unsigned long long) t->id, (unsigned) t->uid, (int) t->pid,
+		    (unsigned) t->owner_uid, (int) t->owner_pid, t->exit.status,
+		    sbx_limit_to_string(t->limit), (unsigned long long) cs.cpu_usec / 1000,
+		    (unsigned long long) cs.memory_peak / 1024);
+	else
+		log_info("Sandbox %llu (uid %u, pid %d, owner uid %u pid %d) killed by signal %s "
+		    "(limit: %s, cpu %llu ms, peak memory %llu KiB).",
+		    (unsigned long long) t->id, (unsigned) t->uid, (int) t->pid,
+		    (unsigned) t->owner_uid, (int) t->owner_pid, sigabbrev_np(t->exit.status) ?: "?",
+		    sbx_limit_to_string(t->limit), (unsigned long long) cs.cpu_usec / 1000,
+		    (unsigned long long) cs.memory_peak / 1024);
+
+	if (t->watched && t->watcher.exited)
+		t->watcher.exited(t, &t->exit, t->watcher.userdata);
+	t->watched = false;
+
+	/* Release what the dead sandbox held; keep its record a while. */
+	for (struct event **e = (struct event *[]) { t->ev_pidfd, t->ev_timeout, t->ev_cpu, NULL }, **p = e; *p; p++)
+		event_free(*p);
+	t->ev_pidfd = t->ev_timeout = t->ev_cpu = NULL;
+	target_close_fds(t);
+	t->pidfd = safe_close(t->pidfd);
+	t->status_fd = safe_close(t->status_fd);
+	t->pid = 0;
+
+	m->n_live--;
+	m->n_exited++;
+	tv = tv_from_ms(m->conf.linger_ms);
+	t->ev_linger = evtimer_new(m->base, on_linger, t);
+	if (!t->ev_linger || evtimer_add(t->ev_linger, &tv) < 0 || m->shutting_down) {
+		TAILQ_REMOVE(&m->targets, t, link);
+		m->n_exited--;
+		target_free(t);
+	}
+	manager_target_gone(m);
+}
+
+static void
+on_pidfd(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+
+	if (t->state == SBX_STATE_STARTING) {
+		/* Died before reporting: read the setup pipe first. */
+		struct spawn_report rep = {};
+		ssize_t n = t->setup_fd >= 0 ? read(t->setup_fd, &rep, sizeof(rep)) : 0;
+		char msg[512];
+
+		if (n == sizeof(rep)) {
+			rep.detail[sizeof(rep.detail) - 1] = '\0';
+			(void) snprintf(msg, sizeof(msg), "failed to %s%s%s%s: %s",
+			    spawn_step_to_string(rep.step), rep.detail[0] ? " '" : "", rep.detail,
+			    rep.detail[0] ? "'" : "", strerror(rep.error));
+			t->state = SBX_STATE_EXITED;
+			notify_spawned(t, -rep.error, msg);
+		} else {
+			t->state = SBX_STATE_EXITED;
+			notify_spawned(t, -EIO, "the sandbox died during set-up");
+		}
+		t->watched = false;
+	}
+	target_reap(t);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+
+	log_notice("Sandbox %llu reached its wall-clock limit of %llu ms, killing.",
+	    (unsigned long long) t->id, (unsigned long long) t->limits.timeout_ms);
+	(void) target_kill(t, SIGKILL, SBX_LIMIT_TIMEOUT);
+}
+
+/* RLIMIT_CPU bounds each process; this bounds the sandbox as a whole. */
+static void
+on_cpu_check(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+	struct cgroup_stats cs;
+
+	cgroup_stats_read(t->manager->cgroup_mode, t->cgroup, &cs);
+	if (cs.cpu_usec / 1000 >= t->limits.cpu_ms) {
+		log_notice("Sandbox %llu used its CPU time of %llu ms, killing.",
+		    (unsigned long long) t->id, (unsigned long long) t->limits.cpu_ms);
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_CPU);
+	}
+}
+
+static void
+on_setup(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+	struct spawn_report rep = {};
+	char msg[512];
+	ssize_t n;
+
+	n = read(t->setup_fd, &rep, sizeof(rep));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == sizeof(rep)) {
+		int error = rep.error > 0 ? rep.error : EIO;
+
+		rep.detail[sizeof(rep.detail) - 1] = '\0';
+		(void) snprintf(msg, sizeof(msg), "failed to %s%s%s%s: %s",
+		    spawn_step_to_string(rep.step), rep.detail[0] ? " '" : "", rep.detail,
+		    rep.detail[0] ? "'" : "", strerror(error));
+		log_notice("Sandbox %llu (owner uid %u pid %d, policy '%s') %s.",
+		    (unsigned long long) t->id, (unsigned) t->owner_uid, (int) t->owner_pid,
+		    t->policy_name, msg);
+		target_close_fds(t);
+		t->state = SBX_STATE_EXITED;
+		/* Setup errors are the daemon's or the host's; exec errors
+		 * are the requester's (ENOENT: no such program). */
+		notify_spawned(t, -error, msg);
+		t->watched = false;
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
+		return;
+	}
+	/* EOF (or garbage, which only our own child could send): exec'd. */
+	target_close_fds(t);
+	if (n != 0) {
+		t->state = SBX_STATE_EXITED;
+		notify_spawned(t, -EIO, "sandbox set-up sent a malformed report");
+		t->watched = false;
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
+		return;
+	}
+	if (t->state != SBX_STATE_STARTING)
+		return;
+	t->state = SBX_STATE_RUNNING;
+	log_info("Sandbox %llu started: pid %d, uid %u, policy '%s', owner uid %u pid %d, "
+	    "command '%s'.", (unsigned long long) t->id, (int) t->pid, (unsigned) t->uid,
+	    t->policy_name, (unsigned) t->owner_uid, (int) t->owner_pid, t->command);
+	notify_spawned(t, 0, NULL);
+}
+
+static int
+start_events(struct target *t)
+{
+	struct event_base *b = t->manager->base;
+
+	t->ev_pidfd = event_new(b, t->pidfd, EV_READ, on_pidfd, t);
+	t->ev_setup = event_new(b, t->setup_fd, EV_READ | EV_PERSIST, on_setup, t);
+	if (!t->ev_pidfd || !t->ev_setup || event_add(t->ev_pidfd, NULL) < 0 ||
+	    event_add(t->ev_setup, NULL) < 0)
+		return -ENOMEM;
+	if (t->limits.timeout_ms != POLICY_UNLIMITED) {
+		struct timeval tv = tv_from_ms(t->limits.timeout_ms);
+
+		t->ev_timeout = evtimer_new(b, on_timeout, t);
+		if (!t->ev_timeout || evtimer_add(t->ev_timeout, &tv) < 0)
+			return -ENOMEM;
+	}
+	if (t->limits.cpu_ms != POLICY_UNLIMITED && t->manager->cgroup_mode != CGROUP_NONE) {
+		struct timeval tv = { .tv_usec = CPU_CHECK_USEC };
+
+		t->ev_cpu = event_new(b, -1, EV_PERSIST, on_cpu_check, t);
+		if (!t->ev_cpu || evtimer_add(t->ev_cpu, &tv) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static uint64_t
+cpu_rlimit_sec(uint64_t ms)
+{
+	/* RLIMIT_CPU has one-second granularity: round up, never below 1. */
+	return ms == POLICY_UNLIMITED ? UINT64_MAX : (ms + 999) / 1000;
+}
+
+int
+target_spawn(struct manager *m, const struct target_request *req,
+    const struct target_watcher *w, struct target **ret, char *msg, size_t msg_size)
+{
+	const struct policy *pol;
+	_cleanup_strv_free_ char **envp = NULL;
+	_cleanup_close_ int cg_fd = -1, sync_w = -1;
+	int setup[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
+	struct spawn_plan plan;
+	struct target *t;
+	const char *path = DEFAULT_PATH;
+	char c = 1;
+	int r;
+
+	msg[0] = '\0';
+	pol = policy_store_find(m->policies, req->policy);
+	if (!pol) {
+		(void) snprintf(msg, msg_size, "no such policy '%s'", req->policy);
+		return -ENOENT;
+	}
+	if (!req->argv[0] || !req->argv[0][0]) {
+		(void) snprintf(msg, msg_size, "empty command");
+		return -EINVAL;
+	}
+	if (req->cwd && req->cwd[0] && req->cwd[0] != '/') {
+		(void) snprintf(msg, msg_size, "working directory must be absolute");
+		return -EINVAL;
+	}
+	if (manager_count_live(m, req->owner_uid) >= m->conf.max_sandboxes_per_uid ||
+	    m->n_live >= m->conf.max_sandboxes) {
+		(void) snprintf(msg, msg_size, "too many sandboxes for uid %u", (unsigned) req->owner_uid);
+		return -EDQUOT;
+	}
+	if (pol->landlock == POLICY_YES && m->landlock_abi <= 0) {
+		(void) snprintf(msg, msg_size, "policy '%s' requires Landlock, which this kernel "
+		    "does not provide", pol->name);
+		return -EOPNOTSUPP;
+	}
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	*t = (struct target) {
+		.manager = m,
+		.owner_uid = req->owner_uid,
+		.owner_pid = req->owner_pid,
+		.state = SBX_STATE_STARTING,
+		.detach = req->detach,
+		.limits = pol->limits,
+		.pidfd = -1,
+		.setup_fd = -1,
+		.status_fd = -1,
+		.uid = (uid_t) -1,
+	};
+	if ((r = narrow_one(&t->limits.timeout_ms, req->narrow.timeout_ms, "timeout (ms)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&t->limits.memory_max, req->narrow.memory_max, "memory (bytes)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&t->limits.tasks_max, req->narrow.tasks_max, "tasks", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&t->limits.cpu_ms, req->narrow.cpu_ms, "CPU time (ms)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&t->limits.nofile_max, req->narrow.nofile_max, "open files", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&t->limits.fsize_max, req->narrow.fsize_max, "file size (bytes)", msg, msg_size)) < 0)
+		goto fail;
+	r = cgroup_check(m->cgroup_mode, &t->limits, msg, msg_size);
+	if (r < 0)
+		goto fail;
+	r = build_env(pol->environment, req->env, &envp, msg, msg_size);
+	if (r < 0)
+		goto fail;
+	for (char **e = envp; *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+
+	r = -ENOMEM;
+	t->id = ++m->next_id;
+	t->policy_name = strdup(pol->name);
+	t->command = join_argv(req->argv);
+	if (!t->policy_name || !t->command || asprintf(&t->cgroup, "sandbox-%llu",
+	    (unsigned long long) t->id) < 0)
+		goto fail;
+	r = uid_pool_get(&m->uids, &t->uid);
+	if (r < 0) {
+		(void) snprintf(msg, msg_size, "no anonymous uid left");
+		goto fail;
+	}
+
+	plan = (struct spawn_plan) {
+		.root = SANDBOXD_RUNDIR "/root",
+		.mounts = pol->mounts,
+		.n_mounts = pol->n_mounts,
+		.tmp = pol->tmp,
+		.tmp_size = t->limits.tmp_size,
+		.hostname = pol->hostname ? pol->hostname : "sandbox",
+		.argv = (char **) req->argv,
+		.envp = envp,
+		.path = path,
+		.cwd = req->cwd && req->cwd[0] ? req->cwd : pol->cwd ? pol->cwd : "/",
+		.uid = t->uid,
+		.gid = (gid_t) t->uid,
+		.nofile = t->limits.nofile_max,
+		.fsize = t->limits.fsize_max,
+		.cpu_sec = cpu_rlimit_sec(t->limits.cpu_ms),
+		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
+		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
+		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
+	};
+
+	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto fail_fds;
+	}
+	plan.setup_w = setup[1];
+	plan.status_w = status[1];
+	plan.sync_r = sync[0];
+
+	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
+	if (r < 0) {
+		(void) snprintf(msg, msg_size, "cannot create the sandbox's cgroup: %s", strerror(-r));
+		goto fail_cg;
+	}
+	r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
+	if (r < 0) {
+		(void) snprintf(msg, msg_size, "cannot create the sandbox's namespaces: %s", strerror(-r));
+		goto fail_cg;
+	}
+	/* The child's copies are what count now. */
+	setup[1] = safe_close(setup[1]);
+	status[1] = safe_close(status[1]);
+	sync[0] = safe_close(sync[0]);
+	t->setup_fd = TAKE_FD(setup[0]);
+	t->status_fd = TAKE_FD(status[0]);
+	sync_w = TAKE_FD(sync[1]);
+	t->start_usec = now_usec(CLOCK_REALTIME);
+	t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
+
+	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
+	if (r >= 0)
+		r = cgroup_attach(m->cgroup_mode, t->cgroup, t->pid);
+	if (r >= 0 && write(sync_w, &c, 1) != 1)
+		r = -errno;
+	if (r < 0) {
+		(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
+		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+		(void) waitid(P_PIDFD, (id_t) t->pidfd, &(siginfo_t) {}, WEXITED);
+		goto fail_cg;
+	}
+	(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
+	(void) fcntl(t->status_fd, F_SETFL, O_NONBLOCK);
+
+	t->watcher = *w;
+	t->watched = true;
+	TAILQ_INSERT_TAIL(&m->targets, t, link);
+	m->n_live++;
+	r = start_events(t);
+	if (r < 0) {
+		/* Cannot supervise it: kill it; the pidfd event (if any)
+		 * or target_free() cleans up. */
+		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+		(void) snprintf(msg, msg_size, "out of memory");
+		t->watched = false;
+		return r;
+	}
+	*ret = t;
+	return 0;
+
+fail_cg:
+	cgroup_destroy(m->cgroup_mode, t->cgroup);
+fail_fds:
+	for (int i = 0; i < 2; i++) {
+		safe_close(setup[i]);
+		safe_close(status[i]);
+		safe_close(sync[i]);
+	}
+fail:
+	if (t->uid != (uid_t) -1)
+		uid_pool_put(&m->uids, t->uid);
+	if (t->pidfd >= 0)
+		t->pidfd = safe_close(t->pidfd);
+	target_free(t);
+	if (!msg[0])
+		(void) snprintf(msg, msg_size, "%s", strerror(-r));
+	return r;
+}
+
+void
+target_unwatch(struct target *t)
+{
+	t->watched = false;
+	if (!t->detach && t->state != SBX_STATE_EXITED) {
+		log_info("Sandbox %llu: its requester went away, killing.", (unsigned long long) t->id);
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_KILLED);
+	}
+}
+
+int
+target_kill(struct target *t, int sig, uint32_t why)
+{
+	if (t->state == SBX_STATE_EXITED && t->pidfd < 0)
+		return -ESRCH;
+	if (t->pidfd < 0)
+		return -ESRCH;
+	if (sig == SIGKILL && why != SBX_LIMIT_NONE && t->limit == SBX_LIMIT_NONE)
+		t->limit = why;
+	/* Init forwards catchable signals to the target; SIGKILL to init
+	 * ends the pid namespace and with it every process inside. */
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+void
+target_describe(struct target *t, struct sbx_info *ret)
+{
+	struct cgroup_stats cs = {};
+
+	if (t->state != SBX_STATE_EXITED)
+		cgroup_stats_read(t->manager->cgroup_mode, t->cgroup, &cs);
+	else {
+		cs.cpu_usec = t->exit.cpu_usec;
+		cs.memory_peak = t->exit.memory_peak;
+	}
+	*ret = (struct sbx_info) {
+		.id = t->id,
+		.owner_uid = t->owner_uid,
+		.owner_pid = (uint32_t) t->owner_pid,
+		.pid = (uint32_t) t->pid,
+		.uid = t->uid,
+		.state = t->state,
+		.limit = t->limit,
+		.start_usec = t->start_usec,
+		.cpu_usec = cs.cpu_usec,
+		.memory_current = cs.memory_current,
+		.memory_peak = cs.memory_peak,
+		.tasks_current = cs.tasks_current,
+		.timeout_ms = t->limits.timeout_ms,
+		.memory_max = t->limits.memory_max,
+		.tasks_max = t->limits.tasks_max,
+		.cpu_ms = t->limits.cpu_ms,
+	};
+}
+
+struct target *
+target_free(struct target *t)
+{
+	if (!t)
+		return NULL;
+	for (struct event **e = (struct event *[]) { t->ev_pidfd, t->ev_setup, t->ev_timeout,
+	    t->ev_cpu, t->ev_linger, NULL }, **p = e; *p; p++)
+		event_free(*p);
+	safe_close(t->pidfd);
+	safe_close(t->setup_fd);
+	safe_close(t->status_fd);
+	free(t->policy_name);
+	free(t->command);
+	free(t->cgroup);
+	free(t);
+	return NULL;
+}

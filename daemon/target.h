@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A target is one sandbox: its id, owner, anonymous uid, cgroup, the
+ * pidfd of its init and its state. It knows nothing about transports: the
+ * party that asked for it is a struct target_watcher, told once when the
+ * spawn succeeds or fails and once when the sandbox ends.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "sandbox-protocol.h"
+
+struct manager;
+struct event;
+struct target;
+
+struct target_watcher {
+	/* error < 0: the spawn failed with message; the target is gone after
+	 * the call. error == 0: running. */
+	void (*spawned)(struct target *t, int error, const char *message, void *userdata);
+	void (*exited)(struct target *t, const struct sbx_exited *e, void *userdata);
+	void *userdata;
+	void *userdata2;	/* a second word for the transport (e.g. the serial to answer) */
+};
+
+/* Everything a spawn request asks for, already decoded and validated. */
+struct target_request {
+	const char		*policy;
+	const char *const	*argv;
+	const char *const	*env;
+	const char		*cwd;		/* NULL or "" for the policy's */
+	int			stdio[3];	/* borrowed */
+	struct policy_limits	narrow;		/* 0: policy's */
+	bool			detach;
+	uid_t			owner_uid;
+	pid_t			owner_pid;
+};
+
+struct target {
+	struct manager		*manager;
+	TAILQ_ENTRY(target)	link;
+	uint64_t		id;
+	uid_t			owner_uid;
+	pid_t			owner_pid;
+	uid_t			uid;		/* anonymous */
+	char			*policy_name;
+	char			*command;	/* argv joined, for listings */
+	enum sbx_state		state;
+	uint32_t		limit;		/* enum sbx_limit that ended it, if any */
+	bool			detach;
+	struct policy_limits	limits;		/* effective */
+
+	pid_t			pid;		/* init, host pid */
+	int			pidfd;
+	int			setup_fd;	/* child → us: errors; EOF at exec */
+	int			status_fd;	/* init → us: the target's wait status */
+	struct event		*ev_pidfd, *ev_setup, *ev_timeout, *ev_cpu, *ev_linger;
+	uint64_t		start_usec, start_mono_usec, end_mono_usec;
+
+	char			*cgroup;	/* relative name, "sandbox-<id>" */
+	struct sbx_exited	exit;		/* valid once EXITED */
+
+	struct target_watcher	watcher;
+	bool			watched;
+};
+
+/* Validates the request against the policy and starts the sandbox. On
+ * success the watcher is called later; on failure returns -errno and sets
+ * message. */
+int target_spawn(struct manager *m, const struct target_request *req,
+    const struct target_watcher *w, struct target **ret, char *message, size_t message_size);
+/* Forgets the watcher; kills the sandbox unless it was detached. */
+void target_unwatch(struct target *t);
+int target_kill(struct target *t, int sig, uint32_t why);
+/* Fills a wire description (live figures read from the cgroup). */
+void target_describe(struct target *t, struct sbx_info *ret);
+struct target *target_free(struct target *t);
