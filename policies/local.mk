@@ -1,1 +1,4 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+dist_policies_DATA += \
+	policies/default.policy \
+	policies/strict.policy

@@ -1,1 +1,31 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+AM_TESTS_ENVIRONMENT = CK_TAP_LOG_FILE_NAME=-; CK_VERBOSITY=silent; \
+	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd; \
+	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl; \
+	TOP_SRCDIR=$(abs_top_srcdir); \
+	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY SANDBOXD SANDBOXCTL TOP_SRCDIR;
+
+check_LTLIBRARIES += tests/lib/libtestlib.la
+tests_lib_libtestlib_la_SOURCES = tests/lib/testlib.c tests/lib/testlib.h
+tests_lib_libtestlib_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DTESTLIB_TOP_SRCDIR=\"$(abs_top_srcdir)\"
+tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
+
+unit_tests = \
+	tests/unit/test-ini \
+	tests/unit/test-policy
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
+tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_ini_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
+tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
+	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)

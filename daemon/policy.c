@@ -1,0 +1,973 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Policy files: parsing, validation and seccomp compilation.
+ *
+ * Policies are written by administrators, but they are still checked
+ * strictly, so a typo is a load error with a line number rather than a
+ * silently wider sandbox: every section and key must be known, every path
+ * absolute and normalized, every system call name known to libseccomp and
+ * outside the always-forbidden set (syscall_is_forbidden()).
+ *
+ * policy_compile() turns the expanded system call list into classic BPF
+ * with libseccomp and keeps only the BPF program (p->bpf), so that the
+ * forked child merely calls seccomp(2) on a ready buffer.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "parse-util.h"
+#include "policy.h"
+#include "syscall-groups.h"
+
+#define POLICY_TEXT_MAX		(60 * 1024)
+#define POLICY_MOUNTS_MAX	64
+#define POLICY_ENV_MAX		128
+#define POLICY_GROUP_DEPTH_MAX	8
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Namespace flags a sandboxed clone() may never carry. */
+#define CLONE_NS_FLAGS \
+	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
+
+static const char *const default_path = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+/* Mount points the daemon sets up itself; a policy may not cover them. */
+static const char *const reserved_dests[] = { "/proc", "/dev", "/tmp" };
+
+static const struct {
+	const char *name;
+	int value;
+} errno_names[] = {
+	{ "EACCES", EACCES },
+	{ "EAFNOSUPPORT", EAFNOSUPPORT },
+	{ "EAGAIN", EAGAIN },
+	{ "EBADF", EBADF },
+	{ "EFAULT", EFAULT },
+	{ "EINVAL", EINVAL },
+	{ "EIO", EIO },
+	{ "ENODEV", ENODEV },
+	{ "ENOENT", ENOENT },
+	{ "ENOMEM", ENOMEM },
+	{ "ENOSYS", ENOSYS },
+	{ "ENOTSUP", ENOTSUP },
+	{ "ENOTTY", ENOTTY },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EPERM", EPERM },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT },
+	{ "EROFS", EROFS },
+};
+
+struct policy_parser {
+	struct policy	*policy;
+	size_t		n_syscalls;
+	size_t		n_env;
+};
+
+static int _printf_(2, 3)
+policy_fail(struct ini_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		(void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+bool
+policy_name_is_valid(const char *name)
+{
+	size_t n;
+
+	if (!name || name[0] == '\0' || name[0] == '-')
+		return false;
+	n = strlen(name);
+	if (n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_'))
+			return false;
+	}
+	return true;
+}
+
+/* Checks that path is absolute and normalized; returns NULL or why not. */
+static const char *
+path_problem(const char *path)
+{
+	const char *c;
+
+	if (path[0] != '/')
+		return "is not absolute";
+	if (strlen(path) >= PATH_MAX)
+		return "is too long";
+	for (c = path; *c; c++) {
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return "contains a control character";
+		if (*c == ':')
+			return "contains ':'";
+	}
+	if (strcmp(path, "/") == 0)
+		return NULL;
+	if (path[strlen(path) - 1] == '/')
+		return "has a trailing '/'";
+	if (strstr(path, "//"))
+		return "contains '//'";
+	for (c = path; c; c = strchr(c + 1, '/')) {
+		const char *comp = c + 1;
+		size_t len = strcspn(comp, "/");
+
+		if (len == 1 && comp[0] == '.')
+			return "contains a '.' component";
+		if (len == 2 && comp[0] == '.' && comp[1] == '.')
+			return "contains a '..' component";
+	}
+	return NULL;
+}
+
+static const char *
+dest_problem(const char *dest)
+{
+	const char *why = path_problem(dest);
+
+	if (why)
+		return why;
+	if (strcmp(dest, "/") == 0)
+		return "is '/', which the daemon sets up";
+	for (size_t i = 0; i < ELEMENTSOF(reserved_dests); i++) {
+		size_t n = strlen(reserved_dests[i]);
+
+		if (strncmp(dest, reserved_dests[i], n) == 0 && (dest[n] == '\0' || dest[n] == '/'))
+			return "is at or under /proc, /dev or /tmp, which the daemon sets up";
+	}
+	return NULL;
+}
+
+static int
+policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *source,
+    const char *dest, bool optional, struct ini_error *err)
+{
+	_cleanup_free_ char *s = NULL, *d = NULL;
+	struct policy_mount *m;
+
+	if (p->n_mounts >= POLICY_MOUNTS_MAX)
+		return policy_fail(err, "too many mounts (at most %d)", POLICY_MOUNTS_MAX);
+	for (size_t i = 0; i < p->n_mounts; i++)
+		if (strcmp(p->mounts[i].dest, dest) == 0)
+			return policy_fail(err, "'%s' is already a mount point in this policy", dest);
+
+	s = source ? strdup(source) : NULL;
+	d = strdup(dest);
+	if ((source && !s) || !d)
+		return -ENOMEM;
+	m = reallocarray(p->mounts, p->n_mounts + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	p->mounts = m;
+	p->mounts[p->n_mounts++] = (struct policy_mount) {
+		.kind = kind,
+		.source = TAKE_PTR(s),
+		.dest = TAKE_PTR(d),
+		.optional = optional,
+	};
+	return 0;
+}
+
+/* BindReadOnly=/Bind= [-]SRC[:DST] */
+static int
+parse_bind(struct policy *p, enum policy_mount_kind kind, const char *key, const char *value,
+    struct ini_error *err)
+{
+	_cleanup_free_ char *src = NULL;
+	const char *dst, *why;
+	bool optional = false;
+	char *colon;
+
+	if (value[0] == '-') {
+		optional = true;
+		value++;
+	}
+	src = strdup(value);
+	if (!src)
+		return -ENOMEM;
+	colon = strchr(src, ':');
+	if (colon) {
+		*colon = '\0';
+		dst = colon + 1;
+	} else
+		dst = src;
+
+	why = path_problem(src);
+	if (why)
+		return policy_fail(err, "%s=: source '%s' %s", key, src, why);
+	why = dest_problem(dst);
+	if (why)
+		return policy_fail(err, "%s=: destination '%s' %s", key, dst, why);
+	return policy_add_mount(p, kind, src, dst, optional, err);
+}
+
+/* Symlink=TARGET:LINKPATH; TARGET may be relative ("usr/bin"). */
+static int
+parse_symlink(struct policy *p, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *target = NULL;
+	const char *link, *why;
+	char *colon;
+
+	target = strdup(value);
+	if (!target)
+		return -ENOMEM;
+	colon = strchr(target, ':');
+	if (!colon)
+		return policy_fail(err, "Symlink=: expected TARGET:LINKPATH");
+	*colon = '\0';
+	link = colon + 1;
+
+	if (target[0] == '\0')
+		return policy_fail(err, "Symlink=: empty target");
+	if (strlen(target) >= PATH_MAX)
+		return policy_fail(err, "Symlink=: target is too long");
+	for (const char *c = target; *c; c++)
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return policy_fail(err, "Symlink=: target contains a control character");
+	for (const char *c = target; c; c = strchr(c, '/')) {
+		size_t len;
+
+		while (*c == '/')
+			c++;
+		len = strcspn(c, "/");
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return policy_fail(err, "Symlink=: target '%s' contains a '..' component",
+			    target);
+		if (c[len] == '\0')
+			break;
+	}
+	why = dest_problem(link);
+	if (why)
+		return policy_fail(err, "Symlink=: link path '%s' %s", link, why);
+	return policy_add_mount(p, POLICY_MOUNT_SYMLINK, target, link, false, err);
+}
+
+static bool
+hostname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int
+parse_environment(struct policy_parser *pp, const char *value, struct ini_error *err)
+{
+	struct policy *p = pp->policy;
+	const char *eq = strchr(value, '=');
+	size_t klen;
+	char *copy, **v;
+
+	if (!eq || eq == value)
+		return policy_fail(err, "Environment=: expected NAME=VALUE");
+	klen = (size_t) (eq - value);
+	for (size_t i = 0; i < klen; i++) {
+		char c = value[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+		    (i > 0 && c >= '0' && c <= '9')))
+			return policy_fail(err, "Environment=: invalid variable name '%.*s'",
+			    (int) klen, value);
+	}
+	for (const char *c = eq + 1; *c; c++)
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return policy_fail(err, "Environment=: value contains a control character");
+
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	/* A later assignment of the same name replaces the earlier one. */
+	for (size_t i = 0; i < pp->n_env; i++)
+		if (strncmp(p->environment[i], value, klen + 1) == 0) {
+			free(p->environment[i]);
+			p->environment[i] = copy;
+			return 0;
+		}
+	if (pp->n_env >= POLICY_ENV_MAX) {
+		free(copy);
+		return policy_fail(err, "Environment=: too many variables (at most %d)",
+		    POLICY_ENV_MAX);
+	}
+	v = reallocarray(p->environment, pp->n_env + 2, sizeof(char *));
+	if (!v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->environment = v;
+	v[pp->n_env++] = copy;
+	v[pp->n_env] = NULL;
+	return 0;
+}
+
+static int
+add_syscall(struct policy_parser *pp, const char *name)
+{
+	struct policy *p = pp->policy;
+	char *copy, **v;
+
+	for (size_t i = 0; i < pp->n_syscalls; i++)
+		if (strcmp(p->syscalls[i], name) == 0)
+			return 0;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	v = reallocarray(p->syscalls, pp->n_syscalls + 2, sizeof(char *));
+	if (!v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->syscalls = v;
+	v[pp->n_syscalls++] = copy;
+	v[pp->n_syscalls] = NULL;
+	return 0;
+}
+
+static int
+add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini_error *err)
+{
+	const struct syscall_group *g;
+	int r;
+
+	if (depth > POLICY_GROUP_DEPTH_MAX)
+		return policy_fail(err, "system call groups nested too deeply at '%s'", name);
+	g = syscall_group_find(name);
+	if (!g)
+		return policy_fail(err, "unknown system call group '%s'", name);
+	for (const char *const *s = g->syscalls; *s; s++) {
+		if ((*s)[0] == '@') {
+			r = add_group(pp, *s, depth + 1, err);
+		} else if (syscall_is_forbidden(*s)) {
+			/* A bug in our tables, but refuse rather than allow. */
+			return policy_fail(err, "'%s' (in group '%s') is never allowed", *s, name);
+		} else
+			r = add_syscall(pp, *s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+parse_allow(struct policy_parser *pp, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	int r, n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		n++;
+		if (tok[0] == '@') {
+			r = add_group(pp, tok, 0, err);
+		} else if (syscall_is_forbidden(tok)) {
+			return policy_fail(err, "'%s' is never allowed", tok);
+		} else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR) {
+			return policy_fail(err, "unknown system call '%s'", tok);
+		} else
+			r = add_syscall(pp, tok);
+		if (r < 0)
+			return r;
+	}
+	if (n == 0)
+		return policy_fail(err, "Allow=: empty list");
+	return 0;
+}
+
+static int
+parse_action(struct policy *p, const char *value, struct ini_error *err)
+{
+	if (strcmp(value, "kill") == 0) {
+		p->syscall_errno = 0;
+		return 0;
+	}
+	if (strcmp(value, "errno") == 0) {
+		p->syscall_errno = EPERM;
+		return 0;
+	}
+	if (strncmp(value, "errno:", 6) == 0) {
+		for (size_t i = 0; i < ELEMENTSOF(errno_names); i++)
+			if (strcmp(value + 6, errno_names[i].name) == 0) {
+				p->syscall_errno = errno_names[i].value;
+				return 0;
+			}
+		return policy_fail(err, "Action=: unknown or unsupported errno name '%s'",
+		    value + 6);
+	}
+	return policy_fail(err, "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'",
+	    value);
+}
+
+static int
+parse_limit(const char *key, const char *value, int (*parser)(const char *, uint64_t *),
+    uint64_t min, uint64_t *ret, struct ini_error *err)
+{
+	uint64_t v;
+	int r;
+
+	if (strcmp(value, "infinity") == 0) {
+		*ret = POLICY_UNLIMITED;
+		return 0;
+	}
+	r = parser(value, &v);
+	if (r == -ERANGE)
+		return policy_fail(err, "%s=: value '%s' is out of range", key, value);
+	if (r < 0)
+		return policy_fail(err, "%s=: invalid value '%s'", key, value);
+	if (v < min)
+		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", key, value,
+		    (unsigned long long) min);
+	*ret = v;
+	return 0;
+}
+
+static int
+set_string(char **field, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static int
+policy_handle(const char *section, const char *key, const char *value, unsigned line,
+    void *userdata, struct ini_error *err)
+{
+	struct policy_parser *pp = userdata;
+	struct policy *p = pp->policy;
+	const char *why;
+	bool b;
+
+	if (strcmp(section, "Policy") == 0) {
+		if (strcmp(key, "Description") == 0)
+			return set_string(&p->description, value);
+
+	} else if (strcmp(section, "Filesystem") == 0) {
+		if (strcmp(key, "BindReadOnly") == 0)
+			return parse_bind(p, POLICY_MOUNT_BIND_RO, key, value, err);
+		if (strcmp(key, "Bind") == 0)
+			return parse_bind(p, POLICY_MOUNT_BIND_RW, key, value, err);
+		if (strcmp(key, "Symlink") == 0)
+			return parse_symlink(p, value, err);
+		if (strcmp(key, "TemporaryFileSystem") == 0) {
+			why = dest_problem(value);
+			if (why)
+				return policy_fail(err, "TemporaryFileSystem=: '%s' %s", value, why);
+			return policy_add_mount(p, POLICY_MOUNT_TMPFS, NULL, value, false, err);
+		}
+		if (strcmp(key, "Tmp") == 0) {
+			if (parse_boolean(value, &b) < 0)
+				return policy_fail(err, "Tmp=: expected yes or no, not '%s'", value);
+			p->tmp = b;
+			return 0;
+		}
+		if (strcmp(key, "TmpSize") == 0) {
+			if (strcmp(value, "infinity") == 0)
+				return policy_fail(err, "TmpSize=: must be finite");
+			return parse_limit(key, value, parse_size, 4096, &p->limits.tmp_size, err);
+		}
+
+	} else if (strcmp(section, "Sandbox") == 0) {
+		if (strcmp(key, "Hostname") == 0) {
+			if (!hostname_is_valid(value))
+				return policy_fail(err, "Hostname=: invalid host name '%s'", value);
+			return set_string(&p->hostname, value);
+		}
+		if (strcmp(key, "Environment") == 0)
+			return parse_environment(pp, value, err);
+		if (strcmp(key, "WorkingDirectory") == 0) {
+			why = path_problem(value);
+			if (why)
+				return policy_fail(err, "WorkingDirectory=: '%s' %s", value, why);
+			return set_string(&p->cwd, value);
+		}
+
+	} else if (strcmp(section, "Limits") == 0) {
+		if (strcmp(key, "WallTime") == 0)
+			return parse_limit(key, value, parse_time_ms, 1, &p->limits.timeout_ms, err);
+		if (strcmp(key, "Memory") == 0)
+			return parse_limit(key, value, parse_size, 1024 * 1024, &p->limits.memory_max,
+			    err);
+		/* The sandbox's init and the target are two tasks already. */
+		if (strcmp(key, "Tasks") == 0)
+			return parse_limit(key, value, parse_u64, 2, &p->limits.tasks_max, err);
+		if (strcmp(key, "CPUTime") == 0)
+			return parse_limit(key, value, parse_time_ms, 1, &p->limits.cpu_ms, err);
+		if (strcmp(key, "OpenFiles") == 0)
+			return parse_limit(key, value, parse_u64, 8, &p->limits.nofile_max, err);
+		if (strcmp(key, "FileSize") == 0)
+			return parse_limit(key, value, parse_size, 0, &p->limits.fsize_max, err);
+
+	} else if (strcmp(section, "Network") == 0) {
+		if (strcmp(key, "Network") == 0) {
+			if (strcmp(value, "none") == 0 || strcmp(value, "loopback") == 0) {
+				p->network = false;
+				return 0;
+			}
+			return policy_fail(err, "Network=: '%s' is not supported "
+			    "(only 'none' and 'loopback')", value);
+		}
+
+	} else if (strcmp(section, "Security") == 0) {
+		if (strcmp(key, "Landlock") == 0) {
+			if (strcmp(value, "best-effort") == 0) {
+				p->landlock = POLICY_BEST_EFFORT;
+				return 0;
+			}
+			if (parse_boolean(value, &b) < 0)
+				return policy_fail(err, "Landlock=: expected yes, no or best-effort, "
+				    "not '%s'", value);
+			p->landlock = b ? POLICY_YES : POLICY_NO;
+			return 0;
+		}
+
+	} else if (strcmp(section, "SystemCalls") == 0) {
+		if (strcmp(key, "Allow") == 0)
+			return parse_allow(pp, value, err);
+		if (strcmp(key, "Action") == 0)
+			return parse_action(p, value, err);
+
+	} else if (section[0] == '\0')
+		return policy_fail(err, "'%s=' outside of any section", key);
+	else
+		return policy_fail(err, "unknown section [%s]", section);
+
+	return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+}
+
+static const char *const known_sections[] = {
+	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "SystemCalls",
+};
+
+/* ini_parse() reports keys only, so a section with no keys in it would go
+ * unnoticed; look at every header first so a misspelt one is an error
+ * at its own line. Malformed headers are left to ini_parse(). */
+static int
+check_sections(const char *text, struct ini_error *err)
+{
+	unsigned line = 0;
+
+	for (const char *p = text; *p;) {
+		const char *eol = strchrnul(p, '\n'), *b = p, *e = eol;
+
+		line++;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (e - b >= 2 && *b == '[' && e[-1] == ']') {
+			bool known = false;
+
+			b++;
+			e--;
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+				if ((size_t) (e - b) == strlen(known_sections[i]) &&
+				    memcmp(b, known_sections[i], (size_t) (e - b)) == 0)
+					known = true;
+			if (!known && e - b <= 64) {
+				err->line = line;
+				return policy_fail(err, "unknown section [%.*s]", (int) (e - b), b);
+			}
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+	return 0;
+}
+
+static int
+compare_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	_cleanup_(policy_freep) struct policy *p = NULL;
+	struct policy_parser pp = {};
+	struct ini_error dummy;
+	bool has_path = false;
+	int r;
+
+	if (!err)
+		err = &dummy;
+	err->line = 0;
+	err->message[0] = '\0';
+
+	if (!text || !ret)
+		return -EINVAL;
+	if (name && !policy_name_is_valid(name)) {
+		(void) policy_fail(err, "invalid policy name '%s'", name);
+		return -EINVAL;
+	}
+	if (strlen(text) > POLICY_TEXT_MAX) {
+		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
+		return -EFBIG;
+	}
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct policy) {
+		.tmp = true,
+		.limits = {
+			.timeout_ms = 3600 * 1000,
+			.memory_max = UINT64_C(512) << 20,
+			.tasks_max = 64,
+			.cpu_ms = 600 * 1000,
+			.nofile_max = 256,
+			.fsize_max = UINT64_C(256) << 20,
+			.tmp_size = UINT64_C(64) << 20,
+		},
+		.network = false,
+		.landlock = POLICY_BEST_EFFORT,
+		.syscall_errno = EPERM,
+	};
+	if ((name && !(p->name = strdup(name))) || (path && !(p->path = strdup(path))) ||
+	    !(p->text = strdup(text)))
+		return -ENOMEM;
+
+	r = check_sections(text, err);
+	if (r < 0)
+		return r;
+	pp.policy = p;
+	r = ini_parse(text, policy_handle, &pp, err);
+	if (r < 0)
+		return r;
+
+	/* Defaults for what the file left out. */
+	if (!p->hostname && !(p->hostname = strdup("sandbox")))
+		return -ENOMEM;
+	if (!p->cwd && !(p->cwd = strdup("/")))
+		return -ENOMEM;
+	for (size_t i = 0; i < pp.n_env; i++)
+		if (strncmp(p->environment[i], "PATH=", 5) == 0)
+			has_path = true;
+	if (!has_path) {
+		r = parse_environment(&pp, default_path, err);
+		if (r < 0)
+			return r;
+	}
+	if (!p->syscalls) {
+		p->syscalls = calloc(1, sizeof(char *));
+		if (!p->syscalls)
+			return -ENOMEM;
+	}
+	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), compare_strp);
+
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+int
+policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct ini_error dummy;
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+
+	if (!err)
+		err = &dummy;
+	err->line = 0;
+	err->message[0] = '\0';
+	if (!path || !ret)
+		return -EINVAL;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		int r = -errno;
+
+		(void) policy_fail(err, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (!S_ISREG(st.st_mode)) {
+		(void) policy_fail(err, "not a regular file");
+		return -EBADMSG;
+	}
+	if (st.st_size > POLICY_TEXT_MAX) {
+		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
+		return -EFBIG;
+	}
+
+	/* Read one byte more than allowed, in case the file grew since fstat(). */
+	buf = malloc(POLICY_TEXT_MAX + 2);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		k = read(fd, buf + n, POLICY_TEXT_MAX + 1 - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return negative_errno();
+		}
+		if (k == 0)
+			break;
+		n += (size_t) k;
+		if (n > POLICY_TEXT_MAX) {
+			(void) policy_fail(err, "policy is too large (over %d bytes)",
+			    POLICY_TEXT_MAX);
+			return -EFBIG;
+		}
+	}
+	buf[n] = '\0';
+	if (memchr(buf, '\0', n)) {
+		(void) policy_fail(err, "policy contains a NUL byte");
+		return -EBADMSG;
+	}
+	return policy_parse(name, path, buf, ret, err);
+}
+
+static void
+seccomp_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/*
+ * ioctl() is allowed except for TIOCSTI and TIOCLINUX, which push input
+ * into (or take over) a terminal the target may share with its owner.
+ *
+ * libseccomp cannot express this directly: an unconditional ALLOW rule on
+ * ioctl supersedes any conditional rule on it, and a rule whose action
+ * equals the default action (EPERM, usually) is refused. And the kernel
+ * truncates the request to 32 bits, so a plain "A1 != TIOCSTI" would let
+ * TIOCSTI | (1 << 32) through. So the allow rule is spelled out as a
+ * disjunction of masked compares on the low 32 bits, which together match
+ * exactly the requests not in denied_ioctls[]:
+ *   - for every bit on which all denied requests agree, "this bit differs";
+ *   - for the bits on which they disagree, every pattern but theirs.
+ * Denied requests then fall through to an explicit EPERM rule (or to the
+ * default action when that is EPERM already).
+ */
+static const uint32_t denied_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+static int
+add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
+{
+	uint32_t common = UINT32_MAX, varying, value = denied_ioctls[0];
+	unsigned n_varying = 0, bits[32];
+	int r;
+
+	for (size_t i = 1; i < ELEMENTSOF(denied_ioctls); i++)
+		common &= ~(denied_ioctls[i] ^ value);
+	varying = ~common;
+
+	for (unsigned b = 0; b < 32; b++) {
+		uint32_t m = UINT32_C(1) << b;
+
+		if (varying & m) {
+			bits[n_varying++] = b;
+			continue;
+		}
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, m, (~value) & m));
+		if (r < 0)
+			return r;
+	}
+	/* Only a few bits vary (3 for TIOCSTI/TIOCLINUX); enumerate them. */
+	assert(n_varying <= 8);
+	for (uint32_t combo = 0; combo < (UINT32_C(1) << n_varying); combo++) {
+		uint32_t pattern = 0;
+		bool denied = false;
+
+		for (unsigned k = 0; k < n_varying; k++)
+			if (combo & (UINT32_C(1) << k))
+				pattern |= UINT32_C(1) << bits[k];
+		for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++)
+			if ((denied_ioctls[i] & varying) == pattern)
+				denied = true;
+		if (denied)
+			continue;
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, varying, pattern));
+		if (r < 0)
+			return r;
+	}
+
+	if (def == SCMP_ACT_ERRNO(EPERM))
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++) {
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, denied_ioctls[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+policy_compile(struct policy *p, struct ini_error *err)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct sock_filter *bpf = NULL;
+	struct ini_error dummy;
+	bool clone_allowed = false;
+	uint32_t def;
+	struct stat st;
+	ssize_t k;
+	int r;
+
+	if (!err)
+		err = &dummy;
+	err->line = 0;
+	err->message[0] = '\0';
+	if (!p)
+		return -EINVAL;
+
+	def = p->syscall_errno > 0 ? SCMP_ACT_ERRNO((uint32_t) p->syscall_errno) :
+	    SCMP_ACT_KILL_PROCESS;
+	ctx = seccomp_init(def);
+	if (!ctx) {
+		(void) policy_fail(err, "seccomp_init() failed");
+		return -ENOMEM;
+	}
+	/* Any other ABI (i386 via int 0x80, x32) kills: the filter only
+	 * speaks the native one. The daemon sets no_new_privs itself. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r < 0) {
+		(void) policy_fail(err, "cannot set seccomp filter attributes: %s", strerror(-r));
+		return r;
+	}
+
+	for (char **s = p->syscalls; s && *s; s++) {
+		int nr = seccomp_syscall_resolve_name(*s);
+
+		if (syscall_is_forbidden(*s))
+			return policy_fail(err, "'%s' is never allowed", *s);
+		if (nr < 0) {
+			log_debug("System call '%s' does not exist on this architecture, skipping.",
+			    *s);
+			continue;
+		}
+		if (strcmp(*s, "clone") == 0) {
+			clone_allowed = true;
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
+		} else if (strcmp(*s, "ioctl") == 0)
+			r = add_ioctl_rules(ctx, def);
+		else
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0) {
+			(void) policy_fail(err, "cannot add a seccomp rule for '%s': %s", *s,
+			    strerror(-r));
+			return r;
+		}
+	}
+	/* clone3() passes its flags in memory seccomp cannot read; glibc falls
+	 * back to clone() on ENOSYS, where the flags are checked. */
+	if (clone_allowed && (def != SCMP_ACT_ERRNO(ENOSYS))) {
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		if (r < 0) {
+			(void) policy_fail(err, "cannot add a seccomp rule for 'clone3': %s",
+			    strerror(-r));
+			return r;
+		}
+	}
+
+	fd = memfd_create("seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0) {
+		(void) policy_fail(err, "cannot export the seccomp filter: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		(void) policy_fail(err, "seccomp filter has an unexpected size (%lld bytes)",
+		    (long long) st.st_size);
+		return -E2BIG;
+	}
+	bpf = malloc((size_t) st.st_size);
+	if (!bpf)
+		return -ENOMEM;
+	k = pread(fd, bpf, (size_t) st.st_size, 0);
+	if (k < 0)
+		return negative_errno();
+	if (k != st.st_size)
+		return -EIO;
+
+	free(p->bpf);
+	p->bpf = TAKE_PTR(bpf);
+	p->bpf_len = (size_t) st.st_size / sizeof(struct sock_filter);
+	return 0;
+}
+
+struct policy *
+policy_free(struct policy *p)
+{
+	if (!p)
+		return NULL;
+	free(p->name);
+	free(p->path);
+	free(p->text);
+	free(p->description);
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		free(p->mounts[i].source);
+		free(p->mounts[i].dest);
+	}
+	free(p->mounts);
+	free(p->hostname);
+	strv_free(p->environment);
+	free(p->cwd);
+	strv_free(p->syscalls);
+	free(p->bpf);
+	free(p);
+	return NULL;
+}

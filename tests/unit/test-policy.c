@@ -1,0 +1,809 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Unit tests for policy parsing (daemon/policy.c), the system call groups
+ * (daemon/syscall-groups.c) and the compiled seccomp filters: valid and
+ * invalid policies from tables, the shipped policies, and filters loaded
+ * into forked children to see what they really allow.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "policy.h"
+#include "syscall-groups.h"
+#include "testlib.h"
+
+#ifndef __X32_SYSCALL_BIT
+#define __X32_SYSCALL_BIT 0x40000000
+#endif
+
+static bool
+strv_contains(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (strcmp(*v, s) == 0)
+			return true;
+	return false;
+}
+
+static struct policy *
+parse_ok(const char *text)
+{
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	int r;
+
+	r = policy_parse("test", NULL, text, &p, &err);
+	ck_assert_msg(r == 0, "parse failed: r=%d, line %u: %s", r, err.line, err.message);
+	ck_assert_ptr_nonnull(p);
+	return p;
+}
+
+/* ---- valid policies ---------------------------------------------------- */
+
+static void
+check_empty(const struct policy *p)
+{
+	/* Every default is finite and conservative. */
+	ck_assert_str_eq(p->name, "test");
+	ck_assert_ptr_null(p->description);
+	ck_assert_uint_eq(p->n_mounts, 0);
+	ck_assert(p->tmp);
+	ck_assert_str_eq(p->hostname, "sandbox");
+	ck_assert_str_eq(p->cwd, "/");
+	ck_assert_uint_eq(strv_length(p->environment), 1);
+	ck_assert_str_eq(p->environment[0], "PATH=/usr/local/bin:/usr/bin:/bin");
+	ck_assert_uint_eq(p->limits.timeout_ms, 3600 * 1000);
+	ck_assert_uint_eq(p->limits.memory_max, UINT64_C(512) << 20);
+	ck_assert_uint_eq(p->limits.tasks_max, 64);
+	ck_assert_uint_eq(p->limits.cpu_ms, 600 * 1000);
+	ck_assert_uint_eq(p->limits.nofile_max, 256);
+	ck_assert_uint_eq(p->limits.fsize_max, UINT64_C(256) << 20);
+	ck_assert_uint_eq(p->limits.tmp_size, UINT64_C(64) << 20);
+	ck_assert(!p->network);
+	ck_assert_int_eq(p->landlock, POLICY_BEST_EFFORT);
+	ck_assert_ptr_nonnull(p->syscalls);
+	ck_assert_ptr_null(p->syscalls[0]);
+	ck_assert_int_eq(p->syscall_errno, EPERM);
+	ck_assert_str_eq(p->text, "");
+}
+
+static void
+check_full(const struct policy *p)
+{
+	ck_assert_str_eq(p->description, "A full policy");
+	ck_assert_uint_eq(p->n_mounts, 5);
+	ck_assert_int_eq(p->mounts[0].kind, POLICY_MOUNT_BIND_RO);
+	ck_assert_str_eq(p->mounts[0].source, "/usr");
+	ck_assert_str_eq(p->mounts[0].dest, "/usr");
+	ck_assert(!p->mounts[0].optional);
+	ck_assert_int_eq(p->mounts[1].kind, POLICY_MOUNT_BIND_RO);
+	ck_assert_str_eq(p->mounts[1].source, "/etc/hosts");
+	ck_assert_str_eq(p->mounts[1].dest, "/etc/hosts2");
+	ck_assert(p->mounts[1].optional);
+	ck_assert_int_eq(p->mounts[2].kind, POLICY_MOUNT_BIND_RW);
+	ck_assert_str_eq(p->mounts[2].source, "/srv/data");
+	ck_assert_str_eq(p->mounts[2].dest, "/data");
+	ck_assert_int_eq(p->mounts[3].kind, POLICY_MOUNT_SYMLINK);
+	ck_assert_str_eq(p->mounts[3].source, "usr/bin");
+	ck_assert_str_eq(p->mounts[3].dest, "/bin");
+	ck_assert_int_eq(p->mounts[4].kind, POLICY_MOUNT_TMPFS);
+	ck_assert_ptr_null(p->mounts[4].source);
+	ck_assert_str_eq(p->mounts[4].dest, "/run/work");
+	ck_assert(!p->tmp);
+	ck_assert_uint_eq(p->limits.tmp_size, UINT64_C(1) << 30);
+	ck_assert_str_eq(p->hostname, "box.example");
+	ck_assert_str_eq(p->cwd, "/data");
+	ck_assert_uint_eq(strv_length(p->environment), 2);
+	ck_assert_str_eq(p->environment[0], "PATH=/bin");
+	ck_assert_str_eq(p->environment[1], "LANG=C.UTF-8");
+	ck_assert_uint_eq(p->limits.timeout_ms, 90 * 1000);
+	ck_assert_uint_eq(p->limits.memory_max, POLICY_UNLIMITED);
+	ck_assert_uint_eq(p->limits.tasks_max, 10);
+	ck_assert_uint_eq(p->limits.cpu_ms, 500);
+	ck_assert_uint_eq(p->limits.nofile_max, 1024);
+	ck_assert_uint_eq(p->limits.fsize_max, UINT64_C(4) << 10);
+	ck_assert_int_eq(p->landlock, POLICY_YES);
+	ck_assert_int_eq(p->syscall_errno, ENOSYS);
+	ck_assert_uint_eq(strv_length(p->syscalls), 3);
+	ck_assert_str_eq(p->syscalls[0], "close");
+	ck_assert_str_eq(p->syscalls[1], "read");
+	ck_assert_str_eq(p->syscalls[2], "write");
+}
+
+static void
+check_nested_group(const struct policy *p)
+{
+	/* @process names @signal; both are expanded. */
+	ck_assert(strv_contains(p->syscalls, "clone"));
+	ck_assert(strv_contains(p->syscalls, "execve"));
+	ck_assert(strv_contains(p->syscalls, "rt_sigaction"));
+	ck_assert(strv_contains(p->syscalls, "sigaltstack"));
+	ck_assert(!strv_contains(p->syscalls, "clone3"));
+	ck_assert(!strv_contains(p->syscalls, "unshare"));
+	ck_assert(!strv_contains(p->syscalls, "read"));
+}
+
+static void
+check_common_group(const struct policy *p)
+{
+	/* @common names other groups, one of which (@process) names @signal. */
+	ck_assert(strv_contains(p->syscalls, "read"));
+	ck_assert(strv_contains(p->syscalls, "openat"));
+	ck_assert(strv_contains(p->syscalls, "rt_sigaction"));
+	ck_assert(strv_contains(p->syscalls, "ioctl"));
+	ck_assert(!strv_contains(p->syscalls, "socket"));
+	for (char **s = p->syscalls; *s; s++) {
+		ck_assert_msg(!syscall_is_forbidden(*s), "'%s' in @common", *s);
+		if (s[1])
+			ck_assert_msg(strcmp(s[0], s[1]) < 0, "not sorted/unique at '%s'", *s);
+	}
+}
+
+static void
+check_kill_infinity(const struct policy *p)
+{
+	ck_assert_int_eq(p->syscall_errno, 0);
+	ck_assert_uint_eq(p->limits.timeout_ms, POLICY_UNLIMITED);
+	ck_assert_uint_eq(p->limits.cpu_ms, POLICY_UNLIMITED);
+	ck_assert_uint_eq(p->limits.tasks_max, POLICY_UNLIMITED);
+	ck_assert_uint_eq(p->limits.nofile_max, POLICY_UNLIMITED);
+	ck_assert_uint_eq(p->limits.fsize_max, POLICY_UNLIMITED);
+	ck_assert(!p->network);
+	ck_assert_int_eq(p->landlock, POLICY_NO);
+	ck_assert(p->tmp);
+}
+
+static void
+check_env_override(const struct policy *p)
+{
+	ck_assert_uint_eq(strv_length(p->environment), 2);
+	ck_assert_str_eq(p->environment[0], "FOO=2");
+	ck_assert_str_eq(p->environment[1], "PATH=/usr/local/bin:/usr/bin:/bin");
+}
+
+static const struct {
+	const char *name;
+	const char *text;
+	void (*check)(const struct policy *p);
+} valid[] = {
+	{ "empty", "", check_empty },
+	{ "full",
+	  "# comment\n"
+	  "[Policy]\n"
+	  "Description=A full policy\n"
+	  "[Filesystem]\n"
+	  "BindReadOnly=/usr\n"
+	  "BindReadOnly=-/etc/hosts:/etc/hosts2\n"
+	  "Bind=/srv/data:/data\n"
+	  "Symlink=usr/bin:/bin\n"
+	  "TemporaryFileSystem=/run/work\n"
+	  "Tmp=no\n"
+	  "TmpSize=1G\n"
+	  "[Sandbox]\n"
+	  "Hostname=box.example\n"
+	  "Environment=PATH=/bin\n"
+	  "Environment=LANG=C.UTF-8\n"
+	  "WorkingDirectory=/data\n"
+	  "[Limits]\n"
+	  "WallTime=90s\n"
+	  "Memory=infinity\n"
+	  "Tasks=10\n"
+	  "CPUTime=500ms\n"
+	  "OpenFiles=1024\n"
+	  "FileSize=4K\n"
+	  "[Network]\n"
+	  "Network=loopback\n"
+	  "[Security]\n"
+	  "Landlock=yes\n"
+	  "[SystemCalls]\n"
+	  "Allow=write read\n"
+	  "Allow=read   close\n"
+	  "Action=errno:ENOSYS\n",
+	  check_full },
+	{ "nested-group", "[SystemCalls]\nAllow=@process\n", check_nested_group },
+	{ "common-group", "[SystemCalls]\nAllow=@common\n", check_common_group },
+	{ "kill-infinity",
+	  "[Limits]\nWallTime=infinity\nCPUTime=infinity\nTasks=infinity\n"
+	  "OpenFiles=infinity\nFileSize=infinity\n"
+	  "[Network]\nNetwork=none\n[Security]\nLandlock=no\n"
+	  "[SystemCalls]\nAction=errno\nAction=kill\n",
+	  check_kill_infinity },
+	{ "env-override", "[Sandbox]\nEnvironment=FOO=1\nEnvironment=FOO=2\n",
+	  check_env_override },
+};
+
+START_TEST(test_valid)
+{
+	_cleanup_(policy_freep) struct policy *p = parse_ok(valid[_i].text);
+
+	valid[_i].check(p);
+	ck_assert_int_eq(policy_compile(p, NULL), 0);
+	ck_assert_ptr_nonnull(p->bpf);
+	ck_assert_uint_gt(p->bpf_len, 0);
+}
+END_TEST
+
+/* ---- invalid policies -------------------------------------------------- */
+
+static char *overlong_line;
+static char *too_many_mounts;
+static char *too_large;
+
+static const struct {
+	const char *text;
+	unsigned line;
+	const char *message;
+} invalid[] = {
+	{ "[Foo]\nX=1\n", 1, "unknown section [Foo]" },
+	{ "[Policy]\nDescription=x\n\n[Polcy]\n# empty\n", 4, "unknown section [Polcy]" },
+	{ "[Policy]\nDescription=x\nColour=red\n", 3, "unknown key 'Colour'" },
+	{ "Description=x\n", 1, "outside of any section" },
+	{ "[Limits]\n\nMemory=12Q\n", 3, "Memory=: invalid value '12Q'" },
+	{ "[Limits]\nMemory=99999999999999999999\n", 2, "out of range" },
+	{ "[Limits]\nWallTime=soon\n", 2, "WallTime=: invalid value" },
+	{ "[Limits]\nTasks=1\n", 2, "too small" },
+	{ "[Limits]\nOpenFiles=-5\n", 2, "invalid value" },
+	{ "[Filesystem]\nBindReadOnly=usr\n", 2, "is not absolute" },
+	{ "[Filesystem]\nBindReadOnly=/usr/../etc\n", 2, "'..'" },
+	{ "[Filesystem]\nBindReadOnly=/usr/./lib\n", 2, "'.' component" },
+	{ "[Filesystem]\nBindReadOnly=/usr//lib\n", 2, "'//'" },
+	{ "[Filesystem]\nBindReadOnly=/usr/\n", 2, "trailing '/'" },
+	{ "[Filesystem]\nBindReadOnly=/a:/b:/c\n", 2, "contains ':'" },
+	{ "[Filesystem]\nBindReadOnly=/usr:/proc\n", 2, "/proc" },
+	{ "[Filesystem]\nBind=/srv:/proc/sys\n", 2, "/proc" },
+	{ "[Filesystem]\nBind=/srv:/dev\n", 2, "/dev" },
+	{ "[Filesystem]\nBind=/srv:/tmp/x\n", 2, "/tmp" },
+	{ "[Filesystem]\nBindReadOnly=/\n", 2, "is '/'" },
+	{ "[Filesystem]\nBindReadOnly=/srv:relative\n", 2, "not absolute" },
+	{ "[Filesystem]\nTemporaryFileSystem=/tmp\n", 2, "/tmp" },
+	{ "[Filesystem]\nSymlink=usr/bin\n", 2, "TARGET:LINKPATH" },
+	{ "[Filesystem]\nSymlink=../../etc:/etc2\n", 2, "'..'" },
+	{ "[Filesystem]\nSymlink=/x:/dev/x\n", 2, "/dev" },
+	{ "[Filesystem]\nBindReadOnly=/usr\nBindReadOnly=/opt:/usr\n", 3, "already a mount point" },
+	{ "[Filesystem]\nTmp=maybe\n", 2, "Tmp=" },
+	{ "[Filesystem]\nTmpSize=infinity\n", 2, "finite" },
+	{ "[Sandbox]\nHostname=bad_name!\n", 2, "invalid host name" },
+	{ "[Sandbox]\nEnvironment=1X=y\n", 2, "invalid variable name" },
+	{ "[Sandbox]\nEnvironment=NOVALUE\n", 2, "NAME=VALUE" },
+	{ "[Sandbox]\nWorkingDirectory=tmp\n", 2, "not absolute" },
+	{ "[Network]\nNetwork=host\n", 2, "not supported" },
+	{ "[Network]\nNetwork=private\n", 2, "not supported" },
+	{ "[Security]\nLandlock=sometimes\n", 2, "Landlock=" },
+	{ "[SystemCalls]\nAllow=read bpf\n", 2, "'bpf' is never allowed" },
+	{ "[SystemCalls]\nAllow=read\nAllow=io_uring_setup\n", 3, "'io_uring_setup' is never allowed" },
+	{ "[SystemCalls]\nAllow=unshare\n", 2, "'unshare' is never allowed" },
+	{ "[SystemCalls]\nAllow=clone3\n", 2, "'clone3' is never allowed" },
+	{ "[SystemCalls]\nAllow=ptrace\n", 2, "'ptrace' is never allowed" },
+	{ "[SystemCalls]\nAllow=mount\n", 2, "'mount' is never allowed" },
+	{ "[SystemCalls]\nAllow=@basic-io @nonexistent\n", 2, "unknown system call group '@nonexistent'" },
+	{ "[SystemCalls]\nAllow=frobnicate\n", 2, "unknown system call 'frobnicate'" },
+	{ "[SystemCalls]\nAllow=\n", 2, "empty" },
+	{ "[SystemCalls]\nAction=trap\n", 2, "Action=" },
+	{ "[SystemCalls]\nAction=errno:EWHATEVER\n", 2, "errno name" },
+	{ "[Policy]\nthis line has no equals sign\n", 2, "missing '='" },
+	{ "[Policy\n", 1, "malformed section header" },
+	{ NULL /* overlong_line */, 3, "line too long" },
+	{ NULL /* too_many_mounts */, 66, "too many mounts" },
+	{ NULL /* too_large */, 0, "too large" },
+};
+
+START_TEST(test_invalid)
+{
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	const char *text = invalid[_i].text;
+	int r;
+
+	if (!text) {
+		const char *const special[] = { overlong_line, too_many_mounts, too_large };
+
+		text = special[_i - (ELEMENTSOF(invalid) - ELEMENTSOF(special))];
+	}
+	r = policy_parse("test", NULL, text, &p, &err);
+	ck_assert_msg(r < 0, "case %d: parsed but should not", _i);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(err.line == invalid[_i].line, "case %d: line %u, expected %u (%s)", _i,
+	    err.line, invalid[_i].line, err.message);
+	ck_assert_msg(strstr(err.message, invalid[_i].message),
+	    "case %d: message '%s' lacks '%s'", _i, err.message, invalid[_i].message);
+}
+END_TEST
+
+START_TEST(test_name)
+{
+	ck_assert(policy_name_is_valid("default"));
+	ck_assert(policy_name_is_valid("my_policy-2"));
+	ck_assert(!policy_name_is_valid(""));
+	ck_assert(!policy_name_is_valid("-x"));
+	ck_assert(!policy_name_is_valid("a/b"));
+	ck_assert(!policy_name_is_valid("a.policy"));
+	ck_assert(!policy_name_is_valid(
+	    "0123456789012345678901234567890123456789012345678901234567890123"));
+}
+END_TEST
+
+/* ---- groups ------------------------------------------------------------ */
+
+/* The always-forbidden set named in syscall-groups.h. */
+static const char *const must_be_forbidden[] = {
+	"io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd",
+	"perf_event_open", "bpf", "keyctl", "add_key", "request_key", "ptrace",
+	"process_vm_readv", "process_vm_writev", "mount", "umount2", "fsopen", "fsconfig",
+	"fsmount", "fspick", "move_mount", "open_tree", "mount_setattr", "pivot_root",
+	"unshare", "setns", "open_by_handle_at", "name_to_handle_at", "kexec_load",
+	"kexec_file_load", "init_module", "finit_module", "delete_module", "settimeofday",
+	"clock_settime", "clock_adjtime", "adjtimex", "acct", "swapon", "swapoff", "reboot",
+	"quotactl", "lookup_dcookie", "iopl", "ioperm", "personality", "chroot",
+	"vhangup", "syslog", "nfsservctl", "uselib", "_sysctl", "kcmp", "fanotify_init",
+	"setdomainname", "sethostname", "migrate_pages", "move_pages", "mbind",
+	"set_mempolicy", "memfd_secret", "clone3",
+};
+
+START_TEST(test_forbidden)
+{
+	for (size_t i = 0; i < ELEMENTSOF(must_be_forbidden); i++)
+		ck_assert_msg(syscall_is_forbidden(must_be_forbidden[i]), "'%s' not forbidden",
+		    must_be_forbidden[i]);
+	ck_assert(!syscall_is_forbidden("read"));
+	ck_assert(!syscall_is_forbidden("clone"));
+	ck_assert(!syscall_is_forbidden("ioctl"));
+	ck_assert(!syscall_is_forbidden(""));
+	ck_assert(!syscall_is_forbidden(NULL));
+}
+END_TEST
+
+/* Every group expands (through nested groups) to known, allowed names. */
+START_TEST(test_groups)
+{
+	const struct syscall_group *g = syscall_groups_all();
+	size_t n = 0;
+
+	for (; g->name; g++, n++) {
+		_cleanup_(policy_freep) struct policy *p = NULL;
+		char text[128];
+
+		ck_assert_msg(g->name[0] == '@', "'%s'", g->name);
+		ck_assert_ptr_nonnull(g->description);
+		ck_assert_ptr_eq(syscall_group_find(g->name), g);
+		(void) snprintf(text, sizeof(text), "[SystemCalls]\nAllow=%s\n", g->name);
+		p = parse_ok(text);
+		ck_assert_msg(p->syscalls[0], "%s is empty", g->name);
+		for (char **s = p->syscalls; *s; s++) {
+			ck_assert_msg(!syscall_is_forbidden(*s), "'%s' in %s", *s, g->name);
+			/* All of our names exist on x86_64. */
+			ck_assert_msg(seccomp_syscall_resolve_name(*s) >= 0, "'%s' (%s) unknown",
+			    *s, g->name);
+		}
+		ck_assert_int_eq(policy_compile(p, NULL), 0);
+	}
+	ck_assert_uint_ge(n, 12);
+	ck_assert_ptr_null(syscall_group_find("@nonexistent"));
+	ck_assert_ptr_null(syscall_group_find("basic-io"));
+	for (const char *const *req = (const char *const[]) { "@default", "@basic-io",
+	    "@file-system", "@io-event", "@ipc", "@process", "@signal", "@timer",
+	    "@network-io", "@ioctl", "@sync", "@resources", NULL }; *req; req++)
+		ck_assert_msg(syscall_group_find(*req), "%s missing", *req);
+}
+END_TEST
+
+/* ---- shipped policies and files ---------------------------------------- */
+
+static struct policy *
+load_shipped(const char *name)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL;
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	int r;
+
+	ck_assert_int_ge(asprintf(&rel, "policies/%s.policy", name), 0);
+	path = testlib_srcdir_path(rel);
+	r = policy_load_file(name, path, &p, &err);
+	ck_assert_msg(r == 0, "%s:%u: %s (%d)", path, err.line, err.message, r);
+	ck_assert_str_eq(p->path, path);
+	ck_assert_ptr_nonnull(p->text);
+	r = policy_compile(p, &err);
+	ck_assert_msg(r == 0, "%s: compile: %s (%d)", path, err.message, r);
+	ck_assert_uint_gt(p->bpf_len, 0);
+	return p;
+}
+
+START_TEST(test_shipped_default)
+{
+	_cleanup_(policy_freep) struct policy *p = load_shipped("default");
+
+	for (size_t i = 0; i < p->n_mounts; i++)
+		ck_assert_msg(!p->mounts[i].source || !strstr(p->mounts[i].source, "shadow"),
+		    "default binds '%s'", p->mounts[i].source);
+	ck_assert(p->tmp);
+	ck_assert(!p->network);
+	ck_assert(strv_contains(p->syscalls, "execve"));
+	ck_assert(strv_contains(p->syscalls, "clone"));
+	ck_assert(strv_contains(p->syscalls, "ioctl"));
+	ck_assert(!strv_contains(p->syscalls, "clone3"));
+}
+END_TEST
+
+START_TEST(test_shipped_strict)
+{
+	_cleanup_(policy_freep) struct policy *p = load_shipped("strict");
+
+	ck_assert(!p->tmp);
+	ck_assert_uint_eq(p->limits.memory_max, UINT64_C(128) << 20);
+	ck_assert_uint_eq(p->limits.timeout_ms, 60 * 1000);
+	ck_assert_uint_ge(p->limits.tasks_max, 2);
+	for (size_t i = 0; i < p->n_mounts; i++)
+		if (p->mounts[i].kind != POLICY_MOUNT_SYMLINK)
+			ck_assert_msg(strcmp(p->mounts[i].source, "/usr") == 0 ||
+			    strcmp(p->mounts[i].source, "/etc/ld.so.cache") == 0,
+			    "strict binds '%s'", p->mounts[i].source);
+	ck_assert(strv_contains(p->syscalls, "execve"));
+	ck_assert(!strv_contains(p->syscalls, "clone"));
+	ck_assert(!strv_contains(p->syscalls, "fork"));
+	ck_assert(!strv_contains(p->syscalls, "socket"));
+	ck_assert(!strv_contains(p->syscalls, "ioctl"));
+}
+END_TEST
+
+START_TEST(test_load_file)
+{
+	char dir[] = "/tmp/test-policy-XXXXXX";
+	_cleanup_free_ char *big = NULL, *good = NULL, *bad = NULL;
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	FILE *f;
+	int r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_ge(asprintf(&big, "%s/big.policy", dir), 0);
+	ck_assert_int_ge(asprintf(&good, "%s/good.policy", dir), 0);
+	ck_assert_int_ge(asprintf(&bad, "%s/bad.policy", dir), 0);
+
+	f = fopen(good, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("[Policy]\nDescription=good\n", f);
+	fclose(f);
+	r = policy_load_file("good", good, &p, &err);
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(p->name, "good");
+	ck_assert_str_eq(p->path, good);
+	ck_assert_str_eq(p->text, "[Policy]\nDescription=good\n");
+	ck_assert_str_eq(p->description, "good");
+	p = policy_free(p);
+
+	f = fopen(bad, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs("[Policy]\n\n\nBogus=1\n", f);
+	fclose(f);
+	r = policy_load_file("bad", bad, &p, &err);
+	ck_assert_int_lt(r, 0);
+	ck_assert_uint_eq(err.line, 4);
+	ck_assert_ptr_null(p);
+
+	f = fopen(big, "we");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < 70 * 1024 / 16; i++)
+		fputs("# padding......\n", f);
+	fclose(f);
+	r = policy_load_file("big", big, &p, &err);
+	ck_assert_int_lt(r, 0);
+	ck_assert_ptr_nonnull(strstr(err.message, "too large"));
+
+	r = policy_load_file("dir", dir, &p, &err);
+	ck_assert_int_lt(r, 0);
+	r = policy_load_file("missing", "/nonexistent/x.policy", &p, &err);
+	ck_assert_int_eq(r, -ENOENT);
+
+	(void) unlink(big);
+	(void) unlink(good);
+	(void) unlink(bad);
+	(void) rmdir(dir);
+}
+END_TEST
+
+/* ---- compiled filters at work ------------------------------------------ */
+
+/* Runs fn in a child under p's filter; returns the raw wait status. fn
+ * returns a small number identifying the first failed check, 0 if none,
+ * and may use nothing but raw system calls the filter allows. */
+static int
+run_filtered(const struct policy *p, int (*fn)(void))
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short) p->bpf_len,
+		.filter = p->bpf,
+	};
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(120);
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			_exit(121);
+		_exit(fn());
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+static struct policy *
+compiled(const char *text)
+{
+	struct policy *p = parse_ok(text);
+	struct ini_error err = {};
+	int r;
+
+	r = policy_compile(p, &err);
+	ck_assert_msg(r == 0, "compile: %s (%d)", err.message, r);
+	return p;
+}
+
+#define CHECK_FAILS(n, expr, e) \
+	do { errno = 0; if ((expr) != -1 || errno != (e)) return (n); } while (0)
+
+static int
+strict_body(void)
+{
+	char c = 'x';
+
+	if (syscall(SYS_getpid) <= 0)
+		return 1;
+	CHECK_FAILS(2, socket(AF_INET, SOCK_STREAM, 0), EPERM);
+	CHECK_FAILS(3, socket(AF_UNIX, SOCK_STREAM, 0), EPERM);
+	CHECK_FAILS(4, syscall(SYS_bpf, 0, NULL, 0), EPERM);
+	CHECK_FAILS(5, syscall(SYS_unshare, CLONE_NEWUSER), EPERM);
+	CHECK_FAILS(6, syscall(SYS_io_uring_setup, 1, NULL), EPERM);
+	CHECK_FAILS(7, syscall(SYS_userfaultfd, 0), EPERM);
+	CHECK_FAILS(8, syscall(SYS_fork), EPERM);
+	CHECK_FAILS(9, syscall(SYS_ioctl, 0, TIOCSTI, &c), EPERM);
+	CHECK_FAILS(10, syscall(SYS_ptrace, 0, 0, NULL, NULL), EPERM);
+	if (syscall(SYS_write, -1, &c, 1) != -1 || errno != EBADF)
+		return 11;
+	return 0;
+}
+
+START_TEST(test_filter_strict)
+{
+	_cleanup_(policy_freep) struct policy *p = load_shipped("strict");
+	int status = run_filtered(p, strict_body);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+}
+END_TEST
+
+static int
+x32_body(void)
+{
+	/* Must not return: the x32 ABI is a "bad architecture". */
+	(void) syscall(__X32_SYSCALL_BIT | SYS_getpid);
+	return 1;
+}
+
+static int
+i386_body(void)
+{
+	long ret;
+
+	/* getpid (20) through the i386 ABI. */
+	__asm__ volatile ("int $0x80" : "=a" (ret) : "0" (20L) : "memory");
+	return ret > 0 ? 1 : 2;
+}
+
+/* Kernels without IA32 emulation (or booted with ia32_emulation=0) kill
+ * int 0x80 with SIGSEGV before seccomp sees it. */
+static bool
+i386_abi_available(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(i386_body());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 1;
+}
+
+START_TEST(test_filter_foreign_abi)
+{
+	const char *const names[] = { "strict", "default" };
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		_cleanup_(policy_freep) struct policy *p = load_shipped(names[i]);
+		int status;
+
+		status = run_filtered(p, x32_body);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+		    "%s: x32 getpid: status 0x%x", names[i], status);
+		if (!i386_abi_available())
+			continue;
+		status = run_filtered(p, i386_body);
+		ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS,
+		    "%s: int 0x80 getpid: status 0x%x", names[i], status);
+	}
+}
+END_TEST
+
+static int
+default_body(void)
+{
+	char buf[256] = {};
+	int fds[2], fd, status;
+	long pid;
+
+	if (syscall(SYS_pipe2, fds, O_CLOEXEC) < 0)
+		return 1;
+	/* TIOCSTI and TIOCLINUX are refused, even with high bits set. */
+	CHECK_FAILS(2, syscall(SYS_ioctl, fds[0], TIOCSTI, buf), EPERM);
+	CHECK_FAILS(3, syscall(SYS_ioctl, fds[0], TIOCLINUX, buf), EPERM);
+	CHECK_FAILS(4, syscall(SYS_ioctl, fds[0], (1UL << 32) | TIOCSTI, buf), EPERM);
+	CHECK_FAILS(5, syscall(SYS_ioctl, fds[0], 0xffffffff00000000UL | TIOCLINUX, buf), EPERM);
+	/* Every other request in the terminal range reaches the kernel. */
+	for (unsigned long req = 0x5400; req < 0x5460; req++) {
+		long r;
+
+		if (req == TIOCSTI || req == TIOCLINUX)
+			continue;
+		memset(buf, 0, sizeof(buf));
+		r = syscall(SYS_ioctl, fds[0], req, buf);
+		if (r == -1 && errno == EPERM)
+			return 6;
+	}
+	if (syscall(SYS_ioctl, fds[0], FIONREAD, buf) != 0)
+		return 7;
+	CHECK_FAILS(8, syscall(SYS_ioctl, fds[0], TCGETS, buf), ENOTTY);
+
+	/* clone: plain fork works, namespaces do not; clone3 says ENOSYS. */
+	pid = fork();
+	if (pid < 0)
+		return 9;
+	if (pid == 0)
+		_exit(7);
+	if (waitpid((pid_t) pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 7)
+		return 10;
+	CHECK_FAILS(11, syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, NULL, NULL, 0), EPERM);
+	CHECK_FAILS(12, syscall(SYS_clone, CLONE_NEWNS | SIGCHLD, 0, NULL, NULL, 0), EPERM);
+	CHECK_FAILS(13, syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, NULL, NULL, 0), EPERM);
+	CHECK_FAILS(14, syscall(SYS_clone3, NULL, 0), ENOSYS);
+	CHECK_FAILS(15, syscall(SYS_unshare, CLONE_NEWUSER), EPERM);
+	CHECK_FAILS(16, syscall(SYS_bpf, 0, NULL, 0), EPERM);
+	CHECK_FAILS(17, syscall(SYS_io_uring_setup, 1, NULL), EPERM);
+	CHECK_FAILS(18, syscall(SYS_setns, 0, 0), EPERM);
+	/* Sockets are allowed (the network namespace is empty anyway). */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 19;
+	(void) close(fd);
+	if (syscall(SYS_getpid) <= 0)
+		return 20;
+	return 0;
+}
+
+START_TEST(test_filter_default)
+{
+	_cleanup_(policy_freep) struct policy *p = load_shipped("default");
+	int status = run_filtered(p, default_body);
+
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+}
+END_TEST
+
+static int
+enosys_body(void)
+{
+	char buf[8] = {};
+
+	CHECK_FAILS(1, socket(AF_INET, SOCK_STREAM, 0), ENOSYS);
+	/* TIOCSTI stays EPERM whatever the default action. */
+	CHECK_FAILS(2, syscall(SYS_ioctl, 0, TIOCSTI, buf), EPERM);
+	CHECK_FAILS(3, syscall(SYS_clone3, NULL, 0), ENOSYS);
+	CHECK_FAILS(4, syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, NULL, NULL, 0), ENOSYS);
+	if (syscall(SYS_ioctl, 0, FIONREAD, buf) == -1 && errno == EPERM)
+		return 5;
+	return 0;
+}
+
+static int
+kill_body(void)
+{
+	(void) syscall(SYS_getpid);
+	(void) syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	return 1;
+}
+
+START_TEST(test_filter_actions)
+{
+	_cleanup_(policy_freep) struct policy *e = compiled(
+	    "[SystemCalls]\nAllow=@default @basic-io @ioctl clone\nAction=errno:ENOSYS\n");
+	_cleanup_(policy_freep) struct policy *k = compiled(
+	    "[SystemCalls]\nAllow=@default @basic-io @ioctl clone\nAction=kill\n");
+	int status;
+
+	status = run_filtered(e, enosys_body);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	status = run_filtered(k, kill_body);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS, "status 0x%x", status);
+}
+END_TEST
+
+static Suite *
+policy_suite(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc;
+
+	/* Line 3 is 5000 bytes. */
+	overlong_line = malloc(6000);
+	if (!overlong_line)
+		abort();
+	strcpy(overlong_line, "[Policy]\nDescription=x\nDescription=");
+	memset(overlong_line + strlen(overlong_line), 'x', 5000);
+	overlong_line[5035] = '\0';
+	/* 65 mounts on lines 2..66. */
+	too_many_mounts = malloc(65 * 64 + 64);
+	if (!too_many_mounts)
+		abort();
+	strcpy(too_many_mounts, "[Filesystem]\n");
+	for (int i = 0; i < 65; i++)
+		sprintf(too_many_mounts + strlen(too_many_mounts),
+		    "TemporaryFileSystem=/run/m%d\n", i);
+	/* Over 60 KiB of comments. */
+	too_large = malloc(62 * 1024 + 1);
+	if (!too_large)
+		abort();
+	memset(too_large, '#', 62 * 1024);
+	for (int i = 63; i < 62 * 1024; i += 64)
+		too_large[i] = '\n';
+	too_large[62 * 1024] = '\0';
+
+	tc = tcase_create("parse");
+	tcase_add_loop_test(tc, test_valid, 0, ELEMENTSOF(valid));
+	tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
+	tcase_add_test(tc, test_name);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("groups");
+	tcase_add_test(tc, test_forbidden);
+	tcase_add_test(tc, test_groups);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_shipped_default);
+	tcase_add_test(tc, test_shipped_strict);
+	tcase_add_test(tc, test_load_file);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("filter");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_filter_strict);
+	tcase_add_test(tc, test_filter_foreign_abi);
+	tcase_add_test(tc, test_filter_default);
+	tcase_add_test(tc, test_filter_actions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return testlib_run(policy_suite());
+}
