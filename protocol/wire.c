@@ -126,7 +126,7 @@ sbx_reader_get_str(struct sbx_reader *r, const char **ret, size_t max)
 	uint32_t n;
 	const char *s;
 
-	if (max == 0 || max > SBX_STRING_MAX)
+	if (max == 0)
 		max = SBX_STRING_MAX;
 	if (sbx_reader_get(r, &n, sizeof(n)) < 0)
 		return -EBADMSG;
