@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "spawn.h"
 
 static const char *arg_config = SANDBOXD_SYSCONFDIR "/sandboxd.conf";
 static bool arg_config_explicit;
@@ -113,6 +114,8 @@ main(int argc, char *argv[])
 	int fd = -1, n, r;
 
 	log_set_prefix_priority(true);
+	if (argc > 0)
+		spawn_set_title_area(argv[0], (size_t) (argv[argc - 1] + strlen(argv[argc - 1]) + 1 - argv[0]));
 	r = parse_argv(argc, argv);
 	if (r <= 0)
 		goto out;

@@ -81,8 +81,10 @@ req_policy_check_handler(struct req_ctx *ctx)
 		else
 			(void) snprintf(ctx->message, sizeof(ctx->message), "%s: %s", file,
 			    err.message[0] ? err.message : strerror(-r));
-		/* A bad policy is the answer, not a broken message. */
-		return -EINVAL;
+		/* A bad policy is the answer (EBADMSG, as the client API
+		 * documents), not a broken message: reply, keep the peer. */
+		conn_send_error(ctx->conn, ctx->serial, EBADMSG, ctx->message);
+		return 0;
 	}
 	conn_send_ok(ctx->conn, ctx->serial);
 	return 0;

@@ -222,6 +222,31 @@ exec_target(const struct spawn_plan *p)
 }
 
 static volatile pid_t target_pid;
+static char *title_area;
+static size_t title_len;
+
+void
+spawn_set_title_area(char *start, size_t len)
+{
+	title_area = start;
+	title_len = len;
+}
+
+/* The sandbox's pid 1 is a copy of the daemon: give it its own name in
+ * ps, and do not show the daemon's command line inside the sandbox. */
+static void
+set_init_title(void)
+{
+	static const char name[] = "sandbox-init";
+
+	(void) prctl(PR_SET_NAME, name, 0, 0, 0);
+	if (title_area && title_len > 0) {
+		size_t n = sizeof(name) < title_len ? sizeof(name) : title_len - 1;
+
+		memset(title_area, 0, title_len);
+		memcpy(title_area, name, n);
+	}
+}
 
 static void
 forward_signal(int sig)
@@ -266,6 +291,7 @@ run_init(void)
 	bool have = false;
 
 	(void) close(SPAWN_SETUP_FD);
+	set_init_title();
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		(void) sigaction(forwarded[i], &sa, NULL);
 

@@ -72,6 +72,8 @@ struct spawn_plan {
 };
 
 const char *spawn_step_to_string(int step);
+/* The memory of argv[] (contiguous), overwritten with init's name in children. */
+void spawn_set_title_area(char *start, size_t len);
 
 /* Clones the child (it blocks on p->sync_r). cgroup_fd >= 0 places it
  * there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */

@@ -29,6 +29,7 @@
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define CPU_CHECK_USEC (250 * 1000)
+#define TARGET_EXITED_MAX 128	/* exited sandboxes kept for status/list */
 
 static uint64_t
 now_usec(clockid_t clock)
@@ -239,6 +240,16 @@ target_reap(struct target *t)
 
 	m->n_live--;
 	m->n_exited++;
+	/* Exited records are bounded: the oldest goes first. */
+	if (m->n_exited > TARGET_EXITED_MAX) {
+		struct target *o;
+
+		TAILQ_FOREACH(o, &m->targets, link)
+			if (o != t && o->state == SBX_STATE_EXITED && o->ev_linger) {
+				on_linger(-1, 0, o);
+				break;
+			}
+	}
 	tv = tv_from_ms(m->conf.linger_ms);
 	t->ev_linger = evtimer_new(m->base, on_linger, t);
 	if (!t->ev_linger || evtimer_add(t->ev_linger, &tv) < 0 || m->shutting_down) {
