@@ -141,6 +141,15 @@ manager_target_gone(struct manager *m)
 		finish_shutdown(m);
 }
 
+void
+event_freep(struct event **e)
+{
+	if (*e) {
+		event_free(*e);
+		*e = NULL;
+	}
+}
+
 unsigned
 manager_count_conns(struct manager *m, uid_t uid)
 {
@@ -326,9 +335,11 @@ manager_free(struct manager *m)
 		}
 		target_free(t);
 	}
-	for (struct event **e = (struct event *[]) { m->ev_listen, m->ev_sigterm, m->ev_sigint,
-	    m->ev_sighup, m->ev_shutdown_timeout, NULL }, **p = e; *p; p++)
-		event_free(*p);
+	event_freep(&m->ev_listen);
+	event_freep(&m->ev_sigterm);
+	event_freep(&m->ev_sigint);
+	event_freep(&m->ev_sighup);
+	event_freep(&m->ev_shutdown_timeout);
 	if (m->listen_fd_owned)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);

@@ -143,10 +143,7 @@ notify_spawned(struct target *t, int error, const char *message)
 static void
 target_close_fds(struct target *t)
 {
-	if (t->ev_setup) {
-		event_free(t->ev_setup);
-		t->ev_setup = NULL;
-	}
+	event_freep(&t->ev_setup);
 	t->setup_fd = safe_close(t->setup_fd);
 }
 
@@ -230,9 +227,9 @@ target_reap(struct target *t)
 	t->watched = false;
 
 	/* Release what the dead sandbox held; keep its record a while. */
-	for (struct event **e = (struct event *[]) { t->ev_pidfd, t->ev_timeout, t->ev_cpu, NULL }, **p = e; *p; p++)
-		event_free(*p);
-	t->ev_pidfd = t->ev_timeout = t->ev_cpu = NULL;
+	event_freep(&t->ev_pidfd);
+	event_freep(&t->ev_timeout);
+	event_freep(&t->ev_cpu);
 	target_close_fds(t);
 	t->pidfd = safe_close(t->pidfd);
 	t->status_fd = safe_close(t->status_fd);
@@ -638,9 +635,11 @@ target_free(struct target *t)
 {
 	if (!t)
 		return NULL;
-	for (struct event **e = (struct event *[]) { t->ev_pidfd, t->ev_setup, t->ev_timeout,
-	    t->ev_cpu, t->ev_linger, NULL }, **p = e; *p; p++)
-		event_free(*p);
+	event_freep(&t->ev_pidfd);
+	event_freep(&t->ev_setup);
+	event_freep(&t->ev_timeout);
+	event_freep(&t->ev_cpu);
+	event_freep(&t->ev_linger);
 	safe_close(t->pidfd);
 	safe_close(t->setup_fd);
 	safe_close(t->status_fd);
