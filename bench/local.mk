@@ -1,1 +1,24 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+
+# Benchmarks: built with the rest (so they keep compiling), run only by
+# "make bench" (needs root: it starts a private sandboxd). Not tests.
+noinst_PROGRAMS += bench/bench-spawn bench/bench-exec
+EXTRA_DIST += bench/run.sh
+
+bench_bench_spawn_SOURCES = bench/bench-spawn.c
+bench_bench_spawn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+bench_bench_spawn_LDADD = client/libsandbox-client.la
+# A real binary, not a libtool wrapper script, even with shared libraries.
+bench_bench_spawn_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+bench_bench_exec_SOURCES = bench/bench-exec.c
+
+bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) daemon/sandboxd$(EXEEXT) \
+		client/sandboxctl$(EXEEXT)
+	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd$(EXEEXT) \
+	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl$(EXEEXT) \
+	BENCH_SPAWN=$(abs_top_builddir)/bench/bench-spawn$(EXEEXT) \
+	BENCH_EXEC=$(abs_top_builddir)/bench/bench-exec$(EXEEXT) \
+	$(SHELL) $(srcdir)/bench/run.sh
+
+.PHONY: bench

@@ -141,6 +141,8 @@ setup_dev(const char *root, struct spawn_report *rep)
 			return r;
 		if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
 			return -errno;
+		if ((r = setattr(buf, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0)) < 0)
+			return r;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
 		(void) snprintf(buf, sizeof(buf), "%s/%s", dev, links[i][1]);
