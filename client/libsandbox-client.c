@@ -75,6 +75,7 @@ struct sandbox_info {
 	struct sbx_info	info;
 	char		*policy;
 	char		*command;
+	char		*last_denial;
 };
 
 /* Errors the daemon may report that we pass on unchanged. */
@@ -773,6 +774,7 @@ sandbox_info_free(sandbox_info *i)
 		return NULL;
 	free(i->policy);
 	free(i->command);
+	free(i->last_denial);
 	free(i);
 	return NULL;
 }
@@ -802,9 +804,9 @@ read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, siz
 		return -ENOMEM;
 	for (; n < l.count; n++) {
 		struct sbx_info info;
-		const char *policy, *command;
+		const char *policy, *command, *denial;
 
-		if (sbx_msg_info_get(r, &info, &policy, &command) < 0) {
+		if (sbx_msg_info_get(r, &info, &policy, &command, &denial) < 0) {
 			sandbox_info_list_free(v, n);
 			return client_break(c, -EBADMSG);
 		}
@@ -816,7 +818,8 @@ read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, siz
 		v[n]->info = info;
 		v[n]->policy = strdup(policy);
 		v[n]->command = strdup(command);
-		if (!v[n]->policy || !v[n]->command) {
+		v[n]->last_denial = strdup(denial);
+		if (!v[n]->policy || !v[n]->command || !v[n]->last_denial) {
 			sandbox_info_list_free(v, n + 1);
 			return -ENOMEM;
 		}
@@ -935,6 +938,24 @@ _public_ const char *
 sandbox_info_get_command(const sandbox_info *i)
 {
 	return i ? i->command : NULL;
+}
+
+_public_ uint64_t
+sandbox_info_get_broker_requests(const sandbox_info *i)
+{
+	return i ? i->info.broker_requests : 0;
+}
+
+_public_ uint64_t
+sandbox_info_get_broker_denied(const sandbox_info *i)
+{
+	return i ? i->info.broker_denied : 0;
+}
+
+_public_ const char *
+sandbox_info_get_last_denial(const sandbox_info *i)
+{
+	return i && i->last_denial && i->last_denial[0] ? i->last_denial : NULL;
 }
 
 /* Policies. */

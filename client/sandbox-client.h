@@ -118,6 +118,11 @@ uint64_t sandbox_info_get_timeout_ms(const sandbox_info *i);
 uint64_t sandbox_info_get_memory_max(const sandbox_info *i);
 uint64_t sandbox_info_get_tasks_max(const sandbox_info *i);
 uint64_t sandbox_info_get_cpu_ms(const sandbox_info *i);
+/* Broker activity: requests answered, requests denied, and the last
+ * denial as "ACTION PATH: error" (NULL if none). */
+uint64_t sandbox_info_get_broker_requests(const sandbox_info *i);
+uint64_t sandbox_info_get_broker_denied(const sandbox_info *i);
+const char *sandbox_info_get_last_denial(const sandbox_info *i);
 
 /* Policies known to the daemon: NULL-terminated vectors of names and of
  * descriptions, freed with sandbox_strv_free(). */

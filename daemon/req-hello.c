@@ -24,7 +24,8 @@ req_hello_handler(struct req_ctx *ctx)
 		log_notice("Peer uid %u pid %d speaks protocol version %u, we speak %u; disconnecting.",
 		    (unsigned) c->cred.uid, (int) c->cred.pid, h.version, SBX_PROTOCOL_VERSION);
 		conn_send_error(c, ctx->serial, EPROTONOSUPPORT,
-		    "unsupported protocol version (this sandboxd speaks version " "1" ")");
+		    "unsupported protocol version (this sandboxd speaks version "
+		    STRINGIFY(SBX_PROTOCOL_VERSION) ")");
 		conn_close_after_flush(c);
 		return 0;
 	}

@@ -58,7 +58,7 @@ put_info(struct sbx_writer *w, struct target *t)
 	struct sbx_info info;
 
 	target_describe(t, &info);
-	sbx_msg_info_put(w, &info, t->policy_name, t->command);
+	sbx_msg_info_put(w, &info, t->policy_name, t->command, t->last_denial);
 }
 
 static int

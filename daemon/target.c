@@ -627,6 +627,8 @@ target_describe(struct target *t, struct sbx_info *ret)
 		.memory_max = t->limits.memory_max,
 		.tasks_max = t->limits.tasks_max,
 		.cpu_ms = t->limits.cpu_ms,
+		.broker_requests = t->broker_requests,
+		.broker_denied = t->broker_denied,
 	};
 }
 
@@ -645,6 +647,7 @@ target_free(struct target *t)
 	safe_close(t->status_fd);
 	free(t->policy_name);
 	free(t->command);
+	free(t->last_denial);
 	free(t->cgroup);
 	free(t);
 	return NULL;

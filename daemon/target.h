@@ -50,6 +50,8 @@ struct target {
 	uid_t			uid;		/* anonymous */
 	char			*policy_name;
 	char			*command;	/* argv joined, for listings */
+	char			*last_denial;	/* broker: "ACTION PATH: error" */
+	uint64_t		broker_requests, broker_denied;
 	enum sbx_state		state;
 	uint32_t		limit;		/* enum sbx_limit that ended it, if any */
 	bool			detach;

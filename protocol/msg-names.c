@@ -17,6 +17,15 @@ sbx_msg_type_to_string(uint32_t type)
 	case SBX_MSG_POLICY_LIST:	return "POLICY_LIST";
 	case SBX_MSG_POLICY_SHOW:	return "POLICY_SHOW";
 	case SBX_MSG_POLICY_CHECK:	return "POLICY_CHECK";
+	case SBX_MSG_BROKER_OPEN:	return "BROKER_OPEN";
+	case SBX_MSG_BROKER_STAT:	return "BROKER_STAT";
+	case SBX_MSG_BROKER_ACCESS:	return "BROKER_ACCESS";
+	case SBX_MSG_BROKER_READLINK:	return "BROKER_READLINK";
+	case SBX_MSG_BROKER_MKDIR:	return "BROKER_MKDIR";
+	case SBX_MSG_BROKER_UNLINK:	return "BROKER_UNLINK";
+	case SBX_MSG_BROKER_RMDIR:	return "BROKER_RMDIR";
+	case SBX_MSG_BROKER_RENAME:	return "BROKER_RENAME";
+	case SBX_MSG_BROKER_CONNECT:	return "BROKER_CONNECT";
 	case SBX_MSG_OK:		return "OK";
 	case SBX_MSG_ERROR:		return "ERROR";
 	case SBX_MSG_HELLO_REPLY:	return "HELLO_REPLY";
@@ -24,6 +33,9 @@ sbx_msg_type_to_string(uint32_t type)
 	case SBX_MSG_SANDBOX_LIST:	return "SANDBOX_LIST";
 	case SBX_MSG_POLICY_NAMES:	return "POLICY_NAMES";
 	case SBX_MSG_POLICY_TEXT:	return "POLICY_TEXT";
+	case SBX_MSG_BROKER_RESULT:	return "BROKER_RESULT";
+	case SBX_MSG_BROKER_STAT_RESULT: return "BROKER_STAT_RESULT";
+	case SBX_MSG_BROKER_LINK_RESULT: return "BROKER_LINK_RESULT";
 	case SBX_MSG_EXITED:		return "EXITED";
 	case SBX_MSG_SHUTDOWN:		return "SHUTDOWN";
 	}

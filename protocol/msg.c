@@ -111,20 +111,22 @@ sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message
 
 void
 sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
-    const char *command)
+    const char *command, const char *last_denial)
 {
 	sbx_writer_put(w, info, sizeof(*info));
 	sbx_writer_put_str_trunc(w, policy, SBX_NAME_MAX);
 	sbx_writer_put_str_trunc(w, command, 256);
+	sbx_writer_put_str_trunc(w, last_denial ? last_denial : "", 256);
 }
 
 int
 sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
-    const char **ret_command)
+    const char **ret_command, const char **ret_last_denial)
 {
 	if (sbx_reader_get(r, ret, sizeof(*ret)) < 0 ||
 	    sbx_reader_get_str(r, ret_policy, SBX_NAME_MAX) < 0 ||
-	    sbx_reader_get_str(r, ret_command, 256) < 0)
+	    sbx_reader_get_str(r, ret_command, 256) < 0 ||
+	    sbx_reader_get_str(r, ret_last_denial, 256) < 0)
 		return -EBADMSG;
 	return 0;
 }

@@ -26,9 +26,9 @@ void sbx_msg_error_put(struct sbx_writer *w, int error, const char *message);
 int sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message);
 
 void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
-    const char *command);
+    const char *command, const char *last_denial);
 int sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
-    const char **ret_command);
+    const char **ret_command, const char **ret_last_denial);
 
 /* Names for logs; NULL for a type this protocol does not know. */
 const char *sbx_msg_type_to_string(uint32_t type);

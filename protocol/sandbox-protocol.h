@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SBX_PROTOCOL_VERSION	1	/* bump on any change in this file */
+#define SBX_PROTOCOL_VERSION	2	/* bump on any change in this file */
 
 /* Hard limits. A message that breaks one is a protocol violation. */
 #define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
@@ -40,6 +40,16 @@ enum sbx_msg_type {
 	SBX_MSG_POLICY_SHOW,
 	SBX_MSG_POLICY_CHECK,
 
+	SBX_MSG_BROKER_OPEN = 200,	/* 200s: broker channel, target → daemon */
+	SBX_MSG_BROKER_STAT,
+	SBX_MSG_BROKER_ACCESS,
+	SBX_MSG_BROKER_READLINK,
+	SBX_MSG_BROKER_MKDIR,
+	SBX_MSG_BROKER_UNLINK,
+	SBX_MSG_BROKER_RMDIR,
+	SBX_MSG_BROKER_RENAME,
+	SBX_MSG_BROKER_CONNECT,
+
 	SBX_MSG_OK = 900,		/* 900s: replies, serial echoed */
 	SBX_MSG_ERROR,
 	SBX_MSG_HELLO_REPLY,
@@ -47,6 +57,9 @@ enum sbx_msg_type {
 	SBX_MSG_SANDBOX_LIST,
 	SBX_MSG_POLICY_NAMES,
 	SBX_MSG_POLICY_TEXT,
+	SBX_MSG_BROKER_RESULT,
+	SBX_MSG_BROKER_STAT_RESULT,
+	SBX_MSG_BROKER_LINK_RESULT,
 
 	SBX_MSG_EXITED = 950,		/* 950s: events, serial 0 */
 	SBX_MSG_SHUTDOWN,
@@ -137,7 +150,8 @@ enum sbx_limit {
 };
 
 /* SANDBOX_LIST: count entries, each a struct sbx_info then strings
- * policy and command (argv joined by spaces, at most 255 bytes). */
+ * policy, command (argv joined by spaces, at most 255 bytes) and the
+ * sandbox's last broker denial ("" if none, at most 255 bytes). */
 struct sbx_list {
 	uint32_t	count;
 	uint32_t	reserved;
@@ -161,8 +175,10 @@ struct sbx_info {
 	uint64_t	memory_max;
 	uint64_t	tasks_max;
 	uint64_t	cpu_ms;
+	uint64_t	broker_requests;
+	uint64_t	broker_denied;
 };
-_Static_assert(sizeof(struct sbx_info) == 104, "wire layout");
+_Static_assert(sizeof(struct sbx_info) == 120, "wire layout");
 
 /* POLICY_LIST: empty. POLICY_NAMES: count, then count × (name, description). */
 /* POLICY_SHOW: one string, the name. POLICY_TEXT: one string. */
@@ -194,3 +210,68 @@ struct sbx_exited {
 _Static_assert(sizeof(struct sbx_exited) == 48, "wire layout");
 
 /* SHUTDOWN: empty; the daemon is stopping and will close the connection. */
+
+/*
+ * The broker channel. Every target starts with one end of a SOCK_SEQPACKET
+ * socketpair at SBX_BROKER_FD (also named in $SANDBOX_BROKER_FD). No HELLO:
+ * the daemon made the channel. Each request is answered by exactly one
+ * result with the same serial, in order. Paths are absolute host paths as
+ * the policy's [Broker] rules name them, at most SBX_PATH_MAX with the NUL.
+ * A malformed request closes the channel (the sandbox keeps running).
+ */
+#define SBX_BROKER_FD		3
+#define SBX_BROKER_FD_ENV	"SANDBOX_BROKER_FD"
+#define SBX_PATH_MAX		4096u
+
+/* Open flags on the wire (independent of the libc's O_* values). */
+#define SBX_O_RDONLY		0u
+#define SBX_O_WRONLY		1u
+#define SBX_O_RDWR		2u
+#define SBX_O_ACCMODE		3u
+#define SBX_O_CREAT		(1u << 2)
+#define SBX_O_EXCL		(1u << 3)
+#define SBX_O_TRUNC		(1u << 4)
+#define SBX_O_APPEND		(1u << 5)
+#define SBX_O_DIRECTORY		(1u << 6)
+#define SBX_O_NOFOLLOW		(1u << 7)
+#define SBX_O_CLOEXEC		(1u << 8)	/* honoured by the receiver */
+#define SBX_O_ALL		((SBX_O_CLOEXEC << 1) - 1)
+
+/* Access modes for BROKER_ACCESS (as F_OK/R_OK/W_OK/X_OK). */
+#define SBX_ACCESS_ALL		7u
+
+/*
+ * BROKER_OPEN (flags SBX_O_*, mode for SBX_O_CREAT), BROKER_STAT,
+ * BROKER_ACCESS (mode SBX_ACCESS bits), BROKER_READLINK, BROKER_MKDIR (mode),
+ * BROKER_UNLINK, BROKER_RMDIR: struct sbx_broker_req then one string, the
+ * path. BROKER_RENAME: the same then a second string, the new path.
+ * BROKER_CONNECT: flags 0, mode 0, one string, the endpoint
+ * ("unix:/path", "tcp:HOST:PORT", "udp:HOST:PORT").
+ */
+struct sbx_broker_req {
+	uint32_t	flags;
+	uint32_t	mode;
+};
+_Static_assert(sizeof(struct sbx_broker_req) == 8, "wire layout");
+
+/* BROKER_RESULT: error 0 and, for OPEN and CONNECT, exactly one fd; or a
+ * positive errno and no fd. */
+struct sbx_broker_result {
+	int32_t		error;
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_broker_result) == 8, "wire layout");
+
+/* BROKER_STAT_RESULT: always the whole struct; fields are 0 on error. */
+struct sbx_broker_stat {
+	int32_t		error;
+	uint32_t	mode;
+	uint64_t	dev, ino, nlink;
+	uint32_t	uid, gid;
+	uint64_t	rdev, size, blksize, blocks;
+	int64_t		atime_ns, mtime_ns, ctime_ns;
+};
+_Static_assert(sizeof(struct sbx_broker_stat) == 96, "wire layout");
+
+/* BROKER_LINK_RESULT: struct sbx_broker_result then one string, the
+ * link's target ("" on error). */

@@ -28,8 +28,12 @@ static const uint32_t all_types[] = {
 	SBX_MSG_HELLO,
 	SBX_MSG_SPAWN, SBX_MSG_KILL, SBX_MSG_LIST, SBX_MSG_STATUS,
 	SBX_MSG_POLICY_LIST, SBX_MSG_POLICY_SHOW, SBX_MSG_POLICY_CHECK,
+	SBX_MSG_BROKER_OPEN, SBX_MSG_BROKER_STAT, SBX_MSG_BROKER_ACCESS, SBX_MSG_BROKER_READLINK,
+	SBX_MSG_BROKER_MKDIR, SBX_MSG_BROKER_UNLINK, SBX_MSG_BROKER_RMDIR, SBX_MSG_BROKER_RENAME,
+	SBX_MSG_BROKER_CONNECT,
 	SBX_MSG_OK, SBX_MSG_ERROR, SBX_MSG_HELLO_REPLY, SBX_MSG_SPAWNED,
 	SBX_MSG_SANDBOX_LIST, SBX_MSG_POLICY_NAMES, SBX_MSG_POLICY_TEXT,
+	SBX_MSG_BROKER_RESULT, SBX_MSG_BROKER_STAT_RESULT, SBX_MSG_BROKER_LINK_RESULT,
 	SBX_MSG_EXITED, SBX_MSG_SHUTDOWN,
 };
 
@@ -203,7 +207,7 @@ START_TEST(test_sandbox_list)
 	struct sbx_list l = { .count = 2 }, l2;
 	char long_command[400];
 	struct sbx_info got;
-	const char *policy, *command;
+	const char *policy, *command, *denial;
 	struct sbx_writer w;
 	struct sbx_reader r;
 
@@ -212,16 +216,18 @@ START_TEST(test_sandbox_list)
 
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, 6);
 	sbx_writer_put(&w, &l, sizeof(l));
-	sbx_msg_info_put(&w, &a, "default", "sleep 10");
-	sbx_msg_info_put(&w, &b, "net", long_command);
+	sbx_msg_info_put(&w, &a, "default", "sleep 10", NULL);
+	sbx_msg_info_put(&w, &b, "net", long_command, "open /etc/shadow: Permission denied");
 	finish_and_read(&w, &r, SBX_MSG_SANDBOX_LIST, 6);
 	ck_assert_int_eq(sbx_reader_get(&r, &l2, sizeof(l2)), 0);
 	ck_assert_uint_eq(l2.count, 2);
-	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command), 0);
+	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial), 0);
 	ck_assert_int_eq(memcmp(&got, &a, sizeof(a)), 0);
 	ck_assert_str_eq(policy, "default");
 	ck_assert_str_eq(command, "sleep 10");
-	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command), 0);
+	ck_assert_str_eq(denial, "");
+	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial), 0);
+	ck_assert_str_eq(denial, "open /etc/shadow: Permission denied");
 	ck_assert_uint_eq(got.limit, SBX_LIMIT_TIMEOUT);
 	ck_assert_str_eq(policy, "net");
 	/* The command is cut to 255 bytes. */
