@@ -1,1 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# systemd units. The service names the installed daemon, so it is made
+# from a template at build time (not by configure: $(sbindir) may be
+# changed at "make" time, and distcheck installs into a staging prefix).
+
+systemdsystemunit_DATA += units/sandboxd.service units/sandboxd.socket
+dist_doc_DATA = units/sandboxd.conf.example
+EXTRA_DIST += units/sandboxd.service.in units/sandboxd.socket
+CLEANFILES += units/sandboxd.service
+
+units/sandboxd.service: $(top_srcdir)/units/sandboxd.service.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) units && \
+	sed -e 's|@sbindir[@]|$(sbindir)|g' $(top_srcdir)/units/sandboxd.service.in > $@.tmp && \
+	mv -f $@.tmp $@
