@@ -6,7 +6,8 @@ EXTRA_DIST += client/libsandbox-client.sym client/libsandbox-client.pc.in
 
 client_libsandbox_client_la_SOURCES = \
 	client/sandbox-client.h \
-	client/libsandbox-client.c
+	client/libsandbox-client.c \
+	client/broker-client.c
 client_libsandbox_client_la_LIBADD = protocol/libprotocol.la
 client_libsandbox_client_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-Wl,--version-script=$(top_srcdir)/client/libsandbox-client.sym

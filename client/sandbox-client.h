@@ -11,6 +11,7 @@
 #define SANDBOX_CLIENT_H
 
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -133,6 +134,39 @@ int sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text);
  * the "file:line: message" in sandbox_client_last_error() otherwise. */
 int sandbox_policy_check(sandbox_client *c, const char *filename, const char *text);
 void sandbox_strv_free(char **v);
+
+/*
+ * The target side: asking the broker. Inside a sandbox, the daemon performs
+ * the file and socket actions the policy's [Broker] section allows and
+ * hands back file descriptors. These functions need no set-up: they find
+ * the channel through $SANDBOX_BROKER_FD (fd 3). They are thread-safe
+ * (requests are serialized on the one channel). Paths are absolute host
+ * paths as the policy names them.
+ *
+ * All return >= 0 on success or a negative errno: -EACCES (the policy or
+ * the sandbox owner's permissions do not allow it), -ENOENT, -EEXIST,
+ * -ENOTDIR, -EISDIR, -ELOOP, -EXDEV (a path would leave the rule's tree),
+ * -ENAMETOOLONG, -EINVAL (bad flags), -ENOTCONN (not in a sandbox, or the
+ * channel was closed), -ECONNREFUSED and friends for connect.
+ */
+
+/* flags: O_RDONLY, O_WRONLY or O_RDWR, with O_CREAT, O_EXCL, O_TRUNC,
+ * O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC. Returns a new fd the caller
+ * owns. A directory opened with O_DIRECTORY can be read with getdents. */
+int sandbox_broker_open(const char *path, int flags, mode_t mode);
+/* endpoint: "unix:/path", "tcp:HOST:PORT" or "udp:HOST:PORT", exactly as
+ * a Connect= rule names it. Returns a connected socket (close-on-exec) the
+ * caller owns; a TCP handshake may still be completing. */
+int sandbox_broker_connect(const char *endpoint);
+int sandbox_broker_stat(const char *path, struct stat *ret);
+/* mode: F_OK or any of R_OK, W_OK, X_OK. */
+int sandbox_broker_access(const char *path, int mode);
+/* Fills buf (NUL-terminated); returns the length. */
+int sandbox_broker_readlink(const char *path, char *buf, size_t size);
+int sandbox_broker_mkdir(const char *path, mode_t mode);
+int sandbox_broker_unlink(const char *path);
+int sandbox_broker_rmdir(const char *path);
+int sandbox_broker_rename(const char *from, const char *to);
 
 #ifdef __cplusplus
 }

@@ -344,7 +344,16 @@ json_info(const sandbox_info *i, const char *indent)
 	printf("%s  \"timeout_ms\": %" PRIu64 ",\n", indent, sandbox_info_get_timeout_ms(i));
 	printf("%s  \"memory_max\": %" PRIu64 ",\n", indent, sandbox_info_get_memory_max(i));
 	printf("%s  \"tasks_max\": %" PRIu64 ",\n", indent, sandbox_info_get_tasks_max(i));
-	printf("%s  \"cpu_ms\": %" PRIu64 "\n%s}", indent, sandbox_info_get_cpu_ms(i), indent);
+	printf("%s  \"cpu_ms\": %" PRIu64 ",\n", indent, sandbox_info_get_cpu_ms(i));
+	printf("%s  \"broker_requests\": %" PRIu64 ",\n", indent,
+	    sandbox_info_get_broker_requests(i));
+	printf("%s  \"broker_denied\": %" PRIu64 ",\n", indent, sandbox_info_get_broker_denied(i));
+	printf("%s  \"last_denial\": ", indent);
+	if (sandbox_info_get_last_denial(i))
+		json_string(sandbox_info_get_last_denial(i));
+	else
+		fputs("null", stdout);
+	printf("\n%s}", indent);
 }
 
 /* Commands. Each returns the process exit status. */
@@ -492,6 +501,10 @@ verb_status(int argc, char **argv)
 	    format_limit(b1, sizeof(b1), sandbox_info_get_memory_max(i), "bytes"));
 	printf("Tasks max: %s\n", format_limit(b1, sizeof(b1), sandbox_info_get_tasks_max(i), ""));
 	printf("CPU max: %s\n", format_limit(b1, sizeof(b1), sandbox_info_get_cpu_ms(i), "ms"));
+	printf("Broker requests: %" PRIu64 " (%" PRIu64 " denied)\n",
+	    sandbox_info_get_broker_requests(i), sandbox_info_get_broker_denied(i));
+	if (sandbox_info_get_last_denial(i))
+		printf("Last denial: %s\n", sandbox_info_get_last_denial(i));
 	return EXIT_SUCCESS;
 }
 

@@ -37,6 +37,9 @@ join(char *buf, const char *root, const char *path)
 	return 0;
 }
 
+/* The staging root exists: mkdir_p() starts below it. */
+static size_t root_len;
+
 /* mkdir -p, for paths under the staging root only. */
 static int
 mkdir_p(const char *path, mode_t mode)
@@ -44,10 +47,10 @@ mkdir_p(const char *path, mode_t mode)
 	char buf[PATH_BUF];
 	size_t l = strlen(path);
 
-	if (l >= sizeof(buf))
+	if (l >= sizeof(buf) || l < root_len)
 		return -ENAMETOOLONG;
 	memcpy(buf, path, l + 1);
-	for (char *s = buf + 1; *s; s++) {
+	for (char *s = buf + root_len + 1; *s; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
@@ -163,6 +166,7 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	int r;
 
 	rep->step = SPAWN_STEP_MOUNT;
+	root_len = strlen(p->root);
 	/* Nothing we do from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return -errno;

@@ -81,11 +81,34 @@ on_write(evutil_socket_t fd, short what, void *userdata)
 		conn_free(c);
 }
 
+/* The peer's supplementary groups, as the kernel knows them. */
+static int
+peer_groups(int fd, gid_t **ret, int *ret_n)
+{
+	socklen_t l = 64 * sizeof(gid_t);
+
+	for (;;) {
+		gid_t *g = malloc(l ? l : sizeof(gid_t));
+
+		if (!g)
+			return -ENOMEM;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &l) == 0) {
+			*ret = g;
+			*ret_n = (int) (l / sizeof(gid_t));
+			return 0;
+		}
+		free(g);
+		if (errno != ERANGE || l > 65536 * sizeof(gid_t))
+			return -errno;
+	}
+}
+
 int
 conn_new(struct manager *m, int fd, struct conn **ret)
 {
 	struct conn *c;
 	socklen_t l = sizeof(struct ucred);
+	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -96,8 +119,14 @@ conn_new(struct manager *m, int fd, struct conn **ret)
 	c->fd = fd;
 	STAILQ_INIT(&c->out);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &l) < 0) {
-		int r = -errno;
+		r = -errno;
 
+		safe_close(fd);
+		free(c);
+		return r;
+	}
+	r = peer_groups(fd, &c->groups, &c->n_groups);
+	if (r < 0) {
 		safe_close(fd);
 		free(c);
 		return r;
@@ -114,6 +143,7 @@ conn_new(struct manager *m, int fd, struct conn **ret)
 		if (c->ev_free)
 			event_free(c->ev_free);
 		safe_close(fd);
+		free(c->groups);
 		free(c);
 		return -ENOMEM;
 	}
@@ -147,6 +177,7 @@ conn_free(struct conn *c)
 		free(o);
 	}
 	safe_close(c->fd);
+	free(c->groups);
 	free(c);
 	return NULL;
 }

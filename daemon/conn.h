@@ -31,6 +31,8 @@ struct conn {
 	LIST_ENTRY(conn)	link;
 	int			fd;
 	struct ucred		cred;
+	gid_t			*groups;	/* SO_PEERGROUPS: for the broker's credentials */
+	int			n_groups;
 	struct event		*ev_read, *ev_write, *ev_free;
 	bool			hello;
 	bool			closing;	/* flush, then free */

@@ -22,6 +22,8 @@ daemon_sandboxd_SOURCES = \
 	daemon/req-policy.c \
 	daemon/policy-store.c daemon/policy-store.h \
 	daemon/target.c daemon/target.h \
+	daemon/broker.c daemon/broker.h \
+	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \
 	daemon/uid-pool.c daemon/uid-pool.h \
 	daemon/spawn.c daemon/spawn.h \
 	daemon/confine-mount.c \

@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "action.h"
 #include "confine-cgroup.h"
 #include "conn.h"
 #include "log.h"
@@ -211,6 +212,9 @@ manager_setup(struct manager *m)
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
 
+	r = creds_init();
+	if (r < 0)
+		return log_error_errno(r, "Failed to read the daemon's groups: %m");
 	r = uid_pool_init(&m->uids, m->conf.uid_min, m->conf.uid_max);
 	if (r < 0)
 		return log_oom();

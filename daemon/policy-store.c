@@ -20,7 +20,7 @@ store_put(struct policy_store *s, struct policy *p)
 
 	for (size_t i = 0; i < s->n; i++)
 		if (strcmp(s->policies[i]->name, p->name) == 0) {
-			policy_free(s->policies[i]);
+			policy_unref(s->policies[i]);
 			s->policies[i] = p;
 			return 0;
 		}
@@ -58,8 +58,10 @@ store_add_text(struct policy_store *s, struct policy_store *prev, const char *na
 		r = policy_load_file(name, path, &p, &err);
 	if (r >= 0)
 		r = policy_compile(p, &err);
+	if (r >= 0)
+		r = policy_open_broker(p);
 	if (r < 0) {
-		p = policy_free(p);
+		p = policy_unref(p);
 		if (err.line > 0)
 			log_error("%s:%u: %s", path, err.line, err.message);
 		else
@@ -71,7 +73,7 @@ store_add_text(struct policy_store *s, struct policy_store *prev, const char *na
 	}
 	r = store_put(s, p);
 	if (r < 0)
-		policy_free(p);
+		policy_unref(p);
 	return r;
 }
 
@@ -145,13 +147,13 @@ policy_store_free(struct policy_store *s)
 	if (!s)
 		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		policy_free(s->policies[i]);
+		policy_unref(s->policies[i]);
 	free(s->policies);
 	free(s);
 	return NULL;
 }
 
-const struct policy *
+struct policy *
 policy_store_find(const struct policy_store *s, const char *name)
 {
 	for (size_t i = 0; i < s->n; i++)

@@ -29,4 +29,4 @@ struct embedded_policy {
 /* Generated from policies/NAME.policy at build time; ends with a NULL name. */
 extern const struct embedded_policy embedded_policies[];
 struct policy_store *policy_store_free(struct policy_store *s);
-const struct policy *policy_store_find(const struct policy_store *s, const char *name);
+struct policy *policy_store_find(const struct policy_store *s, const char *name);

@@ -17,6 +17,10 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/sched.h>
+#include <netdb.h>
+#include <stddef.h>
+#include <strings.h>
+#include <sys/un.h>
 #include <seccomp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -467,6 +471,170 @@ set_string(char **field, const char *value)
 	return 0;
 }
 
+static const struct {
+	const char	*name;
+	unsigned	right;
+} right_names[] = {
+	{ "read", POLICY_RIGHT_READ },
+	{ "write", POLICY_RIGHT_WRITE },
+	{ "create", POLICY_RIGHT_CREATE },
+	{ "delete", POLICY_RIGHT_DELETE },
+	{ "nosymlinks", POLICY_RIGHT_NOSYMLINKS },
+	{ "special", POLICY_RIGHT_SPECIAL },
+};
+
+/* File=PATH RIGHTS or Tree=PATH RIGHTS, RIGHTS a comma-separated list. */
+static int
+parse_path_rule(struct policy *p, bool tree, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct policy_path_rule *v;
+	const char *sp = strpbrk(value, " \t"), *why, *c;
+	unsigned rights = 0;
+
+	if (!sp)
+		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'",
+		    tree ? "Tree" : "File");
+	path = strndup(value, (size_t) (sp - value));
+	if (!path)
+		return -ENOMEM;
+	why = path_problem(path);
+	if (why)
+		return policy_fail(err, "path '%s' %s", path, why);
+	if (!tree && strcmp(path, "/") == 0)
+		return policy_fail(err, "File=/ is not a file; use Tree=/");
+	for (c = sp; *c;) {
+		size_t n;
+		bool found = false;
+
+		c += strspn(c, " \t,");
+		n = strcspn(c, " \t,");
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < ELEMENTSOF(right_names); i++)
+			if (strlen(right_names[i].name) == n && strncmp(c, right_names[i].name, n) == 0) {
+				rights |= right_names[i].right;
+				found = true;
+			}
+		if (!found)
+			return policy_fail(err, "unknown right '%.*s' (expected read, write, create, "
+			    "delete, nosymlinks, special)", (int) n, c);
+		c += n;
+	}
+	if (!(rights & (POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE |
+	    POLICY_RIGHT_DELETE)))
+		return policy_fail(err, "rule for '%s' grants no right", path);
+	for (size_t i = 0; i < p->n_path_rules; i++)
+		if (strcmp(p->path_rules[i].path, path) == 0)
+			return policy_fail(err, "a rule for '%s' is already given", path);
+	if (p->n_path_rules >= POLICY_BROKER_RULES_MAX)
+		return policy_fail(err, "too many [Broker] path rules (at most %d)",
+		    POLICY_BROKER_RULES_MAX);
+	v = realloc(p->path_rules, (p->n_path_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->path_rules = v;
+	v[p->n_path_rules] = (struct policy_path_rule) {
+		.tree = tree,
+		.rights = rights,
+		.dirfd = -1,
+	};
+	v[p->n_path_rules].path = TAKE_PTR(path);
+	v[p->n_path_rules].name = strrchr(v[p->n_path_rules].path, '/') + 1;
+	p->n_path_rules++;
+	return 0;
+}
+
+int
+policy_parse_endpoint(const char *s, struct policy_connect_rule *r)
+{
+	const char *rest, *colon;
+	unsigned long port;
+	char *end;
+
+	*r = (struct policy_connect_rule) {};
+	if (strncmp(s, "unix:", 5) == 0) {
+		rest = s + 5;
+		if (rest[0] != '/' || strlen(rest) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+			return -EINVAL;
+		r->family = AF_UNIX;
+		r->type = SOCK_STREAM;
+		r->host = strdup(rest);
+		return r->host ? 0 : -ENOMEM;
+	}
+	if (strncmp(s, "tcp:", 4) == 0)
+		r->type = SOCK_STREAM;
+	else if (strncmp(s, "udp:", 4) == 0)
+		r->type = SOCK_DGRAM;
+	else
+		return -EINVAL;
+	rest = s + 4;
+	colon = strrchr(rest, ':');
+	if (!colon || colon == rest || colon[1] == '\0' || strlen(rest) > 300)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port == 0 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	r->port = (uint16_t) port;
+	/* [v6-address] or a name/IPv4 address without ':'. */
+	if (rest[0] == '[') {
+		if (colon[-1] != ']' || colon - rest < 3)
+			return -EINVAL;
+		r->host = strndup(rest + 1, (size_t) (colon - rest - 2));
+		r->family = AF_INET6;
+	} else {
+		r->host = strndup(rest, (size_t) (colon - rest));
+		r->family = AF_INET;
+	}
+	if (!r->host)
+		return -ENOMEM;
+	for (const char *c = r->host; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    *c == '.' || *c == '-' || (r->family == AF_INET6 && *c == ':'))) {
+			free(r->host);
+			r->host = NULL;
+			return -EINVAL;
+		}
+	return 0;
+}
+
+static void
+connect_rule_done(struct policy_connect_rule *r)
+{
+	free(r->endpoint);
+	free(r->host);
+}
+
+/* Connect=ENDPOINT */
+static int
+parse_connect(struct policy *p, const char *value, struct ini_error *err)
+{
+	struct policy_connect_rule r, *v;
+	int k;
+
+	k = policy_parse_endpoint(value, &r);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0)
+		return policy_fail(err, "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
+		    "'udp:HOST:PORT'", value);
+	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
+		connect_rule_done(&r);
+		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
+	}
+	r.endpoint = strdup(value);
+	v = realloc(p->connect_rules, (p->n_connect_rules + 1) * sizeof(*v));
+	if (!r.endpoint || !v) {
+		free(v);
+		connect_rule_done(&r);
+		return -ENOMEM;
+	}
+	p->connect_rules = v;
+	v[p->n_connect_rules++] = r;
+	return 0;
+}
+
 static int
 policy_handle(const char *section, const char *key, const char *value, unsigned line,
     void *userdata, struct ini_error *err)
@@ -559,6 +727,12 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 			return 0;
 		}
 
+	} else if (strcmp(section, "Broker") == 0) {
+		if (strcmp(key, "File") == 0 || strcmp(key, "Tree") == 0)
+			return parse_path_rule(p, strcmp(key, "Tree") == 0, value, err);
+		if (strcmp(key, "Connect") == 0)
+			return parse_connect(p, value, err);
+
 	} else if (strcmp(section, "SystemCalls") == 0) {
 		if (strcmp(key, "Allow") == 0)
 			return parse_allow(pp, value, err);
@@ -574,7 +748,7 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 }
 
 static const char *const known_sections[] = {
-	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "SystemCalls",
+	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "Broker", "SystemCalls",
 };
 
 /* ini_parse() reports keys only, so a section with no keys in it would go
@@ -626,7 +800,7 @@ int
 policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
     struct ini_error *err)
 {
-	_cleanup_(policy_freep) struct policy *p = NULL;
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	struct policy_parser pp = {};
 	struct ini_error dummy;
 	bool has_path = false;
@@ -652,6 +826,7 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 	if (!p)
 		return -ENOMEM;
 	*p = (struct policy) {
+		.n_ref = 1,
 		.tmp = true,
 		.limits = {
 			.timeout_ms = 3600 * 1000,
@@ -950,9 +1125,20 @@ policy_compile(struct policy *p, struct ini_error *err)
 }
 
 struct policy *
-policy_free(struct policy *p)
+policy_ref(struct policy *p)
+{
+	assert(p->n_ref > 0);
+	p->n_ref++;
+	return p;
+}
+
+struct policy *
+policy_unref(struct policy *p)
 {
 	if (!p)
+		return NULL;
+	assert(p->n_ref > 0);
+	if (--p->n_ref > 0)
 		return NULL;
 	free(p->name);
 	free(p->path);
@@ -968,6 +1154,132 @@ policy_free(struct policy *p)
 	free(p->cwd);
 	strv_free(p->syscalls);
 	free(p->bpf);
+	for (size_t i = 0; i < p->n_path_rules; i++) {
+		free(p->path_rules[i].path);
+		safe_close(p->path_rules[i].dirfd);
+	}
+	free(p->path_rules);
+	for (size_t i = 0; i < p->n_connect_rules; i++)
+		connect_rule_done(&p->connect_rules[i]);
+	free(p->connect_rules);
 	free(p);
 	return NULL;
+}
+
+const struct policy_path_rule *
+policy_match_path(const struct policy *p, const char *path, const char **ret_rel)
+{
+	const struct policy_path_rule *best = NULL;
+	const char *best_rel = NULL;
+	size_t best_len = 0;
+
+	if (!path || path[0] != '/')
+		return NULL;
+	for (size_t i = 0; i < p->n_path_rules; i++) {
+		const struct policy_path_rule *r = &p->path_rules[i];
+		size_t n = strlen(r->path);
+		const char *rel;
+
+		if (!r->tree) {
+			if (strcmp(path, r->path) != 0)
+				continue;
+			rel = r->name;
+		} else if (n == 1) {		/* Tree=/ */
+			rel = path + strspn(path, "/");
+		} else if (strncmp(path, r->path, n) == 0 && (path[n] == '\0' || path[n] == '/')) {
+			rel = path + n + strspn(path + n, "/");
+		} else
+			continue;
+		if (rel[0] == '\0')
+			rel = ".";
+		if (!best || n > best_len || (n == best_len && !r->tree)) {
+			best = r;
+			best_rel = rel;
+			best_len = n;
+		}
+	}
+	if (best)
+		*ret_rel = best_rel;
+	return best;
+}
+
+const struct policy_connect_rule *
+policy_match_connect(const struct policy *p, const char *endpoint)
+{
+	for (size_t i = 0; i < p->n_connect_rules; i++)
+		if (strcasecmp(p->connect_rules[i].endpoint, endpoint) == 0)
+			return &p->connect_rules[i];
+	return NULL;
+}
+
+static int
+resolve_connect(struct policy_connect_rule *r)
+{
+	struct addrinfo hints = { .ai_socktype = r->type, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *res = NULL;
+	char port[8];
+	int k;
+
+	if (r->family == AF_UNIX) {
+		struct sockaddr_un *sa = (struct sockaddr_un *) &r->addrs[0];
+
+		sa->sun_family = AF_UNIX;
+		memcpy(sa->sun_path, r->host, strlen(r->host) + 1);
+		r->addr_lens[0] = (uint32_t) (offsetof(struct sockaddr_un, sun_path) + strlen(r->host) + 1);
+		r->n_addrs = 1;
+		return 0;
+	}
+	hints.ai_family = r->family == AF_INET6 ? AF_INET6 : AF_UNSPEC;
+	(void) snprintf(port, sizeof(port), "%u", (unsigned) r->port);
+	/* Host names are resolved here, when the policy is loaded, and only
+	 * those the policy lists: a target never makes us look anything up. */
+	k = getaddrinfo(r->host, port, &hints, &res);
+	if (k != 0)
+		return -ENOENT;
+	r->n_addrs = 0;
+	for (struct addrinfo *a = res; a && r->n_addrs < POLICY_CONNECT_ADDRS_MAX; a = a->ai_next) {
+		if (a->ai_addrlen > sizeof(r->addrs[0]))
+			continue;
+		memcpy(&r->addrs[r->n_addrs], a->ai_addr, a->ai_addrlen);
+		r->addr_lens[r->n_addrs++] = (uint32_t) a->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	return r->n_addrs > 0 ? 0 : -ENOENT;
+}
+
+int
+policy_open_broker(struct policy *p)
+{
+	for (size_t i = 0; i < p->n_path_rules; i++) {
+		struct policy_path_rule *r = &p->path_rules[i];
+		_cleanup_free_ char *dir = NULL;
+		struct stat st;
+		const char *open_path = r->path;
+
+		if (!r->tree) {
+			size_t n = (size_t) (r->name - r->path);
+
+			dir = strndup(r->path, n > 1 ? n - 1 : 1);
+			if (!dir)
+				return -ENOMEM;
+			open_path = dir;
+		}
+		r->dirfd = safe_close(r->dirfd);
+		/* O_PATH: we never read it; it anchors openat2(RESOLVE_BENEATH). */
+		r->dirfd = open(open_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (r->dirfd < 0) {
+			log_warning_errno(errno, "Policy '%s': [Broker] path '%s' cannot be opened, "
+			    "its rule stays inert: %m", p->name ? p->name : "?", open_path);
+			continue;
+		}
+		if (fstat(r->dirfd, &st) < 0)
+			return negative_errno();
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+	}
+	for (size_t i = 0; i < p->n_connect_rules; i++)
+		if (resolve_connect(&p->connect_rules[i]) < 0)
+			log_warning("Policy '%s': Connect=%s cannot be resolved, the rule stays inert.",
+			    p->name ? p->name : "?", p->connect_rules[i].endpoint);
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/filter.h>
+#include <sys/socket.h>
 
 #include "ini.h"
 
@@ -46,7 +47,40 @@ struct policy_limits {
 	uint64_t	tmp_size;	/* TmpSize= (bytes) for /tmp */
 };
 
+/* [Broker] path rights. */
+#define POLICY_RIGHT_READ	(1u << 0)	/* open for reading, stat, access, readlink, list */
+#define POLICY_RIGHT_WRITE	(1u << 1)	/* open for writing (truncate, append) */
+#define POLICY_RIGHT_CREATE	(1u << 2)	/* create files (O_CREAT), mkdir, rename into */
+#define POLICY_RIGHT_DELETE	(1u << 3)	/* unlink, rmdir, rename out of */
+#define POLICY_RIGHT_NOSYMLINKS	(1u << 4)	/* resolve with RESOLVE_NO_SYMLINKS */
+#define POLICY_RIGHT_SPECIAL	(1u << 5)	/* FIFOs, devices, sockets may be opened */
+
+#define POLICY_BROKER_RULES_MAX	64
+#define POLICY_CONNECT_ADDRS_MAX 8
+
+struct policy_path_rule {
+	char		*path;		/* absolute, normalized */
+	bool		tree;		/* Tree= (a directory and all beneath) or File= */
+	unsigned	rights;		/* POLICY_RIGHT_* */
+	/* Opened by policy_open_broker(): the tree, or the file's parent. */
+	int		dirfd;
+	const char	*name;		/* File=: the last component, into path */
+	uint64_t	dev, ino;	/* of dirfd, to compare with the owner's view */
+};
+
+struct policy_connect_rule {
+	char		*endpoint;	/* as written: "tcp:127.0.0.1:8080" */
+	int		family;		/* AF_UNIX, AF_INET, AF_INET6 (first address) */
+	int		type;		/* SOCK_STREAM or SOCK_DGRAM */
+	char		*host;		/* host part (tcp/udp) or path (unix) */
+	uint16_t	port;
+	size_t		n_addrs;	/* resolved by policy_open_broker() */
+	struct sockaddr_storage addrs[POLICY_CONNECT_ADDRS_MAX];
+	uint32_t	addr_lens[POLICY_CONNECT_ADDRS_MAX];
+};
+
 struct policy {
+	unsigned		n_ref;		/* the store and each live target hold one */
 	char			*name;
 	char			*path;		/* file it came from, for messages */
 	char			*text;		/* source text, for POLICY_SHOW */
@@ -67,6 +101,12 @@ struct policy {
 	char			**syscalls;	/* expanded, sorted, unique names */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
 
+	/* [Broker] */
+	struct policy_path_rule	*path_rules;
+	size_t			n_path_rules;
+	struct policy_connect_rule *connect_rules;
+	size_t			n_connect_rules;
+
 	/* Compiled at load time (policy_compile()). */
 	struct sock_filter	*bpf;
 	size_t			bpf_len;
@@ -80,11 +120,23 @@ int policy_parse(const char *name, const char *path, const char *text, struct po
 int policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err);
 /* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd). */
 int policy_compile(struct policy *p, struct ini_error *err);
-struct policy *policy_free(struct policy *p);
+/* Opens the [Broker] rules' directories and resolves Connect= host names.
+ * A path that does not exist leaves its rule inert (dirfd -1, logged). */
+int policy_open_broker(struct policy *p);
+/* The path rule that governs path (longest match), and the part of path
+ * below the rule's dirfd ("." for a Tree= root itself). NULL if none. */
+const struct policy_path_rule *policy_match_path(const struct policy *p, const char *path,
+    const char **ret_rel);
+const struct policy_connect_rule *policy_match_connect(const struct policy *p, const char *endpoint);
+/* Parses "unix:/p", "tcp:HOST:PORT", "udp:HOST:PORT" into r (no resolution). */
+int policy_parse_endpoint(const char *s, struct policy_connect_rule *r);
+struct policy *policy_ref(struct policy *p);
+/* Drops a reference; frees on the last. Accepts NULL, returns NULL. */
+struct policy *policy_unref(struct policy *p);
 static inline void
-policy_freep(struct policy **p)
+policy_unrefp(struct policy **p)
 {
-	policy_free(*p);
+	policy_unref(*p);
 }
 
 /* A valid policy name: [A-Za-z0-9_-], 1..63 chars, not starting with '-'. */

@@ -62,7 +62,7 @@ req_policy_show_handler(struct req_ctx *ctx)
 static int
 req_policy_check_handler(struct req_ctx *ctx)
 {
-	_cleanup_(policy_freep) struct policy *p = NULL;
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	struct ini_error err = {};
 	const char *file, *text;
 	int r;

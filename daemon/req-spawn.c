@@ -84,6 +84,9 @@ req_spawn_handler(struct req_ctx *ctx)
 		},
 		.detach = q.fixed.flags & SBX_SPAWN_DETACH,
 		.owner_uid = c->cred.uid,
+		.owner_gid = c->cred.gid,
+		.owner_groups = c->groups,
+		.n_owner_groups = c->n_groups,
 		.owner_pid = c->cred.pid,
 	};
 	r = target_spawn(c->manager, &req, &w, &t, ctx->message, sizeof(ctx->message));

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "sandbox-protocol.h"
 #include "spawn.h"
 
 static const char *const step_names[] = {
@@ -125,27 +126,25 @@ set_rlimit(int resource, uint64_t v)
 static int
 arrange_fds(const struct spawn_plan *p)
 {
-	int src[5] = { p->stdio[0], p->stdio[1], p->stdio[2], p->setup_w, p->status_w };
-	const int dst[5] = { 0, 1, 2, SPAWN_SETUP_FD, SPAWN_STATUS_FD };
-	int tmp[5];
+	int src[6] = { p->stdio[0], p->stdio[1], p->stdio[2], p->broker_fd, p->setup_w, p->status_w };
+	const int dst[6] = { 0, 1, 2, SBX_BROKER_FD, SPAWN_SETUP_FD, SPAWN_STATUS_FD };
+	int tmp[6];
 
 	/* First lift every source above all destinations. */
-	for (size_t i = 0; i < 5; i++) {
+	for (size_t i = 0; i < 6; i++) {
 		tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, 16);
 		if (tmp[i] < 0)
 			return -errno;
 	}
-	for (size_t i = 0; i < 5; i++) {
-		/* stdio must survive exec; the pipes must not. */
-		int flags = i < 3 ? 0 : O_CLOEXEC;
+	for (size_t i = 0; i < 6; i++) {
+		/* stdio and the broker channel survive exec; the pipes do not. */
+		int flags = i < 4 ? 0 : O_CLOEXEC;
 
 		if (dup3(tmp[i], dst[i], flags) < 0)
 			return -errno;
 	}
 	if (syscall(SYS_close_range, SPAWN_STATUS_FD + 1, ~0U, 0) < 0)
 		return -errno;
-	/* 3 stays closed: it is reserved for the broker channel. */
-	(void) close(3);
 	return 0;
 }
 
@@ -160,9 +159,13 @@ drop_capabilities(void)
 	    SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE |
 	    SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED, 0, 0, 0) < 0 && errno != EPERM)
 		return -errno;
+	/* Up to the kernel's last capability: EINVAL marks the end. */
 	for (int c = 0; c <= 63; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
 			return -errno;
+		}
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		return -errno;
 	if (syscall(SYS_capset, &h, d) < 0)
@@ -261,9 +264,10 @@ run_target(const struct spawn_plan *p, struct spawn_report *rep)
 	sigset_t none;
 	int r;
 
-	/* Signal state must not leak from init into the target. */
-	for (int s = 1; s < NSIG; s++)
-		(void) signal(s, SIG_DFL);
+	/* Signal state must not leak into the target: exec resets caught
+	 * signals, but not ignored ones (the daemon ignores SIGPIPE), nor
+	 * the mask. */
+	(void) signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	(void) sigprocmask(SIG_SETMASK, &none, NULL);
 	(void) close(SPAWN_STATUS_FD);
@@ -291,6 +295,7 @@ run_init(void)
 	bool have = false;
 
 	(void) close(SPAWN_SETUP_FD);
+	(void) close(SBX_BROKER_FD);	/* the target's, not init's */
 	set_init_title();
 	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
 		(void) sigaction(forwarded[i], &sa, NULL);

@@ -17,7 +17,7 @@
 
 #include "policy.h"
 
-/* Fixed fds in the child while it sets up. 3 is kept for the broker. */
+/* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
 #define SPAWN_STATUS_FD		5
 
@@ -69,6 +69,7 @@ struct spawn_plan {
 	int			landlock_abi;	/* 0: do not use Landlock */
 	int			stdio[3];
 	int			setup_w, status_w, sync_r;
+	int			broker_fd;	/* becomes SBX_BROKER_FD */
 };
 
 const char *spawn_step_to_string(int step);

@@ -123,6 +123,12 @@ static const struct syscall_group groups[] = {
 			"shutdown", "socket", "socketpair"),
 	},
 	{
+		.name = "@broker",
+		.description = "Talking to the broker over the inherited channel (fd 3): "
+		    "sendmsg, recvmsg and getsockopt, without creating any socket",
+		.syscalls = SYSCALLS("getsockopt", "recvmsg", "sendmsg"),
+	},
+	{
 		.name = "@ioctl",
 		.description = "ioctl(2), except TIOCSTI and TIOCLINUX which are always refused",
 		.syscalls = SYSCALLS("ioctl"),

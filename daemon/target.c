@@ -15,11 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "broker.h"
 #include "confine-cgroup.h"
 #include "log.h"
 #include "manager.h"
@@ -74,7 +76,7 @@ static int
 build_env(char *const *defaults, const char *const *req, char ***ret, char *msg, size_t msg_size)
 {
 	size_t nd = strv_length(defaults), nr = strv_length((char *const *) req), n = 0;
-	_cleanup_strv_free_ char **v = calloc(nd + nr + 2, sizeof(char *));
+	_cleanup_strv_free_ char **v = calloc(nd + nr + 3, sizeof(char *));
 	bool have_path = false;
 
 	if (!v)
@@ -105,6 +107,16 @@ build_env(char *const *defaults, const char *const *req, char ***ret, char *msg,
 			have_path = true;
 	}
 	if (!have_path && !(v[n++] = strdup("PATH=" DEFAULT_PATH)))
+		return -ENOMEM;
+	/* Where the broker channel is: ours to say, never the client's. */
+	for (size_t j = 0; j < n; j++)
+		if (strncmp(v[j], SBX_BROKER_FD_ENV "=", strlen(SBX_BROKER_FD_ENV) + 1) == 0) {
+			free(v[j]);
+			v[j] = v[--n];
+			v[n] = NULL;
+			break;
+		}
+	if (!(v[n++] = strdup(SBX_BROKER_FD_ENV "=" STRINGIFY(SBX_BROKER_FD))))
 		return -ENOMEM;
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -233,6 +245,7 @@ target_reap(struct target *t)
 	target_close_fds(t);
 	t->pidfd = safe_close(t->pidfd);
 	t->status_fd = safe_close(t->status_fd);
+	t->broker = broker_free(t->broker);
 	t->pid = 0;
 
 	m->n_live--;
@@ -395,9 +408,10 @@ int
 target_spawn(struct manager *m, const struct target_request *req,
     const struct target_watcher *w, struct target **ret, char *msg, size_t msg_size)
 {
-	const struct policy *pol;
+	struct policy *pol;
 	_cleanup_strv_free_ char **envp = NULL;
 	_cleanup_close_ int cg_fd = -1, sync_w = -1;
+	int chan[2] = { -1, -1 };
 	int setup[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	struct spawn_plan plan;
 	struct target *t;
@@ -455,6 +469,17 @@ target_spawn(struct manager *m, const struct target_request *req,
 	r = cgroup_check(m->cgroup_mode, &t->limits, msg, msg_size);
 	if (r < 0)
 		goto fail;
+	t->policy = policy_ref(pol);
+	t->owner = (struct owner_creds) { .uid = req->owner_uid, .gid = req->owner_gid };
+	if (req->n_owner_groups > 0) {
+		t->owner.groups = calloc((size_t) req->n_owner_groups, sizeof(gid_t));
+		if (!t->owner.groups) {
+			r = -ENOMEM;
+			goto fail;
+		}
+		memcpy(t->owner.groups, req->owner_groups, (size_t) req->n_owner_groups * sizeof(gid_t));
+		t->owner.n_groups = req->n_owner_groups;
+	}
 	r = build_env(pol->environment, req->env, &envp, msg, msg_size);
 	if (r < 0)
 		goto fail;
@@ -496,13 +521,15 @@ target_spawn(struct manager *m, const struct target_request *req,
 		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
 	};
 
-	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0) {
+	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
 		r = -errno;
 		goto fail_fds;
 	}
 	plan.setup_w = setup[1];
 	plan.status_w = status[1];
 	plan.sync_r = sync[0];
+	plan.broker_fd = chan[1];
 
 	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
 	if (r < 0) {
@@ -518,6 +545,11 @@ target_spawn(struct manager *m, const struct target_request *req,
 	setup[1] = safe_close(setup[1]);
 	status[1] = safe_close(status[1]);
 	sync[0] = safe_close(sync[0]);
+	chan[1] = safe_close(chan[1]);
+	(void) fcntl(chan[0], F_SETFL, O_NONBLOCK);
+	r = broker_new(t, TAKE_FD(chan[0]), &t->broker);
+	if (r < 0)
+		log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
 	t->setup_fd = TAKE_FD(setup[0]);
 	t->status_fd = TAKE_FD(status[0]);
 	sync_w = TAKE_FD(sync[1]);
@@ -561,6 +593,7 @@ fail_fds:
 		safe_close(setup[i]);
 		safe_close(status[i]);
 		safe_close(sync[i]);
+		safe_close(chan[i]);
 	}
 fail:
 	if (t->uid != (uid_t) -1)
@@ -649,6 +682,9 @@ target_free(struct target *t)
 	free(t->command);
 	free(t->last_denial);
 	free(t->cgroup);
+	broker_free(t->broker);
+	policy_unref(t->policy);
+	free(t->owner.groups);
 	free(t);
 	return NULL;
 }

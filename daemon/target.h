@@ -12,12 +12,14 @@
 #include <sys/queue.h>
 #include <sys/types.h>
 
+#include "action.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
 
 struct manager;
 struct event;
 struct target;
+struct broker;
 
 struct target_watcher {
 	/* error < 0: the spawn failed with message; the target is gone after
@@ -38,6 +40,9 @@ struct target_request {
 	struct policy_limits	narrow;		/* 0: policy's */
 	bool			detach;
 	uid_t			owner_uid;
+	gid_t			owner_gid;
+	const gid_t		*owner_groups;	/* borrowed; copied into the target */
+	int			n_owner_groups;
 	pid_t			owner_pid;
 };
 
@@ -47,7 +52,10 @@ struct target {
 	uint64_t		id;
 	uid_t			owner_uid;
 	pid_t			owner_pid;
+	struct owner_creds	owner;		/* the broker acts with these */
 	uid_t			uid;		/* anonymous */
+	struct policy		*policy;	/* a reference: reloads do not pull it away */
+	struct broker		*broker;	/* NULL once the channel is closed */
 	char			*policy_name;
 	char			*command;	/* argv joined, for listings */
 	char			*last_denial;	/* broker: "ACTION PATH: error" */

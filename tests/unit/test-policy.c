@@ -229,7 +229,7 @@ static const struct {
 
 START_TEST(test_valid)
 {
-	_cleanup_(policy_freep) struct policy *p = parse_ok(valid[_i].text);
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(valid[_i].text);
 
 	valid[_i].check(p);
 	ck_assert_int_eq(policy_compile(p, NULL), 0);
@@ -374,7 +374,7 @@ START_TEST(test_groups)
 	size_t n = 0;
 
 	for (; g->name; g++, n++) {
-		_cleanup_(policy_freep) struct policy *p = NULL;
+		_cleanup_(policy_unrefp) struct policy *p = NULL;
 		char text[128];
 
 		ck_assert_msg(g->name[0] == '@', "'%s'", g->name);
@@ -425,7 +425,7 @@ load_shipped(const char *name)
 
 START_TEST(test_shipped_default)
 {
-	_cleanup_(policy_freep) struct policy *p = load_shipped("default");
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("default");
 
 	for (size_t i = 0; i < p->n_mounts; i++)
 		ck_assert_msg(!p->mounts[i].source || !strstr(p->mounts[i].source, "shadow"),
@@ -441,7 +441,7 @@ END_TEST
 
 START_TEST(test_shipped_strict)
 {
-	_cleanup_(policy_freep) struct policy *p = load_shipped("strict");
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("strict");
 
 	ck_assert(!p->tmp);
 	ck_assert_uint_eq(p->limits.memory_max, UINT64_C(128) << 20);
@@ -484,7 +484,7 @@ START_TEST(test_load_file)
 	ck_assert_str_eq(p->path, good);
 	ck_assert_str_eq(p->text, "[Policy]\nDescription=good\n");
 	ck_assert_str_eq(p->description, "good");
-	p = policy_free(p);
+	p = policy_unref(p);
 
 	f = fopen(bad, "we");
 	ck_assert_ptr_nonnull(f);
@@ -582,7 +582,7 @@ strict_body(void)
 
 START_TEST(test_filter_strict)
 {
-	_cleanup_(policy_freep) struct policy *p = load_shipped("strict");
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("strict");
 	int status = run_filtered(p, strict_body);
 
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
@@ -627,7 +627,7 @@ START_TEST(test_filter_foreign_abi)
 	const char *const names[] = { "strict", "default" };
 
 	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-		_cleanup_(policy_freep) struct policy *p = load_shipped(names[i]);
+		_cleanup_(policy_unrefp) struct policy *p = load_shipped(names[i]);
 		int status;
 
 		status = run_filtered(p, x32_body);
@@ -700,7 +700,7 @@ default_body(void)
 
 START_TEST(test_filter_default)
 {
-	_cleanup_(policy_freep) struct policy *p = load_shipped("default");
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("default");
 	int status = run_filtered(p, default_body);
 
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
@@ -732,9 +732,9 @@ kill_body(void)
 
 START_TEST(test_filter_actions)
 {
-	_cleanup_(policy_freep) struct policy *e = compiled(
+	_cleanup_(policy_unrefp) struct policy *e = compiled(
 	    "[SystemCalls]\nAllow=@default @basic-io @ioctl clone\nAction=errno:ENOSYS\n");
-	_cleanup_(policy_freep) struct policy *k = compiled(
+	_cleanup_(policy_unrefp) struct policy *k = compiled(
 	    "[SystemCalls]\nAllow=@default @basic-io @ioctl clone\nAction=kill\n");
 	int status;
 

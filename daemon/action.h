@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The privileged actions the broker performs for a target. Callers have
+ * already matched the request against the policy and checked the rule's
+ * rights; these functions only touch the filesystem or network, always
+ * relative to a rule's directory fd with openat2(RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS), and always under the owner's credentials
+ * (creds_enter()). They return 0/fd or a negative errno.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "policy.h"
+#include "sandbox-protocol.h"
+
+/* The requesting user's identity, taken from SO_PEERCRED/SO_PEERGROUPS. */
+struct owner_creds {
+	uid_t		uid;
+	gid_t		gid;
+	gid_t		*groups;
+	int		n_groups;
+};
+
+/* Switch file-system identity (fsuid, fsgid, groups) to the owner's and
+ * back. Both abort the request (never act as root for a user) on error. */
+int creds_enter(const struct owner_creds *c);
+int creds_leave(void);
+/* Records the daemon's own groups, to restore them in creds_leave(). */
+int creds_init(void);
+
+int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode);
+int action_stat(const struct policy_path_rule *r, const char *rel, struct stat *ret);
+int action_access(const struct policy_path_rule *r, const char *rel, uint32_t mode);
+int action_readlink(const struct policy_path_rule *r, const char *rel, char *buf, size_t size);
+int action_mkdir(const struct policy_path_rule *r, const char *rel, uint32_t mode);
+int action_unlink(const struct policy_path_rule *r, const char *rel, bool dir);
+int action_rename(const struct policy_path_rule *from, const char *from_rel,
+    const struct policy_path_rule *to, const char *to_rel, bool replace);
+int action_connect(const struct policy_connect_rule *r);
+
+/* The mode a created file or directory gets: no setuid/setgid/sticky, no
+ * write for group or others. */
+#define ACTION_MODE_MASK 0755
