@@ -295,6 +295,20 @@ static const struct {
 	{ "[SystemCalls]\nAllow=\n", 2, "empty" },
 	{ "[SystemCalls]\nAction=trap\n", 2, "Action=" },
 	{ "[SystemCalls]\nAction=errno:EWHATEVER\n", 2, "errno name" },
+	{ "[Broker]\nTree=/srv\n", 2, "expected 'PATH RIGHTS'" },
+	{ "[Broker]\nTree=srv read\n", 2, "is not absolute" },
+	{ "[Broker]\nTree=/srv/../etc read\n", 2, "'..'" },
+	{ "[Broker]\nTree=/srv read,fly\n", 2, "unknown right 'fly'" },
+	{ "[Broker]\nTree=/srv nosymlinks\n", 2, "grants no right" },
+	{ "[Broker]\nTree=/srv read\nFile=/srv write\n", 3, "already given" },
+	{ "[Broker]\nFile=/ read\n", 2, "use Tree=/" },
+	{ "[Broker]\nConnect=http://example.com\n", 2, "Connect=" },
+	{ "[Broker]\nConnect=tcp:127.0.0.1\n", 2, "Connect=" },
+	{ "[Broker]\nConnect=tcp:127.0.0.1:0\n", 2, "Connect=" },
+	{ "[Broker]\nConnect=tcp:127.0.0.1:70000\n", 2, "Connect=" },
+	{ "[Broker]\nConnect=udp:bad_host!:53\n", 2, "Connect=" },
+	{ "[Broker]\nConnect=unix:relative\n", 2, "Connect=" },
+	{ "[Broker]\nRead=/srv\n", 2, "unknown key 'Read'" },
 	{ "[Policy]\nthis line has no equals sign\n", 2, "missing '='" },
 	{ "[Policy\n", 1, "malformed section header" },
 	{ NULL /* overlong_line */, 3, "line too long" },
@@ -745,6 +759,74 @@ START_TEST(test_filter_actions)
 }
 END_TEST
 
+/* ---- [Broker] rules --------------------------------------------------- */
+
+START_TEST(test_broker_rules)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(
+	    "[Broker]\n"
+	    "Tree=/srv/in read\n"
+	    "Tree=/srv/in/deep read,write,create,delete,nosymlinks\n"
+	    "File=/etc/hostname read\n"
+	    "Tree=/ read\n"
+	    "Connect=tcp:127.0.0.1:8080\n"
+	    "Connect=udp:[::1]:53\n"
+	    "Connect=unix:/run/x.sock\n");
+	static const struct {
+		const char *path;
+		const char *rule;	/* NULL: no rule */
+		const char *rel;
+	} cases[] = {
+		{ "/srv/in", "/srv/in", "." },
+		{ "/srv/in/", "/srv/in", "." },
+		{ "/srv/in/a/b", "/srv/in", "a/b" },
+		{ "/srv/input", "/", "srv/input" },		/* not a prefix by component */
+		{ "/srv/in/deep/x", "/srv/in/deep", "x" },	/* longest wins */
+		{ "/srv/in/../etc/shadow", "/srv/in", "../etc/shadow" },	/* openat2 refuses it */
+		{ "/etc/hostname", "/etc/hostname", "hostname" },
+		{ "/etc/hosts", "/", "etc/hosts" },
+		{ "relative/path", NULL, NULL },
+		{ "", NULL, NULL },
+	};
+	const struct policy_path_rule *r;
+	const char *rel;
+
+	ck_assert_uint_eq(p->n_path_rules, 4);
+	ck_assert(p->path_rules[1].rights == (POLICY_RIGHT_READ | POLICY_RIGHT_WRITE |
+	    POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE | POLICY_RIGHT_NOSYMLINKS));
+	ck_assert(!p->path_rules[2].tree);
+	ck_assert_str_eq(p->path_rules[2].name, "hostname");
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		rel = NULL;
+		r = policy_match_path(p, cases[i].path, &rel);
+		if (!cases[i].rule) {
+			ck_assert_msg(!r, "'%s' matched '%s'", cases[i].path, r ? r->path : "");
+			continue;
+		}
+		ck_assert_msg(r, "'%s' matched nothing", cases[i].path);
+		ck_assert_str_eq(r->path, cases[i].rule);
+		ck_assert_str_eq(rel, cases[i].rel);
+	}
+
+	ck_assert_uint_eq(p->n_connect_rules, 3);
+	ck_assert_ptr_nonnull(policy_match_connect(p, "tcp:127.0.0.1:8080"));
+	ck_assert_ptr_null(policy_match_connect(p, "tcp:127.0.0.1:8081"));
+	ck_assert_ptr_null(policy_match_connect(p, "udp:127.0.0.1:8080"));
+	ck_assert_int_eq(p->connect_rules[1].family, AF_INET6);
+	ck_assert_str_eq(p->connect_rules[1].host, "::1");
+	ck_assert_int_eq(p->connect_rules[1].port, 53);
+	ck_assert_int_eq(p->connect_rules[2].family, AF_UNIX);
+
+	/* Opening: existing dirs get fds, a missing one stays inert, and
+	 * numeric endpoints resolve. */
+	ck_assert_int_eq(policy_open_broker(p), 0);
+	ck_assert_int_ge(p->path_rules[3].dirfd, 0);		/* / */
+	ck_assert_int_ge(p->path_rules[2].dirfd, 0);		/* /etc (parent of the file) */
+	ck_assert_uint_eq(p->connect_rules[0].n_addrs, 1);
+	ck_assert_uint_eq(p->connect_rules[2].n_addrs, 1);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -779,6 +861,7 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_valid, 0, ELEMENTSOF(valid));
 	tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
 	tcase_add_test(tc, test_name);
+	tcase_add_test(tc, test_broker_rules);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("groups");
