@@ -13,8 +13,9 @@
  *    kernel's permission checks are the owner's: a rule cannot hand out a
  *    file its owner could not open;
  *  - only regular files and directories are opened unless the rule says
- *    "special", and every open is O_NONBLOCK, so a FIFO or a device cannot
- *    stall the event loop.
+ *    "special" (the type is known from the O_PATH fd before any real
+ *    open), and special files open O_NONBLOCK, so a FIFO or a device
+ *    cannot stall the event loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +83,7 @@ reopen(int pathfd, int flags)
 	int fd;
 
 	(void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
-	fd = open(proc, flags | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	fd = open(proc, flags | O_CLOEXEC | O_NOCTTY);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -125,7 +126,7 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 			/* O_EXCL|O_NOFOLLOW: we create a new regular file, or
 			 * nothing; a name that appeared meanwhile is retried. */
 			fd = openat(dfd, name, acc | extra | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-			    O_NOCTTY | O_NONBLOCK, mode & ACTION_MODE_MASK & ~0022);
+			    O_NOCTTY, mode & ACTION_MODE_MASK & ~0022);
 			if (fd >= 0)
 				return fd;
 			if (errno == EEXIST && !(flags & SBX_O_EXCL))
@@ -151,13 +152,11 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !(r->rights & POLICY_RIGHT_SPECIAL))
 		return -EACCES;
 	/* The same inode, reopened with exactly the access asked for; the
-	 * kernel checks the owner's permissions on it now. */
-	fd = reopen(pfd, acc | extra);
-	if (fd < 0)
-		return fd;
-	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-		(void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-	return fd;
+	 * kernel checks the owner's permissions on it now. Special files
+	 * (allowed by the rule) open non-blocking: a FIFO without a writer
+	 * must not stall us. */
+	return reopen(pfd, acc | extra |
+	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? 0 : O_NONBLOCK));
 }
 
 int

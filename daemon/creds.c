@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <stdbool.h>
 #include <sys/fsuid.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 
 static gid_t own_groups[GROUPS_MAX];
 static int n_own_groups;
+static bool switched;	/* whether creds_leave() has anything to undo */
 
 int
 creds_init(void)
@@ -33,8 +35,11 @@ creds_enter(const struct owner_creds *c)
 {
 	if (c->uid == 0)
 		return 0;	/* root asked: root acts */
-	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0)
-		return -errno;
+	switched = true;
+	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0) {
+		(void) creds_leave();
+		return -EPERM;
+	}
 	(void) syscall(SYS_setfsgid, c->gid);
 	(void) syscall(SYS_setfsuid, c->uid);
 	/* setfs*id() report no errors: read back to be sure. */
@@ -48,6 +53,9 @@ creds_enter(const struct owner_creds *c)
 int
 creds_leave(void)
 {
+	if (!switched)
+		return 0;
+	switched = false;
 	(void) syscall(SYS_setfsuid, 0);
 	(void) syscall(SYS_setfsgid, 0);
 	if (syscall(SYS_setgroups, n_own_groups, own_groups) < 0)
