@@ -1,0 +1,70 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Integration tests: a real sandboxd on a private socket, driven by
+# sandboxctl and libsandbox-client. They need root (they skip otherwise).
+
+check_LTLIBRARIES += tests/integration/libitest.la
+tests_integration_libitest_la_SOURCES = tests/lib/testdaemon.c tests/lib/testdaemon.h
+tests_integration_libitest_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client \
+	-DTESTLIB_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
+	-DTESTLIB_HELPERS_DIR=\"$(abs_top_builddir)/tests/integration/helpers\"
+tests_integration_libitest_la_LIBADD = client/libsandbox-client.la
+
+# Run inside sandboxes by the escape tests; a policy binds their directory.
+check_PROGRAMS += tests/integration/helpers/escape
+tests_integration_helpers_escape_SOURCES = tests/integration/helpers/escape.c
+
+integration_tests = \
+	tests/integration/test-basic \
+	tests/integration/test-limits \
+	tests/integration/test-confine \
+	tests/integration/test-lifetime \
+	tests/integration/test-badinput \
+	tests/integration/test-users \
+	tests/integration/test-reload
+check_PROGRAMS += $(integration_tests)
+TESTS += $(integration_tests)
+
+itest_cppflags = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/lib -I$(top_srcdir)/client
+itest_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS)
+itest_ldadd = tests/integration/libitest.la tests/lib/libtestlib.la \
+	client/libsandbox-client.la protocol/libprotocol.la $(CHECK_LIBS)
+
+tests_integration_test_basic_SOURCES = tests/integration/test-basic.c
+tests_integration_test_basic_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_basic_CFLAGS = $(itest_cflags)
+tests_integration_test_basic_LDADD = $(itest_ldadd)
+
+tests_integration_test_limits_SOURCES = tests/integration/test-limits.c
+tests_integration_test_limits_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_limits_CFLAGS = $(itest_cflags)
+tests_integration_test_limits_LDADD = $(itest_ldadd)
+
+tests_integration_test_confine_SOURCES = tests/integration/test-confine.c
+tests_integration_test_confine_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_confine_CFLAGS = $(itest_cflags)
+tests_integration_test_confine_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_confine_DEPENDENCIES = tests/integration/helpers/escape
+
+tests_integration_test_lifetime_SOURCES = tests/integration/test-lifetime.c
+tests_integration_test_lifetime_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_lifetime_CFLAGS = $(itest_cflags)
+tests_integration_test_lifetime_LDADD = $(itest_ldadd)
+
+tests_integration_test_badinput_SOURCES = tests/integration/test-badinput.c
+tests_integration_test_badinput_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_badinput_CFLAGS = $(itest_cflags)
+tests_integration_test_badinput_LDADD = $(itest_ldadd)
+
+tests_integration_test_users_SOURCES = tests/integration/test-users.c
+tests_integration_test_users_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_users_CFLAGS = $(itest_cflags)
+tests_integration_test_users_LDADD = $(itest_ldadd)
+
+tests_integration_test_reload_SOURCES = tests/integration/test-reload.c
+tests_integration_test_reload_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_reload_CFLAGS = $(itest_cflags)
+tests_integration_test_reload_LDADD = $(itest_ldadd)
+
+# systemd units: verify, security score, socket activation, sd_notify.
+dist_check_SCRIPTS += tests/integration/units.sh
+TESTS += tests/integration/units.sh

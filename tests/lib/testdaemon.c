@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A real sandboxd for the integration tests, and the process, fd and
+ * command helpers they share. See testdaemon.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testdaemon.h"
+
+#ifndef TESTLIB_HELPERS_DIR
+#define TESTLIB_HELPERS_DIR "."
+#endif
+#ifndef TESTLIB_TOP_SRCDIR
+#define TESTLIB_TOP_SRCDIR "."
+#endif
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		abort();
+	return p;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+nap(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f)
+		return strdup("");
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		buf = realloc(buf, len + n + 1);
+		if (!buf)
+			abort();
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!buf)
+		return strdup("");
+	buf[len] = '\0';
+	return buf;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "testdaemon: cannot write %s: %m\n", path);
+		abort();
+	}
+}
+
+
+/*
+ * Each test daemon lives in cgroups of its own: sandboxd puts its
+ * sandboxes under "<its cgroup>/sandboxd/sandbox-<id>", so two daemons in
+ * one cgroup (parallel "make check") would fight over the same
+ * directories. For every hierarchy in /proc/self/cgroup with memory, pids
+ * or cpuacct (or the v2 one), DIR = /sys/fs/cgroup[/CTL]<own>/sandboxd-itest-PID.
+ */
+static const char *const cg_ctls[] = { "memory", "pids", "cpuacct", "" };
+
+static char *
+cg_dir(const char *ctl, pid_t pid)
+{
+	char line[1024], *ret = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "re");
+
+	if (!f)
+		return NULL;
+	while (!ret && fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':'), *path;
+
+		if (!c || !(path = strchr(c + 1, ':')))
+			continue;
+		*path++ = '\0';
+		c++;
+		path[strcspn(path, "\n")] = '\0';
+		if (ctl[0] ? strcmp(c, ctl) == 0 || (strstr(c, ctl) && c[0] != '\0') : c[0] == '\0') {
+			if (!strcmp(path, "/"))
+				path = "";
+			if (ctl[0])
+				ret = xasprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
+			else
+				ret = xasprintf("/sys/fs/cgroup%s/sandboxd-itest-%d", path, (int)pid);
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+/* In the daemon's child before exec; best effort. */
+static void
+cg_enter_own(void)
+{
+	for (size_t i = 0; i < sizeof(cg_ctls) / sizeof(cg_ctls[0]); i++) {
+		char *dir = cg_dir(cg_ctls[i], getpid()), *procs;
+		FILE *f;
+
+		if (!dir)
+			continue;
+		/* The v2 entry only counts where /sys/fs/cgroup is cgroup2. */
+		if (cg_ctls[i][0] == '\0' && access("/sys/fs/cgroup/cgroup.controllers", F_OK) < 0) {
+			free(dir);
+			continue;
+		}
+		procs = xasprintf("%s/cgroup.procs", dir);
+		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+			f = fopen(procs, "we");
+			if (f) {
+				fprintf(f, "0\n");
+				fclose(f);
+			}
+		}
+		free(procs);
+		free(dir);
+	}
+}
+
+/* After the daemon is gone: remove what it and we made. */
+static void
+cg_remove_own(pid_t pid)
+{
+	for (size_t i = 0; i < sizeof(cg_ctls) / sizeof(cg_ctls[0]); i++) {
+		char *dir = cg_dir(cg_ctls[i], pid), *sub;
+
+		if (!dir)
+			continue;
+		sub = xasprintf("%s/sandboxd", dir);
+		rmdir(sub);
+		free(sub);
+		sub = xasprintf("%s/supervisor", dir);
+		rmdir(sub);
+		free(sub);
+		rmdir(dir);
+		free(dir);
+	}
+}
+
+struct testdaemon *
+testdaemon_new(void)
+{
+	struct testdaemon *d = calloc(1, sizeof(*d));
+	char tmpl[] = "/tmp/sandboxd-itest.XXXXXX";
+
+	if (!d || !mkdtemp(tmpl))
+		abort();
+	/* Other users (the two-users test) must reach the socket. */
+	if (chmod(tmpl, 0755) < 0)
+		abort();
+	d->dir = strdup(tmpl);
+	d->socket = xasprintf("%s/s.sock", tmpl);
+	d->policy_dir = xasprintf("%s/policies", tmpl);
+	d->log_path = xasprintf("%s/sandboxd.log", tmpl);
+	if (mkdir(d->policy_dir, 0755) < 0)
+		abort();
+	return d;
+}
+
+static bool
+socket_accepts(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+int
+testdaemon_start(struct testdaemon *d, const char *const *extra_args)
+{
+	const char *bin = getenv("SANDBOXD");
+	const char *argv[32];
+	size_t n = 0;
+	long long deadline;
+	int status;
+
+	if (!bin || !*bin) {
+		fprintf(stderr, "testdaemon: $SANDBOXD is not set\n");
+		return -1;
+	}
+	argv[n++] = bin;
+	argv[n++] = "--socket";
+	argv[n++] = d->socket;
+	argv[n++] = "--policy-dir";
+	argv[n++] = d->policy_dir;
+	for (; extra_args && *extra_args && n < 30; extra_args++)
+		argv[n++] = *extra_args;
+	argv[n] = NULL;
+
+	d->pid = fork();
+	if (d->pid < 0)
+		return -1;
+	if (d->pid == 0) {
+		int fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (fd < 0 || nul < 0 || dup2(nul, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(126);
+		/* Its own process group: a test killing its group spares it. */
+		setpgid(0, 0);
+		cg_enter_own();
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	setenv("SANDBOXD_SOCKET", d->socket, 1);
+
+	deadline = now_ms() + 5000;
+	while (now_ms() < deadline) {
+		if (socket_accepts(d->socket))
+			return 0;
+		if (waitpid(d->pid, &status, WNOHANG) == d->pid) {
+			char *log = testdaemon_read_log(d);
+
+			fprintf(stderr, "testdaemon: sandboxd died at start (status 0x%x):\n%s\n",
+			    status, log);
+			free(log);
+			cg_remove_own(d->pid);
+			d->pid = 0;
+			return -1;
+		}
+		nap();
+	}
+	fprintf(stderr, "testdaemon: socket %s not accepting after 5 s\n", d->socket);
+	testdaemon_stop(d);
+	return -1;
+}
+
+int
+testdaemon_signal(struct testdaemon *d, int sig)
+{
+	if (d->pid <= 0)
+		return -1;
+	return kill(d->pid, sig);
+}
+
+int
+testdaemon_stop(struct testdaemon *d)
+{
+	long long deadline;
+	int status;
+
+	if (d->pid <= 0)
+		return -1;
+	kill(d->pid, SIGTERM);
+	deadline = now_ms() + 20000;
+	for (;;) {
+		pid_t p = waitpid(d->pid, &status, WNOHANG);
+
+		if (p == d->pid)
+			break;
+		if (p < 0 && errno != EINTR) {
+			status = -1;
+			break;
+		}
+		if (now_ms() > deadline) {
+			fprintf(stderr, "testdaemon: sandboxd ignored SIGTERM for 20 s, killing\n");
+			kill(d->pid, SIGKILL);
+			waitpid(d->pid, &status, 0);
+			status = -1;
+			break;
+		}
+		nap();
+	}
+	cg_remove_own(d->pid);
+	d->pid = 0;
+	return status;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+void
+testdaemon_free(struct testdaemon *d)
+{
+	if (!d)
+		return;
+	if (d->pid > 0)
+		testdaemon_stop(d);
+	if (getenv("TESTDAEMON_KEEP"))
+		fprintf(stderr, "testdaemon: keeping %s\n", d->dir);
+	else
+		nftw(d->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(d->dir);
+	free(d->socket);
+	free(d->policy_dir);
+	free(d->log_path);
+	free(d);
+}
+
+void
+testdaemon_write_policy(struct testdaemon *d, const char *name, const char *text)
+{
+	char *path = xasprintf("%s/%s.policy", d->policy_dir, name);
+
+	write_file(path, text);
+	free(path);
+}
+
+char *
+testdaemon_read_log(struct testdaemon *d)
+{
+	return read_file(d->log_path);
+}
+
+unsigned
+testdaemon_log_count(struct testdaemon *d, const char *needle)
+{
+	char *log = testdaemon_read_log(d), *p = log;
+	unsigned n = 0;
+
+	while ((p = strstr(p, needle))) {
+		n++;
+		p += strlen(needle);
+	}
+	free(log);
+	return n;
+}
+
+bool
+testdaemon_wait_log(struct testdaemon *d, const char *needle, unsigned n, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (testdaemon_log_count(d, needle) >= n)
+			return true;
+		if (now_ms() > deadline)
+			return false;
+		nap();
+	}
+}
+
+char *
+testlib_default_policy_with(const char *filesystem_lines)
+{
+	const char *top = getenv("TOP_SRCDIR");
+	char *path, *text, *at, *ret;
+
+	if (!top || !*top)
+		top = TESTLIB_TOP_SRCDIR;
+	path = xasprintf("%s/policies/default.policy", top);
+	text = read_file(path);
+	at = strstr(text, "[Filesystem]\n");
+	if (!at) {
+		fprintf(stderr, "testdaemon: no [Filesystem] in %s\n", path);
+		abort();
+	}
+	at += strlen("[Filesystem]\n");
+	ret = xasprintf("%.*s%s\n%s", (int)(at - text), text, filesystem_lines, at);
+	free(text);
+	free(path);
+	return ret;
+}
+
+const char *
+testlib_helpers_dir(void)
+{
+	return TESTLIB_HELPERS_DIR;
+}
+
+static unsigned
+scan_uid_procs(uid_t uid)
+{
+	DIR *dir = opendir("/proc");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!dir)
+		abort();
+	while ((de = readdir(dir))) {
+		char path[64], line[256];
+		FILE *f;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long real;
+			/* Zombies count too: a process is only gone once reaped. */
+			if (sscanf(line, "Uid: %lu", &real) == 1) {
+				if (real == uid)
+					n++;
+				break;
+			}
+		}
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+unsigned
+testlib_count_uid_procs(uid_t uid)
+{
+	return scan_uid_procs(uid);
+}
+
+bool
+testlib_wait_no_uid_procs(uid_t uid, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if (scan_uid_procs(uid) == 0)
+			return true;
+		if (now_ms() > deadline)
+			return false;
+		nap();
+	}
+}
+
+unsigned
+testlib_count_fds(void)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *de;
+	unsigned n = 0;
+
+	if (!dir)
+		abort();
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(dir))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+static void
+append(char **buf, size_t *len, const char *p, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	if (!*buf)
+		abort();
+	memcpy(*buf + *len, p, n);
+	*len += n;
+	(*buf)[*len] = '\0';
+}
+
+/* Reaps pid unless the loop above did; true if status is valid. */
+static bool
+done_waiting(pid_t pid, int *status)
+{
+	int st;
+	pid_t p = waitpid(pid, &st, 0);
+
+	if (p == pid)
+		*status = st;
+	return p == pid || errno == ECHILD;
+}
+
+int
+testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid,
+    int timeout_ms, char **ret_out, char **ret_err)
+{
+	int out[2], err[2], in[2] = { -1, -1 };
+	char *obuf = strdup(""), *ebuf = strdup("");
+	size_t olen = 0, elen = 0, ilen = input ? strlen(input) : 0, ioff = 0;
+	long long deadline = now_ms() + timeout_ms;
+	int status = -1;
+	pid_t pid;
+
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		abort();
+	if (input && pipe2(in, O_CLOEXEC) < 0)
+		abort();
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		if (dup2(input ? in[0] : nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
+			_exit(126);
+		if (uid != (uid_t)-1) {
+			if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+			    setresuid(uid, uid, uid) < 0)
+				_exit(126);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	if (input) {
+		close(in[0]);
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+		if (ilen == 0) {
+			close(in[1]);
+			in[1] = -1;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(err[0], F_SETFL, O_NONBLOCK);
+	/*
+	 * Read until the command exits, then take what is buffered: a
+	 * detached sandbox may hold our pipes open for much longer.
+	 */
+	for (bool done = false;;) {
+		struct pollfd p[3] = {
+			{ out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { in[1], POLLOUT, 0 },
+		};
+		char chunk[4096];
+		ssize_t n;
+
+		if (!done && waitpid(pid, &status, WNOHANG) == pid)
+			done = true;
+		if (!done && now_ms() > deadline) {
+			fprintf(stderr, "testlib: %s timed out, killing\n", argv[0]);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			done = true;
+		}
+		if (!done && poll(p, 3, 50) < 0 && errno != EINTR)
+			abort();
+		for (int i = 0; i < 2; i++) {
+			int *fd = i == 0 ? &out[0] : &err[0];
+
+			while (*fd >= 0) {
+				n = read(*fd, chunk, sizeof(chunk));
+				if (n > 0) {
+					if (i == 0)
+						append(&obuf, &olen, chunk, n);
+					else
+						append(&ebuf, &elen, chunk, n);
+					continue;
+				}
+				if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+					close(*fd);
+					*fd = -1;
+				}
+				break;
+			}
+		}
+		if (in[1] >= 0 && (p[2].revents || done)) {
+			n = done ? -1 : write(in[1], input + ioff, ilen - ioff);
+			if (n > 0)
+				ioff += n;
+			if (n < 0 || ioff == ilen) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (done || (out[0] < 0 && err[0] < 0 && in[1] < 0))
+			break;
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	if (!done_waiting(pid, &status))
+		status = -1;
+	if (ret_out)
+		*ret_out = obuf;
+	else
+		free(obuf);
+	if (ret_err)
+		*ret_err = ebuf;
+	else
+		free(ebuf);
+	return status;
+}
+
+static int
+sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret_err, va_list ap)
+{
+	const char *argv[64];
+	const char *a;
+	size_t n = 0;
+
+	argv[n++] = getenv("SANDBOXCTL");
+	if (!argv[0]) {
+		fprintf(stderr, "testlib: $SANDBOXCTL is not set\n");
+		abort();
+	}
+	while ((a = va_arg(ap, const char *)) && n < 63)
+		argv[n++] = a;
+	argv[n] = NULL;
+	return testlib_run_cmd(argv, input, uid, gid, 60000, ret_out, ret_err);
+}
+
+int
+testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, ret_err);
+	r = sandboxctl_v(input, (uid_t)-1, (gid_t)-1, ret_out, ret_err, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, ret_err);
+	r = sandboxctl_v(NULL, uid, gid, ret_out, ret_err, ap);
+	va_end(ap);
+	return r;
+}
+
+int
+testlib_exit_code(int wstatus)
+{
+	if (wstatus < 0)
+		return -1;
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return -1;
+}
+
+bool
+testlib_integration_skip(void)
+{
+	pid_t pid;
+	int status;
+
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root\n");
+		return true;
+	}
+	if (!getenv("SANDBOXD") || !getenv("SANDBOXCTL")) {
+		printf("1..0 # SKIP $SANDBOXD or $SANDBOXCTL not set (run through make check)\n");
+		return true;
+	}
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) < 0 ? 1 : 0);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		printf("1..0 # SKIP user namespaces are unavailable\n");
+		return true;
+	}
+	return false;
+}
+
+sandbox_client *
+testlib_connect(void)
+{
+	sandbox_client *c = NULL;
+	int r = sandbox_client_connect(NULL, &c);
+
+	if (r < 0) {
+		fprintf(stderr, "testlib: cannot connect to %s: %s\n",
+		    getenv("SANDBOXD_SOCKET"), strerror(-r));
+		abort();
+	}
+	return c;
+}
+
+void
+testlib_run_done(struct testlib_run *r)
+{
+	free(r->out);
+	free(r->err);
+	r->out = r->err = NULL;
+}
+
+static int
+spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int stdin_fd,
+    const char *const *argv, int timeout_ms, struct testlib_run *ret)
+{
+	sandbox_spawn_options *own = NULL;
+	int out[2], err[2], in[2] = { -1, -1 };
+	size_t olen = 0, elen = 0, ilen = input ? strlen(input) : 0, ioff = 0;
+	long long deadline = now_ms() + timeout_ms, exit_deadline = 0;
+	bool exited = false;
+	sandbox_info *info = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->uid = (uid_t)-1;
+	ret->out = strdup("");
+	ret->err = strdup("");
+	ret->wait_r = -ETIMEDOUT;
+	if (!o) {
+		if (sandbox_spawn_options_new(&own) < 0)
+			abort();
+		o = own;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+		abort();
+	if (input && pipe2(in, O_CLOEXEC) < 0)
+		abort();
+	if (sandbox_spawn_options_set_stdio(o, input ? in[0] : stdin_fd, out[1], err[1]) < 0)
+		abort();
+	r = sandbox_spawn(c, o, (char *const *)argv, &ret->id);
+	close(out[1]);
+	close(err[1]);
+	if (input)
+		close(in[0]);
+	sandbox_spawn_options_free(own);
+	if (r < 0) {
+		close(out[0]);
+		close(err[0]);
+		if (input)
+			close(in[1]);
+		return r;
+	}
+	if (sandbox_status(c, ret->id, &info) >= 0) {
+		ret->uid = sandbox_info_get_uid(info);
+		sandbox_info_free(info);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (input) {
+		fcntl(in[1], F_SETFL, O_NONBLOCK);
+		if (ilen == 0) {
+			close(in[1]);
+			in[1] = -1;
+		}
+	}
+	for (;;) {
+		struct pollfd p[4] = {
+			{ out[0], POLLIN, 0 }, { err[0], POLLIN, 0 }, { in[1], POLLOUT, 0 },
+			{ exited ? -1 : sandbox_client_get_fd(c), POLLIN, 0 },
+		};
+		long long left = (exited ? exit_deadline : deadline) - now_ms();
+		char chunk[4096];
+		ssize_t n;
+
+		if (exited && out[0] < 0 && err[0] < 0)
+			break;
+		if (left <= 0)
+			break;
+		if (poll(p, 4, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
+			abort();
+		if (out[0] >= 0 && p[0].revents) {
+			n = read(out[0], chunk, sizeof(chunk));
+			if (n > 0)
+				append(&ret->out, &olen, chunk, n);
+			else {
+				close(out[0]);
+				out[0] = -1;
+			}
+		}
+		if (err[0] >= 0 && p[1].revents) {
+			n = read(err[0], chunk, sizeof(chunk));
+			if (n > 0)
+				append(&ret->err, &elen, chunk, n);
+			else {
+				close(err[0]);
+				err[0] = -1;
+			}
+		}
+		if (in[1] >= 0 && p[2].revents) {
+			n = write(in[1], input + ioff, ilen - ioff);
+			if (n > 0)
+				ioff += n;
+			if (n < 0 || ioff == ilen) {
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (!exited && (p[3].revents || (out[0] < 0 && err[0] < 0))) {
+			sandbox_exit ex;
+
+			r = sandbox_wait(c, ret->id, out[0] < 0 && err[0] < 0 ? (int)left : 0, &ex);
+			if (r == 0) {
+				ret->exited = ex.exited;
+				ret->status = ex.status;
+				snprintf(ret->limit, sizeof(ret->limit), "%s", ex.limit ? ex.limit : "");
+				ret->wall_usec = ex.wall_usec;
+			}
+			if (r != -ETIMEDOUT) {
+				ret->wait_r = r;
+				exited = true;
+				/* Everything in it is dead: the pipes close soon. */
+				exit_deadline = now_ms() + 5000;
+			}
+		}
+	}
+	if (out[0] >= 0)
+		close(out[0]);
+	if (err[0] >= 0)
+		close(err[0]);
+	if (in[1] >= 0)
+		close(in[1]);
+	return 0;
+}
+
+int
+testlib_spawn(sandbox_client *c, sandbox_spawn_options *o, const char *input,
+    const char *const *argv, int timeout_ms, struct testlib_run *ret)
+{
+	return spawn_impl(c, o, input, -1, argv, timeout_ms, ret);
+}
+
+int
+testlib_spawn_fd(sandbox_client *c, sandbox_spawn_options *o, int stdin_fd,
+    const char *const *argv, int timeout_ms, struct testlib_run *ret)
+{
+	return spawn_impl(c, o, NULL, stdin_fd, argv, timeout_ms, ret);
+}

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A real sandboxd for integration tests: started from $SANDBOXD on a
+ * private socket in a fresh 0755 tmpdir (DIR/s.sock, policies from
+ * DIR/policies, stderr to DIR/sandboxd.log), stopped with SIGTERM.
+ * Plus process, fd and command helpers. Test code: failures abort or
+ * return -1, never leave a half-started daemon behind.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "sandbox-client.h"
+
+struct testdaemon {
+	char	*dir;		/* tmpdir, 0755 */
+	char	*socket;	/* DIR/s.sock */
+	char	*policy_dir;	/* DIR/policies */
+	char	*log_path;	/* DIR/sandboxd.log */
+	pid_t	pid;		/* 0 when not running */
+};
+
+/* Creates the tmpdir and DIR/policies; does not start anything. */
+struct testdaemon *testdaemon_new(void);
+/* Starts $SANDBOXD with the given extra arguments (NULL-terminated, may be
+ * NULL) and waits (≤ 5 s) until the socket accepts. Also sets
+ * $SANDBOXD_SOCKET for children. Returns 0 or -1 (log printed to stderr). */
+int testdaemon_start(struct testdaemon *d, const char *const *extra_args);
+/* SIGTERM and wait (≤ 20 s, then SIGKILL). Returns the wait status or -1. */
+int testdaemon_stop(struct testdaemon *d);
+/* Sends a signal to the daemon. */
+int testdaemon_signal(struct testdaemon *d, int sig);
+/* Stops if running, removes the tmpdir. NULL ok. */
+void testdaemon_free(struct testdaemon *d);
+
+/* Writes DIR/policies/NAME.policy. */
+void testdaemon_write_policy(struct testdaemon *d, const char *name, const char *text);
+/* Returns the whole log (malloc'd, never NULL). */
+char *testdaemon_read_log(struct testdaemon *d);
+/* Number of occurrences of needle in the log. */
+unsigned testdaemon_log_count(struct testdaemon *d, const char *needle);
+/* Polls until the log contains needle at least n times; true if so. */
+bool testdaemon_wait_log(struct testdaemon *d, const char *needle, unsigned n, int timeout_ms);
+
+/* The text of policies/default.policy from the source tree with extra
+ * lines inserted right after its [Filesystem] header. malloc'd. */
+char *testlib_default_policy_with(const char *filesystem_lines);
+/* Absolute path of the integration helpers' build directory. */
+const char *testlib_helpers_dir(void);
+
+/* Processes on the host whose real uid is uid (scan of /proc). */
+unsigned testlib_count_uid_procs(uid_t uid);
+/* Polls until no process has real uid uid; true if it got there. */
+bool testlib_wait_no_uid_procs(uid_t uid, int timeout_ms);
+/* Our own open fds (entries of /proc/self/fd, not counting the dir's). */
+unsigned testlib_count_fds(void);
+
+/*
+ * Runs argv (argv[0] a path) with stdin from `input` (NULL: /dev/null),
+ * optionally as another uid/gid (uid (uid_t)-1: unchanged; setgroups
+ * cleared), capturing stdout and stderr into malloc'd strings (either
+ * pointer may be NULL). Gives up with SIGKILL after timeout_ms. Returns the
+ * wait status, or -1.
+ */
+int testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid,
+    int timeout_ms, char **ret_out, char **ret_err);
+/* $SANDBOXCTL with the given arguments (NULL-terminated), as root, 60 s. */
+int testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
+    __attribute__((sentinel));
+/* Same, as uid/gid. */
+int testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
+    __attribute__((sentinel));
+
+/* Exit code as sandboxctl-style: the exit status, or 128+signal, or -1. */
+int testlib_exit_code(int wstatus);
+
+/* Prints "1..0 # SKIP why" and returns true if the integration tests
+ * cannot run here (not root, no user namespaces, no $SANDBOXD). */
+bool testlib_integration_skip(void);
+
+/* One sandbox run through the library, with its stdio captured. */
+struct testlib_run {
+	uint64_t	id;
+	uid_t		uid;		/* anonymous uid (from STATUS just after spawn), or -1 */
+	char		*out;		/* stdout, stderr of the target (malloc'd) */
+	char		*err;
+	int		wait_r;		/* sandbox_wait()'s return */
+	int		exited;		/* copied from sandbox_exit */
+	int		status;
+	char		limit[32];
+	uint64_t	wall_usec;
+};
+/*
+ * Spawns argv with options o (NULL: defaults; its stdio is overridden with
+ * pipes; input NULL means /dev/null) on c, reads stdout/stderr to EOF and
+ * waits for EXITED (≤ timeout_ms). Returns sandbox_spawn()'s error (< 0,
+ * with *ret's strings empty) or 0.
+ */
+int testlib_spawn(sandbox_client *c, sandbox_spawn_options *o, const char *input,
+    const char *const *argv, int timeout_ms, struct testlib_run *ret);
+/* Same with stdin_fd (not closed) as the target's stdin. */
+int testlib_spawn_fd(sandbox_client *c, sandbox_spawn_options *o, int stdin_fd,
+    const char *const *argv, int timeout_ms, struct testlib_run *ret);
+void testlib_run_done(struct testlib_run *r);
+/* Connects to $SANDBOXD_SOCKET; aborts the test (ck_abort) on failure. */
+sandbox_client *testlib_connect(void);
