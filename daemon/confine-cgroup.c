@@ -27,6 +27,7 @@ static const char *const v1_names[_CTL_MAX] = { "memory", "pids", "cpuacct" };
 /* v1: one base per controller; v2: base[0] only. NULL: not available. */
 static char *base[_CTL_MAX];
 static bool have[_CTL_MAX];
+static bool owned_base;		/* we made base[]: remove it on exit */
 
 static int
 write_str(const char *dir, const char *file, const char *s)
@@ -127,6 +128,47 @@ own_cgroup(const char *controller)
 	return res;
 }
 
+static void kill_procs(const char *dir);
+
+/* Each daemon instance gets its own directory, "sandboxd-<pid>", so two
+ * daemons under one cgroup (a test instance beside the system one) never
+ * meet; those of instances that died are removed at start. */
+static void
+remove_stale(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char dir[4096], sub[4096 + 256];
+		long pid;
+		char *end;
+		DIR *d2;
+		struct dirent *e2;
+
+		if (strncmp(e->d_name, "sandboxd-", 9) != 0)
+			continue;
+		pid = strtol(e->d_name + 9, &end, 10);
+		if (*end || pid <= 0 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+			continue;
+		(void) snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);
+		d2 = opendir(dir);
+		while (d2 && (e2 = readdir(d2)))
+			if (strncmp(e2->d_name, "sandbox-", 8) == 0) {
+				(void) snprintf(sub, sizeof(sub), "%s/%s", dir, e2->d_name);
+				kill_procs(sub);
+				(void) rmdir(sub);
+			}
+		if (d2)
+			closedir(d2);
+		if (rmdir(dir) == 0)
+			log_info("Removed the stale cgroup '%s' of an earlier instance.", dir);
+	}
+	closedir(d);
+}
+
 static bool
 is_fs(const char *path, long magic)
 {
@@ -145,9 +187,11 @@ setup_v2(void)
 		return CGROUP_NONE;
 	if (own[0] == '\0') {
 		/* In the root cgroup (no systemd): make our own subtree. */
-		(void) snprintf(dir, sizeof(dir), CG_ROOT "/sandboxd");
+		remove_stale(CG_ROOT);
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/sandboxd-%d", (int) getpid());
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			return CGROUP_NONE;
+		owned_base = true;
 		(void) write_str(CG_ROOT, "cgroup.subtree_control", "+memory +pids +cpu");
 	} else {
 		/* Delegated to us: leave the inner node for our children
@@ -184,7 +228,10 @@ setup_v1(void)
 		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s", v1_names[c]);
 		if (!own || !is_fs(dir, CGROUP_SUPER_MAGIC))
 			continue;
-		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s/sandboxd", v1_names[c], own);
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s", v1_names[c], own);
+		remove_stale(dir);
+		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s/sandboxd-%d", v1_names[c], own,
+		    (int) getpid());
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 			log_warning_errno(errno, "Cannot create cgroup '%s', ignoring: %m", dir);
 			continue;
@@ -193,6 +240,7 @@ setup_v1(void)
 		have[c] = base[c] != NULL;
 		any = any || have[c];
 	}
+	owned_base = true;
 	return any ? CGROUP_V1 : CGROUP_NONE;
 }
 
@@ -366,5 +414,17 @@ cgroup_destroy(enum cgroup_mode mode, const char *name)
 		/* The last process may still be exiting: retry briefly. */
 		for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
 			usleep(1000);
+	}
+}
+
+void
+cgroup_teardown(void)
+{
+	for (int c = 0; c < _CTL_MAX; c++) {
+		if (base[c] && owned_base)
+			(void) rmdir(base[c]);
+		free(base[c]);
+		base[c] = NULL;
+		have[c] = false;
 	}
 }

@@ -3,9 +3,11 @@
  * Resource control through cgroups. On a cgroup v2 host sandboxd uses the
  * subtree systemd delegated to it (Delegate=yes): it moves itself into a
  * "supervisor" leaf and creates one "sandbox-<id>" child per target,
- * placed with CLONE_INTO_CGROUP. On hybrid hosts whose controllers live on
- * cgroup v1 it creates "sandboxd/sandbox-<id>" in the memory, pids and
- * cpuacct hierarchies and moves the child there before it runs.
+ * placed with CLONE_INTO_CGROUP (without systemd, in the root cgroup, it
+ * uses "/sandboxd-<pid>" instead). On hybrid hosts whose controllers live
+ * on cgroup v1 it creates "sandboxd-<pid>/sandbox-<id>" below its own
+ * cgroup in the memory, pids and cpuacct hierarchies and moves the child
+ * there before it runs.
  * A limit the host cannot enforce fails the spawn (cgroup_check()).
  */
 #pragma once
@@ -45,3 +47,5 @@ int cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid);
 void cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret);
 /* Kills every process left, then removes the cgroup(s). */
 void cgroup_destroy(enum cgroup_mode mode, const char *name);
+/* Removes this instance's base cgroups (at exit, once empty). */
+void cgroup_teardown(void);

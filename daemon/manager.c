@@ -350,6 +350,7 @@ manager_free(struct manager *m)
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);
+	cgroup_teardown();
 	uid_pool_done(&m->uids);
 	conf_done(&m->conf);
 	free(m);
