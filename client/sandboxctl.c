@@ -63,7 +63,7 @@ help(void)
 	    "         --fsize SIZE     limit on the size of written files\n"
 	    "      -e --env KEY=VALUE  add to the environment (repeatable)\n"
 	    "      -C --cwd DIR        working directory inside the sandbox\n"
-	    "      -d --detach         print the sandbox id and do not wait\n"
+	    "      -d --detach         print the sandbox id and do not wait (stdio: /dev/null)\n"
 	    "  list                         List sandboxes\n"
 	    "  status ID                    Show one sandbox\n"
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
@@ -919,8 +919,13 @@ verb_run(int argc, char **argv)
 	if (optind >= argc)
 		return usage_error("usage: sandboxctl run [OPTIONS] [--] CMD [ARGS...]");
 
-	r = sandbox_spawn_options_set_stdio(o, stdio_fd(STDIN_FILENO), stdio_fd(STDOUT_FILENO),
-	    stdio_fd(STDERR_FILENO));
+	/* A detached target outlives this command: it must not hold our
+	 * terminal or the pipe of whoever captures our output ($(...)). */
+	if (detach)
+		r = sandbox_spawn_options_set_stdio(o, -1, -1, -1);
+	else
+		r = sandbox_spawn_options_set_stdio(o, stdio_fd(STDIN_FILENO),
+		    stdio_fd(STDOUT_FILENO), stdio_fd(STDERR_FILENO));
 	if (r < 0)
 		return EXIT_RUN_FAILED;
 
