@@ -2,7 +2,7 @@
 
 # Benchmarks: built with the rest (so they keep compiling), run only by
 # "make bench" (needs root: it starts a private sandboxd). Not tests.
-noinst_PROGRAMS += bench/bench-spawn bench/bench-exec
+noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker
 EXTRA_DIST += bench/run.sh
 
 bench_bench_spawn_SOURCES = bench/bench-spawn.c
@@ -13,12 +13,20 @@ bench_bench_spawn_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 bench_bench_exec_SOURCES = bench/bench-exec.c
 
-bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) daemon/sandboxd$(EXEEXT) \
-		client/sandboxctl$(EXEEXT)
+# Runs itself inside a sandbox (--inner): the policy it writes binds its
+# directory and libsandbox-client's (its RUNPATH) read-only at the same paths.
+bench_bench_broker_SOURCES = bench/bench-broker.c
+bench_bench_broker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+bench_bench_broker_LDADD = client/libsandbox-client.la
+bench_bench_broker_LDFLAGS = $(AM_LDFLAGS) -no-install
+
+bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(EXEEXT) \
+		daemon/sandboxd$(EXEEXT) client/sandboxctl$(EXEEXT)
 	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd$(EXEEXT) \
 	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl$(EXEEXT) \
 	BENCH_SPAWN=$(abs_top_builddir)/bench/bench-spawn$(EXEEXT) \
 	BENCH_EXEC=$(abs_top_builddir)/bench/bench-exec$(EXEEXT) \
+	BENCH_BROKER=$(abs_top_builddir)/bench/bench-broker$(EXEEXT) \
 	$(SHELL) $(srcdir)/bench/run.sh
 
 .PHONY: bench

@@ -1,28 +1,53 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run.sh: sandboxd's spawn benchmarks. Run by "make bench" (as root), which
-# sets the paths of the built programs:
+# run.sh: sandboxd's spawn and broker benchmarks. Run by "make bench" (as
+# root), which sets the paths of the built programs:
 #   SANDBOXD     the daemon               SANDBOXCTL  the CLI
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
-# Optional: BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
+#   BENCH_BROKER bench/bench-broker
+# Optional: BENCH_ONLY (spawn or broker: run only that part; default both),
+# BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
-# BWRAP (default: bwrap in $PATH), BENCH_POLICY (default "default").
+# BENCH_BROKER_N (brokered opens per case, default 20000), BWRAP (default:
+# bwrap in $PATH), BENCH_POLICY (default "default").
 #
 # 1. bench-spawn: posix_spawn vs sandbox_spawn (persistent connection, and a
 #    fresh connection per spawn), in-process, with to-exec split out.
 # 2. bench-exec: whole processes, interleaved round by round:
 #    sandboxctl run -- /bin/true, bwrap --unshare-all --ro-bind / / /bin/true,
 #    /bin/true.
+# 3. bench-broker: open()+close() of a small file directly, against
+#    sandbox_broker_open()+close() from inside a sandbox (policy
+#    "bench-broker", written by bench-broker --write-policy into a private
+#    --policy-dir before sandboxd starts, with "[Broker] Tree=<tmp>/data
+#    read"), with the target and sandboxd on the same CPU, on different
+#    CPUs, and unpinned. bench-broker pins sandboxd itself (-d PID) and
+#    restores its affinity afterwards.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
 
 : "${SANDBOXD:?SANDBOXD must name the sandboxd binary (use make bench)}"
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
-: "${BENCH_SPAWN:?BENCH_SPAWN must name bench-spawn}"
-: "${BENCH_EXEC:?BENCH_EXEC must name bench-exec}"
+ONLY=${BENCH_ONLY:-}
+case $ONLY in
+'' | spawn | broker) ;;
+*)
+	echo "run.sh: BENCH_ONLY must be spawn or broker (or empty for both)" >&2
+	exit 2
+	;;
+esac
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
+if want spawn; then
+	: "${BENCH_SPAWN:?BENCH_SPAWN must name bench-spawn}"
+	: "${BENCH_EXEC:?BENCH_EXEC must name bench-exec}"
+fi
+if want broker; then
+	: "${BENCH_BROKER:?BENCH_BROKER must name bench-broker}"
+fi
 N=${BENCH_N:-1000}
+NB=${BENCH_BROKER_N:-20000}
 NE=${BENCH_EXEC_N:-$((N / 5))}
 [ "$NE" -ge 10 ] || NE=10
 POLICY=${BENCH_POLICY:-default}
@@ -58,9 +83,18 @@ libtool_real() { # PROGRAM -> "[LD_LIBRARY_PATH=DIR] BINARY"
 CTL=$(libtool_real "$SANDBOXCTL")
 DAEMON=$(libtool_real "$SANDBOXD")
 
+# The broker benchmark's data and policy: in place before sandboxd starts,
+# since a policy's [Broker] trees are opened when it is loaded.
+mkdir "$tmp/policies"
+if want broker; then
+	mkdir "$tmp/data"
+	printf 'sandboxd broker benchmark\n' >"$tmp/data/file.txt"
+	"$BENCH_BROKER" --write-policy "$tmp/policies/bench-broker.policy" "$tmp/data"
+fi
+
 sock=$tmp/s.sock
 # shellcheck disable=SC2086 # $DAEMON may start with an assignment.
-env $DAEMON --socket "$sock" >"$tmp/sandboxd.log" 2>&1 &
+env $DAEMON --socket "$sock" --policy-dir "$tmp/policies" >"$tmp/sandboxd.log" 2>&1 &
 dpid=$!
 i=0
 while [ ! -S "$sock" ]; do
@@ -80,56 +114,100 @@ done
 SANDBOXD_SOCKET=$sock
 export SANDBOXD_SOCKET
 
-echo "== sandboxd spawn benchmarks: $(uname -srm), $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "== sandboxd benchmarks: $(uname -srm), $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "   sandboxd: $SANDBOXD (pid $dpid, socket $sock), policy '$POLICY'"
-echo
-echo "== 1. in-process spawn latency (bench-spawn -n $N -c)"
-"$BENCH_SPAWN" -n "$N" -c -s "$sock" -p "$POLICY" | tee "$tmp/spawn.out"
-if ! grep -q '^sandbox/new-conn ' "$tmp/spawn.out"; then
-	echo "run.sh: bench-spawn failed; sandboxd's log:" >&2
-	tail -20 "$tmp/sandboxd.log" >&2
-	exit 1
-fi
+echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo
-echo "== 2. whole processes, interleaved ($NE rounds; bench-exec)"
-if [ -n "$BWRAP" ] && [ -x "$BWRAP" ]; then
-	# shellcheck disable=SC2086
-	"$BENCH_EXEC" -n "$NE" -l sandboxctl -l bwrap -l true -- \
-		$CTL run --policy "$POLICY" -- /bin/true :: \
-		"$BWRAP" --unshare-all --ro-bind / / /bin/true :: \
-		/bin/true | tee "$tmp/exec.out"
-else
-	echo "bwrap not found: skipping the bwrap comparison"
-	# shellcheck disable=SC2086
-	"$BENCH_EXEC" -n "$NE" -l sandboxctl -l true -- \
-		$CTL run --policy "$POLICY" -- /bin/true :: \
-		/bin/true | tee "$tmp/exec.out"
-fi
-
-# Summary, from the two outputs above.
-sp() { awk -v c="$1" -v p="$2" -v f="$3" '$1 == c && $2 == p { print $f; exit }' "$tmp/spawn.out"; }
-ex() { awk -v c="$1" -v f="$2" '$1 == c && NF >= 8 && $2 ~ /^[0-9.]+$/ { print $f; exit }' "$tmp/exec.out"; }
-rt() { awk -v c="$1" -v f="$2" '$1 == c { print $f; exit }' "$tmp/exec.out"; }
 row() { printf '%-44s %10s %10s %10s\n' "$@"; }
 
-echo
-echo "== summary (medians, µs)"
-row "measurement" "median" "p99" "ratio"
-row "posix_spawn + waitpid /bin/true" "$(sp posix_spawn total 3)" "$(sp posix_spawn total 5)" "1.00x"
-row "sandbox_spawn + wait, 1 connection" "$(sp sandbox/1-conn total 3)" "$(sp sandbox/1-conn total 5)" "$(sp sandbox/1-conn total 10)"
-row "  to SPAWNED (target exec'd)" "$(sp sandbox/1-conn to-exec 3)" "$(sp sandbox/1-conn to-exec 5)" "$(sp sandbox/1-conn to-exec 10)"
-row "  SPAWNED -> EXITED" "$(sp sandbox/1-conn 'exec->exit' 3)" "$(sp sandbox/1-conn 'exec->exit' 5)" "$(sp sandbox/1-conn 'exec->exit' 10)"
-row "sandbox_spawn + wait, new connection each" "$(sp sandbox/new-conn total 3)" "$(sp sandbox/new-conn total 5)" "$(sp sandbox/new-conn total 10)"
-row "  connect" "$(sp sandbox/new-conn connect 3)" "$(sp sandbox/new-conn connect 5)" "-"
-row "whole process: /bin/true" "$(ex true 2)" "$(ex true 4)" "-"
-row "whole process: sandboxctl run -- /bin/true" "$(ex sandboxctl 2)" "$(ex sandboxctl 4)" "-"
-if grep -q '^bwrap ' "$tmp/exec.out"; then
-	row "whole process: bwrap --unshare-all" "$(ex bwrap 2)" "$(ex bwrap 4)" "-"
-	row "sandboxctl/bwrap (medians; per-round)" "$(rt sandboxctl/bwrap 2)x" "" "$(rt sandboxctl/bwrap 3)x"
+spawn_benchmarks() {
+	echo
+	echo "== 1. in-process spawn latency (bench-spawn -n $N -c)"
+	"$BENCH_SPAWN" -n "$N" -c -s "$sock" -p "$POLICY" | tee "$tmp/spawn.out"
+	if ! grep -q '^sandbox/new-conn ' "$tmp/spawn.out"; then
+		echo "run.sh: bench-spawn failed; sandboxd's log:" >&2
+		tail -20 "$tmp/sandboxd.log" >&2
+		exit 1
+	fi
+
+	echo
+	echo "== 2. whole processes, interleaved ($NE rounds; bench-exec)"
+	if [ -n "$BWRAP" ] && [ -x "$BWRAP" ]; then
+		# shellcheck disable=SC2086
+		"$BENCH_EXEC" -n "$NE" -l sandboxctl -l bwrap -l true -- \
+			$CTL run --policy "$POLICY" -- /bin/true :: \
+			"$BWRAP" --unshare-all --ro-bind / / /bin/true :: \
+			/bin/true | tee "$tmp/exec.out"
+	else
+		echo "bwrap not found: skipping the bwrap comparison"
+		# shellcheck disable=SC2086
+		"$BENCH_EXEC" -n "$NE" -l sandboxctl -l true -- \
+			$CTL run --policy "$POLICY" -- /bin/true :: \
+			/bin/true | tee "$tmp/exec.out"
+	fi
+
+	# Summary, from the two outputs above.
+	sp() { awk -v c="$1" -v p="$2" -v f="$3" '$1 == c && $2 == p { print $f; exit }' "$tmp/spawn.out"; }
+	ex() { awk -v c="$1" -v f="$2" '$1 == c && NF >= 8 && $2 ~ /^[0-9.]+$/ { print $f; exit }' "$tmp/exec.out"; }
+	rt() { awk -v c="$1" -v f="$2" '$1 == c { print $f; exit }' "$tmp/exec.out"; }
+
+	echo
+	echo "== summary (medians, µs)"
+	row "measurement" "median" "p99" "ratio"
+	row "posix_spawn + waitpid /bin/true" "$(sp posix_spawn total 3)" "$(sp posix_spawn total 5)" "1.00x"
+	row "sandbox_spawn + wait, 1 connection" "$(sp sandbox/1-conn total 3)" "$(sp sandbox/1-conn total 5)" "$(sp sandbox/1-conn total 10)"
+	row "  to SPAWNED (target exec'd)" "$(sp sandbox/1-conn to-exec 3)" "$(sp sandbox/1-conn to-exec 5)" "$(sp sandbox/1-conn to-exec 10)"
+	row "  SPAWNED -> EXITED" "$(sp sandbox/1-conn 'exec->exit' 3)" "$(sp sandbox/1-conn 'exec->exit' 5)" "$(sp sandbox/1-conn 'exec->exit' 10)"
+	row "sandbox_spawn + wait, new connection each" "$(sp sandbox/new-conn total 3)" "$(sp sandbox/new-conn total 5)" "$(sp sandbox/new-conn total 10)"
+	row "  connect" "$(sp sandbox/new-conn connect 3)" "$(sp sandbox/new-conn connect 5)" "-"
+	row "whole process: /bin/true" "$(ex true 2)" "$(ex true 4)" "-"
+	row "whole process: sandboxctl run -- /bin/true" "$(ex sandboxctl 2)" "$(ex sandboxctl 4)" "-"
+	if grep -q '^bwrap ' "$tmp/exec.out"; then
+		row "whole process: bwrap --unshare-all" "$(ex bwrap 2)" "$(ex bwrap 4)" "-"
+		row "sandboxctl/bwrap (medians; per-round)" "$(rt sandboxctl/bwrap 2)x" "" "$(rt sandboxctl/bwrap 3)x"
+	fi
+	row "sandboxctl/true (medians; per-round)" "$(rt sandboxctl/true 2)x" "" "$(rt sandboxctl/true 3)x"
+	echo "(ratio column: median vs posix_spawn's same phase, or per-round median ratio)"
+}
+
+broker_benchmarks() {
+	echo
+	echo "== 3. brokered open (bench-broker -n $NB; sandboxd pid $dpid)"
+	"$BENCH_BROKER" -n "$NB" -s "$sock" -d "$dpid" "$tmp/data/file.txt" | tee "$tmp/broker.out"
+	if ! grep -q '^broker/' "$tmp/broker.out"; then
+		echo "run.sh: bench-broker failed; sandboxd's log:" >&2
+		tail -20 "$tmp/sandboxd.log" >&2
+		exit 1
+	fi
+
+	# Summary: bench-broker's table is: case median p90 p99 mean min max ops/s x-direct p99x.
+	bk() { awk -v c="$1" -v f="$2" '$1 == c && NF == 10 { print $f; exit }' "$tmp/broker.out"; }
+	brow() { printf '%-44s %10s %10s %10s %10s\n' "$@"; }
+	bline() { # CASE LABEL
+		if [ -n "$(bk "$1" 2)" ]; then
+			brow "$2" "$(bk "$1" 2)" "$(bk "$1" 4)" "$(bk "$1" 8)" "$(bk "$1" 9)"
+		else
+			brow "$2" "failed" "-" "-" "-"
+		fi
+	}
+	echo
+	echo "== summary: brokered open (µs)"
+	brow "measurement" "median" "p99" "ops/s" "ratio"
+	bline direct/cpu0 "open+close, direct (CPU 0)"
+	bline broker/same-cpu "broker open+close, same CPU (0/0)"
+	if grep -q '^== broker/cross-cpu' "$tmp/broker.out"; then
+		bline broker/cross-cpu "broker open+close, cross-CPU (target 1)"
+	fi
+	bline broker/unpinned "broker open+close, unpinned"
+	echo "(ratio: median vs the direct open's median; ops/s: one thread, serial)"
+}
+
+if want spawn; then
+	spawn_benchmarks
 fi
-row "sandboxctl/true (medians; per-round)" "$(rt sandboxctl/true 2)x" "" "$(rt sandboxctl/true 3)x"
-echo "(ratio column: median vs posix_spawn's same phase, or per-round median ratio)"
+if want broker; then
+	broker_benchmarks
+fi
 
 n_started=$(grep -c ' started: ' "$tmp/sandboxd.log" || true)
 n_errors=$(grep -c '^<[0-3]>' "$tmp/sandboxd.log" || true)

@@ -380,7 +380,9 @@ child_main(const struct spawn_plan *p)
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_LANDLOCK, r, 1);
 
-	pid = fork();
+	/* vfork: the target only makes system calls until it execs, so it
+	 * can borrow our memory instead of copying it. */
+	pid = vfork();
 	if (pid < 0)
 		fail(fd, &rep, SPAWN_STEP_FORK, errno, 1);
 	if (pid == 0)

@@ -186,7 +186,6 @@ target_reap(struct target *t)
 		have_status = true;
 	t->end_mono_usec = now_usec(CLOCK_MONOTONIC);
 	cgroup_stats_read(m->cgroup_mode, t->cgroup, &cs);
-	cgroup_destroy(m->cgroup_mode, t->cgroup);
 
 	t->exit = (struct sbx_exited) {
 		.id = t->id,
@@ -237,6 +236,9 @@ target_reap(struct target *t)
 	if (t->watched && t->watcher.exited)
 		t->watcher.exited(t, &t->exit, t->watcher.userdata);
 	t->watched = false;
+	/* After telling the requester: it is not kept waiting for this. The
+	 * pid namespace is gone, so nothing is left in the cgroup to kill. */
+	cgroup_destroy(m->cgroup_mode, t->cgroup);
 
 	/* Release what the dead sandbox held; keep its record a while. */
 	event_freep(&t->ev_pidfd);
