@@ -23,7 +23,8 @@
 #    --policy-dir before sandboxd starts, with "[Broker] Tree=<tmp>/data
 #    read"), with the target and sandboxd on the same CPU, on different
 #    CPUs, and unpinned. bench-broker pins sandboxd itself (-d PID) and
-#    restores its affinity afterwards.
+#    restores its affinity afterwards. A "floor" row times the bare exchange
+#    (socketpair + SCM_RIGHTS to a forked child that opens), for scale.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -194,12 +195,17 @@ broker_benchmarks() {
 	echo "== summary: brokered open (µs)"
 	brow "measurement" "median" "p99" "ops/s" "ratio"
 	bline direct/cpu0 "open+close, direct (CPU 0)"
+	bline floor/same-cpu "  floor: socketpair+SCM_RIGHTS, same CPU"
+	if grep -q '^floor/cross-cpu' "$tmp/broker.out"; then
+		bline floor/cross-cpu "  floor: socketpair+SCM_RIGHTS, cross-CPU"
+	fi
 	bline broker/same-cpu "broker open+close, same CPU (0/0)"
 	if grep -q '^== broker/cross-cpu' "$tmp/broker.out"; then
 		bline broker/cross-cpu "broker open+close, cross-CPU (target 1)"
 	fi
 	bline broker/unpinned "broker open+close, unpinned"
-	echo "(ratio: median vs the direct open's median; ops/s: one thread, serial)"
+	echo "(ratio: median vs the direct open's median; ops/s: one thread, serial; floor: no"
+	echo " daemon, a forked child opens and passes the fd: what any broker costs here)"
 }
 
 if want spawn; then
