@@ -12,6 +12,11 @@ tests_integration_libitest_la_LIBADD = client/libsandbox-client.la
 # Run inside sandboxes by the escape tests; a policy binds their directory.
 check_PROGRAMS += tests/integration/helpers/escape
 tests_integration_helpers_escape_SOURCES = tests/integration/helpers/escape.c
+# Never sanitized: it runs under seccomp and memory limits, where a
+# sanitizer's runtime (shadow memory, sigaltstack, LSan's ptrace) would
+# change what the tests measure.
+tests_integration_helpers_escape_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_escape_LDFLAGS = $(HARDEN_LDFLAGS)
 
 integration_tests = \
 	tests/integration/test-basic \

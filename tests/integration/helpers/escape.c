@@ -6,7 +6,6 @@
  * x32 and int80 tests expect to be killed by SIGSYS instead.
  * "escape memhog MIB" allocates and touches MIB MiB (exit 0 if it could).
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
