@@ -2,9 +2,9 @@
 # Broker integration tests: a real sandboxd, targets asking its broker for
 # files and sockets through libsandbox-client (needs root; skips otherwise).
 
-# Run inside sandboxes. -no-install: a real executable (no libtool wrapper
-# script) whose rpath points into client/.libs; test-broker binds that
-# directory read-only at the same path in its test policy.
+# Run inside sandboxes. -no-install: a real executable, no libtool wrapper
+# script; test-broker binds client/.libs read-only into the sandbox and
+# points $LD_LIBRARY_PATH at it.
 check_PROGRAMS += tests/integration/helpers/broker-target
 tests_integration_helpers_broker_target_SOURCES = tests/integration/helpers/broker-target.c
 tests_integration_helpers_broker_target_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client

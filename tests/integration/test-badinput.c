@@ -460,7 +460,7 @@ END_TEST
 static unsigned
 count_cmdline(const char *arg)
 {
-	char want[64], path[64], buf[64];
+	char want[64], path[300], buf[64];
 	unsigned n = 0;
 	size_t wlen = (size_t)snprintf(want, sizeof(want), "sleep%c%s", 0, arg) + 1;
 

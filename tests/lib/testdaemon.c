@@ -126,7 +126,7 @@ cg_dir(const char *ctl, pid_t pid)
 		path[strcspn(path, "\n")] = '\0';
 		if (ctl[0] ? strcmp(c, ctl) == 0 || (strstr(c, ctl) && c[0] != '\0') : c[0] == '\0') {
 			if (!strcmp(path, "/"))
-				path = "";
+				path[0] = '\0';
 			if (ctl[0])
 				ret = xasprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
 			else
@@ -430,7 +430,7 @@ scan_uid_procs(uid_t uid)
 	if (!dir)
 		abort();
 	while ((de = readdir(dir))) {
-		char path[64], line[256];
+		char path[300], line[256];
 		FILE *f;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
