@@ -74,7 +74,7 @@ call(struct sbx_writer *w, uint32_t want, void *buf, size_t size, int *ret_fd)
 	if (n == 0)
 		return -ENOTCONN;
 	if (n < 0)
-		return n == -EBADMSG ? -EIO : (int) n;
+		return n == -EBADMSG ? -EIO : n == -ECONNRESET ? -ENOTCONN : (int) n;
 	memcpy(&h, buf, sizeof(h) <= (size_t) n ? sizeof(h) : 0);
 	if ((size_t) n < sizeof(h) || h.type != want || h.serial != serial) {
 		for (size_t i = 0; i < n_fds; i++)
@@ -120,7 +120,8 @@ simple(uint32_t type, uint32_t flags, uint32_t mode, const char *path, const cha
 	if (n < 0)
 		return n;
 	if (sbx_reader_init(&rd, buf, (size_t) n) < 0 || sbx_reader_get(&rd, &res, sizeof(res)) < 0 ||
-	    sbx_reader_end(&rd) < 0 || res.error < 0 || (res.error == 0) != (fd >= 0 || !ret_fd)) {
+	    sbx_reader_end(&rd) < 0 || res.error < 0 ||
+	    (ret_fd ? (res.error == 0) != (fd >= 0) : fd >= 0)) {
 		safe_close(fd);
 		return -EIO;
 	}
