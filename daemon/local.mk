@@ -25,6 +25,7 @@ daemon_sandboxd_SOURCES = \
 	daemon/broker.c daemon/broker.h \
 	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \
 	daemon/uid-pool.c daemon/uid-pool.h \
+	daemon/netns-pool.c daemon/netns-pool.h \
 	daemon/spawn.c daemon/spawn.h \
 	daemon/confine-mount.c \
 	daemon/confine-landlock.c \

@@ -23,10 +23,12 @@
 #include "conn.h"
 #include "log.h"
 #include "manager.h"
+#include "netns-pool.h"
 #include "spawn.h"
 #include "target.h"
 
 #define SHUTDOWN_TIMEOUT_SEC 5
+#define NETNS_POOL_SIZE 4	/* ready network namespaces */
 
 static void
 on_accept(evutil_socket_t fd, short what, void *userdata)
@@ -238,6 +240,9 @@ manager_setup(struct manager *m)
 	m->base = event_base_new();
 	if (!m->base)
 		return log_oom();
+	r = netns_pool_new(m->base, NETNS_POOL_SIZE, &m->netns);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up network namespaces: %m");
 	for (size_t i = 0; i < ELEMENTSOF(signums); i++) {
 		*sigs[i] = evsignal_new(m->base, signums[i], on_signal, m);
 		if (!*sigs[i] || event_add(*sigs[i], NULL) < 0)
@@ -350,6 +355,7 @@ manager_free(struct manager *m)
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);
+	netns_pool_free(m->netns);
 	cgroup_teardown();
 	uid_pool_done(&m->uids);
 	conf_done(&m->conf);

@@ -19,6 +19,7 @@ struct event_base;
 struct event;
 struct conn;
 struct target;
+struct netns_pool;
 
 LIST_HEAD(conn_list, conn);
 TAILQ_HEAD(target_list, target);
@@ -28,6 +29,7 @@ struct manager {
 	struct conf		conf;
 	struct policy_store	*policies;
 	struct uid_pool		uids;
+	struct netns_pool	*netns;
 
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */

@@ -112,6 +112,26 @@ loopback_up(void)
 	return r;
 }
 
+/* A prepared namespace: loopback must be up already, and we cannot
+ * change it (it is not our user namespace's). */
+static int
+loopback_check(void)
+{
+	struct ifreq ifr = {};
+	int fd, r = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		r = -errno;
+	else if (!(ifr.ifr_flags & IFF_UP))
+		r = -ENETDOWN;
+	(void) close(fd);
+	return r;
+}
+
 static int
 set_rlimit(int resource, uint64_t v)
 {
@@ -356,7 +376,7 @@ child_main(const struct spawn_plan *p)
 		fail(fd, &rep, rep.step, r, 1);
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		fail(fd, &rep, SPAWN_STEP_HOSTNAME, errno, 1);
-	r = loopback_up();
+	r = p->net_ready ? loopback_check() : loopback_up();
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_LOOPBACK, r, 1);
 	/* No controlling terminal: TIOCSTI has nothing to push into. */
@@ -401,8 +421,8 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 {
 	int pidfd = -1;
 	struct clone_args_v2 args = {
-		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC |
-		    CLONE_NEWUTS | CLONE_PIDFD,
+		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+		    CLONE_PIDFD | (p->net_ready ? 0 : CLONE_NEWNET),
 		.pidfd = (uint64_t) (uintptr_t) &pidfd,
 		.exit_signal = SIGCHLD,
 	};

@@ -67,6 +67,7 @@ struct spawn_plan {
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
 	struct sock_fprog	prog;
 	int			landlock_abi;	/* 0: do not use Landlock */
+	bool			net_ready;	/* cloned into a prepared network namespace */
 	int			stdio[3];
 	int			setup_w, status_w, sync_r;
 	int			broker_fd;	/* becomes SBX_BROKER_FD */

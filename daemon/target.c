@@ -26,6 +26,7 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "netns-pool.h"
 #include "spawn.h"
 #include "target.h"
 
@@ -413,7 +414,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 	struct policy *pol;
 	_cleanup_strv_free_ char **envp = NULL;
 	_cleanup_close_ int cg_fd = -1, sync_w = -1;
-	int chan[2] = { -1, -1 };
+	int chan[2] = { -1, -1 }, net_fd = -1;
 	int setup[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	struct spawn_plan plan;
 	struct target *t;
@@ -538,7 +539,15 @@ target_spawn(struct manager *m, const struct target_request *req,
 		(void) snprintf(msg, msg_size, "cannot create the sandbox's cgroup: %s", strerror(-r));
 		goto fail_cg;
 	}
-	r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
+	/* Into a prepared network namespace for the clone, then home. */
+	net_fd = netns_pool_take(m->netns);
+	if (net_fd >= 0 && netns_enter(m->netns, net_fd) >= 0) {
+		plan.net_ready = true;
+		r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
+		(void) netns_leave(m->netns);
+	} else
+		r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
+	net_fd = safe_close(net_fd);
 	if (r < 0) {
 		(void) snprintf(msg, msg_size, "cannot create the sandbox's namespaces: %s", strerror(-r));
 		goto fail_cg;
