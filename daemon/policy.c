@@ -1268,7 +1268,7 @@ policy_open_broker(struct policy *p)
 		/* O_PATH: we never read it; it anchors openat2(RESOLVE_BENEATH). */
 		r->dirfd = open(open_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->dirfd < 0) {
-			log_warning_errno(errno, "Policy '%s': [Broker] path '%s' cannot be opened, "
+			log_notice_errno(errno, "Policy '%s': [Broker] path '%s' cannot be opened, "
 			    "its rule stays inert: %m", p->name ? p->name : "?", open_path);
 			continue;
 		}

@@ -832,6 +832,24 @@ START_TEST(test_broker_rules)
 }
 END_TEST
 
+START_TEST(test_shipped_convert)
+{
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("convert");
+
+	/* Sees nothing of the host but its libraries; files only through
+	 * the broker, which may read inputs and write outputs. */
+	ck_assert_uint_eq(p->n_path_rules, 2);
+	ck_assert(p->path_rules[0].rights == POLICY_RIGHT_READ);
+	ck_assert(p->path_rules[1].rights & POLICY_RIGHT_CREATE);
+	ck_assert(!(p->path_rules[1].rights & POLICY_RIGHT_DELETE));
+	for (size_t i = 0; i < p->n_mounts; i++)
+		ck_assert(p->mounts[i].kind != POLICY_MOUNT_BIND_RW);
+	ck_assert(!strv_contains(p->syscalls, "socket"));
+	ck_assert(!strv_contains(p->syscalls, "fork"));
+	ck_assert(strv_contains(p->syscalls, "sendmsg"));
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -877,6 +895,7 @@ policy_suite(void)
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_shipped_default);
 	tcase_add_test(tc, test_shipped_strict);
+	tcase_add_test(tc, test_shipped_convert);
 	tcase_add_test(tc, test_load_file);
 	suite_add_tcase(s, tc);
 
