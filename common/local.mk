@@ -4,4 +4,5 @@ common_libcommon_la_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
 	common/ini.c common/ini.h \
-	common/parse-util.c common/parse-util.h
+	common/parse-util.c common/parse-util.h \
+	common/net-util.c common/net-util.h

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -86,6 +87,21 @@ strv_length(char *const *v)
 		while (v[n])
 			n++;
 	return n;
+}
+
+/* Appends a copy of s to the NULL-terminated *v. */
+static inline int
+strv_push(char ***v, const char *s)
+{
+	size_t n = strv_length(*v);
+	char **nv = realloc(*v, (n + 2) * sizeof(char *));
+
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	nv[n] = strdup(s);
+	nv[n + 1] = NULL;
+	return nv[n] ? 0 : -ENOMEM;
 }
 
 static inline int

@@ -42,20 +42,6 @@ conf_done(struct conf *c)
 }
 
 static int
-strv_push(char ***v, const char *s)
-{
-	size_t n = strv_length(*v);
-	char **nv = realloc(*v, (n + 2) * sizeof(char *));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[n] = strdup(s);
-	nv[n + 1] = NULL;
-	return nv[n] ? 0 : -ENOMEM;
-}
-
-static int
 parse_unsigned(const char *value, unsigned min, unsigned max, unsigned *ret)
 {
 	uint64_t u;

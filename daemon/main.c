@@ -38,20 +38,6 @@ help(void)
 }
 
 static int
-push_dir(char ***v, const char *s)
-{
-	size_t n = strv_length(*v);
-	char **nv = realloc(*v, (n + 2) * sizeof(char *));
-
-	if (!nv)
-		return -ENOMEM;
-	*v = nv;
-	nv[n] = strdup(s);
-	nv[n + 1] = NULL;
-	return nv[n] ? 0 : -ENOMEM;
-}
-
-static int
 parse_argv(int argc, char *argv[])
 {
 	enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL };
@@ -86,7 +72,7 @@ parse_argv(int argc, char *argv[])
 			arg_socket = optarg;
 			break;
 		case 'p':
-			if (push_dir(&arg_policy_dirs, optarg) < 0)
+			if (strv_push(&arg_policy_dirs, optarg) < 0)
 				return log_oom();
 			break;
 		case ARG_LOG_LEVEL:
@@ -141,17 +127,17 @@ main(int argc, char *argv[])
 	{
 		char **dirs = NULL;
 
-		if (push_dir(&dirs, SANDBOXD_POLICYDIR) < 0 ||
-		    push_dir(&dirs, SANDBOXD_SYSCONFDIR "/policies") < 0) {
+		if (strv_push(&dirs, SANDBOXD_POLICYDIR) < 0 ||
+		    strv_push(&dirs, SANDBOXD_SYSCONFDIR "/policies") < 0) {
 			strv_free(dirs);
 			r = log_oom();
 			goto out;
 		}
 		for (char **d = m->conf.policy_dirs; d && *d; d++)
-			if (push_dir(&dirs, *d) < 0)
+			if (strv_push(&dirs, *d) < 0)
 				r = -ENOMEM;
 		for (char **d = arg_policy_dirs; d && *d; d++)
-			if (push_dir(&dirs, *d) < 0)
+			if (strv_push(&dirs, *d) < 0)
 				r = -ENOMEM;
 		strv_free(m->conf.policy_dirs);
 		m->conf.policy_dirs = dirs;

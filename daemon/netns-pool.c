@@ -3,16 +3,15 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "macro.h"
+#include "net-util.h"
 #include "netns-pool.h"
 
 #define POOL_MAX 16
@@ -23,23 +22,6 @@ struct netns_pool {
 	unsigned	n, size;
 	struct event	*ev_refill;
 };
-
-static int
-loopback_up(void)
-{
-	struct ifreq ifr = {};
-	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -errno;
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		return -errno;
-	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-		return -errno;
-	return 0;
-}
 
 /* A new, empty namespace with loopback up; we return to our own. */
 static int

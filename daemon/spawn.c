@@ -19,12 +19,10 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -34,6 +32,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "net-util.h"
 #include "sandbox-protocol.h"
 #include "spawn.h"
 
@@ -89,47 +88,6 @@ fail(int fd, struct spawn_report *rep, int step, int error, int code)
 		rep->error = EIO;
 	(void) !write(fd, rep, sizeof(*rep));
 	_exit(code);
-}
-
-static int
-loopback_up(void)
-{
-	struct ifreq ifr = {};
-	int fd, r = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		r = -errno;
-	else {
-		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
-			r = -errno;
-	}
-	(void) close(fd);
-	return r;
-}
-
-/* A prepared namespace: loopback must be up already, and we cannot
- * change it (it is not our user namespace's). */
-static int
-loopback_check(void)
-{
-	struct ifreq ifr = {};
-	int fd, r = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	memcpy(ifr.ifr_name, "lo", 3);
-	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
-		r = -errno;
-	else if (!(ifr.ifr_flags & IFF_UP))
-		r = -ENETDOWN;
-	(void) close(fd);
-	return r;
 }
 
 static int
@@ -376,6 +334,8 @@ child_main(const struct spawn_plan *p)
 		fail(fd, &rep, rep.step, r, 1);
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		fail(fd, &rep, SPAWN_STEP_HOSTNAME, errno, 1);
+	/* A prepared namespace has loopback up already and is not ours to
+	 * change (its user namespace is the host's): only check it. */
 	r = p->net_ready ? loopback_check() : loopback_up();
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_LOOPBACK, r, 1);

@@ -28,16 +28,7 @@ static struct testdaemon *td;
 static void
 daemon_up(void)
 {
-	char *bind, *text;
-
-	td = testdaemon_new();
-	if (asprintf(&bind, "BindReadOnly=%s:/opt/helpers", testlib_helpers_dir()) < 0)
-		abort();
-	text = testlib_default_policy_with(bind);
-	testdaemon_write_policy(td, "escape", text);
-	free(text);
-	free(bind);
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
+	td = testdaemon_start_with_escape();
 }
 
 static void

@@ -865,3 +865,20 @@ testlib_spawn_fd(sandbox_client *c, sandbox_spawn_options *o, int stdin_fd,
 {
 	return spawn_impl(c, o, NULL, stdin_fd, argv, timeout_ms, ret);
 }
+
+struct testdaemon *
+testdaemon_start_with_escape(void)
+{
+	struct testdaemon *d = testdaemon_new();
+	char *bind, *text;
+
+	if (asprintf(&bind, "BindReadOnly=%s:/opt/helpers", testlib_helpers_dir()) < 0)
+		abort();
+	text = testlib_default_policy_with(bind);
+	testdaemon_write_policy(d, "escape", text);
+	free(text);
+	free(bind);
+	if (testdaemon_start(d, NULL) < 0)
+		abort();
+	return d;
+}

@@ -47,6 +47,9 @@ bool testdaemon_wait_log(struct testdaemon *d, const char *needle, unsigned n, i
 /* The text of policies/default.policy from the source tree with extra
  * lines inserted right after its [Filesystem] header. malloc'd. */
 char *testlib_default_policy_with(const char *filesystem_lines);
+/* A new daemon with the "escape" policy (default plus the helpers bound
+ * at /opt/helpers), started; aborts the test if it cannot start. */
+struct testdaemon *testdaemon_start_with_escape(void);
 /* Absolute path of the integration helpers' build directory. */
 const char *testlib_helpers_dir(void);
 
