@@ -6,16 +6,16 @@
  *    leave the rule's tree) and RESOLVE_NO_MAGICLINKS (no /proc/self/...
  *    tricks in the daemon's context), plus RESOLVE_NO_SYMLINKS for File=
  *    rules and rules marked nosymlinks;
- *  - checks are made on the opened O_PATH fd (fstat), and the fd handed
- *    out is a reopen of that very inode (through our own /proc/self/fd,
- *    which no target input reaches), never a second lookup of the path;
+ *  - one lookup opens the file with exactly the access asked for, and the
+ *    checks (file type) are made on that opened fd with fstat; a path is
+ *    never checked and then opened again; no O_PATH fd is handed out;
  *  - everything runs under the owner's fsuid/fsgid/groups (creds.c), so the
  *    kernel's permission checks are the owner's: a rule cannot hand out a
  *    file its owner could not open;
- *  - only regular files and directories are opened unless the rule says
- *    "special" (the type is known from the O_PATH fd before any real
- *    open), and special files open O_NONBLOCK, so a FIFO or a device
- *    cannot stall the event loop.
+ *  - every open is O_NONBLOCK, so a FIFO or a device cannot stall the event
+ *    loop, and only regular files and directories are handed out unless
+ *    the rule says "special" (any other fd is closed at once); regular
+ *    files and directories lose O_NONBLOCK before they are handed out.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,15 +40,26 @@ resolve_flags(const struct policy_path_rule *r)
 }
 
 static int
-open_beneath(const struct policy_path_rule *r, const char *rel, uint64_t flags)
+open_beneath_mode(const struct policy_path_rule *r, const char *rel, uint64_t flags,
+    uint64_t mode)
 {
-	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve_flags(r) };
+	struct open_how how = {
+		.flags = flags | O_CLOEXEC,
+		.mode = mode,
+		.resolve = resolve_flags(r),
+	};
 	long fd;
 
 	if (r->dirfd < 0)
 		return -ENOENT;
 	fd = syscall(SYS_openat2, r->dirfd, rel, &how, sizeof(how));
 	return fd < 0 ? -errno : (int) fd;
+}
+
+static int
+open_beneath(const struct policy_path_rule *r, const char *rel, uint64_t flags)
+{
+	return open_beneath_mode(r, rel, flags, 0);
 }
 
 /* Splits rel into its parent (opened beneath the rule) and last name. */
@@ -77,17 +88,6 @@ open_parent(const struct policy_path_rule *r, const char *rel, char *name, size_
 }
 
 static int
-reopen(int pathfd, int flags)
-{
-	char proc[64];
-	int fd;
-
-	(void) snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pathfd);
-	fd = open(proc, flags | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
-}
-
-static int
 wire_accmode(uint32_t flags)
 {
 	switch (flags & SBX_O_ACCMODE) {
@@ -101,62 +101,39 @@ wire_accmode(uint32_t flags)
 int
 action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode)
 {
-	_cleanup_close_ int pfd = -1;
-	int acc = wire_accmode(flags), extra = 0, fd;
+	int acc = wire_accmode(flags), how = 0;
+	_cleanup_close_ int fd = -1;
 	struct stat st;
 
 	if (acc < 0)
 		return acc;
 	if (flags & SBX_O_TRUNC)
-		extra |= O_TRUNC;
+		how |= O_TRUNC;
 	if (flags & SBX_O_APPEND)
-		extra |= O_APPEND;
+		how |= O_APPEND;
 	if (flags & SBX_O_DIRECTORY)
-		extra |= O_DIRECTORY;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		pfd = safe_close(pfd);
-		pfd = open_beneath(r, rel, O_PATH | ((flags & SBX_O_NOFOLLOW) ? O_NOFOLLOW : 0));
-		if (pfd == -ENOENT && (flags & SBX_O_CREAT)) {
-			char name[256];
-			_cleanup_close_ int dfd = open_parent(r, rel, name, sizeof(name));
-
-			if (dfd < 0)
-				return dfd;
-			/* O_EXCL|O_NOFOLLOW: we create a new regular file, or
-			 * nothing; a name that appeared meanwhile is retried. */
-			fd = openat(dfd, name, acc | extra | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-			    O_NOCTTY, mode & ACTION_MODE_MASK & ~0022);
-			if (fd >= 0)
-				return fd;
-			if (errno == EEXIST && !(flags & SBX_O_EXCL))
-				continue;
-			return -errno;
-		}
-		if (pfd < 0)
-			return pfd;
-		break;
-	}
-	if (pfd < 0)
-		return pfd;
-	if ((flags & SBX_O_CREAT) && (flags & SBX_O_EXCL))
-		return -EEXIST;
-	if (fstat(pfd, &st) < 0)
+		how |= O_DIRECTORY;
+	if (flags & SBX_O_NOFOLLOW)
+		how |= O_NOFOLLOW;
+	if (flags & SBX_O_CREAT)
+		how |= O_CREAT | ((flags & SBX_O_EXCL) ? O_EXCL : 0);
+	/* One lookup, the one that opens: O_NONBLOCK so that a FIFO or a
+	 * device cannot stall us, O_NOCTTY so that a terminal cannot become
+	 * ours. What it is, we ask the opened fd. */
+	fd = open_beneath_mode(r, rel, (uint64_t) (acc | how | O_NONBLOCK | O_NOCTTY),
+	    (flags & SBX_O_CREAT) ? mode & ACTION_MODE_MASK & ~0022 : 0);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return -ELOOP;
-	if ((flags & SBX_O_DIRECTORY) && !S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	if (S_ISDIR(st.st_mode) && acc != O_RDONLY)
-		return -EISDIR;
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode) && !(r->rights & POLICY_RIGHT_SPECIAL))
-		return -EACCES;
-	/* The same inode, reopened with exactly the access asked for; the
-	 * kernel checks the owner's permissions on it now. Special files
-	 * (allowed by the rule) open non-blocking: a FIFO without a writer
-	 * must not stall us. */
-	return reopen(pfd, acc | extra |
-	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode) ? 0 : O_NONBLOCK));
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		if (!(r->rights & POLICY_RIGHT_SPECIAL))
+			return -EACCES;
+		return TAKE_FD(fd);	/* special files stay non-blocking */
+	}
+	if (fcntl(fd, F_SETFL, acc | how) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }
 
 int
