@@ -4,9 +4,11 @@
  * exit codes, signals, environment, working directory, stdin.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox-client.h"
@@ -152,6 +154,53 @@ START_TEST(ctl_signal)
 }
 END_TEST
 
+/* Ctrl-C: a SIGINT to sandboxctl reaches the target, whose own handler
+ * decides the outcome. */
+START_TEST(ctl_interrupt)
+{
+	const char *ctl = getenv("SANDBOXCTL");
+	char buf[256] = "";
+	size_t got = 0;
+	int out[2], st;
+	pid_t pid;
+
+	ck_assert_ptr_nonnull(ctl);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		(void) dup2(out[1], STDOUT_FILENO);
+		(void) signal(SIGINT, SIG_DFL);
+		execl(ctl, ctl, "run", "--", "sh", "-c",
+		    "trap 'echo got-int; exit 42' INT; echo ready; while :; do sleep 0.1; done",
+		    (char *) NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	/* Wait for the target to be running its loop. */
+	while (!strstr(buf, "ready\n") && got < sizeof(buf) - 1) {
+		ssize_t n = read(out[0], buf + got, sizeof(buf) - 1 - got);
+
+		ck_assert_int_gt(n, 0);
+		got += (size_t) n;
+		buf[got] = '\0';
+	}
+	ck_assert_int_eq(kill(pid, SIGINT), 0);
+	for (;;) {
+		ssize_t n = read(out[0], buf + got, sizeof(buf) - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t) n;
+		buf[got] = '\0';
+	}
+	close(out[0]);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 42, "status 0x%x, output '%s'", st, buf);
+	ck_assert_msg(strstr(buf, "got-int\n"), "output '%s'", buf);
+}
+END_TEST
+
 START_TEST(ctl_env_cwd)
 {
 	char *out, *err;
@@ -198,6 +247,7 @@ basic_suite(void)
 	tcase_add_test(tc, ctl_stdio);
 	tcase_add_test(tc, ctl_exit_code);
 	tcase_add_test(tc, ctl_signal);
+	tcase_add_test(tc, ctl_interrupt);
 	tcase_add_test(tc, ctl_env_cwd);
 	tcase_add_test(tc, ctl_stdin);
 	suite_add_tcase(s, tc);
