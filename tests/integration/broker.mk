@@ -2,15 +2,17 @@
 # Broker integration tests: a real sandboxd, targets asking its broker for
 # files and sockets through libsandbox-client (needs root; skips otherwise).
 
-# Run inside sandboxes. -no-install: a real executable, no libtool wrapper
-# script; test-broker binds client/.libs read-only into the sandbox and
-# points $LD_LIBRARY_PATH at it.
+# Run inside sandboxes. Built from the target half of the client library's
+# sources directly and never sanitized: under seccomp a sanitizer's runtime
+# (LeakSanitizer's ptrace at exit, sigaltstack) would fail the helper, not
+# the broker. The shipped library itself is what sandboxctl and the other
+# tests use.
 check_PROGRAMS += tests/integration/helpers/broker-target
-tests_integration_helpers_broker_target_SOURCES = tests/integration/helpers/broker-target.c
+tests_integration_helpers_broker_target_SOURCES = tests/integration/helpers/broker-target.c \
+	client/broker-client.c protocol/wire.c protocol/fdpass.c
 tests_integration_helpers_broker_target_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
-tests_integration_helpers_broker_target_CFLAGS = $(AM_CFLAGS) -pthread
-tests_integration_helpers_broker_target_LDFLAGS = $(AM_LDFLAGS) -pthread -no-install
-tests_integration_helpers_broker_target_LDADD = client/libsandbox-client.la
+tests_integration_helpers_broker_target_CFLAGS = $(WARN_CFLAGS) -pthread
+tests_integration_helpers_broker_target_LDFLAGS = $(HARDEN_LDFLAGS) -pthread
 
 check_PROGRAMS += tests/integration/test-broker
 TESTS += tests/integration/test-broker
