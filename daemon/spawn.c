@@ -5,9 +5,10 @@
  * and calls only async-signal-safe functions and raw system calls: the
  * plan was built beforehand, the seccomp filter compiled at policy load.
  *
- * Order (DESIGN.md §3): wait for the parent (id maps, cgroups) → cgroup
- * namespace → identity → mount tree and pivot_root (confine-mount.c) →
- * hostname → loopback → setsid → rlimits → fds → capabilities → no_new_privs
+ * Order (DESIGN.md §3): wait for the parent (id maps) → identity → mount
+ * tree and pivot_root (confine-mount.c) → hostname → loopback → setsid →
+ * wait for the parent again (cgroups, attached meanwhile) → cgroup
+ * namespace → rlimits → fds → capabilities → no_new_privs
  * → Landlock → fork the target. The target: cwd → seccomp → exec. The
  * first process stays as the sandbox's pid 1: it forwards signals, reaps,
  * reports the target's wait status on the status pipe and, when the
@@ -313,13 +314,9 @@ child_main(const struct spawn_plan *p)
 
 	/* Die with the daemon rather than linger unsupervised. */
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* First go: our id maps are written. */
 	if (read(p->sync_r, &c, 1) != 1)
 		_exit(1);	/* the parent gave up on us */
-	(void) close(p->sync_r);
-
-	/* Now inside our cgroup: make it the root of a new cgroup namespace. */
-	if (unshare(CLONE_NEWCGROUP) < 0)
-		fail(fd, &rep, SPAWN_STEP_CGROUPNS, errno, 1);
 	/* Become the anonymous uid first: files on the new tmpfs can only be
 	 * created by an id mapped in our user namespace, and host root is
 	 * deliberately not. NO_SETUID_FIXUP keeps the namespace's
@@ -342,6 +339,14 @@ child_main(const struct spawn_plan *p)
 	/* No controlling terminal: TIOCSTI has nothing to push into. */
 	if (setsid() < 0)
 		fail(fd, &rep, SPAWN_STEP_SETSID, errno, 1);
+	/* Second go: we are in our cgroups (the daemon attached us while we
+	 * built the mount tree). Nothing of the target runs before this. */
+	if (read(p->sync_r, &c, 1) != 1)
+		_exit(1);
+	(void) close(p->sync_r);
+	/* Make our cgroup the root of a new cgroup namespace. */
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		fail(fd, &rep, SPAWN_STEP_CGROUPNS, errno, 1);
 	if ((r = set_rlimit(RLIMIT_NOFILE, p->nofile)) < 0 ||
 	    (r = set_rlimit(RLIMIT_FSIZE, p->fsize)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CPU, p->cpu_sec)) < 0 ||

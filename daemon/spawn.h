@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Creating a target. The parent prepares a struct spawn_plan (every path,
- * string and the compiled seccomp filter), clones, completes the child's
- * id maps and cgroup membership, then releases it through the sync pipe.
+ * string and the compiled seccomp filter), clones, writes the child's id
+ * maps and releases it through the sync pipe; while the child builds its
+ * mount tree the parent attaches it to its cgroups and releases it again.
  * The child (pid 1 of the new pid namespace) confines itself step by step
  * and forks the target, which applies seccomp last and execs. Any failure
  * is written to the setup pipe as a struct spawn_report; EOF on that pipe

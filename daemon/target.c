@@ -567,7 +567,12 @@ target_spawn(struct manager *m, const struct target_request *req,
 	t->start_usec = now_usec(CLOCK_REALTIME);
 	t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
 
+	/* Two goes: the child builds its mount tree while we attach it to
+	 * its cgroups (slow on cgroup v1: every attach waits for RCU), and it
+	 * waits for the second before anything of the target runs. */
 	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
+	if (r >= 0 && write(sync_w, &c, 1) != 1)
+		r = -errno;
 	if (r >= 0)
 		r = cgroup_attach(m->cgroup_mode, t->cgroup, t->pid);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
