@@ -37,6 +37,17 @@ join(char *buf, const char *root, const char *path)
 	return 0;
 }
 
+/* Mount points the daemon itself fills, made before the root goes
+ * read-only. */
+static const struct {
+	const char	*path;
+	mode_t		mode;
+} own_points[] = {
+	{ "/proc", 0555 },
+	{ "/dev", 0755 },
+	{ "/tmp", 01777 },
+};
+
 /* The staging root exists: mkdir_p() starts below it. */
 static size_t root_len;
 
@@ -104,21 +115,16 @@ setattr(const char *path, uint64_t set, unsigned flags)
 	return 0;
 }
 
+/* Creates the mount point for source at dest (a directory or an empty
+ * file, as source is). */
 static int
-bind_one(const char *source, const char *dest, bool rw)
+make_point(const char *source, const char *dest)
 {
 	struct stat st;
-	int r;
 
 	if (stat(source, &st) < 0)
 		return -errno;
-	r = S_ISDIR(st.st_mode) ? mkdir_p(dest, 0755) : make_file(dest);
-	if (r < 0)
-		return r;
-	if (mount(source, dest, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return -errno;
-	return setattr(dest, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | (rw ? 0 : MOUNT_ATTR_RDONLY),
-	    AT_RECURSIVE);
+	return S_ISDIR(st.st_mode) ? mkdir_p(dest, 0755) : make_file(dest);
 }
 
 static int
@@ -133,7 +139,7 @@ setup_dev(const char *root, struct spawn_report *rep)
 	int r;
 
 	rep->step = SPAWN_STEP_DEV;
-	if ((r = join(dev, root, "/dev")) < 0 || (r = mkdir_p(dev, 0755)) < 0)
+	if ((r = join(dev, root, "/dev")) < 0)
 		return r;
 	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
 		return -errno;
@@ -142,10 +148,10 @@ setup_dev(const char *root, struct spawn_report *rep)
 		(void) snprintf(buf, sizeof(buf), "%s/%s", dev, nodes[i]);
 		if ((r = make_file(buf)) < 0)
 			return r;
+		/* A device node needs neither nosuid nor noexec: it cannot
+		 * be executed, and its own mount flags are the host's. */
 		if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
 			return -errno;
-		if ((r = setattr(buf, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, 0)) < 0)
-			return r;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
 		(void) snprintf(buf, sizeof(buf), "%s/%s", dev, links[i][1]);
@@ -173,40 +179,66 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	if (mount("tmpfs", p->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m,nr_inodes=4096") < 0)
 		return -errno;
 
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		const struct policy_mount *m = &p->mounts[i];
+	/* Pass 1: every mount point, the symlinks, and the read-only binds;
+	 * then one recursive read-only,nosuid,nodev over all of it. Pass 2
+	 * puts the writable mounts on top. */
+	for (int pass = 1; pass <= 2; pass++) {
+		for (size_t i = 0; i < p->n_mounts; i++) {
+			const struct policy_mount *m = &p->mounts[i];
 
-		rep->step = SPAWN_STEP_BIND;
-		if ((r = join(buf, p->root, m->dest)) < 0)
-			return r;
-		switch (m->kind) {
-		case POLICY_MOUNT_BIND_RO:
-		case POLICY_MOUNT_BIND_RW:
-			r = bind_one(m->source, buf, m->kind == POLICY_MOUNT_BIND_RW);
-			if (r == -ENOENT && m->optional)
-				r = 0;
-			break;
-		case POLICY_MOUNT_SYMLINK:
-			r = make_parent(buf);
-			if (r >= 0 && symlink(m->source, buf) < 0)
-				r = -errno;
-			break;
-		case POLICY_MOUNT_TMPFS:
-			r = mkdir_p(buf, 0755);
-			if (r >= 0 && mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV,
-			    "mode=0755,size=16m") < 0)
-				r = -errno;
-			break;
+			rep->step = SPAWN_STEP_BIND;
+			if ((r = join(buf, p->root, m->dest)) < 0)
+				return r;
+			r = 0;
+			switch (m->kind) {
+			case POLICY_MOUNT_BIND_RO:
+			case POLICY_MOUNT_BIND_RW:
+				if (pass == 1)
+					r = make_point(m->source, buf);
+				if (r >= 0 && pass == (m->kind == POLICY_MOUNT_BIND_RO ? 1 : 2) &&
+				    mount(m->source, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+					r = -errno;
+				if (r >= 0 && pass == 2 && m->kind == POLICY_MOUNT_BIND_RW)
+					r = setattr(buf, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, AT_RECURSIVE);
+				if (r == -ENOENT && m->optional)
+					r = 0;
+				break;
+			case POLICY_MOUNT_SYMLINK:
+				if (pass == 1) {
+					r = make_parent(buf);
+					if (r >= 0 && symlink(m->source, buf) < 0)
+						r = -errno;
+				}
+				break;
+			case POLICY_MOUNT_TMPFS:
+				if (pass == 1)
+					r = mkdir_p(buf, 0755);
+				else if (mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV,
+				    "mode=0755,size=16m") < 0)
+					r = -errno;
+				break;
+			}
+			if (r < 0) {
+				(void) snprintf(rep->detail, sizeof(rep->detail), "%s",
+				    m->kind == POLICY_MOUNT_SYMLINK ? m->dest : m->source);
+				return r;
+			}
 		}
-		if (r < 0) {
-			(void) snprintf(rep->detail, sizeof(rep->detail), "%s",
-			    m->kind == POLICY_MOUNT_SYMLINK ? m->dest : m->source);
-			return r;
+		if (pass == 2)
+			break;
+		/* The daemon's own mount points, while the root is writable. */
+		for (size_t i = 0; i < ELEMENTSOF(own_points); i++) {
+			if ((r = join(buf, p->root, own_points[i].path)) < 0 ||
+			    (r = mkdir_p(buf, own_points[i].mode)) < 0)
+				return r;
 		}
+		if ((r = setattr(p->root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+		    AT_RECURSIVE)) < 0)
+			return r;
 	}
 
 	rep->step = SPAWN_STEP_PROC;
-	if ((r = join(buf, p->root, "/proc")) < 0 || (r = mkdir_p(buf, 0555)) < 0)
+	if ((r = join(buf, p->root, "/proc")) < 0)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
@@ -216,7 +248,7 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return r;
 
 	rep->step = SPAWN_STEP_TMP;
-	if ((r = join(buf, p->root, "/tmp")) < 0 || (r = mkdir_p(buf, 01777)) < 0)
+	if ((r = join(buf, p->root, "/tmp")) < 0)
 		return r;
 	if (p->tmp) {
 		(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu",
@@ -236,10 +268,7 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return -errno;
 	if (chdir("/") < 0)
 		return -errno;
-	/* The root and /dev stay read-only; only /tmp is writable. */
-	if ((r = setattr("/dev", MOUNT_ATTR_RDONLY, 0)) < 0)
-		return r;
-	if ((r = setattr("/", MOUNT_ATTR_RDONLY, 0)) < 0)
-		return r;
-	return 0;
+	/* The root is read-only already; /dev becomes so too (its nodes keep
+	 * their own flags). Only /tmp and rw binds are writable. */
+	return setattr("/dev", MOUNT_ATTR_RDONLY, 0);
 }
