@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -431,6 +432,19 @@ target_spawn(struct manager *m, const struct target_request *req,
 	if (!req->argv[0] || !req->argv[0][0]) {
 		(void) snprintf(msg, msg_size, "empty command");
 		return -EINVAL;
+	}
+	/* stdio is the requester's to choose, but a directory (or an O_PATH
+	 * fd) would hand the target a handle on the host's file tree. */
+	for (int i = 0; i < 3; i++) {
+		static const char *const names[] = { "stdin", "stdout", "stderr" };
+		struct stat st;
+		int fl = fcntl(req->stdio[i], F_GETFL);
+
+		if (fl < 0 || fstat(req->stdio[i], &st) < 0 || (fl & O_PATH) || S_ISDIR(st.st_mode)) {
+			(void) snprintf(msg, msg_size, "%s must be an open file, pipe, socket or "
+			    "terminal, not a directory or a path handle", names[i]);
+			return -EINVAL;
+		}
 	}
 	if (req->cwd && req->cwd[0] && req->cwd[0] != '/') {
 		(void) snprintf(msg, msg_size, "working directory must be absolute");

@@ -431,6 +431,39 @@ START_TEST(unknown_policy)
 }
 END_TEST
 
+/* A directory as stdio would be a handle on the host's tree: refused. */
+START_TEST(directory_stdio)
+{
+	const char *argv[] = { "true", NULL };
+	sandbox_client *c = testlib_connect();
+	sandbox_spawn_options *o;
+	uint64_t id = 0;
+	const char *msg;
+	int dir, path, r;
+
+	dir = open("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	path = open("/etc/hostname", O_PATH | O_CLOEXEC);
+	ck_assert_int_ge(dir, 0);
+	ck_assert_int_ge(path, 0);
+	ck_assert_int_eq(sandbox_spawn_options_new(&o), 0);
+	ck_assert_int_eq(sandbox_spawn_options_set_stdio(o, dir, -1, -1), 0);
+	r = sandbox_spawn(c, o, (char *const *) argv, &id);
+	ck_assert_int_eq(r, -EINVAL);
+	msg = sandbox_client_last_error(c);
+	ck_assert_msg(msg && strstr(msg, "stdin"), "message: %s", msg ? msg : "(null)");
+	ck_assert_int_eq(sandbox_spawn_options_set_stdio(o, -1, -1, path), 0);
+	r = sandbox_spawn(c, o, (char *const *) argv, &id);
+	ck_assert_int_eq(r, -EINVAL);
+	msg = sandbox_client_last_error(c);
+	ck_assert_msg(msg && strstr(msg, "stderr"), "message: %s", msg ? msg : "(null)");
+	sandbox_spawn_options_free(o);
+	sandbox_client_free(c);
+	close(dir);
+	close(path);
+	assert_serving();
+}
+END_TEST
+
 START_TEST(missing_binary)
 {
 	const char *argv[] = { "no-such-binary-xyz", NULL };
@@ -566,6 +599,7 @@ badinput_suite(void)
 	tcase_add_test(tc, wrong_version);
 	tcase_add_test(tc, request_before_hello);
 	tcase_add_test(tc, spawn_fd_count);
+	tcase_add_test(tc, directory_stdio);
 	tcase_add_test(tc, unknown_type);
 	tcase_add_test(tc, unknown_policy);
 	tcase_add_test(tc, missing_binary);
