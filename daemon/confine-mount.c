@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The target's filesystem (child side, async-signal-safe). In the new
- * mount namespace: stop propagation to the host, mount a fresh tmpfs at
- * the staging point, bind the policy's paths read-only (recursively, with
- * nosuid,nodev), add /proc of the new pid namespace, a minimal /dev and a
- * private /tmp, then pivot_root into it and detach the old root. Nothing
- * of the host is reachable afterwards but what the policy bound.
+ * mount namespace: stop propagation to the host, bind the policy's
+ * skeleton (skeleton.c: every mount point already exists) at the staging
+ * point, bind the policy's paths onto it, make the whole tree read-only,
+ * nosuid and nodev in one go, then add the writable mounts, /proc of the
+ * new pid namespace, the device nodes and a private /tmp, pivot_root into
+ * it and detach the old root. Nothing of the host is reachable afterwards
+ * but what the policy bound.
+ *
+ * The child creates no files here, so this runs before its id maps exist,
+ * while the daemon is still writing them.
  *
  * Safe for whoever can reach it: paths come only from administrator-owned
  * policies; the requester chooses none of them.
@@ -25,6 +30,8 @@
 
 #define PATH_BUF 4096
 
+static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+
 static int
 join(char *buf, const char *root, const char *path)
 {
@@ -34,74 +41,6 @@ join(char *buf, const char *root, const char *path)
 		return -ENAMETOOLONG;
 	memcpy(buf, root, rl);
 	memcpy(buf + rl, path, pl + 1);
-	return 0;
-}
-
-/* Mount points the daemon itself fills, made before the root goes
- * read-only. */
-static const struct {
-	const char	*path;
-	mode_t		mode;
-} own_points[] = {
-	{ "/proc", 0555 },
-	{ "/dev", 0755 },
-	{ "/tmp", 01777 },
-};
-
-/* The staging root exists: mkdir_p() starts below it. */
-static size_t root_len;
-
-/* mkdir -p, for paths under the staging root only. */
-static int
-mkdir_p(const char *path, mode_t mode)
-{
-	char buf[PATH_BUF];
-	size_t l = strlen(path);
-
-	if (l >= sizeof(buf) || l < root_len)
-		return -ENAMETOOLONG;
-	memcpy(buf, path, l + 1);
-	for (char *s = buf + root_len + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(buf, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-static int
-make_parent(const char *path)
-{
-	char buf[PATH_BUF];
-	char *slash;
-	size_t l = strlen(path);
-
-	if (l >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, path, l + 1);
-	slash = strrchr(buf, '/');
-	if (!slash || slash == buf)
-		return 0;
-	*slash = '\0';
-	return mkdir_p(buf, 0755);
-}
-
-static int
-make_file(const char *path)
-{
-	int fd, r = make_parent(path);
-
-	if (r < 0)
-		return r;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -errno;
-	(void) close(fd);
 	return 0;
 }
 
@@ -115,127 +54,74 @@ setattr(const char *path, uint64_t set, unsigned flags)
 	return 0;
 }
 
-/* Creates the mount point for source at dest (a directory or an empty
- * file, as source is). */
+/* Pass 1 mounts the read-only binds, pass 2 the writable mounts (after the
+ * tree went read-only). */
 static int
-make_point(const char *source, const char *dest)
+policy_mounts(const struct spawn_plan *p, int pass, struct spawn_report *rep)
 {
-	struct stat st;
-
-	if (stat(source, &st) < 0)
-		return -errno;
-	return S_ISDIR(st.st_mode) ? mkdir_p(dest, 0755) : make_file(dest);
-}
-
-static int
-setup_dev(const char *root, struct spawn_report *rep)
-{
-	static const char *const nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
-	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-	};
-	char dev[PATH_BUF], buf[PATH_BUF + 64], src[64];
+	char buf[PATH_BUF];
 	int r;
 
-	rep->step = SPAWN_STEP_DEV;
-	if ((r = join(dev, root, "/dev")) < 0)
-		return r;
-	if (mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k,nr_inodes=64") < 0)
-		return -errno;
-	for (size_t i = 0; i < ELEMENTSOF(nodes); i++) {
-		(void) snprintf(src, sizeof(src), "/dev/%s", nodes[i]);
-		(void) snprintf(buf, sizeof(buf), "%s/%s", dev, nodes[i]);
-		if ((r = make_file(buf)) < 0)
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct policy_mount *m = &p->mounts[i];
+
+		rep->step = SPAWN_STEP_BIND;
+		if ((r = join(buf, p->root, m->dest)) < 0)
 			return r;
-		/* A device node needs neither nosuid nor noexec: it cannot
-		 * be executed, and its own mount flags are the host's. */
-		if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
-			return -errno;
+		r = 0;
+		switch (m->kind) {
+		case POLICY_MOUNT_BIND_RO:
+		case POLICY_MOUNT_BIND_RW:
+			if (pass != (m->kind == POLICY_MOUNT_BIND_RO ? 1 : 2))
+				continue;
+			if (mount(m->source, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
+				r = -errno;
+			if (r >= 0 && pass == 2)
+				r = setattr(buf, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, AT_RECURSIVE);
+			/* A missing source (or a mount point missing because the
+			 * source appeared after the policy was loaded). */
+			if (r == -ENOENT && m->optional)
+				r = 0;
+			break;
+		case POLICY_MOUNT_TMPFS:
+			if (pass == 2 && mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV,
+			    "mode=0755,size=16m") < 0)
+				r = -errno;
+			break;
+		case POLICY_MOUNT_SYMLINK:
+			break;		/* in the skeleton */
+		}
+		if (r < 0) {
+			(void) snprintf(rep->detail, sizeof(rep->detail), "%s", m->source);
+			return r;
+		}
 	}
-	for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-		(void) snprintf(buf, sizeof(buf), "%s/%s", dev, links[i][1]);
-		if (symlink(links[i][0], buf) < 0)
-			return -errno;
-	}
-	(void) snprintf(buf, sizeof(buf), "%s/shm", dev);
-	if (mkdir(buf, 01777) < 0)
-		return -errno;
 	return 0;
 }
 
 int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
-	char buf[PATH_BUF];
+	char buf[PATH_BUF + 64];
 	char opts[64];
 	int r;
 
 	rep->step = SPAWN_STEP_MOUNT;
-	root_len = strlen(p->root);
 	/* Nothing we do from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return -errno;
-	if (mount("tmpfs", p->root, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=1m,nr_inodes=4096") < 0)
+	if (mount(p->skeleton, p->root, NULL, MS_BIND, NULL) < 0) {
+		(void) snprintf(rep->detail, sizeof(rep->detail), "%s", p->skeleton);
 		return -errno;
-
-	/* Pass 1: every mount point, the symlinks, and the read-only binds;
-	 * then one recursive read-only,nosuid,nodev over all of it. Pass 2
-	 * puts the writable mounts on top. */
-	for (int pass = 1; pass <= 2; pass++) {
-		for (size_t i = 0; i < p->n_mounts; i++) {
-			const struct policy_mount *m = &p->mounts[i];
-
-			rep->step = SPAWN_STEP_BIND;
-			if ((r = join(buf, p->root, m->dest)) < 0)
-				return r;
-			r = 0;
-			switch (m->kind) {
-			case POLICY_MOUNT_BIND_RO:
-			case POLICY_MOUNT_BIND_RW:
-				if (pass == 1)
-					r = make_point(m->source, buf);
-				if (r >= 0 && pass == (m->kind == POLICY_MOUNT_BIND_RO ? 1 : 2) &&
-				    mount(m->source, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
-					r = -errno;
-				if (r >= 0 && pass == 2 && m->kind == POLICY_MOUNT_BIND_RW)
-					r = setattr(buf, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, AT_RECURSIVE);
-				if (r == -ENOENT && m->optional)
-					r = 0;
-				break;
-			case POLICY_MOUNT_SYMLINK:
-				if (pass == 1) {
-					r = make_parent(buf);
-					if (r >= 0 && symlink(m->source, buf) < 0)
-						r = -errno;
-				}
-				break;
-			case POLICY_MOUNT_TMPFS:
-				if (pass == 1)
-					r = mkdir_p(buf, 0755);
-				else if (mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV,
-				    "mode=0755,size=16m") < 0)
-					r = -errno;
-				break;
-			}
-			if (r < 0) {
-				(void) snprintf(rep->detail, sizeof(rep->detail), "%s",
-				    m->kind == POLICY_MOUNT_SYMLINK ? m->dest : m->source);
-				return r;
-			}
-		}
-		if (pass == 2)
-			break;
-		/* The daemon's own mount points, while the root is writable. */
-		for (size_t i = 0; i < ELEMENTSOF(own_points); i++) {
-			if ((r = join(buf, p->root, own_points[i].path)) < 0 ||
-			    (r = mkdir_p(buf, own_points[i].mode)) < 0)
-				return r;
-		}
-		if ((r = setattr(p->root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-		    AT_RECURSIVE)) < 0)
-			return r;
 	}
+	if ((r = policy_mounts(p, 1, rep)) < 0)
+		return r;
+	rep->step = SPAWN_STEP_MOUNT;
+	if ((r = setattr(p->root, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+	    AT_RECURSIVE)) < 0)
+		return r;
+	if ((r = policy_mounts(p, 2, rep)) < 0)
+		return r;
 
 	rep->step = SPAWN_STEP_PROC;
 	if ((r = join(buf, p->root, "/proc")) < 0)
@@ -243,14 +129,22 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
 
-	r = setup_dev(p->root, rep);
-	if (r < 0)
-		return r;
+	/* The skeleton's /dev holds empty files for the nodes and the usual
+	 * links; the host's nodes go on top (their own mounts keep "dev"). */
+	rep->step = SPAWN_STEP_DEV;
+	for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+		char src[32];
+
+		(void) snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		(void) snprintf(buf, sizeof(buf), "%s/dev/%s", p->root, dev_nodes[i]);
+		if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
+			return -errno;
+	}
 
 	rep->step = SPAWN_STEP_TMP;
-	if ((r = join(buf, p->root, "/tmp")) < 0)
-		return r;
 	if (p->tmp) {
+		if ((r = join(buf, p->root, "/tmp")) < 0)
+			return r;
 		(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu",
 		    (unsigned long long) p->tmp_size);
 		if (mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
@@ -268,7 +162,5 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return -errno;
 	if (chdir("/") < 0)
 		return -errno;
-	/* The root is read-only already; /dev becomes so too (its nodes keep
-	 * their own flags). Only /tmp and rw binds are writable. */
-	return setattr("/dev", MOUNT_ATTR_RDONLY, 0);
+	return 0;
 }

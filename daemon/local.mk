@@ -21,6 +21,7 @@ daemon_sandboxd_SOURCES = \
 	daemon/req-sandbox.c \
 	daemon/req-policy.c \
 	daemon/policy-store.c daemon/policy-store.h \
+	daemon/skeleton.c daemon/skeleton.h \
 	daemon/target.c daemon/target.h \
 	daemon/broker.c daemon/broker.h \
 	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
+#include "skeleton.h"
 #include "spawn.h"
 #include "target.h"
 
@@ -220,15 +221,16 @@ manager_setup(struct manager *m)
 	r = uid_pool_init(&m->uids, m->conf.uid_min, m->conf.uid_max);
 	if (r < 0)
 		return log_oom();
-	r = policy_store_load(m->conf.policy_dirs, NULL, &m->policies);
-	if (r < 0)
-		return log_error_errno(r, "Failed to load policies: %m");
-	log_info("Loaded %zu policies.", m->policies->n);
-
 	if (mkdir(SANDBOXD_RUNDIR, 0755) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s: %m", SANDBOXD_RUNDIR);
 	if (mkdir(SANDBOXD_RUNDIR "/root", 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s/root: %m", SANDBOXD_RUNDIR);
+	skeleton_remove_stale();
+
+	r = policy_store_load(m->conf.policy_dirs, NULL, &m->policies);
+	if (r < 0)
+		return log_error_errno(r, "Failed to load policies: %m");
+	log_info("Loaded %zu policies.", m->policies->n);
 
 	m->cgroup_mode = cgroup_setup();
 	m->landlock_abi = landlock_abi_version();
@@ -355,6 +357,7 @@ manager_free(struct manager *m)
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);
+	skeleton_done();
 	netns_pool_free(m->netns);
 	cgroup_teardown();
 	uid_pool_done(&m->uids);

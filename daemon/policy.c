@@ -1140,6 +1140,9 @@ policy_unref(struct policy *p)
 	assert(p->n_ref > 0);
 	if (--p->n_ref > 0)
 		return NULL;
+	if (p->on_free)
+		p->on_free(p);
+	free(p->skeleton);
 	free(p->name);
 	free(p->path);
 	free(p->text);

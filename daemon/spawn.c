@@ -5,10 +5,10 @@
  * and calls only async-signal-safe functions and raw system calls: the
  * plan was built beforehand, the seccomp filter compiled at policy load.
  *
- * Order (DESIGN.md §3): wait for the parent (id maps) → identity → mount
- * tree and pivot_root (confine-mount.c) → hostname → loopback → setsid →
- * wait for the parent again (cgroups, attached meanwhile) → cgroup
- * namespace → rlimits → fds → capabilities → no_new_privs
+ * Order (DESIGN.md §3): mount tree and pivot_root (confine-mount.c, while
+ * the parent writes our id maps and attaches our cgroups) → wait for the
+ * parent → identity → hostname → loopback → setsid → cgroup namespace →
+ * rlimits → fds → capabilities → no_new_privs
  * → Landlock → fork the target. The target: cwd → seccomp → exec. The
  * first process stays as the sandbox's pid 1: it forwards signals, reaps,
  * reports the target's wait status on the status pipe and, when the
@@ -314,21 +314,23 @@ child_main(const struct spawn_plan *p)
 
 	/* Die with the daemon rather than linger unsupervised. */
 	(void) prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* First go: our id maps are written. */
+	/* The mount tree needs no id maps (it creates no files): build it
+	 * while the daemon writes them and attaches our cgroups. */
+	r = confine_mount(p, &rep);
+	if (r < 0)
+		fail(fd, &rep, rep.step, r, 1);
+	/* Our id maps are written and we are in our cgroups. */
 	if (read(p->sync_r, &c, 1) != 1)
 		_exit(1);	/* the parent gave up on us */
-	/* Become the anonymous uid first: files on the new tmpfs can only be
-	 * created by an id mapped in our user namespace, and host root is
-	 * deliberately not. NO_SETUID_FIXUP keeps the namespace's
-	 * capabilities across the switch; they are dropped below. */
+	(void) close(p->sync_r);
+	/* Become the anonymous uid. NO_SETUID_FIXUP keeps the namespace's
+	 * capabilities across the switch (host root is not mapped); they are
+	 * dropped below. */
 	if (prctl(PR_SET_SECUREBITS, SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
 		fail(fd, &rep, SPAWN_STEP_IDENTITY, errno, 1);
 	r = switch_identity(p);
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
-	r = confine_mount(p, &rep);
-	if (r < 0)
-		fail(fd, &rep, rep.step, r, 1);
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		fail(fd, &rep, SPAWN_STEP_HOSTNAME, errno, 1);
 	/* A prepared namespace has loopback up already and is not ours to
@@ -339,11 +341,6 @@ child_main(const struct spawn_plan *p)
 	/* No controlling terminal: TIOCSTI has nothing to push into. */
 	if (setsid() < 0)
 		fail(fd, &rep, SPAWN_STEP_SETSID, errno, 1);
-	/* Second go: we are in our cgroups (the daemon attached us while we
-	 * built the mount tree). Nothing of the target runs before this. */
-	if (read(p->sync_r, &c, 1) != 1)
-		_exit(1);
-	(void) close(p->sync_r);
 	/* Make our cgroup the root of a new cgroup namespace. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		fail(fd, &rep, SPAWN_STEP_CGROUPNS, errno, 1);

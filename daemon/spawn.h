@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Creating a target. The parent prepares a struct spawn_plan (every path,
- * string and the compiled seccomp filter), clones, writes the child's id
- * maps and releases it through the sync pipe; while the child builds its
- * mount tree the parent attaches it to its cgroups and releases it again.
+ * string and the compiled seccomp filter, the policy's skeleton root),
+ * clones, and while the child builds its mount tree writes the child's id
+ * maps and attaches it to its cgroups, then releases it through the sync
+ * pipe.
  * The child (pid 1 of the new pid namespace) confines itself step by step
  * and forks the target, which applies seccomp last and execs. Any failure
  * is written to the setup pipe as a struct spawn_report; EOF on that pipe
@@ -54,6 +55,7 @@ struct spawn_report {
 
 struct spawn_plan {
 	const char		*root;		/* staging mount point on the host */
+	const char		*skeleton;	/* the policy's prepared root (skeleton.c) */
 	const struct policy_mount *mounts;
 	size_t			n_mounts;
 	bool			tmp;

@@ -519,6 +519,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 
 	plan = (struct spawn_plan) {
 		.root = SANDBOXD_RUNDIR "/root",
+		.skeleton = pol->skeleton,
 		.mounts = pol->mounts,
 		.n_mounts = pol->n_mounts,
 		.tmp = pol->tmp,
@@ -581,12 +582,10 @@ target_spawn(struct manager *m, const struct target_request *req,
 	t->start_usec = now_usec(CLOCK_REALTIME);
 	t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
 
-	/* Two goes: the child builds its mount tree while we attach it to
-	 * its cgroups (slow on cgroup v1: every attach waits for RCU), and it
-	 * waits for the second before anything of the target runs. */
+	/* The child builds its mount tree meanwhile (it needs neither), and
+	 * waits for this before anything of the target runs. Attaching is
+	 * slow on cgroup v1: every attach waits for an RCU grace period. */
 	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
-	if (r >= 0 && write(sync_w, &c, 1) != 1)
-		r = -errno;
 	if (r >= 0)
 		r = cgroup_attach(m->cgroup_mode, t->cgroup, t->pid);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
