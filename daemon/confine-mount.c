@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The target's filesystem (child side, async-signal-safe). In the new
- * mount namespace: stop propagation to the host, bind the policy's
- * skeleton (skeleton.c: every mount point already exists) at the staging
- * point, bind the policy's paths onto it, make the whole tree read-only,
+ * mount namespace: stop propagation to the host, attach the fresh root
+ * tmpfs the daemon made (skeleton.c: every mount point already exists) at
+ * the staging point, bind the policy's paths onto it, make the whole tree read-only,
  * nosuid and nodev in one go, then add the writable mounts, /proc of the
  * new pid namespace, the device nodes and a private /tmp, pivot_root into
  * it and detach the old root. Nothing of the host is reachable afterwards
@@ -110,10 +110,10 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	/* Nothing we do from here on may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return -errno;
-	if (mount(p->skeleton, p->root, NULL, MS_BIND, NULL) < 0) {
-		(void) snprintf(rep->detail, sizeof(rep->detail), "%s", p->skeleton);
+	/* Our fresh root (made by the daemon, read-only) at the staging point. */
+	if (syscall(SYS_move_mount, p->root_fd, "", AT_FDCWD, p->root, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return -errno;
-	}
+	(void) close(p->root_fd);
 	if ((r = policy_mounts(p, 1, rep)) < 0)
 		return r;
 	rep->step = SPAWN_STEP_MOUNT;

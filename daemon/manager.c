@@ -71,6 +71,7 @@ reload(struct manager *m)
 	policy_store_free(m->policies);
 	m->policies = s;
 	log_info("Loaded %zu policies.", s->n);
+	manager_want_spares(m);
 	(void) sd_notify(0, "READY=1");
 }
 
@@ -143,6 +144,36 @@ manager_target_gone(struct manager *m)
 {
 	if (m->shutting_down && m->n_live == 0)
 		finish_shutdown(m);
+}
+
+/* One spare root per turn of the loop, so a spawn never waits long. */
+static void
+on_spares(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (m->shutting_down)
+		return;
+	for (size_t i = 0; i < m->policies->n; i++) {
+		struct policy *p = m->policies->policies[i];
+		int r;
+
+		if (p->spare_root >= 0)
+			continue;
+		r = skeleton_make(p);
+		if (r < 0)
+			return;		/* logged; the next spawn makes its own */
+		p->spare_root = r;
+		event_active(m->ev_spares, EV_TIMEOUT, 0);
+		return;
+	}
+}
+
+void
+manager_want_spares(struct manager *m)
+{
+	if (m->ev_spares)
+		event_active(m->ev_spares, EV_TIMEOUT, 0);
 }
 
 void
@@ -225,7 +256,6 @@ manager_setup(struct manager *m)
 		return log_error_errno(errno, "Failed to create %s: %m", SANDBOXD_RUNDIR);
 	if (mkdir(SANDBOXD_RUNDIR "/root", 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s/root: %m", SANDBOXD_RUNDIR);
-	skeleton_remove_stale();
 
 	r = policy_store_load(m->conf.policy_dirs, NULL, &m->policies);
 	if (r < 0)
@@ -242,6 +272,10 @@ manager_setup(struct manager *m)
 	m->base = event_base_new();
 	if (!m->base)
 		return log_oom();
+	m->ev_spares = event_new(m->base, -1, 0, on_spares, m);
+	if (!m->ev_spares)
+		return log_oom();
+	manager_want_spares(m);
 	r = netns_pool_new(m->base, NETNS_POOL_SIZE, &m->netns);
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up network namespaces: %m");
@@ -351,13 +385,13 @@ manager_free(struct manager *m)
 	event_freep(&m->ev_sigint);
 	event_freep(&m->ev_sighup);
 	event_freep(&m->ev_shutdown_timeout);
+	event_freep(&m->ev_spares);
 	if (m->listen_fd_owned)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);
-	skeleton_done();
 	netns_pool_free(m->netns);
 	cgroup_teardown();
 	uid_pool_done(&m->uids);

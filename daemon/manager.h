@@ -36,6 +36,7 @@ struct manager {
 	struct event		*ev_listen;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_shutdown_timeout;
+	struct event		*ev_spares;		/* makes spare sandbox roots */
 
 	struct conn_list	conns;
 	unsigned		n_conns;
@@ -58,6 +59,8 @@ struct manager *manager_free(struct manager *m);
 int manager_listen(struct manager *m, int fd);
 int manager_run(struct manager *m);
 void manager_start_shutdown(struct manager *m);
+/* Schedules making a spare root for every policy that lacks one. */
+void manager_want_spares(struct manager *m);
 /* Called when a target has exited and was reported. */
 void manager_target_gone(struct manager *m);
 

@@ -12,7 +12,6 @@
 
 #include "log.h"
 #include "policy-store.h"
-#include "skeleton.h"
 
 static int
 store_put(struct policy_store *s, struct policy *p)
@@ -61,8 +60,7 @@ store_add_text(struct policy_store *s, struct policy_store *prev, const char *na
 		r = policy_compile(p, &err);
 	if (r >= 0)
 		r = policy_open_broker(p);
-	if (r >= 0)
-		r = skeleton_build(p);
+
 	if (r < 0) {
 		p = policy_unref(p);
 		if (err.line > 0)

@@ -827,6 +827,7 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 		return -ENOMEM;
 	*p = (struct policy) {
 		.n_ref = 1,
+		.spare_root = -1,
 		.tmp = true,
 		.limits = {
 			.timeout_ms = 3600 * 1000,
@@ -1140,9 +1141,7 @@ policy_unref(struct policy *p)
 	assert(p->n_ref > 0);
 	if (--p->n_ref > 0)
 		return NULL;
-	if (p->on_free)
-		p->on_free(p);
-	free(p->skeleton);
+	safe_close(p->spare_root);
 	free(p->name);
 	free(p->path);
 	free(p->text);

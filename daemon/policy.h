@@ -107,9 +107,8 @@ struct policy {
 	struct policy_connect_rule *connect_rules;
 	size_t			n_connect_rules;
 
-	/* The daemon's: a prepared root (skeleton.c) and how to remove it. */
-	char			*skeleton;
-	void			(*on_free)(struct policy *p);
+	/* The daemon's: a root made ahead for the next spawn (skeleton.c). */
+	int			spare_root;
 
 	/* Compiled at load time (policy_compile()). */
 	struct sock_filter	*bpf;

@@ -1,21 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A policy's skeleton: the directory tree a sandbox root is made of, built
- * once when the policy is loaded, in SANDBOXD_RUNDIR/skel-<pid>. It holds the
- * mount points of the policy's binds and tmpfs mounts, its symlinks, and
- * the daemon's own points (/proc, /dev with its node files, /tmp). A new
- * sandbox bind-mounts it read-only as its root and mounts onto it, so the
- * child creates no files: its mount tree can be built before its id maps
- * exist, while the daemon writes them. Root-owned, never written after it
- * is built, removed when the last sandbox using its policy is gone.
+ * A sandbox's root: a fresh tmpfs per sandbox, made by the daemon with the
+ * new mount API (fsopen/fsmount) as a detached mount, holding every mount
+ * point the policy needs (its binds, tmpfs mounts and symlinks, and the
+ * daemon's own /proc, /dev with its node files, and /tmp), then made
+ * read-only. The child attaches it with move_mount() and mounts onto it,
+ * creating no files itself, so it can build its mount tree before its id
+ * maps exist, while the daemon writes them.
  */
 #pragma once
 
 #include "policy.h"
 
-/* Builds p's skeleton and sets p->skeleton (and p->on_free to remove it). */
-int skeleton_build(struct policy *p);
-/* Removes skeletons left by daemons that died (and any of our own pid). */
-void skeleton_remove_stale(void);
-/* Removes this instance's (by then empty) skeleton directory. */
-void skeleton_done(void);
+/* Returns a detached, read-only mount fd (close-on-exec) of a new root
+ * for policy p, or a negative errno. */
+int skeleton_make(const struct policy *p);

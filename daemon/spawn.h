@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Creating a target. The parent prepares a struct spawn_plan (every path,
- * string and the compiled seccomp filter, the policy's skeleton root),
+ * string and the compiled seccomp filter, a fresh root tmpfs with every
+ * mount point in it),
  * clones, and while the child builds its mount tree writes the child's id
  * maps and attaches it to its cgroups, then releases it through the sync
  * pipe.
@@ -55,7 +56,7 @@ struct spawn_report {
 
 struct spawn_plan {
 	const char		*root;		/* staging mount point on the host */
-	const char		*skeleton;	/* the policy's prepared root (skeleton.c) */
+	int			root_fd;	/* a fresh detached root (skeleton.c) */
 	const struct policy_mount *mounts;
 	size_t			n_mounts;
 	bool			tmp;

@@ -28,6 +28,7 @@
 #include "manager.h"
 #include "msg.h"
 #include "netns-pool.h"
+#include "skeleton.h"
 #include "spawn.h"
 #include "target.h"
 
@@ -414,7 +415,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 {
 	struct policy *pol;
 	_cleanup_strv_free_ char **envp = NULL;
-	_cleanup_close_ int cg_fd = -1, sync_w = -1;
+	_cleanup_close_ int cg_fd = -1, sync_w = -1, root_fd = -1;
 	int chan[2] = { -1, -1 }, net_fd = -1;
 	int setup[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
 	struct spawn_plan plan;
@@ -519,7 +520,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 
 	plan = (struct spawn_plan) {
 		.root = SANDBOXD_RUNDIR "/root",
-		.skeleton = pol->skeleton,
+		.root_fd = -1,
 		.mounts = pol->mounts,
 		.n_mounts = pol->n_mounts,
 		.tmp = pol->tmp,
@@ -548,6 +549,17 @@ target_spawn(struct manager *m, const struct target_request *req,
 	plan.status_w = status[1];
 	plan.sync_r = sync[0];
 	plan.broker_fd = chan[1];
+
+	/* A root made ahead of time if there is one; the next is made after
+	 * this spawn, off its path. */
+	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
+	manager_want_spares(m);
+	if (root_fd < 0) {
+		r = root_fd;
+		(void) snprintf(msg, msg_size, "cannot prepare the sandbox's root: %s", strerror(-r));
+		goto fail_fds;
+	}
+	plan.root_fd = root_fd;
 
 	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
 	if (r < 0) {
