@@ -275,6 +275,19 @@ target_reap(struct target *t)
 	manager_target_gone(m);
 }
 
+/* "failed to STEP 'DETAIL': error" from a child's report; returns the
+ * (positive) errno it carries. */
+static int
+report_message(struct spawn_report *rep, char *msg, size_t size)
+{
+	int error = rep->error > 0 ? rep->error : EIO;
+
+	rep->detail[sizeof(rep->detail) - 1] = '\0';
+	(void) snprintf(msg, size, "failed to %s%s%s%s: %s", spawn_step_to_string(rep->step),
+	    rep->detail[0] ? " '" : "", rep->detail, rep->detail[0] ? "'" : "", strerror(error));
+	return error;
+}
+
 static void
 on_pidfd(evutil_socket_t fd, short what, void *userdata)
 {
@@ -287,12 +300,10 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 		char msg[512];
 
 		if (n == sizeof(rep)) {
-			rep.detail[sizeof(rep.detail) - 1] = '\0';
-			(void) snprintf(msg, sizeof(msg), "failed to %s%s%s%s: %s",
-			    spawn_step_to_string(rep.step), rep.detail[0] ? " '" : "", rep.detail,
-			    rep.detail[0] ? "'" : "", strerror(rep.error));
+			int error = report_message(&rep, msg, sizeof(msg));
+
 			t->state = SBX_STATE_EXITED;
-			notify_spawned(t, -rep.error, msg);
+			notify_spawned(t, -error, msg);
 		} else {
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, -EIO, "the sandbox died during set-up");
@@ -339,12 +350,8 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == sizeof(rep)) {
-		int error = rep.error > 0 ? rep.error : EIO;
+		int error = report_message(&rep, msg, sizeof(msg));
 
-		rep.detail[sizeof(rep.detail) - 1] = '\0';
-		(void) snprintf(msg, sizeof(msg), "failed to %s%s%s%s: %s",
-		    spawn_step_to_string(rep.step), rep.detail[0] ? " '" : "", rep.detail,
-		    rep.detail[0] ? "'" : "", strerror(error));
 		log_notice("Sandbox %llu (owner uid %u pid %d, policy '%s') %s.",
 		    (unsigned long long) t->id, (unsigned) t->owner_uid, (int) t->owner_pid,
 		    t->policy_name, msg);
