@@ -239,6 +239,30 @@ manager_new(struct manager **ret)
 	return 0;
 }
 
+/* What a sandbox's pid 1 does once the target runs: wait, forward
+ * signals, report, exit. Written as a policy, compiled like one. */
+static int
+init_filter(struct policy **ret)
+{
+	static const char text[] =
+	    "[SystemCalls]\n"
+	    "Allow=wait4 waitid kill write close exit exit_group rt_sigreturn restart_syscall\n"
+	    "Action=kill\n";
+	struct ini_error err = {};
+	struct policy *p = NULL;
+	int r;
+
+	r = policy_parse("sandbox-init", NULL, text, &p, &err);
+	if (r >= 0)
+		r = policy_compile(p, &err);
+	if (r < 0) {
+		policy_unref(p);
+		return log_error_errno(r, "sandbox-init filter: %s", err.message);
+	}
+	*ret = p;
+	return 0;
+}
+
 static int
 manager_setup(struct manager *m)
 {
@@ -246,6 +270,9 @@ manager_setup(struct manager *m)
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
 
+	r = init_filter(&m->init_policy);
+	if (r < 0)
+		return log_error_errno(r, "Failed to build the sandbox init's seccomp filter: %m");
 	r = creds_init();
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the daemon's groups: %m");
@@ -392,6 +419,7 @@ manager_free(struct manager *m)
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);
+	policy_unref(m->init_policy);
 	netns_pool_free(m->netns);
 	cgroup_teardown();
 	uid_pool_done(&m->uids);

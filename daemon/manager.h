@@ -30,6 +30,7 @@ struct manager {
 	struct policy_store	*policies;
 	struct uid_pool		uids;
 	struct netns_pool	*netns;
+	struct policy		*init_policy;	/* the sandbox init's seccomp filter */
 
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */

@@ -264,20 +264,34 @@ run_target(const struct spawn_plan *p, struct spawn_report *rep)
 	fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_EXEC, r, r == -ENOENT ? 127 : 126);
 }
 
-_Noreturn static void
-run_init(void)
+/* Before the target exists, so that no signal sent to the sandbox finds
+ * init without its handlers. */
+static void
+init_signals(void)
 {
 	struct sigaction sa = { .sa_handler = forward_signal, .sa_flags = SA_RESTART };
 	static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2,
 		SIGCONT, SIGWINCH, SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU };
+
+	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+		(void) sigaction(forwarded[i], &sa, NULL);
+}
+
+_Noreturn static void
+run_init(const struct spawn_plan *p)
+{
 	int32_t status = 0;
 	bool have = false;
 
 	(void) close(SPAWN_SETUP_FD);
 	(void) close(SBX_BROKER_FD);	/* the target's, not init's */
 	set_init_title();
-	for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
-		(void) sigaction(forwarded[i], &sa, NULL);
+	/* From here init only waits, signals and reports: its own filter
+	 * allows exactly that, and kills it (and so the sandbox) otherwise. */
+	if (p->init_prog.len > 0 && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->init_prog) < 0) {
+		(void) kill(target_pid, SIGKILL);
+		_exit(255);
+	}
 
 	for (;;) {
 		int st;
@@ -362,6 +376,7 @@ child_main(const struct spawn_plan *p)
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_LANDLOCK, r, 1);
 
+	init_signals();
 	/* vfork: the target only makes system calls until it execs, so it
 	 * can borrow our memory instead of copying it. */
 	pid = vfork();
@@ -370,7 +385,7 @@ child_main(const struct spawn_plan *p)
 	if (pid == 0)
 		run_target(p, &rep);
 	target_pid = pid;
-	run_init();
+	run_init(p);
 }
 
 struct clone_args_v2 {

@@ -70,6 +70,7 @@ struct spawn_plan {
 	gid_t			gid;
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
 	struct sock_fprog	prog;
+	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
 	int			stdio[3];

@@ -543,6 +543,8 @@ target_spawn(struct manager *m, const struct target_request *req,
 		.fsize = t->limits.fsize_max,
 		.cpu_sec = cpu_rlimit_sec(t->limits.cpu_ms),
 		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
+		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
+		    .filter = m->init_policy->bpf },
 		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
 		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
 	};

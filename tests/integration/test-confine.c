@@ -198,6 +198,16 @@ START_TEST(credentials)
 	ck_assert_str_eq(status_field(run.out, "\nNoNewPrivs:", buf, sizeof(buf)), "1");
 	ck_assert_str_eq(status_field(run.out, "\nSeccomp:", buf, sizeof(buf)), "2");
 	testlib_run_done(&run);
+
+	/* The sandbox's pid 1 is confined too: no capabilities, no_new_privs
+	 * and a seccomp filter of its own. */
+	argv[1] = "/proc/1/status";
+	run_in(NULL, NULL, argv, &run);
+	ck_assert_str_eq(status_field(run.out, "\nPPid:", buf, sizeof(buf)), "0");
+	ck_assert_str_eq(status_field(run.out, "\nCapEff:", buf, sizeof(buf)), "0000000000000000");
+	ck_assert_str_eq(status_field(run.out, "\nNoNewPrivs:", buf, sizeof(buf)), "1");
+	ck_assert_str_eq(status_field(run.out, "\nSeccomp:", buf, sizeof(buf)), "2");
+	testlib_run_done(&run);
 }
 END_TEST
 
