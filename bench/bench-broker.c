@@ -67,6 +67,7 @@
 #include <unistd.h>
 
 #include "sandbox-client.h"
+#include "bench-util.h"
 
 #define POLICY_NAME	"bench-broker"
 #define MAX_CPUS	1024
@@ -82,32 +83,6 @@ struct stats {
 	double median, p90, p99, mean, min, max;	/* µs */
 	double ops;					/* per second */
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static uint64_t
-pct(const uint64_t *v, int n, double p)
-{
-	int i = (int) (p * (double) (n - 1) + 0.5);
-
-	return v[i < n ? i : n - 1];
-}
 
 /* Sorts v. */
 static void

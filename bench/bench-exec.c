@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-util.h"
+
 extern char **environ;
 
 #define MAX_CMDS 8
@@ -47,37 +49,12 @@ struct cmd {
 	int first_status;	/* wait status of the first failure */
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int
 cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static uint64_t
-pct(const uint64_t *v, int n, double p)
-{
-	int i = (int)(p * (double)(n - 1) + 0.5);
-
-	return v[i >= n ? n - 1 : i];
 }
 
 static double

@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "sandbox-client.h"
+#include "bench-util.h"
 
 extern char **environ;
 
@@ -58,37 +59,6 @@ struct result {
 	uint64_t daemon_wall_usec_median;	/* sandbox cases: sandbox_exit.wall_usec */
 	int failures;		/* targets that did not exit 0 */
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static uint64_t
-pct(const uint64_t *v, int n, double p)
-{
-	int i;
-
-	if (n <= 0)
-		return 0;
-	i = (int)(p * (double)(n - 1) + 0.5);
-	if (i >= n)
-		i = n - 1;
-	return v[i];
-}
 
 static void
 compute(struct result *r)

@@ -5,17 +5,17 @@
 noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker
 EXTRA_DIST += bench/run.sh
 
-bench_bench_spawn_SOURCES = bench/bench-spawn.c
+bench_bench_spawn_SOURCES = bench/bench-spawn.c bench/bench-util.h
 bench_bench_spawn_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 bench_bench_spawn_LDADD = client/libsandbox-client.la
 # A real binary, not a libtool wrapper script, even with shared libraries.
 bench_bench_spawn_LDFLAGS = $(AM_LDFLAGS) -no-install
 
-bench_bench_exec_SOURCES = bench/bench-exec.c
+bench_bench_exec_SOURCES = bench/bench-exec.c bench/bench-util.h
 
 # Runs itself inside a sandbox (--inner): the policy it writes binds its
 # directory and libsandbox-client's (its RUNPATH) read-only at the same paths.
-bench_bench_broker_SOURCES = bench/bench-broker.c
+bench_bench_broker_SOURCES = bench/bench-broker.c bench/bench-util.h
 bench_bench_broker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 bench_bench_broker_LDADD = client/libsandbox-client.la
 bench_bench_broker_LDFLAGS = $(AM_LDFLAGS) -no-install
