@@ -187,6 +187,9 @@ status_field(const char *status, const char *key, char *buf, size_t size)
 START_TEST(credentials)
 {
 	const char *argv[] = { "cat", "/proc/self/status", NULL };
+	const char *init_argv[] = { "sh", "-c",
+		"for i in $(seq 100); do grep -q '^Seccomp:.*2' /proc/1/status && break; "
+		"sleep 0.05; done; cat /proc/1/status", NULL };
 	struct testlib_run run;
 	char buf[128];
 
@@ -200,9 +203,9 @@ START_TEST(credentials)
 	testlib_run_done(&run);
 
 	/* The sandbox's pid 1 is confined too: no capabilities, no_new_privs
-	 * and a seccomp filter of its own. */
-	argv[1] = "/proc/1/status";
-	run_in(NULL, NULL, argv, &run);
+	 * and a seccomp filter of its own, which it applies as soon as the
+	 * target has exec'd (so poll for it briefly). */
+	run_in(NULL, NULL, init_argv, &run);
 	ck_assert_str_eq(status_field(run.out, "\nPPid:", buf, sizeof(buf)), "0");
 	ck_assert_str_eq(status_field(run.out, "\nCapEff:", buf, sizeof(buf)), "0000000000000000");
 	ck_assert_str_eq(status_field(run.out, "\nNoNewPrivs:", buf, sizeof(buf)), "1");
