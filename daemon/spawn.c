@@ -283,15 +283,14 @@ run_init(const struct spawn_plan *p)
 	int32_t status = 0;
 	bool have = false;
 
-	(void) close(SPAWN_SETUP_FD);
-	(void) close(SBX_BROKER_FD);	/* the target's, not init's */
-	set_init_title();
 	/* From here init only waits, signals and reports: its own filter
 	 * allows exactly that, and kills it (and so the sandbox) otherwise. */
 	if (p->init_prog.len > 0 && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->init_prog) < 0) {
 		(void) kill(target_pid, SIGKILL);
 		_exit(255);
 	}
+	(void) close(SPAWN_SETUP_FD);
+	(void) close(SBX_BROKER_FD);	/* the target's, not init's */
 
 	for (;;) {
 		int st;
@@ -377,6 +376,7 @@ child_main(const struct spawn_plan *p)
 		fail(fd, &rep, SPAWN_STEP_LANDLOCK, r, 1);
 
 	init_signals();
+	set_init_title();
 	/* vfork: the target only makes system calls until it execs, so it
 	 * can borrow our memory instead of copying it. */
 	pid = vfork();
