@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Timing and percentile helpers shared by the benchmarks. */
+#pragma once
+
+#include <stdint.h>
+#include <time.h>
+
+static inline uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000000ull + (uint64_t) ts.tv_nsec;
+}
+
+static inline int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array of n > 0 values. */
+static inline uint64_t
+pct(const uint64_t *v, int n, double p)
+{
+	int i;
+
+	if (n <= 0)
+		return 0;
+	i = (int) (p * (double) (n - 1) + 0.5);
+	return v[i < n ? i : n - 1];
+}
