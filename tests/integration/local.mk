@@ -4,7 +4,7 @@
 
 check_LTLIBRARIES += tests/integration/libitest.la
 tests_integration_libitest_la_SOURCES = tests/lib/testdaemon.c tests/lib/testdaemon.h
-tests_integration_libitest_la_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client \
+tests_integration_libitest_la_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/client \
 	-DTESTLIB_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
 	-DTESTLIB_HELPERS_DIR=\"$(abs_top_builddir)/tests/integration/helpers\"
 tests_integration_libitest_la_LIBADD = client/libsandbox-client.la

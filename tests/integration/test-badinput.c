@@ -26,22 +26,6 @@
 #include "testlib.h"
 #include "wire.h"
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_new();
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 static int
 raw_connect(void)
 {
@@ -49,7 +33,7 @@ raw_connect(void)
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	ck_assert_int_ge(fd, 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", td->socket);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", testdaemon_fixture->socket);
 	ck_assert_msg(connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "connect: %m");
 	return fd;
 }
@@ -174,7 +158,7 @@ violation_budget(void)
 	unsigned n = 0;
 	FILE *f;
 
-	if (asprintf(&path, "%s/violations", td->dir) < 0)
+	if (asprintf(&path, "%s/violations", testdaemon_fixture->dir) < 0)
 		abort();
 	f = fopen(path, "re");
 	if (f) {
@@ -209,8 +193,8 @@ expect_violation(const char *what, bool hello, const void *buf, size_t size, con
 	int sock, r;
 
 	violation_budget();
-	violations = testdaemon_log_count(td, "Protocol violation by uid 0");
-	started = testdaemon_log_count(td, " started: ");
+	violations = testdaemon_log_count(testdaemon_fixture, "Protocol violation by uid 0");
+	started = testdaemon_log_count(testdaemon_fixture, " started: ");
 	sock = raw_connect();
 
 	if (hello)
@@ -219,9 +203,10 @@ expect_violation(const char *what, bool hello, const void *buf, size_t size, con
 	ck_assert_msg(r == 0, "%s: send: %s", what, strerror(-r));
 	ck_assert_msg(closed_by_daemon(sock), "%s: connection not closed", what);
 	close(sock);
-	ck_assert_msg(testdaemon_wait_log(td, "Protocol violation by uid 0", violations + 1, 10000),
+	ck_assert_msg(testdaemon_wait_log(testdaemon_fixture, "Protocol violation by uid 0",
+	    violations + 1, 10000),
 	    "%s: no \"Protocol violation\" logged", what);
-	ck_assert_msg(testdaemon_log_count(td, " started: ") == started,
+	ck_assert_msg(testdaemon_log_count(testdaemon_fixture, " started: ") == started,
 	    "%s: a sandbox was started", what);
 	assert_serving();
 }
@@ -303,7 +288,7 @@ START_TEST(oversized)
 	unsigned violations;
 
 	violation_budget();
-	violations = testdaemon_log_count(td, "Protocol violation by uid 0");
+	violations = testdaemon_log_count(testdaemon_fixture, "Protocol violation by uid 0");
 
 	h->type = SBX_MSG_LIST;
 	h->serial = 4;
@@ -314,7 +299,8 @@ START_TEST(oversized)
 	ck_assert_msg(raw_send(sock, buf, size, NULL, 0) == 0, "sending 200 KiB: %m");
 	ck_assert_msg(closed_by_daemon(sock), "200 KiB datagram: connection not closed");
 	close(sock);
-	ck_assert_msg(testdaemon_wait_log(td, "Protocol violation by uid 0", violations + 1, 10000),
+	ck_assert_msg(testdaemon_wait_log(testdaemon_fixture, "Protocol violation by uid 0",
+	    violations + 1, 10000),
 	    "200 KiB datagram: no \"Protocol violation\" logged");
 	free(buf);
 	assert_serving();
@@ -588,7 +574,7 @@ badinput_suite(void)
 	Suite *s = suite_create("badinput");
 	TCase *tc = tcase_create("badinput");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, garbage);
 	tcase_add_test(tc, header_len_too_big);

@@ -15,22 +15,6 @@
 #include "testdaemon.h"
 #include "testlib.h"
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_new();
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 /* Runs argv through the library on a fresh connection. */
 static void
 lib_run(sandbox_spawn_options *o, const char *input, const char *const *argv,
@@ -232,7 +216,7 @@ basic_suite(void)
 	Suite *s = suite_create("basic");
 	TCase *tc = tcase_create("lib");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, lib_stdio);
 	tcase_add_test(tc, lib_exit_code);
@@ -242,7 +226,7 @@ basic_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sandboxctl");
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, ctl_stdio);
 	tcase_add_test(tc, ctl_exit_code);

@@ -23,21 +23,6 @@
 #include "testdaemon.h"
 #include "testlib.h"
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_start_with_escape();
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 /* Runs argv under policy (NULL: default) and fills run; asserts it ran. */
 static void
 run_in(const char *policy, const char *input, const char *const *argv, struct testlib_run *run)
@@ -360,7 +345,7 @@ confine_suite(void)
 	Suite *s = suite_create("confine");
 	TCase *tc = tcase_create("confine");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up_escape, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shadow);
 	tcase_add_test(tc, pid_namespace);

@@ -18,22 +18,6 @@
 #include "testdaemon.h"
 #include "testlib.h"
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_new();
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 /* "sh" plus two background sleeps, waiting on them: four processes
  * with the anonymous uid counting sandbox-init. */
 static const char *const busy_argv[] = { "sh", "-c", "sleep 300 & sleep 300 & wait", NULL };
@@ -219,7 +203,7 @@ START_TEST(shutdown_kills)
 	sandbox_client_free(c2);
 	testdaemon_free(d);
 	/* The next daemon (fixture) gets its own socket back. */
-	setenv("SANDBOXD_SOCKET", td->socket, 1);
+	setenv("SANDBOXD_SOCKET", testdaemon_fixture->socket, 1);
 }
 END_TEST
 
@@ -229,7 +213,7 @@ lifetime_suite(void)
 	Suite *s = suite_create("lifetime");
 	TCase *tc = tcase_create("lifetime");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, exit_kills_background);
 	tcase_add_test(tc, kill_kills_all);

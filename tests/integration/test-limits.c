@@ -16,21 +16,6 @@
 #include "testdaemon.h"
 #include "testlib.h"
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_start_with_escape();
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 START_TEST(timeout_lib)
 {
 	const char *argv[] = { "sleep", "30", NULL };
@@ -182,7 +167,7 @@ limits_suite(void)
 	Suite *s = suite_create("limits");
 	TCase *tc = tcase_create("limits");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up_escape, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 90);
 	tcase_add_test(tc, timeout_lib);
 	tcase_add_test(tc, timeout_ctl);

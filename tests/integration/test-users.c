@@ -17,22 +17,6 @@
 #define UID_A 65534
 #define UID_B 1000
 
-static struct testdaemon *td;
-
-static void
-daemon_up(void)
-{
-	td = testdaemon_new();
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
-}
-
-static void
-daemon_down(void)
-{
-	testdaemon_free(td);
-	td = NULL;
-}
-
 /* sandboxctl run --detach -- sleep 60 as uid; returns the id. */
 static unsigned long long
 detach_as(uid_t uid)
@@ -130,7 +114,7 @@ users_suite(void)
 	Suite *s = suite_create("users");
 	TCase *tc = tcase_create("users");
 
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, isolation);
 	suite_add_tcase(s, tc);

@@ -3,6 +3,7 @@
  * A real sandboxd for the integration tests, and the process, fd and
  * command helpers they share. See testdaemon.h.
  */
+#include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -881,4 +882,26 @@ testdaemon_start_with_escape(void)
 	if (testdaemon_start(d, NULL) < 0)
 		abort();
 	return d;
+}
+
+struct testdaemon *testdaemon_fixture;
+
+void
+testdaemon_fixture_up(void)
+{
+	testdaemon_fixture = testdaemon_new();
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+}
+
+void
+testdaemon_fixture_up_escape(void)
+{
+	testdaemon_fixture = testdaemon_start_with_escape();
+}
+
+void
+testdaemon_fixture_down(void)
+{
+	testdaemon_free(testdaemon_fixture);
+	testdaemon_fixture = NULL;
 }

@@ -47,6 +47,18 @@ bool testdaemon_wait_log(struct testdaemon *d, const char *needle, unsigned n, i
 /* The text of policies/default.policy from the source tree with extra
  * lines inserted right after its [Filesystem] header. malloc'd. */
 char *testlib_default_policy_with(const char *filesystem_lines);
+/*
+ * One daemon per TCase, as a Check unchecked fixture:
+ * tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down).
+ * testdaemon_fixture is the running daemon between the two.
+ */
+extern struct testdaemon *testdaemon_fixture;
+/* A daemon with the built-in policies only. */
+void testdaemon_fixture_up(void);
+/* A daemon with the "escape" policy too (testdaemon_start_with_escape()). */
+void testdaemon_fixture_up_escape(void);
+void testdaemon_fixture_down(void);
+
 /* A new daemon with the "escape" policy (default plus the helpers bound
  * at /opt/helpers), started; aborts the test if it cannot start. */
 struct testdaemon *testdaemon_start_with_escape(void);
