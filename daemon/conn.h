@@ -38,7 +38,6 @@ struct conn {
 	bool			closing;	/* flush, then free */
 	STAILQ_HEAD(, out_msg)	out;
 	unsigned		n_out;
-	unsigned		n_pending;	/* spawns waiting for exec */
 };
 
 int conn_new(struct manager *m, int fd, struct conn **ret);

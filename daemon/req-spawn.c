@@ -21,7 +21,6 @@ on_spawned(struct target *t, int error, const char *message, void *userdata)
 	struct conn *c = userdata;
 	struct sbx_writer w;
 
-	c->n_pending--;
 	if (error < 0) {
 		conn_send_error(c, (uint32_t) (uintptr_t) t->watcher.userdata2, -error, message);
 		return;
@@ -93,8 +92,6 @@ req_spawn_handler(struct req_ctx *ctx)
 	if (r < 0)
 		log_notice("Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
 		    q.argv[0], q.policy, (unsigned) c->cred.uid, (int) c->cred.pid, ctx->message);
-	else
-		c->n_pending++;
 	sbx_spawn_req_done(&q);
 	return r;
 }

@@ -38,7 +38,6 @@
 #include "spawn.h"
 
 static const char *const step_names[] = {
-	[SPAWN_STEP_SYNC] = "wait for the daemon",
 	[SPAWN_STEP_MOUNT] = "set up the mount namespace",
 	[SPAWN_STEP_BIND] = "bind-mount a policy path",
 	[SPAWN_STEP_PROC] = "mount /proc",
