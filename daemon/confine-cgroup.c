@@ -344,6 +344,22 @@ cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid)
 	return 0;
 }
 
+uint64_t
+cgroup_cpu_usec(enum cgroup_mode mode, const char *name)
+{
+	char dir[4096];
+
+	if (mode == CGROUP_V2) {
+		dir_of(mode, 0, name, dir, sizeof(dir));
+		return read_key(dir, "cpu.stat", "usage_usec");
+	}
+	if (mode == CGROUP_V1 && have[CTL_CPU]) {
+		dir_of(mode, CTL_CPU, name, dir, sizeof(dir));
+		return read_u64(dir, "cpuacct.usage") / 1000;
+	}
+	return 0;
+}
+
 void
 cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret)
 {
@@ -352,17 +368,14 @@ cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *
 	*ret = (struct cgroup_stats) {};
 	if (mode == CGROUP_V2) {
 		dir_of(mode, 0, name, dir, sizeof(dir));
-		ret->cpu_usec = read_key(dir, "cpu.stat", "usage_usec");
+		ret->cpu_usec = cgroup_cpu_usec(mode, name);
 		ret->memory_current = read_u64(dir, "memory.current");
 		ret->memory_peak = read_u64(dir, "memory.peak");
 		ret->tasks_current = read_u64(dir, "pids.current");
 		ret->oom_kills = read_key(dir, "memory.events", "oom_kill");
 		ret->tasks_max_hit = read_key(dir, "pids.events", "max");
 	} else if (mode == CGROUP_V1) {
-		if (have[CTL_CPU]) {
-			dir_of(mode, CTL_CPU, name, dir, sizeof(dir));
-			ret->cpu_usec = read_u64(dir, "cpuacct.usage") / 1000;
-		}
+		ret->cpu_usec = cgroup_cpu_usec(mode, name);
 		if (have[CTL_MEMORY]) {
 			dir_of(mode, CTL_MEMORY, name, dir, sizeof(dir));
 			ret->memory_current = read_u64(dir, "memory.usage_in_bytes");

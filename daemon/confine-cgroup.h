@@ -45,6 +45,8 @@ int cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_l
 /* v1: moves pid into the sandbox's cgroups. v2: no-op. */
 int cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid);
 void cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret);
+/* Only the CPU time, for the periodic CPU-limit check. */
+uint64_t cgroup_cpu_usec(enum cgroup_mode mode, const char *name);
 /* Kills every process left, then removes the cgroup(s). */
 void cgroup_destroy(enum cgroup_mode mode, const char *name);
 /* Removes this instance's base cgroups (at exit, once empty). */

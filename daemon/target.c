@@ -328,10 +328,8 @@ static void
 on_cpu_check(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
-	struct cgroup_stats cs;
 
-	cgroup_stats_read(t->manager->cgroup_mode, t->cgroup, &cs);
-	if (cs.cpu_usec / 1000 >= t->limits.cpu_ms) {
+	if (cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) / 1000 >= t->limits.cpu_ms) {
 		log_notice("Sandbox %llu used its CPU time of %llu ms, killing.",
 		    (unsigned long long) t->id, (unsigned long long) t->limits.cpu_ms);
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_CPU);
