@@ -68,6 +68,7 @@ req_list_handler(struct req_ctx *ctx)
 	struct sbx_list hdr = {};
 	struct sbx_writer w;
 	struct target *t;
+	uint32_t left;
 	int r;
 
 	if (sbx_reader_end(ctx->reader) < 0)
@@ -78,9 +79,15 @@ req_list_handler(struct req_ctx *ctx)
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
 	sbx_writer_put(&w, &hdr, sizeof(hdr));
 	/* Newest first, so a long list keeps the ones that matter. */
-	TAILQ_FOREACH_REVERSE(t, &c->manager->targets, target_list, link)
-		if (authz_can_see(c->cred.uid, t) && hdr.count-- > 0)
+	left = hdr.count;
+	TAILQ_FOREACH_REVERSE(t, &c->manager->targets, target_list, link) {
+		if (left == 0)
+			break;
+		if (authz_can_see(c->cred.uid, t)) {
 			put_info(&w, t);
+			left--;
+		}
+	}
 	r = conn_send(c, &w);
 	sbx_writer_done(&w);
 	return r == -ENOBUFS ? 0 : r;
