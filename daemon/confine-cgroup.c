@@ -130,6 +130,25 @@ own_cgroup(const char *controller)
 
 static void kill_procs(const char *dir);
 
+/* At start-up only, before the event loop runs: kills what a dead
+ * instance left in dir and waits (bounded) for it to leave, since rmdir
+ * fails while an exiting process is still counted. Sets errno. */
+static int
+remove_cgroup_dir(const char *dir)
+{
+	for (int i = 0; i < 200; i++) {
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			return 0;
+		if (errno != EBUSY)
+			return -1;
+		if (write_str(dir, "cgroup.kill", "1") < 0)
+			kill_procs(dir);
+		(void) usleep(10 * 1000);
+	}
+	errno = EBUSY;
+	return -1;
+}
+
 /* Each daemon instance gets its own directory, "sandboxd-<pid>", so two
  * daemons under one cgroup (a test instance beside the system one) never
  * meet; those of instances that died are removed at start. */
@@ -145,6 +164,7 @@ remove_stale(const char *parent)
 		char dir[4096], sub[4096 + 256];
 		long pid;
 		char *end;
+		unsigned n_sub = 0, n_removed = 0;
 		DIR *d2;
 		struct dirent *e2;
 
@@ -158,13 +178,19 @@ remove_stale(const char *parent)
 		while (d2 && (e2 = readdir(d2)))
 			if (strncmp(e2->d_name, "sandbox-", 8) == 0) {
 				(void) snprintf(sub, sizeof(sub), "%s/%s", dir, e2->d_name);
-				kill_procs(sub);
-				(void) rmdir(sub);
+				n_sub++;
+				if (remove_cgroup_dir(sub) == 0)
+					n_removed++;
 			}
 		if (d2)
 			closedir(d2);
-		if (rmdir(dir) == 0)
-			log_info("Removed the stale cgroup '%s' of an earlier instance.", dir);
+		if (remove_cgroup_dir(dir) == 0)
+			log_info("Removed the stale cgroup '%s' of an earlier instance "
+			    "(%u of %u sandbox cgroups in it).", dir, n_removed, n_sub);
+		else
+			log_warning_errno(errno, "Cannot remove the stale cgroup '%s' of an earlier "
+			    "instance (%u of %u sandbox cgroups removed), ignoring: %m", dir,
+			    n_removed, n_sub);
 	}
 	closedir(d);
 }
@@ -411,22 +437,44 @@ kill_procs(const char *dir)
 	}
 }
 
-void
+int
 cgroup_destroy(enum cgroup_mode mode, const char *name)
 {
 	char dir[4096];
+	int r = 0;
 
 	for (int c = 0; c < _CTL_MAX; c++) {
 		if (mode == CGROUP_NONE || (mode == CGROUP_V1 && !have[c]) || (mode == CGROUP_V2 && c > 0))
 			continue;
 		dir_of(mode, c, name, dir, sizeof(dir));
+		if (rmdir(dir) == 0 || errno == ENOENT)
+			continue;
+		if (errno != EBUSY) {
+			r = -errno;
+			continue;
+		}
 		if (mode == CGROUP_V2 && write_str(dir, "cgroup.kill", "1") < 0)
 			kill_procs(dir);
 		else if (mode == CGROUP_V1)
 			kill_procs(dir);
-		/* The last process may still be exiting: retry briefly. */
-		for (int i = 0; i < 100 && rmdir(dir) < 0 && errno == EBUSY; i++)
-			usleep(1000);
+		/* The last process may still be exiting: the caller retries
+		 * later (nothing waits here, this runs in the event loop). */
+		if (rmdir(dir) < 0 && errno != ENOENT && r == 0)
+			r = -errno;
+	}
+	return r;
+}
+
+int
+cgroup_destroy_wait(enum cgroup_mode mode, const char *name, unsigned timeout_ms)
+{
+	int r;
+
+	for (unsigned waited = 0;; waited += 10) {
+		r = cgroup_destroy(mode, name);
+		if (r != -EBUSY || waited >= timeout_ms)
+			return r;
+		(void) usleep(10 * 1000);
 	}
 }
 

@@ -47,7 +47,11 @@ int cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid);
 void cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret);
 /* Only the CPU time, for the periodic CPU-limit check. */
 uint64_t cgroup_cpu_usec(enum cgroup_mode mode, const char *name);
-/* Kills every process left, then removes the cgroup(s). */
-void cgroup_destroy(enum cgroup_mode mode, const char *name);
+/* Removes the cgroup(s), killing every process left. Never waits: -EBUSY
+ * while a killed process is still leaving (call again later). */
+int cgroup_destroy(enum cgroup_mode mode, const char *name);
+/* The same, retried for up to timeout_ms: only outside the event loop
+ * (at exit). */
+int cgroup_destroy_wait(enum cgroup_mode mode, const char *name, unsigned timeout_ms);
 /* Removes this instance's base cgroups (at exit, once empty). */
 void cgroup_teardown(void);

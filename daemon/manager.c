@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -76,13 +78,29 @@ reload(struct manager *m)
 }
 
 static void
+on_reload(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	m->reload_active = false;
+	if (m->shutting_down)
+		return;
+	(void) sd_notify(0, "RELOADING=1");
+	reload(m);
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *userdata)
 {
 	struct manager *m = userdata;
 
 	if (sig == SIGHUP) {
-		(void) sd_notify(0, "RELOADING=1");
-		reload(m);
+		/* libevent calls us once per signal caught: a storm of them
+		 * is one reload, run after what is already waiting. */
+		if (!m->reload_active) {
+			m->reload_active = true;
+			event_active(m->ev_reload, EV_TIMEOUT, 0);
+		}
 		return;
 	}
 	log_info("Received SIG%s, shutting down.", sigabbrev_np((int) sig));
@@ -176,6 +194,83 @@ manager_want_spares(struct manager *m)
 		event_active(m->ev_spares, EV_TIMEOUT, 0);
 }
 
+#define CGROUP_RETRY_USEC (20 * 1000)
+#define CGROUP_RETRY_MAX 500	/* 10 s of retries */
+
+static void
+arm_cgroup_retry(struct manager *m)
+{
+	struct timeval tv = { .tv_usec = CGROUP_RETRY_USEC };
+
+	if (m->ev_cgroups && !evtimer_pending(m->ev_cgroups, NULL))
+		(void) evtimer_add(m->ev_cgroups, &tv);
+}
+
+void
+manager_release_cgroup(struct manager *m, const char *name)
+{
+	struct dead_cgroup *v;
+	int r;
+
+	r = cgroup_destroy(m->cgroup_mode, name);
+	if (r == 0)
+		return;
+	if (r != -EBUSY) {
+		log_warning_errno(r, "Cannot remove cgroup '%s', ignoring: %m", name);
+		return;
+	}
+	v = reallocarray(m->dead_cgroups, m->n_dead_cgroups + 1, sizeof(*v));
+	if (!v) {
+		log_oom();
+		return;
+	}
+	m->dead_cgroups = v;
+	v[m->n_dead_cgroups].name = strdup(name);
+	v[m->n_dead_cgroups].tries = 0;
+	if (!v[m->n_dead_cgroups].name) {
+		log_oom();
+		return;
+	}
+	m->n_dead_cgroups++;
+	arm_cgroup_retry(m);
+}
+
+static void
+on_cgroup_retry(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+	size_t j = 0;
+
+	for (size_t i = 0; i < m->n_dead_cgroups; i++) {
+		struct dead_cgroup *d = &m->dead_cgroups[i];
+		int r = cgroup_destroy(m->cgroup_mode, d->name);
+
+		if (r == -EBUSY && ++d->tries < CGROUP_RETRY_MAX) {
+			m->dead_cgroups[j++] = *d;
+			continue;
+		}
+		if (r < 0)
+			log_warning_errno(r, "Cannot remove cgroup '%s', giving up: %m", d->name);
+		free(d->name);
+	}
+	m->n_dead_cgroups = j;
+	if (j > 0)
+		arm_cgroup_retry(m);
+}
+
+/* At exit, outside the loop: what is still leaving gets a moment. */
+static void
+flush_dead_cgroups(struct manager *m)
+{
+	for (size_t i = 0; i < m->n_dead_cgroups; i++) {
+		(void) cgroup_destroy_wait(m->cgroup_mode, m->dead_cgroups[i].name, 2000);
+		free(m->dead_cgroups[i].name);
+	}
+	free(m->dead_cgroups);
+	m->dead_cgroups = NULL;
+	m->n_dead_cgroups = 0;
+}
+
 void
 event_freep(struct event **e)
 {
@@ -229,6 +324,7 @@ manager_new(struct manager **ret)
 		return -ENOMEM;
 	conf_init(&m->conf);
 	m->listen_fd = -1;
+	m->self_pidfd = -1;
 	LIST_INIT(&m->conns);
 	TAILQ_INIT(&m->targets);
 	if (!m->conf.socket_path) {
@@ -263,6 +359,21 @@ init_filter(struct policy **ret)
 	return 0;
 }
 
+/* As systemd does: the soft limit exists for select(), which we do not
+ * use; each sandbox and each connection costs the daemon a few fds. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warning_errno(errno, "Cannot raise the open-files limit to %llu, ignoring: %m",
+		    (unsigned long long) rl.rlim_max);
+}
+
 static int
 manager_setup(struct manager *m)
 {
@@ -270,6 +381,12 @@ manager_setup(struct manager *m)
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
 	int r;
 
+	raise_nofile();
+	/* Every sandbox's init checks this after its identity switch, so
+	 * that a daemon that died early cannot leave it running. */
+	m->self_pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+	if (m->self_pidfd < 0)
+		return log_error_errno(errno, "Failed to open a pidfd of the daemon: %m");
 	r = init_filter(&m->init_policy);
 	if (r < 0)
 		return log_error_errno(r, "Failed to build the sandbox init's seccomp filter: %m");
@@ -300,7 +417,9 @@ manager_setup(struct manager *m)
 	if (!m->base)
 		return log_oom();
 	m->ev_spares = event_new(m->base, -1, 0, on_spares, m);
-	if (!m->ev_spares)
+	m->ev_reload = event_new(m->base, -1, 0, on_reload, m);
+	m->ev_cgroups = evtimer_new(m->base, on_cgroup_retry, m);
+	if (!m->ev_spares || !m->ev_reload || !m->ev_cgroups)
 		return log_oom();
 	manager_want_spares(m);
 	r = netns_pool_new(m->base, NETNS_POOL_SIZE, &m->netns);
@@ -403,7 +522,7 @@ manager_free(struct manager *m)
 		TAILQ_REMOVE(&m->targets, t, link);
 		if (t->state != SBX_STATE_EXITED) {
 			(void) target_kill(t, SIGKILL, SBX_LIMIT_SHUTDOWN);
-			cgroup_destroy(m->cgroup_mode, t->cgroup);
+			(void) cgroup_destroy_wait(m->cgroup_mode, t->cgroup, 2000);
 		}
 		target_free(t);
 	}
@@ -413,9 +532,13 @@ manager_free(struct manager *m)
 	event_freep(&m->ev_sighup);
 	event_freep(&m->ev_shutdown_timeout);
 	event_freep(&m->ev_spares);
+	event_freep(&m->ev_reload);
+	event_freep(&m->ev_cgroups);
+	flush_dead_cgroups(m);
 	if (m->listen_fd_owned)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);
+	safe_close(m->self_pidfd);
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);

@@ -21,6 +21,13 @@ struct conn;
 struct target;
 struct netns_pool;
 
+/* A sandbox's cgroup whose last process was still leaving when the
+ * sandbox ended: removed from a timer, never by waiting. */
+struct dead_cgroup {
+	char		*name;
+	unsigned	tries;
+};
+
 LIST_HEAD(conn_list, conn);
 TAILQ_HEAD(target_list, target);
 
@@ -32,12 +39,17 @@ struct manager {
 	struct netns_pool	*netns;
 	struct policy		*init_policy;	/* the sandbox init's seccomp filter */
 
+	int			self_pidfd;		/* ours: sandboxes watch it (spawn.c) */
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */
 	struct event		*ev_listen;
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_shutdown_timeout;
 	struct event		*ev_spares;		/* makes spare sandbox roots */
+	struct event		*ev_reload;		/* a reload asked for by SIGHUP */
+	struct event		*ev_cgroups;		/* retries removing dead cgroups */
+	struct dead_cgroup	*dead_cgroups;
+	size_t			n_dead_cgroups;
 
 	struct conn_list	conns;
 	unsigned		n_conns;
@@ -47,6 +59,7 @@ struct manager {
 	uint64_t		next_id;
 
 	bool			shutting_down;
+	bool			reload_active;		/* ev_reload is activated */
 	int			cgroup_mode;		/* enum cgroup_mode */
 	int			landlock_abi;		/* 0: none */
 };
@@ -62,6 +75,9 @@ int manager_run(struct manager *m);
 void manager_start_shutdown(struct manager *m);
 /* Schedules making a spare root for every policy that lacks one. */
 void manager_want_spares(struct manager *m);
+/* Removes a sandbox's cgroup now or, if its processes are still
+ * leaving, from a timer. */
+void manager_release_cgroup(struct manager *m, const char *name);
 /* Called when a target has exited and was reported. */
 void manager_target_gone(struct manager *m);
 

@@ -7,9 +7,10 @@
  *
  * Order (DESIGN.md §3): mount tree and pivot_root (confine-mount.c, while
  * the parent writes our id maps and attaches our cgroups) → wait for the
- * parent → identity → hostname → loopback → setsid → cgroup namespace →
- * rlimits → fds → capabilities → no_new_privs
- * → Landlock → fork the target. The target: cwd → seccomp → exec. The
+ * parent → identity (then the parent-death signal again, which the
+ * switch cleared) → hostname → loopback → setsid → cgroup namespace →
+ * fds (the daemon's whole table closed) → rlimits (only then OpenFiles=)
+ * → capabilities → no_new_privs → Landlock → fork the target. The target: cwd → seccomp → exec. The
  * first process stays as the sandbox's pid 1: it forwards signals, reaps,
  * reports the target's wait status on the status pipe and, when the
  * target is gone, kills whatever is left in the namespace.
@@ -20,6 +21,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +156,24 @@ drop_capabilities(void)
 	if (d[0].permitted || d[1].permitted || d[0].effective || d[1].effective ||
 	    d[0].inheritable || d[1].inheritable)
 		return -EPERM;
+	return 0;
+}
+
+/* Invariant 7: whatever way the daemon dies, init (and with it the pid
+ * namespace) dies too. */
+static int
+arm_parent_death(const struct spawn_plan *p)
+{
+	struct pollfd pfd = { .fd = p->daemon_pidfd, .events = POLLIN };
+
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -errno;
+	if (p->daemon_pidfd < 0)
+		return 0;
+	if (poll(&pfd, 1, 0) < 0)
+		return -errno;
+	if (pfd.revents != 0)
+		_exit(1);	/* nobody left to supervise us */
 	return 0;
 }
 
@@ -343,6 +363,12 @@ child_main(const struct spawn_plan *p)
 	r = switch_identity(p);
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
+	/* The kernel clears the parent-death signal when the effective uid
+	 * changes (prctl(2)): arm it again, then make sure the daemon did
+	 * not die before that (its pidfd is readable once it has). */
+	r = arm_parent_death(p);
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
 	if (sethostname(p->hostname, strlen(p->hostname)) < 0)
 		fail(fd, &rep, SPAWN_STEP_HOSTNAME, errno, 1);
 	/* A prepared namespace has loopback up already and is not ours to
@@ -356,15 +382,17 @@ child_main(const struct spawn_plan *p)
 	/* Make our cgroup the root of a new cgroup namespace. */
 	if (unshare(CLONE_NEWCGROUP) < 0)
 		fail(fd, &rep, SPAWN_STEP_CGROUPNS, errno, 1);
+	/* The daemon's whole fd table is still here: close it before the
+	 * policy's OpenFiles= applies, or a busy daemon could not spawn. */
+	r = arrange_fds(p);
+	if (r < 0)
+		fail(fd, &rep, SPAWN_STEP_FDS, r, 1);
+	fd = SPAWN_SETUP_FD;
 	if ((r = set_rlimit(RLIMIT_NOFILE, p->nofile)) < 0 ||
 	    (r = set_rlimit(RLIMIT_FSIZE, p->fsize)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CPU, p->cpu_sec)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CORE, 0)) < 0)
 		fail(fd, &rep, SPAWN_STEP_RLIMIT, r, 1);
-	r = arrange_fds(p);
-	if (r < 0)
-		fail(fd, &rep, SPAWN_STEP_FDS, r, 1);
-	fd = SPAWN_SETUP_FD;
 	r = drop_capabilities();
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_CAPS, r, 1);

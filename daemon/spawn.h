@@ -75,6 +75,7 @@ struct spawn_plan {
 	int			stdio[3];
 	int			setup_w, status_w, sync_r;
 	int			broker_fd;	/* becomes SBX_BROKER_FD */
+	int			daemon_pidfd;	/* the daemon's own pidfd, or -1 */
 };
 
 const char *spawn_step_to_string(int step);

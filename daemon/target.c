@@ -241,7 +241,7 @@ target_reap(struct target *t)
 	t->watched = false;
 	/* After telling the requester: it is not kept waiting for this. The
 	 * pid namespace is gone, so nothing is left in the cgroup to kill. */
-	cgroup_destroy(m->cgroup_mode, t->cgroup);
+	manager_release_cgroup(m, t->cgroup);
 
 	/* Release what the dead sandbox held; keep its record a while. */
 	event_freep(&t->ev_pidfd);
@@ -545,6 +545,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 		    .filter = m->init_policy->bpf },
 		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
 		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
+		.daemon_pidfd = m->self_pidfd,
 	};
 
 	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
@@ -610,9 +611,18 @@ target_spawn(struct manager *m, const struct target_request *req,
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
 		r = -errno;
 	if (r < 0) {
-		(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
+		struct spawn_report rep = {};
+
 		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
 		(void) waitid(P_PIDFD, (id_t) t->pidfd, &(siginfo_t) {}, WEXITED);
+		/* A child that failed early is why our write got EPIPE (or
+		 * its maps could not be written): its own report says what
+		 * went wrong, and it is complete now that the child is gone. */
+		(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
+		if (read(t->setup_fd, &rep, sizeof(rep)) == sizeof(rep))
+			r = -report_message(&rep, msg, msg_size);
+		else
+			(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
 		goto fail_cg;
 	}
 	(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
@@ -635,7 +645,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 	return 0;
 
 fail_cg:
-	cgroup_destroy(m->cgroup_mode, t->cgroup);
+	manager_release_cgroup(m, t->cgroup);
 fail_fds:
 	for (int i = 0; i < 2; i++) {
 		safe_close(setup[i]);
