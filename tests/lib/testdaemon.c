@@ -17,7 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -109,8 +111,8 @@ write_file(const char *path, const char *text)
  */
 static const char *const cg_ctls[] = { "memory", "pids", "cpuacct", "" };
 
-static char *
-cg_dir(const char *ctl, pid_t pid)
+char *
+testlib_cgroup_dir(const char *ctl, pid_t pid)
 {
 	char line[1024], *ret = NULL;
 	FILE *f = fopen("/proc/self/cgroup", "re");
@@ -140,10 +142,10 @@ cg_dir(const char *ctl, pid_t pid)
 
 /* In the daemon's child before exec; best effort. */
 static void
-cg_enter_own(void)
+cg_enter_own(pid_t cg_pid)
 {
 	for (size_t i = 0; i < sizeof(cg_ctls) / sizeof(cg_ctls[0]); i++) {
-		char *dir = cg_dir(cg_ctls[i], getpid()), *procs;
+		char *dir = testlib_cgroup_dir(cg_ctls[i], cg_pid > 0 ? cg_pid : getpid()), *procs;
 		FILE *f;
 
 		if (!dir)
@@ -171,7 +173,7 @@ static void
 cg_remove_own(pid_t pid)
 {
 	for (size_t i = 0; i < sizeof(cg_ctls) / sizeof(cg_ctls[0]); i++) {
-		char *dir = cg_dir(cg_ctls[i], pid), *sub;
+		char *dir = testlib_cgroup_dir(cg_ctls[i], pid), *sub;
 
 		if (!dir)
 			continue;
@@ -254,7 +256,13 @@ testdaemon_start(struct testdaemon *d, const char *const *extra_args)
 			_exit(126);
 		/* Its own process group: a test killing its group spares it. */
 		setpgid(0, 0);
-		cg_enter_own();
+		/* A test that fails half-way must not leave a daemon behind
+		 * (nor one holding what the runner holds, such as a flock). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(126);
+		syscall(SYS_close_range, 3, ~0U, 0);
+		cg_enter_own(d->cgroup_pid);
 		execv(bin, (char *const *)argv);
 		_exit(127);
 	}
@@ -270,7 +278,7 @@ testdaemon_start(struct testdaemon *d, const char *const *extra_args)
 			fprintf(stderr, "testdaemon: sandboxd died at start (status 0x%x):\n%s\n",
 			    status, log);
 			free(log);
-			cg_remove_own(d->pid);
+			cg_remove_own(d->cgroup_pid > 0 ? d->cgroup_pid : d->pid);
 			d->pid = 0;
 			return -1;
 		}
@@ -317,7 +325,7 @@ testdaemon_stop(struct testdaemon *d)
 		}
 		nap();
 	}
-	cg_remove_own(d->pid);
+	cg_remove_own(d->cgroup_pid > 0 ? d->cgroup_pid : d->pid);
 	d->pid = 0;
 	return status;
 }

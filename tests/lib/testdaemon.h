@@ -20,7 +20,13 @@ struct testdaemon {
 	char	*policy_dir;	/* DIR/policies */
 	char	*log_path;	/* DIR/sandboxd.log */
 	pid_t	pid;		/* 0 when not running */
+	pid_t	cgroup_pid;	/* 0: cgroups named after the daemon's pid; else after this
+				 * one, so that a restarted daemon finds what a dead one left */
 };
+
+/* The test cgroup a daemon runs in, DIR = /sys/fs/cgroup[/CTL]<ours>/sandboxd-itest-PID,
+ * for ctl "memory", "pids", "cpuacct" or "" (v2); NULL if we have none. malloc'd. */
+char *testlib_cgroup_dir(const char *ctl, pid_t pid);
 
 /* Creates the tmpdir and DIR/policies; does not start anything. */
 struct testdaemon *testdaemon_new(void);
