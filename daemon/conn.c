@@ -37,8 +37,11 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 	n = sbx_recv_msg(c->fd, buf, sizeof(buf), fds, &n_fds, SBX_FDS_MAX);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
+	/* sbx_recv_msg() closed any fds that came with these; only a message
+	 * (n > 0) brings fds, and dispatch closes all it does not take. */
 	if (n == -EBADMSG) {
-		conn_violation(c, "truncated message, too many fds or unexpected control data");
+		conn_violation(c, "truncated message, too many fds, unexpected control data "
+		    "or fds on an empty datagram");
 		return;
 	}
 	if (n <= 0) {

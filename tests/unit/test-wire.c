@@ -713,6 +713,13 @@ START_TEST(test_fdpass_reject)
 	ck_assert_int_eq(sbx_recv_msg(sv[1], buf, sizeof(buf), got, &n_fds, 0), -EBADMSG);
 	ck_assert_int_eq(count_fds(), before);
 
+	/* An empty datagram with fds is neither EOF nor a message: all closed. */
+	raw_send(sv[0], "", 0, fds, 3);
+	ck_assert_int_eq(sbx_recv_msg(sv[1], buf, sizeof(buf), got, &n_fds, SBX_FDS_MAX),
+	    -EBADMSG);
+	ck_assert_uint_eq(n_fds, 0);
+	ck_assert_int_eq(count_fds(), before);
+
 	/* More than any message may carry (the kernel delivers them all). */
 	for (size_t i = 0; i < 8; i++)
 		fds[i] = p[1];
