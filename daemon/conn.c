@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "conn.h"
 #include "dispatch.h"
@@ -21,9 +20,8 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "ratelimit.h"
 #include "target.h"
-
-#define LOG_BURST 10	/* violation logs per second */
 
 static void
 on_read(evutil_socket_t fd, short what, void *userdata)
@@ -204,7 +202,8 @@ conn_send(struct conn *c, struct sbx_writer *w)
 			return r;	/* the read side will notice the peer is gone */
 	}
 	if (c->n_out >= CONN_OUT_MAX) {
-		log_warning("Peer uid %u pid %d does not read its replies, disconnecting.",
+		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_WARNING, 0,
+		    "Peer uid %u pid %d does not read its replies, disconnecting.",
 		    (unsigned) c->cred.uid, (int) c->cred.pid);
 		/* Not freed here: callers may still hold c. */
 		event_del(c->ev_read);
@@ -246,25 +245,16 @@ conn_send_ok(struct conn *c, uint32_t serial)
 void
 conn_violation(struct conn *c, const char *fmt, ...)
 {
-	static time_t window;
-	static unsigned n_window;
-	time_t now = time(NULL);
 	char buf[256];
 	va_list ap;
 
-	/* Rate-limited: a peer reconnecting to misbehave cannot flood the log. */
-	if (now != window) {
-		window = now;
-		n_window = 0;
-	}
-	if (++n_window > LOG_BURST) {
-		conn_free(c);
-		return;
-	}
 	va_start(ap, fmt);
 	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_notice("Protocol violation by uid %u pid %d: %s; disconnecting.",
+	/* Rate-limited per uid: a peer reconnecting to misbehave cannot flood
+	 * the log, nor hide another user's violations. */
+	(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
+	    "Protocol violation by uid %u pid %d: %s; disconnecting.",
 	    (unsigned) c->cred.uid, (int) c->cred.pid, buf);
 	conn_free(c);
 }

@@ -47,7 +47,7 @@ struct conn *conn_free(struct conn *c);
 int conn_send(struct conn *c, struct sbx_writer *w);
 void conn_send_error(struct conn *c, uint32_t serial, int error, const char *message);
 void conn_send_ok(struct conn *c, uint32_t serial);
-/* Logs (rate-limited) and closes. */
+/* Logs (rate-limited per uid) and closes. */
 void conn_violation(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends what is queued, then closes (used at shutdown). */
 void conn_close_after_flush(struct conn *c);

@@ -36,6 +36,8 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 {
 	struct manager *m = userdata;
 	struct conn *c;
+	struct ucred cred = {};
+	socklen_t l = sizeof(cred);
 	int cfd, r;
 
 	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -45,7 +47,11 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		return;
 	}
 	if (m->n_conns >= m->conf.max_conns) {
-		log_warning("Too many connections (%u), refusing one.", m->n_conns);
+		/* Keyed by the peer's uid, as every line a peer can cause. */
+		(void) getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l);
+		(void) ratelimit_log(&m->peer_log, cred.uid, LOG_WARNING, 0,
+		    "Too many connections (%u); refusing one from uid %u pid %d.", m->n_conns,
+		    (unsigned) cred.uid, (int) cred.pid);
 		safe_close(cfd);
 		return;
 	}
@@ -229,6 +235,7 @@ manager_new(struct manager **ret)
 		return -ENOMEM;
 	conf_init(&m->conf);
 	m->listen_fd = -1;
+	ratelimit_init(&m->peer_log, RATELIMIT_INTERVAL_USEC, RATELIMIT_BURST);
 	LIST_INIT(&m->conns);
 	TAILQ_INIT(&m->targets);
 	if (!m->conf.socket_path) {

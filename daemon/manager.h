@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "policy-store.h"
+#include "ratelimit.h"
 #include "uid-pool.h"
 
 struct event_base;
@@ -35,6 +36,7 @@ struct manager {
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */
 	struct event		*ev_listen;
+	struct ratelimit	peer_log;		/* every log line a peer can cause */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_shutdown_timeout;
 	struct event		*ev_spares;		/* makes spare sandbox roots */

@@ -122,37 +122,41 @@ spawn_msg(struct sbx_writer *w)
 }
 
 /*
- * sandboxd logs at most 10 violations a second (LOG_BURST, all peers
- * together) and then drops violators silently. Tests run one after the
- * other in forked children, so DIR/violations ("SECOND COUNT") tracks how
- * many we caused this second; past 8, wait for the next second.
+ * sandboxd logs at most 10 lines a second per uid (ratelimit.h; a window
+ * opens with the uid's first line) and counts the rest as suppressed. All
+ * of ours are uid 0's, violations and a few refusals. Tests run one after
+ * the other in forked children, so DIR/violations holds the times (ms,
+ * monotonic) of our last VIOLATIONS_PER_WINDOW violations; the oldest
+ * must be more than a window (with margin) ago before we cause another.
+ * That leaves room in any window for the refusals.
  */
+#define VIOLATIONS_PER_WINDOW 6
+#define WINDOW_MS 1200
+
 static void
 violation_budget(void)
 {
+	long long t[VIOLATIONS_PER_WINDOW] = { 0 };
 	char *path;
-	long long sec = 0;
-	unsigned n = 0;
 	FILE *f;
 
 	if (asprintf(&path, "%s/violations", testdaemon_fixture->dir) < 0)
 		abort();
 	f = fopen(path, "re");
 	if (f) {
-		if (fscanf(f, "%lld %u", &sec, &n) != 2)
-			sec = 0;
+		for (size_t i = 0; i < VIOLATIONS_PER_WINDOW; i++)
+			if (fscanf(f, "%lld", &t[i]) != 1)
+				t[i] = 0;
 		fclose(f);
 	}
-	if (sec == (long long)time(NULL) && n >= 8)
-		while (time(NULL) == sec)
-			usleep(10000);
-	if (sec != (long long)time(NULL)) {
-		sec = time(NULL);
-		n = 0;
-	}
+	/* t[0] is the oldest. */
+	while (t[0] > 0 && testlib_now_ms() - t[0] < WINDOW_MS)
+		usleep(10000);
 	f = fopen(path, "we");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%lld %u\n", sec, n + 1);
+	for (size_t i = 1; i < VIOLATIONS_PER_WINDOW; i++)
+		fprintf(f, "%lld ", t[i]);
+	fprintf(f, "%lld\n", testlib_now_ms());
 	fclose(f);
 	free(path);
 }

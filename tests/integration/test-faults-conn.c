@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Connection-level faults against a real daemon: fds on empty datagrams.
- * Each case checks what a user or an administrator would notice: the
- * daemon's fd count, and that it still serves.
+ * Connection-level faults against a real daemon: fds on empty datagrams,
+ * peers flooding the log. Each case checks what a user or an administrator
+ * would notice: the daemon's fd count, its log, and that it still serves.
  */
 #include <check.h>
 #include <errno.h>
@@ -25,6 +25,10 @@
 #include "sandbox-protocol.h"
 #include "testdaemon.h"
 #include "testlib.h"
+
+/* Two uids no one else uses, for the log flood. */
+#define FLOOD_UID	4711
+#define OTHER_UID	4712
 
 static void
 sleep_ms(int ms)
@@ -128,6 +132,86 @@ START_TEST(empty_datagram_fds)
 }
 END_TEST
 
+/*
+ * As uid, n connections that each send HELLO with a wrong version and n
+ * that each send garbage. In a child, so the test keeps its identity.
+ */
+static void
+flood_as(uid_t uid, unsigned n)
+{
+	const char *path = testdaemon_fixture->socket;
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct {
+			struct sbx_hdr h;
+			struct sbx_hello b;
+		} hello = { { SBX_MSG_HELLO, 1, sizeof(struct sbx_hello), 0 }, { 999, 0 } };
+		char junk[40];
+
+		memset(junk, 0xab, sizeof(junk));
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(2);
+		for (unsigned i = 0; i < 2 * n; i++) {
+			int s = raw_connect_to(path);
+			char buf[512];
+
+			if (s < 0)
+				_exit(3);
+			if (i % 2 == 0)
+				(void)testlib_send_fds(s, &hello, sizeof(hello), NULL, 0);
+			else
+				(void)testlib_send_fds(s, junk, sizeof(junk), NULL, 0);
+			/* Until the daemon closes: one refusal at a time. */
+			while (recv(s, buf, sizeof(buf), 0) > 0)
+				;
+			close(s);
+		}
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "flood as uid %u: status 0x%x",
+	    (unsigned)uid, st);
+}
+
+/* Item 11: one uid's flood leaves a bounded number of lines and a
+ * "suppressed" count; another uid's lines still appear. */
+START_TEST(log_flood)
+{
+	struct testdaemon *d = testdaemon_fixture;
+	unsigned flood_lines, other_lines, bound;
+	long long t0, secs;
+
+	t0 = testlib_now_ms();
+	flood_as(FLOOD_UID, 500);	/* 1,000 log-worthy connections */
+	/* Meanwhile, in the same second, another user. */
+	flood_as(OTHER_UID, 2);
+	secs = (testlib_now_ms() - t0) / 1000 + 1;
+	ck_assert_msg(testdaemon_wait_log(d, "uid " STRINGIFY(OTHER_UID) " pid", 4, 10000),
+	    "the second uid's 4 lines are not all in the log:\n");
+	other_lines = testdaemon_log_count(d, "uid " STRINGIFY(OTHER_UID) " pid");
+	flood_lines = testdaemon_log_count(d, "uid " STRINGIFY(FLOOD_UID) " pid");
+	/* 10 a second per uid, however long the flood took. */
+	bound = 10 * (unsigned)(secs + 1);
+	fprintf(stderr, "# log flood: %u lines for 1000 refusals in %lld s; other uid %u of 4\n",
+	    flood_lines, secs, other_lines);
+	ck_assert_msg(flood_lines >= 1 && flood_lines <= bound,
+	    "%u log lines for uid %u (bound %u)", flood_lines, FLOOD_UID, bound);
+	ck_assert_uint_eq(other_lines, 4);
+
+	/* The next window: the count of what was dropped comes with the
+	 * uid's next line. */
+	sleep_ms(1100);
+	flood_as(FLOOD_UID, 1);
+	ck_assert_msg(testdaemon_wait_log(d, "messages caused by uid " STRINGIFY(FLOOD_UID)
+	    " suppressed", 1, 10000), "no \"suppressed\" line for uid %u", FLOOD_UID);
+	ck_assert(sandboxctl_serves());
+}
+END_TEST
+
 static Suite *
 faults_conn_suite(void)
 {
@@ -138,6 +222,12 @@ faults_conn_suite(void)
 	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, empty_datagram_fds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("log_flood");
+	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, log_flood);
 	suite_add_tcase(s, tc);
 	return s;
 }
