@@ -243,6 +243,19 @@ conn_send_ok(struct conn *c, uint32_t serial)
 }
 
 void
+conn_refuse_consume(int fd, int error, const char *message)
+{
+	_cleanup_close_ int owned = fd;
+	struct sbx_writer w;
+
+	sbx_writer_init(&w, SBX_MSG_ERROR, CONN_HELLO_SERIAL);
+	sbx_msg_error_put(&w, error, message);
+	if (sbx_writer_finish(&w) >= 0)
+		(void) sbx_send_msg(fd, w.buf, w.len, NULL, 0);
+	sbx_writer_done(&w);
+}
+
+void
 conn_violation(struct conn *c, const char *fmt, ...)
 {
 	char buf[256];

@@ -52,7 +52,7 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		(void) ratelimit_log(&m->peer_log, cred.uid, LOG_WARNING, 0,
 		    "Too many connections (%u); refusing one from uid %u pid %d.", m->n_conns,
 		    (unsigned) cred.uid, (int) cred.pid);
-		safe_close(cfd);
+		conn_refuse_consume(cfd, EAGAIN, "too many connections");
 		return;
 	}
 	r = conn_new(m, cfd, &c);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Connection-level faults against a real daemon: fds on empty datagrams,
- * peers flooding the log. Each case checks what a user or an administrator
- * would notice: the daemon's fd count, its log, and that it still serves.
+ * peers flooding the log, and connections beyond MaxConnections. Each case
+ * checks what a user or an administrator would notice: the daemon's fd
+ * count, its log, what sandboxctl prints, and that it still serves.
  */
 #include <check.h>
 #include <errno.h>
@@ -85,6 +86,30 @@ sandboxctl_serves(void)
 			return false;
 		sleep_ms(200);
 	}
+}
+
+static struct testdaemon *
+start_daemon(const char *conf)
+{
+	struct testdaemon *d = testdaemon_new();
+	char *path = NULL;
+	int r;
+
+	ck_assert_ptr_nonnull(d);
+	if (conf) {
+		FILE *f;
+
+		ck_assert_int_ge(asprintf(&path, "%s/sandboxd.conf", d->dir), 0);
+		f = fopen(path, "we");
+		ck_assert_ptr_nonnull(f);
+		fputs(conf, f);
+		fclose(f);
+		r = testdaemon_start(d, (const char *const[]) { "--config", path, NULL });
+	} else
+		r = testdaemon_start(d, NULL);
+	free(path);
+	ck_assert_msg(r == 0, "sandboxd did not start");
+	return d;
 }
 
 /* Item 3: fds on empty datagrams, before HELLO, are all closed. */
@@ -212,6 +237,42 @@ START_TEST(log_flood)
 }
 END_TEST
 
+/* Item 12: beyond MaxConnections, the client is told so. */
+START_TEST(max_connections)
+{
+	struct testdaemon *d = start_daemon("[Daemon]\nMaxConnections=3\n");
+	sandbox_client *c[3];
+	char *err = NULL;
+	int st;
+
+	/* testdaemon_start()'s probe connection must be gone first. */
+	sleep_ms(300);
+	for (size_t i = 0; i < ELEMENTSOF(c); i++)
+		c[i] = testlib_connect();
+	st = testlib_sandboxctl(NULL, NULL, &err, "list", NULL);
+	ck_assert_msg(testlib_exit_code(st) != 0, "connection 4 of 3 served");
+	ck_assert_msg(strstr(err, "too many connections"),
+	    "sandboxctl does not say why connection 4 of 3 failed: %s", err);
+	free(err);
+	ck_assert_msg(testdaemon_wait_log(d, "Too many connections (3)", 1, 5000),
+	    "refusal not logged");
+
+	/* The library reports it as EAGAIN with the daemon's message. */
+	{
+		sandbox_client *x = NULL;
+
+		ck_assert_int_eq(sandbox_client_connect(NULL, &x), -EAGAIN);
+		ck_assert_ptr_null(x);
+	}
+
+	sandbox_client_free(c[0]);
+	ck_assert_msg(sandboxctl_serves(), "no client served below the limit");
+	sandbox_client_free(c[1]);
+	sandbox_client_free(c[2]);
+	testdaemon_free(d);
+}
+END_TEST
+
 static Suite *
 faults_conn_suite(void)
 {
@@ -228,6 +289,11 @@ faults_conn_suite(void)
 	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, log_flood);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("max_connections");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, max_connections);
 	suite_add_tcase(s, tc);
 	return s;
 }
