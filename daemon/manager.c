@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,50 @@
 #define SHUTDOWN_TIMEOUT_SEC 5
 #define NETNS_POOL_SIZE 4	/* ready network namespaces */
 
+/* Lets the listener be readable again: the pause after running out of fds. */
+static void
+on_listen_resume(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (m->reserve_fd < 0)
+		m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!m->shutting_down && event_add(m->ev_listen, NULL) < 0)
+		log_oom();
+}
+
+/*
+ * accept() failed with EMFILE or ENFILE: the connection stays in the
+ * backlog and the listener readable, so simply returning would spin. The
+ * fd kept in reserve for this moment lets us take the connection, tell it
+ * why with an ERROR and close it, which empties the backlog. Logged once
+ * per shortage. Without a reserve (something took its number) we stop
+ * listening for a second instead.
+ */
+static void
+accept_out_of_fds(struct manager *m, int error)
+{
+	int cfd;
+
+	if (!m->out_of_fds)
+		log_warning_errno(error, "Cannot accept connections: %m; refusing them until "
+		    "a file descriptor is free.");
+	m->out_of_fds = true;
+	m->reserve_fd = safe_close(m->reserve_fd);
+	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd >= 0) {
+		m->n_refused_fds++;
+		conn_refuse_consume(cfd, EAGAIN, "the daemon is out of file descriptors, "
+		    "too many connections");
+	}
+	m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (m->reserve_fd >= 0)
+		return;
+	event_del(m->ev_listen);
+	if (evtimer_add(m->ev_listen_resume, &(struct timeval) { .tv_sec = 1 }) < 0)
+		(void) event_add(m->ev_listen, NULL);
+}
+
 static void
 on_accept(evutil_socket_t fd, short what, void *userdata)
 {
@@ -42,9 +87,17 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 
 	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE)
+			accept_out_of_fds(m, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warning_errno(errno, "accept() failed, ignoring: %m");
 		return;
+	}
+	if (m->out_of_fds) {
+		log_info("Accepting connections again; %u were refused for lack of file descriptors.",
+		    m->n_refused_fds);
+		m->out_of_fds = false;
+		m->n_refused_fds = 0;
 	}
 	if (m->n_conns >= m->conf.max_conns) {
 		/* Keyed by the peer's uid, as every line a peer can cause. */
@@ -235,6 +288,7 @@ manager_new(struct manager **ret)
 		return -ENOMEM;
 	conf_init(&m->conf);
 	m->listen_fd = -1;
+	m->reserve_fd = -1;
 	ratelimit_init(&m->peer_log, RATELIMIT_INTERVAL_USEC, RATELIMIT_BURST);
 	LIST_INIT(&m->conns);
 	TAILQ_INIT(&m->targets);
@@ -379,8 +433,12 @@ manager_listen(struct manager *m, int fd)
 		if (r < 0)
 			return r;
 	}
+	m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (m->reserve_fd < 0)
+		return log_error_errno(errno, "Failed to open /dev/null: %m");
 	m->ev_listen = event_new(m->base, m->listen_fd, EV_READ | EV_PERSIST, on_accept, m);
-	if (!m->ev_listen || event_add(m->ev_listen, NULL) < 0)
+	m->ev_listen_resume = evtimer_new(m->base, on_listen_resume, m);
+	if (!m->ev_listen || !m->ev_listen_resume || event_add(m->ev_listen, NULL) < 0)
 		return log_oom();
 	return 0;
 }
@@ -415,6 +473,7 @@ manager_free(struct manager *m)
 		target_free(t);
 	}
 	event_freep(&m->ev_listen);
+	event_freep(&m->ev_listen_resume);
 	event_freep(&m->ev_sigterm);
 	event_freep(&m->ev_sigint);
 	event_freep(&m->ev_sighup);
@@ -423,6 +482,7 @@ manager_free(struct manager *m)
 	if (m->listen_fd_owned)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);
+	safe_close(m->reserve_fd);
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);

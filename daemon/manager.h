@@ -35,7 +35,11 @@ struct manager {
 
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */
+	int			reserve_fd;		/* given up to refuse a connection when out of fds */
+	bool			out_of_fds;		/* logged; reset by the next accept that works */
+	unsigned		n_refused_fds;		/* connections refused for lack of fds */
 	struct event		*ev_listen;
+	struct event		*ev_listen_resume;	/* listening again after a pause */
 	struct ratelimit	peer_log;		/* every log line a peer can cause */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_shutdown_timeout;

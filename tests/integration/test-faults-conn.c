@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Connection-level faults against a real daemon: fds on empty datagrams,
- * peers flooding the log, and connections beyond MaxConnections. Each case
- * checks what a user or an administrator would notice: the daemon's fd
- * count, its log, what sandboxctl prints, and that it still serves.
+ * running out of fds, peers flooding the log, and connections beyond
+ * MaxConnections. Each case checks what a user or an administrator would
+ * notice: the daemon's fd count, its CPU time, its log, what sandboxctl
+ * prints, and that it still serves.
  */
 #include <check.h>
 #include <errno.h>
@@ -50,6 +51,31 @@ daemon_fds_settle(pid_t pid, unsigned want)
 	while ((n = testlib_count_fds_of(pid)) != want && testlib_now_ms() < deadline)
 		sleep_ms(50);
 	return n;
+}
+
+/* utime + stime of pid, in milliseconds. */
+static long long
+daemon_cpu_ms(pid_t pid)
+{
+	char path[64], buf[4096];
+	unsigned long long ut, st;
+	ssize_t n;
+	char *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ck_assert_msg(fd >= 0, "%s: %m", path);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	/* Fields after the command name: state is field 3, utime 14, stime 15. */
+	p = strrchr(buf, ')');
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    &ut, &st), 2);
+	return (long long)(ut + st) * 1000 / sysconf(_SC_CLK_TCK);
 }
 
 static int
@@ -154,6 +180,44 @@ START_TEST(empty_datagram_fds)
 	ck_assert(sandboxctl_serves());
 	for (int i = 0; i < 3; i++)
 		close(fds[i]);
+}
+END_TEST
+
+/* Item 4: out of fds, the daemon neither spins nor floods its log, and
+ * serves again once fds are free. */
+START_TEST(out_of_fds)
+{
+	struct testdaemon *d = start_daemon(NULL);
+	unsigned base = daemon_fds_settle(d->pid, testlib_count_fds_of(d->pid));
+	/* The hard limit too: the daemon may raise its soft limit to it. */
+	struct rlimit rl = { base + 10, base + 10 };
+	int socks[60];
+	long long cpu0, cpu1;
+	unsigned emfile;
+
+	ck_assert_msg(prlimit(d->pid, RLIMIT_NOFILE, &rl, NULL) == 0, "prlimit: %m");
+	for (size_t i = 0; i < ELEMENTSOF(socks); i++) {
+		socks[i] = raw_connect_to(d->socket);
+		ck_assert_msg(socks[i] >= 0, "connect %zu: %s", i, strerror(-socks[i]));
+	}
+	ck_assert_msg(testdaemon_wait_log(d, "Too many open files", 1, 10000),
+	    "the daemon did not run out of fds");
+	sleep_ms(200);
+
+	cpu0 = daemon_cpu_ms(d->pid);
+	sleep_ms(3000);
+	cpu1 = daemon_cpu_ms(d->pid);
+	emfile = testdaemon_log_count(d, "Too many open files");
+	fprintf(stderr, "# out of fds: %lld ms of CPU in 3 s, %u EMFILE log lines\n",
+	    cpu1 - cpu0, emfile);
+	ck_assert_msg(cpu1 - cpu0 < 500, "the daemon used %lld ms of CPU in 3 s out of fds",
+	    cpu1 - cpu0);
+	ck_assert_msg(emfile <= 3, "EMFILE logged %u times", emfile);
+
+	for (size_t i = 0; i < ELEMENTSOF(socks); i++)
+		close(socks[i]);
+	ck_assert_msg(sandboxctl_serves(), "no client served after the connections closed");
+	testdaemon_free(d);
 }
 END_TEST
 
@@ -289,6 +353,11 @@ faults_conn_suite(void)
 	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, log_flood);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("out_of_fds");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, out_of_fds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("max_connections");
