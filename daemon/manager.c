@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -288,6 +289,7 @@ manager_new(struct manager **ret)
 		return -ENOMEM;
 	conf_init(&m->conf);
 	m->listen_fd = -1;
+	m->lock_fd = -1;
 	m->reserve_fd = -1;
 	ratelimit_init(&m->peer_log, RATELIMIT_INTERVAL_USEC, RATELIMIT_BURST);
 	LIST_INIT(&m->conns);
@@ -377,30 +379,87 @@ manager_setup(struct manager *m)
 	return 0;
 }
 
+/* Creates the socket's directory if needed. */
 static int
-bind_socket(struct manager *m)
+make_socket_dir(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+
+	if (!dir)
+		return log_oom();
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create '%s': %m", dir);
+	return 0;
+}
+
+/* Whether something accepts connections on path (a live daemon, maybe one
+ * that takes no lock). Non-blocking: a full backlog still counts as live. */
+static bool
+socket_answers(const struct sockaddr_un *sa)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return false;
+	return connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) == 0 || errno == EAGAIN;
+}
+
+/*
+ * One daemon per socket path. PATH.lock, flocked before the socket is
+ * touched and held while we run (close-on-exec; a sandbox's processes close
+ * every inherited fd before running anything), says a daemon is there; the
+ * kernel drops the lock however the daemon dies. A socket that answers
+ * although nobody holds the lock belongs to a daemon that takes none.
+ * Only a socket file nobody answers on is stale, and bind_socket()
+ * replaces it. The lock file stays: removing it would let two daemons lock
+ * two different files of the same name.
+ */
+static int
+lock_socket(struct manager *m, const struct sockaddr_un *sa)
+{
+	const char *path = m->conf.socket_path;
+	_cleanup_free_ char *lock = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = make_socket_dir(path);
+	if (r < 0)
+		return r;
+	if (asprintf(&lock, "%s.lock", path) < 0)
+		return log_oom();
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to open '%s': %m", lock);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return log_error_errno(-EADDRINUSE, "Another sandboxd is running on '%s' "
+			    "(it holds '%s'); refusing to start.", path, lock);
+		return log_error_errno(errno, "Failed to lock '%s': %m", lock);
+	}
+	if (socket_answers(sa))
+		return log_error_errno(-EADDRINUSE, "Something already serves on '%s'; refusing "
+		    "to start.", path);
+	m->lock_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int
+bind_socket(struct manager *m, const struct sockaddr_un *sa)
+{
 	const char *path = m->conf.socket_path;
 	_cleanup_close_ int fd = -1;
-	char *slash;
-	char dir[sizeof(sa.sun_path)];
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long.", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	memcpy(dir, path, strlen(path) + 1);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return log_error_errno(errno, "Failed to create '%s': %m", dir);
-	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return log_error_errno(errno, "Failed to create socket: %m");
+	/* We hold the lock and nobody answered: whatever is there is stale. */
 	(void) unlink(path);
-	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+	if (bind(fd, (const struct sockaddr *) sa, sizeof(*sa)) < 0)
 		return log_error_errno(errno, "Failed to bind '%s': %m", path);
 	/* Every local user may ask; peer credentials decide the rest. */
 	if (chmod(path, 0666) < 0)
@@ -415,8 +474,22 @@ bind_socket(struct manager *m)
 int
 manager_listen(struct manager *m, int fd)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
+	/* Before anything else touches shared state (the run directory,
+	 * cgroups): a second daemon on a live daemon's socket stops here. */
+	if (fd < 0) {
+		size_t l = strlen(m->conf.socket_path);
+
+		if (l >= sizeof(sa.sun_path))
+			return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long.",
+			    m->conf.socket_path);
+		memcpy(sa.sun_path, m->conf.socket_path, l + 1);
+		r = lock_socket(m, &sa);
+		if (r < 0)
+			return r;
+	}
 	r = manager_setup(m);
 	if (r < 0)
 		return r;
@@ -429,7 +502,7 @@ manager_listen(struct manager *m, int fd)
 		m->listen_fd = fd;
 		log_info("Using the socket passed by the service manager.");
 	} else {
-		r = bind_socket(m);
+		r = bind_socket(m, &sa);
 		if (r < 0)
 			return r;
 	}
@@ -483,6 +556,7 @@ manager_free(struct manager *m)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);
 	safe_close(m->reserve_fd);
+	safe_close(m->lock_fd);	/* after the unlink: the next daemon finds no socket */
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);

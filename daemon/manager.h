@@ -35,6 +35,7 @@ struct manager {
 
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */
+	int			lock_fd;		/* flock on SOCKET.lock, held while we run */
 	int			reserve_fd;		/* given up to refuse a connection when out of fds */
 	bool			out_of_fds;		/* logged; reset by the next accept that works */
 	unsigned		n_refused_fds;		/* connections refused for lack of fds */

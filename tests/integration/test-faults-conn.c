@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Connection-level faults against a real daemon: fds on empty datagrams,
- * running out of fds, peers flooding the log, and connections beyond
+ * running out of fds, a second daemon on a live daemon's socket and a
+ * stale socket, peers flooding the log, and connections beyond
  * MaxConnections. Each case checks what a user or an administrator would
  * notice: the daemon's fd count, its CPU time, its log, what sandboxctl
  * prints, and that it still serves.
@@ -221,6 +222,80 @@ START_TEST(out_of_fds)
 }
 END_TEST
 
+/* Starts another sandboxd on d's socket and expects it to refuse: exit
+ * status non-zero, with a message naming the socket. */
+static void
+expect_refused_start(struct testdaemon *d, const char *what)
+{
+	const char *argv[] = { getenv("SANDBOXD"), "--socket", d->socket, "--policy-dir",
+		d->policy_dir, NULL };
+	char *err = NULL;
+	int st;
+
+	st = testlib_run_cmd(argv, NULL, (uid_t)-1, (gid_t)-1, 10000, NULL, &err);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) != 0,
+	    "sandboxd on %s: status 0x%x, stderr:\n%s", what, st, err);
+	ck_assert_msg(strstr(err, d->socket) && strstr(err, "refusing to start"),
+	    "sandboxd on %s does not say why: %s", what, err);
+	free(err);
+}
+
+/* Item 7: a second daemon on a live daemon's socket refuses to start. */
+START_TEST(second_daemon)
+{
+	struct testdaemon *d = start_daemon(NULL);
+
+	expect_refused_start(d, "a live daemon's socket");
+	ck_assert_msg(testdaemon_log_count(d, "serving on") == 1, "first daemon restarted?");
+	ck_assert_msg(sandboxctl_serves(), "the first daemon no longer serves");
+	testdaemon_free(d);
+}
+END_TEST
+
+/* Item 7: something that answers on the path without holding the lock
+ * (a daemon that takes none) is not replaced either. */
+START_TEST(foreign_listener)
+{
+	struct testdaemon *d = testdaemon_new();
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st0, st1;
+	int fd, c;
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", d->socket);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(stat(d->socket, &st0), 0);
+
+	expect_refused_start(d, "a socket something else answers on");
+	/* The socket file is the same, and still ours. */
+	ck_assert_int_eq(stat(d->socket, &st1), 0);
+	ck_assert_uint_eq(st0.st_ino, st1.st_ino);
+	c = raw_connect_to(d->socket);
+	ck_assert_msg(c >= 0, "our listener lost its socket: %s", strerror(-c));
+	close(c);
+	close(fd);
+	testdaemon_free(d);
+}
+END_TEST
+
+/* Item 7: the socket a SIGKILLed daemon left behind is replaced. */
+START_TEST(stale_socket)
+{
+	struct testdaemon *d = start_daemon(NULL);
+	struct stat st;
+
+	ck_assert_int_eq(testdaemon_signal(d, SIGKILL), 0);
+	testdaemon_stop(d);	/* reaps it */
+	ck_assert_msg(stat(d->socket, &st) == 0 && S_ISSOCK(st.st_mode),
+	    "SIGKILL left no socket file behind");
+	ck_assert_msg(testdaemon_start(d, NULL) == 0, "sandboxd did not replace a stale socket");
+	ck_assert_msg(sandboxctl_serves(), "the new daemon does not serve");
+	testdaemon_free(d);
+}
+END_TEST
+
 /*
  * As uid, n connections that each send HELLO with a wrong version and n
  * that each send garbage. In a child, so the test keeps its identity.
@@ -358,6 +433,13 @@ faults_conn_suite(void)
 	tc = tcase_create("out_of_fds");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, out_of_fds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("one_daemon_per_socket");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, second_daemon);
+	tcase_add_test(tc, foreign_listener);
+	tcase_add_test(tc, stale_socket);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("max_connections");
