@@ -235,6 +235,11 @@ client_recv(sandbox_client *c, struct sbx_reader *r)
 	do
 		n = sbx_recv_msg(c->fd, c->buf, SBX_MSG_SIZE_MAX, fds, &n_fds, 0);
 	while (n == -EINTR);
+	/* The kernel reports a reset once, ahead of what the daemon sent
+	 * before it closed (an ERROR saying why it refused us): read that.
+	 * The peer is gone, so this returns at once, at worst with EOF. */
+	if (n == -ECONNRESET)
+		n = sbx_recv_msg(c->fd, c->buf, SBX_MSG_SIZE_MAX, fds, &n_fds, 0);
 	if (n == 0)
 		return client_break(c, -ECONNRESET);
 	if (n == -EBADMSG)
@@ -248,7 +253,9 @@ client_recv(sandbox_client *c, struct sbx_reader *r)
 	return 0;
 }
 
-/* Sends a finished message with the given fds (which stay ours). */
+/* Sends a finished message with the given fds (which stay ours). Returns
+ * -ECONNRESET, without breaking the connection, if the daemon has closed
+ * it: what it sent before closing can still be read. */
 static int
 client_send(sandbox_client *c, struct sbx_writer *w, const int *fds, size_t n_fds)
 {
@@ -260,10 +267,8 @@ client_send(sandbox_client *c, struct sbx_writer *w, const int *fds, size_t n_fd
 	if (r < 0)
 		return r == -ENOMEM ? -ENOMEM : -EINVAL;
 	r = sbx_send_msg(c->fd, w->buf, w->len, fds, n_fds);
-	if (r < 0) {
-		r = map_local_error(r);
-		return r == -ECONNRESET ? client_break(c, r) : r;
-	}
+	if (r < 0)
+		return map_local_error(r);
 	return 0;
 }
 
@@ -292,7 +297,10 @@ client_call(sandbox_client *c, struct sbx_writer *w, const int *fds, size_t n_fd
 	if (c->broken)
 		return -ECONNRESET;
 	k = client_send(c, w, fds, n_fds);
-	if (k < 0)
+	/* A daemon that closed on us may have said why first (an ERROR with
+	 * HELLO's serial when it refuses the connection): read what it left.
+	 * It is gone, so the reads end at EOF rather than block. */
+	if (k < 0 && k != -ECONNRESET)
 		return k;
 
 	for (;;) {

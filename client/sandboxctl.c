@@ -134,6 +134,9 @@ connect_daemon(sandbox_client **ret)
 	if (r == -EUSERS)
 		return log_error_errno(r, "cannot connect to %s: too many connections for "
 		    "this user", socket_path());
+	if (r == -EAGAIN)
+		return log_error_errno(r, "cannot connect to %s: sandboxd refused the connection: "
+		    "too many connections, try again later", socket_path());
 	if (r < 0)
 		return log_error_errno(r, "cannot connect to %s: %m", socket_path());
 	return 0;

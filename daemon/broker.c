@@ -10,15 +10,15 @@
  * parse exactly; anything else is a protocol violation that closes the
  * channel (the sandbox itself keeps running without a broker; this is
  * documented in sandboxd.policy(5)). Denials are counted, remembered for
- * `sandboxctl status`, and logged once per (sandbox, action, path), with a
- * global rate limit.
+ * `sandboxctl status`, and logged once per (sandbox, action, path); these
+ * lines and the violation notices go through the daemon's per-uid rate
+ * limiter (ratelimit.h), keyed by the sandbox's owner.
  */
 #include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -30,7 +30,6 @@
 #include "target.h"
 
 #define DENIALS_REMEMBERED	64	/* distinct (action, path) logged per sandbox */
-#define DENIAL_LOGS_PER_SEC	20	/* across all sandboxes */
 
 struct broker {
 	struct target	*target;
@@ -63,11 +62,8 @@ already_logged(struct broker *b, const char *key)
 static void
 note_denial(struct broker *b, const char *action, const char *path, int error)
 {
-	static time_t window;
-	static unsigned n_window;
 	struct target *t = b->target;
 	char key[SBX_PATH_MAX + 32];
-	time_t now;
 
 	t->broker_denied++;
 	(void) snprintf(key, sizeof(key), "%s %s", action, path);
@@ -76,14 +72,8 @@ note_denial(struct broker *b, const char *action, const char *path, int error)
 		t->last_denial = NULL;
 	if (already_logged(b, key))
 		return;
-	now = time(NULL);
-	if (now != window) {
-		window = now;
-		n_window = 0;
-	}
-	if (++n_window > DENIAL_LOGS_PER_SEC)
-		return;
-	log_notice("Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
+	(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+	    "Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
 	    (unsigned long long) t->id, (unsigned) t->owner_uid, action, path, strerror(error));
 }
 
@@ -349,7 +339,8 @@ handle(struct broker *b, struct sbx_reader *rd)
 	return;
 
 violation:
-	log_notice("Sandbox %llu (owner uid %u): malformed %s on the broker channel; "
+	(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+	    "Sandbox %llu (owner uid %u): malformed %s on the broker channel; "
 	    "closing the channel.", (unsigned long long) t->id, (unsigned) t->owner_uid,
 	    sbx_msg_type_to_string(type) ?: "message");
 	t->broker = broker_free(b);
@@ -371,14 +362,16 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 		return;
 	if (n <= 0) {
 		if (n < 0)
-			log_notice("Sandbox %llu (owner uid %u): broken message on the broker channel "
+			(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+			    "Sandbox %llu (owner uid %u): broken message on the broker channel "
 			    "(truncated, oversized or carrying fds); closing the channel.",
 			    (unsigned long long) t->id, (unsigned) t->owner_uid);
 		t->broker = broker_free(b);
 		return;
 	}
 	if (sbx_reader_init(&rd, buf, (size_t) n) < 0) {
-		log_notice("Sandbox %llu (owner uid %u): malformed header on the broker channel; "
+		(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+		    "Sandbox %llu (owner uid %u): malformed header on the broker channel; "
 		    "closing the channel.", (unsigned long long) t->id, (unsigned) t->owner_uid);
 		t->broker = broker_free(b);
 		return;

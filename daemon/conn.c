@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "conn.h"
 #include "dispatch.h"
@@ -21,9 +20,8 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "ratelimit.h"
 #include "target.h"
-
-#define LOG_BURST 10	/* violation logs per second */
 
 static void
 on_read(evutil_socket_t fd, short what, void *userdata)
@@ -37,8 +35,11 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 	n = sbx_recv_msg(c->fd, buf, sizeof(buf), fds, &n_fds, SBX_FDS_MAX);
 	if (n == -EAGAIN || n == -EINTR)
 		return;
+	/* sbx_recv_msg() closed any fds that came with these; only a message
+	 * (n > 0) brings fds, and dispatch closes all it does not take. */
 	if (n == -EBADMSG) {
-		conn_violation(c, "truncated message, too many fds or unexpected control data");
+		conn_violation(c, "truncated message, too many fds, unexpected control data "
+		    "or fds on an empty datagram");
 		return;
 	}
 	if (n <= 0) {
@@ -201,7 +202,8 @@ conn_send(struct conn *c, struct sbx_writer *w)
 			return r;	/* the read side will notice the peer is gone */
 	}
 	if (c->n_out >= CONN_OUT_MAX) {
-		log_warning("Peer uid %u pid %d does not read its replies, disconnecting.",
+		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_WARNING, 0,
+		    "Peer uid %u pid %d does not read its replies, disconnecting.",
 		    (unsigned) c->cred.uid, (int) c->cred.pid);
 		/* Not freed here: callers may still hold c. */
 		event_del(c->ev_read);
@@ -241,27 +243,31 @@ conn_send_ok(struct conn *c, uint32_t serial)
 }
 
 void
+conn_refuse_consume(int fd, int error, const char *message)
+{
+	_cleanup_close_ int owned = fd;
+	struct sbx_writer w;
+
+	sbx_writer_init(&w, SBX_MSG_ERROR, CONN_HELLO_SERIAL);
+	sbx_msg_error_put(&w, error, message);
+	if (sbx_writer_finish(&w) >= 0)
+		(void) sbx_send_msg(fd, w.buf, w.len, NULL, 0);
+	sbx_writer_done(&w);
+}
+
+void
 conn_violation(struct conn *c, const char *fmt, ...)
 {
-	static time_t window;
-	static unsigned n_window;
-	time_t now = time(NULL);
 	char buf[256];
 	va_list ap;
 
-	/* Rate-limited: a peer reconnecting to misbehave cannot flood the log. */
-	if (now != window) {
-		window = now;
-		n_window = 0;
-	}
-	if (++n_window > LOG_BURST) {
-		conn_free(c);
-		return;
-	}
 	va_start(ap, fmt);
 	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	log_notice("Protocol violation by uid %u pid %d: %s; disconnecting.",
+	/* Rate-limited per uid: a peer reconnecting to misbehave cannot flood
+	 * the log, nor hide another user's violations. */
+	(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
+	    "Protocol violation by uid %u pid %d: %s; disconnecting.",
 	    (unsigned) c->cred.uid, (int) c->cred.pid, buf);
 	conn_free(c);
 }

@@ -19,6 +19,7 @@ struct target;
 
 #define CONN_OUT_MAX 256		/* queued replies/events before we give up on a peer */
 #define CONN_HELLO_TIMEOUT_SEC 10	/* a connection must say HELLO within this */
+#define CONN_HELLO_SERIAL 1		/* the serial a client's HELLO carries (PROTOCOL.md) */
 
 struct out_msg {
 	STAILQ_ENTRY(out_msg)	link;
@@ -47,7 +48,13 @@ struct conn *conn_free(struct conn *c);
 int conn_send(struct conn *c, struct sbx_writer *w);
 void conn_send_error(struct conn *c, uint32_t serial, int error, const char *message);
 void conn_send_ok(struct conn *c, uint32_t serial);
-/* Logs (rate-limited) and closes. */
+/*
+ * Refuses a connection we will not serve: sends one ERROR with the serial
+ * of the HELLO the client is about to send, without blocking (fd is fresh
+ * from accept4(SOCK_NONBLOCK), its buffer empty), then closes fd. Takes fd.
+ */
+void conn_refuse_consume(int fd, int error, const char *message);
+/* Logs (rate-limited per uid) and closes. */
 void conn_violation(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Sends what is queued, then closes (used at shutdown). */
 void conn_close_after_flush(struct conn *c);

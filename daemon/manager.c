@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -33,22 +35,80 @@
 #define SHUTDOWN_TIMEOUT_SEC 5
 #define NETNS_POOL_SIZE 4	/* ready network namespaces */
 
+/* Lets the listener be readable again: the pause after running out of fds. */
+static void
+on_listen_resume(evutil_socket_t fd, short what, void *userdata)
+{
+	struct manager *m = userdata;
+
+	if (m->reserve_fd < 0)
+		m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (!m->shutting_down && event_add(m->ev_listen, NULL) < 0)
+		log_oom();
+}
+
+/*
+ * accept() failed with EMFILE or ENFILE: the connection stays in the
+ * backlog and the listener readable, so simply returning would spin. The
+ * fd kept in reserve for this moment lets us take the connection, tell it
+ * why with an ERROR and close it, which empties the backlog. Logged once
+ * per shortage. Without a reserve (something took its number) we stop
+ * listening for a second instead.
+ */
+static void
+accept_out_of_fds(struct manager *m, int error)
+{
+	int cfd;
+
+	if (!m->out_of_fds)
+		log_warning_errno(error, "Cannot accept connections: %m; refusing them until "
+		    "a file descriptor is free.");
+	m->out_of_fds = true;
+	m->reserve_fd = safe_close(m->reserve_fd);
+	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (cfd >= 0) {
+		m->n_refused_fds++;
+		conn_refuse_consume(cfd, EAGAIN, "the daemon is out of file descriptors, "
+		    "too many connections");
+	}
+	m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (m->reserve_fd >= 0)
+		return;
+	event_del(m->ev_listen);
+	if (evtimer_add(m->ev_listen_resume, &(struct timeval) { .tv_sec = 1 }) < 0)
+		(void) event_add(m->ev_listen, NULL);
+}
+
 static void
 on_accept(evutil_socket_t fd, short what, void *userdata)
 {
 	struct manager *m = userdata;
 	struct conn *c;
+	struct ucred cred = {};
+	socklen_t l = sizeof(cred);
 	int cfd, r;
 
 	cfd = accept4(m->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (cfd < 0) {
-		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+		if (errno == EMFILE || errno == ENFILE)
+			accept_out_of_fds(m, errno);
+		else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 			log_warning_errno(errno, "accept() failed, ignoring: %m");
 		return;
 	}
+	if (m->out_of_fds) {
+		log_info("Accepting connections again; %u were refused for lack of file descriptors.",
+		    m->n_refused_fds);
+		m->out_of_fds = false;
+		m->n_refused_fds = 0;
+	}
 	if (m->n_conns >= m->conf.max_conns) {
-		log_warning("Too many connections (%u), refusing one.", m->n_conns);
-		safe_close(cfd);
+		/* Keyed by the peer's uid, as every line a peer can cause. */
+		(void) getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &l);
+		(void) ratelimit_log(&m->peer_log, cred.uid, LOG_WARNING, 0,
+		    "Too many connections (%u); refusing one from uid %u pid %d.", m->n_conns,
+		    (unsigned) cred.uid, (int) cred.pid);
+		conn_refuse_consume(cfd, EAGAIN, "too many connections");
 		return;
 	}
 	r = conn_new(m, cfd, &c);
@@ -325,6 +385,9 @@ manager_new(struct manager **ret)
 	conf_init(&m->conf);
 	m->listen_fd = -1;
 	m->self_pidfd = -1;
+	m->lock_fd = -1;
+	m->reserve_fd = -1;
+	ratelimit_init(&m->peer_log, RATELIMIT_INTERVAL_USEC, RATELIMIT_BURST);
 	LIST_INIT(&m->conns);
 	TAILQ_INIT(&m->targets);
 	if (!m->conf.socket_path) {
@@ -435,30 +498,87 @@ manager_setup(struct manager *m)
 	return 0;
 }
 
+/* Creates the socket's directory if needed. */
 static int
-bind_socket(struct manager *m)
+make_socket_dir(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_free_ char *dir = strdup(path);
+	char *slash;
+
+	if (!dir)
+		return log_oom();
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return log_error_errno(errno, "Failed to create '%s': %m", dir);
+	return 0;
+}
+
+/* Whether something accepts connections on path (a live daemon, maybe one
+ * that takes no lock). Non-blocking: a full backlog still counts as live. */
+static bool
+socket_answers(const struct sockaddr_un *sa)
+{
+	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return false;
+	return connect(fd, (const struct sockaddr *) sa, sizeof(*sa)) == 0 || errno == EAGAIN;
+}
+
+/*
+ * One daemon per socket path. PATH.lock, flocked before the socket is
+ * touched and held while we run (close-on-exec; a sandbox's processes close
+ * every inherited fd before running anything), says a daemon is there; the
+ * kernel drops the lock however the daemon dies. A socket that answers
+ * although nobody holds the lock belongs to a daemon that takes none.
+ * Only a socket file nobody answers on is stale, and bind_socket()
+ * replaces it. The lock file stays: removing it would let two daemons lock
+ * two different files of the same name.
+ */
+static int
+lock_socket(struct manager *m, const struct sockaddr_un *sa)
+{
+	const char *path = m->conf.socket_path;
+	_cleanup_free_ char *lock = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = make_socket_dir(path);
+	if (r < 0)
+		return r;
+	if (asprintf(&lock, "%s.lock", path) < 0)
+		return log_oom();
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return log_error_errno(errno, "Failed to open '%s': %m", lock);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return log_error_errno(-EADDRINUSE, "Another sandboxd is running on '%s' "
+			    "(it holds '%s'); refusing to start.", path, lock);
+		return log_error_errno(errno, "Failed to lock '%s': %m", lock);
+	}
+	if (socket_answers(sa))
+		return log_error_errno(-EADDRINUSE, "Something already serves on '%s'; refusing "
+		    "to start.", path);
+	m->lock_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int
+bind_socket(struct manager *m, const struct sockaddr_un *sa)
+{
 	const char *path = m->conf.socket_path;
 	_cleanup_close_ int fd = -1;
-	char *slash;
-	char dir[sizeof(sa.sun_path)];
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long.", path);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	memcpy(dir, path, strlen(path) + 1);
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			return log_error_errno(errno, "Failed to create '%s': %m", dir);
-	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return log_error_errno(errno, "Failed to create socket: %m");
+	/* We hold the lock and nobody answered: whatever is there is stale. */
 	(void) unlink(path);
-	if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) < 0)
+	if (bind(fd, (const struct sockaddr *) sa, sizeof(*sa)) < 0)
 		return log_error_errno(errno, "Failed to bind '%s': %m", path);
 	/* Every local user may ask; peer credentials decide the rest. */
 	if (chmod(path, 0666) < 0)
@@ -473,8 +593,22 @@ bind_socket(struct manager *m)
 int
 manager_listen(struct manager *m, int fd)
 {
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int r;
 
+	/* Before anything else touches shared state (the run directory,
+	 * cgroups): a second daemon on a live daemon's socket stops here. */
+	if (fd < 0) {
+		size_t l = strlen(m->conf.socket_path);
+
+		if (l >= sizeof(sa.sun_path))
+			return log_error_errno(-ENAMETOOLONG, "Socket path '%s' is too long.",
+			    m->conf.socket_path);
+		memcpy(sa.sun_path, m->conf.socket_path, l + 1);
+		r = lock_socket(m, &sa);
+		if (r < 0)
+			return r;
+	}
 	r = manager_setup(m);
 	if (r < 0)
 		return r;
@@ -487,12 +621,16 @@ manager_listen(struct manager *m, int fd)
 		m->listen_fd = fd;
 		log_info("Using the socket passed by the service manager.");
 	} else {
-		r = bind_socket(m);
+		r = bind_socket(m, &sa);
 		if (r < 0)
 			return r;
 	}
+	m->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (m->reserve_fd < 0)
+		return log_error_errno(errno, "Failed to open /dev/null: %m");
 	m->ev_listen = event_new(m->base, m->listen_fd, EV_READ | EV_PERSIST, on_accept, m);
-	if (!m->ev_listen || event_add(m->ev_listen, NULL) < 0)
+	m->ev_listen_resume = evtimer_new(m->base, on_listen_resume, m);
+	if (!m->ev_listen || !m->ev_listen_resume || event_add(m->ev_listen, NULL) < 0)
 		return log_oom();
 	return 0;
 }
@@ -527,6 +665,7 @@ manager_free(struct manager *m)
 		target_free(t);
 	}
 	event_freep(&m->ev_listen);
+	event_freep(&m->ev_listen_resume);
 	event_freep(&m->ev_sigterm);
 	event_freep(&m->ev_sigint);
 	event_freep(&m->ev_sighup);
@@ -539,6 +678,8 @@ manager_free(struct manager *m)
 		(void) unlink(m->conf.socket_path);
 	safe_close(m->listen_fd);
 	safe_close(m->self_pidfd);
+	safe_close(m->reserve_fd);
+	safe_close(m->lock_fd);	/* after the unlink: the next daemon finds no socket */
 	if (m->base)
 		event_base_free(m->base);
 	policy_store_free(m->policies);

@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "policy-store.h"
+#include "ratelimit.h"
 #include "uid-pool.h"
 
 struct event_base;
@@ -42,7 +43,13 @@ struct manager {
 	int			self_pidfd;		/* ours: sandboxes watch it (spawn.c) */
 	int			listen_fd;
 	bool			listen_fd_owned;	/* we bound it: unlink on exit */
+	int			lock_fd;		/* flock on SOCKET.lock, held while we run */
+	int			reserve_fd;		/* given up to refuse a connection when out of fds */
+	bool			out_of_fds;		/* logged; reset by the next accept that works */
+	unsigned		n_refused_fds;		/* connections refused for lack of fds */
 	struct event		*ev_listen;
+	struct event		*ev_listen_resume;	/* listening again after a pause */
+	struct ratelimit	peer_log;		/* every log line a peer can cause */
 	struct event		*ev_sigterm, *ev_sigint, *ev_sighup;
 	struct event		*ev_shutdown_timeout;
 	struct event		*ev_spares;		/* makes spare sandbox roots */

@@ -21,7 +21,8 @@ req_hello_handler(struct req_ctx *ctx)
 	    h.flags != 0)
 		return -EBADMSG;
 	if (h.version != SBX_PROTOCOL_VERSION) {
-		log_notice("Peer uid %u pid %d speaks protocol version %u, we speak %u; disconnecting.",
+		(void) ratelimit_log(&m->peer_log, c->cred.uid, LOG_NOTICE, 0,
+		    "Peer uid %u pid %d speaks protocol version %u, we speak %u; disconnecting.",
 		    (unsigned) c->cred.uid, (int) c->cred.pid, h.version, SBX_PROTOCOL_VERSION);
 		conn_send_error(c, ctx->serial, EPROTONOSUPPORT,
 		    "unsupported protocol version (this sandboxd speaks version "
@@ -32,7 +33,8 @@ req_hello_handler(struct req_ctx *ctx)
 	/* Connections that never say HELLO are dropped after
 	 * CONN_HELLO_TIMEOUT_SEC (conn.c), so counting here caps them too. */
 	if (manager_count_conns(m, c->cred.uid) > m->conf.max_conns_per_uid) {
-		log_notice("Too many connections from uid %u; refusing pid %d.",
+		(void) ratelimit_log(&m->peer_log, c->cred.uid, LOG_NOTICE, 0,
+		    "Too many connections from uid %u; refusing pid %d.",
 		    (unsigned) c->cred.uid, (int) c->cred.pid);
 		conn_send_error(c, ctx->serial, EUSERS, "too many connections for this user");
 		conn_close_after_flush(c);

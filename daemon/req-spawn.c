@@ -90,7 +90,8 @@ req_spawn_handler(struct req_ctx *ctx)
 	};
 	r = target_spawn(c->manager, &req, &w, &t, ctx->message, sizeof(ctx->message));
 	if (r < 0)
-		log_notice("Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
+		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
+		    "Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
 		    q.argv[0], q.policy, (unsigned) c->cred.uid, (int) c->cred.pid, ctx->message);
 	sbx_spawn_req_done(&q);
 	return r;

@@ -62,12 +62,13 @@ sbx_recv_msg(int sock, void *buf, size_t size, int *fds, size_t *n_fds, size_t m
 			bad = true;
 	}
 
-	if (bad || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n_got > max_fds) {
+	/* An empty datagram is no message, and one with fds is not EOF either:
+	 * returning 0 would leave its fds to a caller that takes 0 for EOF. */
+	if (bad || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || n_got > max_fds ||
+	    (n == 0 && n_got > 0)) {
 		close_all(got, n_got);
 		return -EBADMSG;
 	}
-	if (n == 0 && n_got == 0)
-		return 0;
 	memcpy(fds, got, n_got * sizeof(int));
 	*n_fds = n_got;
 	return n;

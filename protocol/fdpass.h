@@ -5,8 +5,10 @@
  * sbx_recv_msg() receives with MSG_CMSG_CLOEXEC into a buffer of
  * SBX_MSG_SIZE_MAX bytes. A datagram larger than the buffer (MSG_TRUNC),
  * a truncated control message (MSG_CTRUNC), more than max_fds descriptors
- * or any control message other than SCM_RIGHTS is -EBADMSG, and every fd
- * that did arrive is closed first: a peer cannot leak fds into us.
+ * any control message other than SCM_RIGHTS, or an empty datagram that
+ * carries fds is -EBADMSG, and every fd that did arrive is closed first:
+ * a peer cannot leak fds into us. So 0 (EOF, or an empty datagram without
+ * fds, which SOCK_SEQPACKET cannot tell apart) never comes with fds.
  * Returns the datagram size, 0 on orderly EOF, or a negative errno
  * (-EAGAIN when a non-blocking socket has nothing).
  */

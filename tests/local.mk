@@ -16,7 +16,8 @@ tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
 	tests/unit/test-ini \
-	tests/unit/test-policy
+	tests/unit/test-policy \
+	tests/unit/test-ratelimit
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -29,3 +30,10 @@ tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS
 	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
 tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
 	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)
+
+# The limiter is pure but for its logging front end: built from its source.
+tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c \
+	daemon/ratelimit.c daemon/ratelimit.h
+tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)

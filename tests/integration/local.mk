@@ -26,7 +26,8 @@ integration_tests = \
 	tests/integration/test-badinput \
 	tests/integration/test-users \
 	tests/integration/test-reload \
-	tests/integration/test-faults
+	tests/integration/test-faults \
+	tests/integration/test-faults-conn
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -75,6 +76,11 @@ tests_integration_test_faults_SOURCES = tests/integration/test-faults.c
 tests_integration_test_faults_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_faults_CFLAGS = $(itest_cflags)
 tests_integration_test_faults_LDADD = $(itest_ldadd)
+
+tests_integration_test_faults_conn_SOURCES = tests/integration/test-faults-conn.c
+tests_integration_test_faults_conn_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_faults_conn_CFLAGS = $(itest_cflags)
+tests_integration_test_faults_conn_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

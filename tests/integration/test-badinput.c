@@ -38,29 +38,6 @@ raw_connect(void)
 	return fd;
 }
 
-/* sendmsg with any number of fds (libprotocol's refuses more than 3). */
-static int
-raw_send(int sock, const void *buf, size_t size, const int *fds, size_t n_fds)
-{
-	char control[CMSG_SPACE(sizeof(int) * 16)];
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = size };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	memset(control, 0, sizeof(control));
-	if (n_fds > 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = control;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-	}
-	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
-}
-
 /* Receives one message (blocking ≤ 10 s); returns its size, 0 on EOF. */
 static ssize_t
 raw_recv(int sock, void *buf, size_t size)
@@ -86,7 +63,7 @@ raw_hello(int sock, uint32_t version)
 	sbx_writer_init(&w, SBX_MSG_HELLO, 1);
 	sbx_writer_put(&w, &h, sizeof(h));
 	ck_assert_int_eq(sbx_writer_finish(&w), 0);
-	ck_assert_int_eq(raw_send(sock, w.buf, w.len, NULL, 0), 0);
+	ck_assert_int_eq(testlib_send_fds(sock, w.buf, w.len, NULL, 0), 0);
 	sbx_writer_done(&w);
 	if (version != SBX_PROTOCOL_VERSION)
 		return;
@@ -145,37 +122,41 @@ spawn_msg(struct sbx_writer *w)
 }
 
 /*
- * sandboxd logs at most 10 violations a second (LOG_BURST, all peers
- * together) and then drops violators silently. Tests run one after the
- * other in forked children, so DIR/violations ("SECOND COUNT") tracks how
- * many we caused this second; past 8, wait for the next second.
+ * sandboxd logs at most 10 lines a second per uid (ratelimit.h; a window
+ * opens with the uid's first line) and counts the rest as suppressed. All
+ * of ours are uid 0's, violations and a few refusals. Tests run one after
+ * the other in forked children, so DIR/violations holds the times (ms,
+ * monotonic) of our last VIOLATIONS_PER_WINDOW violations; the oldest
+ * must be more than a window (with margin) ago before we cause another.
+ * That leaves room in any window for the refusals.
  */
+#define VIOLATIONS_PER_WINDOW 6
+#define WINDOW_MS 1200
+
 static void
 violation_budget(void)
 {
+	long long t[VIOLATIONS_PER_WINDOW] = { 0 };
 	char *path;
-	long long sec = 0;
-	unsigned n = 0;
 	FILE *f;
 
 	if (asprintf(&path, "%s/violations", testdaemon_fixture->dir) < 0)
 		abort();
 	f = fopen(path, "re");
 	if (f) {
-		if (fscanf(f, "%lld %u", &sec, &n) != 2)
-			sec = 0;
+		for (size_t i = 0; i < VIOLATIONS_PER_WINDOW; i++)
+			if (fscanf(f, "%lld", &t[i]) != 1)
+				t[i] = 0;
 		fclose(f);
 	}
-	if (sec == (long long)time(NULL) && n >= 8)
-		while (time(NULL) == sec)
-			usleep(10000);
-	if (sec != (long long)time(NULL)) {
-		sec = time(NULL);
-		n = 0;
-	}
+	/* t[0] is the oldest. */
+	while (t[0] > 0 && testlib_now_ms() - t[0] < WINDOW_MS)
+		usleep(10000);
 	f = fopen(path, "we");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "%lld %u\n", sec, n + 1);
+	for (size_t i = 1; i < VIOLATIONS_PER_WINDOW; i++)
+		fprintf(f, "%lld ", t[i]);
+	fprintf(f, "%lld\n", testlib_now_ms());
 	fclose(f);
 	free(path);
 }
@@ -199,7 +180,7 @@ expect_violation(const char *what, bool hello, const void *buf, size_t size, con
 
 	if (hello)
 		raw_hello(sock, SBX_PROTOCOL_VERSION);
-	r = raw_send(sock, buf, size, fds, n_fds);
+	r = testlib_send_fds(sock, buf, size, fds, n_fds);
 	ck_assert_msg(r == 0, "%s: send: %s", what, strerror(-r));
 	ck_assert_msg(closed_by_daemon(sock), "%s: connection not closed", what);
 	close(sock);
@@ -296,7 +277,7 @@ START_TEST(oversized)
 	sock = raw_connect();
 	raw_hello(sock, SBX_PROTOCOL_VERSION);
 	ck_assert_int_eq(setsockopt(sock, SOL_SOCKET, SO_SNDBUFFORCE, &sndbuf, sizeof(sndbuf)), 0);
-	ck_assert_msg(raw_send(sock, buf, size, NULL, 0) == 0, "sending 200 KiB: %m");
+	ck_assert_msg(testlib_send_fds(sock, buf, size, NULL, 0) == 0, "sending 200 KiB: %m");
 	ck_assert_msg(closed_by_daemon(sock), "200 KiB datagram: connection not closed");
 	close(sock);
 	ck_assert_msg(testdaemon_wait_log(testdaemon_fixture, "Protocol violation by uid 0",
@@ -522,7 +503,7 @@ START_TEST(disconnect_mid_spawn)
 	for (int round = 0; round < 3; round++) {
 		sock = raw_connect();
 		raw_hello(sock, SBX_PROTOCOL_VERSION);
-		ck_assert_int_eq(raw_send(sock, w.buf, w.len, fds, 3), 0);
+		ck_assert_int_eq(testlib_send_fds(sock, w.buf, w.len, fds, 3), 0);
 		close(sock);
 	}
 	sbx_writer_done(&w);
@@ -550,7 +531,7 @@ START_TEST(flood)
 	for (int i = 0; i < 1000; i++) {
 		sbx_writer_init(&w, SBX_MSG_LIST, 100 + i);
 		ck_assert_int_eq(sbx_writer_finish(&w), 0);
-		if (raw_send(sock, w.buf, w.len, NULL, 0) == 0)
+		if (testlib_send_fds(sock, w.buf, w.len, NULL, 0) == 0)
 			sent++;
 		sbx_writer_done(&w);
 	}

@@ -4,8 +4,13 @@
  * CK_TAP_LOG_FILE_NAME is "-" (as under "make check"), so stdout is
  * unbuffered to keep forked cases' lines in order.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "testlib.h"
 
@@ -37,4 +42,62 @@ testlib_srcdir_path(const char *rel)
 	if (asprintf(&p, "%s/%s", top, rel) < 0)
 		abort();
 	return p;
+}
+
+long long
+testlib_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+unsigned
+testlib_count_fds_of(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *dir;
+
+	if (pid == 0)
+		snprintf(path, sizeof(path), "/proc/self/fd");
+	else
+		snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		abort();
+	while ((de = readdir(dir)))
+		if (de->d_name[0] != '.' && (pid != 0 || atoi(de->d_name) != dirfd(dir)))
+			n++;
+	closedir(dir);
+	return n;
+}
+
+int
+testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, size_t n_fds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+	} control;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = size };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (n_fds > 16)
+		return -EINVAL;
+	memset(&control, 0, sizeof(control));
+	if (n_fds > 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = &control;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }

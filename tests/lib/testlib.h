@@ -5,6 +5,8 @@
 #pragma once
 
 #include <check.h>
+#include <stddef.h>
+#include <sys/types.h>
 
 /* Runs every case of s (CK_ENV decides verbosity, CK_RUN_CASE etc.) and
  * returns the process exit status: 0 if all passed, 1 otherwise. Takes s. */
@@ -14,3 +16,13 @@ int testlib_run(Suite *s);
  * the source tree configure saw when TOP_SRCDIR is unset. Returns a malloc'd
  * string (never NULL; aborts on OOM, this is test code). */
 char *testlib_srcdir_path(const char *rel);
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long long testlib_now_ms(void);
+/* Open fds of pid (0: ourselves, not counting the one that reads
+ * /proc/self/fd), from /proc/PID/fd. Aborts if it cannot be read. */
+unsigned testlib_count_fds_of(pid_t pid);
+/* One sendmsg() of buf (size may be 0) with n_fds (≤ 16) fds in SCM_RIGHTS,
+ * bypassing libprotocol's limits, as a hostile peer would. Returns 0 or a
+ * negative errno. */
+int testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, size_t n_fds);

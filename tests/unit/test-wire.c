@@ -6,7 +6,6 @@
  * misbehaving peer are closed rather than leaked.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -633,39 +632,14 @@ END_TEST
 static int
 count_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
+	return (int) testlib_count_fds_of(0);
 }
 
 /* sendmsg() with any number of fds, bypassing sbx_send_msg()'s limit. */
 static void
 raw_send(int sock, const void *buf, size_t size, const int *fds, size_t n_fds)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(int) * 8)];
-	} control = {};
-	struct iovec iov = { .iov_base = (void *) buf, .iov_len = size };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	struct cmsghdr *c;
-
-	ck_assert_uint_le(n_fds, 8);
-	mh.msg_control = &control;
-	mh.msg_controllen = CMSG_SPACE(sizeof(int) * n_fds);
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int) * n_fds);
-	memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
-	ck_assert_int_eq(sendmsg(sock, &mh, 0), (ssize_t) size);
+	ck_assert_int_eq(testlib_send_fds(sock, buf, size, fds, n_fds), 0);
 }
 
 START_TEST(test_fdpass)
@@ -737,6 +711,13 @@ START_TEST(test_fdpass_reject)
 	/* Fds on a message that should have none. */
 	ck_assert_int_eq(sbx_send_msg(sv[0], "x", 1, fds, 1), 0);
 	ck_assert_int_eq(sbx_recv_msg(sv[1], buf, sizeof(buf), got, &n_fds, 0), -EBADMSG);
+	ck_assert_int_eq(count_fds(), before);
+
+	/* An empty datagram with fds is neither EOF nor a message: all closed. */
+	raw_send(sv[0], "", 0, fds, 3);
+	ck_assert_int_eq(sbx_recv_msg(sv[1], buf, sizeof(buf), got, &n_fds, SBX_FDS_MAX),
+	    -EBADMSG);
+	ck_assert_uint_eq(n_fds, 0);
 	ck_assert_int_eq(count_fds(), before);
 
 	/* More than any message may carry (the kernel delivers them all). */
