@@ -350,7 +350,9 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	if (n == sizeof(rep)) {
 		int error = report_message(&rep, msg, sizeof(msg));
 
-		log_notice("Sandbox %llu (owner uid %u pid %d, policy '%s') %s.",
+		/* The owner can make this happen at will (a missing program). */
+		(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+		    "Sandbox %llu (owner uid %u pid %d, policy '%s') %s.",
 		    (unsigned long long) t->id, (unsigned) t->owner_uid, (int) t->owner_pid,
 		    t->policy_name, msg);
 		target_close_fds(t);
