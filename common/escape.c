@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* See escape.h. */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+/* Longest output for one input unit: "\xc2\x9b" for a C1 control. */
+#define UNIT_MAX 8
+
+/*
+ * Length of the valid UTF-8 sequence at s (at most n bytes), 1..4, with
+ * its code point in *ret_cp; 0 when the bytes there are not one.
+ */
+static size_t
+utf8_sequence(const unsigned char *s, size_t n, uint32_t *ret_cp)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80) {
+		*ret_cp = s[0];
+		return 1;
+	}
+	if ((s[0] & 0xe0) == 0xc0) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	*ret_cp = cp;
+	return len;
+}
+
+static size_t
+hex_bytes(char *out, const unsigned char *p, size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += (size_t) snprintf(out + k, UNIT_MAX + 1 - k, "\\x%02x", p[i]);
+	return k;
+}
+
+/*
+ * Escapes the unit (one byte or one UTF-8 sequence) at p, n bytes left,
+ * into out (UNIT_MAX + 1 bytes). Returns the bytes of input it took and
+ * stores the output's length in *ret_len.
+ */
+static size_t
+escape_unit(const unsigned char *p, size_t n, unsigned flags, char *out, size_t *ret_len)
+{
+	bool json = flags & ESCAPE_JSON, text = !json && (flags & ESCAPE_TEXT);
+	uint32_t cp;
+	size_t l = utf8_sequence(p, n, &cp);
+
+	if (l == 0) {
+		if (json)
+			*ret_len = (size_t) snprintf(out, UNIT_MAX + 1, "\\ufffd");
+		else
+			*ret_len = hex_bytes(out, p, 1);
+		return 1;
+	}
+	if (text && (cp == '\n' || cp == '\t' || cp == '\\'))
+		;	/* as it is */
+	else if (cp == '\n' || cp == '\t' || cp == '\\' || (json && cp == '"')) {
+		out[0] = '\\';
+		out[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : (char) cp;
+		*ret_len = 2;
+		return 1;
+	} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+		if (json)
+			*ret_len = (size_t) snprintf(out, UNIT_MAX + 1, "\\u%04x", (unsigned) cp);
+		else
+			*ret_len = hex_bytes(out, p, l);
+		return l;
+	}
+	memcpy(out, p, l);
+	*ret_len = l;
+	return l;
+}
+
+size_t
+escape_cstr(char *buf, size_t size, const char *s, unsigned flags)
+{
+	const unsigned char *p = (const unsigned char *) (s ? s : "");
+	size_t n = strlen((const char *) p), total = 0, written = 0;
+	bool cut = false;
+
+	while (n > 0) {
+		char unit[UNIT_MAX + 1];
+		size_t len, took = escape_unit(p, n, flags, unit, &len);
+
+		/* Once one unit did not fit, none after it is written either. */
+		if (!cut && written + len < size) {
+			memcpy(buf + written, unit, len);
+			written += len;
+		} else
+			cut = true;
+		total += len;
+		p += took;
+		n -= took;
+	}
+	if (size > 0)
+		buf[written] = '\0';
+	return total;
+}
+
+char *
+escape_strdup(const char *s, unsigned flags)
+{
+	size_t n = escape_cstr(NULL, 0, s, flags);
+	char *buf = malloc(n + 1);
+
+	if (buf)
+		(void) escape_cstr(buf, n + 1, s, flags);
+	return buf;
+}
+
+size_t
+escape_columns(const char *escaped)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *) escaped; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			n++;
+	return n;
+}
