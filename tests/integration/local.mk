@@ -25,7 +25,8 @@ integration_tests = \
 	tests/integration/test-lifetime \
 	tests/integration/test-badinput \
 	tests/integration/test-users \
-	tests/integration/test-reload
+	tests/integration/test-reload \
+	tests/integration/test-injection
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -69,6 +70,12 @@ tests_integration_test_reload_SOURCES = tests/integration/test-reload.c
 tests_integration_test_reload_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_reload_CFLAGS = $(itest_cflags)
 tests_integration_test_reload_LDADD = $(itest_ldadd)
+
+tests_integration_test_injection_SOURCES = tests/integration/test-injection.c
+tests_integration_test_injection_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_injection_CFLAGS = $(itest_cflags)
+tests_integration_test_injection_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_injection_DEPENDENCIES = tests/integration/helpers/broker-target
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

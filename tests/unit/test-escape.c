@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Unit tests for common/escape.c, from tables (input, flags, buffer size →
- * output and returned length).
+ * output and returned length), and for common/log.c, whose records pass
+ * through it: a newline in a logged string must not start a record.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "escape.h"
+#include "log.h"
 #include "macro.h"
 #include "testlib.h"
 
@@ -170,6 +175,63 @@ START_TEST(test_escape_columns)
 }
 END_TEST
 
+/* Runs one log call with stderr on a memfd; returns what it wrote. */
+static char *
+capture_log(bool prefix, const char *ident, const char *arg)
+{
+	static char out[8192];
+	int fd = memfd_create("log", MFD_CLOEXEC), saved = dup(STDERR_FILENO);
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	log_set_prefix_priority(prefix);
+	log_set_ident(ident);
+	(void) log_notice("Spawn of '%s' refused: %m", arg);
+	(void) log_error_errno(-ENOENT, "policy '%s': %m", arg);
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved, STDERR_FILENO), 0);
+	close(saved);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	ck_assert_int_ge(n, 0);
+	out[n] = '\0';
+	close(fd);
+	return out;
+}
+
+START_TEST(test_log_escapes_records)
+{
+	const char *hostile = "x\n<0>forged record\x1b]0;pwned\x07\x1b[2J\xff";
+
+	ck_assert_str_eq(capture_log(true, NULL, hostile),
+	    "<5>Spawn of 'x\\n<0>forged record\\x1b]0;pwned\\x07\\x1b[2J\\xff' refused: Success\n"
+	    "<3>policy 'x\\n<0>forged record\\x1b]0;pwned\\x07\\x1b[2J\\xff': "
+	    "No such file or directory\n");
+	ck_assert_str_eq(capture_log(false, "sandboxctl", "a\tb\xe2\x82\xac"),
+	    "sandboxctl: Spawn of 'a\\tb\xe2\x82\xac' refused: Success\n"
+	    "sandboxctl: policy 'a\\tb\xe2\x82\xac': No such file or directory\n");
+}
+END_TEST
+
+START_TEST(test_log_long_record)
+{
+	char big[3000];
+	const char *out;
+
+	/* 2999 ESC bytes: the record is cut, but stays one whole line. */
+	memset(big, '\x1b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	out = capture_log(true, NULL, big);
+	ck_assert_msg(strncmp(out, "<5>Spawn of '\\x1b", 17) == 0, "%.40s", out);
+	ck_assert_ptr_nonnull(strchr(out, '\n'));
+	ck_assert_msg(strncmp(strchr(out, '\n'), "\n<3>policy '\\x1b", 16) == 0, "%.40s",
+	    strchr(out, '\n'));
+	ck_assert_ptr_null(strchr(out, '\x1b'));
+}
+END_TEST
+
 static Suite *
 escape_suite(void)
 {
@@ -182,6 +244,11 @@ escape_suite(void)
 	tcase_add_test(tc, test_escape_null_and_empty_buffer);
 	tcase_add_test(tc, test_escape_strdup);
 	tcase_add_test(tc, test_escape_columns);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("log");
+	tcase_add_test(tc, test_log_escapes_records);
+	tcase_add_test(tc, test_log_long_record);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Log and terminal injection: strings an unprivileged user (uid 65534)
+ * chooses — a sandbox's argv, a policy name, a path asked of the broker —
+ * with newlines, "<0>" and terminal control sequences in them. The daemon's
+ * log must stay one record per line with no raw control byte, and what
+ * sandboxctl shows root (list, status, policies, policy show, errors, and
+ * the JSON of list and status) must hold no byte a terminal acts on, be
+ * valid UTF-8, and the JSON must parse.
+ *
+ * The daemon has a policy "inject": the shipped default plus the helpers
+ * at /opt/helpers and @broker, with an ESC sequence in its description
+ * and in a comment (an administrator's text, shown escaped too).
+ */
+#include <check.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox-client.h"
+#include "testdaemon.h"
+#include "testlib.h"
+
+#define UID_A		65534
+#define HELPER		"/opt/helpers/broker-target"
+
+#define FORGED		"x\n<0>forged record"
+#define FORGED_ESC	"x\\n<0>forged record"
+#define TITLE		"\x1b]0;pwned\x07\x1b[2J"
+#define TITLE_ESC	"\\x1b]0;pwned\\x07\\x1b[2J"
+/* A C1 CSI (valid UTF-8, obeyed by some terminals) and a byte that is not UTF-8. */
+#define C1		"\xc2\x9b" "31m\xff"
+#define C1_ESC		"\\xc2\\x9b" "31m\\xff"
+#define POLICY		"no\n<0>forged policy" TITLE
+#define POLICY_ESC	"no\\n<0>forged policy" TITLE_ESC
+#define BROKER_PATH	"/etc/x\n<0>forged broker path" TITLE
+#define BROKER_ESC	"/etc/x\\n<0>forged broker path" TITLE_ESC
+
+static char *
+xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		abort();
+	return p;
+}
+
+static void
+fixture_up(void)
+{
+	struct testdaemon *d = testdaemon_new();
+	char *bind, *text, *at, *policy;
+
+	bind = xasprintf("BindReadOnly=%s:/opt/helpers", testlib_helpers_dir());
+	text = testlib_default_policy_with(bind);
+	at = strstr(text, "\nDescription=");
+	ck_assert_ptr_nonnull(at);
+	policy = xasprintf("%.*s\n# comment " TITLE "\nDescription=evil " TITLE " description"
+	    "%s\nAllow=@broker\n", (int)(at - text), text, strchr(at + 1, '\n'));
+	testdaemon_write_policy(d, "inject", policy);
+	free(policy);
+	free(text);
+	free(bind);
+	ck_assert_int_eq(testdaemon_start(d, NULL), 0);
+	testdaemon_fixture = d;
+}
+
+/*
+ * Fails when s holds a byte a terminal acts on: C0 controls other than
+ * newline (and tab when tab_ok), DEL, C1 controls in UTF-8.
+ */
+static void
+assert_no_controls(const char *what, const char *s, bool tab_ok)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		ck_assert_msg(*p >= 0x20 || *p == '\n' || (tab_ok && *p == '\t'),
+		    "%s: raw byte 0x%02x at offset %td:\n%s", what, *p, (const char *)p - s, s);
+		ck_assert_msg(*p != 0x7f, "%s: raw DEL at offset %td", what, (const char *)p - s);
+		ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
+		    "%s: raw C1 control at offset %td:\n%s", what, (const char *)p - s, s);
+	}
+}
+
+/* Runs python3 with script, s on its stdin; returns its exit code. */
+static int
+python(const char *script, const char *s, char **ret_err)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+
+	return testlib_exit_code(testlib_run_cmd(argv, s, (uid_t)-1, (gid_t)-1, 30000, NULL,
+	    ret_err));
+}
+
+/* Valid UTF-8 (decoded strictly, whatever the locale). */
+static void
+assert_utf8(const char *what, const char *s)
+{
+	char *err = NULL;
+
+	ck_assert_msg(python("import sys; sys.stdin.buffer.read().decode('utf-8', 'strict')", s,
+	    &err) == 0, "%s: not valid UTF-8: %s\n%s", what, err, s);
+	free(err);
+}
+
+/* What a terminal may show: no controls, valid UTF-8. */
+static void
+assert_printable(const char *what, const char *s, bool tab_ok)
+{
+	assert_no_controls(what, s, tab_ok);
+	assert_utf8(what, s);
+}
+
+/* sandboxctl as uid A: run --detach -- sh -c 'sleep 60' ARGS; the id. */
+static unsigned long long
+detach_hostile(void)
+{
+	char *out, *err, *end;
+	unsigned long long id;
+	int st = testlib_sandboxctl_as(UID_A, UID_A, &out, &err, "run", "--detach", "--",
+	    "sh", "-c", "sleep 60", FORGED, TITLE, C1, NULL);
+
+	ck_assert_msg(testlib_exit_code(st) == 0, "run --detach: exit %d: %s",
+	    testlib_exit_code(st), err);
+	id = strtoull(out, &end, 10);
+	ck_assert_msg(id > 0 && *end == '\n', "run --detach printed '%s'", out);
+	free(out);
+	free(err);
+	return id;
+}
+
+START_TEST(log_records)
+{
+	struct testdaemon *d = testdaemon_fixture;
+	char *out, *err, *log, *line, *save = NULL;
+	int st;
+
+	(void)detach_hostile();
+	/* A policy that does not exist, named by uid A. */
+	st = testlib_sandboxctl_as(UID_A, UID_A, &out, &err, "run", "-p", POLICY, "--", "true",
+	    NULL);
+	ck_assert_int_ne(testlib_exit_code(st), 0);
+	/* sandboxctl's own message quotes the daemon's, which quotes the name. */
+	ck_assert_msg(strstr(err, POLICY_ESC), "run -p: stderr:\n%s", err);
+	assert_printable("run -p: stderr", err, false);
+	free(out);
+	free(err);
+
+	/* A path asked of the broker from inside a sandbox of uid A. */
+	st = testlib_sandboxctl_as(UID_A, UID_A, &out, &err, "run", "-p", "inject", "--", HELPER,
+	    "open", BROKER_PATH, "r", NULL);
+	ck_assert_msg(testlib_exit_code(st) == 0, "broker: exit %d: %s", testlib_exit_code(st),
+	    err);
+	ck_assert_msg(strncmp(out, "ERR E", 5) == 0, "broker: %s", out);
+	free(out);
+	free(err);
+
+	ck_assert_msg(testdaemon_wait_log(d, FORGED_ESC, 1, 10000), "no escaped argv in the log:\n%s",
+	    testdaemon_read_log(d));
+	ck_assert_msg(testdaemon_wait_log(d, POLICY_ESC, 1, 10000),
+	    "no escaped policy name in the log:\n%s", testdaemon_read_log(d));
+	ck_assert_msg(testdaemon_wait_log(d, BROKER_ESC, 1, 10000),
+	    "no escaped broker path in the log:\n%s", testdaemon_read_log(d));
+
+	log = testdaemon_read_log(d);
+	ck_assert_msg(strstr(log, TITLE_ESC " " C1_ESC), "argv not escaped as documented:\n%s",
+	    log);
+	assert_printable("log", log, false);
+	/* One record per line, each with our priority prefix. */
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		ck_assert_msg(strncmp(line, "<0>forged", 9) != 0, "forged record: %s", line);
+		ck_assert_msg(line[0] == '<' && line[1] >= '0' && line[1] <= '7' && line[2] == '>',
+		    "a line that is not a record: %s", line);
+	}
+	free(log);
+}
+END_TEST
+
+static Suite *
+injection_suite(void)
+{
+	Suite *s = suite_create("injection");
+	TCase *tc = tcase_create("injection");
+
+	tcase_add_unchecked_fixture(tc, fixture_up, testdaemon_fixture_down);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, log_records);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	if (testlib_integration_skip())
+		return 0;
+	return testlib_run(injection_suite());
+}
