@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* See escape.h. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
@@ -99,50 +99,90 @@ escape_unit(const unsigned char *p, size_t n, unsigned flags, char *out, size_t 
 	return l;
 }
 
-size_t
-escape_cstr(char *buf, size_t size, const char *s, unsigned flags)
+/* Calls fn with each escaped unit of s in turn; stops at fn's first error. */
+static int
+escape_walk(const char *s, unsigned flags, int (*fn)(const char *unit, size_t len, void *userdata),
+    void *userdata)
 {
 	const unsigned char *p = (const unsigned char *) (s ? s : "");
-	size_t n = strlen((const char *) p), total = 0, written = 0;
-	bool cut = false;
+	size_t n = strlen((const char *) p);
 
 	while (n > 0) {
 		char unit[UNIT_MAX + 1];
 		size_t len, took = escape_unit(p, n, flags, unit, &len);
+		int r = fn(unit, len, userdata);
 
-		/* Once one unit did not fit, none after it is written either. */
-		if (!cut && written + len < size) {
-			memcpy(buf + written, unit, len);
-			written += len;
-		} else
-			cut = true;
-		total += len;
+		if (r < 0)
+			return r;
 		p += took;
 		n -= took;
 	}
-	if (size > 0)
-		buf[written] = '\0';
-	return total;
+	return 0;
 }
 
-char *
-escape_strdup(const char *s, unsigned flags)
-{
-	size_t n = escape_cstr(NULL, 0, s, flags);
-	char *buf = malloc(n + 1);
+struct bounded {
+	char	*buf;
+	size_t	size;
+	size_t	written;
+	size_t	total;
+	bool	cut;
+};
 
-	if (buf)
-		(void) escape_cstr(buf, n + 1, s, flags);
-	return buf;
+static int
+put_bounded(const char *unit, size_t len, void *userdata)
+{
+	struct bounded *b = userdata;
+
+	/* Once one unit did not fit, none after it is written either. */
+	if (!b->cut && b->written + len < b->size) {
+		memcpy(b->buf + b->written, unit, len);
+		b->written += len;
+	} else
+		b->cut = true;
+	b->total += len;
+	return 0;
 }
 
 size_t
-escape_columns(const char *escaped)
+escape_cstr(char *buf, size_t size, const char *s, unsigned flags)
 {
-	size_t n = 0;
+	struct bounded b = { .buf = buf, .size = size };
 
-	for (const unsigned char *p = (const unsigned char *) escaped; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			n++;
-	return n;
+	(void) escape_walk(s, flags, put_bounded, &b);
+	if (size > 0)
+		buf[b.written] = '\0';
+	return b.total;
+}
+
+static int
+put_file(const char *unit, size_t len, void *userdata)
+{
+	return fwrite(unit, 1, len, userdata) == len ? 0 : -EIO;
+}
+
+int
+escape_fputs(const char *s, unsigned flags, FILE *f)
+{
+	return escape_walk(s, flags, put_file, f);
+}
+
+static int
+count_columns(const char *unit, size_t len, void *userdata)
+{
+	size_t *cols = userdata;
+
+	/* A code point a column: escapes are ASCII, the rest one sequence. */
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char) unit[i] & 0xc0) != 0x80)
+			(*cols)++;
+	return 0;
+}
+
+size_t
+escape_columns(const char *s, unsigned flags)
+{
+	size_t cols = 0;
+
+	(void) escape_walk(s, flags, count_columns, &cols);
+	return cols;
 }

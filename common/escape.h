@@ -2,8 +2,7 @@
 /*
  * Escaping of strings that others chose (a peer's argv, a path a target
  * asked for, a policy name, a daemon's error text) before they reach a log
- * record, a terminal or a JSON document. Pure; no allocation but in
- * escape_strdup().
+ * record, a terminal or a JSON document. Nothing here allocates.
  *
  * The default (C-style) escaping writes "\n", "\t" and "\\" for newline,
  * tab and backslash, and "\xNN" (two lower-case hex digits) for every other
@@ -16,6 +15,7 @@
 #pragma once
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum {
 	/* Text meant to span lines (a policy file shown to its reader):
@@ -37,9 +37,10 @@ enum {
  */
 size_t escape_cstr(char *buf, size_t size, const char *s, unsigned flags);
 
-/* The whole of s escaped, malloc'd; NULL when out of memory. */
-char *escape_strdup(const char *s, unsigned flags);
+/* Writes all of s escaped as flags say to f. Returns 0, or -EIO when f
+ * did not take it. */
+int escape_fputs(const char *s, unsigned flags, FILE *f);
 
-/* Columns an escaped string takes on a terminal: one per code point
- * (escape_cstr()'s output is valid UTF-8 without controls). */
-size_t escape_columns(const char *escaped);
+/* Columns the escaped form of s takes on a terminal: one per code point
+ * (escapes are ASCII; East Asian wide characters are counted as one). */
+size_t escape_columns(const char *s, unsigned flags);

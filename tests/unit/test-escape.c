@@ -149,29 +149,40 @@ START_TEST(test_escape_null_and_empty_buffer)
 }
 END_TEST
 
-START_TEST(test_escape_strdup)
+START_TEST(test_escape_fputs)
 {
-	_cleanup_free_ char *a = escape_strdup("x\n<0>forged \xe2\x82\xac\xff", 0);
-	_cleanup_free_ char *b = escape_strdup(NULL, ESCAPE_JSON);
+	_cleanup_free_ char *out = NULL;
+	size_t size = 0;
 	char big[5000];
-	_cleanup_free_ char *c = NULL;
+	FILE *f;
 
-	ck_assert_str_eq(a, "x\\n<0>forged \xe2\x82\xac\\xff");
-	ck_assert_str_eq(b, "");
-	/* Long strings are not cut. */
+	/* The same escaping as escape_cstr(), and long strings are not cut. */
 	memset(big, '\x1b', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	c = escape_strdup(big, 0);
-	ck_assert_uint_eq(strlen(c), 4 * (sizeof(big) - 1));
+	f = open_memstream(&out, &size);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(escape_fputs("x\n<0>forged \xe2\x82\xac\xff", 0, f), 0);
+	ck_assert_int_eq(escape_fputs(NULL, 0, f), 0);
+	ck_assert_int_eq(escape_fputs("|\n\t\\\x1b|", ESCAPE_TEXT, f), 0);
+	ck_assert_int_eq(escape_fputs("\"\xff\"", ESCAPE_JSON, f), 0);
+	ck_assert_int_eq(escape_fputs(big, 0, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_uint_eq(size, 39 + 4 * (sizeof(big) - 1));
+	out[39] = '\0';
+	ck_assert_str_eq(out, "x\\n<0>forged \xe2\x82\xac\\xff|\n\t\\\\x1b|\\\"\\ufffd\\\"");
 }
 END_TEST
 
 START_TEST(test_escape_columns)
 {
-	ck_assert_uint_eq(escape_columns(""), 0);
-	ck_assert_uint_eq(escape_columns("default"), 7);
-	ck_assert_uint_eq(escape_columns("\\x1b"), 4);
-	ck_assert_uint_eq(escape_columns("gr\xc3\xbc\xc3\x9f" "e\xe2\x82\xac\xf0\x9d\x84\x9e"), 7);
+	ck_assert_uint_eq(escape_columns("", 0), 0);
+	ck_assert_uint_eq(escape_columns(NULL, 0), 0);
+	ck_assert_uint_eq(escape_columns("default", 0), 7);
+	ck_assert_uint_eq(escape_columns("\x1b", 0), 4);
+	ck_assert_uint_eq(escape_columns("a\n", 0), 3);
+	ck_assert_uint_eq(escape_columns("\xff\xc2\x9b", 0), 12);
+	ck_assert_uint_eq(escape_columns("\xff", ESCAPE_JSON), 6);
+	ck_assert_uint_eq(escape_columns("gr\xc3\xbc\xc3\x9f" "e\xe2\x82\xac\xf0\x9d\x84\x9e", 0), 7);
 }
 END_TEST
 
@@ -242,7 +253,7 @@ escape_suite(void)
 	tcase_add_loop_test(tc, test_escape_table, 0, ELEMENTSOF(escapes));
 	tcase_add_loop_test(tc, test_escape_bounded, 0, ELEMENTSOF(bounded));
 	tcase_add_test(tc, test_escape_null_and_empty_buffer);
-	tcase_add_test(tc, test_escape_strdup);
+	tcase_add_test(tc, test_escape_fputs);
 	tcase_add_test(tc, test_escape_columns);
 	suite_add_tcase(s, tc);
 
