@@ -190,6 +190,160 @@ START_TEST(log_records)
 }
 END_TEST
 
+/* sandboxctl as root with args; its stdout (malloc'd), exit code 0 asserted. */
+static char *
+ctl(const char *what, ...)
+{
+	const char *args[8];
+	char *out, *err;
+	va_list ap;
+	size_t n = 0;
+	int st;
+
+	va_start(ap, what);
+	while ((args[n] = va_arg(ap, const char *)) != NULL)
+		ck_assert(++n < sizeof(args) / sizeof(args[0]));
+	va_end(ap);
+	st = testlib_sandboxctl(NULL, &out, &err, args[0], args[1], args[2], args[3], args[4],
+	    args[5], args[6], NULL);
+	ck_assert_msg(testlib_exit_code(st) == 0, "%s: exit %d: %s", what, testlib_exit_code(st),
+	    err);
+	assert_printable(what, err, false);
+	free(err);
+	return out;
+}
+
+/* Spawns the broker helper as root: it asks for BROKER_PATH (denied), then
+ * waits for EOF on *ret_stdin. Returns the id once it is waiting. */
+static uint64_t
+spawn_denied(sandbox_client *c, int *ret_stdin)
+{
+	const char *argv[] = { HELPER, "open", BROKER_PATH, "r", "wait", NULL };
+	sandbox_spawn_options *o = NULL;
+	int in[2], out[2];
+	char buf[4096];
+	size_t len = 0;
+	uint64_t id;
+
+	ck_assert_int_eq(sandbox_spawn_options_new(&o), 0);
+	ck_assert_int_eq(sandbox_spawn_options_set_policy(o, "inject"), 0);
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	ck_assert_int_eq(sandbox_spawn_options_set_stdio(o, in[0], out[1], -1), 0);
+	ck_assert_int_eq(sandbox_spawn(c, o, (char *const *)argv, &id), 0);
+	sandbox_spawn_options_free(o);
+	close(in[0]);
+	close(out[1]);
+	while (!memmem(buf, len, "ready\n", 6)) {
+		struct pollfd p = { out[0], POLLIN, 0 };
+		ssize_t n;
+
+		ck_assert_msg(poll(&p, 1, 20000) == 1, "helper: no 'ready' in '%.*s'", (int)len, buf);
+		n = read(out[0], buf + len, sizeof(buf) - len);
+		ck_assert_msg(n > 0, "helper: EOF after '%.*s'", (int)len, buf);
+		len += (size_t)n;
+	}
+	ck_assert_msg(strncmp(buf, "ERR E", 5) == 0, "helper: %.*s", (int)len, buf);
+	close(out[0]);
+	*ret_stdin = in[1];
+	return id;
+}
+
+/* The first line of out starting with prefix, malloc'd; NULL if none. */
+static char *
+line_starting(const char *out, const char *prefix)
+{
+	for (const char *l = out; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] ? 1 : 0))
+		if (strncmp(l, prefix, strlen(prefix)) == 0)
+			return strndup(l, strcspn(l, "\n"));
+	return NULL;
+}
+
+#define CMD_ESC "sh -c sleep 60 " FORGED_ESC " " TITLE_ESC " " C1_ESC
+
+/* What json.load() makes of an escaped command: the original text, with
+ * U+FFFD for the byte that is not UTF-8. */
+#define JSON_CHECK(expr) \
+	"import json, sys\n" \
+	"d = json.loads(sys.stdin.buffer.read().decode('utf-8', 'strict'))\n" \
+	"cmd = 'sh -c sleep 60 x\\n<0>forged record \\x1b]0;pwned\\x07\\x1b[2J \\x9b31m\\ufffd'\n" \
+	"assert " expr ", d\n"
+
+START_TEST(terminal_output)
+{
+	unsigned long long id = detach_hostile();
+	sandbox_client *c = testlib_connect();
+	char ids[32], ids2[32], *out, *err = NULL, *hdr, *row;
+	sandbox_exit ex;
+	uint64_t id2;
+	int in;
+
+	id2 = spawn_denied(c, &in);
+	snprintf(ids, sizeof(ids), "%llu ", id);
+	snprintf(ids2, sizeof(ids2), "%llu", (unsigned long long)id2);
+
+	/* list: escaped, and the columns still line up. */
+	out = ctl("list", "list", NULL);
+	assert_printable("list", out, false);
+	ck_assert_msg(strstr(out, CMD_ESC "\n"), "list:\n%s", out);
+	hdr = line_starting(out, "ID ");
+	row = line_starting(out, ids);
+	ck_assert_ptr_nonnull(hdr);
+	ck_assert_msg(row, "list: no row for %s", ids);
+	ck_assert_msg(strncmp(row + (strstr(hdr, "POLICY") - hdr), "default ", 8) == 0,
+	    "list: POLICY column off:\n%s\n%s", hdr, row);
+	ck_assert_msg(strncmp(row + (strstr(hdr, "COMMAND") - hdr), CMD_ESC, strlen(CMD_ESC)) == 0,
+	    "list: COMMAND column off:\n%s\n%s", hdr, row);
+	free(hdr);
+	free(row);
+	free(out);
+
+	ids[strlen(ids) - 1] = '\0';
+	out = ctl("status", "status", ids, NULL);
+	assert_printable("status", out, false);
+	ck_assert_msg(strstr(out, "\nCommand: " CMD_ESC "\n"), "status:\n%s", out);
+	free(out);
+
+	out = ctl("status of the broker target", "status", ids2, NULL);
+	assert_printable("status of the broker target", out, false);
+	ck_assert_msg(strstr(out, "\nLast denial: open '" BROKER_ESC "': "), "status:\n%s", out);
+	free(out);
+
+	out = ctl("list --json", "list", "--json", NULL);
+	assert_printable("list --json", out, false);
+	ck_assert_msg(python(JSON_CHECK("any(s['command'] == cmd for s in d)"), out, &err) == 0,
+	    "list --json: %s\n%s", err, out);
+	free(err);
+	free(out);
+
+	out = ctl("status --json", "status", "--json", ids2, NULL);
+	assert_printable("status --json", out, false);
+	ck_assert_msg(python(JSON_CHECK("d['last_denial'].startswith(\"open '/etc/x\\n<0>forged "
+	    "broker path\\x1b]0;pwned\\x07\\x1b[2J'\")"), out, &err) == 0,
+	    "status --json: %s\n%s", err, out);
+	free(err);
+	free(out);
+
+	/* An administrator's text is escaped too; policy show keeps its lines. */
+	out = ctl("policies", "policies", NULL);
+	assert_printable("policies", out, false);
+	ck_assert_msg(strstr(out, "evil " TITLE_ESC " description\n"), "policies:\n%s", out);
+	free(out);
+	out = ctl("policies --json", "policies", "--json", NULL);
+	assert_printable("policies --json", out, false);
+	free(out);
+	out = ctl("policy show", "policy", "show", "inject", NULL);
+	assert_printable("policy show", out, false);
+	ck_assert_msg(strstr(out, "\n# comment " TITLE_ESC "\n") && strstr(out, "\n[Filesystem]\n"),
+	    "policy show:\n%s", out);
+	free(out);
+
+	close(in);
+	ck_assert_int_eq(sandbox_wait(c, id2, 20000, &ex), 0);
+	sandbox_client_free(c);
+}
+END_TEST
+
 static Suite *
 injection_suite(void)
 {
@@ -199,6 +353,7 @@ injection_suite(void)
 	tcase_add_unchecked_fixture(tc, fixture_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, log_records);
+	tcase_add_test(tc, terminal_output);
 	suite_add_tcase(s, tc);
 	return s;
 }
