@@ -83,15 +83,18 @@ help(void)
 static int
 usage_error(const char *fmt, ...) _printf_(1, 2);
 
+/* Quotes the arguments it was given: escaped, like every other message. */
 static int
 usage_error(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
 
-	fputs("sandboxctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("sandboxctl: ", stderr);
+	(void) escape_fputs(buf, 0, stderr);
 	fputs("\nTry 'sandboxctl --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }

@@ -42,36 +42,18 @@
 #define BROKER_PATH	"/etc/x\n<0>forged broker path" TITLE
 #define BROKER_ESC	"/etc/x\\n<0>forged broker path" TITLE_ESC
 
-static char *
-xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		abort();
-	return p;
-}
-
 static void
 fixture_up(void)
 {
 	struct testdaemon *d = testdaemon_new();
 	char *bind, *text, *at, *policy;
 
-	bind = xasprintf("BindReadOnly=%s:/opt/helpers", testlib_helpers_dir());
+	ck_assert_int_ge(asprintf(&bind, "BindReadOnly=%s:/opt/helpers", testlib_helpers_dir()), 0);
 	text = testlib_default_policy_with(bind);
 	at = strstr(text, "\nDescription=");
 	ck_assert_ptr_nonnull(at);
-	policy = xasprintf("%.*s\n# comment " TITLE "\nDescription=evil " TITLE " description"
-	    "%s\nAllow=@broker\n", (int)(at - text), text, strchr(at + 1, '\n'));
+	ck_assert_int_ge(asprintf(&policy, "%.*s\n# comment " TITLE "\nDescription=evil " TITLE
+	    " description%s\nAllow=@broker\n", (int)(at - text), text, strchr(at + 1, '\n')), 0);
 	testdaemon_write_policy(d, "inject", policy);
 	free(policy);
 	free(text);
@@ -194,7 +176,7 @@ END_TEST
 static char *
 ctl(const char *what, ...)
 {
-	const char *args[8];
+	const char *args[8] = {};
 	char *out, *err;
 	va_list ap;
 	size_t n = 0;
@@ -337,6 +319,14 @@ START_TEST(terminal_output)
 	ck_assert_msg(strstr(out, "\n# comment " TITLE_ESC "\n") && strstr(out, "\n[Filesystem]\n"),
 	    "policy show:\n%s", out);
 	free(out);
+
+	/* Even what the caller typed is quoted escaped in a usage error. */
+	ck_assert_int_eq(testlib_exit_code(testlib_sandboxctl(NULL, &out, &err, "status", "1" TITLE,
+	    NULL)), 2);
+	ck_assert_msg(strstr(err, "invalid sandbox id '1" TITLE_ESC "'\n"), "usage error: %s", err);
+	assert_printable("usage error", err, false);
+	free(out);
+	free(err);
 
 	close(in);
 	ck_assert_int_eq(sandbox_wait(c, id2, 20000, &ex), 0);
