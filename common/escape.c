@@ -69,7 +69,7 @@ hex_bytes(char *out, const unsigned char *p, size_t n)
 static size_t
 escape_unit(const unsigned char *p, size_t n, unsigned flags, char *out, size_t *ret_len)
 {
-	bool json = flags & ESCAPE_JSON, text = !json && (flags & ESCAPE_TEXT);
+	bool json = flags & ESCAPE_JSON, text = !json && (flags & ESCAPE_TEXT), keep;
 	uint32_t cp;
 	size_t l = utf8_sequence(p, n, &cp);
 
@@ -80,14 +80,15 @@ escape_unit(const unsigned char *p, size_t n, unsigned flags, char *out, size_t 
 			*ret_len = hex_bytes(out, p, 1);
 		return 1;
 	}
-	if (text && (cp == '\n' || cp == '\t' || cp == '\\'))
-		;	/* as it is */
-	else if (cp == '\n' || cp == '\t' || cp == '\\' || (json && cp == '"')) {
+	/* Multi-line text keeps its lines, tabs and backslashes. */
+	keep = text && (cp == '\n' || cp == '\t' || cp == '\\');
+	if (!keep && (cp == '\n' || cp == '\t' || cp == '\\' || (json && cp == '"'))) {
 		out[0] = '\\';
 		out[1] = cp == '\n' ? 'n' : cp == '\t' ? 't' : (char) cp;
 		*ret_len = 2;
 		return 1;
-	} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+	}
+	if (!keep && (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))) {
 		if (json)
 			*ret_len = (size_t) snprintf(out, UNIT_MAX + 1, "\\u%04x", (unsigned) cp);
 		else
