@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -82,15 +83,18 @@ help(void)
 static int
 usage_error(const char *fmt, ...) _printf_(1, 2);
 
+/* Quotes the arguments it was given: escaped, like every other message. */
 static int
 usage_error(const char *fmt, ...)
 {
+	char buf[1024];
 	va_list ap;
 
-	fputs("sandboxctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	fputs("sandboxctl: ", stderr);
+	(void) escape_fputs(buf, 0, stderr);
 	fputs("\nTry 'sandboxctl --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -254,71 +258,53 @@ format_limit(char *buf, size_t size, uint64_t v, const char *unit)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. */
-static size_t
-utf8_sequence(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
+/*
+ * Output of strings others chose: a target's argv, policy names and
+ * descriptions, denial paths, the daemon's error text. They reach the
+ * terminal only escaped (common/escape.h), so no control sequence in them
+ * is obeyed by root's terminal.
+ */
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0) {
-		len = 2;
-		cp = s[0] & 0x1f;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		len = 3;
-		cp = s[0] & 0x0f;
-	} else if ((s[0] & 0xf8) == 0xf0) {
-		len = 4;
-		cp = s[0] & 0x07;
-	} else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/* Prints s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
+/* Prints s as a JSON string; controls as \u00XX, bytes that are not UTF-8
+ * as U+FFFD. */
 static void
 json_string(const char *s)
 {
-	const unsigned char *p = (const unsigned char *) (s ? s : "");
-	size_t n = strlen((const char *) p);
-
 	putchar('"');
-	while (*p) {
-		size_t l = utf8_sequence(p, n);
+	(void) escape_fputs(s, ESCAPE_JSON, stdout);
+	putchar('"');
+}
 
-		if (l == 0) {
-			fputs("\\ufffd", stdout);
-			l = 1;
-		} else if (*p == '"' || *p == '\\') {
-			putchar('\\');
-			putchar(*p);
-		} else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p == '\t')
-			fputs("\\t", stdout);
-		else if (*p == '\r')
-			fputs("\\r", stdout);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\u%04x", *p);
-		else
-			fwrite(p, 1, l, stdout);
-		p += l;
-		n -= l;
+/* "label: s" on a line of its own, s escaped. */
+static void
+print_field(const char *label, const char *s)
+{
+	printf("%s: ", label);
+	(void) escape_fputs(s, 0, stdout);
+	putchar('\n');
+}
+
+/* s escaped, padded to width columns, then a space. */
+static void
+print_column(const char *s, size_t width)
+{
+	size_t cols = escape_columns(s, 0);
+
+	(void) escape_fputs(s, 0, stdout);
+	printf("%*s ", (int) (cols < width ? width - cols : 0), "");
+}
+
+/* The widest of the strings get(v[i]) for i < n once escaped, at least min. */
+static size_t
+column_width(size_t min, const char *(*get)(const sandbox_info *), sandbox_info **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t l = escape_columns(get(v[i]), 0);
+
+		if (l > min)
+			min = l;
 	}
-	putchar('"');
+	return min;
 }
 
 static void
@@ -389,7 +375,7 @@ verb_list(int argc, char **argv)
 {
 	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
 	sandbox_info **v = NULL;
-	size_t n = 0, policy_width = 6;
+	size_t n = 0, policy_width = 6, state_width = 8;
 	int r;
 
 	r = parse_json_option(argc, argv, "list [--json]", 0);
@@ -414,24 +400,21 @@ verb_list(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 
-	for (size_t i = 0; i < n; i++) {
-		size_t l = strlen(sandbox_info_get_policy(v[i]));
-
-		if (l > policy_width)
-			policy_width = l;
-	}
-	printf("%-6s %-6s %-8s %-8s %-*s %-9s %-8s %s\n", "ID", "UID", "PID", "STATE",
-	    (int) policy_width, "POLICY", "CPU", "MEMORY", "COMMAND");
+	policy_width = column_width(policy_width, sandbox_info_get_policy, v, n);
+	state_width = column_width(state_width, sandbox_info_get_state, v, n);
+	printf("%-6s %-6s %-8s %-*s %-*s %-9s %-8s %s\n", "ID", "UID", "PID",
+	    (int) state_width, "STATE", (int) policy_width, "POLICY", "CPU", "MEMORY", "COMMAND");
 	for (size_t i = 0; i < n; i++) {
 		char cpu[32], mem[32];
 
-		printf("%-6" PRIu64 " %-6u %-8d %-8s %-*s %-9s %-8s %s\n",
-		    sandbox_info_get_id(v[i]), (unsigned) sandbox_info_get_owner_uid(v[i]),
-		    (int) sandbox_info_get_pid(v[i]), sandbox_info_get_state(v[i]),
-		    (int) policy_width, sandbox_info_get_policy(v[i]),
-		    format_usec(cpu, sizeof(cpu), sandbox_info_get_cpu_usec(v[i])),
-		    format_bytes(mem, sizeof(mem), sandbox_info_get_memory_current(v[i])),
-		    sandbox_info_get_command(v[i]));
+		printf("%-6" PRIu64 " %-6u %-8d ", sandbox_info_get_id(v[i]),
+		    (unsigned) sandbox_info_get_owner_uid(v[i]), (int) sandbox_info_get_pid(v[i]));
+		print_column(sandbox_info_get_state(v[i]), state_width);
+		print_column(sandbox_info_get_policy(v[i]), policy_width);
+		printf("%-9s %-8s ", format_usec(cpu, sizeof(cpu), sandbox_info_get_cpu_usec(v[i])),
+		    format_bytes(mem, sizeof(mem), sandbox_info_get_memory_current(v[i])));
+		(void) escape_fputs(sandbox_info_get_command(v[i]), 0, stdout);
+		putchar('\n');
 	}
 	sandbox_info_list_free(v, n);
 	return EXIT_SUCCESS;
@@ -485,10 +468,10 @@ verb_status(int argc, char **argv)
 			(void) strftime(started, sizeof(started), "%Y-%m-%d %H:%M:%S %Z", &tm);
 	}
 	printf("Id: %" PRIu64 "\n", sandbox_info_get_id(i));
-	printf("State: %s\n", sandbox_info_get_state(i));
-	printf("Limit hit: %s\n", sandbox_info_get_limit(i));
-	printf("Policy: %s\n", sandbox_info_get_policy(i));
-	printf("Command: %s\n", sandbox_info_get_command(i));
+	print_field("State", sandbox_info_get_state(i));
+	print_field("Limit hit", sandbox_info_get_limit(i));
+	print_field("Policy", sandbox_info_get_policy(i));
+	print_field("Command", sandbox_info_get_command(i));
 	printf("Owner UID: %u\n", (unsigned) sandbox_info_get_owner_uid(i));
 	printf("Owner PID: %d\n", (int) sandbox_info_get_owner_pid(i));
 	printf("PID: %d\n", (int) sandbox_info_get_pid(i));
@@ -507,7 +490,7 @@ verb_status(int argc, char **argv)
 	printf("Broker requests: %" PRIu64 " (%" PRIu64 " denied)\n",
 	    sandbox_info_get_broker_requests(i), sandbox_info_get_broker_denied(i));
 	if (sandbox_info_get_last_denial(i))
-		printf("Last denial: %s\n", sandbox_info_get_last_denial(i));
+		print_field("Last denial", sandbox_info_get_last_denial(i));
 	return EXIT_SUCCESS;
 }
 
@@ -592,7 +575,8 @@ verb_policies(int argc, char **argv)
 {
 	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
 	_cleanup_strv_free_ char **names = NULL, **descs = NULL;
-	int width = 4, r;
+	size_t width = 4;
+	int r;
 
 	r = parse_json_option(argc, argv, "policies [--json]", 0);
 	if (r != 0)
@@ -617,11 +601,15 @@ verb_policies(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	for (size_t i = 0; names[i]; i++)
-		if ((int) strlen(names[i]) > width)
-			width = (int) strlen(names[i]);
-	printf("%-*s  %s\n", width, "NAME", "DESCRIPTION");
-	for (size_t i = 0; names[i]; i++)
-		printf("%-*s  %s\n", width, names[i], descs[i]);
+		if (escape_columns(names[i], 0) > width)
+			width = escape_columns(names[i], 0);
+	printf("%-*s  %s\n", (int) width, "NAME", "DESCRIPTION");
+	for (size_t i = 0; names[i]; i++) {
+		print_column(names[i], width);
+		putchar(' ');
+		(void) escape_fputs(descs[i], 0, stdout);
+		putchar('\n');
+	}
 	return EXIT_SUCCESS;
 }
 
@@ -681,8 +669,9 @@ verb_policy(int argc, char **argv)
 			log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
 			return EXIT_FAILURE;
 		}
+		/* An administrator's text: its lines and tabs stay, controls do not. */
 		l = strlen(text);
-		fputs(text, stdout);
+		(void) escape_fputs(text, ESCAPE_TEXT, stdout);
 		if (l > 0 && text[l - 1] != '\n')
 			putchar('\n');
 		return EXIT_SUCCESS;
@@ -695,7 +684,8 @@ verb_policy(int argc, char **argv)
 	r = sandbox_policy_check(c, argv[2], text);
 	if (r == -EBADMSG && sandbox_client_last_error(c)) {
 		/* "file:line: message", as compilers print it, for editors. */
-		fprintf(stderr, "%s\n", sandbox_client_last_error(c));
+		(void) escape_fputs(sandbox_client_last_error(c), ESCAPE_TEXT, stderr);
+		fputc('\n', stderr);
 		return EXIT_FAILURE;
 	}
 	if (r < 0) {

@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
+	common/escape.c common/escape.h \
 	common/ini.c common/ini.h \
 	common/parse-util.c common/parse-util.h \
 	common/net-util.c common/net-util.h

@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* See log.h. Single-threaded users only (the daemon and sandboxctl). */
+/*
+ * See log.h. Single-threaded users only (the daemon and sandboxctl).
+ *
+ * Every record is one line: the formatted message is escaped as a whole
+ * (escape.h), so no string a peer chose (an argv, a path, a policy name, a
+ * daemon's error text) can end the line and forge a "<N>" record of its
+ * own, nor reach a terminal as a control sequence. Only our prefix and the
+ * final newline are written raw.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 
 static int max_level = LOG_INFO;
@@ -38,7 +47,8 @@ log_set_ident(const char *s)
 int
 log_internal(int level, int error, const char *fmt, ...)
 {
-	char buf[2048];
+	/* Escaping makes at most four bytes of one, so nothing is cut twice. */
+	char buf[2048], line[4 * sizeof(buf)];
 	va_list ap;
 	int saved = errno;
 
@@ -49,13 +59,14 @@ log_internal(int level, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void) vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	(void) escape_cstr(line, sizeof(line), buf, 0);
 
 	if (prefix_priority)
-		fprintf(stderr, "<%d>%s\n", level, buf);
+		fprintf(stderr, "<%d>%s\n", level, line);
 	else if (ident)
-		fprintf(stderr, "%s: %s\n", ident, buf);
+		fprintf(stderr, "%s: %s\n", ident, line);
 	else
-		fprintf(stderr, "%s\n", buf);
+		fprintf(stderr, "%s\n", line);
 
 	errno = saved;
 	return error > 0 ? -error : 0;

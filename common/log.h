@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Logging for the daemon and sandboxctl. Lines go to stderr; with
- * log_set_prefix_priority(true) each line starts with "<N>" so journald
- * (or systemd's stderr handling) stores the right priority.
+ * Logging for the daemon and sandboxctl. Lines go to stderr, one record
+ * each: the formatted message is escaped (escape.h), so callers pass
+ * peer-supplied strings as they are. With log_set_prefix_priority(true)
+ * each line starts with "<N>" so journald (or systemd's stderr handling)
+ * stores the right priority.
  * The log_*_errno() helpers return the negative errno they were given,
  * so "return log_error_errno(r, ...)" logs once and propagates.
  */

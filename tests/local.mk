@@ -15,11 +15,16 @@ tests_lib_libtestlib_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
+	tests/unit/test-escape \
 	tests/unit/test-ini \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
+
+tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
+tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_escape_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
 tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib

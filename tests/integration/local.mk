@@ -27,7 +27,8 @@ integration_tests = \
 	tests/integration/test-users \
 	tests/integration/test-reload \
 	tests/integration/test-faults \
-	tests/integration/test-faults-conn
+	tests/integration/test-faults-conn \
+	tests/integration/test-injection
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -81,6 +82,12 @@ tests_integration_test_faults_conn_SOURCES = tests/integration/test-faults-conn.
 tests_integration_test_faults_conn_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_faults_conn_CFLAGS = $(itest_cflags)
 tests_integration_test_faults_conn_LDADD = $(itest_ldadd)
+
+tests_integration_test_injection_SOURCES = tests/integration/test-injection.c
+tests_integration_test_injection_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_injection_CFLAGS = $(itest_cflags)
+tests_integration_test_injection_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_injection_DEPENDENCIES = tests/integration/helpers/broker-target
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
