@@ -623,14 +623,19 @@ parse_connect(struct policy *p, const char *value, struct ini_error *err)
 		connect_rule_done(&r);
 		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
 	}
-	r.endpoint = strdup(value);
-	v = realloc(p->connect_rules, (p->n_connect_rules + 1) * sizeof(*v));
-	if (!r.endpoint || !v) {
-		free(v);
+	/* Once realloc() succeeded the array is the policy's, whatever
+	 * happens next: only the new rule's own strings are ours to free. */
+	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
+	if (!v) {
 		connect_rule_done(&r);
 		return -ENOMEM;
 	}
 	p->connect_rules = v;
+	r.endpoint = strdup(value);
+	if (!r.endpoint) {
+		connect_rule_done(&r);
+		return -ENOMEM;
+	}
 	v[p->n_connect_rules++] = r;
 	return 0;
 }
@@ -1255,7 +1260,6 @@ policy_open_broker(struct policy *p)
 	for (size_t i = 0; i < p->n_path_rules; i++) {
 		struct policy_path_rule *r = &p->path_rules[i];
 		_cleanup_free_ char *dir = NULL;
-		struct stat st;
 		const char *open_path = r->path;
 
 		if (!r->tree) {
@@ -1274,10 +1278,6 @@ policy_open_broker(struct policy *p)
 			    "its rule stays inert: %m", p->name ? p->name : "?", open_path);
 			continue;
 		}
-		if (fstat(r->dirfd, &st) < 0)
-			return negative_errno();
-		r->dev = st.st_dev;
-		r->ino = st.st_ino;
 	}
 	for (size_t i = 0; i < p->n_connect_rules; i++)
 		if (resolve_connect(&p->connect_rules[i]) < 0)

@@ -65,7 +65,6 @@ struct policy_path_rule {
 	/* Opened by policy_open_broker(): the tree, or the file's parent. */
 	int		dirfd;
 	const char	*name;		/* File=: the last component, into path */
-	uint64_t	dev, ino;	/* of dirfd, to compare with the owner's view */
 };
 
 struct policy_connect_rule {
