@@ -78,26 +78,8 @@ struct sandbox_info {
 	char		*last_denial;
 };
 
-/* Errors the daemon may report that we pass on unchanged. */
-static const int passthrough_errors[] = {
-	ENOENT, EPERM, EACCES, EDQUOT, EUSERS, EOPNOTSUPP, E2BIG, ESRCH, EBADMSG,
-	EINVAL, ETIMEDOUT, ENOMEM, EAGAIN, EPROTONOSUPPORT, ECONNRESET, ENAMETOOLONG,
-	EBUSY, EMFILE, ENOEXEC, ENOTDIR, EISDIR, ELOOP,
-};
-
-/* Maps a positive errno to the negative errno we may return. */
-static int
-map_error(int e)
-{
-	if (e < 0)
-		e = -e;
-	for (size_t i = 0; i < ELEMENTSOF(passthrough_errors); i++)
-		if (passthrough_errors[i] == e)
-			return -e;
-	return -EIO;
-}
-
-/* Like map_error() for errors of our own socket calls. */
+/* Maps an errno of our own socket calls to what we may return: the
+ * connection errors to -ECONNRESET, the rest through the wire table. */
 static int
 map_local_error(int e)
 {
@@ -111,7 +93,7 @@ map_local_error(int e)
 		return -EMFILE;
 	if (e == ENOBUFS)
 		return -ENOMEM;
-	return map_error(e);
+	return sbx_error_from_wire(e);
 }
 
 static void
@@ -312,7 +294,7 @@ client_call(sandbox_client *c, struct sbx_writer *w, const int *fds, size_t n_fd
 			if (sbx_msg_error_get(&r, &e, &m) < 0)
 				return client_break(c, -EBADMSG);
 			client_set_error(c, m);
-			return map_error(e);
+			return sbx_error_from_wire(e);
 		}
 		if (r.hdr.type != reply_type)
 			return client_break(c, -EBADMSG);

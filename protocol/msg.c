@@ -86,6 +86,52 @@ sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret)
 	return 0;
 }
 
+const struct sbx_wire_error sbx_wire_errors[] = {
+	{ ENOENT, "no such policy, or no such program" },
+	{ EPERM, "not permitted (a limit above the policy's, another user's sandbox)" },
+	{ EACCES, "permission denied (e.g. the program is not executable)" },
+	{ EDQUOT, "the peer's uid has too many sandboxes" },
+	{ EUSERS, "the peer's uid has too many connections" },
+	{ EOPNOTSUPP, "the kernel lacks a feature the policy requires" },
+	{ E2BIG, "argv or environment too large" },
+	{ ESRCH, "no such sandbox visible to the peer" },
+	{ EBADMSG, "POLICY_CHECK: the text is not a valid policy" },
+	{ EINVAL, "a well-formed request with an invalid value" },
+	{ ETIMEDOUT, "the target did not reach exec in time, or a policy check took too long" },
+	{ ENOMEM, "the daemon is out of memory" },
+	{ EAGAIN, "temporarily out of resources; retrying may work" },
+	{ EBUSY, "temporarily out of resources; retrying may work" },
+	{ EPROTONOSUPPORT, "HELLO: protocol version mismatch" },
+	{ ENAMETOOLONG, "a name or path too long" },
+	{ EMFILE, "out of file descriptors" },
+	{ ENOEXEC, "the program is not in an executable format" },
+	{ ENOTDIR, "resolving the program or working directory failed" },
+	{ EISDIR, "resolving the program or working directory failed" },
+	{ ELOOP, "resolving the program or working directory failed" },
+	{ ESHUTDOWN, "the daemon is shutting down" },
+	{ EIO, "any other failure" },
+};
+const size_t sbx_n_wire_errors = ELEMENTSOF(sbx_wire_errors);
+
+int
+sbx_error_to_wire(int r)
+{
+	int e = r < 0 ? -r : r;
+
+	for (size_t i = 0; i < sbx_n_wire_errors; i++)
+		if (sbx_wire_errors[i].error == e)
+			return e;
+	return EIO;
+}
+
+int
+sbx_error_from_wire(int error)
+{
+	if (error <= 0)
+		return -EIO;
+	return -sbx_error_to_wire(error);
+}
+
 void
 sbx_msg_error_put(struct sbx_writer *w, int error, const char *message)
 {

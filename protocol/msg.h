@@ -22,6 +22,24 @@ int sbx_msg_spawn_put(struct sbx_writer *w, const struct sbx_spawn *s, const cha
 int sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret);
 void sbx_spawn_req_done(struct sbx_spawn_req *req);
 
+/*
+ * The errors an ERROR reply on the control socket may carry: the one
+ * table both ends use (protocol/PROTOCOL.md, "Error codes"). Every entry
+ * travels unchanged and the client library returns it negated; the daemon
+ * sends any other error as EIO, and the library turns any other value it
+ * receives into -EIO.
+ */
+struct sbx_wire_error {
+	int		error;		/* positive errno */
+	const char	*meaning;	/* for the spec and the tests */
+};
+extern const struct sbx_wire_error sbx_wire_errors[];
+extern const size_t sbx_n_wire_errors;
+/* Daemon side: r (negative or positive errno) → the positive errno to send. */
+int sbx_error_to_wire(int r);
+/* Client side: a received positive errno → the negative errno to return. */
+int sbx_error_from_wire(int error);
+
 void sbx_msg_error_put(struct sbx_writer *w, int error, const char *message);
 int sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message);
 

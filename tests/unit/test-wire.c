@@ -773,6 +773,37 @@ START_TEST(test_fdpass_reject)
 }
 END_TEST
 
+/* Every entry of the one error table travels unchanged both ways, and
+ * nothing outside it does: the daemon sends EIO, the client returns -EIO. */
+START_TEST(test_error_table)
+{
+	static const int outside[] = { EXDEV, EEXIST, ENOSPC, ECONNRESET, EPIPE, ENOTCONN, 4095 };
+	bool shutdown_seen = false;
+
+	ck_assert_uint_gt(sbx_n_wire_errors, 0);
+	for (size_t i = 0; i < sbx_n_wire_errors; i++) {
+		int e = sbx_wire_errors[i].error;
+
+		ck_assert_int_gt(e, 0);
+		ck_assert_ptr_nonnull(sbx_wire_errors[i].meaning);
+		ck_assert_int_eq(sbx_error_to_wire(-e), e);
+		ck_assert_int_eq(sbx_error_to_wire(e), e);
+		ck_assert_int_eq(sbx_error_from_wire(e), -e);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_int_ne(sbx_wire_errors[j].error, e);
+		if (e == ESHUTDOWN)
+			shutdown_seen = true;
+	}
+	ck_assert_msg(shutdown_seen, "ESHUTDOWN (sent by SPAWN during shutdown) is not in the table");
+	for (size_t i = 0; i < ELEMENTSOF(outside); i++) {
+		ck_assert_int_eq(sbx_error_to_wire(-outside[i]), EIO);
+		ck_assert_int_eq(sbx_error_from_wire(outside[i]), -EIO);
+	}
+	ck_assert_int_eq(sbx_error_from_wire(0), -EIO);
+	ck_assert_int_eq(sbx_error_from_wire(-EPERM), -EIO);
+}
+END_TEST
+
 static Suite *
 wire_suite(void)
 {
@@ -786,6 +817,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_sandbox_list);
 	tcase_add_test(tc, test_policy_messages);
 	tcase_add_test(tc, test_error);
+	tcase_add_test(tc, test_error_table);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
