@@ -1010,7 +1010,7 @@ sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
 	sbx_writer_done(&w);
 	if (k < 0)
 		return k;
-	if (sbx_reader_get_str(&r, &text, SBX_POLICY_TEXT_MAX) < 0 || sbx_reader_end(&r) < 0)
+	if (sbx_reader_get_str(&r, &text, SBX_POLICY_TEXT_MAX + 1) < 0 || sbx_reader_end(&r) < 0)
 		return client_break(c, -EBADMSG);
 	copy = strdup(text);
 	if (!copy)
@@ -1027,12 +1027,12 @@ sandbox_policy_check(sandbox_client *c, const char *filename, const char *text)
 
 	if (!c || !filename || !text)
 		return -EINVAL;
-	if (strlen(text) >= SBX_POLICY_TEXT_MAX)
+	if (strlen(text) > SBX_POLICY_TEXT_MAX)
 		return -E2BIG;
 	client_begin(c, &w, SBX_MSG_POLICY_CHECK);
 	/* The file name only labels messages: shorten rather than refuse. */
-	sbx_writer_put_str_trunc(&w, filename, SBX_STRING_MAX);
-	sbx_writer_put_str_trunc(&w, text, SBX_POLICY_TEXT_MAX);
+	sbx_writer_put_str_trunc(&w, filename, SBX_POLICY_LABEL_MAX);
+	sbx_writer_put_str_trunc(&w, text, SBX_POLICY_TEXT_MAX + 1);
 	k = client_call_ok(c, &w, NULL, 0);
 	sbx_writer_done(&w);
 	return k;

@@ -27,14 +27,12 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "sandbox-client.h"
+#include "sandbox-protocol.h"
 
 #define EXIT_USAGE		2
 #define EXIT_RUN_FAILED		125
 #define EXIT_CANNOT_EXEC	126
 #define EXIT_NOT_FOUND		127
-
-/* Largest policy file "policy check" sends (the daemon's limit). */
-#define POLICY_FILE_MAX		(60u * 1024u)
 
 static const char *arg_socket;
 static bool arg_json;
@@ -634,11 +632,11 @@ read_policy_file(const char *path, char **ret)
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", path);
 	/* One byte more than allowed, to see that a file is too large. */
-	buf = malloc(POLICY_FILE_MAX + 1);
+	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
 	if (!buf)
 		return log_oom();
 	for (;;) {
-		ssize_t k = read(fd, buf + n, POLICY_FILE_MAX + 1 - n);
+		ssize_t k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
 
 		if (k < 0) {
 			if (errno == EINTR)
@@ -648,9 +646,9 @@ read_policy_file(const char *path, char **ret)
 		if (k == 0)
 			break;
 		n += (size_t) k;
-		if (n > POLICY_FILE_MAX - 1)
+		if (n > SBX_POLICY_TEXT_MAX)
 			return log_error_errno(-E2BIG, "%s: policy file too large (at most %u "
-			    "bytes)", path, POLICY_FILE_MAX - 1);
+			    "bytes)", path, SBX_POLICY_TEXT_MAX);
 	}
 	if (memchr(buf, '\0', n))
 		return log_error_errno(-EBADMSG, "%s: policy file contains a NUL byte", path);

@@ -34,9 +34,9 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "policy.h"
+#include "sandbox-protocol.h"
 #include "syscall-groups.h"
 
-#define POLICY_TEXT_MAX		(60 * 1024)
 #define POLICY_MOUNTS_MAX	64
 #define POLICY_ENV_MAX		128
 #define POLICY_GROUP_DEPTH_MAX	8
@@ -822,8 +822,8 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 		(void) policy_fail(err, "invalid policy name '%s'", name);
 		return -EINVAL;
 	}
-	if (strlen(text) > POLICY_TEXT_MAX) {
-		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
+	if (strlen(text) > SBX_POLICY_TEXT_MAX) {
+		(void) policy_fail(err, "policy is too large (over %u bytes)", SBX_POLICY_TEXT_MAX);
 		return -EFBIG;
 	}
 
@@ -913,17 +913,17 @@ policy_load_file(const char *name, const char *path, struct policy **ret, struct
 		(void) policy_fail(err, "not a regular file");
 		return -EBADMSG;
 	}
-	if (st.st_size > POLICY_TEXT_MAX) {
-		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
+	if (st.st_size > SBX_POLICY_TEXT_MAX) {
+		(void) policy_fail(err, "policy is too large (over %u bytes)", SBX_POLICY_TEXT_MAX);
 		return -EFBIG;
 	}
 
 	/* Read one byte more than allowed, in case the file grew since fstat(). */
-	buf = malloc(POLICY_TEXT_MAX + 2);
+	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		k = read(fd, buf + n, POLICY_TEXT_MAX + 1 - n);
+		k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
@@ -932,9 +932,9 @@ policy_load_file(const char *name, const char *path, struct policy **ret, struct
 		if (k == 0)
 			break;
 		n += (size_t) k;
-		if (n > POLICY_TEXT_MAX) {
-			(void) policy_fail(err, "policy is too large (over %d bytes)",
-			    POLICY_TEXT_MAX);
+		if (n > SBX_POLICY_TEXT_MAX) {
+			(void) policy_fail(err, "policy is too large (over %u bytes)",
+			    SBX_POLICY_TEXT_MAX);
 			return -EFBIG;
 		}
 	}

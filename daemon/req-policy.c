@@ -52,8 +52,8 @@ req_policy_show_handler(struct req_ctx *ctx)
 		return -ENOENT;
 	}
 	sbx_writer_init(&w, SBX_MSG_POLICY_TEXT, ctx->serial);
-	/* The text is at most 60 KiB (the parser's limit), so it fits. */
-	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX);
+	/* The parser refuses a text over SBX_POLICY_TEXT_MAX, so it fits whole. */
+	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX + 1);
 	r = conn_send(ctx->conn, &w);
 	sbx_writer_done(&w);
 	return r == -ENOBUFS ? 0 : r;
@@ -67,8 +67,8 @@ req_policy_check_handler(struct req_ctx *ctx)
 	const char *file, *text;
 	int r;
 
-	if (sbx_reader_get_str(ctx->reader, &file, 0) < 0 ||
-	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX) < 0 ||
+	if (sbx_reader_get_str(ctx->reader, &file, SBX_POLICY_LABEL_MAX) < 0 ||
+	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX + 1) < 0 ||
 	    sbx_reader_end(ctx->reader) < 0)
 		return -EBADMSG;
 	r = policy_parse("check", file, text, &p, &err);

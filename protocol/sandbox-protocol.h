@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SBX_PROTOCOL_VERSION	2	/* bump on any change in this file */
+#define SBX_PROTOCOL_VERSION	3	/* bump on any change in this file */
 
 /* Hard limits. A message that breaks one is a protocol violation. */
 #define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
@@ -25,7 +25,9 @@
 #define SBX_ARGV_MAX		256u		/* argv entries */
 #define SBX_ENV_MAX		256u		/* environment entries */
 #define SBX_FDS_MAX		3u		/* fds in any one message */
-#define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* POLICY_CHECK text, NUL included */
+#define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* a policy's text, NUL not included: the
+						 * one limit of policy files (version 3) */
+#define SBX_POLICY_LABEL_MAX	1024u		/* POLICY_CHECK's file name, NUL included */
 #define SBX_LIST_MAX		128u		/* entries in one SANDBOX_LIST (newest first) */
 
 enum sbx_msg_type {
@@ -182,7 +184,10 @@ _Static_assert(sizeof(struct sbx_info) == 120, "wire layout");
 
 /* POLICY_LIST: empty. POLICY_NAMES: count, then count × (name, description). */
 /* POLICY_SHOW: one string, the name. POLICY_TEXT: one string. */
-/* POLICY_CHECK: strings file name (for messages) and text. Reply OK or ERROR. */
+/* POLICY_CHECK: strings file name (for messages, ≤ SBX_POLICY_LABEL_MAX) and
+ * text (≤ SBX_POLICY_TEXT_MAX + 1 with the NUL). */
+_Static_assert(sizeof(struct sbx_hdr) + 2 * sizeof(uint32_t) + SBX_POLICY_LABEL_MAX +
+    SBX_POLICY_TEXT_MAX + 1 <= SBX_MSG_SIZE_MAX, "a policy of the maximum size fits a message");
 
 /* ERROR: then one string, a human-readable message. */
 struct sbx_error {
