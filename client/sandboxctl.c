@@ -67,7 +67,8 @@ help(void)
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
 	    "  policies                     List policies\n"
 	    "  policy show NAME             Print a policy's text\n"
-	    "  policy check FILE            Ask sandboxd to validate a policy file\n"
+	    "  policy check [--daemon] FILE Check a policy file here (no daemon needed),\n"
+	    "                               or with --daemon in sandboxd\n"
 	    "\n"
 	    "Options:\n"
 	    "  -S --socket PATH  control socket (default: $SANDBOXD_SOCKET or\n"
@@ -657,6 +658,48 @@ read_policy_file(const char *path, char **ret)
 	return 0;
 }
 
+/* policy check FILE: sandboxd's check mode, run here, as the caller, so it
+ * needs no daemon ($SANDBOXD names the binary, as in the build tree). */
+static int
+policy_check_local(const char *path)
+{
+	const char *e = getenv("SANDBOXD");
+	const char *sandboxd = e && *e ? e : SANDBOXD_PATH;
+
+	(void) fflush(stdout);
+	execl(sandboxd, "sandboxd", "--check-policy", path, (char *) NULL);
+	log_error_errno(-errno, "cannot run %s --check-policy: %m", sandboxd);
+	return EXIT_FAILURE;
+}
+
+/* policy check --daemon FILE: the same check, made by the daemon. */
+static int
+policy_check_daemon(const char *path)
+{
+	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *report;
+	int r;
+
+	if (read_policy_file(path, &text) < 0)
+		return EXIT_FAILURE;
+	if (connect_daemon(&c) < 0)
+		return EXIT_FAILURE;
+	r = sandbox_policy_check(c, path, text);
+	if (r < 0 && r != -EBADMSG) {
+		log_error("cannot check %s: %s", path, error_message(c, r));
+		return EXIT_FAILURE;
+	}
+	/* "file:line: severity: message", as compilers print it, for editors. */
+	report = sandbox_client_last_error(c);
+	if (report)
+		fputs(report, stderr);
+	if (r == -EBADMSG)
+		return EXIT_FAILURE;
+	printf("%s: OK\n", path);
+	return EXIT_SUCCESS;
+}
+
 static int
 verb_policy(int argc, char **argv)
 {
@@ -665,39 +708,25 @@ verb_policy(int argc, char **argv)
 	size_t l;
 	int r;
 
+	if (argc == 4 && strcmp(argv[1], "check") == 0 && strcmp(argv[2], "--daemon") == 0)
+		return policy_check_daemon(argv[3]);
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "check") != 0))
-		return usage_error("usage: sandboxctl policy show NAME | policy check FILE");
+		return usage_error("usage: sandboxctl policy show NAME | "
+		    "policy check [--daemon] FILE");
+	if (strcmp(argv[1], "check") == 0)
+		return policy_check_local(argv[2]);
 
-	if (strcmp(argv[1], "show") == 0) {
-		if (connect_daemon(&c) < 0)
-			return EXIT_FAILURE;
-		r = sandbox_policy_show(c, argv[2], &text);
-		if (r < 0) {
-			log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
-			return EXIT_FAILURE;
-		}
-		l = strlen(text);
-		fputs(text, stdout);
-		if (l > 0 && text[l - 1] != '\n')
-			putchar('\n');
-		return EXIT_SUCCESS;
-	}
-
-	if (read_policy_file(argv[2], &text) < 0)
-		return EXIT_FAILURE;
 	if (connect_daemon(&c) < 0)
 		return EXIT_FAILURE;
-	r = sandbox_policy_check(c, argv[2], text);
-	if (r == -EBADMSG && sandbox_client_last_error(c)) {
-		/* "file:line: message", as compilers print it, for editors. */
-		fprintf(stderr, "%s\n", sandbox_client_last_error(c));
-		return EXIT_FAILURE;
-	}
+	r = sandbox_policy_show(c, argv[2], &text);
 	if (r < 0) {
-		log_error("cannot check %s: %s", argv[2], error_message(c, r));
+		log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
 		return EXIT_FAILURE;
 	}
-	printf("%s: OK\n", argv[2]);
+	l = strlen(text);
+	fputs(text, stdout);
+	if (l > 0 && text[l - 1] != '\n')
+		putchar('\n');
 	return EXIT_SUCCESS;
 }
 

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "ini.h"
 #include "wire.h"
 
 struct sbx_spawn_req {
@@ -42,6 +43,17 @@ int sbx_error_from_wire(int error);
 
 void sbx_msg_error_put(struct sbx_writer *w, int error, const char *message);
 int sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message);
+
+/* POLICY_REPORT from and into struct ini_diags (common/ini.h): the checker
+ * writes it, the daemon relays it, the client reads it. get refuses more
+ * than SBX_POLICY_DIAGS_MAX entries, an unknown severity, and counts
+ * smaller than the entries. */
+void sbx_msg_policy_report_put(struct sbx_writer *w, const struct ini_diags *d);
+int sbx_msg_policy_report_get(struct sbx_reader *r, struct ini_diags *ret);
+/* "LABEL:LINE: error: message" (no ":LINE" for line 0), with bytes
+ * outside printable ASCII in the message written as \xNN, so a policy's
+ * text cannot reach a terminal raw. Returns snprintf()'s value. */
+int sbx_policy_diag_format(char *buf, size_t size, const char *label, const struct ini_diag *g);
 
 void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
     const char *command, const char *last_denial);

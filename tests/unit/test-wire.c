@@ -34,6 +34,7 @@ static const uint32_t all_types[] = {
 	SBX_MSG_OK, SBX_MSG_ERROR, SBX_MSG_HELLO_REPLY, SBX_MSG_SPAWNED,
 	SBX_MSG_SANDBOX_LIST, SBX_MSG_POLICY_NAMES, SBX_MSG_POLICY_TEXT,
 	SBX_MSG_BROKER_RESULT, SBX_MSG_BROKER_STAT_RESULT, SBX_MSG_BROKER_LINK_RESULT,
+	SBX_MSG_POLICY_REPORT,
 	SBX_MSG_EXITED, SBX_MSG_SHUTDOWN,
 };
 
@@ -773,6 +774,64 @@ START_TEST(test_fdpass_reject)
 }
 END_TEST
 
+/* POLICY_REPORT round trip, and what its decoder refuses. */
+START_TEST(test_policy_report)
+{
+	struct ini_diags d = {}, e;
+	struct sbx_policy_report h = { .n_errors = 1, .count = 1 };
+	struct sbx_policy_diag g = { .line = 1, .severity = 3 };
+	struct sbx_writer w;
+	struct sbx_reader r;
+	char line[512];
+
+	ini_diags_add(&d, 3, INI_ERROR, -EINVAL, "unknown key 'X'");
+	ini_diags_add(&d, 0, INI_WARNING, 0, "no execve \x1b[2J");
+	for (int i = 0; i < 100; i++)
+		ini_diags_add(&d, 10 + i, INI_ERROR, -EINVAL, "more");
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_msg_policy_report_put(&w, &d);
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	ck_assert_int_eq(sbx_msg_policy_report_get(&r, &e), 0);
+	ck_assert_uint_eq(e.n, SBX_POLICY_DIAGS_MAX);
+	ck_assert_uint_eq(e.n_errors, 101);
+	ck_assert_uint_eq(e.n_warnings, 1);
+	ck_assert_uint_eq(e.v[0].line, 3);
+	ck_assert_int_eq(e.v[0].severity, INI_ERROR);
+	ck_assert_str_eq(e.v[0].message, "unknown key 'X'");
+	ck_assert_int_eq(e.v[1].severity, INI_WARNING);
+	sbx_writer_done(&w);
+	/* Formatted for people: no raw control bytes. */
+	sbx_policy_diag_format(line, sizeof(line), "f.policy", &e.v[0]);
+	ck_assert_str_eq(line, "f.policy:3: error: unknown key 'X'");
+	sbx_policy_diag_format(line, sizeof(line), "f.policy", &e.v[1]);
+	ck_assert_str_eq(line, "f.policy: warning: no execve \\x1b[2J");
+
+	/* An unknown severity; more entries than counted; too many entries. */
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_writer_put(&w, &h, sizeof(h));
+	sbx_writer_put(&w, &g, sizeof(g));
+	sbx_writer_put_str(&w, "x");
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	ck_assert_int_eq(sbx_msg_policy_report_get(&r, &e), -EBADMSG);
+	sbx_writer_done(&w);
+	h.n_errors = 0;
+	g.severity = SBX_SEVERITY_ERROR;
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_writer_put(&w, &h, sizeof(h));
+	sbx_writer_put(&w, &g, sizeof(g));
+	sbx_writer_put_str(&w, "x");
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	ck_assert_int_eq(sbx_msg_policy_report_get(&r, &e), -EBADMSG);
+	sbx_writer_done(&w);
+	h = (struct sbx_policy_report) { .n_errors = 1000, .count = SBX_POLICY_DIAGS_MAX + 1 };
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_writer_put(&w, &h, sizeof(h));
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	ck_assert_int_eq(sbx_msg_policy_report_get(&r, &e), -EBADMSG);
+	sbx_writer_done(&w);
+}
+END_TEST
+
 /* Every entry of the one error table travels unchanged both ways, and
  * nothing outside it does: the daemon sends EIO, the client returns -EIO. */
 START_TEST(test_error_table)
@@ -818,6 +877,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_policy_messages);
 	tcase_add_test(tc, test_error);
 	tcase_add_test(tc, test_error_table);
+	tcase_add_test(tc, test_policy_report);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
