@@ -25,7 +25,8 @@ integration_tests = \
 	tests/integration/test-lifetime \
 	tests/integration/test-badinput \
 	tests/integration/test-users \
-	tests/integration/test-reload
+	tests/integration/test-reload \
+	tests/integration/test-policycheck
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -69,6 +70,11 @@ tests_integration_test_reload_SOURCES = tests/integration/test-reload.c
 tests_integration_test_reload_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_reload_CFLAGS = $(itest_cflags)
 tests_integration_test_reload_LDADD = $(itest_ldadd)
+
+tests_integration_test_policycheck_SOURCES = tests/integration/test-policycheck.c
+tests_integration_test_policycheck_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_policycheck_CFLAGS = $(itest_cflags)
+tests_integration_test_policycheck_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
