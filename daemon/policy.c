@@ -917,8 +917,9 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 	return 0;
 }
 
-int
-policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+/* The first-error API over the _all one: text, or if NULL the file path. */
+static int
+parse_first_error(const char *name, const char *path, const char *text, struct policy **ret,
     struct ini_error *err)
 {
 	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
@@ -930,9 +931,21 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 	}
 	if (!d)
 		return -ENOMEM;
-	r = policy_parse_all(name, path, text, ret, d);
+	if (text)
+		r = policy_parse_all(name, path, text, ret, d);
+	else
+		r = policy_load_file_all(name, path, ret, d);
 	first_error(d, err);
 	return r;
+}
+
+int
+policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	if (!text)
+		return -EINVAL;
+	return parse_first_error(name, path, text, ret, err);
 }
 
 int
@@ -1008,18 +1021,7 @@ policy_load_file_all(const char *name, const char *path, struct policy **ret,
 int
 policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
 {
-	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
-	int r;
-
-	if (err) {
-		err->line = 0;
-		err->message[0] = '\0';
-	}
-	if (!d)
-		return -ENOMEM;
-	r = policy_load_file_all(name, path, ret, d);
-	first_error(d, err);
-	return r;
+	return parse_first_error(name, path, NULL, ret, err);
 }
 
 void

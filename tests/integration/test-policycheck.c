@@ -74,6 +74,24 @@ has(const char *haystack, const char *file, unsigned line, const char *rest)
 	return r;
 }
 
+/* "policy check path" exits 1 and says "path:line: rest", in printable
+ * ASCII only. */
+static void
+check_fails_with(const char *path, unsigned line, const char *rest)
+{
+	char *out, *err;
+	int st;
+
+	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", path, NULL);
+	ck_assert_int_eq(testlib_exit_code(st), 1);
+	ck_assert_msg(has(err, path, line, rest), "%s", err);
+	for (const char *c = err; *c; c++)
+		ck_assert_msg(*c == '\n' || (*c >= 0x20 && *c < 0x7f), "raw byte %#x in output",
+		    (unsigned char) *c);
+	free(out);
+	free(err);
+}
+
 /* Every error, each with its line, and no daemon anywhere. */
 START_TEST(cli_every_error)
 {
@@ -165,26 +183,9 @@ START_TEST(cli_hostile)
 	free(out);
 	free(err);
 
-	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", p_junk, NULL);
-	ck_assert_int_eq(testlib_exit_code(st), 1);
-	ck_assert_msg(has(err, p_junk, 1, "error: "), "%s", err);
-	for (const char *c = err; *c; c++)
-		ck_assert_msg(*c == '\n' || (*c >= 0x20 && *c < 0x7f), "raw byte %#x in output",
-		    (unsigned char) *c);
-	free(out);
-	free(err);
-
-	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", p_nul, NULL);
-	ck_assert_int_eq(testlib_exit_code(st), 1);
-	ck_assert_msg(has(err, p_nul, 0, "error: policy contains a NUL byte"), "%s", err);
-	free(out);
-	free(err);
-
-	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", p_big, NULL);
-	ck_assert_int_eq(testlib_exit_code(st), 1);
-	ck_assert_msg(has(err, p_big, 0, "error: policy is too large"), "%s", err);
-	free(out);
-	free(err);
+	check_fails_with(p_junk, 1, "error: ");
+	check_fails_with(p_nul, 0, "error: policy contains a NUL byte");
+	check_fails_with(p_big, 0, "error: policy is too large");
 
 	free(lines);
 	free(junk);
