@@ -237,6 +237,30 @@ START_TEST(daemon_checker_unprivileged)
 }
 END_TEST
 
+/* sandboxctl's --daemon way gives the same report. */
+START_TEST(daemon_sandboxctl)
+{
+	static const char text[] = "[Policy]\nColour=blue\n[Limits]\nTasks=x\n";
+	char *path, *out, *err;
+	FILE *f;
+	int st;
+
+	if (asprintf(&path, "%s/d.policy", testdaemon_fixture->dir) < 0)
+		abort();
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", "--daemon", path, NULL);
+	ck_assert_msg(testlib_exit_code(st) == 1, "exit %d: %s%s", testlib_exit_code(st), out, err);
+	ck_assert_msg(has(err, path, 2, "error: unknown key 'Colour'") &&
+	    has(err, path, 4, "error: "), "%s", err);
+	free(out);
+	free(err);
+	free(path);
+}
+END_TEST
+
 /* Hostile texts from many clients at once: each gets its report or a cap
  * error, and a spawn on another connection is still served. */
 START_TEST(daemon_hostile_burst)
@@ -361,6 +385,7 @@ policycheck_suite(void)
 	tcase_add_unchecked_fixture(tc, debug_daemon_up, testdaemon_fixture_down);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, daemon_checker_unprivileged);
+	tcase_add_test(tc, daemon_sandboxctl);
 	tcase_add_test(tc, daemon_hostile_burst);
 	suite_add_tcase(s, tc);
 
