@@ -23,6 +23,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -78,26 +79,8 @@ struct sandbox_info {
 	char		*last_denial;
 };
 
-/* Errors the daemon may report that we pass on unchanged. */
-static const int passthrough_errors[] = {
-	ENOENT, EPERM, EACCES, EDQUOT, EUSERS, EOPNOTSUPP, E2BIG, ESRCH, EBADMSG,
-	EINVAL, ETIMEDOUT, ENOMEM, EAGAIN, EPROTONOSUPPORT, ECONNRESET, ENAMETOOLONG,
-	EBUSY, EMFILE, ENOEXEC, ENOTDIR, EISDIR, ELOOP,
-};
-
-/* Maps a positive errno to the negative errno we may return. */
-static int
-map_error(int e)
-{
-	if (e < 0)
-		e = -e;
-	for (size_t i = 0; i < ELEMENTSOF(passthrough_errors); i++)
-		if (passthrough_errors[i] == e)
-			return -e;
-	return -EIO;
-}
-
-/* Like map_error() for errors of our own socket calls. */
+/* Maps an errno of our own socket calls to what we may return: the
+ * connection errors to -ECONNRESET, the rest through the wire table. */
 static int
 map_local_error(int e)
 {
@@ -111,7 +94,7 @@ map_local_error(int e)
 		return -EMFILE;
 	if (e == ENOBUFS)
 		return -ENOMEM;
-	return map_error(e);
+	return sbx_error_from_wire(e);
 }
 
 static void
@@ -320,7 +303,7 @@ client_call(sandbox_client *c, struct sbx_writer *w, const int *fds, size_t n_fd
 			if (sbx_msg_error_get(&r, &e, &m) < 0)
 				return client_break(c, -EBADMSG);
 			client_set_error(c, m);
-			return map_error(e);
+			return sbx_error_from_wire(e);
 		}
 		if (r.hdr.type != reply_type)
 			return client_break(c, -EBADMSG);
@@ -1036,7 +1019,7 @@ sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
 	sbx_writer_done(&w);
 	if (k < 0)
 		return k;
-	if (sbx_reader_get_str(&r, &text, SBX_POLICY_TEXT_MAX) < 0 || sbx_reader_end(&r) < 0)
+	if (sbx_reader_get_str(&r, &text, SBX_POLICY_TEXT_MAX + 1) < 0 || sbx_reader_end(&r) < 0)
 		return client_break(c, -EBADMSG);
 	copy = strdup(text);
 	if (!copy)
@@ -1045,21 +1028,61 @@ sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
 	return 0;
 }
 
+/* The report as "file:line: severity: message" lines, one per diagnostic. */
+static char *
+format_report(const char *filename, const struct ini_diags *d)
+{
+	size_t size = (size_t) d->n * 1200 + 128, n = 0;
+	char *buf = malloc(size);
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < d->n; i++) {
+		int k = sbx_policy_diag_format(buf + n, size - n, filename, &d->v[i]);
+
+		if (k < 0 || (size_t) k >= size - n - 1)
+			break;
+		n += (size_t) k;
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+	if (d->n < d->n_errors + d->n_warnings)
+		(void) snprintf(buf + n, size - n, "%s: %u more not shown\n", filename,
+		    d->n_errors + d->n_warnings - d->n);
+	return buf;
+}
+
 _public_ int
 sandbox_policy_check(sandbox_client *c, const char *filename, const char *text)
 {
+	_cleanup_free_ struct ini_diags *d = NULL;
 	struct sbx_writer w;
+	struct sbx_reader r;
+	char *report;
 	int k;
 
 	if (!c || !filename || !text)
 		return -EINVAL;
-	if (strlen(text) >= SBX_POLICY_TEXT_MAX)
+	if (strlen(text) > SBX_POLICY_TEXT_MAX)
 		return -E2BIG;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
 	client_begin(c, &w, SBX_MSG_POLICY_CHECK);
 	/* The file name only labels messages: shorten rather than refuse. */
-	sbx_writer_put_str_trunc(&w, filename, SBX_STRING_MAX);
-	sbx_writer_put_str_trunc(&w, text, SBX_POLICY_TEXT_MAX);
-	k = client_call_ok(c, &w, NULL, 0);
+	sbx_writer_put_str_trunc(&w, filename, SBX_POLICY_LABEL_MAX);
+	sbx_writer_put_str_trunc(&w, text, SBX_POLICY_TEXT_MAX + 1);
+	k = client_call(c, &w, NULL, 0, SBX_MSG_POLICY_REPORT, &r);
 	sbx_writer_done(&w);
-	return k;
+	if (k < 0)
+		return k;
+	if (sbx_msg_policy_report_get(&r, d) < 0)
+		return client_break(c, -EBADMSG);
+	report = d->n > 0 ? format_report(filename, d) : NULL;
+	if (d->n > 0 && !report)
+		return -ENOMEM;
+	free(c->last_error);
+	c->last_error = report;
+	return d->n_errors > 0 ? -EBADMSG : 0;
 }

@@ -15,4 +15,5 @@ EXTRA_client_libsandbox_client_la_DEPENDENCIES = client/libsandbox-client.sym
 
 bin_PROGRAMS += client/sandboxctl
 client_sandboxctl_SOURCES = client/sandboxctl.c
+client_sandboxctl_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOXD_PATH=\"$(sbindir)/sandboxd\"
 client_sandboxctl_LDADD = client/libsandbox-client.la common/libcommon.la

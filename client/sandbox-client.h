@@ -130,8 +130,11 @@ const char *sandbox_info_get_last_denial(const sandbox_info *i);
 int sandbox_policy_list(sandbox_client *c, char ***ret_names, char ***ret_descriptions);
 /* The policy's source text. Free with free(). */
 int sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text);
-/* Asks the daemon to parse text as a policy. 0 if valid; -EBADMSG with
- * the "file:line: message" in sandbox_client_last_error() otherwise. */
+/* Asks the daemon to check text as a policy (in an unprivileged child of
+ * its own). 0 if valid, -EBADMSG if not; either way
+ * sandbox_client_last_error() then holds every error and warning found,
+ * one "filename:line: severity: message" line each (NULL if none).
+ * -EAGAIN: too many checks at once; -ETIMEDOUT: the check took too long. */
 int sandbox_policy_check(sandbox_client *c, const char *filename, const char *text);
 void sandbox_strv_free(char **v);
 

@@ -28,14 +28,12 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "sandbox-client.h"
+#include "sandbox-protocol.h"
 
 #define EXIT_USAGE		2
 #define EXIT_RUN_FAILED		125
 #define EXIT_CANNOT_EXEC	126
 #define EXIT_NOT_FOUND		127
-
-/* Largest policy file "policy check" sends (the daemon's limit). */
-#define POLICY_FILE_MAX		(60u * 1024u)
 
 static const char *arg_socket;
 static bool arg_json;
@@ -70,7 +68,8 @@ help(void)
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
 	    "  policies                     List policies\n"
 	    "  policy show NAME             Print a policy's text\n"
-	    "  policy check FILE            Ask sandboxd to validate a policy file\n"
+	    "  policy check [--daemon] FILE Check a policy file here (no daemon needed),\n"
+	    "                               or with --daemon in sandboxd\n"
 	    "\n"
 	    "Options:\n"
 	    "  -S --socket PATH  control socket (default: $SANDBOXD_SOCKET or\n"
@@ -625,11 +624,11 @@ read_policy_file(const char *path, char **ret)
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", path);
 	/* One byte more than allowed, to see that a file is too large. */
-	buf = malloc(POLICY_FILE_MAX + 1);
+	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
 	if (!buf)
 		return log_oom();
 	for (;;) {
-		ssize_t k = read(fd, buf + n, POLICY_FILE_MAX + 1 - n);
+		ssize_t k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
 
 		if (k < 0) {
 			if (errno == EINTR)
@@ -639,15 +638,57 @@ read_policy_file(const char *path, char **ret)
 		if (k == 0)
 			break;
 		n += (size_t) k;
-		if (n > POLICY_FILE_MAX - 1)
+		if (n > SBX_POLICY_TEXT_MAX)
 			return log_error_errno(-E2BIG, "%s: policy file too large (at most %u "
-			    "bytes)", path, POLICY_FILE_MAX - 1);
+			    "bytes)", path, SBX_POLICY_TEXT_MAX);
 	}
 	if (memchr(buf, '\0', n))
 		return log_error_errno(-EBADMSG, "%s: policy file contains a NUL byte", path);
 	buf[n] = '\0';
 	*ret = TAKE_PTR(buf);
 	return 0;
+}
+
+/* policy check FILE: sandboxd's check mode, run here, as the caller, so it
+ * needs no daemon ($SANDBOXD names the binary, as in the build tree). */
+static int
+policy_check_local(const char *path)
+{
+	const char *e = getenv("SANDBOXD");
+	const char *sandboxd = e && *e ? e : SANDBOXD_PATH;
+
+	(void) fflush(stdout);
+	execl(sandboxd, "sandboxd", "--check-policy", path, (char *) NULL);
+	log_error_errno(-errno, "cannot run %s --check-policy: %m", sandboxd);
+	return EXIT_FAILURE;
+}
+
+/* policy check --daemon FILE: the same check, made by the daemon. */
+static int
+policy_check_daemon(const char *path)
+{
+	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
+	_cleanup_free_ char *text = NULL;
+	const char *report;
+	int r;
+
+	if (read_policy_file(path, &text) < 0)
+		return EXIT_FAILURE;
+	if (connect_daemon(&c) < 0)
+		return EXIT_FAILURE;
+	r = sandbox_policy_check(c, path, text);
+	if (r < 0 && r != -EBADMSG) {
+		log_error("cannot check %s: %s", path, error_message(c, r));
+		return EXIT_FAILURE;
+	}
+	/* "file:line: severity: message", as compilers print it, for editors. */
+	report = sandbox_client_last_error(c);
+	if (report)
+		fputs(report, stderr);
+	if (r == -EBADMSG)
+		return EXIT_FAILURE;
+	printf("%s: OK\n", path);
+	return EXIT_SUCCESS;
 }
 
 static int
@@ -658,41 +699,26 @@ verb_policy(int argc, char **argv)
 	size_t l;
 	int r;
 
+	if (argc == 4 && strcmp(argv[1], "check") == 0 && strcmp(argv[2], "--daemon") == 0)
+		return policy_check_daemon(argv[3]);
 	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "check") != 0))
-		return usage_error("usage: sandboxctl policy show NAME | policy check FILE");
+		return usage_error("usage: sandboxctl policy show NAME | "
+		    "policy check [--daemon] FILE");
+	if (strcmp(argv[1], "check") == 0)
+		return policy_check_local(argv[2]);
 
-	if (strcmp(argv[1], "show") == 0) {
-		if (connect_daemon(&c) < 0)
-			return EXIT_FAILURE;
-		r = sandbox_policy_show(c, argv[2], &text);
-		if (r < 0) {
-			log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
-			return EXIT_FAILURE;
-		}
-		/* An administrator's text: its lines and tabs stay, controls do not. */
-		l = strlen(text);
-		(void) escape_fputs(text, ESCAPE_TEXT, stdout);
-		if (l > 0 && text[l - 1] != '\n')
-			putchar('\n');
-		return EXIT_SUCCESS;
-	}
-
-	if (read_policy_file(argv[2], &text) < 0)
-		return EXIT_FAILURE;
 	if (connect_daemon(&c) < 0)
 		return EXIT_FAILURE;
-	r = sandbox_policy_check(c, argv[2], text);
-	if (r == -EBADMSG && sandbox_client_last_error(c)) {
-		/* "file:line: message", as compilers print it, for editors. */
-		(void) escape_fputs(sandbox_client_last_error(c), ESCAPE_TEXT, stderr);
-		fputc('\n', stderr);
-		return EXIT_FAILURE;
-	}
+	r = sandbox_policy_show(c, argv[2], &text);
 	if (r < 0) {
-		log_error("cannot check %s: %s", argv[2], error_message(c, r));
+		log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
 		return EXIT_FAILURE;
 	}
-	printf("%s: OK\n", argv[2]);
+	/* An administrator's text: its lines and tabs stay, controls do not. */
+	l = strlen(text);
+	(void) escape_fputs(text, ESCAPE_TEXT, stdout);
+	if (l > 0 && text[l - 1] != '\n')
+		putchar('\n');
 	return EXIT_SUCCESS;
 }
 

@@ -16,18 +16,69 @@
 
 #define INI_LINE_MAX 4096
 
-static int _printf_(3, 4)
-ini_fail(struct ini_error *err, unsigned line, const char *fmt, ...)
+void
+ini_diags_add(struct ini_diags *d, unsigned line, enum ini_severity severity, int error,
+    const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err) {
-		err->line = line;
-		va_start(ap, fmt);
-		(void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
+	if (severity == INI_ERROR) {
+		d->n_errors++;
+		if (d->error == 0)
+			d->error = error < 0 ? error : -EINVAL;
+	} else
+		d->n_warnings++;
+	if (d->n >= INI_DIAGS_MAX)
+		return;
+	d->v[d->n] = (struct ini_diag) { .line = line, .severity = severity };
+	va_start(ap, fmt);
+	(void) vsnprintf(d->v[d->n].message, sizeof(d->v[d->n].message), fmt, ap);
+	va_end(ap);
+	d->n++;
+}
+
+void
+ini_diags_sort(struct ini_diags *d)
+{
+	/* Insertion sort: stable, and v is short. */
+	for (unsigned i = 1; i < d->n; i++) {
+		struct ini_diag x = d->v[i];
+		unsigned j = i;
+
+		while (j > 0 && (x.line != 0 && (d->v[j - 1].line == 0 || d->v[j - 1].line > x.line))) {
+			d->v[j] = d->v[j - 1];
+			j--;
+		}
+		d->v[j] = x;
 	}
-	return -EBADMSG;
+}
+
+/* Where a line's error goes: the first one stops ini_parse() (err), every
+ * one is collected by ini_parse_all() (diags). */
+struct ini_sink {
+	struct ini_error	*err;
+	struct ini_diags	*diags;
+};
+
+/* Returns the error to stop with, or 0 to go on with the next line. */
+static int _printf_(4, 5)
+ini_fail(struct ini_sink *sink, unsigned line, int error, const char *fmt, ...)
+{
+	char message[sizeof(((struct ini_error *) NULL)->message)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void) vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	if (sink->diags) {
+		ini_diags_add(sink->diags, line, INI_ERROR, error, "%s", message);
+		return error == -ENOMEM ? error : 0;
+	}
+	if (sink->err) {
+		sink->err->line = line;
+		memcpy(sink->err->message, message, sizeof(message));
+	}
+	return error;
 }
 
 static bool
@@ -50,45 +101,51 @@ ini_strip(char *s)
 	return s;
 }
 
-static bool
-ini_name_is_valid(const char *s)
+bool
+ini_name_is_valid_n(const char *s, size_t n)
 {
-	if (!*s)
+	if (n == 0)
 		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
 			return false;
 	return true;
 }
 
-int
-ini_parse(const char *text, ini_handler handler, void *userdata, struct ini_error *err)
+static bool
+ini_name_is_valid(const char *s)
+{
+	return ini_name_is_valid_n(s, strlen(s));
+}
+
+static int
+ini_run(const char *text, ini_handler handler, void *userdata, struct ini_sink *sink)
 {
 	char section[INI_LINE_MAX + 1] = "";
 	char buf[INI_LINE_MAX + 1];
 	const char *p = text;
+	bool skip = false;	/* keys under a bad section header */
 	unsigned line = 0;
 	int r;
 
-	if (!text || !handler)
-		return -EINVAL;
-	if (err) {
-		err->line = 0;
-		err->message[0] = '\0';
-	}
-
 	while (*p) {
-		const char *eol = strchr(p, '\n');
+		const char *start = p, *eol = strchr(p, '\n');
 		size_t len = eol ? (size_t) (eol - p) : strlen(p);
+		struct ini_error herr = {};
 		char *s, *eq, *key, *value;
 
 		line++;
-		if (len > INI_LINE_MAX)
-			return ini_fail(err, line, "line too long (over %d bytes)", INI_LINE_MAX);
-		memcpy(buf, p, len);
-		buf[len] = '\0';
 		p = eol ? eol + 1 : p + len;
+		if (len > INI_LINE_MAX) {
+			r = ini_fail(sink, line, -EBADMSG, "line too long (over %d bytes)",
+			    INI_LINE_MAX);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		memcpy(buf, start, len);
+		buf[len] = '\0';
 
 		s = ini_strip(buf);
 		if (*s == '\0' || *s == '#' || *s == ';')
@@ -97,35 +154,80 @@ ini_parse(const char *text, ini_handler handler, void *userdata, struct ini_erro
 		if (*s == '[') {
 			size_t n = strlen(s);
 
-			if (s[n - 1] != ']')
-				return ini_fail(err, line, "malformed section header");
+			skip = true;
+			if (s[n - 1] != ']') {
+				r = ini_fail(sink, line, -EBADMSG, "malformed section header");
+				if (r < 0)
+					return r;
+				continue;
+			}
 			s[n - 1] = '\0';
 			s = ini_strip(s + 1);
-			if (!ini_name_is_valid(s))
-				return ini_fail(err, line, "invalid section name '%.64s'", s);
+			if (!ini_name_is_valid(s)) {
+				r = ini_fail(sink, line, -EBADMSG, "invalid section name '%.64s'", s);
+				if (r < 0)
+					return r;
+				continue;
+			}
 			memcpy(section, s, strlen(s) + 1);
+			skip = false;
 			continue;
 		}
+		if (skip)
+			continue;
 
 		eq = strchr(s, '=');
-		if (!eq)
-			return ini_fail(err, line, "expected 'Key=Value', missing '='");
+		if (!eq) {
+			r = ini_fail(sink, line, -EBADMSG, "expected 'Key=Value', missing '='");
+			if (r < 0)
+				return r;
+			continue;
+		}
 		*eq = '\0';
 		key = ini_strip(s);
 		value = ini_strip(eq + 1);
-		if (!ini_name_is_valid(key))
-			return ini_fail(err, line, "invalid key name '%.64s'", key);
+		if (!ini_name_is_valid(key)) {
+			r = ini_fail(sink, line, -EBADMSG, "invalid key name '%.64s'", key);
+			if (r < 0)
+				return r;
+			continue;
+		}
 
-		r = handler(section, key, value, line, userdata, err);
+		r = handler(section, key, value, line, userdata, &herr);
 		if (r < 0) {
-			if (err) {
-				err->line = line;
-				if (err->message[0] == '\0')
-					(void) snprintf(err->message, sizeof(err->message),
-					    "invalid value for %s=: %s", key, strerror(-r));
-			}
-			return r;
+			if (herr.message[0] == '\0')
+				(void) snprintf(herr.message, sizeof(herr.message),
+				    "invalid value for %s=: %s", key, strerror(-r));
+			r = ini_fail(sink, line, r, "%s", herr.message);
+			if (r < 0)
+				return r;
 		}
 	}
 	return 0;
+}
+
+int
+ini_parse(const char *text, ini_handler handler, void *userdata, struct ini_error *err)
+{
+	struct ini_sink sink = { .err = err };
+
+	if (err) {
+		err->line = 0;
+		err->message[0] = '\0';
+	}
+	if (!text || !handler)
+		return -EINVAL;
+	return ini_run(text, handler, userdata, &sink);
+}
+
+int
+ini_parse_all(const char *text, ini_handler handler, void *userdata, struct ini_diags *diags)
+{
+	struct ini_sink sink = { .diags = diags };
+	int r;
+
+	if (!text || !handler || !diags)
+		return -EINVAL;
+	r = ini_run(text, handler, userdata, &sink);
+	return r < 0 ? r : diags->error;
 }

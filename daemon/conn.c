@@ -20,6 +20,7 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "policy-checker.h"
 #include "ratelimit.h"
 #include "target.h"
 
@@ -164,6 +165,7 @@ conn_free(struct conn *c)
 	if (!c)
 		return NULL;
 	m = c->manager;
+	policy_checker_conn_gone(c);
 	/* Sandboxes this connection asked for end with it, unless detached. */
 	TAILQ_FOREACH(t, &m->targets, link)
 		if (t->watched && t->watcher.userdata == c)

@@ -3,7 +3,8 @@
  * The one place where a received message meets a handler (see dispatch.h).
  * Everything a handler may assume is checked here: a known type, HELLO
  * first and only once, payload size within the entry's bounds, exactly the
- * entry's number of fds. The errno → wire mapping lives here too.
+ * entry's number of fds. Errors are mapped to what may travel
+ * (sbx_error_to_wire(), the table in protocol/msg.c) here too.
  */
 #include <errno.h>
 #include <string.h>
@@ -25,20 +26,6 @@ find_entry(uint32_t type)
 		if (entries[i]->type == type)
 			return entries[i];
 	return NULL;
-}
-
-/* Errors a client may see; anything else is reported as EIO. */
-static int
-wire_errno(int r)
-{
-	switch (-r) {
-	case ENOENT: case EPERM: case EACCES: case EDQUOT: case EUSERS: case EOPNOTSUPP:
-	case E2BIG: case ESRCH: case EINVAL: case ENOMEM: case EAGAIN: case EPROTONOSUPPORT:
-	case ENAMETOOLONG: case EBUSY: case EMFILE: case ENOEXEC: case ENOTDIR: case EISDIR:
-	case ELOOP: case EBADMSG: case ETIMEDOUT: case ESHUTDOWN:
-		return -r;
-	}
-	return EIO;
 }
 
 void
@@ -82,7 +69,8 @@ dispatch_message(struct conn *c, const void *buf, size_t size, int *fds, size_t 
 		goto out;
 	}
 	if (r < 0)
-		conn_send_error(c, ctx.serial, wire_errno(r), ctx.message[0] ? ctx.message : strerror(-r));
+		conn_send_error(c, ctx.serial, sbx_error_to_wire(r),
+		    ctx.message[0] ? ctx.message : strerror(-r));
 out:
 	for (size_t i = 0; i < n_fds; i++)
 		fds[i] = safe_close(fds[i]);

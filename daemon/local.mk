@@ -22,6 +22,8 @@ daemon_sandboxd_SOURCES = \
 	daemon/req-sandbox.c \
 	daemon/req-policy.c \
 	daemon/policy-store.c daemon/policy-store.h \
+	daemon/policy-check.c daemon/policy-check.h \
+	daemon/policy-checker.c daemon/policy-checker.h \
 	daemon/skeleton.c daemon/skeleton.h \
 	daemon/target.c daemon/target.h \
 	daemon/broker.c daemon/broker.h \

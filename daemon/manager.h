@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "conf.h"
+#include "policy-checker.h"
 #include "policy-store.h"
 #include "ratelimit.h"
 #include "uid-pool.h"
@@ -61,6 +62,7 @@ struct manager {
 	struct conn_list	conns;
 	unsigned		n_conns;
 	struct target_list	targets;		/* spawn order */
+	struct policy_checker_list checkers;		/* running POLICY_CHECKs */
 	unsigned		n_live;			/* not yet exited */
 	unsigned		n_exited;
 	uint64_t		next_id;

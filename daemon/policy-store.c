@@ -43,30 +43,60 @@ steal_prev(struct policy_store *prev, const char *name)
 	return NULL;
 }
 
-/* Parses and compiles; on failure logs and, if possible, keeps prev's. */
+/* Logs each of d's diagnostics as path:line. */
+static void
+log_diags(const char *path, const struct ini_diags *d)
+{
+	for (unsigned i = 0; i < d->n; i++) {
+		const struct ini_diag *g = &d->v[i];
+		int level = g->severity == INI_ERROR ? LOG_ERR : LOG_WARNING;
+
+		if (g->line > 0)
+			log_full_errno(level, 0, "%s:%u: %s", path, g->line, g->message);
+		else
+			log_full_errno(level, 0, "%s: %s", path, g->message);
+	}
+	if (d->n_errors + d->n_warnings > d->n)
+		log_error("%s: %u more problems not shown.", path,
+		    d->n_errors + d->n_warnings - d->n);
+}
+
+/* Parses and compiles; on failure logs every error and, if possible,
+ * keeps prev's. */
 static int
 store_add_text(struct policy_store *s, struct policy_store *prev, const char *name,
     const char *path, const char *text)
 {
+	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
 	struct ini_error err = {};
 	struct policy *p = NULL;
 	int r;
 
+	if (!d)
+		return -ENOMEM;
 	if (text)
-		r = policy_parse(name, path, text, &p, &err);
+		r = policy_parse_all(name, path, text, &p, d);
 	else
-		r = policy_load_file(name, path, &p, &err);
-	if (r >= 0)
+		r = policy_load_file_all(name, path, &p, d);
+	if (r >= 0) {
 		r = policy_compile(p, &err);
-	if (r >= 0)
+		if (r < 0)
+			ini_diags_add(d, 0, INI_ERROR, r, "%s",
+			    err.message[0] ? err.message : strerror(-r));
+	}
+	if (r >= 0) {
+		policy_lint(p, d);
 		r = policy_open_broker(p);
+		if (r < 0)
+			ini_diags_add(d, 0, INI_ERROR, r, "cannot open the [Broker] paths: %s",
+			    strerror(-r));
+	}
+	if (r == -ENOMEM && d->n == 0)
+		ini_diags_add(d, 0, INI_ERROR, r, "%s", strerror(-r));
+	log_diags(path, d);
 
 	if (r < 0) {
 		p = policy_unref(p);
-		if (err.line > 0)
-			log_error("%s:%u: %s", path, err.line, err.message);
-		else
-			log_error_errno(r, "%s: %s", path, err.message[0] ? err.message : "%m");
 		p = steal_prev(prev, name);
 		if (!p)
 			return 0;

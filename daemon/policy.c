@@ -34,9 +34,9 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "policy.h"
+#include "sandbox-protocol.h"
 #include "syscall-groups.h"
 
-#define POLICY_TEXT_MAX		(60 * 1024)
 #define POLICY_MOUNTS_MAX	64
 #define POLICY_ENV_MAX		128
 #define POLICY_GROUP_DEPTH_MAX	8
@@ -623,20 +623,25 @@ parse_connect(struct policy *p, const char *value, struct ini_error *err)
 		connect_rule_done(&r);
 		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
 	}
-	r.endpoint = strdup(value);
-	v = realloc(p->connect_rules, (p->n_connect_rules + 1) * sizeof(*v));
-	if (!r.endpoint || !v) {
-		free(v);
+	/* Once realloc() succeeded the array is the policy's, whatever
+	 * happens next: only the new rule's own strings are ours to free. */
+	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
+	if (!v) {
 		connect_rule_done(&r);
 		return -ENOMEM;
 	}
 	p->connect_rules = v;
+	r.endpoint = strdup(value);
+	if (!r.endpoint) {
+		connect_rule_done(&r);
+		return -ENOMEM;
+	}
 	v[p->n_connect_rules++] = r;
 	return 0;
 }
 
 static int
-policy_handle(const char *section, const char *key, const char *value, unsigned line,
+policy_handle_key(const char *section, const char *key, const char *value, unsigned line,
     void *userdata, struct ini_error *err)
 {
 	struct policy_parser *pp = userdata;
@@ -742,20 +747,43 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 	} else if (section[0] == '\0')
 		return policy_fail(err, "'%s=' outside of any section", key);
 	else
-		return policy_fail(err, "unknown section [%s]", section);
+		return 0;	/* check_sections() reported the section at its header */
 
 	return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+}
+
+/* Remembers where a mount and the system call list came from, for
+ * policy_lint()'s warnings. */
+static int
+policy_handle(const char *section, const char *key, const char *value, unsigned line,
+    void *userdata, struct ini_error *err)
+{
+	struct policy_parser *pp = userdata;
+	struct policy *p = pp->policy;
+	size_t n_mounts = p->n_mounts;
+	int r;
+
+	r = policy_handle_key(section, key, value, line, userdata, err);
+	if (r < 0)
+		return r;
+	if (p->n_mounts > n_mounts)
+		p->mounts[n_mounts].line = line;
+	if (p->syscalls_line == 0 && strcmp(section, "SystemCalls") == 0 &&
+	    strcmp(key, "Allow") == 0)
+		p->syscalls_line = line;
+	return r;
 }
 
 static const char *const known_sections[] = {
 	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "Broker", "SystemCalls",
 };
 
-/* ini_parse() reports keys only, so a section with no keys in it would go
- * unnoticed; look at every header first so a misspelt one is an error
- * at its own line. Malformed headers are left to ini_parse(). */
-static int
-check_sections(const char *text, struct ini_error *err)
+/* ini_parse_all() reports keys only, so a section with no keys in it would
+ * go unnoticed; look at every header first so a misspelt one is an error
+ * at its own line (its keys are then ignored). Headers that are not valid
+ * INI are left to ini_parse_all(). */
+static void
+check_sections(const char *text, struct ini_diags *d)
 {
 	unsigned line = 0;
 
@@ -780,14 +808,12 @@ check_sections(const char *text, struct ini_error *err)
 				if ((size_t) (e - b) == strlen(known_sections[i]) &&
 				    memcmp(b, known_sections[i], (size_t) (e - b)) == 0)
 					known = true;
-			if (!known && e - b <= 64) {
-				err->line = line;
-				return policy_fail(err, "unknown section [%.*s]", (int) (e - b), b);
-			}
+			if (!known && ini_name_is_valid_n(b, (size_t) (e - b)))
+				ini_diags_add(d, line, INI_ERROR, -EINVAL, "unknown section [%.*s]",
+				    (int) (e - b > 64 ? 64 : e - b), b);
 		}
 		p = *eol ? eol + 1 : eol;
 	}
-	return 0;
 }
 
 static int
@@ -796,29 +822,41 @@ compare_strp(const void *a, const void *b)
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
+/* Copies the first error of d into err (for the first-error API). */
+static void
+first_error(const struct ini_diags *d, struct ini_error *err)
+{
+	if (!err)
+		return;
+	err->line = 0;
+	err->message[0] = '\0';
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->v[i].severity == INI_ERROR) {
+			err->line = d->v[i].line;
+			memcpy(err->message, d->v[i].message, sizeof(err->message));
+			return;
+		}
+}
+
 int
-policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
-    struct ini_error *err)
+policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_diags *d)
 {
 	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	struct policy_parser pp = {};
-	struct ini_error dummy;
+	struct ini_error err = {};
 	bool has_path = false;
 	int r;
 
-	if (!err)
-		err = &dummy;
-	err->line = 0;
-	err->message[0] = '\0';
-
-	if (!text || !ret)
+	if (!text || !ret || !d)
 		return -EINVAL;
 	if (name && !policy_name_is_valid(name)) {
-		(void) policy_fail(err, "invalid policy name '%s'", name);
+		ini_diags_add(d, 0, INI_ERROR, -EINVAL, "invalid policy name '%s'", name);
 		return -EINVAL;
 	}
-	if (strlen(text) > POLICY_TEXT_MAX) {
-		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
+	if (strlen(text) > SBX_POLICY_TEXT_MAX) {
+		ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
+		    SBX_POLICY_TEXT_MAX);
 		return -EFBIG;
 	}
 
@@ -846,13 +884,14 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 	    !(p->text = strdup(text)))
 		return -ENOMEM;
 
-	r = check_sections(text, err);
-	if (r < 0)
-		return r;
+	check_sections(text, d);
 	pp.policy = p;
-	r = ini_parse(text, policy_handle, &pp, err);
-	if (r < 0)
+	r = ini_parse_all(text, policy_handle, &pp, d);
+	ini_diags_sort(d);
+	if (r == -ENOMEM)
 		return r;
+	if (d->error < 0)
+		return d->error;
 
 	/* Defaults for what the file left out. */
 	if (!p->hostname && !(p->hostname = strdup("sandbox")))
@@ -863,7 +902,7 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 		if (strncmp(p->environment[i], "PATH=", 5) == 0)
 			has_path = true;
 	if (!has_path) {
-		r = parse_environment(&pp, default_path, err);
+		r = parse_environment(&pp, default_path, &err);
 		if (r < 0)
 			return r;
 	}
@@ -878,67 +917,137 @@ policy_parse(const char *name, const char *path, const char *text, struct policy
 	return 0;
 }
 
-int
-policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
+/* The first-error API over the _all one: text, or if NULL the file path. */
+static int
+parse_first_error(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
 {
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (err) {
+		err->line = 0;
+		err->message[0] = '\0';
+	}
+	if (!d)
+		return -ENOMEM;
+	if (text)
+		r = policy_parse_all(name, path, text, ret, d);
+	else
+		r = policy_load_file_all(name, path, ret, d);
+	first_error(d, err);
+	return r;
+}
+
+int
+policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	if (!text)
+		return -EINVAL;
+	return parse_first_error(name, path, text, ret, err);
+}
+
+int
+policy_read_fd(int fd, char **ret, struct ini_diags *d)
+{
 	_cleanup_free_ char *buf = NULL;
-	struct ini_error dummy;
-	struct stat st;
 	size_t n = 0;
 	ssize_t k;
 
-	if (!err)
-		err = &dummy;
-	err->line = 0;
-	err->message[0] = '\0';
-	if (!path || !ret)
-		return -EINVAL;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int r = -errno;
-
-		(void) policy_fail(err, "cannot open: %s", strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (!S_ISREG(st.st_mode)) {
-		(void) policy_fail(err, "not a regular file");
-		return -EBADMSG;
-	}
-	if (st.st_size > POLICY_TEXT_MAX) {
-		(void) policy_fail(err, "policy is too large (over %d bytes)", POLICY_TEXT_MAX);
-		return -EFBIG;
-	}
-
-	/* Read one byte more than allowed, in case the file grew since fstat(). */
-	buf = malloc(POLICY_TEXT_MAX + 2);
+	/* Read one byte more than allowed, to see that it is too large. */
+	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
 	if (!buf)
 		return -ENOMEM;
 	for (;;) {
-		k = read(fd, buf + n, POLICY_TEXT_MAX + 1 - n);
+		k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
-			return negative_errno();
+			k = -errno;
+			ini_diags_add(d, 0, INI_ERROR, (int) k, "cannot read: %s", strerror((int) -k));
+			return (int) k;
 		}
 		if (k == 0)
 			break;
 		n += (size_t) k;
-		if (n > POLICY_TEXT_MAX) {
-			(void) policy_fail(err, "policy is too large (over %d bytes)",
-			    POLICY_TEXT_MAX);
+		if (n > SBX_POLICY_TEXT_MAX) {
+			ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
+			    SBX_POLICY_TEXT_MAX);
 			return -EFBIG;
 		}
 	}
 	buf[n] = '\0';
 	if (memchr(buf, '\0', n)) {
-		(void) policy_fail(err, "policy contains a NUL byte");
+		ini_diags_add(d, 0, INI_ERROR, -EBADMSG, "policy contains a NUL byte");
 		return -EBADMSG;
 	}
-	return policy_parse(name, path, buf, ret, err);
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+int
+policy_load_file_all(const char *name, const char *path, struct policy **ret,
+    struct ini_diags *d)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	int r;
+
+	if (!path || !ret || !d)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		ini_diags_add(d, 0, INI_ERROR, r, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ini_diags_add(d, 0, INI_ERROR, -EBADMSG, "not a regular file");
+		return -EBADMSG;
+	}
+	if (st.st_size > SBX_POLICY_TEXT_MAX) {
+		ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
+		    SBX_POLICY_TEXT_MAX);
+		return -EFBIG;
+	}
+	r = policy_read_fd(fd, &buf, d);
+	if (r < 0)
+		return r;
+	return policy_parse_all(name, path, buf, ret, d);
+}
+
+int
+policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
+{
+	return parse_first_error(name, path, NULL, ret, err);
+}
+
+void
+policy_lint(const struct policy *p, struct ini_diags *d)
+{
+	bool can_exec = false;
+	struct stat st;
+
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct policy_mount *m = &p->mounts[i];
+
+		if ((m->kind != POLICY_MOUNT_BIND_RO && m->kind != POLICY_MOUNT_BIND_RW) ||
+		    m->optional)
+			continue;
+		if (stat(m->source, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+			ini_diags_add(d, m->line, INI_WARNING, 0, "bind source '%s' does not exist "
+			    "on this host: spawns will fail (a leading '-' makes it optional)",
+			    m->source);
+	}
+	for (char **s = p->syscalls; s && *s; s++)
+		if (strcmp(*s, "execve") == 0 || strcmp(*s, "execveat") == 0)
+			can_exec = true;
+	if (!can_exec)
+		ini_diags_add(d, p->syscalls_line, INI_WARNING, 0, "the system call filter allows "
+		    "neither execve nor execveat: this policy cannot run any program");
+	ini_diags_sort(d);
 }
 
 static void
@@ -1255,7 +1364,6 @@ policy_open_broker(struct policy *p)
 	for (size_t i = 0; i < p->n_path_rules; i++) {
 		struct policy_path_rule *r = &p->path_rules[i];
 		_cleanup_free_ char *dir = NULL;
-		struct stat st;
 		const char *open_path = r->path;
 
 		if (!r->tree) {
@@ -1274,10 +1382,6 @@ policy_open_broker(struct policy *p)
 			    "its rule stays inert: %m", p->name ? p->name : "?", open_path);
 			continue;
 		}
-		if (fstat(r->dirfd, &st) < 0)
-			return negative_errno();
-		r->dev = st.st_dev;
-		r->ino = st.st_ino;
 	}
 	for (size_t i = 0; i < p->n_connect_rules; i++)
 		if (resolve_connect(&p->connect_rules[i]) < 0)

@@ -29,6 +29,7 @@ struct policy_mount {
 	char			*source;	/* host path (bind) or link target */
 	char			*dest;		/* absolute path inside the sandbox */
 	bool			optional;	/* leading '-': skip a missing source */
+	unsigned		line;		/* where the policy names it */
 };
 
 enum policy_tristate {
@@ -65,7 +66,6 @@ struct policy_path_rule {
 	/* Opened by policy_open_broker(): the tree, or the file's parent. */
 	int		dirfd;
 	const char	*name;		/* File=: the last component, into path */
-	uint64_t	dev, ino;	/* of dirfd, to compare with the owner's view */
 };
 
 struct policy_connect_rule {
@@ -99,6 +99,7 @@ struct policy {
 
 	/* [SystemCalls] */
 	char			**syscalls;	/* expanded, sorted, unique names */
+	unsigned		syscalls_line;	/* of the first Allow=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
 
 	/* [Broker] */
@@ -115,12 +116,26 @@ struct policy {
 	size_t			bpf_len;
 };
 
-/* Parses text (file name only for messages). Does not compile. On error
- * returns negative errno and fills err (line, message). */
+/* Parses text (file name only for messages). Does not compile. Goes on
+ * after an error where it safely can: every error lands in d (sorted by
+ * line), and the return value is the first one's negative errno; no
+ * policy is made unless there is none. Warnings are policy_lint()'s. */
+int policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_diags *d);
+/* The same, reporting only the first error in err (line, message). */
 int policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
     struct ini_error *err);
+/* Reads a policy text from fd: at most SBX_POLICY_TEXT_MAX bytes, no NUL.
+ * The buffer is malloc'd. */
+int policy_read_fd(int fd, char **ret, struct ini_diags *d);
 /* Reads path and parses it; name is the file name without ".policy". */
+int policy_load_file_all(const char *name, const char *path, struct policy **ret,
+    struct ini_diags *d);
 int policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err);
+/* Warnings for a valid policy that will not work as meant here: a bind
+ * source that does not exist on this host (looked up with stat(2), as
+ * the caller), and a system call filter without execve and execveat. */
+void policy_lint(const struct policy *p, struct ini_diags *d);
 /* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd). */
 int policy_compile(struct policy *p, struct ini_error *err);
 /* Opens the [Broker] rules' directories and resolves Connect= host names.

@@ -2,8 +2,8 @@
 /*
  * POLICY_LIST, POLICY_SHOW and POLICY_CHECK. Policies are not secret (any
  * user may read the files in /usr/share and /etc), so every user may list
- * and show them. POLICY_CHECK parses client text with the same pure parser
- * the daemon loads files with; nothing is stored.
+ * and show them. POLICY_CHECK hands the client's text to an unprivileged
+ * child (policy-checker.c): the daemon itself never parses it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 #include "dispatch.h"
 #include "manager.h"
 #include "msg.h"
+#include "policy-checker.h"
 
 static int
 req_policy_list_handler(struct req_ctx *ctx)
@@ -52,8 +53,8 @@ req_policy_show_handler(struct req_ctx *ctx)
 		return -ENOENT;
 	}
 	sbx_writer_init(&w, SBX_MSG_POLICY_TEXT, ctx->serial);
-	/* The text is at most 60 KiB (the parser's limit), so it fits. */
-	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX);
+	/* The parser refuses a text over SBX_POLICY_TEXT_MAX, so it fits whole. */
+	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX + 1);
 	r = conn_send(ctx->conn, &w);
 	sbx_writer_done(&w);
 	return r == -ENOBUFS ? 0 : r;
@@ -62,32 +63,16 @@ req_policy_show_handler(struct req_ctx *ctx)
 static int
 req_policy_check_handler(struct req_ctx *ctx)
 {
-	_cleanup_(policy_unrefp) struct policy *p = NULL;
-	struct ini_error err = {};
 	const char *file, *text;
-	int r;
 
-	if (sbx_reader_get_str(ctx->reader, &file, 0) < 0 ||
-	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX) < 0 ||
+	if (sbx_reader_get_str(ctx->reader, &file, SBX_POLICY_LABEL_MAX) < 0 ||
+	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX + 1) < 0 ||
 	    sbx_reader_end(ctx->reader) < 0)
 		return -EBADMSG;
-	r = policy_parse("check", file, text, &p, &err);
-	if (r >= 0)
-		r = policy_compile(p, &err);
-	if (r < 0) {
-		if (err.line > 0)
-			(void) snprintf(ctx->message, sizeof(ctx->message), "%s:%u: %s", file, err.line,
-			    err.message);
-		else
-			(void) snprintf(ctx->message, sizeof(ctx->message), "%s: %s", file,
-			    err.message[0] ? err.message : strerror(-r));
-		/* A bad policy is the answer (EBADMSG, as the client API
-		 * documents), not a broken message: reply, keep the peer. */
-		conn_send_error(ctx->conn, ctx->serial, EBADMSG, ctx->message);
-		return 0;
-	}
-	conn_send_ok(ctx->conn, ctx->serial);
-	return 0;
+	/* Never parsed here: a child checks it (policy-checker.c) and its
+	 * POLICY_REPORT (or an ERROR) is the reply. */
+	return policy_checker_start(ctx->conn, ctx->serial, text, ctx->message,
+	    sizeof(ctx->message));
 }
 
 const struct req_entry req_policy_list = {

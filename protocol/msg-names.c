@@ -36,6 +36,7 @@ sbx_msg_type_to_string(uint32_t type)
 	case SBX_MSG_BROKER_RESULT:	return "BROKER_RESULT";
 	case SBX_MSG_BROKER_STAT_RESULT: return "BROKER_STAT_RESULT";
 	case SBX_MSG_BROKER_LINK_RESULT: return "BROKER_LINK_RESULT";
+	case SBX_MSG_POLICY_REPORT:	return "POLICY_REPORT";
 	case SBX_MSG_EXITED:		return "EXITED";
 	case SBX_MSG_SHUTDOWN:		return "SHUTDOWN";
 	}

@@ -2,6 +2,7 @@
 /* See msg.h. */
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "macro.h"
@@ -86,6 +87,52 @@ sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret)
 	return 0;
 }
 
+const struct sbx_wire_error sbx_wire_errors[] = {
+	{ ENOENT, "no such policy, or no such program" },
+	{ EPERM, "not permitted (a limit above the policy's, another user's sandbox)" },
+	{ EACCES, "permission denied (e.g. the program is not executable)" },
+	{ EDQUOT, "the peer's uid has too many sandboxes" },
+	{ EUSERS, "the peer's uid has too many connections" },
+	{ EOPNOTSUPP, "the kernel lacks a feature the policy requires" },
+	{ E2BIG, "argv or environment too large" },
+	{ ESRCH, "no such sandbox visible to the peer" },
+	{ EBADMSG, "(until version 2) POLICY_CHECK: the text is not a valid policy" },
+	{ EINVAL, "a well-formed request with an invalid value" },
+	{ ETIMEDOUT, "the target did not reach exec in time, or a policy check took too long" },
+	{ ENOMEM, "the daemon is out of memory" },
+	{ EAGAIN, "temporarily out of resources; retrying may work" },
+	{ EBUSY, "temporarily out of resources; retrying may work" },
+	{ EPROTONOSUPPORT, "HELLO: protocol version mismatch" },
+	{ ENAMETOOLONG, "a name or path too long" },
+	{ EMFILE, "out of file descriptors" },
+	{ ENOEXEC, "the program is not in an executable format" },
+	{ ENOTDIR, "resolving the program or working directory failed" },
+	{ EISDIR, "resolving the program or working directory failed" },
+	{ ELOOP, "resolving the program or working directory failed" },
+	{ ESHUTDOWN, "the daemon is shutting down" },
+	{ EIO, "any other failure" },
+};
+const size_t sbx_n_wire_errors = ELEMENTSOF(sbx_wire_errors);
+
+int
+sbx_error_to_wire(int r)
+{
+	int e = r < 0 ? -r : r;
+
+	for (size_t i = 0; i < sbx_n_wire_errors; i++)
+		if (sbx_wire_errors[i].error == e)
+			return e;
+	return EIO;
+}
+
+int
+sbx_error_from_wire(int error)
+{
+	if (error <= 0)
+		return -EIO;
+	return -sbx_error_to_wire(error);
+}
+
 void
 sbx_msg_error_put(struct sbx_writer *w, int error, const char *message)
 {
@@ -107,6 +154,83 @@ sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message
 	*ret_error = e.error;
 	*ret_message = m;
 	return 0;
+}
+
+void
+sbx_msg_policy_report_put(struct sbx_writer *w, const struct ini_diags *d)
+{
+	struct sbx_policy_report h = {
+		.n_errors = d->n_errors,
+		.n_warnings = d->n_warnings,
+		.count = d->n < SBX_POLICY_DIAGS_MAX ? d->n : SBX_POLICY_DIAGS_MAX,
+	};
+
+	sbx_writer_put(w, &h, sizeof(h));
+	for (uint32_t i = 0; i < h.count; i++) {
+		struct sbx_policy_diag g = {
+			.line = d->v[i].line,
+			.severity = d->v[i].severity == INI_ERROR ? SBX_SEVERITY_ERROR :
+			    SBX_SEVERITY_WARNING,
+		};
+
+		sbx_writer_put(w, &g, sizeof(g));
+		sbx_writer_put_str_trunc(w, d->v[i].message, SBX_POLICY_MESSAGE_MAX);
+	}
+}
+
+int
+sbx_msg_policy_report_get(struct sbx_reader *r, struct ini_diags *ret)
+{
+	struct sbx_policy_report h;
+	unsigned n_errors = 0, n_warnings = 0;
+
+	_Static_assert(SBX_POLICY_DIAGS_MAX <= INI_DIAGS_MAX, "a report fits struct ini_diags");
+	_Static_assert(SBX_POLICY_MESSAGE_MAX <= sizeof(ret->v[0].message), "messages fit");
+	if (sbx_reader_get(r, &h, sizeof(h)) < 0 || h.reserved != 0 ||
+	    h.count > SBX_POLICY_DIAGS_MAX)
+		return -EBADMSG;
+	*ret = (struct ini_diags) {};
+	for (uint32_t i = 0; i < h.count; i++) {
+		struct sbx_policy_diag g;
+		const char *m;
+
+		if (sbx_reader_get(r, &g, sizeof(g)) < 0 ||
+		    (g.severity != SBX_SEVERITY_ERROR && g.severity != SBX_SEVERITY_WARNING) ||
+		    sbx_reader_get_str(r, &m, SBX_POLICY_MESSAGE_MAX) < 0)
+			return -EBADMSG;
+		ret->v[i].line = g.line;
+		ret->v[i].severity = g.severity == SBX_SEVERITY_ERROR ? INI_ERROR : INI_WARNING;
+		memcpy(ret->v[i].message, m, strlen(m) + 1);
+		if (g.severity == SBX_SEVERITY_ERROR)
+			n_errors++;
+		else
+			n_warnings++;
+	}
+	if (sbx_reader_end(r) < 0 || h.n_errors < n_errors || h.n_warnings < n_warnings)
+		return -EBADMSG;
+	ret->n = h.count;
+	ret->n_errors = h.n_errors;
+	ret->n_warnings = h.n_warnings;
+	ret->error = h.n_errors > 0 ? -EINVAL : 0;
+	return 0;
+}
+
+int
+sbx_policy_diag_format(char *buf, size_t size, const char *label, const struct ini_diag *g)
+{
+	char msg[4 * sizeof(g->message)], *o = msg;
+	char where[16] = "";
+
+	for (const unsigned char *c = (const unsigned char *) g->message; *c; c++)
+		if (*c >= 0x20 && *c < 0x7f)
+			*o++ = (char) *c;
+		else
+			o += sprintf(o, "\\x%02x", *c);
+	*o = '\0';
+	if (g->line > 0)
+		(void) snprintf(where, sizeof(where), ":%u", g->line);
+	return snprintf(buf, size, "%s%s: %s: %s", label, where,
+	    g->severity == INI_ERROR ? "error" : "warning", msg);
 }
 
 void

@@ -7,6 +7,7 @@
  */
 #pragma once
 
+#include "ini.h"
 #include "wire.h"
 
 struct sbx_spawn_req {
@@ -22,8 +23,37 @@ int sbx_msg_spawn_put(struct sbx_writer *w, const struct sbx_spawn *s, const cha
 int sbx_msg_spawn_get(struct sbx_reader *r, struct sbx_spawn_req *ret);
 void sbx_spawn_req_done(struct sbx_spawn_req *req);
 
+/*
+ * The errors an ERROR reply on the control socket may carry: the one
+ * table both ends use (protocol/PROTOCOL.md, "Error codes"). Every entry
+ * travels unchanged and the client library returns it negated; the daemon
+ * sends any other error as EIO, and the library turns any other value it
+ * receives into -EIO.
+ */
+struct sbx_wire_error {
+	int		error;		/* positive errno */
+	const char	*meaning;	/* for the spec and the tests */
+};
+extern const struct sbx_wire_error sbx_wire_errors[];
+extern const size_t sbx_n_wire_errors;
+/* Daemon side: r (negative or positive errno) → the positive errno to send. */
+int sbx_error_to_wire(int r);
+/* Client side: a received positive errno → the negative errno to return. */
+int sbx_error_from_wire(int error);
+
 void sbx_msg_error_put(struct sbx_writer *w, int error, const char *message);
 int sbx_msg_error_get(struct sbx_reader *r, int *ret_error, const char **ret_message);
+
+/* POLICY_REPORT from and into struct ini_diags (common/ini.h): the checker
+ * writes it, the daemon relays it, the client reads it. get refuses more
+ * than SBX_POLICY_DIAGS_MAX entries, an unknown severity, and counts
+ * smaller than the entries. */
+void sbx_msg_policy_report_put(struct sbx_writer *w, const struct ini_diags *d);
+int sbx_msg_policy_report_get(struct sbx_reader *r, struct ini_diags *ret);
+/* "LABEL:LINE: error: message" (no ":LINE" for line 0), with bytes
+ * outside printable ASCII in the message written as \xNN, so a policy's
+ * text cannot reach a terminal raw. Returns snprintf()'s value. */
+int sbx_policy_diag_format(char *buf, size_t size, const char *label, const struct ini_diag *g);
 
 void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
     const char *command, const char *last_denial);

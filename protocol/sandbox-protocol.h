@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SBX_PROTOCOL_VERSION	2	/* bump on any change in this file */
+#define SBX_PROTOCOL_VERSION	3	/* bump on any change in this file */
 
 /* Hard limits. A message that breaks one is a protocol violation. */
 #define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
@@ -25,7 +25,9 @@
 #define SBX_ARGV_MAX		256u		/* argv entries */
 #define SBX_ENV_MAX		256u		/* environment entries */
 #define SBX_FDS_MAX		3u		/* fds in any one message */
-#define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* POLICY_CHECK text, NUL included */
+#define SBX_POLICY_TEXT_MAX	(60u * 1024u)	/* a policy's text, NUL not included: the
+						 * one limit of policy files (version 3) */
+#define SBX_POLICY_LABEL_MAX	1024u		/* POLICY_CHECK's file name, NUL included */
 #define SBX_LIST_MAX		128u		/* entries in one SANDBOX_LIST (newest first) */
 
 enum sbx_msg_type {
@@ -60,6 +62,7 @@ enum sbx_msg_type {
 	SBX_MSG_BROKER_RESULT,
 	SBX_MSG_BROKER_STAT_RESULT,
 	SBX_MSG_BROKER_LINK_RESULT,
+	SBX_MSG_POLICY_REPORT,		/* version 3 */
 
 	SBX_MSG_EXITED = 950,		/* 950s: events, serial 0 */
 	SBX_MSG_SHUTDOWN,
@@ -182,7 +185,42 @@ _Static_assert(sizeof(struct sbx_info) == 120, "wire layout");
 
 /* POLICY_LIST: empty. POLICY_NAMES: count, then count × (name, description). */
 /* POLICY_SHOW: one string, the name. POLICY_TEXT: one string. */
-/* POLICY_CHECK: strings file name (for messages) and text. Reply OK or ERROR. */
+/* POLICY_CHECK: strings file name (for messages, ≤ SBX_POLICY_LABEL_MAX) and
+ * text (≤ SBX_POLICY_TEXT_MAX + 1 with the NUL). The daemon checks the text
+ * in an unprivileged child; reply POLICY_REPORT, or ERROR if the check
+ * could not be made (EAGAIN: too many checks at once, ETIMEDOUT, EIO). */
+_Static_assert(sizeof(struct sbx_hdr) + 2 * sizeof(uint32_t) + SBX_POLICY_LABEL_MAX +
+    SBX_POLICY_TEXT_MAX + 1 <= SBX_MSG_SIZE_MAX, "a policy of the maximum size fits a message");
+
+/* POLICY_REPORT: everything the check found, in line order: count
+ * entries (≤ SBX_POLICY_DIAGS_MAX), each a struct sbx_policy_diag then a
+ * string, the message (≤ SBX_POLICY_MESSAGE_MAX). n_errors and n_warnings
+ * count them all, also those beyond count. The policy is valid when
+ * n_errors is 0. */
+#define SBX_POLICY_DIAGS_MAX	64u
+#define SBX_POLICY_MESSAGE_MAX	256u	/* NUL included */
+
+struct sbx_policy_report {
+	uint32_t	n_errors;
+	uint32_t	n_warnings;
+	uint32_t	count;
+	uint32_t	reserved;	/* 0 */
+};
+_Static_assert(sizeof(struct sbx_policy_report) == 16, "wire layout");
+
+enum sbx_severity {
+	SBX_SEVERITY_ERROR = 1,
+	SBX_SEVERITY_WARNING,
+};
+
+struct sbx_policy_diag {
+	uint32_t	line;		/* 1-based; 0: the whole file */
+	uint32_t	severity;	/* enum sbx_severity */
+};
+_Static_assert(sizeof(struct sbx_policy_diag) == 8, "wire layout");
+_Static_assert(sizeof(struct sbx_hdr) + sizeof(struct sbx_policy_report) + SBX_POLICY_DIAGS_MAX *
+    (sizeof(struct sbx_policy_diag) + sizeof(uint32_t) + SBX_POLICY_MESSAGE_MAX) <= SBX_MSG_SIZE_MAX,
+    "a full report fits a message");
 
 /* ERROR: then one string, a human-readable message. */
 struct sbx_error {

@@ -49,6 +49,6 @@ struct sbx_reader {
 int sbx_reader_init(struct sbx_reader *r, const void *buf, size_t size);
 int sbx_reader_get(struct sbx_reader *r, void *dst, size_t size);
 /* max counts the NUL; 0 means SBX_STRING_MAX. Only the policy text
- * strings pass a larger max (SBX_POLICY_TEXT_MAX). */
+ * strings pass a larger max (SBX_POLICY_TEXT_MAX + 1). */
 int sbx_reader_get_str(struct sbx_reader *r, const char **ret, size_t max);
 int sbx_reader_end(const struct sbx_reader *r);

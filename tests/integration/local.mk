@@ -28,7 +28,8 @@ integration_tests = \
 	tests/integration/test-reload \
 	tests/integration/test-faults \
 	tests/integration/test-faults-conn \
-	tests/integration/test-injection
+	tests/integration/test-injection \
+	tests/integration/test-policycheck
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -88,6 +89,11 @@ tests_integration_test_injection_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_injection_CFLAGS = $(itest_cflags)
 tests_integration_test_injection_LDADD = $(itest_ldadd)
 EXTRA_tests_integration_test_injection_DEPENDENCIES = tests/integration/helpers/broker-target
+
+tests_integration_test_policycheck_SOURCES = tests/integration/test-policycheck.c
+tests_integration_test_policycheck_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_policycheck_CFLAGS = $(itest_cflags)
+tests_integration_test_policycheck_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

@@ -148,6 +148,59 @@ START_TEST(reload_keeps_old_on_error)
 }
 END_TEST
 
+/* A valid policy of exactly len bytes: the default padded with comments. */
+static char *
+policy_of_size(size_t len)
+{
+	char *base = policy_text("Largest"), *text;
+	size_t n = strlen(base);
+
+	ck_assert_uint_lt(n + 2, len);
+	text = malloc(len + 1);
+	ck_assert_ptr_nonnull(text);
+	memcpy(text, base, n);
+	/* "#xxx...\n" lines of at most 80 bytes. */
+	while (n < len) {
+		size_t l = len - n > 80 ? 80 : len - n;
+
+		text[n] = '#';
+		memset(text + n + 1, 'x', l - 1);
+		text[n + l - 1] = '\n';
+		n += l;
+	}
+	text[len] = '\0';
+	free(base);
+	return text;
+}
+
+/* SBX_POLICY_TEXT_MAX (60 KiB) is the largest policy: it loads, and
+ * "policy show" returns every byte of it; one byte more is refused. */
+START_TEST(show_maximum_size)
+{
+	char *max = policy_of_size(60 * 1024), *over = policy_of_size(60 * 1024 + 1);
+	sandbox_client *c;
+	char *out;
+
+	testdaemon_write_policy(td, "largest", max);
+	testdaemon_write_policy(td, "toolarge", over);
+	ck_assert_int_eq(testdaemon_signal(td, SIGHUP), 0);
+	ck_assert_msg(policies_show("largest", true), "policy 'largest' not loaded:\n%s",
+	    testdaemon_read_log(td));
+	/* Through the library: sandboxctl would add back a cut final newline. */
+	c = testlib_connect();
+	ck_assert_int_eq(sandbox_policy_show(c, "largest", &out), 0);
+	ck_assert_uint_eq(strlen(out), 60 * 1024);
+	ck_assert_msg(strcmp(out, max) == 0, "policy show largest differs from the file");
+	free(out);
+	sandbox_client_free(c);
+	ck_assert_msg(testdaemon_wait_log(td, "toolarge.policy: policy is too large", 1, 10000),
+	    "the 61441-byte policy was not refused:\n%s", testdaemon_read_log(td));
+	ck_assert_msg(policies_show("toolarge", false), "the 61441-byte policy is listed");
+	free(max);
+	free(over);
+}
+END_TEST
+
 static char *
 write_tmp(const char *name, const char *text)
 {
@@ -203,6 +256,7 @@ reload_suite(void)
 	tcase_add_test(tc, reload_adds);
 	tcase_add_test(tc, reload_keeps_old_on_error);
 	tcase_add_test(tc, policy_check);
+	tcase_add_test(tc, show_maximum_size);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ini.h"
@@ -131,6 +132,60 @@ START_TEST(test_ini_handler_error)
 }
 END_TEST
 
+/* ini_parse_all() reports every bad line and goes on with the next; keys
+ * under a bad section header are skipped, not reported one by one. */
+START_TEST(test_ini_all_errors)
+{
+	static const char text[] =
+	    "[S]\n"			/* 1 */
+	    "A=1\n"			/* 2 */
+	    "no equals\n"		/* 3: error */
+	    "B=2\n"			/* 4: refused by the handler */
+	    "C=3\n"			/* 5 */
+	    "[bad name]\n"		/* 6: error */
+	    "D=4\n"			/* 7: skipped */
+	    "[T]\n"			/* 8 */
+	    "K.x=1\n"			/* 9: error */
+	    "E=5\n";			/* 10 */
+	static const unsigned lines[] = { 3, 4, 6, 9 };
+	struct record rec = { .stop_at_line = 4 };
+	struct ini_diags d = {};
+	int r;
+
+	r = ini_parse_all(text, record_handler, &rec, &d);
+	ck_assert_int_eq(r, -EBADMSG);
+	ck_assert_uint_eq(d.n, ELEMENTSOF(lines));
+	ck_assert_uint_eq(d.n_errors, ELEMENTSOF(lines));
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+		ck_assert_uint_eq(d.v[i].line, lines[i]);
+		ck_assert_int_eq(d.v[i].severity, INI_ERROR);
+	}
+	ck_assert_str_eq(d.v[1].message, "handler refused B");
+	ck_assert_str_eq(rec.buf, "S/A=1;S/C=3;T/E=5;");
+}
+END_TEST
+
+/* 10,000 bad lines: the first INI_DIAGS_MAX are kept, all are counted. */
+START_TEST(test_ini_all_bounded)
+{
+	struct record rec = {};
+	struct ini_diags d = {};
+	char *text = malloc(10000 * 4 + 1);
+	int r;
+
+	ck_assert_ptr_nonnull(text);
+	for (int i = 0; i < 10000; i++)
+		memcpy(text + 4 * i, "bad\n", 4);
+	text[40000] = '\0';
+	r = ini_parse_all(text, record_handler, &rec, &d);
+	ck_assert_int_eq(r, -EBADMSG);
+	ck_assert_uint_eq(d.n, INI_DIAGS_MAX);
+	ck_assert_uint_eq(d.n_errors, 10000);
+	ck_assert_uint_eq(d.v[INI_DIAGS_MAX - 1].line, INI_DIAGS_MAX);
+	free(text);
+}
+END_TEST
+
 static const struct {
 	const char *s;
 	int r;
@@ -238,6 +293,8 @@ ini_suite(void)
 	tcase_add_loop_test(tc, test_ini_bad, 0, ELEMENTSOF(ini_bad));
 	tcase_add_test(tc, test_ini_line_limit);
 	tcase_add_test(tc, test_ini_handler_error);
+	tcase_add_test(tc, test_ini_all_errors);
+	tcase_add_test(tc, test_ini_all_bounded);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse_util");

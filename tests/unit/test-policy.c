@@ -850,6 +850,77 @@ START_TEST(test_shipped_convert)
 }
 END_TEST
 
+/* Every error of a file, each at its line, in order; an unknown section
+ * once at its header, not once per key in it. */
+START_TEST(test_all_errors)
+{
+	static const char text[] =
+	    "[Policy]\n"				/* 1 */
+	    "Description=several mistakes\n"	/* 2 */
+	    "Colour=blue\n"				/* 3: unknown key */
+	    "[Limits]\n"				/* 4 */
+	    "Memory=lots\n"				/* 5: bad value */
+	    "Tasks=8\n"				/* 6 */
+	    "[Sandbx]\n"				/* 7: unknown section */
+	    "Hostname=x\n"				/* 8: not reported */
+	    "[SystemCalls]\n"			/* 9 */
+	    "Allow=read nosuchcall\n"		/* 10: unknown system call */
+	    "this is not ini\n";			/* 11: syntax */
+	static const unsigned lines[] = { 3, 5, 7, 10, 11 };
+	struct policy *p = NULL;
+	struct ini_diags d = {};
+	int r;
+
+	r = policy_parse_all("test", NULL, text, &p, &d);
+	ck_assert_int_lt(r, 0);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(d.n == ELEMENTSOF(lines), "%u diagnostics", d.n);
+	for (size_t i = 0; i < ELEMENTSOF(lines); i++)
+		ck_assert_msg(d.v[i].line == lines[i] && d.v[i].severity == INI_ERROR,
+		    "diagnostic %zu: line %u (%s), expected line %u", i, d.v[i].line,
+		    d.v[i].message, lines[i]);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "Colour"));
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "lots"));
+	ck_assert_ptr_nonnull(strstr(d.v[2].message, "Sandbx"));
+	ck_assert_ptr_nonnull(strstr(d.v[3].message, "nosuchcall"));
+}
+END_TEST
+
+/* Warnings, not errors: a bind source missing on this host (unless
+ * optional), and a filter without execve/execveat. */
+START_TEST(test_lint)
+{
+	static const char no_exec[] =
+	    "[Filesystem]\n"
+	    "BindReadOnly=/usr\n"
+	    "BindReadOnly=/nonexistent/sandboxd-test:/opt/x\n"
+	    "BindReadOnly=-/nonexistent/optional:/opt/y\n"
+	    "[SystemCalls]\n"
+	    "Allow=read write exit_group\n";
+	static const char fine[] =
+	    "[Filesystem]\n"
+	    "BindReadOnly=/usr\n"
+	    "[SystemCalls]\n"
+	    "Allow=read execve exit_group\n";
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(no_exec);
+	_cleanup_(policy_unrefp) struct policy *q = parse_ok(fine);
+	struct ini_diags d = {};
+
+	policy_lint(p, &d);
+	ck_assert_uint_eq(d.n_errors, 0);
+	ck_assert_uint_eq(d.n_warnings, 2);
+	ck_assert_uint_eq(d.v[0].line, 3);
+	ck_assert_int_eq(d.v[0].severity, INI_WARNING);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "'/nonexistent/sandboxd-test' does not exist"));
+	ck_assert_uint_eq(d.v[1].line, 6);
+	ck_assert_ptr_nonnull(strstr(d.v[1].message, "execve"));
+
+	d = (struct ini_diags) {};
+	policy_lint(q, &d);
+	ck_assert_msg(d.n == 0, "unexpected warning: %s", d.v[0].message);
+}
+END_TEST
+
 static Suite *
 policy_suite(void)
 {
@@ -885,6 +956,8 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_broker_rules);
+	tcase_add_test(tc, test_all_errors);
+	tcase_add_test(tc, test_lint);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("groups");

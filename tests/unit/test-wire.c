@@ -33,6 +33,7 @@ static const uint32_t all_types[] = {
 	SBX_MSG_OK, SBX_MSG_ERROR, SBX_MSG_HELLO_REPLY, SBX_MSG_SPAWNED,
 	SBX_MSG_SANDBOX_LIST, SBX_MSG_POLICY_NAMES, SBX_MSG_POLICY_TEXT,
 	SBX_MSG_BROKER_RESULT, SBX_MSG_BROKER_STAT_RESULT, SBX_MSG_BROKER_LINK_RESULT,
+	SBX_MSG_POLICY_REPORT,
 	SBX_MSG_EXITED, SBX_MSG_SHUTDOWN,
 };
 
@@ -754,6 +755,100 @@ START_TEST(test_fdpass_reject)
 }
 END_TEST
 
+/* Decodes a POLICY_REPORT of h and, if given, one entry g with message "x". */
+static int
+decode_report(const struct sbx_policy_report *h, const struct sbx_policy_diag *g)
+{
+	struct ini_diags e;
+	struct sbx_writer w;
+	struct sbx_reader r;
+	int k;
+
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_writer_put(&w, h, sizeof(*h));
+	if (g) {
+		sbx_writer_put(&w, g, sizeof(*g));
+		sbx_writer_put_str(&w, "x");
+	}
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	k = sbx_msg_policy_report_get(&r, &e);
+	sbx_writer_done(&w);
+	return k;
+}
+
+/* POLICY_REPORT round trip, and what its decoder refuses. */
+START_TEST(test_policy_report)
+{
+	struct ini_diags d = {}, e;
+	struct sbx_policy_report h = { .n_errors = 1, .count = 1 };
+	struct sbx_policy_diag g = { .line = 1, .severity = 3 };
+	struct sbx_writer w;
+	struct sbx_reader r;
+	char line[512];
+
+	ini_diags_add(&d, 3, INI_ERROR, -EINVAL, "unknown key 'X'");
+	ini_diags_add(&d, 0, INI_WARNING, 0, "no execve \x1b[2J");
+	for (int i = 0; i < 100; i++)
+		ini_diags_add(&d, 10 + i, INI_ERROR, -EINVAL, "more");
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, 4);
+	sbx_msg_policy_report_put(&w, &d);
+	finish_and_read(&w, &r, SBX_MSG_POLICY_REPORT, 4);
+	ck_assert_int_eq(sbx_msg_policy_report_get(&r, &e), 0);
+	ck_assert_uint_eq(e.n, SBX_POLICY_DIAGS_MAX);
+	ck_assert_uint_eq(e.n_errors, 101);
+	ck_assert_uint_eq(e.n_warnings, 1);
+	ck_assert_uint_eq(e.v[0].line, 3);
+	ck_assert_int_eq(e.v[0].severity, INI_ERROR);
+	ck_assert_str_eq(e.v[0].message, "unknown key 'X'");
+	ck_assert_int_eq(e.v[1].severity, INI_WARNING);
+	sbx_writer_done(&w);
+	/* Formatted for people: no raw control bytes. */
+	sbx_policy_diag_format(line, sizeof(line), "f.policy", &e.v[0]);
+	ck_assert_str_eq(line, "f.policy:3: error: unknown key 'X'");
+	sbx_policy_diag_format(line, sizeof(line), "f.policy", &e.v[1]);
+	ck_assert_str_eq(line, "f.policy: warning: no execve \\x1b[2J");
+
+	/* An unknown severity; more entries than counted; too many entries. */
+	ck_assert_int_eq(decode_report(&h, &g), -EBADMSG);
+	h.n_errors = 0;
+	g.severity = SBX_SEVERITY_ERROR;
+	ck_assert_int_eq(decode_report(&h, &g), -EBADMSG);
+	h = (struct sbx_policy_report) { .n_errors = 1000, .count = SBX_POLICY_DIAGS_MAX + 1 };
+	ck_assert_int_eq(decode_report(&h, NULL), -EBADMSG);
+}
+END_TEST
+
+/* Every entry of the one error table travels unchanged both ways, and
+ * nothing outside it does: the daemon sends EIO, the client returns -EIO. */
+START_TEST(test_error_table)
+{
+	static const int outside[] = { EXDEV, EEXIST, ENOSPC, ECONNRESET, EPIPE, ENOTCONN, 4095 };
+	bool shutdown_seen = false;
+
+	ck_assert_uint_gt(sbx_n_wire_errors, 0);
+	for (size_t i = 0; i < sbx_n_wire_errors; i++) {
+		int e = sbx_wire_errors[i].error;
+
+		ck_assert_int_gt(e, 0);
+		ck_assert_ptr_nonnull(sbx_wire_errors[i].meaning);
+		ck_assert_int_eq(sbx_error_to_wire(-e), e);
+		ck_assert_int_eq(sbx_error_to_wire(e), e);
+		ck_assert_int_eq(sbx_error_from_wire(e), -e);
+		for (size_t j = 0; j < i; j++)
+			ck_assert_int_ne(sbx_wire_errors[j].error, e);
+		if (e == ESHUTDOWN)
+			shutdown_seen = true;
+	}
+	ck_assert_msg(shutdown_seen, "ESHUTDOWN (sent by SPAWN during shutdown) is not in the table");
+	for (size_t i = 0; i < ELEMENTSOF(outside); i++) {
+		ck_assert_int_eq(sbx_error_to_wire(-outside[i]), EIO);
+		ck_assert_int_eq(sbx_error_from_wire(outside[i]), -EIO);
+	}
+	ck_assert_int_eq(sbx_error_from_wire(0), -EIO);
+	ck_assert_int_eq(sbx_error_from_wire(-EPERM), -EIO);
+}
+END_TEST
+
 static Suite *
 wire_suite(void)
 {
@@ -767,6 +862,8 @@ wire_suite(void)
 	tcase_add_test(tc, test_sandbox_list);
 	tcase_add_test(tc, test_policy_messages);
 	tcase_add_test(tc, test_error);
+	tcase_add_test(tc, test_error_table);
+	tcase_add_test(tc, test_policy_report);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
