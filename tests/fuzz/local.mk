@@ -107,3 +107,7 @@ else
 fuzz:
 	@echo "make fuzz needs ./configure --enable-fuzzing (and CC=clang)" >&2; exit 1
 endif
+
+# What make fuzz found and grew stays until make clean.
+clean-local:
+	-rm -rf tests/fuzz/run
