@@ -48,7 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (sv[0] < 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) < 0)
 		abort();
 	n_fds = data[0] & 3;
-	before = fuzz_count_fds();
+	before = testlib_count_fds();
 	fuzz_open_fds(fds, n_fds, (unsigned) data[0] >> 3);
 
 	r = sbx_send_msg(sv[0], data + 1, size - 1, fds, n_fds);

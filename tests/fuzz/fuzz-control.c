@@ -79,7 +79,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	n_fds = data[0] & 3;
-	before = fuzz_count_fds();
+	before = testlib_count_fds();
 	fuzz_open_fds(fds, n_fds, (unsigned) data[0] >> 3);
 
 	r = dispatch_decode(&ctx, data + 1, size - 1, fds, n_fds, data[0] & 4);

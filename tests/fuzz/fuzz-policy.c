@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	_cleanup_free_ char *text = fuzz_strndup(data, size);
 	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	struct ini_error err = {};
-	unsigned before = fuzz_count_fds();
+	unsigned before = testlib_count_fds();
 	int r;
 
 	r = policy_parse("fuzz", "fuzz.policy", text, &p, &err);

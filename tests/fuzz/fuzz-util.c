@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* See fuzz.h. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,22 +7,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-
-unsigned
-fuzz_count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *de;
-	unsigned n = 0;
-
-	if (!d)
-		abort();
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.')
-			n++;
-	(void) closedir(d);
-	return n - 1;	/* the directory's own fd */
-}
+#include "testdaemon.h"
 
 void
 fuzz_open_fds(int *fds, size_t n, unsigned kinds)
@@ -47,7 +31,7 @@ fuzz_open_fds(int *fds, size_t n, unsigned kinds)
 void
 fuzz_assert_fds(unsigned before, const char *what)
 {
-	unsigned after = fuzz_count_fds();
+	unsigned after = testlib_count_fds();
 
 	if (after != before) {
 		fprintf(stderr, "%s: %u fds open before, %u after: a leak\n", what, before, after);

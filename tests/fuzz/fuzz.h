@@ -12,14 +12,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "testdaemon.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The number of fds this process has open (entries of /proc/self/fd). */
-unsigned fuzz_count_fds(void);
 /* Opens n real fds (bit i of kinds: 0 → /dev/null, 1 → a pipe's read end)
  * into fds; abort()s if it cannot, which is the harness's failure. */
 void fuzz_open_fds(int *fds, size_t n, unsigned kinds);
-/* abort()s unless the fd count is back at before. */
+/* abort()s unless the fd count is back at before (testlib_count_fds()). */
 void fuzz_assert_fds(unsigned before, const char *what);
 /* A NUL-terminated copy of data; abort()s when out of memory. */
 char *fuzz_strndup(const uint8_t *data, size_t size);

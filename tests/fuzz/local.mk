@@ -7,11 +7,13 @@
 fuzz_harnesses = control broker policy ini parse
 
 fuzz_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/fuzz -I$(top_srcdir)/daemon \
-	-I$(top_srcdir)/client $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+	-I$(top_srcdir)/client -I$(top_srcdir)/tests/lib $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 fuzz_daemon_libs = daemon/libdaemon.la daemon/libpolicy.la protocol/libprotocol.la \
 	common/libcommon.la $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)
 fuzz_policy_libs = daemon/libpolicy.la common/libcommon.la $(LIBSECCOMP_LIBS)
 fuzz_common_sources = tests/fuzz/fuzz.h tests/fuzz/fuzz-util.c
+# For testlib_count_fds(), the fd count the integration tests use too.
+fuzz_common_libs = tests/integration/libitest.la $(CHECK_LIBS)
 fuzz_replay_sources = $(fuzz_common_sources) tests/fuzz/replay-main.c
 
 fuzz_replays = \
@@ -26,19 +28,19 @@ TESTS += $(fuzz_replays)
 # Each replay binary knows its corpus, so the TAP driver runs it bare.
 tests_fuzz_replay_control_SOURCES = tests/fuzz/fuzz-control.c $(fuzz_replay_sources)
 tests_fuzz_replay_control_CFLAGS = $(fuzz_cflags) -DFUZZ_CORPUS=\"$(abs_top_srcdir)/tests/fuzz/corpus/control\"
-tests_fuzz_replay_control_LDADD = $(fuzz_daemon_libs)
+tests_fuzz_replay_control_LDADD = $(fuzz_daemon_libs) $(fuzz_common_libs)
 tests_fuzz_replay_broker_SOURCES = tests/fuzz/fuzz-broker.c $(fuzz_replay_sources)
 tests_fuzz_replay_broker_CFLAGS = $(fuzz_cflags) -DFUZZ_CORPUS=\"$(abs_top_srcdir)/tests/fuzz/corpus/broker\"
-tests_fuzz_replay_broker_LDADD = $(fuzz_daemon_libs)
+tests_fuzz_replay_broker_LDADD = $(fuzz_daemon_libs) $(fuzz_common_libs)
 tests_fuzz_replay_policy_SOURCES = tests/fuzz/fuzz-policy.c $(fuzz_replay_sources)
 tests_fuzz_replay_policy_CFLAGS = $(fuzz_cflags) -DFUZZ_CORPUS=\"$(abs_top_srcdir)/tests/fuzz/corpus/policy\"
-tests_fuzz_replay_policy_LDADD = $(fuzz_policy_libs)
+tests_fuzz_replay_policy_LDADD = $(fuzz_policy_libs) $(fuzz_common_libs)
 tests_fuzz_replay_ini_SOURCES = tests/fuzz/fuzz-ini.c $(fuzz_replay_sources)
 tests_fuzz_replay_ini_CFLAGS = $(fuzz_cflags) -DFUZZ_CORPUS=\"$(abs_top_srcdir)/tests/fuzz/corpus/ini\"
-tests_fuzz_replay_ini_LDADD = common/libcommon.la
+tests_fuzz_replay_ini_LDADD = common/libcommon.la $(fuzz_common_libs)
 tests_fuzz_replay_parse_SOURCES = tests/fuzz/fuzz-parse.c $(fuzz_replay_sources)
 tests_fuzz_replay_parse_CFLAGS = $(fuzz_cflags) -DFUZZ_CORPUS=\"$(abs_top_srcdir)/tests/fuzz/corpus/parse\"
-tests_fuzz_replay_parse_LDADD = common/libcommon.la
+tests_fuzz_replay_parse_LDADD = common/libcommon.la $(fuzz_common_libs)
 
 # The seed generator; the test checks that the checked-in seeds are what
 # today's client sends (after a protocol change: make fuzz-seeds).
@@ -69,23 +71,23 @@ noinst_PROGRAMS += $(fuzz_fuzzers)
 tests_fuzz_fuzz_control_SOURCES = tests/fuzz/fuzz-control.c $(fuzz_common_sources)
 tests_fuzz_fuzz_control_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_control_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_control_LDADD = $(fuzz_daemon_libs)
+tests_fuzz_fuzz_control_LDADD = $(fuzz_daemon_libs) $(fuzz_common_libs)
 tests_fuzz_fuzz_broker_SOURCES = tests/fuzz/fuzz-broker.c $(fuzz_common_sources)
 tests_fuzz_fuzz_broker_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_broker_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_broker_LDADD = $(fuzz_daemon_libs)
+tests_fuzz_fuzz_broker_LDADD = $(fuzz_daemon_libs) $(fuzz_common_libs)
 tests_fuzz_fuzz_policy_SOURCES = tests/fuzz/fuzz-policy.c $(fuzz_common_sources)
 tests_fuzz_fuzz_policy_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_policy_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_policy_LDADD = $(fuzz_policy_libs)
+tests_fuzz_fuzz_policy_LDADD = $(fuzz_policy_libs) $(fuzz_common_libs)
 tests_fuzz_fuzz_ini_SOURCES = tests/fuzz/fuzz-ini.c $(fuzz_common_sources)
 tests_fuzz_fuzz_ini_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_ini_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_ini_LDADD = common/libcommon.la
+tests_fuzz_fuzz_ini_LDADD = common/libcommon.la $(fuzz_common_libs)
 tests_fuzz_fuzz_parse_SOURCES = tests/fuzz/fuzz-parse.c $(fuzz_common_sources)
 tests_fuzz_fuzz_parse_CFLAGS = $(fuzz_cflags)
 tests_fuzz_fuzz_parse_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_parse_LDADD = common/libcommon.la
+tests_fuzz_fuzz_parse_LDADD = common/libcommon.la $(fuzz_common_libs)
 
 FUZZ_SECONDS = 60
 FUZZ_HARNESSES = $(fuzz_harnesses)
