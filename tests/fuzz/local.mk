@@ -52,7 +52,7 @@ tests_fuzz_gen_corpus_LDADD = client/libsandbox-client.la protocol/libprotocol.l
 dist_check_SCRIPTS += tests/fuzz/seeds-current.sh
 TESTS += tests/fuzz/seeds-current.sh
 
-EXTRA_DIST += tests/fuzz/corpus
+EXTRA_DIST += tests/fuzz/corpus tests/fuzz/policy.dict
 
 .PHONY: fuzz fuzz-seeds
 fuzz-seeds: tests/fuzz/gen-corpus
@@ -92,14 +92,17 @@ tests_fuzz_fuzz_parse_LDADD = common/libcommon.la $(fuzz_common_libs)
 FUZZ_SECONDS = 60
 FUZZ_HARNESSES = $(fuzz_harnesses)
 FUZZ_DIR = $(abs_top_builddir)/tests/fuzz/run
-# One harness after the other, each on a scratch copy of its
-# corpus; what libFuzzer adds or finds stays under $(FUZZ_DIR).
+# One harness after the other, each on a scratch copy of its corpus (and
+# with tests/fuzz/NAME.dict if there is one); what libFuzzer adds or finds
+# stays under $(FUZZ_DIR).
 fuzz: $(fuzz_fuzzers)
 	@set -e; for h in $(FUZZ_HARNESSES); do \
 	    rm -rf "$(FUZZ_DIR)/$$h"; $(MKDIR_P) "$(FUZZ_DIR)/$$h/corpus" "$(FUZZ_DIR)/$$h/artifacts"; \
 	    cp $(abs_top_srcdir)/tests/fuzz/corpus/$$h/* "$(FUZZ_DIR)/$$h/corpus/"; \
+	    dict=$(abs_top_srcdir)/tests/fuzz/$$h.dict; \
+	    if test -f "$$dict"; then dict="-dict=$$dict"; else dict=; fi; \
 	    echo "== fuzz-$$h for $(FUZZ_SECONDS) s"; \
-	    tests/fuzz/fuzz-$$h -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=10 \
+	    tests/fuzz/fuzz-$$h $$dict -max_total_time=$(FUZZ_SECONDS) -max_len=70000 -timeout=10 \
 	        -print_final_stats=1 \
 	        -artifact_prefix="$(FUZZ_DIR)/$$h/artifacts/" "$(FUZZ_DIR)/$$h/corpus" \
 	        2>"$(FUZZ_DIR)/$$h/log" || { tail -n 40 "$(FUZZ_DIR)/$$h/log"; exit 1; }; \
