@@ -218,58 +218,71 @@ run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
 	return k;
 }
 
+int
+broker_decode(struct sbx_reader *rd, struct broker_request *ret)
+{
+	struct broker_request q = { .type = rd->hdr.type, .serial = rd->hdr.serial };
+
+	if (sbx_reader_get(rd, &q.q, sizeof(q.q)) < 0 ||
+	    sbx_reader_get_str(rd, &q.path, SBX_PATH_MAX) < 0 ||
+	    (q.type == SBX_MSG_BROKER_RENAME && sbx_reader_get_str(rd, &q.path2, SBX_PATH_MAX) < 0) ||
+	    sbx_reader_end(rd) < 0)
+		return -EBADMSG;
+
+	switch (q.type) {
+	case SBX_MSG_BROKER_OPEN:
+		if (q.q.flags & ~SBX_O_ALL || (q.q.flags & SBX_O_ACCMODE) == SBX_O_ACCMODE)
+			return -EBADMSG;
+		q.need = open_rights(q.q.flags);
+		break;
+	case SBX_MSG_BROKER_ACCESS:
+		if (q.q.mode & ~SBX_ACCESS_ALL)
+			return -EBADMSG;
+		q.need = access_rights(q.q.mode);
+		break;
+	case SBX_MSG_BROKER_STAT:
+	case SBX_MSG_BROKER_READLINK:
+		q.need = POLICY_RIGHT_READ;
+		break;
+	case SBX_MSG_BROKER_MKDIR:
+		q.need = POLICY_RIGHT_CREATE;
+		break;
+	case SBX_MSG_BROKER_UNLINK:
+	case SBX_MSG_BROKER_RMDIR:
+	case SBX_MSG_BROKER_RENAME:
+		q.need = POLICY_RIGHT_DELETE;
+		break;
+	case SBX_MSG_BROKER_CONNECT:
+		if (q.q.flags != 0 || q.q.mode != 0)
+			return -EBADMSG;
+		break;
+	default:
+		return -EBADMSG;
+	}
+	*ret = q;
+	return 0;
+}
+
 static void
 handle(struct broker *b, struct sbx_reader *rd)
 {
 	struct target *t = b->target;
 	const struct policy *p = t->policy;
 	uint32_t type = rd->hdr.type;
-	struct sbx_broker_req q;
-	const char *path = NULL, *path2 = NULL, *rel = NULL, *rel2 = NULL;
+	struct broker_request req;
+	const char *path, *path2, *rel = NULL, *rel2 = NULL;
 	const struct policy_path_rule *r = NULL, *r2 = NULL;
 	const struct policy_connect_rule *cr = NULL;
 	struct sbx_writer w;
 	struct stat st = {};
 	char link[SBX_PATH_MAX] = "";
-	unsigned need = 0;
 	int k = 0, fd = -1;
 
-	if (sbx_reader_get(rd, &q, sizeof(q)) < 0 || sbx_reader_get_str(rd, &path, SBX_PATH_MAX) < 0 ||
-	    (type == SBX_MSG_BROKER_RENAME && sbx_reader_get_str(rd, &path2, SBX_PATH_MAX) < 0) ||
-	    sbx_reader_end(rd) < 0)
+	if (broker_decode(rd, &req) < 0)
 		goto violation;
 	t->broker_requests++;
-
-	switch (type) {
-	case SBX_MSG_BROKER_OPEN:
-		if (q.flags & ~SBX_O_ALL || (q.flags & SBX_O_ACCMODE) == SBX_O_ACCMODE)
-			goto violation;
-		need = open_rights(q.flags);
-		break;
-	case SBX_MSG_BROKER_ACCESS:
-		if (q.mode & ~SBX_ACCESS_ALL)
-			goto violation;
-		need = access_rights(q.mode);
-		break;
-	case SBX_MSG_BROKER_STAT:
-	case SBX_MSG_BROKER_READLINK:
-		need = POLICY_RIGHT_READ;
-		break;
-	case SBX_MSG_BROKER_MKDIR:
-		need = POLICY_RIGHT_CREATE;
-		break;
-	case SBX_MSG_BROKER_UNLINK:
-	case SBX_MSG_BROKER_RMDIR:
-	case SBX_MSG_BROKER_RENAME:
-		need = POLICY_RIGHT_DELETE;
-		break;
-	case SBX_MSG_BROKER_CONNECT:
-		if (q.flags != 0 || q.mode != 0)
-			goto violation;
-		break;
-	default:
-		goto violation;
-	}
+	path = req.path;
+	path2 = req.path2;
 
 	if (type == SBX_MSG_BROKER_CONNECT) {
 		cr = policy_match_connect(p, path);
@@ -285,7 +298,7 @@ handle(struct broker *b, struct sbx_reader *rd)
 		}
 	} else {
 		r = policy_match_path(p, path, &rel);
-		if (!r || (r->rights & need) != need)
+		if (!r || (r->rights & req.need) != req.need)
 			k = -EACCES;
 		if (k >= 0 && type == SBX_MSG_BROKER_RENAME) {
 			r2 = policy_match_path(p, path2, &rel2);
@@ -293,7 +306,7 @@ handle(struct broker *b, struct sbx_reader *rd)
 				k = -EACCES;
 		}
 		if (k >= 0)
-			k = run_action(b, type, &q, r, rel, r2, rel2, &st, link, sizeof(link));
+			k = run_action(b, type, &req.q, r, rel, r2, rel2, &st, link, sizeof(link));
 	}
 	if (k >= 0 && (type == SBX_MSG_BROKER_OPEN || type == SBX_MSG_BROKER_CONNECT))
 		fd = k;

@@ -7,8 +7,27 @@
  */
 #pragma once
 
+#include <stdint.h>
+
+#include "sandbox-protocol.h"
+#include "wire.h"
+
 struct target;
 struct broker;
+
+/* One request off the channel; the paths point into the message. */
+struct broker_request {
+	uint32_t		type, serial;
+	struct sbx_broker_req	q;
+	const char		*path;
+	const char		*path2;		/* RENAME's new path, else NULL */
+	unsigned		need;		/* POLICY_RIGHT_* the path's rule must grant */
+};
+
+/* Pure: decodes and checks the payload of the message rd was initialised
+ * on (flags and modes the type allows, exactly its strings). -EBADMSG for
+ * anything malformed; the caller then closes the channel. */
+int broker_decode(struct sbx_reader *rd, struct broker_request *ret);
 
 /* Takes fd in all cases. */
 int broker_new(struct target *t, int fd, struct broker **ret);

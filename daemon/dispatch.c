@@ -3,10 +3,13 @@
  * The one place where a received message meets a handler (see dispatch.h).
  * Everything a handler may assume is checked here: a known type, HELLO
  * first and only once, payload size within the entry's bounds, exactly the
- * entry's number of fds. Errors are mapped to what may travel
- * (sbx_error_to_wire(), the table in protocol/msg.c) here too.
+ * entry's number of fds, a payload its decoder accepts. That half is pure
+ * (dispatch_decode(), fuzzed by tests/fuzz/fuzz-control.c). Errors are
+ * mapped to what may travel (sbx_error_to_wire(), the table in
+ * protocol/msg.c) here too.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "conn.h"
@@ -28,50 +31,96 @@ find_entry(uint32_t type)
 	return NULL;
 }
 
-void
-dispatch_message(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds)
+static void
+close_fds(int *fds, size_t n_fds)
+{
+	for (size_t i = 0; i < n_fds; i++)
+		fds[i] = safe_close(fds[i]);
+}
+
+int
+dispatch_decode(struct req_ctx *ctx, const void *buf, size_t size, int *fds, size_t n_fds,
+    bool hello)
 {
 	struct sbx_reader reader;
-	struct req_ctx ctx = { .conn = c, .reader = &reader, .fds = fds, .n_fds = n_fds };
 	const struct req_entry *e;
 	const char *name;
 	int r;
 
 	if (sbx_reader_init(&reader, buf, size) < 0) {
-		conn_violation(c, "malformed header (%zu bytes)", size);
-		goto out;
+		(void) snprintf(ctx->message, sizeof(ctx->message), "malformed header (%zu bytes)", size);
+		r = -EBADMSG;
+		goto fail;
 	}
-	ctx.serial = reader.hdr.serial;
+	ctx->serial = reader.hdr.serial;
 	name = sbx_msg_type_to_string(reader.hdr.type);
 	e = find_entry(reader.hdr.type);
-	if (!e) {
-		conn_violation(c, "unexpected message type %u", reader.hdr.type);
-		goto out;
+	r = -EBADMSG;
+	if (!e)
+		(void) snprintf(ctx->message, sizeof(ctx->message), "unexpected message type %u",
+		    reader.hdr.type);
+	else if ((e == &req_hello) == hello)
+		(void) snprintf(ctx->message, sizeof(ctx->message),
+		    hello ? "second HELLO" : "%s before HELLO", name);
+	else if (reader.hdr.len < e->min_size || reader.hdr.len > e->max_size)
+		(void) snprintf(ctx->message, sizeof(ctx->message), "%s with a payload of %u bytes", name,
+		    reader.hdr.len);
+	else if (n_fds != e->n_fds)
+		(void) snprintf(ctx->message, sizeof(ctx->message), "%s with %zu fds, expected %zu", name,
+		    n_fds, e->n_fds);
+	else {
+		ctx->args = (union req_args) {};
+		r = e->decode ? e->decode(&reader, &ctx->args) : sbx_reader_end(&reader);
+		if (r == -EBADMSG)
+			(void) snprintf(ctx->message, sizeof(ctx->message), "malformed %s", name);
 	}
-	if ((e == &req_hello) == c->hello) {
-		conn_violation(c, c->hello ? "second HELLO" : "%s before HELLO", name);
-		goto out;
+	if (r < 0)
+		goto fail;
+	ctx->entry = e;
+	ctx->fds = fds;
+	ctx->n_fds = n_fds;
+	return 0;
+fail:
+	close_fds(fds, n_fds);
+	return r;
+}
+
+void
+req_ctx_done(struct req_ctx *ctx)
+{
+	if (ctx->entry && ctx->entry->done)
+		ctx->entry->done(&ctx->args);
+	close_fds(ctx->fds, ctx->n_fds);
+	ctx->entry = NULL;
+	ctx->fds = NULL;
+	ctx->n_fds = 0;
+}
+
+void
+dispatch_message(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds)
+{
+	struct req_ctx ctx = { .conn = c };
+	const char *name;
+	int r;
+
+	r = dispatch_decode(&ctx, buf, size, fds, n_fds, c->hello);
+	if (r == -EBADMSG) {
+		conn_violation(c, "%s", ctx.message);
+		return;
 	}
-	if (reader.hdr.len < e->min_size || reader.hdr.len > e->max_size) {
-		conn_violation(c, "%s with a payload of %u bytes", name, reader.hdr.len);
-		goto out;
+	if (r < 0) {
+		conn_send_error(c, ctx.serial, sbx_error_to_wire(r), strerror(-r));
+		return;
 	}
-	if (n_fds != e->n_fds) {
-		conn_violation(c, "%s with %zu fds, expected %zu", name, n_fds, e->n_fds);
-		goto out;
-	}
+	name = sbx_msg_type_to_string(ctx.entry->type);
 	log_debug("Received %s serial %u from uid %u pid %d.", name, ctx.serial,
 	    (unsigned) c->cred.uid, (int) c->cred.pid);
 
-	r = e->handler(&ctx);
-	if (r == -EBADMSG) {
+	r = ctx.entry->handler(&ctx);
+	if (r == -EBADMSG)
 		conn_violation(c, "malformed %s", name);
-		goto out;
-	}
-	if (r < 0)
+	else if (r < 0)
 		conn_send_error(c, ctx.serial, sbx_error_to_wire(r),
 		    ctx.message[0] ? ctx.message : strerror(-r));
-out:
-	for (size_t i = 0; i < n_fds; i++)
-		fds[i] = safe_close(fds[i]);
+	req_ctx_done(&ctx);
 }

@@ -8,9 +8,10 @@ daemon_libpolicy_la_SOURCES = \
 daemon_libpolicy_la_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 daemon_libpolicy_la_LIBADD = common/libcommon.la $(LIBSECCOMP_LIBS)
 
-sbin_PROGRAMS += daemon/sandboxd
-daemon_sandboxd_SOURCES = \
-	daemon/main.c \
+# Everything but main(), so the fuzzers link the daemon's own dispatch
+# and broker decoding.
+noinst_LTLIBRARIES += daemon/libdaemon.la
+daemon_libdaemon_la_SOURCES = \
 	daemon/manager.c daemon/manager.h \
 	daemon/conf.c daemon/conf.h \
 	daemon/conn.c daemon/conn.h \
@@ -34,12 +35,17 @@ daemon_sandboxd_SOURCES = \
 	daemon/confine-mount.c \
 	daemon/confine-landlock.c \
 	daemon/confine-cgroup.c daemon/confine-cgroup.h
-daemon_sandboxd_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
-daemon_sandboxd_LDADD = daemon/libpolicy.la protocol/libprotocol.la common/libcommon.la \
+daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+daemon_libdaemon_la_LIBADD = daemon/libpolicy.la protocol/libprotocol.la common/libcommon.la \
 	$(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)
 
+sbin_PROGRAMS += daemon/sandboxd
+daemon_sandboxd_SOURCES = daemon/main.c
+daemon_sandboxd_CFLAGS = $(daemon_libdaemon_la_CFLAGS)
+daemon_sandboxd_LDADD = daemon/libdaemon.la
+
 # The shipped policies, embedded so an uninstalled sandboxd has them.
-nodist_daemon_sandboxd_SOURCES = daemon/policies-embedded.c
+nodist_daemon_libdaemon_la_SOURCES = daemon/policies-embedded.c
 BUILT_SOURCES = daemon/policies-embedded.c
 CLEANFILES += daemon/policies-embedded.c
 EXTRA_DIST += daemon/gen-embedded.sh

@@ -9,21 +9,27 @@
 #include "manager.h"
 
 static int
+req_hello_decode(struct sbx_reader *r, union req_args *ret)
+{
+	if (sbx_reader_get(r, &ret->hello, sizeof(ret->hello)) < 0 || sbx_reader_end(r) < 0 ||
+	    ret->hello.flags != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
 req_hello_handler(struct req_ctx *ctx)
 {
 	struct conn *c = ctx->conn;
 	struct manager *m = c->manager;
-	struct sbx_hello h;
+	const struct sbx_hello *h = &ctx->args.hello;
 	struct sbx_hello_reply rep = { .version = SBX_PROTOCOL_VERSION, .uid = c->cred.uid };
 	struct sbx_writer w;
 
-	if (sbx_reader_get(ctx->reader, &h, sizeof(h)) < 0 || sbx_reader_end(ctx->reader) < 0 ||
-	    h.flags != 0)
-		return -EBADMSG;
-	if (h.version != SBX_PROTOCOL_VERSION) {
+	if (h->version != SBX_PROTOCOL_VERSION) {
 		(void) ratelimit_log(&m->peer_log, c->cred.uid, LOG_NOTICE, 0,
 		    "Peer uid %u pid %d speaks protocol version %u, we speak %u; disconnecting.",
-		    (unsigned) c->cred.uid, (int) c->cred.pid, h.version, SBX_PROTOCOL_VERSION);
+		    (unsigned) c->cred.uid, (int) c->cred.pid, h->version, SBX_PROTOCOL_VERSION);
 		conn_send_error(c, ctx->serial, EPROTONOSUPPORT,
 		    "unsupported protocol version (this sandboxd speaks version "
 		    STRINGIFY(SBX_PROTOCOL_VERSION) ")");
@@ -54,5 +60,6 @@ const struct req_entry req_hello = {
 	.type = SBX_MSG_HELLO,
 	.min_size = sizeof(struct sbx_hello),
 	.max_size = sizeof(struct sbx_hello),
+	.decode = req_hello_decode,
 	.handler = req_hello_handler,
 };

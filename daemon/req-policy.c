@@ -24,8 +24,6 @@ req_policy_list_handler(struct req_ctx *ctx)
 	struct sbx_writer w;
 	int r;
 
-	if (sbx_reader_end(ctx->reader) < 0)
-		return -EBADMSG;
 	sbx_writer_init(&w, SBX_MSG_POLICY_NAMES, ctx->serial);
 	sbx_writer_put(&w, &hdr, sizeof(hdr));
 	for (size_t i = 0; i < s->n; i++) {
@@ -38,15 +36,21 @@ req_policy_list_handler(struct req_ctx *ctx)
 }
 
 static int
+req_policy_show_decode(struct sbx_reader *r, union req_args *ret)
+{
+	if (sbx_reader_get_str(r, &ret->policy_name, SBX_NAME_MAX) < 0 || sbx_reader_end(r) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
 req_policy_show_handler(struct req_ctx *ctx)
 {
+	const char *name = ctx->args.policy_name;
 	const struct policy *p;
 	struct sbx_writer w;
-	const char *name;
 	int r;
 
-	if (sbx_reader_get_str(ctx->reader, &name, SBX_NAME_MAX) < 0 || sbx_reader_end(ctx->reader) < 0)
-		return -EBADMSG;
 	p = policy_store_find(ctx->conn->manager->policies, name);
 	if (!p) {
 		(void) snprintf(ctx->message, sizeof(ctx->message), "no such policy '%s'", name);
@@ -61,14 +65,20 @@ req_policy_show_handler(struct req_ctx *ctx)
 }
 
 static int
+req_policy_check_decode(struct sbx_reader *r, union req_args *ret)
+{
+	if (sbx_reader_get_str(r, &ret->policy_check.file, SBX_POLICY_LABEL_MAX) < 0 ||
+	    sbx_reader_get_str(r, &ret->policy_check.text, SBX_POLICY_TEXT_MAX + 1) < 0 ||
+	    sbx_reader_end(r) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
 req_policy_check_handler(struct req_ctx *ctx)
 {
-	const char *file, *text;
+	const char *text = ctx->args.policy_check.text;
 
-	if (sbx_reader_get_str(ctx->reader, &file, SBX_POLICY_LABEL_MAX) < 0 ||
-	    sbx_reader_get_str(ctx->reader, &text, SBX_POLICY_TEXT_MAX + 1) < 0 ||
-	    sbx_reader_end(ctx->reader) < 0)
-		return -EBADMSG;
 	/* Never parsed here: a child checks it (policy-checker.c) and its
 	 * POLICY_REPORT (or an ERROR) is the reply. */
 	return policy_checker_start(ctx->conn, ctx->serial, text, ctx->message,
@@ -84,6 +94,7 @@ const struct req_entry req_policy_show = {
 	.type = SBX_MSG_POLICY_SHOW,
 	.min_size = sizeof(uint32_t) + 1,
 	.max_size = sizeof(uint32_t) + SBX_NAME_MAX,
+	.decode = req_policy_show_decode,
 	.handler = req_policy_show_handler,
 };
 
@@ -91,5 +102,6 @@ const struct req_entry req_policy_check = {
 	.type = SBX_MSG_POLICY_CHECK,
 	.min_size = 2 * (sizeof(uint32_t) + 1),
 	.max_size = SBX_MSG_SIZE_MAX,
+	.decode = req_policy_check_decode,
 	.handler = req_policy_check_handler,
 };

@@ -21,16 +21,22 @@ lookup_visible(struct conn *c, uint64_t id)
 }
 
 static int
+req_kill_decode(struct sbx_reader *r, union req_args *ret)
+{
+	if (sbx_reader_get(r, &ret->kill, sizeof(ret->kill)) < 0 || sbx_reader_end(r) < 0 ||
+	    ret->kill.reserved != 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
 req_kill_handler(struct req_ctx *ctx)
 {
 	struct conn *c = ctx->conn;
-	struct sbx_kill k;
+	const struct sbx_kill k = ctx->args.kill;
 	struct target *t;
 	int r;
 
-	if (sbx_reader_get(ctx->reader, &k, sizeof(k)) < 0 || sbx_reader_end(ctx->reader) < 0 ||
-	    k.reserved != 0)
-		return -EBADMSG;
 	t = lookup_visible(c, k.id);
 	if (!t || t->state == SBX_STATE_EXITED) {
 		(void) snprintf(ctx->message, sizeof(ctx->message), "no running sandbox %llu",
@@ -71,8 +77,6 @@ req_list_handler(struct req_ctx *ctx)
 	uint32_t left;
 	int r;
 
-	if (sbx_reader_end(ctx->reader) < 0)
-		return -EBADMSG;
 	TAILQ_FOREACH(t, &c->manager->targets, link)
 		if (authz_can_see(c->cred.uid, t) && hdr.count < SBX_LIST_MAX)
 			hdr.count++;
@@ -94,17 +98,23 @@ req_list_handler(struct req_ctx *ctx)
 }
 
 static int
+req_status_decode(struct sbx_reader *r, union req_args *ret)
+{
+	if (sbx_reader_get(r, &ret->id, sizeof(ret->id)) < 0 || sbx_reader_end(r) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+static int
 req_status_handler(struct req_ctx *ctx)
 {
 	struct conn *c = ctx->conn;
 	struct sbx_list hdr = { .count = 1 };
+	const struct sbx_id id = ctx->args.id;
 	struct sbx_writer w;
-	struct sbx_id id;
 	struct target *t;
 	int r;
 
-	if (sbx_reader_get(ctx->reader, &id, sizeof(id)) < 0 || sbx_reader_end(ctx->reader) < 0)
-		return -EBADMSG;
 	t = lookup_visible(c, id.id);
 	if (!t) {
 		(void) snprintf(ctx->message, sizeof(ctx->message), "no sandbox %llu",
@@ -123,6 +133,7 @@ const struct req_entry req_kill = {
 	.type = SBX_MSG_KILL,
 	.min_size = sizeof(struct sbx_kill),
 	.max_size = sizeof(struct sbx_kill),
+	.decode = req_kill_decode,
 	.handler = req_kill_handler,
 };
 
@@ -135,5 +146,6 @@ const struct req_entry req_status = {
 	.type = SBX_MSG_STATUS,
 	.min_size = sizeof(struct sbx_id),
 	.max_size = sizeof(struct sbx_id),
+	.decode = req_status_decode,
 	.handler = req_status_handler,
 };

@@ -45,10 +45,22 @@ on_exited(struct target *t, const struct sbx_exited *e, void *userdata)
 }
 
 static int
+req_spawn_decode(struct sbx_reader *r, union req_args *ret)
+{
+	return sbx_msg_spawn_get(r, &ret->spawn);
+}
+
+static void
+req_spawn_done(union req_args *args)
+{
+	sbx_spawn_req_done(&args->spawn);
+}
+
+static int
 req_spawn_handler(struct req_ctx *ctx)
 {
 	struct conn *c = ctx->conn;
-	struct sbx_spawn_req q;
+	const struct sbx_spawn_req q = ctx->args.spawn;
 	struct target *t;
 	struct target_watcher w = {
 		.spawned = on_spawned,
@@ -59,11 +71,7 @@ req_spawn_handler(struct req_ctx *ctx)
 	struct target_request req;
 	int r;
 
-	r = sbx_msg_spawn_get(ctx->reader, &q);
-	if (r < 0)
-		return r;
 	if (c->manager->shutting_down) {
-		sbx_spawn_req_done(&q);
 		(void) snprintf(ctx->message, sizeof(ctx->message), "sandboxd is shutting down");
 		return -ESHUTDOWN;
 	}
@@ -93,7 +101,6 @@ req_spawn_handler(struct req_ctx *ctx)
 		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
 		    "Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
 		    q.argv[0], q.policy, (unsigned) c->cred.uid, (int) c->cred.pid, ctx->message);
-	sbx_spawn_req_done(&q);
 	return r;
 }
 
@@ -102,5 +109,7 @@ const struct req_entry req_spawn = {
 	.min_size = sizeof(struct sbx_spawn) + 3 * sizeof(uint32_t) + 3,
 	.max_size = SBX_MSG_SIZE_MAX,
 	.n_fds = 3,
+	.decode = req_spawn_decode,
+	.done = req_spawn_done,
 	.handler = req_spawn_handler,
 };

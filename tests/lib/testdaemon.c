@@ -34,7 +34,7 @@
 #define TESTLIB_TOP_SRCDIR "."
 #endif
 
-static char *
+static char * __attribute__((format(printf, 1, 2)))
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
