@@ -253,7 +253,7 @@ conn_refuse_consume(int fd, int error, const char *message)
 	sbx_writer_init(&w, SBX_MSG_ERROR, CONN_HELLO_SERIAL);
 	sbx_msg_error_put(&w, error, message);
 	if (sbx_writer_finish(&w) >= 0)
-		(void) sbx_send_msg(fd, w.buf, w.len, NULL, 0);
+		(void) sbx_send_msg(owned, w.buf, w.len, NULL, 0);
 	sbx_writer_done(&w);
 }
 
