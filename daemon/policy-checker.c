@@ -182,7 +182,9 @@ reply(struct policy_checker *k, const siginfo_t *si)
 		why = "policy checker failed";
 
 	if (why) {
-		log_warning("Policy check for uid %u pid %d failed: %s.",
+		/* A hostile text can make this happen at will. */
+		(void) ratelimit_log(&k->manager->peer_log, k->conn->cred.uid, LOG_WARNING, 0,
+		    "Policy check for uid %u pid %d failed: %s.",
 		    (unsigned) k->conn->cred.uid, (int) k->conn->cred.pid, why);
 		conn_send_error(k->conn, k->serial, error, why);
 	} else {
