@@ -33,8 +33,9 @@ help(void)
 	    "  -s --socket PATH        listen on PATH instead of the configured socket\n"
 	    "  -p --policy-dir DIR     also load policies from DIR (highest priority; repeatable)\n"
 	    "     --log-level LEVEL    err, warning, notice, info or debug\n\n"
+	    "Policies: built in, then %s, then %s (later ones override).\n"
 	    "With no settings file, built-in defaults apply; see sandboxd(8).\n",
-	    SANDBOXD_SYSCONFDIR "/sandboxd.conf");
+	    SANDBOXD_SYSCONFDIR "/sandboxd.conf", SANDBOXD_POLICYDIR, SANDBOXD_SYSCONFDIR "/policies");
 }
 
 static int
