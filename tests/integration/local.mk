@@ -92,3 +92,7 @@ EXTRA_tests_integration_test_injection_DEPENDENCIES = tests/integration/helpers/
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
 TESTS += tests/integration/units.sh
+
+# cgroup v2 delegation, in a private mount namespace.
+dist_check_SCRIPTS += tests/integration/cgroup-v2.sh
+TESTS += tests/integration/cgroup-v2.sh
