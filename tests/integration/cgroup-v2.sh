@@ -7,7 +7,8 @@
 # it, once not delegated and once marked delegated (trusted.delegate=1,
 # as systemd marks the cgroup of a unit with Delegate=yes).
 #   - not delegated: sandboxd creates nothing in T, says why limits are
-#     missing (and a spawn with a limit quotes it);
+#     missing (and a spawn with a limit quotes it), and the integration
+#     tests skip with that reason instead of failing;
 #   - delegated: it lives in T/supervisor, runs sandboxes beside it, names
 #     the controller and file that is missing, and removes supervisor on
 #     exit, leaving T as it found it.
@@ -90,7 +91,7 @@ run() {
 	SANDBOXD_SOCKET=$tmp/s.sock "$SANDBOXCTL" run "$@" </dev/null >"$tmp/out" 2>&1
 }
 
-echo "1..8"
+echo "1..10"
 
 # 1-4: not delegated.
 mkdir "$T" || exit 1
@@ -146,3 +147,21 @@ else
 	echo "# left: $(subdirs); subtree_control '$(cat "$T/cgroup.subtree_control")'"
 fi
 
+# 9-10: the integration tests, run where limits cannot be enforced, skip
+# and say why (the probe daemon runs in a cgroup below T, not delegated).
+python3 -c 'import os, sys; os.removexattr(sys.argv[1], "trusted.delegate")' "$T"
+itest=$(dirname "$SANDBOXD")/../tests/integration/test-basic
+if [ -x "$itest" ]; then
+	sh -c "echo \$\$ > '$T/cgroup.procs' && exec '$itest'" </dev/null >"$tmp/itest" 2>&1
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q "^1..0 # SKIP sandboxd cannot enforce memory and tasks limits" \
+		"$tmp/itest"; then
+		ok "integration tests skip where limits cannot be enforced"
+	else
+		not_ok "integration tests skip where limits cannot be enforced"; diag "$tmp/itest"
+	fi
+	check "the skip names the cause" grep -q "SKIP.*is not delegated to sandboxd" "$tmp/itest"
+else
+	skip "$itest is not built"
+	skip "$itest is not built"
+fi

@@ -96,3 +96,15 @@ TESTS += tests/integration/units.sh
 # cgroup v2 delegation, in a private mount namespace.
 dist_check_SCRIPTS += tests/integration/cgroup-v2.sh
 TESTS += tests/integration/cgroup-v2.sh
+
+# One hint, after the tests, if they skipped for want of cgroup limits.
+check-local: check-hint-cgroups
+check-hint-cgroups: check-TESTS
+	@if grep -qs 'SKIP sandboxd cannot enforce memory and tasks limits' \
+	    $(TEST_LOGS); then \
+		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory and"; \
+		echo "NOTE: tasks limits where they ran (see a skipped test's .log for why). As root on"; \
+		echo "NOTE: a systemd host, run them in a delegated scope:"; \
+		echo "NOTE:     systemd-run --scope -p Delegate=yes make check"; \
+	fi
+.PHONY: check-hint-cgroups
