@@ -682,22 +682,106 @@ testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid
 	return status;
 }
 
+/*
+ * sandboxctl run as another uid must not depend on where the build tree
+ * lives: a tree below /root (0700) is out of reach of uid 65534, and exec
+ * fails with status 127. So the real program (behind libtool's wrapper
+ * script) and libsandbox-client are copied once, by the test's main
+ * process, into a world-readable tmpdir removed at its exit.
+ */
+static char *ctl_copy_dir;
+static pid_t ctl_copy_owner;
+
+static void
+ctl_copy_remove(void)
+{
+	if (ctl_copy_dir && getpid() == ctl_copy_owner)
+		(void) nftw(ctl_copy_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static int
+copy_file(const char *from, const char *dir, const char *name)
+{
+	char *to = xasprintf("%s/%s", dir, name), buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = -1;
+	ssize_t n;
+
+	if (in >= 0)
+		out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0755);
+	if (out >= 0) {
+		while ((n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t) n) != n)
+				break;
+		r = n == 0 ? 0 : -1;
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0)
+		r = -1;
+	free(to);
+	return r;
+}
+
+static void
+ctl_copy_make(void)
+{
+	const char *ctl = getenv("SANDBOXCTL");
+	char tmpl[] = "/tmp/sandboxd-itest-bin.XXXXXX";
+	char *dir, *real, *lib;
+	struct stat st;
+
+	if (ctl_copy_dir || !ctl || !mkdtemp(tmpl) || chmod(tmpl, 0755) < 0)
+		return;
+	ctl_copy_dir = strdup(tmpl);
+	ctl_copy_owner = getpid();
+	atexit(ctl_copy_remove);
+	dir = strdup(ctl);
+	if (!dir || !strrchr(dir, '/'))
+		abort();
+	*strrchr(dir, '/') = '\0';
+	real = xasprintf("%s/.libs/sandboxctl", dir);
+	if (stat(real, &st) < 0) {
+		free(real);
+		real = strdup(ctl);
+	}
+	lib = xasprintf("%s/.libs/libsandbox-client.so.0", dir);
+	if (copy_file(real, ctl_copy_dir, "sandboxctl") < 0 ||
+	    (stat(lib, &st) == 0 && copy_file(lib, ctl_copy_dir, "libsandbox-client.so.0") < 0))
+		fprintf(stderr, "testlib: cannot copy %s to %s: %m\n", real, ctl_copy_dir);
+	free(lib);
+	free(real);
+	free(dir);
+}
+
 static int
 sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret_err, va_list ap)
 {
 	const char *argv[64];
 	const char *a;
+	char *ctl = NULL, *env = NULL;
 	size_t n = 0;
+	int r;
 
 	argv[n++] = getenv("SANDBOXCTL");
 	if (!argv[0]) {
 		fprintf(stderr, "testlib: $SANDBOXCTL is not set\n");
 		abort();
 	}
+	if (uid != (uid_t)-1 && ctl_copy_dir) {
+		env = xasprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
+		ctl = xasprintf("%s/sandboxctl", ctl_copy_dir);
+		n = 0;
+		argv[n++] = "/usr/bin/env";
+		argv[n++] = env;
+		argv[n++] = ctl;
+	}
 	while ((a = va_arg(ap, const char *)) && n < 63)
 		argv[n++] = a;
 	argv[n] = NULL;
-	return testlib_run_cmd(argv, input, uid, gid, 60000, ret_out, ret_err);
+	r = testlib_run_cmd(argv, input, uid, gid, 60000, ret_out, ret_err);
+	free(ctl);
+	free(env);
+	return r;
 }
 
 int
@@ -798,7 +882,10 @@ testlib_integration_skip(void)
 		printf("1..0 # SKIP user namespaces are unavailable\n");
 		return true;
 	}
-	return limits_skip();
+	if (limits_skip())
+		return true;
+	ctl_copy_make();
+	return false;
 }
 
 sandbox_client *
