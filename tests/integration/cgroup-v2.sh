@@ -57,12 +57,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-skip() { n=$((n + 1)); echo "ok $n # SKIP $1"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
-diag() { sed 's/^/# /' "$@"; }
+. "$TOP_SRCDIR/tests/integration/tap.sh"
 subdirs() { find "$T" -mindepth 1 -type d | sed "s|^$T/||" | sort | tr '\n' ' '; }
 
 # A policy with no cgroup limits, which spawns without any controller.
@@ -76,11 +71,7 @@ start() {
 	sh -c "echo \$\$ > '$T/cgroup.procs' && exec '$SANDBOXD' --socket '$tmp/s.sock' \
 		--policy-dir '$tmp/policies'" </dev/null >"$tmp/log" 2>&1 &
 	pid=$!
-	i=0
-	while [ ! -S "$tmp/s.sock" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
+	wait_socket "$tmp/s.sock"
 }
 stop() {
 	kill -TERM "$pid" 2>/dev/null
