@@ -96,6 +96,11 @@ TESTS += tests/integration/units.sh
 # cgroup v2 delegation, in a private mount namespace.
 dist_check_SCRIPTS += tests/integration/cgroup-v2.sh
 TESTS += tests/integration/cgroup-v2.sh
+EXTRA_DIST += tests/integration/tap.sh
+
+# The network namespace pool without CAP_NET_ADMIN.
+dist_check_SCRIPTS += tests/integration/netns-pool.sh
+TESTS += tests/integration/netns-pool.sh
 
 # One hint, after the tests, if they skipped for want of cgroup limits.
 check-local: check-hint-cgroups
