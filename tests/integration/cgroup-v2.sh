@@ -17,20 +17,8 @@
 
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
-for tool in unshare python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is missing"
-		exit 0
-	fi
-done
-if [ ! -x "$SANDBOXD" ] || [ ! -x "$SANDBOXCTL" ]; then
-	echo "1..0 # SKIP SANDBOXD and SANDBOXCTL must name the built programs"
-	exit 0
-fi
+. "$TOP_SRCDIR/tests/integration/tap.sh"
+require unshare python3
 if [ "$1" != --inner ]; then
 	exec unshare -m /bin/sh "$0" --inner
 fi
@@ -57,7 +45,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-. "$TOP_SRCDIR/tests/integration/tap.sh"
 subdirs() { find "$T" -mindepth 1 -type d | sed "s|^$T/||" | sort | tr '\n' ' '; }
 
 # A policy with no cgroup limits, which spawns without any controller.

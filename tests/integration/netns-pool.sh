@@ -9,20 +9,9 @@
 
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
-if ! command -v setpriv >/dev/null 2>&1; then
-	echo "1..0 # SKIP setpriv is missing"
-	exit 0
-fi
-if [ ! -x "$SANDBOXD" ] || [ ! -x "$SANDBOXCTL" ]; then
-	echo "1..0 # SKIP SANDBOXD and SANDBOXCTL must name the built programs"
-	exit 0
-fi
-
 . "$TOP_SRCDIR/tests/integration/tap.sh"
+require setpriv
+
 tmp=$(mktemp -d /tmp/sandboxd-netns.XXXXXX) || exit 1
 chmod 0755 "$tmp"
 pid=
