@@ -5,8 +5,9 @@
 # root), which sets the paths of the built programs:
 #   SANDBOXD     the daemon               SANDBOXCTL  the CLI
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
-#   BENCH_BROKER bench/bench-broker
-# Optional: BENCH_ONLY (spawn or broker: run only that part; default both),
+#   BENCH_BROKER bench/bench-broker      BENCH_SECCOMP bench/bench-seccomp
+# Optional: BENCH_ONLY (spawn, broker or seccomp: run only that part;
+# default all),
 # BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
 # BENCH_BROKER_N (brokered opens per case, default 20000), BWRAP (default:
@@ -25,6 +26,10 @@
 #    CPUs, and unpinned. bench-broker pins sandboxd itself (-d PID) and
 #    restores its affinity afterwards. A "floor" row times the bare exchange
 #    (socketpair + SCM_RIGHTS to a forked child that opens), for scale.
+# 4. bench-seccomp: the seccomp filters sandboxes inherit from the unit's
+#    hardening: system calls, fork+exec and whole spawns with none, the
+#    same rules merged into one filter, and 18 stacked as systemd loads
+#    them (it starts its own two private daemons for the spawn row).
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -33,9 +38,9 @@ set -eu
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-'' | spawn | broker) ;;
+'' | spawn | broker | seccomp) ;;
 *)
-	echo "run.sh: BENCH_ONLY must be spawn or broker (or empty for both)" >&2
+	echo "run.sh: BENCH_ONLY must be spawn, broker or seccomp (or empty for all)" >&2
 	exit 2
 	;;
 esac
@@ -46,6 +51,9 @@ if want spawn; then
 fi
 if want broker; then
 	: "${BENCH_BROKER:?BENCH_BROKER must name bench-broker}"
+fi
+if want seccomp; then
+	: "${BENCH_SECCOMP:?BENCH_SECCOMP must name bench-seccomp}"
 fi
 N=${BENCH_N:-1000}
 NB=${BENCH_BROKER_N:-20000}
@@ -213,6 +221,10 @@ if want spawn; then
 fi
 if want broker; then
 	broker_benchmarks
+fi
+if want seccomp; then
+	echo "== seccomp filters inherited from the unit"
+	"$BENCH_SECCOMP" --daemon "$SANDBOXD" --ctl "$SANDBOXCTL" --spawns "$((N / 10 + 10))"
 fi
 
 n_started=$(grep -c ' started: ' "$tmp/sandboxd.log" || true)

@@ -17,3 +17,14 @@ bin_PROGRAMS += client/sandboxctl
 client_sandboxctl_SOURCES = client/sandboxctl.c
 client_sandboxctl_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOXD_PATH=\"$(sbindir)/sandboxd\"
 client_sandboxctl_LDADD = client/libsandbox-client.la common/libcommon.la
+
+# No libtool archives installed (as Debian asks): nothing links against
+# them, and they would name the build's libdir. libtool's uninstall reads
+# the .la file to find the rest, so the library is removed by name.
+install-exec-hook: install-exec-hook-client
+install-exec-hook-client:
+	rm -f $(DESTDIR)$(libdir)/libsandbox-client.la
+uninstall-hook: uninstall-hook-client
+uninstall-hook-client:
+	rm -f $(DESTDIR)$(libdir)/libsandbox-client.so $(DESTDIR)$(libdir)/libsandbox-client.so.*
+.PHONY: install-exec-hook-client uninstall-hook-client

@@ -2,18 +2,30 @@
 /*
  * See confine-cgroup.h. Paths are built from the daemon's own cgroup
  * (/proc/self/cgroup), so sandboxd only ever writes below where it was
- * put. Names are "sandbox-<id>", made by us, never by a client.
+ * put, and on cgroup v2 only where that is ours: the root cgroup (no
+ * service manager above us), or a cgroup delegated to us. A cgroup is
+ * delegated when its manager marked it so (systemd sets trusted.delegate,
+ * and user.delegate, to "1" on the cgroup of a unit with Delegate=yes) and
+ * its directory, cgroup.procs and cgroup.subtree_control are ours to
+ * write. Started by hand in a cgroup that is not ours (a login session's
+ * scope), sandboxd asks systemd for a delegated scope of its own, as
+ * "systemd-run --scope -p Delegate=yes" does. What we create we remove on
+ * exit. Names are "sandbox-<id>", made by us, never by a client.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/xattr.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "confine-cgroup.h"
@@ -23,11 +35,18 @@
 
 enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, _CTL_MAX };
 static const char *const v1_names[_CTL_MAX] = { "memory", "pids", "cpuacct" };
+static const char *const v2_names[_CTL_MAX] = { "memory", "pids", "cpu" };
 
 /* v1: one base per controller; v2: base[0] only. NULL: not available. */
 static char *base[_CTL_MAX];
 static bool have[_CTL_MAX];
 static bool owned_base;		/* we made base[]: remove it on exit */
+/* Why a controller is missing: logged at start, quoted by cgroup_check(). */
+static char why[_CTL_MAX][2048];
+/* v2, delegated: the "supervisor" leaf we made and moved into, and the
+ * controllers we enabled in base[0]; given back on exit. */
+static char *supervisor;
+static bool enabled_by_us[_CTL_MAX];
 
 static int
 write_str(const char *dir, const char *file, const char *s)
@@ -203,43 +222,254 @@ is_fs(const char *path, long magic)
 	return statfs(path, &s) == 0 && (long) s.f_type == magic;
 }
 
+static void _printf_(2, 3)
+set_why(int c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why[c][0])
+		return;		/* the first cause is the one to fix */
+	va_start(ap, fmt);
+	(void) vsnprintf(why[c], sizeof(why[c]), fmt, ap);
+	va_end(ap);
+}
+
+/* A whole word of a space-separated list, as cgroup.controllers. */
+static bool
+has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+static bool
+xattr_is_one(const char *dir, const char *name)
+{
+	char v[8];
+
+	return getxattr(dir, name, v, sizeof(v)) == 1 && v[0] == '1';
+}
+
+/* Whether dir is ours to manage: marked delegated (if need_mark) and its
+ * directory, cgroup.procs and cgroup.subtree_control owned by us and
+ * writable. If not, says why in buf. */
+static bool
+is_delegated(const char *dir, bool need_mark, char *buf, size_t size)
+{
+	static const char *const files[] = { ".", "cgroup.procs", "cgroup.subtree_control" };
+
+	if (need_mark && !xattr_is_one(dir, "trusted.delegate") &&
+	    !xattr_is_one(dir, "user.delegate")) {
+		(void) snprintf(buf, size, "the cgroup '%s' is not delegated to sandboxd (neither "
+		    "trusted.delegate nor user.delegate is set to 1 on it)", dir);
+		return false;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		char path[4096 + 32];
+		struct stat st;
+
+		(void) snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		if (stat(path, &st) < 0 || faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) < 0) {
+			(void) snprintf(buf, size, "'%s' is not writable: %s", path, strerror(errno));
+			return false;
+		}
+		if (st.st_uid != geteuid()) {
+			(void) snprintf(buf, size, "'%s' belongs to uid %u, not to sandboxd's uid %u",
+			    path, (unsigned) st.st_uid, (unsigned) geteuid());
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Enables memory, pids and cpu for dir's children where dir's parent lets
+ * us; notes in why[] which one is missing and where. */
+static void
+enable_controllers(const char *dir, bool *ret_enabled)
+{
+	char avail[512] = "", on[512] = "", buf[32];
+	int r;
+
+	(void) read_text(dir, "cgroup.controllers", avail, sizeof(avail));
+	(void) read_text(dir, "cgroup.subtree_control", on, sizeof(on));
+	for (int c = 0; c < _CTL_MAX; c++) {
+		have[c] = false;
+		if (has_word(on, v2_names[c])) {
+			have[c] = true;
+			continue;
+		}
+		if (!has_word(avail, v2_names[c])) {
+			set_why(c, "the %s controller is not available in '%s' (it is not in its "
+			    "cgroup.controllers: the cgroup above does not enable it)", v2_names[c], dir);
+			continue;
+		}
+		(void) snprintf(buf, sizeof(buf), "+%s", v2_names[c]);
+		r = write_str(dir, "cgroup.subtree_control", buf);
+		if (r < 0) {
+			set_why(c, "cannot enable the %s controller in '%s/cgroup.subtree_control': %s",
+			    v2_names[c], dir, strerror(-r));
+			continue;
+		}
+		have[c] = true;
+		if (ret_enabled)
+			ret_enabled[c] = true;
+	}
+	/* cpu.stat's usage exists without the cpu controller. */
+	have[CTL_CPU] = true;
+}
+
+/*
+ * Started by hand on a systemd host, in a cgroup that is not ours: asks
+ * systemd for a delegated scope "sandboxd-<pid>.scope" holding only us,
+ * as "systemd-run --scope -p Delegate=yes" does, and waits until systemd
+ * has moved us there. The scope is ours alone and ends when we exit.
+ * The D-Bus call is synchronous (at most 5 s, and as long again for the
+ * move): this runs once, at start-up, before the event loop serves
+ * anyone, so no client can be kept waiting by it.
+ */
+static int
+ask_systemd_for_scope(char *buf, size_t size)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	char unit[64], tail[80];
+	int r;
+
+	(void) snprintf(unit, sizeof(unit), "sandboxd-%d.scope", (int) getpid());
+	(void) snprintf(tail, sizeof(tail), "/%s", unit);
+	/* systemd's private socket needs no bus daemon (root only, as we
+	 * are); the system bus otherwise. */
+	r = sd_bus_new(&bus);
+	if (r >= 0)
+		r = sd_bus_set_address(bus, "unix:path=/run/systemd/private");
+	if (r >= 0)
+		r = sd_bus_start(bus);
+	if (r < 0) {
+		bus = sd_bus_flush_close_unref(bus);
+		r = sd_bus_open_system(&bus);
+	}
+	if (r < 0) {
+		(void) snprintf(buf, size, "cannot reach systemd to ask for a delegated scope: %s",
+		    strerror(-r));
+		return r;
+	}
+	(void) sd_bus_set_method_call_timeout(bus, 5 * 1000 * 1000);
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.systemd1",
+	    "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", unit, "fail");
+	if (r >= 0)
+		r = sd_bus_message_open_container(m, 'a', "(sv)");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
+		    "Description", "s", "sandboxd, started by hand, and its sandboxes",
+		    "Delegate", "b", 1,
+		    "CollectMode", "s", "inactive-or-failed",
+		    "PIDs", "au", 1, (uint32_t) getpid());
+	if (r >= 0)
+		r = sd_bus_message_close_container(m);
+	if (r >= 0)
+		r = sd_bus_message_append(m, "a(sa(sv))", 0);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &err, &reply);
+	if (r < 0) {
+		(void) snprintf(buf, size, "systemd did not create the delegated scope %s: %s", unit,
+		    err.message ? err.message : strerror(-r));
+		return r;
+	}
+	/* The start job moves us when it runs, just after it is queued. */
+	for (int i = 0; i < 500; i++) {
+		_cleanup_free_ char *own = own_cgroup("");
+		size_t n = own ? strlen(own) : 0;
+
+		if (n > strlen(tail) && strcmp(own + n - strlen(tail), tail) == 0)
+			return 0;
+		(void) usleep(10 * 1000);
+	}
+	(void) snprintf(buf, size, "systemd created the scope %s but did not move sandboxd into "
+	    "it within 5 s", unit);
+	return -ETIMEDOUT;
+}
+
 static enum cgroup_mode
 setup_v2(void)
 {
 	_cleanup_free_ char *own = own_cgroup("");
-	char dir[4096], buf[256];
+	char dir[4096], sup[4096 + 16], buf[4096 + 512];
+	int r;
 
-	if (!own)
+	if (!own) {
+		for (int c = 0; c < _CTL_MAX; c++)
+			set_why(c, "cannot read /proc/self/cgroup");
 		return CGROUP_NONE;
+	}
 	if (own[0] == '\0') {
-		/* In the root cgroup (no systemd): make our own subtree. */
+		/* In the root cgroup (no service manager above us, or a
+		 * container's cgroup namespace): ours to divide. */
 		remove_stale(CG_ROOT);
 		(void) snprintf(dir, sizeof(dir), CG_ROOT "/sandboxd-%d", (int) getpid());
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+			for (int c = 0; c < _CTL_MAX; c++)
+				set_why(c, "cannot create '%s': %s", dir, strerror(errno));
 			return CGROUP_NONE;
+		}
 		owned_base = true;
-		(void) write_str(CG_ROOT, "cgroup.subtree_control", "+memory +pids +cpu");
-	} else {
-		/* Delegated to us: leave the inner node for our children
-		 * (no internal processes), live in "supervisor". */
-		char sup[4096 + 16];
-
-		(void) snprintf(dir, sizeof(dir), CG_ROOT "%s", own);
-		(void) snprintf(sup, sizeof(sup), "%s/supervisor", dir);
-		if (mkdir(sup, 0755) < 0 && errno != EEXIST)
-			return CGROUP_NONE;
-		(void) snprintf(buf, sizeof(buf), "%d", (int) getpid());
-		if (write_str(sup, "cgroup.procs", buf) < 0)
-			return CGROUP_NONE;
+		enable_controllers(CG_ROOT, NULL);
+		enable_controllers(dir, NULL);
+		base[0] = strdup(dir);
+		return base[0] ? CGROUP_V2 : CGROUP_NONE;
 	}
-	(void) write_str(dir, "cgroup.subtree_control", "+memory +pids +cpu");
-	if (read_text(dir, "cgroup.subtree_control", buf, sizeof(buf)) < 0)
+
+	(void) snprintf(dir, sizeof(dir), CG_ROOT "%s", own);
+	if (!is_delegated(dir, true, buf, sizeof(buf))) {
+		char why_scope[4096 + 512] = "systemd, which could make a delegated scope for us, is not running";
+		bool moved = false;
+
+		if (sd_booted() > 0 && ask_systemd_for_scope(why_scope, sizeof(why_scope)) >= 0) {
+			free(own);
+			own = own_cgroup("");
+			if (own) {
+				(void) snprintf(dir, sizeof(dir), CG_ROOT "%s", own);
+				/* We asked for Delegate=yes: the mark is not needed. */
+				moved = is_delegated(dir, false, why_scope, sizeof(why_scope));
+			}
+			if (moved)
+				log_info("Not started by a service manager: running in the delegated "
+				    "scope '%s' systemd made for us.", dir);
+		}
+		if (!moved) {
+			for (int c = 0; c < _CTL_MAX; c++)
+				set_why(c, "%s, and %s", buf, why_scope);
+			return CGROUP_NONE;
+		}
+	}
+	/* Delegated to us. The no-internal-processes rule: a cgroup with
+	 * controllers enabled for its children holds no process itself, so
+	 * we live in a "supervisor" leaf and the sandboxes beside it. */
+	(void) snprintf(sup, sizeof(sup), "%s/supervisor", dir);
+	if (mkdir(sup, 0755) < 0 && errno != EEXIST) {
+		for (int c = 0; c < _CTL_MAX; c++)
+			set_why(c, "cannot create '%s': %s", sup, strerror(errno));
 		return CGROUP_NONE;
-	have[CTL_MEMORY] = strstr(buf, "memory") != NULL;
-	have[CTL_PIDS] = strstr(buf, "pids") != NULL;
-	have[CTL_CPU] = true;	/* cpu.stat usage exists without the controller */
+	}
+	(void) snprintf(buf, sizeof(buf), "%d", (int) getpid());
+	r = write_str(sup, "cgroup.procs", buf);
+	if (r < 0) {
+		for (int c = 0; c < _CTL_MAX; c++)
+			set_why(c, "cannot move sandboxd into '%s/cgroup.procs': %s", sup,
+			    strerror(-r));
+		(void) rmdir(sup);
+		return CGROUP_NONE;
+	}
+	supervisor = strdup(sup);
+	enable_controllers(dir, enabled_by_us);
 	base[0] = strdup(dir);
-	return base[0] ? CGROUP_V2 : CGROUP_NONE;
+	return base[0] && supervisor ? CGROUP_V2 : CGROUP_NONE;
 }
 
 static enum cgroup_mode
@@ -252,14 +482,16 @@ setup_v1(void)
 		char dir[4096];
 
 		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s", v1_names[c]);
-		if (!own || !is_fs(dir, CGROUP_SUPER_MAGIC))
+		if (!own || !is_fs(dir, CGROUP_SUPER_MAGIC)) {
+			set_why(c, "no cgroup v1 %s hierarchy is mounted at '%s'", v1_names[c], dir);
 			continue;
+		}
 		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s", v1_names[c], own);
 		remove_stale(dir);
 		(void) snprintf(dir, sizeof(dir), CG_ROOT "/%s%s/sandboxd-%d", v1_names[c], own,
 		    (int) getpid());
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			log_warning_errno(errno, "Cannot create cgroup '%s', ignoring: %m", dir);
+			set_why(c, "cannot create '%s': %s", dir, strerror(errno));
 			continue;
 		}
 		base[c] = strdup(dir);
@@ -283,6 +515,18 @@ cgroup_setup(void)
 	    m == CGROUP_V2 ? "cgroup v2" : m == CGROUP_V1 ? "cgroup v1" : "no cgroups",
 	    have[CTL_MEMORY] ? "yes" : "no", have[CTL_PIDS] ? "yes" : "no",
 	    have[CTL_CPU] ? "yes" : "no");
+	/* Once, with the cause, and the same cause only once. */
+	if (!have[CTL_MEMORY] && !have[CTL_PIDS] && strcmp(why[CTL_MEMORY], why[CTL_PIDS]) == 0)
+		log_warning("Memory and tasks limits cannot be enforced, so policies with "
+		    "Memory= or Tasks= fail to spawn: %s. Run sandboxd from its unit "
+		    "(Delegate=yes), or by hand with systemd-run --scope -p Delegate=yes.",
+		    why[CTL_MEMORY]);
+	else
+		for (int c = CTL_MEMORY; c <= CTL_PIDS; c++)
+			if (!have[c])
+				log_warning("%s limits cannot be enforced, so policies with %s= "
+				    "fail to spawn: %s.", c == CTL_MEMORY ? "Memory" : "Tasks",
+				    c == CTL_MEMORY ? "Memory" : "Tasks", why[c]);
 	return m;
 }
 
@@ -291,12 +535,12 @@ cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, si
 {
 	if (l->memory_max != POLICY_UNLIMITED && !have[CTL_MEMORY]) {
 		(void) snprintf(msg, msg_size, "a memory limit needs the memory cgroup controller, "
-		    "which this host does not provide to sandboxd");
+		    "which this host does not provide to sandboxd: %s", why[CTL_MEMORY]);
 		return -EOPNOTSUPP;
 	}
 	if (l->tasks_max != POLICY_UNLIMITED && !have[CTL_PIDS]) {
 		(void) snprintf(msg, msg_size, "a tasks limit needs the pids cgroup controller, "
-		    "which this host does not provide to sandboxd");
+		    "which this host does not provide to sandboxd: %s", why[CTL_PIDS]);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -481,11 +725,33 @@ cgroup_destroy_wait(enum cgroup_mode mode, const char *name, unsigned timeout_ms
 void
 cgroup_teardown(void)
 {
+	if (supervisor) {
+		char buf[32];
+		bool home = true;
+
+		/* Leave the delegated cgroup as we found it: give back the
+		 * controllers we enabled (a cgroup using them for its children
+		 * may not hold us), move back up and remove "supervisor". */
+		for (int c = 0; c < _CTL_MAX; c++)
+			if (enabled_by_us[c]) {
+				(void) snprintf(buf, sizeof(buf), "-%s", v2_names[c]);
+				if (write_str(base[0], "cgroup.subtree_control", buf) < 0)
+					home = false;
+				enabled_by_us[c] = false;
+			}
+		(void) snprintf(buf, sizeof(buf), "%d", (int) getpid());
+		if (!home || write_str(base[0], "cgroup.procs", buf) < 0 || rmdir(supervisor) < 0)
+			log_debug("Cannot remove '%s' (it goes with our cgroup).", supervisor);
+		free(supervisor);
+		supervisor = NULL;
+	}
 	for (int c = 0; c < _CTL_MAX; c++) {
 		if (base[c] && owned_base)
 			(void) rmdir(base[c]);
 		free(base[c]);
 		base[c] = NULL;
 		have[c] = false;
+		why[c][0] = '\0';
 	}
+	owned_base = false;
 }

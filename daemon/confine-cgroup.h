@@ -4,7 +4,9 @@
  * subtree systemd delegated to it (Delegate=yes): it moves itself into a
  * "supervisor" leaf and creates one "sandbox-<id>" child per target,
  * placed with CLONE_INTO_CGROUP (without systemd, in the root cgroup, it
- * uses "/sandboxd-<pid>" instead). On hybrid hosts whose controllers live
+ * uses "/sandboxd-<pid>" instead; started by hand on a systemd host it
+ * first asks systemd for a delegated scope; in a cgroup that is not ours
+ * it creates nothing and says why). On hybrid hosts whose controllers live
  * on cgroup v1 it creates "sandboxd-<pid>/sandbox-<id>" below its own
  * cgroup in the memory, pids and cpuacct hierarchies and moves the child
  * there before it runs.
@@ -35,7 +37,8 @@ struct cgroup_stats {
 
 /* Detects the mode and prepares the base cgroups. Never fails hard: with
  * no usable cgroups the mode is CGROUP_NONE and limits needing them fail
- * at spawn. */
+ * at spawn, with the reason logged here once. Start-up only: it may wait
+ * for systemd (bounded). */
 enum cgroup_mode cgroup_setup(void);
 /* -EOPNOTSUPP with message if a finite limit in l cannot be enforced. */
 int cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, size_t msg_size);

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "landlock-abi.h"
 #include "macro.h"
 #include "spawn.h"
 
@@ -51,11 +52,11 @@ fs_all(int abi)
 {
 	uint64_t a = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
 
-	if (abi >= 2)
+	if (abi >= LANDLOCK_ABI_REFER)
 		a |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
+	if (abi >= LANDLOCK_ABI_TRUNCATE)
 		a |= LL_FS_TRUNCATE;
-	if (abi >= 5)
+	if (abi >= LANDLOCK_ABI_IOCTL_DEV)
 		a |= LL_FS_IOCTL_DEV;
 	return a;
 }
@@ -93,11 +94,11 @@ confine_landlock(const struct spawn_plan *p, struct spawn_report *rep)
 		return 0;
 	all = fs_all(p->landlock_abi);
 	attr.handled_access_fs = all;
-	if (p->landlock_abi >= 4) {
+	if (p->landlock_abi >= LANDLOCK_ABI_NET_TCP) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = 2 * sizeof(uint64_t);
 	}
-	if (p->landlock_abi >= 6) {
+	if (p->landlock_abi >= LANDLOCK_ABI_SCOPE) {
 		attr.scoped = LL_SCOPE_ABSTRACT_UNIX | LL_SCOPE_SIGNAL;
 		size = sizeof(attr);
 	}

@@ -4,6 +4,7 @@
 noinst_LTLIBRARIES += daemon/libpolicy.la
 daemon_libpolicy_la_SOURCES = \
 	daemon/policy.c daemon/policy.h \
+	daemon/landlock-abi.c daemon/landlock-abi.h \
 	daemon/syscall-groups.c daemon/syscall-groups.h
 daemon_libpolicy_la_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 daemon_libpolicy_la_LIBADD = common/libcommon.la $(LIBSECCOMP_LIBS)

@@ -39,8 +39,9 @@ help(void)
 	    "     --log-level LEVEL    err, warning, notice, info or debug\n"
 	    "     --check-policy FILE  check a policy file (\"-\": standard input) unprivileged,\n"
 	    "                          print every error and warning, and exit\n\n"
+	    "Policies: built in, then %s, then %s (later ones override).\n"
 	    "With no settings file, built-in defaults apply; see sandboxd(8).\n",
-	    SANDBOXD_SYSCONFDIR "/sandboxd.conf");
+	    SANDBOXD_SYSCONFDIR "/sandboxd.conf", SANDBOXD_POLICYDIR, SANDBOXD_SYSCONFDIR "/policies");
 }
 
 static int

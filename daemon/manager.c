@@ -25,6 +25,7 @@
 #include "action.h"
 #include "confine-cgroup.h"
 #include "conn.h"
+#include "landlock-abi.h"
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
@@ -442,6 +443,7 @@ manager_setup(struct manager *m)
 {
 	struct event **sigs[] = { &m->ev_sigterm, &m->ev_sigint, &m->ev_sighup };
 	const int signums[] = { SIGTERM, SIGINT, SIGHUP };
+	char missing[256];
 	int r;
 
 	raise_nofile();
@@ -471,7 +473,12 @@ manager_setup(struct manager *m)
 
 	m->cgroup_mode = cgroup_setup();
 	m->landlock_abi = landlock_abi_version();
-	if (m->landlock_abi > 0)
+	if (landlock_abi_missing(m->landlock_abi, missing, sizeof(missing)) > 0)
+		/* Once, here: each spawn builds what this ABI has, silently. */
+		log_notice("Landlock ABI %d: sandboxes run with its file-system rules only, %s; "
+		    "their mount namespace and seccomp filter still apply.", m->landlock_abi,
+		    missing);
+	else if (m->landlock_abi > 0)
 		log_info("Landlock ABI %d available.", m->landlock_abi);
 	else
 		log_warning("Landlock is not available; policies that require it will fail to spawn.");

@@ -4,9 +4,12 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -15,13 +18,58 @@
 #include "netns-pool.h"
 
 #define POOL_MAX 16
+/* After a failure the pool rests this long: a daemon without
+ * CAP_NET_ADMIN would otherwise fail (and log) after every spawn. */
+#define POOL_RETRY_USEC (5 * 60 * 1000000ULL)
 
 struct netns_pool {
 	int		own;		/* the daemon's network namespace */
 	int		fds[POOL_MAX];
 	unsigned	n, size;
 	struct event	*ev_refill;
+	uint64_t	retry_usec;	/* CLOCK_MONOTONIC; 0: not resting */
+	bool		failing;	/* the failure is logged; recovery will be */
 };
+
+static uint64_t
+now_usec(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Whether the pool may try to make a namespace now. */
+static bool
+pool_may_try(struct netns_pool *p)
+{
+	return p->retry_usec == 0 || now_usec() >= p->retry_usec;
+}
+
+/* Logged once per failing period, not once per spawn. */
+static void
+pool_failed(struct netns_pool *p, int r)
+{
+	p->retry_usec = now_usec() + POOL_RETRY_USEC;
+	if (p->failing)
+		return;
+	p->failing = true;
+	log_warning_errno(r, "Cannot prepare network namespaces ahead of spawns (a pool of %u "
+	    "kept ready to make spawns faster; this needs CAP_NET_ADMIN): %m. Each sandbox makes "
+	    "its own network namespace as it starts instead, which works but is slower; trying "
+	    "again in %llu s.", p->size, POOL_RETRY_USEC / 1000000);
+}
+
+static void
+pool_succeeded(struct netns_pool *p)
+{
+	p->retry_usec = 0;
+	if (!p->failing)
+		return;
+	p->failing = false;
+	log_info("Network namespaces are prepared ahead of spawns again.");
+}
 
 /* A new, empty namespace with loopback up; we return to our own. */
 static int
@@ -53,13 +101,14 @@ on_refill(evutil_socket_t unused, short what, void *userdata)
 	struct netns_pool *p = userdata;
 	int fd;
 
-	if (p->n >= p->size)
+	if (p->n >= p->size || !pool_may_try(p))
 		return;
 	fd = make_one(p);
 	if (fd < 0) {
-		log_warning_errno(fd, "Cannot prepare a network namespace, ignoring: %m");
+		pool_failed(p, fd);
 		return;
 	}
+	pool_succeeded(p);
 	p->fds[p->n++] = fd;
 	/* One per turn of the loop: requests are never kept waiting long. */
 	if (p->n < p->size)
@@ -115,8 +164,10 @@ netns_pool_take(struct netns_pool *p)
 
 	if (p->n > 0)
 		fd = p->fds[--p->n];
-	else
-		fd = make_one(p);
+	else if (!pool_may_try(p))
+		return -EAGAIN;		/* the sandbox makes its own */
+	else if ((fd = make_one(p)) < 0)
+		pool_failed(p, fd);
 	if (p->size > 0)
 		event_active(p->ev_refill, EV_TIMEOUT, 0);
 	return fd;

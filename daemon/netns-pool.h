@@ -16,7 +16,9 @@ struct netns_pool;
 int netns_pool_new(struct event_base *base, unsigned size, struct netns_pool **ret);
 struct netns_pool *netns_pool_free(struct netns_pool *p);
 /* Returns an fd of a fresh network namespace (the caller owns it), made
- * now if the pool is empty; schedules a refill. */
+ * now if the pool is empty; schedules a refill. Negative errno if none can
+ * be made (then the caller's clone makes one); after a failure the pool
+ * rests a few minutes (-EAGAIN) and logs once, not at every spawn. */
 int netns_pool_take(struct netns_pool *p);
 /* Moves the daemon into network namespace fd (so that a child cloned now
  * starts there), and back; leaving cannot fail (it aborts instead). */

@@ -1378,8 +1378,16 @@ policy_open_broker(struct policy *p)
 		/* O_PATH: we never read it; it anchors openat2(RESOLVE_BENEATH). */
 		r->dirfd = open(open_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (r->dirfd < 0) {
-			log_notice_errno(errno, "Policy '%s': [Broker] path '%s' cannot be opened, "
-			    "its rule stays inert: %m", p->name ? p->name : "?", open_path);
+			if (errno == ENOENT)
+				log_notice("Policy '%s': [Broker] directory '%s' does not exist, its "
+				    "rule stays inert until it is created and policies are reloaded "
+				    "(the shipped tmpfiles.d/sandboxd.conf creates those of the "
+				    "shipped policies: systemd-tmpfiles --create sandboxd.conf).",
+				    p->name ? p->name : "?", open_path);
+			else
+				log_notice_errno(errno, "Policy '%s': [Broker] path '%s' cannot be "
+				    "opened, its rule stays inert: %m", p->name ? p->name : "?",
+				    open_path);
 			continue;
 		}
 	}

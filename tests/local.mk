@@ -17,6 +17,7 @@ tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 unit_tests = \
 	tests/unit/test-escape \
 	tests/unit/test-ini \
+	tests/unit/test-landlock-abi \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit
 check_PROGRAMS += $(unit_tests)
@@ -42,3 +43,9 @@ tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c \
 tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
 tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c
+tests_unit_test_landlock_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_landlock_abi_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
+	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)

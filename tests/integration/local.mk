@@ -98,3 +98,24 @@ tests_integration_test_policycheck_LDADD = $(itest_ldadd)
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
 TESTS += tests/integration/units.sh
+
+# cgroup v2 delegation, in a private mount namespace.
+dist_check_SCRIPTS += tests/integration/cgroup-v2.sh
+TESTS += tests/integration/cgroup-v2.sh
+EXTRA_DIST += tests/integration/tap.sh
+
+# The network namespace pool without CAP_NET_ADMIN.
+dist_check_SCRIPTS += tests/integration/netns-pool.sh
+TESTS += tests/integration/netns-pool.sh
+
+# One hint, after the tests, if they skipped for want of cgroup limits.
+check-local: check-hint-cgroups
+check-hint-cgroups: check-TESTS
+	@if grep -qs 'SKIP sandboxd cannot enforce memory and tasks limits' \
+	    $(TEST_LOGS); then \
+		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory and"; \
+		echo "NOTE: tasks limits where they ran (see a skipped test's .log for why). As root on"; \
+		echo "NOTE: a systemd host, run them in a delegated scope:"; \
+		echo "NOTE:     systemd-run --scope -p Delegate=yes make check"; \
+	fi
+.PHONY: check-hint-cgroups

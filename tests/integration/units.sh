@@ -10,20 +10,8 @@
 
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP needs root"
-	exit 0
-fi
-for tool in systemd-analyze systemd-socket-activate python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "1..0 # SKIP $tool is missing"
-		exit 0
-	fi
-done
-if [ ! -x "$SANDBOXD" ] || [ ! -x "$SANDBOXCTL" ]; then
-	echo "1..0 # SKIP SANDBOXD and SANDBOXCTL must name the built programs"
-	exit 0
-fi
+. "$TOP_SRCDIR/tests/integration/tap.sh"
+require systemd-analyze systemd-socket-activate python3
 
 tmp=$(mktemp -d /tmp/sandboxd-units.XXXXXX) || exit 1
 pid=
@@ -36,11 +24,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n - $1"; }
-check() { desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; fi; }
-diag() { sed 's/^/# /' "$@"; }
 
 echo "1..7"
 
