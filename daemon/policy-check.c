@@ -33,6 +33,7 @@
 #include "msg.h"
 #include "policy-check.h"
 #include "policy.h"
+#include "spawn.h"
 
 int
 policy_check_drop_privileges(uid_t uid, gid_t gid)
@@ -144,7 +145,7 @@ caps_held(void)
 }
 
 static int
-check_text(int fd, struct ini_diags *d)
+check_text(int fd, int landlock_abi, struct ini_diags *d)
 {
 	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -168,7 +169,7 @@ check_text(int fd, struct ini_diags *d)
 		ini_diags_add(d, 0, INI_ERROR, r, "%s", err.message[0] ? err.message : strerror(-r));
 		return 0;
 	}
-	policy_lint(p, d);
+	policy_lint(p, landlock_abi, d);
 	return 0;
 }
 
@@ -212,7 +213,7 @@ policy_check_main(const char *path, bool wire)
 	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
 	_cleanup_close_ int owned = -1;
 	const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
-	int fd = STDIN_FILENO, r;
+	int fd = STDIN_FILENO, landlock_abi, r;
 
 	if (!d) {
 		log_oom();
@@ -244,6 +245,8 @@ policy_check_main(const char *path, bool wire)
 		log_error_errno(-errno, "Failed to set no_new_privs: %m");
 		return EXIT_FAILURE;
 	}
+	/* Before the filter, which does not allow the probe. */
+	landlock_abi = landlock_abi_version();
 	r = confine();
 	if (r < 0) {
 		log_error_errno(r, "Failed to apply the policy checker's seccomp filter: %m");
@@ -255,7 +258,7 @@ policy_check_main(const char *path, bool wire)
 	    (unsigned) getgid(), (unsigned long long) caps_held(),
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
 
-	r = check_text(fd, d);
+	r = check_text(fd, landlock_abi, d);
 	if (r < 0) {
 		log_error_errno(r, "%s: cannot check: %m", label);
 		return EXIT_FAILURE;

@@ -85,7 +85,8 @@ store_add_text(struct policy_store *s, struct policy_store *prev, const char *na
 			    err.message[0] ? err.message : strerror(-r));
 	}
 	if (r >= 0) {
-		policy_lint(p, d);
+		/* The daemon says at start what Landlock this kernel has. */
+		policy_lint(p, -1, d);
 		r = policy_open_broker(p);
 		if (r < 0)
 			ini_diags_add(d, 0, INI_ERROR, r, "cannot open the [Broker] paths: %s",

@@ -771,6 +771,8 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 	if (p->syscalls_line == 0 && strcmp(section, "SystemCalls") == 0 &&
 	    strcmp(key, "Allow") == 0)
 		p->syscalls_line = line;
+	if (strcmp(section, "Security") == 0 && strcmp(key, "Landlock") == 0)
+		p->landlock_line = line;
 	return r;
 }
 
@@ -1025,7 +1027,7 @@ policy_load_file(const char *name, const char *path, struct policy **ret, struct
 }
 
 void
-policy_lint(const struct policy *p, struct ini_diags *d)
+policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d)
 {
 	bool can_exec = false;
 	struct stat st;
@@ -1047,6 +1049,10 @@ policy_lint(const struct policy *p, struct ini_diags *d)
 	if (!can_exec)
 		ini_diags_add(d, p->syscalls_line, INI_WARNING, 0, "the system call filter allows "
 		    "neither execve nor execveat: this policy cannot run any program");
+	if (p->landlock == POLICY_YES && landlock_abi == 0)
+		ini_diags_add(d, p->landlock_line, INI_WARNING, 0, "Landlock=yes, but this kernel "
+		    "provides no Landlock: every spawn of this policy fails here ('best-effort' "
+		    "runs without it)");
 	ini_diags_sort(d);
 }
 

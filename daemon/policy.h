@@ -100,6 +100,7 @@ struct policy {
 	/* [SystemCalls] */
 	char			**syscalls;	/* expanded, sorted, unique names */
 	unsigned		syscalls_line;	/* of the first Allow=, for messages */
+	unsigned		landlock_line;	/* of Landlock=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
 
 	/* [Broker] */
@@ -134,8 +135,10 @@ int policy_load_file_all(const char *name, const char *path, struct policy **ret
 int policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err);
 /* Warnings for a valid policy that will not work as meant here: a bind
  * source that does not exist on this host (looked up with stat(2), as
- * the caller), and a system call filter without execve and execveat. */
-void policy_lint(const struct policy *p, struct ini_diags *d);
+ * the caller), a system call filter without execve and execveat, and
+ * Landlock=yes where landlock_abi is 0 (the kernel has none; < 0: not
+ * known, not checked). */
+void policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d);
 /* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd). */
 int policy_compile(struct policy *p, struct ini_error *err);
 /* Opens the [Broker] rules' directories and resolves Connect= host names.

@@ -906,7 +906,7 @@ START_TEST(test_lint)
 	_cleanup_(policy_unrefp) struct policy *q = parse_ok(fine);
 	struct ini_diags d = {};
 
-	policy_lint(p, &d);
+	policy_lint(p, -1, &d);
 	ck_assert_uint_eq(d.n_errors, 0);
 	ck_assert_uint_eq(d.n_warnings, 2);
 	ck_assert_uint_eq(d.v[0].line, 3);
@@ -916,8 +916,32 @@ START_TEST(test_lint)
 	ck_assert_ptr_nonnull(strstr(d.v[1].message, "execve"));
 
 	d = (struct ini_diags) {};
-	policy_lint(q, &d);
+	policy_lint(q, -1, &d);
 	ck_assert_msg(d.n == 0, "unexpected warning: %s", d.v[0].message);
+}
+END_TEST
+
+/* Landlock=yes on a kernel without Landlock cannot spawn: say so. */
+START_TEST(test_lint_landlock)
+{
+	static const char text[] =
+	    "[Security]\n"
+	    "Landlock=yes\n"
+	    "[SystemCalls]\n"
+	    "Allow=read execve exit_group\n";
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(text);
+	struct ini_diags d = {};
+
+	policy_lint(p, 0, &d);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_uint_eq(d.v[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "provides no Landlock"));
+	d = (struct ini_diags) {};
+	policy_lint(p, 2, &d);
+	ck_assert_uint_eq(d.n, 0);
+	d = (struct ini_diags) {};
+	policy_lint(p, -1, &d);
+	ck_assert_uint_eq(d.n, 0);
 }
 END_TEST
 
@@ -958,6 +982,7 @@ policy_suite(void)
 	tcase_add_test(tc, test_broker_rules);
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_lint);
+	tcase_add_test(tc, test_lint_landlock);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("groups");
