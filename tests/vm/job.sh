@@ -116,6 +116,18 @@ else
 	diag "$tmp/err"
 fi
 
+# 7b. The sandbox's own /proc (its pid namespace, pid 1 its init) and
+# /proc/sys: the unit's /proc over-mounts must not stop a fresh proc mount.
+outp=$(as_user timeout 60 "$ctl" run -- /bin/sh -c \
+	'echo $$; test -r /proc/sys/kernel/ostype && echo sys; test -e /proc/1/status && echo init' \
+	2>"$tmp/err" | tr '\n' ' ')
+if [ "$outp" = "2 sys init " ]; then
+	ok "a sandbox mounts a /proc of its own pid namespace (the shell is pid 2) with /proc/sys"
+else
+	not_ok "a sandbox mounts a /proc of its own pid namespace with /proc/sys (got '$outp')"
+	diag "$tmp/err"
+fi
+
 # 8. The exit status comes through.
 as_user timeout 60 "$ctl" run -- /bin/sh -c 'exit 7' 2>"$tmp/err"
 rc=$?
