@@ -26,6 +26,7 @@ packages="systemd-sysv dbus udev kmod linux-image-amd64 initramfs-tools
 root=$out/root
 rm -rf "$root"
 mkdir -p "$root"
+# shellcheck disable=SC2086 # split on purpose: one word per package
 debootstrap --variant=minbase --include="$(echo $packages | tr ' ' ,)" \
 	bookworm "$root" "$mirror" >"$out/debootstrap.log" 2>&1 || {
 	tail -n 30 "$out/debootstrap.log" >&2
