@@ -150,7 +150,7 @@ status=$(cat "$share/out/status" 2>/dev/null || echo "none")
 	echo "# the job did not finish (qemu status $qrc, timeout ${vm_timeout}s?); the console's end:"
 	tail -n 40 "$share/out/console.log" | sed 's/^/# /'
 }
-read -r up_start up_end <"$share/out/times" 2>/dev/null || { up_start=?; up_end=?; }
+read -r up_start up_end <"$share/out/times" 2>/dev/null || { up_start='?'; up_end='?'; }
 echo "# figures: image $image_built; VM ${t_vm} s (boot to job ${up_start} s, job" \
 	"$(awk -v a="$up_start" -v b="$up_end" 'BEGIN { if (b == "?") print "?"; else printf "%.0f", b - a }') s);" \
 	"total $(($(now) - t0)) s"
