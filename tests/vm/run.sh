@@ -76,7 +76,7 @@ if [ ! -f "$img/done" ]; then
 	rm -rf "$img"
 	mkdir -p "$img"
 	t=$(now)
-	"$here/mkimage.sh" "$mirror" "$img" || { rm -rf "$img"; die "building the image failed"; }
+	sh "$here/mkimage.sh" "$mirror" "$img" || { rm -rf "$img"; die "building the image failed"; }
 	touch "$img/done"
 	image_built="built in $(($(now) - t)) s"
 	# Older images are of no use any more.
