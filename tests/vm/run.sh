@@ -79,9 +79,9 @@ if [ ! -f "$img/done" ]; then
 	sh "$here/mkimage.sh" "$mirror" "$img" || { rm -rf "$img"; die "building the image failed"; }
 	touch "$img/done"
 	image_built="built in $(($(now) - t)) s"
-	# Older images are of no use any more.
-	for d in "$cache"/*/; do
-		[ "${d%/}" = "$img" ] || rm -rf "${d%/}"
+	# Older images are of no use any more (the build tree stays).
+	for d in "$cache"/????????????????/; do
+		[ -d "$d" ] && [ "${d%/}" != "$img" ] && rm -rf "${d%/}"
 	done
 fi
 echo "# image $key ($image_built): kernel $(cat "$img/kernel-version"), systemd" \
