@@ -43,7 +43,8 @@ else
 	not_ok "systemd-analyze verify accepts sandboxd.socket and sandboxd.service"
 	diag "$tmp/verify"
 fi
-# A ratchet: 4.3 when written; fail above 5.0.
+# A ratchet: 4.3 when written, 4.7 since the bounding set holds the
+# CAP_SYS_ADMIN and CAP_NET_ADMIN the code needs (see the unit); fail above 5.0.
 if systemd-analyze security --offline=true --threshold=50 "$tmp/units/sandboxd.service" \
 	> "$tmp/security" 2>&1; then
 	ok "$(grep -o 'Overall exposure level.*' "$tmp/security" | tr -cd '[:print:]' | sed 's/ *$//')"

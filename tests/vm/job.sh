@@ -1,0 +1,294 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The job tests/vm/run.sh runs as root inside the VM, after boot, with the
+# host's share mounted at $1: installs the build from $1/destdir, enables
+# the shipped units as an administrator would and checks what only a real
+# systemd host shows. TAP goes to $1/out/tap, the exit status to
+# $1/out/status, the journal to $1/out/journal.txt; the VM powers off
+# when this returns.
+set -u
+share=$1
+out=$share/out
+tap=$out/tap
+: >"$tap"
+read -r up_start _ </proc/uptime
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1" >>"$tap"; }
+not_ok() { n=$((n + 1)); failed=1; echo "not ok $n - $1" >>"$tap"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2" >>"$tap"; }
+diag() { sed 's/^/# /' "$@" >>"$tap"; }
+diagmsg() { echo "# $*" >>"$tap"; }
+prop() { systemctl show -P "$2" "$1" 2>/dev/null; }
+tmp=$(mktemp -d)
+ctl=/usr/bin/sandboxctl
+as_user() { runuser -u vmuser -- "$@"; }
+cg=/sys/fs/cgroup
+svc_cg=$cg/system.slice/sandboxd.service
+
+finish() {
+	journalctl -b --no-pager -o short-monotonic >"$out/journal.txt" 2>&1
+	echo "1..$n" >>"$tap"
+	read -r up_end _ </proc/uptime
+	echo "$up_start $up_end" >"$out/times"
+	echo "$failed" >"$out/status"
+	sync
+	exit 0
+}
+
+diagmsg "guest: kernel $(uname -r), $(systemctl --version | head -n 1)," \
+	"cgroup $(stat -fc %T $cg)"
+
+# 1. Installed as "make install" put it (tar keeps /lib -> usr/lib).
+if tar -C "$share/destdir" -cf - . | tar -C / -xf - --keep-directory-symlink --no-same-owner &&
+	ldconfig && systemctl daemon-reload && [ -x /usr/sbin/sandboxd ] && [ -x "$ctl" ]; then
+	ok "make install's tree installs: sandboxd, sandboxctl, the units"
+else
+	not_ok "make install's tree installs: sandboxd, sandboxctl, the units"
+	finish
+fi
+
+# 2. Pure cgroup v2, which the rest assumes.
+if [ "$(stat -fc %T $cg)" = cgroup2fs ] && ! grep -q ' cgroup ' /proc/mounts; then
+	ok "the host runs a pure cgroup v2 hierarchy ($(cat $cg/cgroup.controllers))"
+else
+	not_ok "the host runs a pure cgroup v2 hierarchy"
+	grep cgroup /proc/mounts | diag
+fi
+
+# 3. The units as installed, enabled the documented way.
+if systemctl enable --now sandboxd.socket >"$tmp/enable" 2>&1 &&
+	[ "$(prop sandboxd.socket ActiveState)" = active ] &&
+	[ "$(prop sandboxd.service ActiveState)" = inactive ] && [ -S /run/sandboxd/sandboxd.sock ]; then
+	ok "systemctl enable --now sandboxd.socket: listening, service not started yet"
+else
+	not_ok "systemctl enable --now sandboxd.socket: listening, service not started yet"
+	diag "$tmp/enable"
+	systemctl status --no-pager sandboxd.socket sandboxd.service 2>&1 | diag
+fi
+
+# 4. Socket activation: the first client starts the service.
+outp=$(timeout 60 "$ctl" run -- /bin/echo activated 2>"$tmp/err")
+rc=$?
+if [ "$outp" = activated ] && [ "$(prop sandboxd.service ActiveState)" = active ]; then
+	ok "socket activation: the first sandboxctl run starts sandboxd and runs /bin/echo as root"
+else
+	not_ok "socket activation: the first sandboxctl run starts sandboxd and runs /bin/echo as root (status $rc, got '$outp')"
+	diag "$tmp/err"
+	journalctl -b -u sandboxd --no-pager -o cat 2>&1 | tail -n 20 | diag
+fi
+
+# 5. Type=notify: systemd saw READY=1 (a notify unit is active only after it).
+if [ "$(prop sandboxd.service Type)" = notify ] &&
+	[ "$(prop sandboxd.service SubState)" = running ] &&
+	journalctl -b -u sandboxd --no-pager -o cat | grep -q '^Started.*Sandbox service'; then
+	ok "Type=notify: sandboxd reported READY=1 and systemd marked it started"
+else
+	not_ok "Type=notify: sandboxd reported READY=1 and systemd marked it started"
+	systemctl status --no-pager sandboxd.service 2>&1 | diag
+fi
+diagmsg "sandboxd at start: $(journalctl -b -u sandboxd --no-pager -o cat | grep '^Resource control\|^Landlock' | tr '\n' ' ')"
+diagmsg "systemd-analyze security: $(systemd-analyze security sandboxd.service 2>&1 |
+	grep -o 'Overall exposure level.*' | tr -cd '[:print:]')"
+
+# 6. Running under the unit's own sandboxing, in the delegated subtree.
+pid=$(prop sandboxd.service MainPID)
+if [ -n "$pid" ] && [ "$pid" != 0 ] &&
+	grep -q '^0::/system.slice/sandboxd.service/' "/proc/$pid/cgroup" &&
+	[ "$(prop sandboxd.service Delegate)" = yes ]; then
+	ok "sandboxd runs in a cgroup below its delegated unit cgroup ($(cut -d: -f3 "/proc/$pid/cgroup"))"
+else
+	not_ok "sandboxd runs in a cgroup below its delegated unit cgroup"
+	cat "/proc/$pid/cgroup" 2>&1 | diag
+fi
+diagmsg "sandboxd's capabilities: $(grep '^Cap\(Eff\|Bnd\)' "/proc/$pid/status" | tr '\n\t' '  ')"
+
+# 7. As an unprivileged user.
+outp=$(as_user timeout 60 "$ctl" run -- /bin/echo unprivileged 2>"$tmp/err")
+rc=$?
+if [ "$outp" = unprivileged ]; then
+	ok "sandboxctl run -- /bin/echo as an unprivileged user (uid 1000)"
+else
+	not_ok "sandboxctl run -- /bin/echo as an unprivileged user (status $rc, got '$outp')"
+	diag "$tmp/err"
+fi
+
+# 7b. The sandbox's own /proc (its pid namespace, pid 1 its init) and
+# /proc/sys: the unit's /proc over-mounts must not stop a fresh proc mount.
+outp=$(as_user timeout 60 "$ctl" run -- /bin/sh -c \
+	'echo $$; test -r /proc/sys/kernel/ostype && echo sys; test -e /proc/1/status && echo init' \
+	2>"$tmp/err" | tr '\n' ' ')
+if [ "$outp" = "2 sys init " ]; then
+	ok "a sandbox mounts a /proc of its own pid namespace (the shell is pid 2) with /proc/sys"
+else
+	not_ok "a sandbox mounts a /proc of its own pid namespace with /proc/sys (got '$outp')"
+	diag "$tmp/err"
+fi
+
+# 8. The exit status comes through.
+as_user timeout 60 "$ctl" run -- /bin/sh -c 'exit 7' 2>"$tmp/err"
+rc=$?
+if [ $rc -eq 7 ]; then ok "a sandbox's exit status reaches sandboxctl (7)"; else
+	not_ok "a sandbox's exit status reaches sandboxctl (got $rc)"; diag "$tmp/err"; fi
+
+# 9. Reload: SIGHUP through ExecReload=, same process, still serving.
+journal_reloads() { journalctl -b -u sandboxd --no-pager -o cat | grep -c 'Reloading policies'; }
+before=$(journal_reloads)
+if systemctl reload sandboxd.service 2>"$tmp/err"; then
+	i=0
+	while [ "$(journal_reloads)" -le "$before" ] && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
+	outp=$(as_user timeout 60 "$ctl" run -- /bin/echo reloaded 2>>"$tmp/err")
+	if [ "$(journal_reloads)" -gt "$before" ] && [ "$(prop sandboxd.service MainPID)" = "$pid" ] &&
+		[ "$outp" = reloaded ]; then
+		ok "systemctl reload: sandboxd reloads its policies in place and keeps serving"
+	else
+		not_ok "systemctl reload: sandboxd reloads its policies in place and keeps serving"
+		diag "$tmp/err"
+	fi
+else
+	not_ok "systemctl reload sandboxd.service"
+	diag "$tmp/err"
+fi
+
+# 10. A sandbox's cgroup is below the service's, with the limits asked for.
+as_user timeout 60 "$ctl" run --memory 32M --tasks 8 -- sleep 10 >/dev/null 2>"$tmp/err" &
+bg=$!
+i=0
+sb=
+# Wait for the sandbox's processes, not only its cgroup (made before clone3).
+# (cgroupfs files have size 0: read them, test -s says nothing.)
+while { [ -z "$sb" ] || [ -z "$(cat "$sb/cgroup.procs" 2>/dev/null)" ]; } && [ $i -lt 200 ]; do
+	sb=$(ls -d "$svc_cg"/sandbox-* 2>/dev/null | head -n 1)
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -n "$sb" ] && [ "$(cat "$sb/memory.max" 2>/dev/null)" = 33554432 ] &&
+	[ "$(cat "$sb/pids.max" 2>/dev/null)" = 8 ] && [ -n "$(cat "$sb/cgroup.procs")" ]; then
+	ok "a sandbox gets its own cgroup under the service's (${sb#"$cg"/}: memory.max 32M, pids.max 8)"
+else
+	not_ok "a sandbox gets its own cgroup under the service's, with memory.max and pids.max"
+	diagmsg "cgroup '${sb:-none}': memory.max $(cat "$sb/memory.max" 2>&1), pids.max $(cat "$sb/pids.max" 2>&1)"
+	diagmsg "in $svc_cg: $(ls -d "$svc_cg"/*/ 2>&1 | tr '\n' ' ')"
+	diag "$tmp/err"
+fi
+wait "$bg" 2>/dev/null
+
+# 11. Memory: dd's 64M buffer does not fit in 32M.
+has_ctrl() { grep -qw "$1" "$svc_cg/cgroup.controllers" 2>/dev/null; }
+if ! has_ctrl memory; then
+	skip "--memory 32M ends the sandbox with the \"memory\" limit" \
+		"the service's cgroup has no memory controller"
+else
+	as_user timeout 60 "$ctl" run --memory 32M -- dd if=/dev/zero of=/dev/null bs=64M count=2 \
+		>/dev/null 2>"$tmp/err"
+	rc=$?
+	# The kernel's OOM kill happens inside the unit's cgroup: systemd
+	# logs it for the unit, which must go on (OOMPolicy=continue).
+	if [ $rc -ne 0 ] && grep -q 'memory limit' "$tmp/err" &&
+		[ "$(prop sandboxd.service MainPID)" = "$pid" ]; then
+		ok "--memory 32M: a 64M allocation ends the sandbox with the \"memory\" limit (status $rc), sandboxd goes on"
+	else
+		not_ok "--memory 32M: a 64M allocation ends the sandbox with the \"memory\" limit (status $rc), sandboxd goes on"
+		diagmsg "MainPID $(prop sandboxd.service MainPID) (was $pid)," \
+			"OOMPolicy=$(prop sandboxd.service OOMPolicy)"
+		diag "$tmp/err"
+	fi
+fi
+
+# 12. Tasks: the fifth fork fails.
+if ! has_ctrl pids; then
+	skip "--tasks 4 reports the \"tasks\" limit" "the service's cgroup has no pids controller"
+else
+	as_user timeout 60 "$ctl" run --tasks 4 -- /bin/sh -c \
+		'for i in 1 2 3 4 5 6 7 8 9 10; do sleep 2 & done; wait; echo finished' \
+		>"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	if grep -q 'tasks limit' "$tmp/err" && grep -qi 'fork' "$tmp/err"; then
+		ok "--tasks 4: forks beyond four fail and the sandbox reports the \"tasks\" limit"
+	else
+		not_ok "--tasks 4: forks beyond four fail and the sandbox reports the \"tasks\" limit (status $rc)"
+		diag "$tmp/err"
+	fi
+fi
+
+# 13. Wall clock.
+read -r t1 _ </proc/uptime
+as_user timeout 60 "$ctl" run --timeout 2 -- sleep 60 >/dev/null 2>"$tmp/err"
+rc=$?
+read -r t2 _ </proc/uptime
+took=$(awk -v a="$t1" -v b="$t2" 'BEGIN { printf "%.0f", b - a }')
+if [ $rc -ne 0 ] && grep -q 'timeout limit' "$tmp/err" && [ "$took" -lt 30 ]; then
+	ok "--timeout 2 -- sleep 60: killed with the \"timeout\" limit after ${took} s"
+else
+	not_ok "--timeout 2 -- sleep 60: killed with the \"timeout\" limit (status $rc after ${took} s)"
+	diag "$tmp/err"
+fi
+
+# 14. The journal stores priorities, not "<N>" prefixes.
+sleep 1
+journalctl -b -u sandboxd -p notice --no-pager -o cat >"$tmp/notice" 2>&1
+journalctl -b -u sandboxd --no-pager -o cat >"$tmp/all" 2>&1
+if grep -q 'reached its wall-clock limit' "$tmp/notice" && ! grep -q 'Loaded .* policies' "$tmp/notice" &&
+	grep -q 'Loaded .* policies' "$tmp/all" && ! grep -q '^<[0-7]>' "$tmp/all"; then
+	ok "journal: notices (the timeout kill) at -p notice, info below it, no '<N>' prefixes"
+else
+	not_ok "journal: notices (the timeout kill) at -p notice, info below it, no '<N>' prefixes"
+	grep '^<[0-7]>' "$tmp/all" | head -n 5 | diag
+fi
+diagmsg "journalctl -u sandboxd -p notice shows $(grep -c . "$tmp/notice") lines," \
+	"$(grep -c "^Policy 'convert'" "$tmp/notice") of them the convert policy's inert rules"
+grep -v "^Policy 'convert'" "$tmp/notice" | diag
+
+# 15. Stop with sandboxes running: nothing is left behind.
+as_user timeout 120 "$ctl" run -- sleep 300 >/dev/null 2>"$tmp/err1" &
+bg1=$!
+timeout 120 "$ctl" run -- /bin/sh -c 'sleep 300 & sleep 300 & wait' >/dev/null 2>"$tmp/err2" &
+bg2=$!
+i=0
+while [ "$(ls -d "$svc_cg"/sandbox-* 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+running=$(ls -d "$svc_cg"/sandbox-* 2>/dev/null | wc -l)
+systemctl stop sandboxd.service 2>"$tmp/err"
+wait "$bg1" 2>/dev/null
+wait "$bg2" 2>/dev/null
+left_procs=$(awk '/^Uid:/ { if ($2 >= 61184 && $2 <= 65519) print FILENAME }' /proc/[0-9]*/status 2>/dev/null)
+left_cg=$(find $cg -name 'sandbox-*' -type d 2>/dev/null)
+if [ "$running" -ge 2 ] && [ -z "$left_procs" ] && [ -z "$left_cg" ] &&
+	[ "$(prop sandboxd.service ActiveState)" = inactive ] && [ "$(prop sandboxd.service Result)" = success ]; then
+	ok "systemctl stop with $running sandboxes running: it stops cleanly, no anonymous-uid process, no sandbox cgroup left"
+else
+	not_ok "systemctl stop with $running sandboxes running: nothing left (state $(prop sandboxd.service ActiveState)/$(prop sandboxd.service Result))"
+	diagmsg "processes left: $left_procs; cgroups left: $left_cg"
+	diag "$tmp/err"
+fi
+if grep -q 'shut down' "$tmp/err1" "$tmp/err2"; then
+	ok "the clients hear that the daemon shut down"
+else
+	not_ok "the clients hear that the daemon shut down"
+	diag "$tmp/err1" "$tmp/err2"
+fi
+
+# 16. The socket stayed; the next client starts the service again.
+outp=$(as_user timeout 60 "$ctl" run -- /bin/echo again 2>"$tmp/err")
+if [ "$outp" = again ] && [ "$(prop sandboxd.service ActiveState)" = active ]; then
+	ok "after a stop the socket remains and the next client activates sandboxd again"
+else
+	not_ok "after a stop the socket remains and the next client activates sandboxd again (got '$outp')"
+	diag "$tmp/err"
+fi
+
+# 17. Spawns under the unit do not log warnings (a lost netns pool, say).
+journalctl -b -u sandboxd -p warning --no-pager -o cat >"$tmp/warn" 2>&1
+if [ ! -s "$tmp/warn" ] || grep -q '^-- No entries --$' "$tmp/warn"; then
+	ok "sandboxd logged no warnings or errors during the job"
+else
+	not_ok "sandboxd logged no warnings or errors during the job"
+	diag "$tmp/warn"
+fi
+
+systemctl stop sandboxd.service sandboxd.socket >/dev/null 2>&1
+finish
