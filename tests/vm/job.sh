@@ -299,4 +299,38 @@ else
 fi
 
 systemctl stop sandboxd.service sandboxd.socket >/dev/null 2>&1
+
+# 18. The README's quick start on a systemd host: sandboxd started by hand
+# from a root shell (here: this job's own service cgroup, which is not
+# delegated) asks systemd for a delegated scope, and limits work there.
+hsock=/run/sandboxd-hand.sock
+/usr/sbin/sandboxd --socket "$hsock" >"$tmp/hand.log" 2>&1 &
+hpid=$!
+i=0
+while [ ! -S "$hsock" ] && [ $i -lt 100 ] && kill -0 "$hpid" 2>/dev/null; do
+	sleep 0.1
+	i=$((i + 1))
+done
+outp=$(timeout 60 "$ctl" --socket "$hsock" run --memory 32M --tasks 8 -- /bin/echo by hand 2>"$tmp/err")
+hcg=$(cut -d: -f3 /proc/$hpid/cgroup 2>/dev/null)
+if [ "$outp" = "by hand" ] && [ "$hcg" = "/system.slice/sandboxd-$hpid.scope/supervisor" ] &&
+	grep -q 'memory: yes, tasks: yes' "$tmp/hand.log"; then
+	ok "started by hand, sandboxd gets a delegated scope from systemd ($hcg) and enforces limits"
+else
+	not_ok "started by hand, sandboxd gets a delegated scope from systemd (in '$hcg', got '$outp')"
+	diag "$tmp/hand.log" "$tmp/err"
+fi
+kill -TERM "$hpid" 2>/dev/null
+wait "$hpid" 2>/dev/null
+hrc=$?
+sleep 1
+if [ "$hrc" -eq 0 ] && [ -z "$(systemctl list-units --all --plain --no-legend "sandboxd-$hpid.scope" 2>/dev/null | grep -v inactive)" ] &&
+	[ ! -d "$cg/system.slice/sandboxd-$hpid.scope" ]; then
+	ok "a hand-started sandboxd exits cleanly and its scope goes with it"
+else
+	not_ok "a hand-started sandboxd exits cleanly and its scope goes with it (status $hrc)"
+	systemctl status "sandboxd-$hpid.scope" --no-pager 2>&1 | diag
+	diag "$tmp/hand.log"
+fi
+
 finish
