@@ -106,6 +106,8 @@ else
 	cat "/proc/$pid/cgroup" 2>&1 | diag
 fi
 diagmsg "sandboxd's capabilities: $(grep '^Cap\(Eff\|Bnd\)' "/proc/$pid/status" | tr '\n\t' '  ')"
+diagmsg "seccomp filters stacked on sandboxd (and so inherited by every sandbox):" \
+	"$(awk '/^Seccomp_filters:/ { print $2 }' "/proc/$pid/status")"
 
 # 7. As an unprivileged user.
 outp=$(as_user timeout 60 "$ctl" run -- /bin/echo unprivileged 2>"$tmp/err")
