@@ -7,14 +7,56 @@
  * cannot write to stays closed), and is non-blocking, so a slow peer
  * cannot stall the event loop: the socket is handed out while its
  * handshake may still be in progress.
+ *
+ * A UNIX socket path is resolved without following any symlink: the
+ * policy load refused sockets that lie where a target may create, rename
+ * or delete, and here the path itself is opened with openat2(O_PATH,
+ * RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), the opened inode must be
+ * a socket (fstat), and we connect to that very inode through
+ * /proc/self/fd/N, so nothing renamed or planted in any component between
+ * the check and the connect can redirect it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "action.h"
 #include "macro.h"
+
+/* The address to connect to for a UNIX socket path: the socket inode
+ * itself, opened without following symlinks, as /proc/self/fd/N. */
+static int
+open_unix_target(const struct sockaddr_un *sa, struct sockaddr_un *ret, socklen_t *ret_len)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int n;
+
+	fd = (int) syscall(SYS_openat2, AT_FDCWD, sa->sun_path, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -ECONNREFUSED;
+	*ret = (struct sockaddr_un) { .sun_family = AF_UNIX };
+	n = snprintf(ret->sun_path, sizeof(ret->sun_path), "/proc/self/fd/%d", fd);
+	if (n < 0 || (size_t) n >= sizeof(ret->sun_path))
+		return -ENAMETOOLONG;
+	*ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + (size_t) n + 1);
+	return TAKE_FD(fd);
+}
 
 int
 action_connect(const struct policy_connect_rule *r)
@@ -23,12 +65,20 @@ action_connect(const struct policy_connect_rule *r)
 
 	for (size_t i = 0; i < r->n_addrs; i++) {
 		const struct sockaddr *sa = (const struct sockaddr *) &r->addrs[i];
-		_cleanup_close_ int fd = -1;
+		socklen_t len = r->addr_lens[i];
+		_cleanup_close_ int fd = -1, inode = -1;
+		struct sockaddr_un un;
 
+		if (sa->sa_family == AF_UNIX) {
+			inode = open_unix_target((const struct sockaddr_un *) sa, &un, &len);
+			if (inode < 0)
+				return inode;
+			sa = (const struct sockaddr *) &un;
+		}
 		fd = socket(sa->sa_family, r->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			return -errno;
-		if (connect(fd, sa, r->addr_lens[i]) < 0 && errno != EINPROGRESS) {
+		if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
 			last = -errno;
 			continue;
 		}

@@ -752,15 +752,15 @@ policy_handle_key(const char *section, const char *key, const char *value, unsig
 	return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
 }
 
-/* Remembers where a mount and the system call list came from, for
- * policy_lint()'s warnings. */
+/* Remembers where a mount, a [Broker] rule and the system call list came
+ * from, for messages. */
 static int
 policy_handle(const char *section, const char *key, const char *value, unsigned line,
     void *userdata, struct ini_error *err)
 {
 	struct policy_parser *pp = userdata;
 	struct policy *p = pp->policy;
-	size_t n_mounts = p->n_mounts;
+	size_t n_mounts = p->n_mounts, n_paths = p->n_path_rules, n_connects = p->n_connect_rules;
 	int r;
 
 	r = policy_handle_key(section, key, value, line, userdata, err);
@@ -768,12 +768,59 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 		return r;
 	if (p->n_mounts > n_mounts)
 		p->mounts[n_mounts].line = line;
+	if (p->n_path_rules > n_paths)
+		p->path_rules[n_paths].line = line;
+	if (p->n_connect_rules > n_connects)
+		p->connect_rules[n_connects].line = line;
 	if (p->syscalls_line == 0 && strcmp(section, "SystemCalls") == 0 &&
 	    strcmp(key, "Allow") == 0)
 		p->syscalls_line = line;
 	if (strcmp(section, "Security") == 0 && strcmp(key, "Landlock") == 0)
 		p->landlock_line = line;
 	return r;
+}
+
+/* Whether path is dir itself or lies beneath it (both normalized). */
+static bool
+path_is_at_or_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Connect=unix:PATH grants one socket, so a target must not be able to
+ * put another one (or a symlink) at PATH: no rule that lets it write,
+ * create or delete may name PATH or one of its ancestors (Tree= covers
+ * what lies beneath; File= on an ancestor directory lets it rename that
+ * directory away and make another in its place).
+ */
+static void
+check_unix_connects(const struct policy *p, struct ini_diags *d)
+{
+	const unsigned changing = POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE;
+
+	for (size_t i = 0; i < p->n_connect_rules; i++) {
+		const struct policy_connect_rule *c = &p->connect_rules[i];
+
+		if (c->family != AF_UNIX)
+			continue;
+		for (size_t j = 0; j < p->n_path_rules; j++) {
+			const struct policy_path_rule *r = &p->path_rules[j];
+
+			if (!(r->rights & changing) || !path_is_at_or_below(c->host, r->path))
+				continue;
+			ini_diags_add(d, c->line, INI_ERROR, -EINVAL, "Connect=unix:%s: the socket "
+			    "lies where %s=%s (line %u) lets the target write, create or delete, "
+			    "so the target could put another socket or a symlink there; move "
+			    "the socket out of that rule", c->host, r->tree ? "Tree" : "File",
+			    r->path, r->line);
+			break;
+		}
+	}
 }
 
 static const char *const known_sections[] = {
@@ -892,6 +939,9 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 	ini_diags_sort(d);
 	if (r == -ENOMEM)
 		return r;
+	if (d->error < 0)
+		return d->error;
+	check_unix_connects(p, d);
 	if (d->error < 0)
 		return d->error;
 

@@ -66,6 +66,7 @@ struct policy_path_rule {
 	/* Opened by policy_open_broker(): the tree, or the file's parent. */
 	int		dirfd;
 	const char	*name;		/* File=: the last component, into path */
+	unsigned	line;		/* where the policy names it */
 };
 
 struct policy_connect_rule {
@@ -77,6 +78,7 @@ struct policy_connect_rule {
 	size_t		n_addrs;	/* resolved by policy_open_broker() */
 	struct sockaddr_storage addrs[POLICY_CONNECT_ADDRS_MAX];
 	uint32_t	addr_lens[POLICY_CONNECT_ADDRS_MAX];
+	unsigned	line;		/* where the policy names it */
 };
 
 struct policy {

@@ -226,6 +226,10 @@ make_tree(void)
 	put("hl/replaceme", "old", 0644);
 	ck_assert_int_eq(link(P("rootfile"), P("hl/link")), 0);
 
+	dir("sockdir");				/* no rule; host symlinks to "sock" */
+	lnk("../sock", "sockdir/lnsock");
+	lnk(".", "lndir");
+
 	dir("flood");				/* read */
 	for (int i = 0; i < 4; i++) {
 		char name[32], text[32];
@@ -294,10 +298,12 @@ setup(void)
 	    "File=%s read\n"
 	    "Tree=/proc read\n"
 	    "Connect=tcp:127.0.0.1:%u\n"
+	    "Connect=unix:%s\n"
+	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
 	    P("single/lnk"), P("special"), P("race"), P("hl"), P("flood"), P("rootfile"),
-	    tcp_port, P("sock"));
+	    tcp_port, P("sock"), P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
 	free(policy);
@@ -921,6 +927,90 @@ START_TEST(connect_endpoints)
 }
 END_TEST
 
+/* Case 8b: Connect=unix: grants that one socket. The host's symlinks over
+ * the socket or over its directory are not followed; the target cannot
+ * rename anything over it (no writable rule covers it: a policy where one
+ * does is refused at load, below). */
+START_TEST(connect_unix_no_symlinks)
+{
+	char via_link[512], via_dir[512], unix_ok[512], *got;
+	struct pollfd p = { -1, POLLIN, 0 };
+	const struct step s[] = {
+		{ "connect", via_link, "via-link", "ERR ELOOP" },
+		{ "connect", via_dir, "via-dir", "ERR ELOOP" },
+		{ "rename", P("hl/pub"), P("sock"), "ERR EACCES" },
+		{ "connect", unix_ok, "hello-unix", "OK" },
+	};
+
+	snprintf(via_link, sizeof(via_link), "unix:%s", P("sockdir/lnsock"));
+	snprintf(via_dir, sizeof(via_dir), "unix:%s", P("lndir/sock"));
+	snprintf(unix_ok, sizeof(unix_ok), "unix:%s", P("sock"));
+	RUN_STEPS(s);
+	got = accept_read(unix_listener);
+	ck_assert_str_eq(got, "hello-unix");
+	free(got);
+	p.fd = unix_listener;
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	ck_assert_str_eq(content("hl/pub"), "public");
+}
+END_TEST
+
+/* Polls "sandboxctl policies" until its output lacks needle. */
+static bool
+policies_lack(const char *needle)
+{
+	for (int i = 0; i < 250; i++) {
+		char *out;
+		int st = testlib_sandboxctl(NULL, &out, NULL, "policies", NULL);
+		bool has = strstr(out, needle) != NULL;
+
+		free(out);
+		ck_assert_int_eq(testlib_exit_code(st), 0);
+		if (!has)
+			return true;
+		usleep(40000);
+	}
+	return false;
+}
+
+/* Case 8c: a Connect=unix: socket where the target may create, rename or
+ * delete (Tree=hl read,write,create,delete) is refused at load, with its
+ * file and line, and never served. */
+START_TEST(connect_unix_writable_refused)
+{
+	char *text, *policy, *path, *needle, *out, *err;
+	int st;
+
+	text = testlib_default_policy_with("");
+	policy = xasprintf("%s\n[Broker]\nTree=%s read,write,create,delete\nConnect=unix:%s\n",
+	    text, P("hl"), P("hl/app.sock"));
+	free(text);
+	path = xasprintf("%s/unixbad.policy", base);
+	put("unixbad.policy", policy, 0644);
+
+	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", path, NULL);
+	ck_assert_msg(testlib_exit_code(st) == 1, "policy check: exit %d\n%s%s",
+	    testlib_exit_code(st), out, err);
+	needle = xasprintf("%s:", path);
+	ck_assert_msg(strstr(err, needle) && strstr(err, "lets the target write, create or delete"),
+	    "%s", err);
+	free(needle);
+	free(out);
+	free(err);
+
+	testdaemon_write_policy(td, "unixbad", policy);
+	ck_assert_int_eq(testdaemon_signal(td, SIGHUP), 0);
+	needle = xasprintf("Connect=unix:%s: the socket lies where Tree=%s", P("hl/app.sock"),
+	    P("hl"));
+	ck_assert_msg(testdaemon_wait_log(td, needle, 1, 10000), "no '%s' in the log:\n%s", needle,
+	    testdaemon_read_log(td));
+	free(needle);
+	ck_assert_msg(policies_lack("unixbad"), "policy 'unixbad' is listed");
+	free(policy);
+	free(path);
+}
+END_TEST
+
 /* Case 9: a read-only fd stays read-only (the file itself is 0666). */
 START_TEST(reopen_read_only)
 {
@@ -1114,6 +1204,8 @@ broker_suite(void)
 	tcase_add_test(tc, fifo);
 	tc = new_case(s, "connect");
 	tcase_add_test(tc, connect_endpoints);
+	tcase_add_test(tc, connect_unix_no_symlinks);
+	tcase_add_test(tc, connect_unix_writable_refused);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, getdents);

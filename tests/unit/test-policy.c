@@ -308,6 +308,12 @@ static const struct {
 	{ "[Broker]\nConnect=tcp:127.0.0.1:70000\n", 2, "Connect=" },
 	{ "[Broker]\nConnect=udp:bad_host!:53\n", 2, "Connect=" },
 	{ "[Broker]\nConnect=unix:relative\n", 2, "Connect=" },
+	{ "[Broker]\nTree=/srv/d read,write,create,delete\nConnect=unix:/srv/d/app.sock\n", 3,
+	  "lies where Tree=/srv/d (line 2) lets the target write, create or delete" },
+	{ "[Broker]\nConnect=unix:/srv/d/app.sock\nTree=/srv create\n", 2, "Tree=/srv (line 3)" },
+	{ "[Broker]\nTree=/ read,write\nConnect=unix:/run/app.sock\n", 3, "Tree=/ (line 2)" },
+	{ "[Broker]\nFile=/srv/d delete\nConnect=unix:/srv/d/app.sock\n", 3, "File=/srv/d" },
+	{ "[Broker]\nFile=/run/app.sock delete\nConnect=unix:/run/app.sock\n", 3, "File=/run" },
 	{ "[Broker]\nRead=/srv\n", 2, "unknown key 'Read'" },
 	{ "[Policy]\nthis line has no equals sign\n", 2, "missing '='" },
 	{ "[Policy\n", 1, "malformed section header" },
@@ -766,6 +772,23 @@ END_TEST
 
 /* ---- [Broker] rules --------------------------------------------------- */
 
+/* A Connect=unix: socket may lie under read-only rules, and next to
+ * writable trees whose names merely share a prefix. */
+START_TEST(test_broker_unix_connect_ok)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(
+	    "[Broker]\n"
+	    "Tree=/ read\n"
+	    "Tree=/srv/app read,nosymlinks\n"
+	    "Tree=/srv/ap read,write,create,delete\n"
+	    "Tree=/srv/app.sockets read,create\n"
+	    "File=/srv/app/app.sock.lock write\n"
+	    "Connect=unix:/srv/app/app.sock\n");
+
+	ck_assert_uint_eq(p->n_connect_rules, 1);
+}
+END_TEST
+
 START_TEST(test_broker_rules)
 {
 	_cleanup_(policy_unrefp) struct policy *p = parse_ok(
@@ -980,6 +1003,7 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
 	tcase_add_test(tc, test_name);
 	tcase_add_test(tc, test_broker_rules);
+	tcase_add_test(tc, test_broker_unix_connect_ok);
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_lint);
 	tcase_add_test(tc, test_lint_landlock);
