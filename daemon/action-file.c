@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * File actions for targets. Safe for whoever can reach them because:
- *  - every path is resolved by openat2() from a directory fd the policy
- *    load opened, with RESOLVE_BENEATH (".." and absolute symlinks cannot
+ *  - every path is resolved by openat2() from the rule's directory fd (the
+ *    policy load's, or for an owner other than root the one the broker
+ *    opened by path as the owner: broker.c), with RESOLVE_BENEATH (".." and absolute symlinks cannot
  *    leave the rule's tree) and RESOLVE_NO_MAGICLINKS (no /proc/self/...
  *    tricks in the daemon's context), plus RESOLVE_NO_SYMLINKS for File=
  *    rules and rules marked nosymlinks;

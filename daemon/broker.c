@@ -14,6 +14,7 @@
  * lines and the violation notices go through the daemon's per-uid rate
  * limiter (ratelimit.h), keyed by the sandbox's owner.
  */
+#include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <stdio.h>
@@ -41,6 +42,9 @@ struct broker {
 	bool		have_pending;
 	char		*logged[DENIALS_REMEMBERED];
 	size_t		n_logged;
+	/* Each path rule's directory as this sandbox's owner opened it (-1:
+	 * not yet); unused for root owners, who act from the policy's. */
+	int		rule_fds[POLICY_BROKER_RULES_MAX];
 };
 
 static bool
@@ -171,6 +175,36 @@ access_rights(uint32_t mode)
 	return need;
 }
 
+/*
+ * The rule as this sandbox's owner sees it, under the owner's credentials:
+ * the policy load opened the rule's directory as root, which would skip
+ * the owner's search permission on the directories above it, so for any
+ * other owner the directory is opened again by its path from / at the
+ * first request that needs it, as the owner, and kept for the sandbox's
+ * life. A failure (EACCES: the owner could not reach it by path either)
+ * is not kept: the next request tries again.
+ */
+static int
+owner_rule(struct broker *b, const struct policy_path_rule *r, struct policy_path_rule *ret)
+{
+	const struct target *t = b->target;
+	size_t i = (size_t) (r - t->policy->path_rules);
+	int fd;
+
+	*ret = *r;
+	if (t->owner.uid == 0 || r->dirfd < 0)
+		return 0;
+	assert(i < t->policy->n_path_rules && i < ELEMENTSOF(b->rule_fds));
+	if (b->rule_fds[i] < 0) {
+		fd = policy_open_rule_dir(r);
+		if (fd < 0)
+			return fd;
+		b->rule_fds[i] = fd;
+	}
+	ret->dirfd = b->rule_fds[i];
+	return 0;
+}
+
 /* Runs one path action under the owner's credentials. */
 static int
 run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
@@ -178,11 +212,20 @@ run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
     const char *rel2, struct stat *st, char *link, size_t link_size)
 {
 	struct target *t = b->target;
+	struct policy_path_rule v, v2;
 	int k, l;
 
 	k = creds_enter(&t->owner);
 	if (k < 0)
 		return k;
+	k = owner_rule(b, r, &v);
+	if (k >= 0 && r2)
+		k = owner_rule(b, r2, &v2);
+	if (k < 0)
+		goto leave;
+	r = &v;
+	if (r2)
+		r2 = &v2;
 	switch (type) {
 	case SBX_MSG_BROKER_OPEN:
 		k = action_open(r, rel, q->flags, q->mode);
@@ -209,6 +252,7 @@ run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
 	default:
 		k = -EINVAL;
 	}
+leave:
 	l = creds_leave();
 	if (l < 0) {
 		/* We could not become root again: stop acting at all. */
@@ -404,6 +448,8 @@ broker_new(struct target *t, int fd, struct broker **ret)
 	b->target = t;
 	b->fd = fd;
 	b->pending_fd = -1;
+	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
+		b->rule_fds[i] = -1;
 	b->ev_read = event_new(t->manager->base, fd, EV_READ | EV_PERSIST, on_read, b);
 	b->ev_write = event_new(t->manager->base, fd, EV_WRITE | EV_PERSIST, on_write, b);
 	if (!b->ev_read || !b->ev_write || event_add(b->ev_read, NULL) < 0) {
@@ -426,6 +472,8 @@ broker_free(struct broker *b)
 	sbx_writer_done(&b->pending);
 	for (size_t i = 0; i < b->n_logged; i++)
 		free(b->logged[i]);
+	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
+		safe_close(b->rule_fds[i]);
 	free(b);
 	return NULL;
 }

@@ -1415,37 +1415,47 @@ resolve_connect(struct policy_connect_rule *r)
 }
 
 int
+policy_open_rule_dir(const struct policy_path_rule *r)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *open_path = r->path;
+	int fd;
+
+	if (!r->tree) {
+		size_t n = (size_t) (r->name - r->path);
+
+		dir = strndup(r->path, n > 1 ? n - 1 : 1);
+		if (!dir)
+			return -ENOMEM;
+		open_path = dir;
+	}
+	/* O_PATH: we never read it; it anchors openat2(RESOLVE_BENEATH). */
+	fd = open(open_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int
 policy_open_broker(struct policy *p)
 {
 	for (size_t i = 0; i < p->n_path_rules; i++) {
 		struct policy_path_rule *r = &p->path_rules[i];
-		_cleanup_free_ char *dir = NULL;
-		const char *open_path = r->path;
+		int fd;
 
-		if (!r->tree) {
-			size_t n = (size_t) (r->name - r->path);
-
-			dir = strndup(r->path, n > 1 ? n - 1 : 1);
-			if (!dir)
-				return -ENOMEM;
-			open_path = dir;
-		}
 		r->dirfd = safe_close(r->dirfd);
-		/* O_PATH: we never read it; it anchors openat2(RESOLVE_BENEATH). */
-		r->dirfd = open(open_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (r->dirfd < 0) {
-			if (errno == ENOENT)
-				log_notice("Policy '%s': [Broker] directory '%s' does not exist, its "
-				    "rule stays inert until it is created and policies are reloaded "
-				    "(the shipped tmpfiles.d/sandboxd.conf creates those of the "
-				    "shipped policies: systemd-tmpfiles --create sandboxd.conf).",
-				    p->name ? p->name : "?", open_path);
-			else
-				log_notice_errno(errno, "Policy '%s': [Broker] path '%s' cannot be "
-				    "opened, its rule stays inert: %m", p->name ? p->name : "?",
-				    open_path);
-			continue;
-		}
+		fd = policy_open_rule_dir(r);
+		if (fd == -ENOMEM)
+			return fd;
+		if (fd == -ENOENT)
+			log_notice("Policy '%s': [Broker] directory of '%s' does not exist, its "
+			    "rule stays inert until it is created and policies are reloaded "
+			    "(the shipped tmpfiles.d/sandboxd.conf creates those of the "
+			    "shipped policies: systemd-tmpfiles --create sandboxd.conf).",
+			    p->name ? p->name : "?", r->path);
+		else if (fd < 0)
+			log_notice_errno(fd, "Policy '%s': [Broker] directory of '%s' cannot be "
+			    "opened, its rule stays inert: %m", p->name ? p->name : "?", r->path);
+		else
+			r->dirfd = fd;
 	}
 	for (size_t i = 0; i < p->n_connect_rules; i++)
 		if (resolve_connect(&p->connect_rules[i]) < 0)

@@ -146,6 +146,9 @@ int policy_compile(struct policy *p, struct ini_error *err);
 /* Opens the [Broker] rules' directories and resolves Connect= host names.
  * A path that does not exist leaves its rule inert (dirfd -1, logged). */
 int policy_open_broker(struct policy *p);
+/* Opens one rule's directory (the tree, or the file's parent) by its path
+ * from /, O_PATH, with the caller's credentials: fd or negative errno. */
+int policy_open_rule_dir(const struct policy_path_rule *r);
 /* The path rule that governs path (longest match), and the part of path
  * below the rule's dirfd ("." for a Tree= root itself). NULL if none. */
 const struct policy_path_rule *policy_match_path(const struct policy *p, const char *path,

@@ -230,6 +230,15 @@ make_tree(void)
 	lnk("../sock", "sockdir/lnsock");
 	lnk(".", "lndir");
 
+	dir("locked");				/* 0700 root, no rule */
+	ck_assert_int_eq(chmod(P("locked"), 0700), 0);
+	dir("locked/deep");			/* read; nobody's, below "locked" */
+	put("locked/deep/file", "deep", 0600);
+	put("locked/deep/only", "only-deep", 0600);	/* File= read */
+	ck_assert_int_eq(chown(P("locked/deep"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("locked/deep/file"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("locked/deep/only"), NOBODY, NOBODY), 0);
+
 	dir("flood");				/* read */
 	for (int i = 0; i < 4; i++) {
 		char name[32], text[32];
@@ -297,13 +306,15 @@ setup(void)
 	    "Tree=%s read\n"
 	    "File=%s read\n"
 	    "Tree=/proc read\n"
+	    "Tree=%s read\n"
+	    "File=%s read\n"
 	    "Connect=tcp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
 	    P("single/lnk"), P("special"), P("race"), P("hl"), P("flood"), P("rootfile"),
-	    tcp_port, P("sock"), P("sockdir/lnsock"), P("lndir/sock"));
+	    P("locked/deep"), P("locked/deep/only"), tcp_port, P("sock"), P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
 	free(policy);
@@ -780,6 +791,36 @@ START_TEST(owner_credentials)
 }
 END_TEST
 
+/* Case 7b: the owner's search permission above a rule counts. "locked"
+ * is 0700 root; "locked/deep" and its files are nobody's: nobody could not
+ * open them by path, so nobody's sandbox gets nothing from them either. */
+START_TEST(owner_ancestors)
+{
+	char *out;
+
+	out = run_as(NOBODY, "open", P("locked/deep/file"), "r", "access", P("locked/deep/file"),
+	    "r", "open", P("locked/deep/only"), "r");
+	ck_assert_str_eq(out, "ERR EACCES\nERR EACCES\nERR EACCES\n");
+	free(out);
+	/* Nothing is remembered of the refusal: the normal case still works. */
+	out = run_as(NOBODY, "open", P("locked/deep/file"), "r", "open", P("ro/a"), "r",
+	    "open", P("hl/pub"), "r");
+	ck_assert_str_eq(out, "ERR EACCES\nOK alpha\nOK public\n");
+	free(out);
+	/* Root could open them by path: its sandbox can. */
+	out = run_as(0, "open", P("locked/deep/file"), "r", "open", P("locked/deep/only"), "r",
+	    "open", P("ro/a"), "r");
+	ck_assert_str_eq(out, "OK deep\nOK only-deep\nOK alpha\n");
+	free(out);
+	/* Reachable again, nobody's sandbox gets its own files. */
+	ck_assert_int_eq(chmod(P("locked"), 0711), 0);
+	out = run_as(NOBODY, "open", P("locked/deep/file"), "r", "open", P("locked/deep/only"), "r",
+	    "open", P("rootfile"), "r");
+	ck_assert_str_eq(out, "OK deep\nOK only-deep\nERR EACCES\n");
+	free(out);
+}
+END_TEST
+
 /* A sandbox running the helper with stdin/stdout pipes we hold, for
  * helpers that "wait". */
 struct waiting {
@@ -1200,6 +1241,7 @@ broker_suite(void)
 	tc = new_case(s, "owner");
 	tcase_add_test(tc, hardlink);
 	tcase_add_test(tc, owner_credentials);
+	tcase_add_test(tc, owner_ancestors);
 	tc = new_case(s, "special");
 	tcase_add_test(tc, fifo);
 	tc = new_case(s, "connect");
