@@ -31,7 +31,10 @@ int creds_leave(void);
 /* Records the daemon's own groups, to restore them in creds_leave(). */
 int creds_init(void);
 
-int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode);
+/* read_only_view: open in a read-only view of the rule's directory, for a
+ * target that Landlock does not confine (see action-file.c). */
+int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
+    bool read_only_view);
 int action_stat(const struct policy_path_rule *r, const char *rel, struct stat *ret);
 int action_access(const struct policy_path_rule *r, const char *rel, uint32_t mode);
 int action_readlink(const struct policy_path_rule *r, const char *rel, char *buf, size_t size);

@@ -185,7 +185,11 @@ run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
 		return k;
 	switch (type) {
 	case SBX_MSG_BROKER_OPEN:
-		k = action_open(r, rel, q->flags, q->mode);
+		/* Without Landlock a reopen through /proc/self/fd would be
+		 * checked against the target alone: a rule without write hands
+		 * out fds from a read-only view (action_open()). */
+		k = action_open(r, rel, q->flags, q->mode,
+		    t->landlock_abi <= 0 && !(r->rights & POLICY_RIGHT_WRITE));
 		break;
 	case SBX_MSG_BROKER_STAT:
 		k = action_stat(r, rel, st);

@@ -211,6 +211,11 @@ make_tree(void)
 	put("single/sibling", "sibling", 0644);
 	lnk("only", "single/lnk");
 
+	dir("rospecial");			/* read,special */
+	ck_assert_int_eq(mkfifo(P("rospecial/shared"), 0666), 0);
+	ck_assert_int_eq(chmod(P("rospecial/shared"), 0666), 0);
+	ck_assert_int_eq(mkfifo(P("rospecial/private"), 0644), 0);
+
 	dir("special");				/* read,write,special */
 	ck_assert_int_eq(mkfifo(P("special/fifo"), 0666), 0);
 
@@ -261,7 +266,7 @@ make_listeners(void)
 static void
 setup(void)
 {
-	char *fs, *text, *policy, *with_env;
+	char *fs, *text, *policy, *nolandlock, *with_env;
 	const char *at;
 
 	make_tree();
@@ -288,6 +293,7 @@ setup(void)
 	    "File=%s read\n"
 	    "File=%s read\n"
 	    "Tree=%s read,write,special\n"
+	    "Tree=%s read,special\n"
 	    "Tree=%s read\n"
 	    "Tree=%s read,write,create,delete\n"
 	    "Tree=%s read\n"
@@ -296,10 +302,16 @@ setup(void)
 	    "Connect=tcp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
-	    P("single/lnk"), P("special"), P("race"), P("hl"), P("flood"), P("rootfile"),
+	    P("single/lnk"), P("special"), P("rospecial"), P("race"), P("hl"), P("flood"), P("rootfile"),
 	    tcp_port, P("sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
+	/* The same without Landlock, as on a kernel that lacks it. */
+	ck_assert(strstr(policy, "\nLandlock=best-effort\n"));
+	nolandlock = xasprintf("%.*sLandlock=no%s", (int)(strstr(policy, "Landlock=best-effort") -
+	    policy), policy, strstr(policy, "Landlock=best-effort") + strlen("Landlock=best-effort"));
+	testdaemon_write_policy(td, "broker-nolandlock", nolandlock);
+	free(nolandlock);
 	free(policy);
 	free(text);
 	free(fs);
@@ -724,19 +736,28 @@ START_TEST(magic_links)
 }
 END_TEST
 
-/* Spawns the helper as uid/gid with sandboxctl; returns its stdout. */
+/* Spawns the helper under a policy as uid/gid with sandboxctl; returns its
+ * stdout. */
 static char *
-run_as(uid_t uid, const char *c1, const char *a1, const char *a2, const char *c2, const char *b1,
-    const char *b2, const char *c3, const char *d1, const char *d2)
+run_as_in(const char *policy, uid_t uid, const char *c1, const char *a1, const char *a2,
+    const char *c2, const char *b1, const char *b2, const char *c3, const char *d1,
+    const char *d2)
 {
 	char *out = NULL, *err = NULL;
-	int st = testlib_sandboxctl_as(uid, uid, &out, &err, "run", "--policy", "broker", "--",
+	int st = testlib_sandboxctl_as(uid, uid, &out, &err, "run", "--policy", policy, "--",
 	    HELPER, c1, a1, a2, c2, b1, b2, c3, d1, d2, NULL);
 
 	ck_assert_msg(testlib_exit_code(st) == 0, "sandboxctl run as %u: status %d\n%s\n%s",
 	    (unsigned)uid, testlib_exit_code(st), out, err);
 	free(err);
 	return out;
+}
+
+static char *
+run_as(uid_t uid, const char *c1, const char *a1, const char *a2, const char *c2, const char *b1,
+    const char *b2, const char *c3, const char *d1, const char *d2)
+{
+	return run_as_in("broker", uid, c1, a1, a2, c2, b1, b2, c3, d1, d2);
 }
 
 /* Case 5: a root-only file hardlinked into a tree the policy opens up. */
@@ -938,6 +959,36 @@ START_TEST(reopen_read_only)
 }
 END_TEST
 
+/* Case 9b: the same without Landlock, for root's and nobody's sandboxes: the
+ * reopen meets a read-only mount (EROFS), whoever owns the sandbox; a FIFO
+ * that others may write (which no mount guards) is not handed out under a
+ * rule without write, one that they may not is. */
+START_TEST(reopen_read_only_without_landlock)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		out = run_as_in("broker-nolandlock", owners[i], "reopen-rw", P("ro/w666"),
+		    "open", P("ro/a"), "r", NULL, NULL, NULL, NULL);
+		ck_assert_msg(strcmp(out, "OK rdonly reopen=ERR EROFS write=ERR EBADF\n"
+		    "OK alpha\n") == 0, "owner %u: %s", (unsigned)owners[i], out);
+		free(out);
+		ck_assert_str_eq(content("ro/w666"), "shared");
+
+		out = run_as_in("broker-nolandlock", owners[i], "open", P("rospecial/shared"), "r",
+		    "open", P("rospecial/private"), "r", NULL, NULL, NULL);
+		ck_assert_msg(strcmp(out, "ERR EACCES\nOK fifo\n") == 0, "owner %u: %s",
+		    (unsigned)owners[i], out);
+		free(out);
+	}
+	/* With Landlock, Landlock guards the FIFO. */
+	out = run_as(0, "open", P("rospecial/shared"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK fifo\n");
+	free(out);
+}
+END_TEST
+
 /* Case 13: a directory fd from the broker lists the tree. */
 START_TEST(getdents)
 {
@@ -1116,6 +1167,7 @@ broker_suite(void)
 	tcase_add_test(tc, connect_endpoints);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
+	tcase_add_test(tc, reopen_read_only_without_landlock);
 	tcase_add_test(tc, getdents);
 	tc = new_case(s, "robustness");
 	tcase_add_test(tc, concurrency);
