@@ -18,7 +18,11 @@
  *    files and directories lose O_NONBLOCK before they are handed out;
  *  - an fd handed out under a rule without write cannot be made writable
  *    by reopening it through /proc/self/fd, with or without Landlock (see
- *    action_open()).
+ *    action_open());
+ *  - without Landlock no directory fd is handed out at all: openat(fd,
+ *    "..") and the like would reach the host tree beyond the rule, which
+ *    RESOLVE_BENEATH guards only for our own lookups. The broker lists
+ *    directories instead (action_readdir()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,8 +144,9 @@ wire_accmode(uint32_t flags)
  */
 int
 action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
-    bool read_only_view)
+    unsigned opts)
 {
+	bool read_only_view = opts & ACTION_OPEN_READ_ONLY_VIEW;
 	int acc = wire_accmode(flags), how = 0;
 	_cleanup_close_ int view = -1, fd = -1;
 	struct stat st;
@@ -173,6 +178,8 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (S_ISDIR(st.st_mode) && (opts & ACTION_OPEN_NO_DIRECTORY))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		if (!(r->rights & POLICY_RIGHT_SPECIAL))
 			return -EACCES;
@@ -183,6 +190,52 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 	if (fcntl(fd, F_SETFL, acc | how) < 0)
 		return -errno;
 	return TAKE_FD(fd);
+}
+
+/* As the kernel writes them for getdents64(2). */
+struct linux_dirent64 {
+	uint64_t	d_ino;
+	int64_t		d_off;
+	unsigned short	d_reclen;
+	unsigned char	d_type;
+	char		d_name[];
+};
+
+int
+action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start,
+    struct action_dirent *ents, size_t max, uint32_t *ret_next)
+{
+	/* Read as the owner, non-blocking like every open here. */
+	_cleanup_close_ int fd = open_beneath(r, rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+	uint64_t buf[1024], index = 0;
+	size_t n = 0;
+	long got;
+
+	if (fd < 0)
+		return fd;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < got;) {
+			const struct linux_dirent64 *d = (const void *) ((const char *) buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
+			    index++ < start)
+				continue;
+			if (n == max) {
+				/* There is more: the next page starts here. */
+				if (index - 1 > UINT32_MAX)
+					return -EOVERFLOW;
+				*ret_next = (uint32_t) (index - 1);
+				return (int) n;
+			}
+			ents[n].type = d->d_type;
+			(void) snprintf(ents[n].name, sizeof(ents[n].name), "%s", d->d_name);
+			n++;
+		}
+	if (got < 0)
+		return -errno;
+	*ret_next = 0;
+	return (int) n;
 }
 
 int

@@ -211,6 +211,21 @@ make_tree(void)
 	put("single/sibling", "sibling", 0644);
 	lnk("only", "single/lnk");
 
+	dir("rdir");				/* read; listed by READDIR */
+	put("rdir/x", "x", 0644);
+	dir("rdir/y");
+	lnk("x", "rdir/z");
+	dir("rdir/closed");
+	ck_assert_int_eq(chmod(P("rdir/closed"), 0700), 0);
+	put("rdir/closed/f", "f", 0644);
+	dir("rdir/many");
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rdir/many/%03d", i);
+		put(name, "", 0644);
+	}
+
 	dir("rospecial");			/* read,special */
 	ck_assert_int_eq(mkfifo(P("rospecial/shared"), 0666), 0);
 	ck_assert_int_eq(chmod(P("rospecial/shared"), 0666), 0);
@@ -295,6 +310,7 @@ setup(void)
 	    "Tree=%s read,write,special\n"
 	    "Tree=%s read,special\n"
 	    "Tree=%s read\n"
+	    "Tree=%s read\n"
 	    "Tree=%s read,write,create,delete\n"
 	    "Tree=%s read\n"
 	    "File=%s read\n"
@@ -302,7 +318,7 @@ setup(void)
 	    "Connect=tcp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
-	    P("single/lnk"), P("special"), P("rospecial"), P("race"), P("hl"), P("flood"), P("rootfile"),
+	    P("single/lnk"), P("special"), P("rospecial"), P("rdir"), P("race"), P("hl"), P("flood"), P("rootfile"),
 	    tcp_port, P("sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
@@ -753,6 +769,19 @@ run_as_in(const char *policy, uid_t uid, const char *c1, const char *a1, const c
 	return out;
 }
 
+/* Runs the helper without Landlock as uid and compares its whole stdout. */
+static void
+expect_without_landlock(uid_t uid, const char *expect, const char *c1, const char *a1,
+    const char *a2, const char *c2, const char *b1, const char *b2, const char *c3,
+    const char *d1, const char *d2)
+{
+	char *out = run_as_in("broker-nolandlock", uid, c1, a1, a2, c2, b1, b2, c3, d1, d2);
+
+	ck_assert_msg(strcmp(out, expect) == 0, "owner %u: got\n%sexpected\n%s", (unsigned)uid,
+	    out, expect);
+	free(out);
+}
+
 static char *
 run_as(uid_t uid, const char *c1, const char *a1, const char *a2, const char *c2, const char *b1,
     const char *b2, const char *c3, const char *d1, const char *d2)
@@ -969,18 +998,13 @@ START_TEST(reopen_read_only_without_landlock)
 	char *out;
 
 	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
-		out = run_as_in("broker-nolandlock", owners[i], "reopen-rw", P("ro/w666"),
-		    "open", P("ro/a"), "r", NULL, NULL, NULL, NULL);
-		ck_assert_msg(strcmp(out, "OK rdonly reopen=ERR EROFS write=ERR EBADF\n"
-		    "OK alpha\n") == 0, "owner %u: %s", (unsigned)owners[i], out);
-		free(out);
+		expect_without_landlock(owners[i], "OK rdonly reopen=ERR EROFS write=ERR EBADF\n"
+		    "OK alpha\n", "reopen-rw", P("ro/w666"), "open", P("ro/a"), "r", NULL, NULL,
+		    NULL, NULL);
 		ck_assert_str_eq(content("ro/w666"), "shared");
-
-		out = run_as_in("broker-nolandlock", owners[i], "open", P("rospecial/shared"), "r",
-		    "open", P("rospecial/private"), "r", NULL, NULL, NULL);
-		ck_assert_msg(strcmp(out, "ERR EACCES\nOK fifo\n") == 0, "owner %u: %s",
-		    (unsigned)owners[i], out);
-		free(out);
+		expect_without_landlock(owners[i], "ERR EACCES\nOK fifo\n", "open",
+		    P("rospecial/shared"), "r", "open", P("rospecial/private"), "r", NULL, NULL,
+		    NULL);
 	}
 	/* With Landlock, Landlock guards the FIFO. */
 	out = run_as(0, "open", P("rospecial/shared"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
@@ -999,9 +1023,38 @@ START_TEST(getdents)
 		{ "getdents", P("rw"), NULL, "OK f" },
 		{ "getdents", P("ro/a"), NULL, "ERR ENOTDIR" },
 		{ "getdents", base, NULL, "ERR EACCES" },
+		{ "readdir", P("ro/sub"), NULL, "OK b:reg,emptydir:dir" },
 	};
 
 	RUN_STEPS(s);
+}
+END_TEST
+
+/* Case 13b: without Landlock no directory fd leaves the broker (openat(fd,
+ * "..") would reach the host tree); READDIR lists instead, a page at a
+ * time, with the owner's permissions and the rule's read right. */
+START_TEST(directories_without_landlock)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		expect_without_landlock(owners[i], "ERR EISDIR\nERR EISDIR\nERR EISDIR\n",
+		    "open", P("ro"), "r+directory", "open", P("ro/sub"), "r", "getdents",
+		    P("ro/sub"), NULL);
+		expect_without_landlock(owners[i], "OK closed:dir,many:dir,x:reg,y:dir,z:lnk\n"
+		    "OK 300 entries, 300 unique\nERR ENOTDIR\n", "readdir", P("rdir"),
+		    "readdir", P("rdir/many"), "readdir", P("rdir/x"), NULL, NULL, NULL);
+		/* The owner's permissions; no rule; out of the rule. */
+		expect_without_landlock(owners[i], owners[i] == 0 ?
+		    "OK f:reg\nERR EACCES\nERR EXDEV\n" : "ERR EACCES\nERR EACCES\nERR EXDEV\n",
+		    "readdir", P("rdir/closed"), "readdir", P("outside"), "readdir",
+		    P("rdir/../outside"), NULL, NULL, NULL);
+	}
+	/* Where Landlock is in force, directories are still handed out. */
+	out = run_as(0, "open", P("ro"), "r+directory", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK dir\n");
+	free(out);
 }
 END_TEST
 
@@ -1169,6 +1222,7 @@ broker_suite(void)
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);
 	tcase_add_test(tc, getdents);
+	tcase_add_test(tc, directories_without_landlock);
 	tc = new_case(s, "robustness");
 	tcase_add_test(tc, concurrency);
 	tcase_add_test(tc, garbage);
