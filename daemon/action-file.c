@@ -208,7 +208,7 @@ action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start
 	/* Read as the owner, non-blocking like every open here. */
 	_cleanup_close_ int fd = open_beneath(r, rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
 	uint64_t buf[1024], index = 0;
-	size_t n = 0;
+	size_t n = 0, l;
 	long got;
 
 	if (fd < 0)
@@ -228,8 +228,11 @@ action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start
 				*ret_next = (uint32_t) (index - 1);
 				return (int) n;
 			}
+			l = strnlen(d->d_name, sizeof(ents[n].name));
+			if (l >= sizeof(ents[n].name))
+				return -ENAMETOOLONG;	/* longer than NAME_MAX: not Linux */
 			ents[n].type = d->d_type;
-			(void) snprintf(ents[n].name, sizeof(ents[n].name), "%s", d->d_name);
+			memcpy(ents[n].name, d->d_name, l + 1);
 			n++;
 		}
 	if (got < 0)
