@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,6 +18,7 @@
 
 #include "fdpass.h"
 #include "macro.h"
+#include "msg.h"
 #include "sandbox-client.h"
 #include "wire.h"
 
@@ -302,4 +305,63 @@ sandbox_broker_readlink(const char *path, char *out, size_t size)
 		return -ENAMETOOLONG;
 	memcpy(out, target, l + 1);
 	return (int) l;
+}
+
+/* Pages of BROKER_DIR_RESULT, appended to one array until the last. */
+_public_ int
+sandbox_broker_readdir(const char *path, struct sandbox_broker_dirent **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct sandbox_broker_dirent *all = NULL;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct sbx_dirent ents[SBX_DIR_PAGE_MAX];
+	uint32_t start = 0;
+	size_t n = 0;
+	int r;
+
+	if (!ret || !ret_n)
+		return -EINVAL;
+	if ((r = path_ok(path)) < 0)
+		return r;
+	buf = malloc(SBX_MSG_SIZE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	do {
+		struct sbx_broker_req q = { .flags = start };
+		struct sbx_broker_dir d;
+		struct sandbox_broker_dirent *more;
+		struct sbx_writer w;
+		struct sbx_reader rd;
+
+		pthread_mutex_lock(&lock);
+		sbx_writer_init(&w, SBX_MSG_BROKER_READDIR, ++serial);
+		sbx_writer_put(&w, &q, sizeof(q));
+		sbx_writer_put_str(&w, path);
+		r = call(&w, SBX_MSG_BROKER_DIR_RESULT, buf, SBX_MSG_SIZE_MAX, NULL);
+		pthread_mutex_unlock(&lock);
+		sbx_writer_done(&w);
+		if (r < 0)
+			return r;
+		if (sbx_reader_init(&rd, buf, (size_t) r) < 0 ||
+		    sbx_msg_broker_dir_get(&rd, &d, ents) < 0 ||
+		    (d.next != 0 && d.next != start + d.count))
+			return -EIO;
+		if (d.error > 0)
+			return -d.error;
+		if (n + d.count > SANDBOX_BROKER_READDIR_MAX)
+			return -E2BIG;
+		more = reallocarray(all, n + d.count + 1, sizeof(*all));
+		if (!more)
+			return -ENOMEM;
+		all = more;
+		for (uint32_t i = 0; i < d.count; i++, n++) {
+			all[n].type = (unsigned char) ents[i].type;
+			(void) snprintf(all[n].name, sizeof(all[n].name), "%s", ents[i].name);
+		}
+		start = d.next;
+	} while (start != 0);
+	*ret = all ? TAKE_PTR(all) : calloc(1, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	*ret_n = n;
+	return (int) (n > INT_MAX ? INT_MAX : n);
 }

@@ -155,7 +155,9 @@ void sandbox_strv_free(char **v);
 
 /* flags: O_RDONLY, O_WRONLY or O_RDWR, with O_CREAT, O_EXCL, O_TRUNC,
  * O_APPEND, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC. Returns a new fd the caller
- * owns. A directory opened with O_DIRECTORY can be read with getdents. */
+ * owns. Where Landlock confines the sandbox, a directory opened with
+ * O_DIRECTORY can be read with getdents; where it does not, directories
+ * are refused (-EISDIR): list them with sandbox_broker_readdir(). */
 int sandbox_broker_open(const char *path, int flags, mode_t mode);
 /* endpoint: "unix:/path", "tcp:HOST:PORT" or "udp:HOST:PORT", exactly as
  * a Connect= rule names it. Returns a connected socket (close-on-exec) the
@@ -170,6 +172,17 @@ int sandbox_broker_mkdir(const char *path, mode_t mode);
 int sandbox_broker_unlink(const char *path);
 int sandbox_broker_rmdir(const char *path);
 int sandbox_broker_rename(const char *from, const char *to);
+/* The entries of a directory (without . and ..), in the directory's
+ * order, fetched a page at a time: a directory that changes meanwhile may
+ * show an entry twice or not at all. *ret is an array the caller frees
+ * with free(); returns the count (also in *ret_n), -E2BIG beyond
+ * SANDBOX_BROKER_READDIR_MAX entries. Needs the read right, like open. */
+#define SANDBOX_BROKER_READDIR_MAX	65536
+struct sandbox_broker_dirent {
+	unsigned char	type;		/* DT_* from <dirent.h>; DT_UNKNOWN: stat it */
+	char		name[256];
+};
+int sandbox_broker_readdir(const char *path, struct sandbox_broker_dirent **ret, size_t *ret_n);
 
 #ifdef __cplusplus
 }

@@ -16,10 +16,18 @@
  *  - every open is O_NONBLOCK, so a FIFO or a device cannot stall the event
  *    loop, and only regular files and directories are handed out unless
  *    the rule says "special" (any other fd is closed at once); regular
- *    files and directories lose O_NONBLOCK before they are handed out.
+ *    files and directories lose O_NONBLOCK before they are handed out;
+ *  - an fd handed out under a rule without write cannot be made writable
+ *    by reopening it through /proc/self/fd, with or without Landlock (see
+ *    action_open());
+ *  - without Landlock no directory fd is handed out at all: openat(fd,
+ *    "..") and the like would reach the host tree beyond the rule, which
+ *    RESOLVE_BENEATH guards only for our own lookups. The broker lists
+ *    directories instead (action_readdir()).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,8 +48,9 @@ resolve_flags(const struct policy_path_rule *r)
 	return f;
 }
 
+/* Resolves rel beneath dirfd, the rule's directory or a view of it. */
 static int
-open_beneath_mode(const struct policy_path_rule *r, const char *rel, uint64_t flags,
+open_beneath_at(int dirfd, const struct policy_path_rule *r, const char *rel, uint64_t flags,
     uint64_t mode)
 {
 	struct open_how how = {
@@ -51,16 +60,35 @@ open_beneath_mode(const struct policy_path_rule *r, const char *rel, uint64_t fl
 	};
 	long fd;
 
-	if (r->dirfd < 0)
+	if (dirfd < 0)
 		return -ENOENT;
-	fd = syscall(SYS_openat2, r->dirfd, rel, &how, sizeof(how));
+	fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
 	return fd < 0 ? -errno : (int) fd;
 }
 
 static int
 open_beneath(const struct policy_path_rule *r, const char *rel, uint64_t flags)
 {
-	return open_beneath_mode(r, rel, flags, 0);
+	return open_beneath_at(r->dirfd, r, rel, flags, 0);
+}
+
+/* A detached, read-only copy of the mounts at the rule's directory (and
+ * beneath it), for action_open(); it lives as long as an fd opened in it. */
+static int
+open_read_only_view(const struct policy_path_rule *r)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	_cleanup_close_ int fd = -1;
+
+	if (r->dirfd < 0)
+		return -ENOENT;
+	fd = (int) syscall(SYS_open_tree, r->dirfd, "",
+	    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (fd < 0)
+		return -errno;
+	if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &ro, sizeof(ro)) < 0)
+		return -errno;
+	return TAKE_FD(fd);
 }
 
 /* Splits rel into its parent (opened beneath the rule) and last name. */
@@ -99,11 +127,29 @@ wire_accmode(uint32_t flags)
 	return -EINVAL;
 }
 
+/*
+ * Opening /proc/self/fd/N follows the fd's own path (mount and dentry) and
+ * is then an ordinary open, checked against the opener: the target, whose
+ * anonymous uid may well write a file that is, say, 0666. Landlock stops
+ * that reopen (the host path is outside every rule it grants); without it
+ * (read_only_view), a rule without write has its files opened in a
+ * read-only view of its directory, so that a reopen for writing, whoever
+ * attempts it and whatever the file's mode, meets a read-only mount and
+ * fails with EROFS. Only regular files and directories are guarded by the
+ * mount (the kernel does not apply it to devices and FIFOs), so special
+ * files are then handed out only if neither their group nor others may
+ * write them: the target's uid and gid are its own and own nothing on the
+ * host, it has no capabilities, and with an ACL the group bits are the
+ * mask that bounds every named entry. In the view no file can be created
+ * either (EROFS); an existing one opens as before.
+ */
 int
-action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode)
+action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
+    unsigned opts)
 {
+	bool read_only_view = opts & ACTION_OPEN_READ_ONLY_VIEW;
 	int acc = wire_accmode(flags), how = 0;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int view = -1, fd = -1;
 	struct stat st;
 
 	if (acc < 0)
@@ -121,20 +167,79 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 	/* One lookup, the one that opens: O_NONBLOCK so that a FIFO or a
 	 * device cannot stall us, O_NOCTTY so that a terminal cannot become
 	 * ours. What it is, we ask the opened fd. */
-	fd = open_beneath_mode(r, rel, (uint64_t) (acc | how | O_NONBLOCK | O_NOCTTY),
+	if (read_only_view) {
+		view = open_read_only_view(r);
+		if (view < 0)
+			return view;
+	}
+	fd = open_beneath_at(read_only_view ? view : r->dirfd, r, rel,
+	    (uint64_t) (acc | how | O_NONBLOCK | O_NOCTTY),
 	    (flags & SBX_O_CREAT) ? mode & ACTION_MODE_MASK & ~0022 : 0);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (S_ISDIR(st.st_mode) && (opts & ACTION_OPEN_NO_DIRECTORY))
+		return -EISDIR;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		if (!(r->rights & POLICY_RIGHT_SPECIAL))
+			return -EACCES;
+		if (read_only_view && (st.st_mode & 0022))
 			return -EACCES;
 		return TAKE_FD(fd);	/* special files stay non-blocking */
 	}
 	if (fcntl(fd, F_SETFL, acc | how) < 0)
 		return -errno;
 	return TAKE_FD(fd);
+}
+
+/* As the kernel writes them for getdents64(2). */
+struct linux_dirent64 {
+	uint64_t	d_ino;
+	int64_t		d_off;
+	unsigned short	d_reclen;
+	unsigned char	d_type;
+	char		d_name[];
+};
+
+int
+action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start,
+    struct action_dirent *ents, size_t max, uint32_t *ret_next)
+{
+	/* Read as the owner, non-blocking like every open here. */
+	_cleanup_close_ int fd = open_beneath(r, rel, O_RDONLY | O_DIRECTORY | O_NONBLOCK);
+	uint64_t buf[1024], index = 0;
+	size_t n = 0, l;
+	long got;
+
+	if (fd < 0)
+		return fd;
+	while ((got = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < got;) {
+			const struct linux_dirent64 *d = (const void *) ((const char *) buf + off);
+
+			off += d->d_reclen;
+			if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0 ||
+			    index++ < start)
+				continue;
+			if (n == max) {
+				/* There is more: the next page starts here. */
+				if (index - 1 > UINT32_MAX)
+					return -EOVERFLOW;
+				*ret_next = (uint32_t) (index - 1);
+				return (int) n;
+			}
+			l = strnlen(d->d_name, sizeof(ents[n].name));
+			if (l >= sizeof(ents[n].name))
+				return -ENAMETOOLONG;	/* longer than NAME_MAX: not Linux */
+			ents[n].type = d->d_type;
+			memcpy(ents[n].name, d->d_name, l + 1);
+			n++;
+		}
+	if (got < 0)
+		return -errno;
+	*ret_next = 0;
+	return (int) n;
 }
 
 int

@@ -31,7 +31,21 @@ int creds_leave(void);
 /* Records the daemon's own groups, to restore them in creds_leave(). */
 int creds_init(void);
 
-int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode);
+/* For a target that Landlock does not confine (see action-file.c):
+ * ACTION_OPEN_READ_ONLY_VIEW opens in a read-only view of the rule's
+ * directory, ACTION_OPEN_NO_DIRECTORY refuses directories (EISDIR). */
+#define ACTION_OPEN_READ_ONLY_VIEW	(1u << 0)
+#define ACTION_OPEN_NO_DIRECTORY	(1u << 1)
+int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
+    unsigned opts);
+/* One page of a directory's entries, from index start (without . and ..):
+ * returns how many (at most max), *ret_next 0 at the end. */
+struct action_dirent {
+	uint32_t	type;		/* DT_* */
+	char		name[SBX_DIR_NAME_MAX];
+};
+int action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start,
+    struct action_dirent *ents, size_t max, uint32_t *ret_next);
 int action_stat(const struct policy_path_rule *r, const char *rel, struct stat *ret);
 int action_access(const struct policy_path_rule *r, const char *rel, uint32_t mode);
 int action_readlink(const struct policy_path_rule *r, const char *rel, char *buf, size_t size);

@@ -146,6 +146,7 @@ action_name(uint32_t type)
 	case SBX_MSG_BROKER_RMDIR:	return "rmdir";
 	case SBX_MSG_BROKER_RENAME:	return "rename";
 	case SBX_MSG_BROKER_CONNECT:	return "connect";
+	case SBX_MSG_BROKER_READDIR:	return "readdir";
 	}
 	return "?";
 }
@@ -205,11 +206,17 @@ owner_rule(struct broker *b, const struct policy_path_rule *r, struct policy_pat
 	return 0;
 }
 
+/* What READDIR answers: one page. */
+struct dir_page {
+	struct action_dirent	ents[SBX_DIR_PAGE_MAX];
+	uint32_t		next;
+};
+
 /* Runs one path action under the owner's credentials. */
 static int
 run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
     const struct policy_path_rule *r, const char *rel, const struct policy_path_rule *r2,
-    const char *rel2, struct stat *st, char *link, size_t link_size)
+    const char *rel2, struct stat *st, char *link, size_t link_size, struct dir_page *dir)
 {
 	struct target *t = b->target;
 	struct policy_path_rule v, v2;
@@ -228,7 +235,16 @@ run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
 		r2 = &v2;
 	switch (type) {
 	case SBX_MSG_BROKER_OPEN:
-		k = action_open(r, rel, q->flags, q->mode);
+		/* Without Landlock a reopen through /proc/self/fd would be
+		 * checked against the target alone: a rule without write hands
+		 * out fds from a read-only view; and a directory fd would reach
+		 * beyond the rule, so there is none (action_open()). */
+		k = action_open(r, rel, q->flags, q->mode, t->landlock_abi > 0 ? 0 :
+		    ACTION_OPEN_NO_DIRECTORY |
+		    (r->rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW));
+		break;
+	case SBX_MSG_BROKER_READDIR:
+		k = action_readdir(r, rel, q->flags, dir->ents, SBX_DIR_PAGE_MAX, &dir->next);
 		break;
 	case SBX_MSG_BROKER_STAT:
 		k = action_stat(r, rel, st);
@@ -288,6 +304,12 @@ broker_decode(struct sbx_reader *rd, struct broker_request *ret)
 	case SBX_MSG_BROKER_READLINK:
 		q.need = POLICY_RIGHT_READ;
 		break;
+	case SBX_MSG_BROKER_READDIR:
+		/* flags: the first entry's index, any value. */
+		if (q.q.mode != 0)
+			return -EBADMSG;
+		q.need = POLICY_RIGHT_READ;
+		break;
 	case SBX_MSG_BROKER_MKDIR:
 		q.need = POLICY_RIGHT_CREATE;
 		break;
@@ -317,6 +339,7 @@ handle(struct broker *b, struct sbx_reader *rd)
 	const char *path, *path2, *rel = NULL, *rel2 = NULL;
 	const struct policy_path_rule *r = NULL, *r2 = NULL;
 	const struct policy_connect_rule *cr = NULL;
+	static struct dir_page dir;	/* 33 KiB: not on the stack */
 	struct sbx_writer w;
 	struct stat st = {};
 	char link[SBX_PATH_MAX] = "";
@@ -350,7 +373,8 @@ handle(struct broker *b, struct sbx_reader *rd)
 				k = -EACCES;
 		}
 		if (k >= 0)
-			k = run_action(b, type, &req.q, r, rel, r2, rel2, &st, link, sizeof(link));
+			k = run_action(b, type, &req.q, r, rel, r2, rel2, &st, link, sizeof(link),
+			    &dir);
 	}
 	if (k >= 0 && (type == SBX_MSG_BROKER_OPEN || type == SBX_MSG_BROKER_CONNECT))
 		fd = k;
@@ -379,6 +403,17 @@ handle(struct broker *b, struct sbx_reader *rd)
 		}
 		sbx_writer_init(&w, SBX_MSG_BROKER_STAT_RESULT, rd->hdr.serial);
 		sbx_writer_put(&w, &s, sizeof(s));
+	} else if (type == SBX_MSG_BROKER_READDIR) {
+		struct sbx_broker_dir d = {
+			.error = k < 0 ? -k : 0,
+			.next = k < 0 ? 0 : dir.next,
+			.count = k < 0 ? 0 : (uint32_t) k,
+		};
+
+		sbx_writer_init(&w, SBX_MSG_BROKER_DIR_RESULT, rd->hdr.serial);
+		sbx_writer_put(&w, &d, sizeof(d));
+		for (uint32_t i = 0; i < d.count; i++)
+			sbx_msg_dirent_put(&w, dir.ents[i].type, dir.ents[i].name);
 	} else if (type == SBX_MSG_BROKER_READLINK) {
 		struct sbx_broker_result res = { .error = k < 0 ? -k : 0 };
 

@@ -481,7 +481,8 @@ manager_setup(struct manager *m)
 	else if (m->landlock_abi > 0)
 		log_info("Landlock ABI %d available.", m->landlock_abi);
 	else
-		log_warning("Landlock is not available; policies that require it will fail to spawn.");
+		log_warning("Landlock is not available; policies that require it will fail to spawn, "
+		    "and the broker opens files under rules without write in read-only views.");
 
 	m->base = event_base_new();
 	if (!m->base)

@@ -550,6 +550,8 @@ target_spawn(struct manager *m, const struct target_request *req,
 		.daemon_pidfd = m->self_pidfd,
 	};
 
+	t->landlock_abi = plan.landlock_abi;
+
 	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
 		r = -errno;

@@ -54,6 +54,7 @@ struct target {
 	pid_t			owner_pid;
 	struct owner_creds	owner;		/* the broker acts with these */
 	uid_t			uid;		/* anonymous */
+	int			landlock_abi;	/* in force for it; 0: none */
 	struct policy		*policy;	/* a reference: reloads do not pull it away */
 	struct broker		*broker;	/* NULL once the channel is closed */
 	char			*policy_name;

@@ -26,6 +26,7 @@ sbx_msg_type_to_string(uint32_t type)
 	case SBX_MSG_BROKER_RMDIR:	return "BROKER_RMDIR";
 	case SBX_MSG_BROKER_RENAME:	return "BROKER_RENAME";
 	case SBX_MSG_BROKER_CONNECT:	return "BROKER_CONNECT";
+	case SBX_MSG_BROKER_READDIR:	return "BROKER_READDIR";
 	case SBX_MSG_OK:		return "OK";
 	case SBX_MSG_ERROR:		return "ERROR";
 	case SBX_MSG_HELLO_REPLY:	return "HELLO_REPLY";
@@ -37,6 +38,7 @@ sbx_msg_type_to_string(uint32_t type)
 	case SBX_MSG_BROKER_STAT_RESULT: return "BROKER_STAT_RESULT";
 	case SBX_MSG_BROKER_LINK_RESULT: return "BROKER_LINK_RESULT";
 	case SBX_MSG_POLICY_REPORT:	return "POLICY_REPORT";
+	case SBX_MSG_BROKER_DIR_RESULT:	return "BROKER_DIR_RESULT";
 	case SBX_MSG_EXITED:		return "EXITED";
 	case SBX_MSG_SHUTDOWN:		return "SHUTDOWN";
 	}

@@ -254,3 +254,29 @@ sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_po
 		return -EBADMSG;
 	return 0;
 }
+
+void
+sbx_msg_dirent_put(struct sbx_writer *w, uint32_t type, const char *name)
+{
+	sbx_writer_put(w, &type, sizeof(type));
+	sbx_writer_put_str(w, name);
+}
+
+int
+sbx_msg_broker_dir_get(struct sbx_reader *r, struct sbx_broker_dir *ret,
+    struct sbx_dirent ents[static SBX_DIR_PAGE_MAX])
+{
+	if (sbx_reader_get(r, ret, sizeof(*ret)) < 0 || ret->error < 0 ||
+	    ret->count > SBX_DIR_PAGE_MAX || (ret->error > 0 && ret->count > 0))
+		return -EBADMSG;
+	for (uint32_t i = 0; i < ret->count; i++) {
+		const char *n;
+
+		if (sbx_reader_get(r, &ents[i].type, sizeof(ents[i].type)) < 0 ||
+		    sbx_reader_get_str(r, &n, SBX_DIR_NAME_MAX) < 0 || !n[0] ||
+		    strcmp(n, ".") == 0 || strcmp(n, "..") == 0 || strchr(n, '/'))
+			return -EBADMSG;
+		ents[i].name = n;
+	}
+	return sbx_reader_end(r);
+}

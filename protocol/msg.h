@@ -60,6 +60,19 @@ void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const c
 int sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
     const char **ret_command, const char **ret_last_denial);
 
+/* BROKER_DIR_RESULT. put: one entry after the fixed struct (which the
+ * caller writes). get: the fixed struct and its entries into ents
+ * (SBX_DIR_PAGE_MAX of them; names point into the message); refuses a
+ * count above SBX_DIR_PAGE_MAX, entries on error, a name that is empty,
+ * ".", "..", longer than SBX_DIR_NAME_MAX or holds a '/'. */
+struct sbx_dirent {
+	uint32_t	type;		/* DT_* */
+	const char	*name;
+};
+void sbx_msg_dirent_put(struct sbx_writer *w, uint32_t type, const char *name);
+int sbx_msg_broker_dir_get(struct sbx_reader *r, struct sbx_broker_dir *ret,
+    struct sbx_dirent ents[static SBX_DIR_PAGE_MAX]);
+
 /* Names for logs; NULL for a type this protocol does not know. */
 const char *sbx_msg_type_to_string(uint32_t type);
 const char *sbx_limit_to_string(uint32_t limit);

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SBX_PROTOCOL_VERSION	3	/* bump on any change in this file */
+#define SBX_PROTOCOL_VERSION	4	/* bump on any change in this file */
 
 /* Hard limits. A message that breaks one is a protocol violation. */
 #define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
@@ -51,6 +51,7 @@ enum sbx_msg_type {
 	SBX_MSG_BROKER_RMDIR,
 	SBX_MSG_BROKER_RENAME,
 	SBX_MSG_BROKER_CONNECT,
+	SBX_MSG_BROKER_READDIR,		/* version 4 */
 
 	SBX_MSG_OK = 900,		/* 900s: replies, serial echoed */
 	SBX_MSG_ERROR,
@@ -63,6 +64,7 @@ enum sbx_msg_type {
 	SBX_MSG_BROKER_STAT_RESULT,
 	SBX_MSG_BROKER_LINK_RESULT,
 	SBX_MSG_POLICY_REPORT,		/* version 3 */
+	SBX_MSG_BROKER_DIR_RESULT,	/* version 4 */
 
 	SBX_MSG_EXITED = 950,		/* 950s: events, serial 0 */
 	SBX_MSG_SHUTDOWN,
@@ -285,6 +287,8 @@ _Static_assert(sizeof(struct sbx_exited) == 48, "wire layout");
  * path. BROKER_RENAME: the same then a second string, the new path.
  * BROKER_CONNECT: flags 0, mode 0, one string, the endpoint
  * ("unix:/path", "tcp:HOST:PORT", "udp:HOST:PORT").
+ * BROKER_READDIR: flags the index of the first entry wanted (0, then the
+ * previous reply's next), mode 0, one string, the directory's path.
  */
 struct sbx_broker_req {
 	uint32_t	flags;
@@ -313,3 +317,20 @@ _Static_assert(sizeof(struct sbx_broker_stat) == 96, "wire layout");
 
 /* BROKER_LINK_RESULT: struct sbx_broker_result then one string, the
  * link's target ("" on error). */
+
+/* BROKER_DIR_RESULT: struct sbx_broker_dir, then count entries, each a
+ * uint32_t d_type (DT_*) and one string, the name (at most
+ * SBX_DIR_NAME_MAX with the NUL; never "." or ".."). next is the index of
+ * the next page's first entry, 0 when this page ends the directory. */
+#define SBX_DIR_PAGE_MAX	128u
+#define SBX_DIR_NAME_MAX	256u
+struct sbx_broker_dir {
+	int32_t		error;
+	uint32_t	next;
+	uint32_t	count;		/* ≤ SBX_DIR_PAGE_MAX; 0 on error */
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_broker_dir) == 16, "wire layout");
+_Static_assert(sizeof(struct sbx_hdr) + sizeof(struct sbx_broker_dir) +
+    SBX_DIR_PAGE_MAX * (2 * sizeof(uint32_t) + SBX_DIR_NAME_MAX) <= SBX_MSG_SIZE_MAX,
+    "a full page of the longest names fits a message");

@@ -121,6 +121,10 @@ serve(int fd, const char *dir, bool broker)
 			struct sbx_broker_stat s = { .error = ENOENT };
 
 			reply(fd, SBX_MSG_BROKER_STAT_RESULT, h.serial, &s, sizeof(s), NULL);
+		} else if (h.type == SBX_MSG_BROKER_READDIR) {
+			struct sbx_broker_dir d = { .error = ENOENT };
+
+			reply(fd, SBX_MSG_BROKER_DIR_RESULT, h.serial, &d, sizeof(d), NULL);
 		} else {
 			struct sbx_broker_result res = { .error = ENOENT };
 
@@ -179,8 +183,10 @@ control_client(const char *sock)
 static int
 broker_client(void)
 {
+	struct sandbox_broker_dirent *ents = NULL;
 	struct stat st;
 	char link[64];
+	size_t n;
 
 	(void) sandbox_broker_open("/tmp/data.txt", O_RDONLY, 0);
 	(void) sandbox_broker_open("/tmp/out.txt", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -196,6 +202,8 @@ broker_client(void)
 	(void) sandbox_broker_unlink("/tmp/out.txt");
 	(void) sandbox_broker_rmdir("/tmp/dir");
 	(void) sandbox_broker_rename("/tmp/a", "/tmp/b");
+	(void) sandbox_broker_readdir("/tmp", &ents, &n);
+	free(ents);
 	return EXIT_SUCCESS;
 }
 

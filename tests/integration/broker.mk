@@ -9,7 +9,7 @@
 # tests use.
 check_PROGRAMS += tests/integration/helpers/broker-target
 tests_integration_helpers_broker_target_SOURCES = tests/integration/helpers/broker-target.c \
-	client/broker-client.c protocol/wire.c protocol/fdpass.c
+	client/broker-client.c protocol/wire.c protocol/msg.c protocol/fdpass.c
 tests_integration_helpers_broker_target_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_integration_helpers_broker_target_CFLAGS = $(WARN_CFLAGS) -pthread
 tests_integration_helpers_broker_target_LDFLAGS = $(HARDEN_LDFLAGS) -pthread

@@ -211,6 +211,26 @@ make_tree(void)
 	put("single/sibling", "sibling", 0644);
 	lnk("only", "single/lnk");
 
+	dir("rdir");				/* read; listed by READDIR */
+	put("rdir/x", "x", 0644);
+	dir("rdir/y");
+	lnk("x", "rdir/z");
+	dir("rdir/closed");
+	ck_assert_int_eq(chmod(P("rdir/closed"), 0700), 0);
+	put("rdir/closed/f", "f", 0644);
+	dir("rdir/many");
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "rdir/many/%03d", i);
+		put(name, "", 0644);
+	}
+
+	dir("rospecial");			/* read,special */
+	ck_assert_int_eq(mkfifo(P("rospecial/shared"), 0666), 0);
+	ck_assert_int_eq(chmod(P("rospecial/shared"), 0666), 0);
+	ck_assert_int_eq(mkfifo(P("rospecial/private"), 0644), 0);
+
 	dir("special");				/* read,write,special */
 	ck_assert_int_eq(mkfifo(P("special/fifo"), 0666), 0);
 
@@ -274,7 +294,7 @@ make_listeners(void)
 static void
 setup(void)
 {
-	char *fs, *text, *policy, *with_env;
+	char *fs, *text, *policy, *nolandlock, *with_env;
 	const char *at;
 
 	make_tree();
@@ -301,6 +321,8 @@ setup(void)
 	    "File=%s read\n"
 	    "File=%s read\n"
 	    "Tree=%s read,write,special\n"
+	    "Tree=%s read,special\n"
+	    "Tree=%s read\n"
 	    "Tree=%s read\n"
 	    "Tree=%s read,write,create,delete\n"
 	    "Tree=%s read\n"
@@ -313,10 +335,17 @@ setup(void)
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
-	    P("single/lnk"), P("special"), P("race"), P("hl"), P("flood"), P("rootfile"),
-	    P("locked/deep"), P("locked/deep/only"), tcp_port, P("sock"), P("sockdir/lnsock"), P("lndir/sock"));
+	    P("single/lnk"), P("special"), P("rospecial"), P("rdir"), P("race"), P("hl"), P("flood"),
+	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), tcp_port, P("sock"),
+	    P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
+	/* The same without Landlock, as on a kernel that lacks it. */
+	ck_assert(strstr(policy, "\nLandlock=best-effort\n"));
+	nolandlock = xasprintf("%.*sLandlock=no%s", (int)(strstr(policy, "Landlock=best-effort") -
+	    policy), policy, strstr(policy, "Landlock=best-effort") + strlen("Landlock=best-effort"));
+	testdaemon_write_policy(td, "broker-nolandlock", nolandlock);
+	free(nolandlock);
 	free(policy);
 	free(text);
 	free(fs);
@@ -741,19 +770,41 @@ START_TEST(magic_links)
 }
 END_TEST
 
-/* Spawns the helper as uid/gid with sandboxctl; returns its stdout. */
+/* Spawns the helper under a policy as uid/gid with sandboxctl; returns its
+ * stdout. */
 static char *
-run_as(uid_t uid, const char *c1, const char *a1, const char *a2, const char *c2, const char *b1,
-    const char *b2, const char *c3, const char *d1, const char *d2)
+run_as_in(const char *policy, uid_t uid, const char *c1, const char *a1, const char *a2,
+    const char *c2, const char *b1, const char *b2, const char *c3, const char *d1,
+    const char *d2)
 {
 	char *out = NULL, *err = NULL;
-	int st = testlib_sandboxctl_as(uid, uid, &out, &err, "run", "--policy", "broker", "--",
+	int st = testlib_sandboxctl_as(uid, uid, &out, &err, "run", "--policy", policy, "--",
 	    HELPER, c1, a1, a2, c2, b1, b2, c3, d1, d2, NULL);
 
 	ck_assert_msg(testlib_exit_code(st) == 0, "sandboxctl run as %u: status %d\n%s\n%s",
 	    (unsigned)uid, testlib_exit_code(st), out, err);
 	free(err);
 	return out;
+}
+
+/* Runs the helper without Landlock as uid and compares its whole stdout. */
+static void
+expect_without_landlock(uid_t uid, const char *expect, const char *c1, const char *a1,
+    const char *a2, const char *c2, const char *b1, const char *b2, const char *c3,
+    const char *d1, const char *d2)
+{
+	char *out = run_as_in("broker-nolandlock", uid, c1, a1, a2, c2, b1, b2, c3, d1, d2);
+
+	ck_assert_msg(strcmp(out, expect) == 0, "owner %u: got\n%sexpected\n%s", (unsigned)uid,
+	    out, expect);
+	free(out);
+}
+
+static char *
+run_as(uid_t uid, const char *c1, const char *a1, const char *a2, const char *c2, const char *b1,
+    const char *b2, const char *c3, const char *d1, const char *d2)
+{
+	return run_as_in("broker", uid, c1, a1, a2, c2, b1, b2, c3, d1, d2);
 }
 
 /* Case 5: a root-only file hardlinked into a tree the policy opens up. */
@@ -1075,6 +1126,31 @@ START_TEST(reopen_read_only)
 }
 END_TEST
 
+/* Case 9b: the same without Landlock, for root's and nobody's sandboxes: the
+ * reopen meets a read-only mount (EROFS), whoever owns the sandbox; a FIFO
+ * that others may write (which no mount guards) is not handed out under a
+ * rule without write, one that they may not is. */
+START_TEST(reopen_read_only_without_landlock)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		expect_without_landlock(owners[i], "OK rdonly reopen=ERR EROFS write=ERR EBADF\n"
+		    "OK alpha\n", "reopen-rw", P("ro/w666"), "open", P("ro/a"), "r", NULL, NULL,
+		    NULL, NULL);
+		ck_assert_str_eq(content("ro/w666"), "shared");
+		expect_without_landlock(owners[i], "ERR EACCES\nOK fifo\n", "open",
+		    P("rospecial/shared"), "r", "open", P("rospecial/private"), "r", NULL, NULL,
+		    NULL);
+	}
+	/* With Landlock, Landlock guards the FIFO. */
+	out = run_as(0, "open", P("rospecial/shared"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK fifo\n");
+	free(out);
+}
+END_TEST
+
 /* Case 13: a directory fd from the broker lists the tree. */
 START_TEST(getdents)
 {
@@ -1085,9 +1161,38 @@ START_TEST(getdents)
 		{ "getdents", P("rw"), NULL, "OK f" },
 		{ "getdents", P("ro/a"), NULL, "ERR ENOTDIR" },
 		{ "getdents", base, NULL, "ERR EACCES" },
+		{ "readdir", P("ro/sub"), NULL, "OK b:reg,emptydir:dir" },
 	};
 
 	RUN_STEPS(s);
+}
+END_TEST
+
+/* Case 13b: without Landlock no directory fd leaves the broker (openat(fd,
+ * "..") would reach the host tree); READDIR lists instead, a page at a
+ * time, with the owner's permissions and the rule's read right. */
+START_TEST(directories_without_landlock)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		expect_without_landlock(owners[i], "ERR EISDIR\nERR EISDIR\nERR EISDIR\n",
+		    "open", P("ro"), "r+directory", "open", P("ro/sub"), "r", "getdents",
+		    P("ro/sub"), NULL);
+		expect_without_landlock(owners[i], "OK closed:dir,many:dir,x:reg,y:dir,z:lnk\n"
+		    "OK 300 entries, 300 unique\nERR ENOTDIR\n", "readdir", P("rdir"),
+		    "readdir", P("rdir/many"), "readdir", P("rdir/x"), NULL, NULL, NULL);
+		/* The owner's permissions; no rule; out of the rule. */
+		expect_without_landlock(owners[i], owners[i] == 0 ?
+		    "OK f:reg\nERR EACCES\nERR EXDEV\n" : "ERR EACCES\nERR EACCES\nERR EXDEV\n",
+		    "readdir", P("rdir/closed"), "readdir", P("outside"), "readdir",
+		    P("rdir/../outside"), NULL, NULL, NULL);
+	}
+	/* Where Landlock is in force, directories are still handed out. */
+	out = run_as(0, "open", P("ro"), "r+directory", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK dir\n");
+	free(out);
 }
 END_TEST
 
@@ -1256,7 +1361,9 @@ broker_suite(void)
 	tcase_add_test(tc, connect_unix_writable_refused);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
+	tcase_add_test(tc, reopen_read_only_without_landlock);
 	tcase_add_test(tc, getdents);
+	tcase_add_test(tc, directories_without_landlock);
 	tc = new_case(s, "robustness");
 	tcase_add_test(tc, concurrency);
 	tcase_add_test(tc, garbage);

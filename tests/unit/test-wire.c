@@ -29,11 +29,11 @@ static const uint32_t all_types[] = {
 	SBX_MSG_POLICY_LIST, SBX_MSG_POLICY_SHOW, SBX_MSG_POLICY_CHECK,
 	SBX_MSG_BROKER_OPEN, SBX_MSG_BROKER_STAT, SBX_MSG_BROKER_ACCESS, SBX_MSG_BROKER_READLINK,
 	SBX_MSG_BROKER_MKDIR, SBX_MSG_BROKER_UNLINK, SBX_MSG_BROKER_RMDIR, SBX_MSG_BROKER_RENAME,
-	SBX_MSG_BROKER_CONNECT,
+	SBX_MSG_BROKER_CONNECT, SBX_MSG_BROKER_READDIR,
 	SBX_MSG_OK, SBX_MSG_ERROR, SBX_MSG_HELLO_REPLY, SBX_MSG_SPAWNED,
 	SBX_MSG_SANDBOX_LIST, SBX_MSG_POLICY_NAMES, SBX_MSG_POLICY_TEXT,
 	SBX_MSG_BROKER_RESULT, SBX_MSG_BROKER_STAT_RESULT, SBX_MSG_BROKER_LINK_RESULT,
-	SBX_MSG_POLICY_REPORT,
+	SBX_MSG_POLICY_REPORT, SBX_MSG_BROKER_DIR_RESULT,
 	SBX_MSG_EXITED, SBX_MSG_SHUTDOWN,
 };
 
@@ -818,6 +818,78 @@ START_TEST(test_policy_report)
 }
 END_TEST
 
+/* A BROKER_DIR_RESULT with the given fixed part and n entries named name. */
+static int
+decode_dir(const struct sbx_broker_dir *d, const char *name, uint32_t n)
+{
+	struct sbx_dirent ents[SBX_DIR_PAGE_MAX];
+	struct sbx_broker_dir got;
+	struct sbx_writer w;
+	struct sbx_reader r;
+	int k;
+
+	sbx_writer_init(&w, SBX_MSG_BROKER_DIR_RESULT, 5);
+	sbx_writer_put(&w, d, sizeof(*d));
+	for (uint32_t i = 0; i < n; i++)
+		sbx_msg_dirent_put(&w, 8, name);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_DIR_RESULT, 5);
+	k = sbx_msg_broker_dir_get(&r, &got, ents);
+	sbx_writer_done(&w);
+	return k;
+}
+
+START_TEST(test_broker_dir)
+{
+	struct sbx_broker_dir d = { .next = 130, .count = 2 }, got;
+	struct sbx_dirent ents[SBX_DIR_PAGE_MAX];
+	char longest[SBX_DIR_NAME_MAX + 1];
+	struct sbx_writer w;
+	struct sbx_reader r;
+
+	sbx_writer_init(&w, SBX_MSG_BROKER_DIR_RESULT, 5);
+	sbx_writer_put(&w, &d, sizeof(d));
+	sbx_msg_dirent_put(&w, 4, "sub");
+	sbx_msg_dirent_put(&w, 8, "file");
+	finish_and_read(&w, &r, SBX_MSG_BROKER_DIR_RESULT, 5);
+	ck_assert_int_eq(sbx_msg_broker_dir_get(&r, &got, ents), 0);
+	ck_assert_uint_eq(got.next, 130);
+	ck_assert_uint_eq(got.count, 2);
+	ck_assert_uint_eq(ents[0].type, 4);
+	ck_assert_str_eq(ents[0].name, "sub");
+	ck_assert_uint_eq(ents[1].type, 8);
+	ck_assert_str_eq(ents[1].name, "file");
+	sbx_writer_done(&w);
+
+	/* A full page of the longest names fits a message. */
+	memset(longest, 'n', SBX_DIR_NAME_MAX - 1);
+	longest[SBX_DIR_NAME_MAX - 1] = '\0';
+	d = (struct sbx_broker_dir) { .count = SBX_DIR_PAGE_MAX };
+	ck_assert_int_eq(decode_dir(&d, longest, SBX_DIR_PAGE_MAX), 0);
+
+	/* Refused: a longer name, dot names, a slash, an empty name, more
+	 * entries than counted or fewer, too many, entries with an error, a
+	 * negative error. */
+	longest[SBX_DIR_NAME_MAX - 1] = 'n';
+	longest[SBX_DIR_NAME_MAX] = '\0';
+	d = (struct sbx_broker_dir) { .count = 1 };
+	ck_assert_int_eq(decode_dir(&d, longest, 1), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, ".", 1), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, "..", 1), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, "a/b", 1), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, "", 1), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, "a", 2), -EBADMSG);
+	ck_assert_int_eq(decode_dir(&d, "a", 0), -EBADMSG);
+	d.count = SBX_DIR_PAGE_MAX + 1;
+	ck_assert_int_eq(decode_dir(&d, "a", 0), -EBADMSG);
+	d = (struct sbx_broker_dir) { .error = EACCES, .count = 1 };
+	ck_assert_int_eq(decode_dir(&d, "a", 1), -EBADMSG);
+	d = (struct sbx_broker_dir) { .error = EACCES };
+	ck_assert_int_eq(decode_dir(&d, "a", 0), 0);
+	d = (struct sbx_broker_dir) { .error = -1 };
+	ck_assert_int_eq(decode_dir(&d, "a", 0), -EBADMSG);
+}
+END_TEST
+
 /* Every entry of the one error table travels unchanged both ways, and
  * nothing outside it does: the daemon sends EIO, the client returns -EIO. */
 START_TEST(test_error_table)
@@ -864,6 +936,7 @@ wire_suite(void)
 	tcase_add_test(tc, test_error);
 	tcase_add_test(tc, test_error_table);
 	tcase_add_test(tc, test_policy_report);
+	tcase_add_test(tc, test_broker_dir);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");

@@ -28,6 +28,9 @@
  *                          normal request: its result ("ERR ENOTCONN")
  *   getdents DIR           open O_DIRECTORY through the broker, list it:
  *                          "OK name,name,..." (sorted, without . and ..)
+ *   readdir DIR            list it with sandbox_broker_readdir(): "OK
+ *                          name:TYPE,..." (sorted; TYPE reg, dir, lnk, fifo
+ *                          or other), or "OK N entries, N unique" beyond 20
  *   wait                   prints "ready", then reads stdin to EOF: "OK"
  *
  * Exit status 0 if every command could be run (whatever its result), 2 on
@@ -492,6 +495,51 @@ cmd_getdents(const char *path)
 	printf("\n");
 }
 
+static const char *
+dtype_name(unsigned char t)
+{
+	switch (t) {
+	case DT_REG:	return "reg";
+	case DT_DIR:	return "dir";
+	case DT_LNK:	return "lnk";
+	case DT_FIFO:	return "fifo";
+	}
+	return "other";
+}
+
+static int
+cmp_dirent(const void *a, const void *b)
+{
+	return strcmp(((const struct sandbox_broker_dirent *)a)->name,
+	    ((const struct sandbox_broker_dirent *)b)->name);
+}
+
+static void
+cmd_readdir(const char *path)
+{
+	struct sandbox_broker_dirent *e = NULL;
+	size_t n = 0, unique = 0;
+	int r = sandbox_broker_readdir(path, &e, &n);
+
+	if (r < 0) {
+		print_err(-r);
+		return;
+	}
+	qsort(e, n, sizeof(e[0]), cmp_dirent);
+	if (n > 20) {
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || strcmp(e[i].name, e[i - 1].name) != 0)
+				unique++;
+		printf("OK %zu entries, %zu unique\n", n, unique);
+	} else {
+		printf("OK ");
+		for (size_t i = 0; i < n; i++)
+			printf("%s%s:%s", i ? "," : "", e[i].name, dtype_name(e[i].type));
+		printf("\n");
+	}
+	free(e);
+}
+
 static void
 cmd_wait(void)
 {
@@ -576,6 +624,10 @@ main(int argc, char **argv)
 		} else if (strcmp(c, "getdents") == 0) {
 			NEED(1);
 			cmd_getdents(argv[i + 1]);
+			i += 2;
+		} else if (strcmp(c, "readdir") == 0) {
+			NEED(1);
+			cmd_readdir(argv[i + 1]);
 			i += 2;
 		} else if (strcmp(c, "wait") == 0) {
 			cmd_wait();
