@@ -48,6 +48,8 @@ resolve_flags(const struct policy_path_rule *r)
 	return f;
 }
 
+#define OPEN_EAGAIN_RETRIES 32
+
 /* Resolves rel beneath dirfd, the rule's directory or a view of it. */
 static int
 open_beneath_at(int dirfd, const struct policy_path_rule *r, const char *rel, uint64_t flags,
@@ -62,7 +64,15 @@ open_beneath_at(int dirfd, const struct policy_path_rule *r, const char *rel, ui
 
 	if (dirfd < 0)
 		return -ENOENT;
-	fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+	/* With RESOLVE_BENEATH the kernel answers EAGAIN when a rename
+	 * anywhere raced the resolution of a "..": it cannot prove the
+	 * walk stayed beneath. Try again, a bounded number of times, and
+	 * never without the scope. */
+	for (unsigned i = 0;; i++) {
+		fd = syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+		if (fd >= 0 || errno != EAGAIN || i >= OPEN_EAGAIN_RETRIES)
+			break;
+	}
 	return fd < 0 ? -errno : (int) fd;
 }
 
