@@ -190,7 +190,10 @@ remove_stale(const char *parent)
 		if (strncmp(e->d_name, "sandboxd-", 9) != 0)
 			continue;
 		pid = strtol(e->d_name + 9, &end, 10);
-		if (*end || pid <= 0 || kill((pid_t) pid, 0) == 0 || errno != ESRCH)
+		/* Ours by name but not made yet: a dead instance had our pid
+		 * (pids wrap), and what it left would collide with ours. */
+		if (*end || pid <= 0 || (pid != (long) getpid() &&
+		    (kill((pid_t) pid, 0) == 0 || errno != ESRCH)))
 			continue;
 		(void) snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);
 		d2 = opendir(dir);
