@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "sandbox-client.h"
@@ -26,15 +25,6 @@
 #include "testlib.h"
 
 static const char *const cg_ctls[] = { "memory", "pids", "cpuacct", "" };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static void
 write_text(const char *path, const char *text)
@@ -59,25 +49,6 @@ start_daemon(const char *conf_text, pid_t cgroup_pid)
 	d->cgroup_pid = cgroup_pid;
 	ck_assert_int_eq(testdaemon_start(d, args), 0);
 	return d;
-}
-
-static unsigned
-count_fds(pid_t pid)
-{
-	char path[64];
-	unsigned n = 0;
-	struct dirent *e;
-	DIR *dir;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return 0;
-	while ((e = readdir(dir)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(dir);
-	return n;
 }
 
 /* Spawns argv detached on c; returns the id and the anonymous uid. */
@@ -316,7 +287,7 @@ START_TEST(busy_daemon_spawns)
 
 	for (int i = 0; i < N; i++)
 		conns[i] = testlib_connect();
-	fprintf(stderr, "# busy_daemon_spawns: daemon holds %u fds\n", count_fds(d->pid));
+	fprintf(stderr, "# busy_daemon_spawns: daemon holds %u fds\n", testlib_count_fds_of(d->pid));
 	c = testlib_connect();
 	ck_assert_int_eq(testlib_spawn(c, NULL, NULL, argv, 30000, &run), 0);
 	ck_assert_msg(run.exited == 1 && run.status == 0, "exited %d status %d", run.exited,
@@ -400,13 +371,13 @@ START_TEST(thousand_sandboxes)
 	enum { N = 1050, CAP = 1000 };
 	struct testdaemon *d = start_daemon("[Daemon]\nMaxConnections=2000\nMaxSandboxes=1000\n"
 	    "MaxSandboxesPerUser=1000\n", 0);
-	unsigned n_ok = 0, n_cap = 0, n_other = 0, fds_idle = count_fds(d->pid), fds_busy;
+	unsigned n_ok = 0, n_cap = 0, n_other = 0, fds_idle = testlib_count_fds_of(d->pid), fds_busy;
 	static pid_t pids[N];
 	sandbox_client *c;
 	sandbox_info **list;
 	size_t n_list = 0, running = 0;
 	unsigned procs;
-	uint64_t t0 = now_ms(), t1;
+	uint64_t t0 = (uint64_t)testlib_now_ms(), t1;
 
 	for (int i = 0; i < N; i++) {
 		pids[i] = fork();
@@ -425,8 +396,8 @@ START_TEST(thousand_sandboxes)
 		else
 			n_other++;
 	}
-	t1 = now_ms();
-	fds_busy = count_fds(d->pid);
+	t1 = (uint64_t)testlib_now_ms();
+	fds_busy = testlib_count_fds_of(d->pid);
 	procs = count_anonymous_procs();
 	c = testlib_connect();
 	{
@@ -523,7 +494,7 @@ START_TEST(sighup_storm)
 	}
 	for (int i = 0; i < 5; i++) {
 		struct testlib_run run;
-		uint64_t t = now_ms();
+		uint64_t t = (uint64_t)testlib_now_ms();
 		int r = testlib_spawn(c, NULL, NULL, argv, 30000, &run);
 
 		/* One failed spawn in seven CI runs (EIO, cause not yet
@@ -536,8 +507,8 @@ START_TEST(sighup_storm)
 		}
 		ck_assert_int_eq(run.exited, 1);
 		testlib_run_done(&run);
-		if (now_ms() - t > worst)
-			worst = now_ms() - t;
+		if ((uint64_t)testlib_now_ms() - t > worst)
+			worst = (uint64_t)testlib_now_ms() - t;
 	}
 	ck_assert_int_eq(waitpid(storm, &st, 0), storm);
 	/* Let whatever reload is pending finish before counting. */
