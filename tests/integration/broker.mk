@@ -23,3 +23,9 @@ tests_integration_test_broker_CFLAGS = $(itest_cflags) -pthread
 tests_integration_test_broker_LDFLAGS = $(AM_LDFLAGS) -pthread
 tests_integration_test_broker_LDADD = $(itest_ldadd)
 EXTRA_tests_integration_test_broker_DEPENDENCIES = tests/integration/helpers/broker-target
+
+# A FUSE file system that never answers a lookup: the broker must not hang
+# with it (the stall cases). Runs on the host, as root.
+check_PROGRAMS += tests/integration/helpers/fuse-stall
+tests_integration_helpers_fuse_stall_SOURCES = tests/integration/helpers/fuse-stall.c
+EXTRA_tests_integration_test_broker_DEPENDENCIES += tests/integration/helpers/fuse-stall
