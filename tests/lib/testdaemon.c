@@ -529,19 +529,27 @@ testlib_wait_no_uid_procs(uid_t uid, int timeout_ms)
 }
 
 unsigned
-testlib_count_fds(void)
+testlib_count_pid_fds(pid_t pid)
 {
-	DIR *dir = opendir("/proc/self/fd");
+	char *path = xasprintf("/proc/%d/fd", (int)pid);
+	DIR *dir = opendir(path);
 	struct dirent *de;
 	unsigned n = 0;
 
 	if (!dir)
 		abort();
 	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(dir))
+		if (de->d_name[0] != '.' && (pid != getpid() || atoi(de->d_name) != dirfd(dir)))
 			n++;
 	closedir(dir);
+	free(path);
 	return n;
+}
+
+unsigned
+testlib_count_fds(void)
+{
+	return testlib_count_pid_fds(getpid());
 }
 
 static void
