@@ -32,6 +32,9 @@
  *                          name:TYPE,..." (sorted; TYPE reg, dir, lnk, fifo
  *                          or other), or "OK N entries, N unique" beyond 20
  *   wait                   prints "ready", then reads stdin to EOF: "OK"
+ *   timed-open PATH FLAGS  open as "open" does, timed: "OK CONTENT 0.001s" (CONTENT
+ *                          up to its first newline), or "ERR ENAME 1.002s"
+ *   pause                  prints "paused", then reads one line from stdin
  *
  * Exit status 0 if every command could be run (whatever its result), 2 on
  * bad usage.
@@ -46,6 +49,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox-client.h"
@@ -552,6 +556,45 @@ cmd_wait(void)
 	printf("OK\n");
 }
 
+static void
+cmd_timed_open(const char *path, const char *fl)
+{
+	struct timespec t0, t1;
+	char buf[4096] = "";
+	double secs;
+	int flags, fd;
+
+	if (parse_flags(fl, &flags) < 0) {
+		printf("USAGE bad flags '%s'\n", fl);
+		return;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fd = sandbox_broker_open(path, flags, 0644);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	if (fd < 0) {
+		const char *n = strerrorname_np(-fd);
+
+		printf("ERR %s %.3fs\n", n ? n : "E?", secs);
+		return;
+	}
+	if ((flags & O_ACCMODE) != O_WRONLY && read_all(fd, buf, sizeof(buf)) >= 0)
+		buf[strcspn(buf, "\n")] = '\0';
+	printf("OK %s %.3fs\n", buf, secs);
+	close(fd);
+}
+
+static void
+cmd_pause(void)
+{
+	char c;
+
+	printf("paused\n");
+	fflush(stdout);
+	while (read(0, &c, 1) == 1 && c != '\n')
+		;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -631,6 +674,13 @@ main(int argc, char **argv)
 			i += 2;
 		} else if (strcmp(c, "wait") == 0) {
 			cmd_wait();
+			i += 1;
+		} else if (strcmp(c, "timed-open") == 0) {
+			NEED(2);
+			cmd_timed_open(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "pause") == 0) {
+			cmd_pause();
 			i += 1;
 		} else {
 			printf("USAGE unknown command '%s'\n", c);
