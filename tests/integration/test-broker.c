@@ -15,10 +15,12 @@
  */
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <ftw.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -52,6 +55,7 @@ static struct testdaemon *td;
 static char *base;		/* the host tree, 0755 */
 static int tcp_listener = -1, unix_listener = -1;
 static unsigned tcp_port;
+static const char *daemon_conf;	/* sandboxd.conf for the TCase's daemons, or NULL */
 
 /*
  * What each case's setup started, in memory shared with the test runner's
@@ -351,7 +355,10 @@ setup(void)
 	free(policy);
 	free(text);
 	free(fs);
-	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
+	if (daemon_conf)
+		put("sandboxd.conf", daemon_conf, 0644);
+	ck_assert_int_eq(testdaemon_start(td, daemon_conf ? (const char *const[]) { "--config",
+	    P("sandboxd.conf"), NULL } : NULL), 0);
 	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
 		if (leftovers[i].pid == 0) {
 			leftovers[i].pid = td->pid;
@@ -1346,6 +1353,744 @@ START_TEST(denials)
 }
 END_TEST
 
+/*
+ * Class 5: one request into a file system that never answers stalls
+ * nobody else. tests/integration/helpers/fuse-stall is mounted at
+ * ro/stall, below the "ro" tree; it answers INIT and holds every LOOKUP
+ * (and tells us each one it got), so a brokered open of ro/stall/NAME
+ * blocks its worker in the kernel until the server answers or dies. The
+ * daemon runs with BrokerTimeoutSec=1. Each case runs with root
+ * (_i == 0) and with nobody (_i == 1) as the owner of every sandbox it
+ * starts; the helper is started with sandboxctl as that user.
+ */
+#define STALL_STUCK_MAX 4	/* BROKER_STUCK_MAX: stuck requests per sandbox */
+#define STALL_ROUNDS 5
+
+/* The servers each case started, in memory shared with the runner's
+ * parent, which detaches what a failed case left mounted. */
+struct stall_leftover {
+	pid_t	pid;
+	bool	done;
+	char	mnt[192];
+	char	conn[32];		/* MAJOR:MINOR of the connection */
+};
+static struct stall_leftover *stall_leftovers;
+
+/* Lines from a pipe, read with a deadline. */
+struct lines {
+	int	fd;
+	size_t	len;
+	char	buf[8192];
+	char	line[4096];
+	char	seen[16384];		/* every line so far, for messages */
+};
+
+/* Up to 16 KiB of a file ("" if unreadable); malloc'd. */
+static char *
+read_text(const char *path)
+{
+	char *buf = calloc(1, 16384);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t len = 0;
+	ssize_t n;
+
+	if (!buf)
+		abort();
+	while (fd >= 0 && len < 16383 && (n = read(fd, buf + len, 16383 - len)) > 0)
+		len += (size_t)n;
+	if (fd >= 0)
+		close(fd);
+	return buf;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The next line (without its newline) within timeout_ms, or NULL. */
+static const char *
+next_line(struct lines *l, int timeout_ms)
+{
+	double deadline = now_s() + timeout_ms / 1000.0;
+
+	for (;;) {
+		char *nl = memchr(l->buf, '\n', l->len);
+		struct pollfd p = { l->fd, POLLIN, 0 };
+		ssize_t n;
+		int left;
+
+		if (nl) {
+			size_t k = (size_t)(nl - l->buf);
+
+			snprintf(l->line, sizeof(l->line), "%.*s", (int)k, l->buf);
+			memmove(l->buf, nl + 1, l->len - k - 1);
+			l->len -= k + 1;
+			if (strlen(l->seen) + k + 2 < sizeof(l->seen))
+				strcat(strcat(l->seen, l->line), "\n");
+			return l->line;
+		}
+		left = (int)((deadline - now_s()) * 1000);
+		if (left < 0 || l->len == sizeof(l->buf) || poll(&p, 1, left) <= 0)
+			return NULL;
+		n = read(l->fd, l->buf + l->len, sizeof(l->buf) - l->len);
+		if (n <= 0)
+			return NULL;
+		l->len += (size_t)n;
+	}
+}
+
+/* Reads lines until one matches the fnmatch() pattern; asserts it came. */
+static const char *
+expect_line(struct lines *l, const char *pattern, int timeout_ms, const char *what)
+{
+	double deadline = now_s() + timeout_ms / 1000.0;
+	const char *line;
+
+	do {
+		line = next_line(l, (int)((deadline - now_s()) * 1000));
+		if (line && fnmatch(pattern, line, 0) == 0)
+			return line;
+	} while (line);
+	ck_abort_msg("%s: no '%s' within %d ms; got:\n%s", what, pattern, timeout_ms, l->seen);
+	return NULL;
+}
+
+/* The FUSE server of the running case. */
+static struct {
+	pid_t		pid;
+	int		in;
+	struct lines	out;
+	struct stall_leftover *left;
+} fz = { .in = -1 };	/* pid < 0: killed by the case */
+
+static void
+stall_setup(void)
+{
+	const char *mnt, *ready;
+	int in[2], out[2];
+	char *bin;
+
+	dir("ro/stall");
+	mnt = P("ro/stall");
+	bin = xasprintf("%s/fuse-stall", testlib_helpers_dir());
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	fz.pid = fork();
+	ck_assert_int_ge(fz.pid, 0);
+	if (fz.pid == 0) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0)
+			_exit(126);
+		execl(bin, bin, mnt, (char *)NULL);
+		_exit(127);
+	}
+	free(bin);
+	close(in[0]);
+	close(out[1]);
+	fz.in = in[1];
+	memset(&fz.out, 0, sizeof(fz.out));
+	fz.out.fd = out[0];
+	for (size_t i = 0; stall_leftovers && i < LEFTOVERS_MAX; i++)
+		if (stall_leftovers[i].pid == 0) {
+			fz.left = &stall_leftovers[i];
+			fz.left->pid = fz.pid;
+			snprintf(fz.left->mnt, sizeof(fz.left->mnt), "%s", mnt);
+			break;
+		}
+	ready = expect_line(&fz.out, "ready *", 10000, "fuse-stall");
+	if (fz.left)
+		snprintf(fz.left->conn, sizeof(fz.left->conn), "%s", ready + strlen("ready "));
+}
+
+/* After the server is gone: nothing stays mounted or connected. */
+static void
+stall_detach(const char *mnt, const char *conn)
+{
+	const char *minor = strchr(conn, ':');
+	char path[128];
+	int fd;
+
+	(void)umount2(mnt, MNT_DETACH);
+	/* Closing /dev/fuse (the server's exit) aborts the connection; where
+	 * fusectl is mounted, make sure. */
+	if (!minor)
+		return;
+	snprintf(path, sizeof(path), "/sys/fs/fuse/connections/%s/abort", minor + 1);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0)
+			fprintf(stderr, "# abort %s: %m\n", path);
+		close(fd);
+	}
+}
+
+/* Ends the server: end of input (it unmounts), else SIGKILL. */
+static void
+stall_stop(void)
+{
+	int st;
+
+	if (fz.pid == 0)
+		return;
+	if (fz.in >= 0)
+		close(fz.in);
+	fz.in = -1;
+	for (int t = 0; fz.pid > 0 && t < 250 && waitpid(fz.pid, &st, WNOHANG) == 0; t++)
+		usleep(20000);
+	if (fz.pid > 0 && kill(fz.pid, SIGKILL) == 0)
+		waitpid(fz.pid, &st, 0);
+	fz.pid = 0;
+	close(fz.out.fd);
+	stall_detach(P("ro/stall"), fz.left ? fz.left->conn : "");
+	if (fz.left)
+		fz.left->done = true;
+	fz.left = NULL;
+}
+
+/* The server dies at once; the kernel fails what it held with ENOTCONN. */
+static void
+stall_kill(void)
+{
+	int st;
+
+	ck_assert_int_eq(kill(fz.pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(fz.pid, &st, 0), fz.pid);
+	fz.pid = -fz.pid;
+}
+
+static void
+stall_teardown(void)
+{
+	stall_stop();
+}
+
+static void
+stall_case_up(void)
+{
+	daemon_conf = "[Daemon]\nBrokerTimeoutSec=1\n";
+	stall_leftovers = mmap(NULL, LEFTOVERS_MAX * sizeof(*stall_leftovers),
+	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (stall_leftovers == MAP_FAILED)
+		abort();
+}
+
+/* Runs before case_down, which removes the trees. */
+static void
+stall_case_down(void)
+{
+	for (size_t i = 0; i < LEFTOVERS_MAX; i++) {
+		struct stall_leftover *l = &stall_leftovers[i];
+
+		if (l->pid == 0 || l->done)
+			continue;
+		/* It ends itself when its parent dies (PR_SET_PDEATHSIG). */
+		for (int t = 0; t < 250 && kill(l->pid, 0) == 0; t++)
+			usleep(20000);
+		stall_detach(l->mnt, l->conn);
+	}
+	munmap(stall_leftovers, LEFTOVERS_MAX * sizeof(*stall_leftovers));
+	stall_leftovers = NULL;
+	daemon_conf = NULL;
+}
+
+/* Whether FUSE mounts can work here; the reason if not. */
+static const char *
+fuse_unavailable(void)
+{
+	char *fs = read_text("/proc/filesystems");
+	bool have = strstr(fs, "\tfuse\n") != NULL;
+
+	free(fs);
+	if (access("/dev/fuse", R_OK | W_OK) < 0)
+		return "/dev/fuse is missing";
+	if (!have)
+		return "the kernel has no file system type fuse";
+	return NULL;
+}
+
+/* A sandbox running the helper, started with "sandboxctl run" as uid;
+ * its stdin and stdout are our pipes. */
+struct stalled {
+	pid_t		pid;
+	int		in;
+	struct lines	out;
+};
+
+static void
+stalled_start(uid_t uid, const char *const *args, struct stalled *s)
+{
+	const char *argv[64] = { getenv("SANDBOXCTL"), "run", "--policy", "broker", "--", HELPER };
+	size_t n = 6;
+	int in[2], out[2];
+
+	ck_assert(argv[0]);
+	for (; *args; args++) {
+		ck_assert(n < 63);
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	s->pid = fork();
+	ck_assert_int_ge(s->pid, 0);
+	if (s->pid == 0) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
+			_exit(126);
+		if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(126);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->in = in[1];
+	memset(&s->out, 0, sizeof(s->out));
+	s->out.fd = out[0];
+}
+
+/* Lets the helper go on after "pause". */
+static void
+stalled_resume(struct stalled *s)
+{
+	ck_assert_int_eq(write(s->in, "\n", 1), 1);
+}
+
+/* Ends it: stdin closed, the rest read; returns sandboxctl's exit code. */
+static int
+stalled_finish(struct stalled *s)
+{
+	int st = 0;
+
+	close(s->in);
+	while (next_line(&s->out, 30000))
+		;
+	close(s->out.fd);
+	ck_assert_int_eq(waitpid(s->pid, &st, 0), s->pid);
+	return testlib_exit_code(st);
+}
+
+/* The seconds in a timed-open line "ERR ETIMEDOUT 1.002s". */
+static double
+line_secs(const char *line)
+{
+	const char *sp = strrchr(line, ' ');
+	double t;
+
+	ck_assert_msg(sp && sscanf(sp, " %lfs", &t) == 1, "no time in '%s'", line);
+	return t;
+}
+
+/* Threads of pid blocked in a FUSE request. */
+static unsigned
+stuck_threads(pid_t pid)
+{
+	char *path = xasprintf("/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	unsigned n = 0;
+
+	ck_assert_msg(d, "%s: %m", path);
+	while ((de = readdir(d))) {
+		char *w, *wp;
+
+		if (de->d_name[0] == '.')
+			continue;
+		wp = xasprintf("%s/%s/wchan", path, de->d_name);
+		w = read_text(wp);
+		if (strcmp(w, "request_wait_answer") == 0)
+			n++;
+		free(w);
+		free(wp);
+	}
+	closedir(d);
+	free(path);
+	return n;
+}
+
+/* Polls until f(pid) == want (≤ timeout_ms); returns the last value. */
+static unsigned
+wait_count(unsigned (*f)(pid_t), pid_t pid, unsigned want, int timeout_ms)
+{
+	double deadline = now_s() + timeout_ms / 1000.0;
+	unsigned v;
+
+	while ((v = f(pid)) != want && now_s() < deadline)
+		usleep(20000);
+	return v;
+}
+
+static uid_t
+loop_owner(int i)
+{
+	return i == 0 ? 0 : NOBODY;
+}
+
+/* (a) A request into the stalled file system: ETIMEDOUT after about
+ * BrokerTimeoutSec, having reached the file system. */
+START_TEST(stall_timeout)
+{
+	const char *args[] = { "timed-open", P("ro/stall/a"), "r", NULL };
+	struct stalled s;
+	const char *line;
+	double t;
+
+	stalled_start(loop_owner(_i), args, &s);
+	expect_line(&fz.out, "LOOKUP a", 10000, "fuse-stall");
+	line = next_line(&s.out, 10000);
+	ck_assert_msg(line, "no reply to the stalled open within 10 s:\n%s", s.out.seen);
+	ck_assert_msg(fnmatch("ERR ETIMEDOUT *s", line, 0) == 0, "stalled open: '%s'", line);
+	t = line_secs(line);
+	fprintf(stderr, "# owner %u: stalled open answered ETIMEDOUT after %.3f s\n",
+	    (unsigned)loop_owner(_i), t);
+	ck_assert_msg(t >= 0.9 && t < 5, "ETIMEDOUT after %.3f s, not about 1 s", t);
+	ck_assert_int_eq(stalled_finish(&s), 0);
+}
+END_TEST
+
+/* What the owner got from the daemon while a request of theirs stalled. */
+struct served {
+	bool	connected;
+	int	rounds;
+	char	step[64];		/* what was under way */
+	char	err[256];
+	double	list_ms[STALL_ROUNDS], spawn_ms[STALL_ROUNDS], open_ms[STALL_ROUNDS];
+};
+
+/* In a child, as uid: connects, says so (sv->connected), waits for a byte
+ * on go, then STALL_ROUNDS times "list", a spawn (the time to its reply)
+ * and that sandbox's brokered open of path (timed inside it). */
+static void
+serve_rounds(uid_t uid, const char *path, int go, struct served *sv)
+{
+	const char *argv[] = { HELPER, "timed-open", path, "r", NULL };
+	sandbox_client *c = NULL;
+	char b;
+
+	if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+		_exit(1);
+	if (sandbox_client_connect(NULL, &c) < 0)
+		_exit(1);
+	sv->connected = true;
+	if (read(go, &b, 1) != 1)
+		_exit(1);
+	for (int i = 0; i < STALL_ROUNDS; i++) {
+		sandbox_spawn_options *o = NULL;
+		sandbox_info **v = NULL;
+		char out[512] = "";
+		size_t n = 0, len = 0;
+		sandbox_exit ex;
+		uint64_t id;
+		double t0;
+		ssize_t k;
+		int p[2], r;
+
+		snprintf(sv->step, sizeof(sv->step), "round %d: list", i);
+		t0 = now_s();
+		r = sandbox_list(c, &v, &n);
+		sv->list_ms[i] = (now_s() - t0) * 1000;
+		if (r < 0) {
+			snprintf(sv->err, sizeof(sv->err), "%s: %s", sv->step, strerror(-r));
+			_exit(1);
+		}
+		sandbox_info_list_free(v, n);
+
+		snprintf(sv->step, sizeof(sv->step), "round %d: spawn", i);
+		if (pipe2(p, O_CLOEXEC) < 0 || sandbox_spawn_options_new(&o) < 0 ||
+		    sandbox_spawn_options_set_policy(o, "broker") < 0 ||
+		    sandbox_spawn_options_set_stdio(o, -1, p[1], p[1]) < 0)
+			_exit(1);
+		t0 = now_s();
+		r = sandbox_spawn(c, o, (char *const *)argv, &id);
+		sv->spawn_ms[i] = (now_s() - t0) * 1000;
+		sandbox_spawn_options_free(o);
+		close(p[1]);
+		if (r < 0) {
+			snprintf(sv->err, sizeof(sv->err), "%s: %s (%s)", sv->step, strerror(-r),
+			    sandbox_client_last_error(c));
+			_exit(1);
+		}
+		snprintf(sv->step, sizeof(sv->step), "round %d: the other sandbox's open", i);
+		while ((k = read(p[0], out + len, sizeof(out) - 1 - len)) > 0)
+			len += (size_t)k;
+		out[len] = '\0';
+		close(p[0]);
+		r = sandbox_wait(c, id, 30000, &ex);
+		if (r < 0 || sscanf(out, "OK alpha %lfs", &sv->open_ms[i]) != 1) {
+			snprintf(sv->err, sizeof(sv->err), "%s: wait %d, output '%s'", sv->step, r,
+			    out);
+			_exit(1);
+		}
+		sv->open_ms[i] *= 1000;
+		sv->rounds = i + 1;
+	}
+	sandbox_client_free(c);
+	_exit(0);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Prints the figures; asserts their median is under 100 ms. */
+static void
+check_served(uid_t uid, const char *what, const double *ms)
+{
+	double sorted[STALL_ROUNDS];
+	char figures[256] = "";
+
+	for (int i = 0; i < STALL_ROUNDS; i++)
+		snprintf(figures + strlen(figures), sizeof(figures) - strlen(figures), " %.1f",
+		    ms[i]);
+	fprintf(stderr, "# owner %u, during a stalled open: %s in ms:%s\n", (unsigned)uid, what,
+	    figures);
+	memcpy(sorted, ms, sizeof(sorted));
+	qsort(sorted, STALL_ROUNDS, sizeof(sorted[0]), cmp_double);
+	ck_assert_msg(sorted[STALL_ROUNDS / 2] < 100, "%s: median %.1f ms (%s ms)", what,
+	    sorted[STALL_ROUNDS / 2], figures);
+}
+
+/* (b) While a sandbox's open stalls (three in a row: about 3 s), its
+ * owner's "list", new spawns and another sandbox's brokered opens are
+ * served at once. Each is measured STALL_ROUNDS times; the median must
+ * be under 100 ms (one slow figure on a busy machine is not a stall). */
+START_TEST(stall_others_served)
+{
+	const char *args[] = { "timed-open", P("ro/stall/b1"), "r", "timed-open", P("ro/stall/b2"),
+		"r", "timed-open", P("ro/stall/b3"), "r", NULL };
+	const char *path = P("ro/a");
+	uid_t uid = loop_owner(_i);
+	struct served *sv;
+	struct stalled s;
+	double deadline;
+	int go[2], st;
+	pid_t pid;
+
+	sv = mmap(NULL, sizeof(*sv), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(sv != MAP_FAILED);
+	memset(sv, 0, sizeof(*sv));
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		serve_rounds(uid, path, go[0], sv);
+	close(go[0]);
+	deadline = now_s() + 10;
+	while (!sv->connected && now_s() < deadline)
+		usleep(10000);
+	ck_assert_msg(sv->connected, "owner %u could not connect", (unsigned)uid);
+	stalled_start(uid, args, &s);
+	expect_line(&fz.out, "LOOKUP b1", 10000, "fuse-stall");
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	close(go[1]);
+	deadline = now_s() + 20;
+	while (waitpid(pid, &st, WNOHANG) == 0 && now_s() < deadline)
+		usleep(10000);
+	if (now_s() >= deadline) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		ck_abort_msg("owner %u: %s not answered within 20 s of a stalled open",
+		    (unsigned)uid, sv->step);
+	}
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0 && sv->rounds == STALL_ROUNDS,
+	    "owner %u: %s failed: %s", (unsigned)uid, sv->step, sv->err);
+	check_served(uid, "list", sv->list_ms);
+	check_served(uid, "spawn reply", sv->spawn_ms);
+	check_served(uid, "another sandbox's open", sv->open_ms);
+	for (int i = 1; i <= 3; i++)
+		expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
+	ck_assert_int_eq(stalled_finish(&s), 0);
+	munmap(sv, sizeof(*sv));
+}
+END_TEST
+
+/* (c) The cap: with STALL_STUCK_MAX requests of a sandbox stuck, its next
+ * ones are answered ETIMEDOUT at once and not attempted; other sandboxes
+ * are not capped. Once the server dies the stuck workers end, the
+ * sandbox is served again, and the daemon holds no more fds than before. */
+START_TEST(stall_stuck_cap)
+{
+	const char *args[] = { "pause",
+		"timed-open", P("ro/stall/c1"), "r", "timed-open", P("ro/stall/c2"), "r",
+		"timed-open", P("ro/stall/c3"), "r", "timed-open", P("ro/stall/c4"), "r",
+		"timed-open", P("ro/stall/c5"), "r", "timed-open", P("ro/a"), "r",
+		"pause", "timed-open", P("ro/a"), "r", NULL };
+	uid_t uid = loop_owner(_i);
+	unsigned baseline, v;
+	struct stalled s;
+	const char *line;
+	char *out;
+
+	stalled_start(uid, args, &s);
+	expect_line(&s.out, "paused", 30000, "helper");
+	baseline = testlib_count_pid_fds(td->pid);
+	stalled_resume(&s);
+	for (int i = 1; i <= STALL_STUCK_MAX; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "LOOKUP c%d", i);
+		expect_line(&fz.out, name, 10000, "fuse-stall");
+		expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
+	}
+	v = wait_count(stuck_threads, td->pid, STALL_STUCK_MAX, 5000);
+	ck_assert_msg(v == STALL_STUCK_MAX, "%u daemon threads stuck in FUSE, not %d", v,
+	    STALL_STUCK_MAX);
+	/* Over the cap: refused at once, into FUSE or not. */
+	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "5th request (ro/stall/c5)");
+	fprintf(stderr, "# owner %u: with %d stuck, ro/stall/c5 answered in %.3f s\n",
+	    (unsigned)uid, STALL_STUCK_MAX, line_secs(line));
+	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
+	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "6th request (ro/a)");
+	fprintf(stderr, "# owner %u: with %d stuck, ro/a answered in %.3f s\n", (unsigned)uid,
+	    STALL_STUCK_MAX, line_secs(line));
+	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
+	expect_line(&s.out, "paused", 10000, "helper");
+	ck_assert_uint_eq(stuck_threads(td->pid), STALL_STUCK_MAX);
+	/* Another sandbox of the same owner is served meanwhile. */
+	out = run_as(uid, "timed-open", P("ro/a"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_msg(fnmatch("OK alpha *s\n", out, 0) == 0, "other sandbox: %s", out);
+	free(out);
+
+	stall_kill();
+	ck_assert_msg(!strstr(fz.out.seen, "LOOKUP c5"), "a request over the cap was attempted:\n%s",
+	    fz.out.seen);
+	v = wait_count(stuck_threads, td->pid, 0, 5000);
+	ck_assert_msg(v == 0, "%u daemon threads still stuck 5 s after the server died", v);
+	v = wait_count(testlib_count_pid_fds, td->pid, baseline, 5000);
+	ck_assert_msg(v == baseline, "the daemon holds %u fds, %u before the stall", v, baseline);
+	stalled_resume(&s);
+	expect_line(&s.out, "OK alpha *s", 10000, "after the server died");
+	ck_assert_int_eq(stalled_finish(&s), 0);
+}
+END_TEST
+
+/* (c2) The server answers after the timeout: each abandoned open completes
+ * with an fd, which the daemon closes (the server sees its RELEASE) and
+ * never sends; the sandbox's next replies are its own. */
+START_TEST(stall_late_answer)
+{
+	const char *args[] = { "pause",
+		"timed-open", P("ro/stall/l1"), "r", "timed-open", P("ro/stall/l2"), "r",
+		"pause", "timed-open", P("ro/a"), "r", "timed-open", P("ro/stall/l3"), "r", NULL };
+	uid_t uid = loop_owner(_i);
+	unsigned baseline, v;
+	struct stalled s;
+	double deadline;
+
+	stalled_start(uid, args, &s);
+	expect_line(&s.out, "paused", 30000, "helper");
+	baseline = testlib_count_pid_fds(td->pid);
+	stalled_resume(&s);
+	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l1");
+	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l2");
+	expect_line(&s.out, "paused", 10000, "helper");
+	v = wait_count(stuck_threads, td->pid, 2, 5000);
+	ck_assert_msg(v == 2, "%u daemon threads stuck in FUSE, not 2", v);
+
+	ck_assert_int_eq(write(fz.in, "answer\n", 7), 7);
+	/* Both opens now succeed in the daemon, and both fds are closed. */
+	deadline = now_s() + 5;
+	for (int releases = 0; releases < 2;) {
+		const char *line = next_line(&fz.out, (int)((deadline - now_s()) * 1000));
+
+		ck_assert_msg(line, "the daemon did not close the abandoned fds:\n%s", fz.out.seen);
+		if (strcmp(line, "RELEASE") == 0)
+			releases++;
+	}
+	v = wait_count(stuck_threads, td->pid, 0, 5000);
+	ck_assert_msg(v == 0, "%u daemon threads still stuck after the server answered", v);
+	v = wait_count(testlib_count_pid_fds, td->pid, baseline, 5000);
+	ck_assert_msg(v == baseline, "the daemon holds %u fds, %u before the stall", v, baseline);
+	stalled_resume(&s);
+	expect_line(&s.out, "OK alpha *s", 10000, "after the late answers");
+	expect_line(&s.out, "OK fuse *s", 10000, "once the server answers");
+	ck_assert_int_eq(stalled_finish(&s), 0);
+}
+END_TEST
+
+/* State of pid's main thread: 'Z' once it has exited (other threads may
+ * still be stuck), '?' once reaped (then *st is its status). */
+static char
+main_thread_state(pid_t pid, int *st)
+{
+	char *path, *text, *p, state;
+
+	if (waitpid(pid, st, WNOHANG) == pid)
+		return '?';
+	path = xasprintf("/proc/%d/stat", (int)pid);
+	text = read_text(path);
+	p = strrchr(text, ')');
+	state = p && p[1] == ' ' ? p[2] : '?';
+	free(text);
+	free(path);
+	return state;
+}
+
+/* The daemon is gone: its fixture must not stop it again. */
+static void
+daemon_gone(void)
+{
+	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
+		if (leftovers[i].pid == td->pid)
+			leftovers[i].done = true;
+	td->pid = 0;
+}
+
+/* (d) SIGTERM with stuck workers: the daemon's main thread exits within
+ * 2 s (the stuck threads end when the file system lets them), and the
+ * process exits 0 once the server is gone. */
+START_TEST(stall_sigterm)
+{
+	const char *args[] = { "timed-open", P("ro/stall/d1"), "r", "timed-open", P("ro/stall/d2"),
+		"r", "pause", NULL };
+	uid_t uid = loop_owner(_i);
+	struct stalled s;
+	double t0, deadline;
+	char state = 0;
+	int st = 0;
+	unsigned v;
+
+	stalled_start(uid, args, &s);
+	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d1");
+	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d2");
+	expect_line(&s.out, "paused", 10000, "helper");
+	v = wait_count(stuck_threads, td->pid, 2, 5000);
+	ck_assert_msg(v == 2, "%u daemon threads stuck in FUSE, not 2", v);
+
+	t0 = now_s();
+	ck_assert_int_eq(testdaemon_signal(td, SIGTERM), 0);
+	while ((state = main_thread_state(td->pid, &st)) != 'Z' && state != '?' &&
+	    now_s() < t0 + 2)
+		usleep(10000);
+	fprintf(stderr, "# owner %u: with 2 stuck workers, sandboxd's main thread %s %.3f s "
+	    "after SIGTERM\n", (unsigned)uid, state == 'Z' || state == '?' ? "exited" :
+	    "had not exited", now_s() - t0);
+	ck_assert_msg(state == 'Z' || state == '?', "sandboxd still running (state %c) 2 s after "
+	    "SIGTERM", state);
+
+	stall_kill();
+	deadline = now_s() + 5;
+	while (state != '?' && now_s() < deadline) {
+		state = main_thread_state(td->pid, &st);
+		usleep(10000);
+	}
+	ck_assert_msg(state == '?', "sandboxd not reaped 5 s after the server died");
+	daemon_gone();
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "sandboxd: wait status 0x%x", st);
+	/* Its sandbox ended with it; sandboxctl reports that, whatever it says. */
+	(void)stalled_finish(&s);
+}
+END_TEST
+
 static TCase *
 new_case(Suite *s, const char *name)
 {
@@ -1362,6 +2107,7 @@ static Suite *
 broker_suite(void)
 {
 	Suite *s = suite_create("broker");
+	const char *why;
 	TCase *tc;
 
 	tc = new_case(s, "rights");
@@ -1395,6 +2141,18 @@ broker_suite(void)
 	tcase_add_test(tc, garbage);
 	tc = new_case(s, "denials");
 	tcase_add_test(tc, denials);
+	if ((why = fuse_unavailable())) {
+		printf("# SKIP the stall cases: %s\n", why);
+		return s;
+	}
+	tc = new_case(s, "stall");
+	tcase_add_unchecked_fixture(tc, stall_case_up, stall_case_down);
+	tcase_add_checked_fixture(tc, stall_setup, stall_teardown);
+	tcase_add_loop_test(tc, stall_timeout, 0, 2);
+	tcase_add_loop_test(tc, stall_others_served, 0, 2);
+	tcase_add_loop_test(tc, stall_stuck_cap, 0, 2);
+	tcase_add_loop_test(tc, stall_late_answer, 0, 2);
+	tcase_add_loop_test(tc, stall_sigterm, 0, 2);
 	return s;
 }
 
