@@ -24,9 +24,14 @@ struct owner_creds {
 	int		n_groups;
 };
 
-/* Switch file-system identity (fsuid, fsgid, groups) to the owner's and
- * back. Both abort the request (never act as root for a user) on error. */
-int creds_enter(const struct owner_creds *c);
+/* Switch the calling thread's identity to the owner's and back (creds.c):
+ * its file-system identity, or also its effective one. An error aborts
+ * the request (never act as root for a user). */
+enum creds_mode {
+	CREDS_FS,		/* fsuid, fsgid, groups: for file actions */
+	CREDS_EFFECTIVE,	/* and euid, egid: for connecting sockets */
+};
+int creds_enter(const struct owner_creds *c, enum creds_mode mode);
 int creds_leave(void);
 /* Records the daemon's own groups, to restore them in creds_leave(). */
 int creds_init(void);
@@ -53,7 +58,9 @@ int action_mkdir(const struct policy_path_rule *r, const char *rel, uint32_t mod
 int action_unlink(const struct policy_path_rule *r, const char *rel, bool dir);
 int action_rename(const struct policy_path_rule *from, const char *from_rel,
     const struct policy_path_rule *to, const char *to_rel, bool replace);
-int action_connect(const struct policy_connect_rule *r);
+/* Connects, waiting at most timeout_ms; the socket is returned connected
+ * and blocking (run it under CREDS_EFFECTIVE). */
+int action_connect(const struct policy_connect_rule *r, unsigned timeout_ms);
 
 /* The mode a created file or directory gets: no setuid/setgid/sticky, no
  * write for group or others. */
