@@ -1092,6 +1092,38 @@ START_TEST(connect_unix_no_symlinks)
 }
 END_TEST
 
+/* Case 8d: the service behind a Connect=unix: socket sees the sandbox's
+ * owner as its peer (SO_PEERCRED), never the daemon's root. */
+START_TEST(connect_unix_peer_is_owner)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char unix_ok[512];
+
+	snprintf(unix_ok, sizeof(unix_ok), "unix:%s", P("sock"));
+	ck_assert_int_eq(chmod(P("sock"), 0777), 0);
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		struct pollfd p = { unix_listener, POLLIN, 0 };
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		char *out;
+		int fd;
+
+		out = run_as(owners[i], "connect", unix_ok, "peer", NULL, NULL, NULL, NULL, NULL,
+		    NULL);
+		ck_assert_msg(strcmp(out, "OK\n") == 0, "owner %u: %s", (unsigned)owners[i], out);
+		free(out);
+		ck_assert_msg(poll(&p, 1, 10000) == 1, "no connection arrived");
+		fd = accept4(unix_listener, NULL, NULL, SOCK_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len), 0);
+		ck_assert_msg(uc.uid == owners[i] && uc.gid == owners[i],
+		    "owner %u: the peer is uid %u gid %u", (unsigned)owners[i], (unsigned)uc.uid,
+		    (unsigned)uc.gid);
+		close(fd);
+	}
+}
+END_TEST
+
 /* Case 8c: a Connect=unix: socket where the target may create, rename or
  * delete (Tree=hl read,write,create,delete) is refused at load, with its
  * file and line, and never served. */
@@ -1385,6 +1417,7 @@ broker_suite(void)
 	tcase_add_test(tc, connect_endpoints);
 	tcase_add_test(tc, connect_unix_no_symlinks);
 	tcase_add_test(tc, connect_unix_writable_refused);
+	tcase_add_test(tc, connect_unix_peer_is_owner);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);
