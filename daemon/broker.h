@@ -21,7 +21,7 @@ struct broker;
 #define BROKER_STUCK_MAX		4
 #define BROKER_STUCK_PER_UID_MAX	16
 /* Worker threads for all sandboxes: room for 16 owners' stuck requests
- * and the rest. */
+ * and for the sessions of busy channels (broker.c). */
 #define BROKER_WORKERS_MAX		(16 * BROKER_STUCK_PER_UID_MAX + 64)
 
 /* One request off the channel; the paths point into the message. */
@@ -42,3 +42,5 @@ int broker_decode(struct sbx_reader *rd, struct broker_request *ret);
 int broker_new(struct target *t, int fd, struct broker **ret);
 /* Closes the channel; the memory goes when no worker still acts for it. */
 struct broker *broker_free(struct broker *b);
+/* Copies the counts and the last denial so far into t. */
+void broker_sync_stats(struct broker *b, struct target *t);

@@ -210,6 +210,17 @@ workers_submit(struct workers *ws, struct work *w)
 	return 0;
 }
 
+bool
+workers_queued(struct workers *ws)
+{
+	bool r;
+
+	pthread_mutex_lock(&ws->lock);
+	r = ws->n_queued > ws->n_idle;
+	pthread_mutex_unlock(&ws->lock);
+	return r;
+}
+
 struct workers *
 workers_free(struct workers *ws)
 {

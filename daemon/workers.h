@@ -28,6 +28,8 @@ int workers_new(struct event_base *base, unsigned max_threads, struct workers **
 /* Queues w (owned by the caller until its done()). Fails only if there is
  * no thread at all and none can be made. */
 int workers_submit(struct workers *ws, struct work *w);
+/* Whether works wait for a thread. */
+bool workers_queued(struct workers *ws);
 /* At exit: idle threads leave, finished works get their done(); threads
  * still stuck in a run() are left to the process's exit, never waited
  * for beyond a moment. */
