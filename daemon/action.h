@@ -38,9 +38,11 @@ int creds_init(void);
 
 /* For a target that Landlock does not confine (see action-file.c):
  * ACTION_OPEN_READ_ONLY_VIEW opens in a read-only view of the rule's
- * directory, ACTION_OPEN_NO_DIRECTORY refuses directories (EISDIR). */
+ * directory, ACTION_OPEN_NOT_READABLE refuses files others may read and
+ * creates none, ACTION_OPEN_NO_DIRECTORY refuses directories (EISDIR). */
 #define ACTION_OPEN_READ_ONLY_VIEW	(1u << 0)
 #define ACTION_OPEN_NO_DIRECTORY	(1u << 1)
+#define ACTION_OPEN_NOT_READABLE	(1u << 2)
 int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
     unsigned opts);
 /* One page of a directory's entries, from index start (without . and ..):

@@ -369,11 +369,13 @@ path_action(struct session *s)
 	case SBX_MSG_BROKER_OPEN:
 		/* Without Landlock a reopen through /proc/self/fd would be
 		 * checked against the target alone: a rule without write hands
-		 * out fds from a read-only view; and a directory fd would reach
-		 * beyond the rule, so there is none (action_open()). */
+		 * out fds from a read-only view, one without read no file
+		 * others may read; and a directory fd would reach beyond the
+		 * rule, so there is none (action_open()). */
 		return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, b->landlock_abi > 0 ? 0 :
 		    ACTION_OPEN_NO_DIRECTORY |
-		    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW));
+		    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW) |
+		    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE));
 	case SBX_MSG_BROKER_READDIR:
 		return action_readdir(&v[0], s->rel[0], s->q.flags, s->dir.ents, SBX_DIR_PAGE_MAX,
 		    &s->dir.next);

@@ -190,6 +190,15 @@ make_tree(void)
 
 	dir("cr");				/* read,write,create */
 	put("cr/e", "exists", 0644);
+	lnk("made-through-link", "cr/dangling");
+	lnk("e", "cr/toexisting");
+
+	dir("wo");				/* write,create; nobody's */
+	put("wo/public", "PUBLIC", 0644);
+	put("wo/private", "PRIVATE", 0600);
+	ck_assert_int_eq(chown(P("wo"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("wo/public"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("wo/private"), NOBODY, NOBODY), 0);
 
 	dir("del");				/* read,delete */
 	put("del/x", "del-x", 0644);
@@ -332,13 +341,14 @@ setup(void)
 	    "Tree=/proc read\n"
 	    "Tree=%s read\n"
 	    "File=%s read\n"
+	    "Tree=%s write,create\n"
 	    "Connect=tcp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
 	    P("single/lnk"), P("special"), P("rospecial"), P("rdir"), P("race"), P("hl"), P("flood"),
-	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), tcp_port, P("sock"),
+	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), P("wo"), tcp_port, P("sock"),
 	    P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
@@ -1187,6 +1197,56 @@ END_TEST
  * reopen meets a read-only mount (EROFS), whoever owns the sandbox; a FIFO
  * that others may write (which no mount guards) is not handed out under a
  * rule without write, one that they may not is. */
+/* Case 9c: without Landlock a write-only grant stays write-only: a file
+ * others may read (which a reopen through /proc/self/fd would read, as
+ * the target) is refused, untouched; one others may not read opens, and
+ * stays unreadable; a new one is not made readable by others. With
+ * Landlock, Landlock stops the reopen. */
+START_TEST(reopen_write_only)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	struct stat st;
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "wo/new%u", (unsigned)owners[i]);
+		expect_without_landlock(owners[i], "ERR EACCES\nOK\nOK wronly reopen=ERR EACCES\n",
+		    "open", P("wo/public"), "w+trunc", "create", P(name), "644", "reopen-r",
+		    P("wo/private"), NULL);
+		ck_assert_str_eq(content("wo/public"), "PUBLIC");
+		ck_assert_int_eq(lstat(P(name), &st), 0);
+		ck_assert_int_eq(st.st_mode & 07777, 0640);
+	}
+	out = run_as(0, "create", P("wo/landlocked"), "644", "reopen-r", P("wo/public"), NULL,
+	    NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK\nOK wronly reopen=ERR EACCES\n");
+	free(out);
+	ck_assert_int_eq(lstat(P("wo/landlocked"), &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+}
+END_TEST
+
+/* Case 9d: O_CREAT never creates through a symlink: a dangling one fails
+ * with ELOOP and its target stays missing; an existing file reached
+ * through a symlink the rule follows still opens. */
+START_TEST(create_through_symlink)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		char *out = run_as(owners[i], "open", P("cr/dangling"), "w+creat", "open",
+		    P("cr/toexisting"), "r+creat", NULL, NULL, NULL);
+
+		ck_assert_msg(strcmp(out, "ERR ELOOP\nOK exists\n") == 0, "owner %u: %s",
+		    (unsigned)owners[i], out);
+		free(out);
+		ck_assert(!exists("cr/made-through-link"));
+	}
+}
+END_TEST
+
 START_TEST(reopen_read_only_without_landlock)
 {
 	static const uid_t owners[] = { 0, NOBODY };
@@ -1421,6 +1481,8 @@ broker_suite(void)
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);
+	tcase_add_test(tc, reopen_write_only);
+	tcase_add_test(tc, create_through_symlink);
 	tcase_add_test(tc, getdents);
 	tcase_add_test(tc, directories_without_landlock);
 	tc = new_case(s, "robustness");
