@@ -140,6 +140,7 @@ struct session {
 	struct broker		*broker;	/* a reference */
 	_Atomic uint64_t	act;
 	bool			stuck;		/* counted in the stuck tables */
+	bool			timed_out;	/* answered ETIMEDOUT by the loop */
 	enum session_end	end;
 	uint32_t		end_type;
 	/* The request. */
@@ -678,8 +679,10 @@ serve(struct session *s, struct sbx_reader *rd)
 	s->k = act(s);
 	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
 		/* The loop answered and has the channel: drop everything. */
-		if (gives_fd(s->type, s->k))
-			s->k = safe_close(s->k);
+		if (gives_fd(s->type, s->k)) {
+			safe_close(s->k);
+			s->k = 0;
+		}
 		for (size_t i = 0; i < 2; i++)
 			s->opened[i] = safe_close(s->opened[i]);
 		s->end = SESSION_TIMED_OUT;
@@ -819,8 +822,9 @@ session_done(struct work *w)
 	struct session *s = container_of(w, struct session, work);
 	struct broker *b = s->broker;
 
-	if (s->stuck) {
+	if (s->stuck)
 		stuck_add(b, -1);
+	if (s->timed_out) {
 		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_INFO, 0,
 		    "Sandbox %llu (owner uid %u): a broker request that timed out has finished "
 		    "(%s); its result was dropped.", (unsigned long long) b->id,
@@ -906,7 +910,7 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* The worker drops its result; the request's fields stay as they are. */
 	b->session = NULL;
-	s->stuck = true;
+	s->stuck = s->timed_out = true;
 	stuck_add(b, +1);
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
 	    "Sandbox %llu (owner uid %u): broker %s '%s' did not finish in %u ms (a file system "
@@ -939,7 +943,7 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 	s->work = (struct work) { .run = session_run, .done = session_done };
 	s->broker = b;
 	atomic_init(&s->act, 0);
-	s->stuck = false;
+	s->stuck = s->timed_out = false;
 	s->end = SESSION_IDLE;
 	s->reply = (struct sbx_writer) {};
 	s->reply_fd = -1;
@@ -963,6 +967,7 @@ broker_new(struct target *t, int fd, struct broker **ret)
 {
 	struct broker *b = calloc(1, sizeof(*b));
 	struct manager *m = t->manager;
+	unsigned *n;
 
 	if (!b) {
 		safe_close(fd);
@@ -973,7 +978,9 @@ broker_new(struct target *t, int fd, struct broker **ret)
 	b->refs = 1;
 	b->fd = fd;
 	b->pending_fd = -1;
-	atomic_init(&b->refuse, false);
+	/* An owner at the cap already: their new sandboxes are refused too. */
+	n = stuck_of_uid(m, t->owner.uid, false);
+	atomic_init(&b->refuse, n && *n >= BROKER_STUCK_PER_UID_MAX);
 	b->policy = policy_ref(t->policy);
 	b->owner = t->owner;
 	b->owner.groups = NULL;

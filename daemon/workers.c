@@ -46,6 +46,7 @@ struct workers {
 	struct work	*finished, **finished_tail;
 	unsigned	n_queued, n_threads, n_idle, max_threads;
 	bool		stopping;
+	bool		logged_full;	/* the loop thread's */
 	int		efd;
 	struct event	*ev;
 };
@@ -178,7 +179,7 @@ workers_new(struct event_base *base, unsigned max_threads, struct workers **ret)
 int
 workers_submit(struct workers *ws, struct work *w)
 {
-	bool more;
+	bool more, full;
 	int r;
 
 	pthread_mutex_lock(&ws->lock);
@@ -205,8 +206,14 @@ workers_submit(struct workers *ws, struct work *w)
 	*ws->queue_tail = w;
 	ws->queue_tail = &w->next;
 	ws->n_queued++;
+	full = ws->n_queued > ws->n_idle && ws->n_threads >= ws->max_threads;
 	pthread_cond_signal(&ws->wake);
 	pthread_mutex_unlock(&ws->lock);
+	/* Logged once until a work finds a thread again. */
+	if (full && !ws->logged_full)
+		log_warning("All %u worker threads are busy (stuck in file systems that do not "
+		    "answer?); broker requests wait for one.", ws->max_threads);
+	ws->logged_full = full;
 	return 0;
 }
 
