@@ -6,11 +6,14 @@
 #pragma once
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+/* The struct of type t whose member m p points to. */
+#define container_of(p, t, m) ((t *) (void *) ((char *) (p) - offsetof(t, m)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _public_ __attribute__((visibility("default")))

@@ -4,9 +4,10 @@
  * (addresses resolved at policy load). Safe for whoever reaches it: the
  * endpoint is the policy's, never the target's choice beyond picking one;
  * the connect runs under the owner's credentials (a UNIX socket the owner
- * cannot write to stays closed), and is non-blocking, so a slow peer
- * cannot stall the event loop: the socket is handed out while its
- * handshake may still be in progress.
+ * cannot write to stays closed, and the service behind it sees the owner
+ * as its peer), on a worker thread (broker.c), waiting for the handshake
+ * at most for a bound, so a refused or unreachable endpoint is reported
+ * to the target as such.
  *
  * A UNIX socket path is resolved without following any symlink: the
  * policy load refused sockets that lie where a target may create, rename
@@ -58,8 +59,17 @@ open_unix_target(const struct sockaddr_un *sa, struct sockaddr_un *ret, socklen_
 	return TAKE_FD(fd);
 }
 
+/* SO_SNDTIMEO bounds a blocking connect(); 0 takes the bound away again. */
+static int
+set_send_timeout(int fd, unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0 ? -errno : 0;
+}
+
 int
-action_connect(const struct policy_connect_rule *r)
+action_connect(const struct policy_connect_rule *r, unsigned timeout_ms)
 {
 	int last = -ENOENT;
 
@@ -68,6 +78,7 @@ action_connect(const struct policy_connect_rule *r)
 		socklen_t len = r->addr_lens[i];
 		_cleanup_close_ int fd = -1, inode = -1;
 		struct sockaddr_un un;
+		int k;
 
 		if (sa->sa_family == AF_UNIX) {
 			inode = open_unix_target((const struct sockaddr_un *) sa, &un, &len);
@@ -75,14 +86,20 @@ action_connect(const struct policy_connect_rule *r)
 				return inode;
 			sa = (const struct sockaddr *) &un;
 		}
-		fd = socket(sa->sa_family, r->type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		fd = socket(sa->sa_family, r->type | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			return -errno;
-		if (connect(fd, sa, len) < 0 && errno != EINPROGRESS) {
-			last = -errno;
+		k = set_send_timeout(fd, timeout_ms);
+		if (k < 0)
+			return k;
+		if (connect(fd, sa, len) < 0) {
+			/* EINPROGRESS from a blocking socket: the bound passed. */
+			last = errno == EINPROGRESS ? -ETIMEDOUT : -errno;
 			continue;
 		}
-		(void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+		k = set_send_timeout(fd, 0);
+		if (k < 0)
+			return k;
 		return TAKE_FD(fd);
 	}
 	return last;

@@ -18,8 +18,9 @@
  *    the rule says "special" (any other fd is closed at once); regular
  *    files and directories lose O_NONBLOCK before they are handed out;
  *  - an fd handed out under a rule without write cannot be made writable
- *    by reopening it through /proc/self/fd, with or without Landlock (see
- *    action_open());
+ *    by reopening it through /proc/self/fd, with or without Landlock, nor
+ *    one under a rule without read readable (see action_open());
+ *  - a new file is never created through a symlink (action_open());
  *  - without Landlock no directory fd is handed out at all: openat(fd,
  *    "..") and the like would reach the host tree beyond the rule, which
  *    RESOLVE_BENEATH guards only for our own lookups. The broker lists
@@ -152,13 +153,21 @@ wire_accmode(uint32_t flags)
  * host, it has no capabilities, and with an ACL the group bits are the
  * mask that bounds every named entry. In the view no file can be created
  * either (EROFS); an existing one opens as before.
+ *
+ * The same reopen for reading is checked against the target too, and no
+ * mount can refuse reads: so without Landlock, under a rule without read
+ * (not_readable), a file others may read is refused (EACCES), and one
+ * created there is not made readable by others.
  */
 int
 action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
     unsigned opts)
 {
 	bool read_only_view = opts & ACTION_OPEN_READ_ONLY_VIEW;
-	int acc = wire_accmode(flags), how = 0;
+	bool unreadable = opts & ACTION_OPEN_NOT_READABLE;
+	mode_t create_mask = (mode_t) ACTION_MODE_MASK & ~(mode_t) (0022 | (unreadable ? S_IROTH : 0));
+	int acc = wire_accmode(flags), how = 0, dirfd;
+	bool existing = false, truncate = false;
 	_cleanup_close_ int view = -1, fd = -1;
 	struct stat st;
 
@@ -182,13 +191,30 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 		if (view < 0)
 			return view;
 	}
-	fd = open_beneath_at(read_only_view ? view : r->dirfd, r, rel,
-	    (uint64_t) (acc | how | O_NONBLOCK | O_NOCTTY),
-	    (flags & SBX_O_CREAT) ? mode & ACTION_MODE_MASK & ~0022 : 0);
+	dirfd = read_only_view ? view : r->dirfd;
+	/* A file we refuse must not be truncated first. */
+	if (unreadable && (how & O_TRUNC)) {
+		how &= ~O_TRUNC;
+		truncate = true;
+	}
+	if ((how & O_CREAT) && !(how & O_EXCL)) {
+		/* What exists opens as without O_CREAT, through the symlinks
+		 * the rule follows; only what is missing is created, and never
+		 * through a symlink: a dangling one fails with ELOOP. */
+		fd = open_beneath_at(dirfd, r, rel,
+		    (uint64_t) (acc | (how & ~O_CREAT) | O_NONBLOCK | O_NOCTTY), 0);
+		existing = fd != -ENOENT;
+		how |= O_NOFOLLOW;
+	}
+	if (!existing)
+		fd = open_beneath_at(dirfd, r, rel, (uint64_t) (acc | how | O_NONBLOCK | O_NOCTTY),
+		    (how & O_CREAT) ? mode & create_mask : 0);
 	if (fd < 0)
 		return fd;
 	if (fstat(fd, &st) < 0)
 		return -errno;
+	if (unreadable && (st.st_mode & S_IROTH))
+		return -EACCES;
 	if (S_ISDIR(st.st_mode) && (opts & ACTION_OPEN_NO_DIRECTORY))
 		return -EISDIR;
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
@@ -199,6 +225,8 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 		return TAKE_FD(fd);	/* special files stay non-blocking */
 	}
 	if (fcntl(fd, F_SETFL, acc | how) < 0)
+		return -errno;
+	if (truncate && S_ISREG(st.st_mode) && ftruncate(fd, 0) < 0)
 		return -errno;
 	return TAKE_FD(fd);
 }

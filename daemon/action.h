@@ -24,18 +24,25 @@ struct owner_creds {
 	int		n_groups;
 };
 
-/* Switch file-system identity (fsuid, fsgid, groups) to the owner's and
- * back. Both abort the request (never act as root for a user) on error. */
-int creds_enter(const struct owner_creds *c);
+/* Switch the calling thread's identity to the owner's and back (creds.c):
+ * its file-system identity, or also its effective one. An error aborts
+ * the request (never act as root for a user). */
+enum creds_mode {
+	CREDS_FS,		/* fsuid, fsgid, groups: for file actions */
+	CREDS_EFFECTIVE,	/* and euid, egid: for connecting sockets */
+};
+int creds_enter(const struct owner_creds *c, enum creds_mode mode);
 int creds_leave(void);
 /* Records the daemon's own groups, to restore them in creds_leave(). */
 int creds_init(void);
 
 /* For a target that Landlock does not confine (see action-file.c):
  * ACTION_OPEN_READ_ONLY_VIEW opens in a read-only view of the rule's
- * directory, ACTION_OPEN_NO_DIRECTORY refuses directories (EISDIR). */
+ * directory, ACTION_OPEN_NOT_READABLE refuses files others may read and
+ * creates none, ACTION_OPEN_NO_DIRECTORY refuses directories (EISDIR). */
 #define ACTION_OPEN_READ_ONLY_VIEW	(1u << 0)
 #define ACTION_OPEN_NO_DIRECTORY	(1u << 1)
+#define ACTION_OPEN_NOT_READABLE	(1u << 2)
 int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
     unsigned opts);
 /* One page of a directory's entries, from index start (without . and ..):
@@ -53,7 +60,9 @@ int action_mkdir(const struct policy_path_rule *r, const char *rel, uint32_t mod
 int action_unlink(const struct policy_path_rule *r, const char *rel, bool dir);
 int action_rename(const struct policy_path_rule *from, const char *from_rel,
     const struct policy_path_rule *to, const char *to_rel, bool replace);
-int action_connect(const struct policy_connect_rule *r);
+/* Connects, waiting at most timeout_ms; the socket is returned connected
+ * and blocking (run it under CREDS_EFFECTIVE). */
+int action_connect(const struct policy_connect_rule *r, unsigned timeout_ms);
 
 /* The mode a created file or directory gets: no setuid/setgid/sticky, no
  * write for group or others. */

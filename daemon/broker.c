@@ -9,17 +9,55 @@
  * (SBX_MSG_SIZE_MAX, one path of SBX_PATH_MAX), carries no fds, and must
  * parse exactly; anything else is a protocol violation that closes the
  * channel (the sandbox itself keeps running without a broker; this is
- * documented in sandboxd.policy(5)). Denials are counted, remembered for
- * `sandboxctl status`, and logged once per (sandbox, action, path); these
- * lines and the violation notices go through the daemon's per-uid rate
- * limiter (ratelimit.h), keyed by the sandbox's owner.
+ * documented in sandboxd.policy(5)).
+ *
+ * What may block: nothing on the loop thread. When a channel becomes
+ * readable, the loop hands it to a worker thread (workers.h) for a
+ * session: the worker reads, matches and answers requests one at a time,
+ * performing each action with its own thread's credentials switched to
+ * the owner's (creds.c), and keeps the channel while requests keep coming
+ * (BROKER_LINGER_MS between them), so that a busy target costs no more
+ * thread switches than a single-threaded broker would. When the channel
+ * goes quiet, closes, misbehaves, needs the loop (a connected socket to
+ * relay, a reply the target does not read) or the session's worker is
+ * stuck, the session ends and the loop takes the channel back.
+ *
+ * Time: an action that has not finished within BrokerTimeoutSec= is
+ * answered ETIMEDOUT by the loop (on_timeout()), which takes the channel
+ * back; the worker stays in the kernel (a FUSE or NFS mount that does not
+ * answer keeps it until it does) and drops its result when it comes back.
+ * Which of the two answers is decided by one compare-and-swap on the
+ * session's act word, so the target gets exactly one reply. Stuck
+ * sessions are bounded: BROKER_STUCK_MAX per sandbox and
+ * BROKER_STUCK_PER_UID_MAX per owner over all their sandboxes (a session
+ * still going when its sandbox ends counts too), beyond which requests
+ * are answered ETIMEDOUT without being tried, so a user's stalled file
+ * systems cannot take the threads every other sandbox needs.
+ *
+ * Sharing: a session's worker is the only one that reads the channel,
+ * sends on it and touches the broker's denial log and owner-opened rule
+ * directories while the session owns the channel; the loop does so only
+ * when no session does. The policy and the owner's credentials never
+ * change after broker_new(); the counters are under stats_lock; the
+ * channel fd is closed only when the last session is done (broker_free()
+ * shuts it down instead, which ends a session that waits on it).
+ *
+ * Denials are counted, remembered for `sandboxctl status`, and logged
+ * once per (sandbox, action, path); these lines and the violation notices
+ * go through the daemon's per-uid rate limiter (ratelimit.h), keyed by the
+ * sandbox's owner.
  */
 #include <assert.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "action.h"
@@ -29,24 +67,114 @@
 #include "manager.h"
 #include "msg.h"
 #include "target.h"
+#include "workers.h"
 
 #define DENIALS_REMEMBERED	64	/* distinct (action, path) logged per sandbox */
+#define BROKER_LINGER_MS	2	/* a session waits this long for the next request */
+
+/* A session's act word: 0 between actions, ACT_TIMED_OUT once the loop
+ * answered for it, else the action's start (CLOCK_MONOTONIC µs) << 1 | 1. */
+#define ACT_TIMED_OUT		UINT64_MAX
+
+struct session;
 
 struct broker {
-	struct target	*target;
+	struct manager	*manager;
+	struct target	*target;	/* NULL once closed: sessions may still run */
+	unsigned	refs;		/* the target's, and one per session not done */
 	int		fd;
-	struct event	*ev_read, *ev_write;
+	struct event	*ev_read, *ev_write, *ev_timeout;
 	/* A reply that could not be sent yet (at most one). */
 	struct sbx_writer pending;
 	int		pending_fd;
 	bool		have_pending;
+	struct session	*session;	/* the one that owns the channel */
+	struct session	*spare;		/* a finished one's memory, for the next */
+	unsigned	n_stuck;	/* sessions timed out, still in a worker */
+	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
+
+	/* Set at broker_new(), then never changed: workers read them. */
+	struct policy	*policy;	/* a reference */
+	struct owner_creds owner;	/* a copy */
+	int		landlock_abi;
+	uint64_t	id;
+	unsigned	timeout_ms;
+
+	/* Whoever owns the channel. */
 	char		*logged[DENIALS_REMEMBERED];
 	size_t		n_logged;
 	/* Each path rule's directory as this sandbox's owner opened it (-1:
 	 * not yet); unused for root owners, who act from the policy's. */
 	int		rule_fds[POLICY_BROKER_RULES_MAX];
+
+	pthread_mutex_t	stats_lock;
+	uint64_t	n_requests, n_denied;
+	char		*last_denial;
 };
 
+/* What READDIR answers: one page. */
+struct dir_page {
+	struct action_dirent	ents[SBX_DIR_PAGE_MAX];
+	uint32_t		next;
+};
+
+/* How a session ended: what the loop does next. */
+enum session_end {
+	SESSION_IDLE,		/* no request came: listen again */
+	SESSION_CLOSED,		/* the target closed the channel, or a send failed */
+	SESSION_BROKEN,		/* truncated, oversized, or carrying fds */
+	SESSION_BAD_HEADER,
+	SESSION_VIOLATION,	/* a malformed request of type end_type */
+	SESSION_PENDING,	/* a reply the target does not read yet */
+	SESSION_CONNECTED,	/* a connected socket, to relay and answer */
+	SESSION_TIMED_OUT,	/* the loop answered for it and took the channel */
+};
+
+/*
+ * One worker's turn with a channel, and its workspace for one request at a
+ * time. The worker writes everything here; the loop reads it in
+ * session_done(), or, for the request in act, after winning act.
+ */
+struct session {
+	struct work		work;
+	struct broker		*broker;	/* a reference */
+	_Atomic uint64_t	act;
+	bool			stuck;		/* counted in the stuck tables */
+	bool			timed_out;	/* answered ETIMEDOUT by the loop */
+	enum session_end	end;
+	uint32_t		end_type;
+	/* The request. */
+	uint32_t		type, serial;
+	struct sbx_broker_req	q;
+	const struct policy_path_rule *rule[2];	/* the path's, RENAME's new path's */
+	const char		*rel[2];	/* into path[] */
+	const struct policy_connect_rule *cr;
+	int			dirfd[2];	/* to act from; -1: open as the owner */
+	char			path[2][SBX_PATH_MAX];
+	/* Its results. */
+	int			k;		/* 0, an fd, a count, or a negative errno */
+	int			opened[2];	/* rule directories opened as the owner */
+	struct stat		st;
+	char			link[SBX_PATH_MAX];
+	struct dir_page		dir;
+	struct sbx_writer	reply;		/* SESSION_PENDING */
+	int			reply_fd;
+	uint8_t			buf[SBX_MSG_SIZE_MAX];
+};
+
+static struct broker *
+broker_unref(struct broker *b);
+
+static uint64_t
+now_us(void)
+{
+	struct timespec ts;
+
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Whoever owns the channel. */
 static bool
 already_logged(struct broker *b, const char *key)
 {
@@ -66,19 +194,34 @@ already_logged(struct broker *b, const char *key)
 static void
 note_denial(struct broker *b, const char *action, const char *path, int error)
 {
-	struct target *t = b->target;
-	char key[SBX_PATH_MAX + 32];
+	char key[SBX_PATH_MAX + 32], *last;
 
-	t->broker_denied++;
+	if (asprintf(&last, "%s '%.200s': %s", action, path, strerror(error)) < 0)
+		last = NULL;
+	pthread_mutex_lock(&b->stats_lock);
+	b->n_denied++;
+	free(b->last_denial);
+	b->last_denial = last;
+	pthread_mutex_unlock(&b->stats_lock);
 	(void) snprintf(key, sizeof(key), "%s %s", action, path);
-	free(t->last_denial);
-	if (asprintf(&t->last_denial, "%s '%.200s': %s", action, path, strerror(error)) < 0)
-		t->last_denial = NULL;
 	if (already_logged(b, key))
 		return;
-	(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
+	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
 	    "Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
-	    (unsigned long long) t->id, (unsigned) t->owner_uid, action, path, strerror(error));
+	    (unsigned long long) b->id, (unsigned) b->owner.uid, action, path, strerror(error));
+}
+
+void
+broker_sync_stats(struct broker *b, struct target *t)
+{
+	pthread_mutex_lock(&b->stats_lock);
+	t->broker_requests = b->n_requests;
+	t->broker_denied = b->n_denied;
+	if (b->last_denial && (!t->last_denial || strcmp(t->last_denial, b->last_denial) != 0)) {
+		free(t->last_denial);
+		t->last_denial = strdup(b->last_denial);
+	}
+	pthread_mutex_unlock(&b->stats_lock);
 }
 
 /* Errors that mean "not allowed", as opposed to "not there". */
@@ -86,51 +229,6 @@ static bool
 is_denial(int error)
 {
 	return error == EACCES || error == EPERM || error == EXDEV || error == ELOOP;
-}
-
-static void
-on_write(evutil_socket_t fd, short what, void *userdata);
-
-static int
-send_reply(struct broker *b, struct sbx_writer *w, int fd)
-{
-	int r = sbx_writer_finish(w);
-
-	if (r >= 0)
-		r = sbx_send_msg(b->fd, w->buf, w->len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
-	if (r == -EAGAIN) {
-		/* Back-pressure: park this one reply, stop reading. */
-		b->pending = *w;
-		*w = (struct sbx_writer) {};
-		b->pending_fd = fd;
-		b->have_pending = true;
-		event_del(b->ev_read);
-		return event_add(b->ev_write, NULL) < 0 ? -ENOMEM : 0;
-	}
-	safe_close(fd);
-	sbx_writer_done(w);
-	return r;
-}
-
-static void
-on_write(evutil_socket_t fd, short what, void *userdata)
-{
-	struct broker *b = userdata;
-	int r;
-
-	r = sbx_send_msg(b->fd, b->pending.buf, b->pending.len,
-	    b->pending_fd >= 0 ? &b->pending_fd : NULL, b->pending_fd >= 0 ? 1 : 0);
-	if (r == -EAGAIN)
-		return;
-	b->pending_fd = safe_close(b->pending_fd);
-	sbx_writer_done(&b->pending);
-	b->have_pending = false;
-	event_del(b->ev_write);
-	if (r < 0 || event_add(b->ev_read, NULL) < 0) {
-		struct target *t = b->target;
-
-		t->broker = broker_free(b);
-	}
 }
 
 static const char *
@@ -174,108 +272,6 @@ access_rights(uint32_t mode)
 	if (mode & W_OK)
 		need |= POLICY_RIGHT_WRITE;
 	return need;
-}
-
-/*
- * The rule as this sandbox's owner sees it, under the owner's credentials:
- * the policy load opened the rule's directory as root, which would skip
- * the owner's search permission on the directories above it, so for any
- * other owner the directory is opened again by its path from / at the
- * first request that needs it, as the owner, and kept for the sandbox's
- * life. A failure (EACCES: the owner could not reach it by path either)
- * is not kept: the next request tries again.
- */
-static int
-owner_rule(struct broker *b, const struct policy_path_rule *r, struct policy_path_rule *ret)
-{
-	const struct target *t = b->target;
-	size_t i = (size_t) (r - t->policy->path_rules);
-	int fd;
-
-	*ret = *r;
-	if (t->owner.uid == 0 || r->dirfd < 0)
-		return 0;
-	assert(i < t->policy->n_path_rules && i < ELEMENTSOF(b->rule_fds));
-	if (b->rule_fds[i] < 0) {
-		fd = policy_open_rule_dir(r);
-		if (fd < 0)
-			return fd;
-		b->rule_fds[i] = fd;
-	}
-	ret->dirfd = b->rule_fds[i];
-	return 0;
-}
-
-/* What READDIR answers: one page. */
-struct dir_page {
-	struct action_dirent	ents[SBX_DIR_PAGE_MAX];
-	uint32_t		next;
-};
-
-/* Runs one path action under the owner's credentials. */
-static int
-run_action(struct broker *b, uint32_t type, const struct sbx_broker_req *q,
-    const struct policy_path_rule *r, const char *rel, const struct policy_path_rule *r2,
-    const char *rel2, struct stat *st, char *link, size_t link_size, struct dir_page *dir)
-{
-	struct target *t = b->target;
-	struct policy_path_rule v, v2;
-	int k, l;
-
-	k = creds_enter(&t->owner);
-	if (k < 0)
-		return k;
-	k = owner_rule(b, r, &v);
-	if (k >= 0 && r2)
-		k = owner_rule(b, r2, &v2);
-	if (k < 0)
-		goto leave;
-	r = &v;
-	if (r2)
-		r2 = &v2;
-	switch (type) {
-	case SBX_MSG_BROKER_OPEN:
-		/* Without Landlock a reopen through /proc/self/fd would be
-		 * checked against the target alone: a rule without write hands
-		 * out fds from a read-only view; and a directory fd would reach
-		 * beyond the rule, so there is none (action_open()). */
-		k = action_open(r, rel, q->flags, q->mode, t->landlock_abi > 0 ? 0 :
-		    ACTION_OPEN_NO_DIRECTORY |
-		    (r->rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW));
-		break;
-	case SBX_MSG_BROKER_READDIR:
-		k = action_readdir(r, rel, q->flags, dir->ents, SBX_DIR_PAGE_MAX, &dir->next);
-		break;
-	case SBX_MSG_BROKER_STAT:
-		k = action_stat(r, rel, st);
-		break;
-	case SBX_MSG_BROKER_ACCESS:
-		k = action_access(r, rel, q->mode);
-		break;
-	case SBX_MSG_BROKER_READLINK:
-		k = action_readlink(r, rel, link, link_size);
-		break;
-	case SBX_MSG_BROKER_MKDIR:
-		k = action_mkdir(r, rel, q->mode);
-		break;
-	case SBX_MSG_BROKER_UNLINK:
-	case SBX_MSG_BROKER_RMDIR:
-		k = action_unlink(r, rel, type == SBX_MSG_BROKER_RMDIR);
-		break;
-	case SBX_MSG_BROKER_RENAME:
-		k = action_rename(r, rel, r2, rel2, r2->rights & POLICY_RIGHT_DELETE);
-		break;
-	default:
-		k = -EINVAL;
-	}
-leave:
-	l = creds_leave();
-	if (l < 0) {
-		/* We could not become root again: stop acting at all. */
-		log_emerg_errno(l, "Cannot restore the daemon's credentials: %m");
-		abort();
-	}
-	return k;
 }
 
 int
@@ -328,166 +324,684 @@ broker_decode(struct sbx_reader *rd, struct broker_request *ret)
 	*ret = q;
 	return 0;
 }
-
-static void
-handle(struct broker *b, struct sbx_reader *rd)
+/*
+ * Rule i of the request as this sandbox's owner sees it. The policy load
+ * opened the rule's directory as root, which would skip the owner's search
+ * permission on the directories above it, so for any other owner the
+ * directory is opened again by its path from /, as the owner (we run
+ * under their credentials), at the first request that needs it, and kept
+ * for the sandbox's life (keep_opened()). A failure (EACCES: the owner
+ * could not reach it by path either) is not kept: the next request tries
+ * again.
+ */
+static int
+session_rule(struct session *s, size_t i, struct policy_path_rule *ret)
 {
-	struct target *t = b->target;
-	const struct policy *p = t->policy;
-	uint32_t type = rd->hdr.type;
-	struct broker_request req;
-	const char *path, *path2, *rel = NULL, *rel2 = NULL;
-	const struct policy_path_rule *r = NULL, *r2 = NULL;
-	const struct policy_connect_rule *cr = NULL;
-	static struct dir_page dir;	/* 33 KiB: not on the stack */
-	struct sbx_writer w;
-	struct stat st = {};
-	char link[SBX_PATH_MAX] = "";
-	int k = 0, fd = -1;
-
-	if (broker_decode(rd, &req) < 0)
-		goto violation;
-	t->broker_requests++;
-	path = req.path;
-	path2 = req.path2;
-
-	if (type == SBX_MSG_BROKER_CONNECT) {
-		cr = policy_match_connect(p, path);
-		if (!cr)
-			k = -EACCES;
+	*ret = *s->rule[i];
+	if (s->dirfd[i] < 0 && s->broker->owner.uid != 0 && ret->dirfd >= 0) {
+		if (i == 1 && s->rule[1] == s->rule[0] && s->opened[0] >= 0)
+			s->dirfd[1] = s->opened[0];
 		else {
-			k = creds_enter(&t->owner);
-			if (k >= 0) {
-				k = action_connect(cr);
-				if (creds_leave() < 0)
-					abort();
-			}
+			s->opened[i] = policy_open_rule_dir(s->rule[i]);
+			if (s->opened[i] < 0)
+				return s->opened[i];
+			s->dirfd[i] = s->opened[i];
 		}
-	} else {
-		r = policy_match_path(p, path, &rel);
-		if (!r || (r->rights & req.need) != req.need)
-			k = -EACCES;
-		if (k >= 0 && type == SBX_MSG_BROKER_RENAME) {
-			r2 = policy_match_path(p, path2, &rel2);
-			if (!r2 || !(r2->rights & POLICY_RIGHT_CREATE))
-				k = -EACCES;
-		}
-		if (k >= 0)
-			k = run_action(b, type, &req.q, r, rel, r2, rel2, &st, link, sizeof(link),
-			    &dir);
 	}
-	if (k >= 0 && (type == SBX_MSG_BROKER_OPEN || type == SBX_MSG_BROKER_CONNECT))
-		fd = k;
+	if (s->dirfd[i] >= 0)
+		ret->dirfd = s->dirfd[i];
+	return 0;
+}
+
+/* One path action, under the owner's credentials. */
+static int
+path_action(struct session *s)
+{
+	const struct broker *b = s->broker;
+	struct policy_path_rule v[2];
+	int k;
+
+	k = session_rule(s, 0, &v[0]);
+	if (k >= 0 && s->rule[1])
+		k = session_rule(s, 1, &v[1]);
+	if (k < 0)
+		return k;
+	switch (s->type) {
+	case SBX_MSG_BROKER_OPEN:
+		/* Without Landlock a reopen through /proc/self/fd would be
+		 * checked against the target alone: a rule without write hands
+		 * out fds from a read-only view, one without read no file
+		 * others may read; and a directory fd would reach beyond the
+		 * rule, so there is none (action_open()). */
+		return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, b->landlock_abi > 0 ? 0 :
+		    ACTION_OPEN_NO_DIRECTORY |
+		    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW) |
+		    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE));
+	case SBX_MSG_BROKER_READDIR:
+		return action_readdir(&v[0], s->rel[0], s->q.flags, s->dir.ents, SBX_DIR_PAGE_MAX,
+		    &s->dir.next);
+	case SBX_MSG_BROKER_STAT:
+		return action_stat(&v[0], s->rel[0], &s->st);
+	case SBX_MSG_BROKER_ACCESS:
+		return action_access(&v[0], s->rel[0], s->q.mode);
+	case SBX_MSG_BROKER_READLINK:
+		return action_readlink(&v[0], s->rel[0], s->link, sizeof(s->link));
+	case SBX_MSG_BROKER_MKDIR:
+		return action_mkdir(&v[0], s->rel[0], s->q.mode);
+	case SBX_MSG_BROKER_UNLINK:
+	case SBX_MSG_BROKER_RMDIR:
+		return action_unlink(&v[0], s->rel[0], s->type == SBX_MSG_BROKER_RMDIR);
+	case SBX_MSG_BROKER_RENAME:
+		return action_rename(&v[0], s->rel[0], &v[1], s->rel[1],
+		    v[1].rights & POLICY_RIGHT_DELETE);
+	}
+	return -EINVAL;
+}
+
+/* The action, as the owner: the file-system identity for files, the
+ * effective one too for a connect (the peer sees the owner). */
+static int
+act(struct session *s)
+{
+	const struct broker *b = s->broker;
+	bool sock = s->type == SBX_MSG_BROKER_CONNECT;
+	int k, l;
+
+	k = creds_enter(&b->owner, sock ? CREDS_EFFECTIVE : CREDS_FS);
+	if (k < 0)
+		return k;
+	/* A connect gives up a little before the loop would. */
+	k = sock ? action_connect(s->cr, b->timeout_ms - b->timeout_ms / 10) : path_action(s);
+	l = creds_leave();
+	if (l < 0) {
+		/* We could not become root again: stop acting at all. */
+		log_emerg_errno(l, "Cannot restore the daemon's credentials: %m");
+		abort();
+	}
+	return k;
+}
+
+static bool
+gives_fd(uint32_t type, int k)
+{
+	return k >= 0 && (type == SBX_MSG_BROKER_OPEN || type == SBX_MSG_BROKER_CONNECT);
+}
+
+/* The reply to the request in s, with result k (s's results if k is
+ * theirs). Notes a denial; the caller owns the channel. */
+static int
+make_reply(struct broker *b, const struct session *s, int k, struct sbx_writer *w)
+{
+	uint32_t type = s->type;
+
 	if (k < 0 && is_denial(-k))
-		note_denial(b, action_name(type), path, -k);
-	log_debug("Sandbox %llu: broker %s '%s': %s.", (unsigned long long) t->id,
-	    action_name(type), path, k < 0 ? strerror(-k) : "ok");
+		note_denial(b, action_name(type), s->path[0], -k);
+	log_debug("Sandbox %llu: broker %s '%s': %s.", (unsigned long long) b->id,
+	    action_name(type), s->path[0], k < 0 ? strerror(-k) : "ok");
 
 	if (type == SBX_MSG_BROKER_STAT) {
-		struct sbx_broker_stat s = { .error = k < 0 ? -k : 0 };
+		struct sbx_broker_stat r = { .error = k < 0 ? -k : 0 };
 
 		if (k >= 0) {
-			s.mode = st.st_mode;
-			s.dev = st.st_dev;
-			s.ino = st.st_ino;
-			s.nlink = st.st_nlink;
-			s.uid = st.st_uid;
-			s.gid = st.st_gid;
-			s.rdev = st.st_rdev;
-			s.size = (uint64_t) st.st_size;
-			s.blksize = (uint64_t) st.st_blksize;
-			s.blocks = (uint64_t) st.st_blocks;
-			s.atime_ns = (int64_t) st.st_atim.tv_sec * 1000000000 + st.st_atim.tv_nsec;
-			s.mtime_ns = (int64_t) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-			s.ctime_ns = (int64_t) st.st_ctim.tv_sec * 1000000000 + st.st_ctim.tv_nsec;
+			const struct stat *st = &s->st;
+
+			r.mode = st->st_mode;
+			r.dev = st->st_dev;
+			r.ino = st->st_ino;
+			r.nlink = st->st_nlink;
+			r.uid = st->st_uid;
+			r.gid = st->st_gid;
+			r.rdev = st->st_rdev;
+			r.size = (uint64_t) st->st_size;
+			r.blksize = (uint64_t) st->st_blksize;
+			r.blocks = (uint64_t) st->st_blocks;
+			r.atime_ns = (int64_t) st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
+			r.mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+			r.ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 		}
-		sbx_writer_init(&w, SBX_MSG_BROKER_STAT_RESULT, rd->hdr.serial);
-		sbx_writer_put(&w, &s, sizeof(s));
+		sbx_writer_init(w, SBX_MSG_BROKER_STAT_RESULT, s->serial);
+		sbx_writer_put(w, &r, sizeof(r));
 	} else if (type == SBX_MSG_BROKER_READDIR) {
 		struct sbx_broker_dir d = {
 			.error = k < 0 ? -k : 0,
-			.next = k < 0 ? 0 : dir.next,
+			.next = k < 0 ? 0 : s->dir.next,
 			.count = k < 0 ? 0 : (uint32_t) k,
 		};
 
-		sbx_writer_init(&w, SBX_MSG_BROKER_DIR_RESULT, rd->hdr.serial);
-		sbx_writer_put(&w, &d, sizeof(d));
+		sbx_writer_init(w, SBX_MSG_BROKER_DIR_RESULT, s->serial);
+		sbx_writer_put(w, &d, sizeof(d));
 		for (uint32_t i = 0; i < d.count; i++)
-			sbx_msg_dirent_put(&w, dir.ents[i].type, dir.ents[i].name);
+			sbx_msg_dirent_put(w, s->dir.ents[i].type, s->dir.ents[i].name);
 	} else if (type == SBX_MSG_BROKER_READLINK) {
-		struct sbx_broker_result res = { .error = k < 0 ? -k : 0 };
+		struct sbx_broker_result r = { .error = k < 0 ? -k : 0 };
 
-		sbx_writer_init(&w, SBX_MSG_BROKER_LINK_RESULT, rd->hdr.serial);
-		sbx_writer_put(&w, &res, sizeof(res));
-		sbx_writer_put_str_trunc(&w, k < 0 ? "" : link, SBX_PATH_MAX);
+		sbx_writer_init(w, SBX_MSG_BROKER_LINK_RESULT, s->serial);
+		sbx_writer_put(w, &r, sizeof(r));
+		sbx_writer_put_str_trunc(w, k < 0 ? "" : s->link, SBX_PATH_MAX);
 	} else {
-		struct sbx_broker_result res = { .error = k < 0 ? -k : 0 };
+		struct sbx_broker_result r = { .error = k < 0 ? -k : 0 };
 
-		sbx_writer_init(&w, SBX_MSG_BROKER_RESULT, rd->hdr.serial);
-		sbx_writer_put(&w, &res, sizeof(res));
+		sbx_writer_init(w, SBX_MSG_BROKER_RESULT, s->serial);
+		sbx_writer_put(w, &r, sizeof(r));
 	}
-	if (send_reply(b, &w, fd) < 0)
-		t->broker = broker_free(b);
-	return;
+	return sbx_writer_finish(w);
+}
 
-violation:
-	(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
-	    "Sandbox %llu (owner uid %u): malformed %s on the broker channel; "
-	    "closing the channel.", (unsigned long long) t->id, (unsigned) t->owner_uid,
-	    sbx_msg_type_to_string(type) ?: "message");
+/* Sends what make_reply() made, with fd if >= 0; -EAGAIN leaves w and fd
+ * to the caller, anything else takes both. */
+static int
+send_made(struct broker *b, struct sbx_writer *w, int fd)
+{
+	int r = sbx_send_msg(b->fd, w->buf, w->len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+
+	if (r == -EAGAIN)
+		return r;
+	safe_close(fd);
+	sbx_writer_done(w);
+	return r;
+}
+
+/* Closes the channel, from the loop thread. */
+static void
+close_channel(struct broker *b)
+{
+	struct target *t = b->target;
+
 	t->broker = broker_free(b);
 }
 
+/* From the loop thread, which owns the channel: answers the request in s
+ * with k, taking fd; a reply the target does not read is kept, and
+ * nothing more is read until it is sent. */
+static void
+answer_from_loop(struct broker *b, const struct session *s, int k, int fd)
+{
+	struct sbx_writer w;
+	int r = make_reply(b, s, k, &w);
+
+	if (r >= 0)
+		r = send_made(b, &w, fd);
+	else {
+		safe_close(fd);
+		sbx_writer_done(&w);
+	}
+	if (r == -EAGAIN) {
+		b->pending = w;
+		b->pending_fd = fd;
+		b->have_pending = true;
+		event_del(b->ev_read);
+		if (event_add(b->ev_write, NULL) < 0)
+			close_channel(b);
+	} else if (r < 0)
+		close_channel(b);
+}
+
+/* From the session's worker: true if the session ends (end set). */
+static bool
+answer_from_worker(struct session *s, int k, int fd)
+{
+	struct broker *b = s->broker;
+	struct sbx_writer w;
+	int r = make_reply(b, s, k, &w);
+
+	if (r >= 0)
+		r = send_made(b, &w, fd);
+	else {
+		safe_close(fd);
+		sbx_writer_done(&w);
+	}
+	if (r == -EAGAIN) {
+		s->reply = w;
+		s->reply_fd = fd;
+		s->end = SESSION_PENDING;
+		return true;
+	}
+	if (r < 0) {
+		s->end = SESSION_CLOSED;
+		return true;
+	}
+	return false;
+}
+
+static void
+on_write(evutil_socket_t fd, short what, void *userdata)
+{
+	struct broker *b = userdata;
+	int r;
+
+	r = sbx_send_msg(b->fd, b->pending.buf, b->pending.len,
+	    b->pending_fd >= 0 ? &b->pending_fd : NULL, b->pending_fd >= 0 ? 1 : 0);
+	if (r == -EAGAIN)
+		return;
+	b->pending_fd = safe_close(b->pending_fd);
+	sbx_writer_done(&b->pending);
+	b->have_pending = false;
+	event_del(b->ev_write);
+	if (r < 0 || event_add(b->ev_read, NULL) < 0)
+		close_channel(b);
+}
+
+
+/* The request, into the session's workspace, matched against the policy:
+ * 0 if the owner's rights are to be tried by acting. */
+static int
+prepare(struct session *s, const struct broker_request *req)
+{
+	struct broker *b = s->broker;
+	const struct policy *p = b->policy;
+
+	s->type = req->type;
+	s->serial = req->serial;
+	s->q = req->q;
+	s->rule[0] = s->rule[1] = NULL;
+	s->rel[0] = s->rel[1] = NULL;
+	s->cr = NULL;
+	s->dirfd[0] = s->dirfd[1] = s->opened[0] = s->opened[1] = -1;
+	s->k = -EINVAL;
+	/* Both fit: the decoder bounded them by SBX_PATH_MAX. */
+	(void) snprintf(s->path[0], sizeof(s->path[0]), "%s", req->path);
+	(void) snprintf(s->path[1], sizeof(s->path[1]), "%s", req->path2 ?: "");
+
+	if (s->type == SBX_MSG_BROKER_CONNECT) {
+		s->cr = policy_match_connect(p, s->path[0]);
+		return s->cr ? 0 : -EACCES;
+	}
+	s->rule[0] = policy_match_path(p, s->path[0], &s->rel[0]);
+	if (!s->rule[0] || (s->rule[0]->rights & req->need) != req->need)
+		return -EACCES;
+	if (s->type == SBX_MSG_BROKER_RENAME) {
+		s->rule[1] = policy_match_path(p, s->path[1], &s->rel[1]);
+		if (!s->rule[1] || !(s->rule[1]->rights & POLICY_RIGHT_CREATE))
+			return -EACCES;
+	}
+	for (size_t i = 0; i < 2; i++)
+		if (s->rule[i])
+			s->dirfd[i] = b->owner.uid == 0 ? s->rule[i]->dirfd :
+			    b->rule_fds[s->rule[i] - p->path_rules];
+	return 0;
+}
+
+/* Rule directories the action opened as the owner: kept by the broker
+ * (we own the channel, so nobody else writes rule_fds). */
+static void
+keep_opened(struct session *s)
+{
+	struct broker *b = s->broker;
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t r;
+
+		if (s->opened[i] < 0)
+			continue;
+		r = (size_t) (s->rule[i] - b->policy->path_rules);
+		assert(r < ELEMENTSOF(b->rule_fds));
+		if (b->rule_fds[r] < 0)
+			b->rule_fds[r] = s->opened[i];
+		else
+			safe_close(s->opened[i]);
+		s->opened[i] = -1;
+	}
+}
+
+/* On the session's worker: one request. True if the session ends. */
+static bool
+serve(struct session *s, struct sbx_reader *rd)
+{
+	struct broker *b = s->broker;
+	struct broker_request req;
+	uint64_t v;
+	int k;
+
+	if (broker_decode(rd, &req) < 0) {
+		s->end = SESSION_VIOLATION;
+		s->end_type = rd->hdr.type;
+		return true;
+	}
+	pthread_mutex_lock(&b->stats_lock);
+	b->n_requests++;
+	pthread_mutex_unlock(&b->stats_lock);
+	k = prepare(s, &req);
+	if (k >= 0 && atomic_load(&b->refuse)) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
+		    "Sandbox %llu (owner uid %u): broker %s '%s' refused with ETIMEDOUT: %u of "
+		    "its requests, or %u of its owner's, are stuck already.",
+		    (unsigned long long) b->id, (unsigned) b->owner.uid, action_name(s->type),
+		    s->path[0], BROKER_STUCK_MAX, BROKER_STUCK_PER_UID_MAX);
+		k = -ETIMEDOUT;
+	}
+	if (k < 0)
+		return answer_from_worker(s, k, -1);
+
+	/* From here the loop may answer ETIMEDOUT for us (on_timeout()):
+	 * whoever swaps act first answers. */
+	v = now_us() << 1 | 1;
+	atomic_store(&s->act, v);
+	s->k = act(s);
+	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
+		/* The loop answered and has the channel: drop everything. */
+		if (gives_fd(s->type, s->k)) {
+			safe_close(s->k);
+			s->k = 0;
+		}
+		for (size_t i = 0; i < 2; i++)
+			s->opened[i] = safe_close(s->opened[i]);
+		s->end = SESSION_TIMED_OUT;
+		return true;
+	}
+	keep_opened(s);
+	if (s->type == SBX_MSG_BROKER_CONNECT && s->k >= 0) {
+		s->end = SESSION_CONNECTED;	/* the loop relays it and answers */
+		return true;
+	}
+	return answer_from_worker(s, s->k, gives_fd(s->type, s->k) ? s->k : -1);
+}
+
+/* On a worker: requests, while they keep coming. */
+static void
+session_run(struct work *w)
+{
+	struct session *s = container_of(w, struct session, work);
+	struct broker *b = s->broker;
+
+	for (;;) {
+		struct sbx_reader rd;
+		size_t n_fds = 0;
+		int fds[1];
+		ssize_t n;
+
+		n = sbx_recv_msg(b->fd, s->buf, sizeof(s->buf), fds, &n_fds, 0);
+		if (n == -EAGAIN || n == -EINTR) {
+			struct pollfd p = { .fd = b->fd, .events = POLLIN };
+
+			/* Linger for the next request, unless others wait. */
+			if (workers_queued(b->manager->workers) || poll(&p, 1, BROKER_LINGER_MS) <= 0) {
+				s->end = SESSION_IDLE;
+				return;
+			}
+			continue;
+		}
+		if (n <= 0) {
+			s->end = n < 0 ? SESSION_BROKEN : SESSION_CLOSED;
+			return;
+		}
+		if (sbx_reader_init(&rd, s->buf, (size_t) n) < 0) {
+			s->end = SESSION_BAD_HEADER;
+			return;
+		}
+		if (serve(s, &rd))
+			return;
+	}
+}
+
+/* Requests of uid's sandboxes stuck in workers, over all its sandboxes. */
+static unsigned *
+stuck_of_uid(struct manager *m, uid_t uid, bool make)
+{
+	struct broker_stuck *v;
+
+	for (size_t i = 0; i < m->n_broker_stuck; i++)
+		if (m->broker_stuck[i].uid == uid)
+			return &m->broker_stuck[i].n;
+	if (!make)
+		return NULL;
+	v = reallocarray(m->broker_stuck, m->n_broker_stuck + 1, sizeof(*v));
+	if (!v)
+		return NULL;
+	m->broker_stuck = v;
+	v[m->n_broker_stuck] = (struct broker_stuck) { .uid = uid };
+	return &v[m->n_broker_stuck++].n;
+}
+
+/* A session of b became stuck (+1) or came back (-1): the sandbox's and
+ * its owner's counts, and whether the owner's sandboxes are refused. */
+static void
+stuck_add(struct broker *b, int delta)
+{
+	struct manager *m = b->manager;
+	unsigned *n = stuck_of_uid(m, b->owner.uid, delta > 0);
+	bool uid_full;
+	struct target *t;
+
+	b->n_stuck = (unsigned) ((int) b->n_stuck + delta);
+	if (n) {
+		*n = (unsigned) ((int) *n + delta);
+		uid_full = *n >= BROKER_STUCK_PER_UID_MAX;
+		if (*n == 0) {
+			size_t i = (size_t) (container_of(n, struct broker_stuck, n) - m->broker_stuck);
+
+			m->broker_stuck[i] = m->broker_stuck[--m->n_broker_stuck];
+		}
+	} else
+		uid_full = delta > 0;	/* out of memory: be safe */
+	atomic_store(&b->refuse, uid_full || b->n_stuck >= BROKER_STUCK_MAX);
+	TAILQ_FOREACH(t, &m->targets, link)
+		if (t->broker && t->broker != b && t->broker->owner.uid == b->owner.uid)
+			atomic_store(&t->broker->refuse,
+			    uid_full || t->broker->n_stuck >= BROKER_STUCK_MAX);
+}
+
+static void
+session_free(struct broker *b, struct session *s)
+{
+	if (b->target && !b->spare)
+		b->spare = s;
+	else
+		free(s);
+}
+
+static void
+log_channel_end(struct broker *b, const struct session *s)
+{
+	const char *what;
+
+	switch (s->end) {
+	case SESSION_BROKEN:
+		what = "broken message on the broker channel (truncated, oversized or carrying fds)";
+		break;
+	case SESSION_BAD_HEADER:
+		what = "malformed header on the broker channel";
+		break;
+	case SESSION_VIOLATION:
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
+		    "Sandbox %llu (owner uid %u): malformed %s on the broker channel; "
+		    "closing the channel.", (unsigned long long) b->id, (unsigned) b->owner.uid,
+		    sbx_msg_type_to_string(s->end_type) ?: "message");
+		return;
+	default:
+		return;
+	}
+	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
+	    "Sandbox %llu (owner uid %u): %s; closing the channel.", (unsigned long long) b->id,
+	    (unsigned) b->owner.uid, what);
+}
+
+/* On the loop thread, once the session's worker is done. */
+static void
+session_done(struct work *w)
+{
+	struct session *s = container_of(w, struct session, work);
+	struct broker *b = s->broker;
+
+	if (s->stuck)
+		stuck_add(b, -1);
+	if (s->timed_out) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_INFO, 0,
+		    "Sandbox %llu (owner uid %u): a broker request that timed out has finished "
+		    "(%s); its result was dropped.", (unsigned long long) b->id,
+		    (unsigned) b->owner.uid, s->k < 0 ? strerror(-s->k) : "ok");
+	}
+	if (b->session != s) {
+		/* Answered by on_timeout(), or the channel is closed. */
+		if (s->end == SESSION_PENDING) {
+			safe_close(s->reply_fd);
+			sbx_writer_done(&s->reply);
+		} else if (s->end == SESSION_CONNECTED)
+			safe_close(s->k);
+		goto out;
+	}
+	b->session = NULL;
+	evtimer_del(b->ev_timeout);
+	switch (s->end) {
+	case SESSION_IDLE:
+		if (event_add(b->ev_read, NULL) < 0)
+			close_channel(b);
+		break;
+	case SESSION_PENDING:
+		b->pending = s->reply;
+		s->reply = (struct sbx_writer) {};
+		b->pending_fd = s->reply_fd;
+		b->have_pending = true;
+		if (event_add(b->ev_write, NULL) < 0)
+			close_channel(b);
+		break;
+	case SESSION_CONNECTED:
+		if (event_add(b->ev_read, NULL) < 0) {
+			safe_close(s->k);
+			close_channel(b);
+		} else
+			answer_from_loop(b, s, 0, s->k);
+		break;
+	default:
+		log_channel_end(b, s);
+		close_channel(b);
+	}
+out:
+	session_free(b, s);
+	broker_unref(b);
+}
+
+static void
+arm_timeout(struct broker *b, uint64_t us)
+{
+	struct timeval tv = {
+		.tv_sec = (time_t) (us / 1000000),
+		.tv_usec = (suseconds_t) (us % 1000000),
+	};
+
+	(void) evtimer_add(b->ev_timeout, &tv);
+}
+
+/* While a session owns the channel: has its action been going on for too
+ * long? Then answer ETIMEDOUT for it, count it stuck, and take the
+ * channel back. */
+static void
+on_timeout(evutil_socket_t fd, short what, void *userdata)
+{
+	struct broker *b = userdata;
+	struct session *s = b->session;
+	uint64_t limit = (uint64_t) b->timeout_ms * 1000, v, now, since;
+
+	if (!s)
+		return;
+	v = atomic_load(&s->act);
+	if (!(v & 1) || v == ACT_TIMED_OUT) {
+		arm_timeout(b, limit);	/* between requests, or not started */
+		return;
+	}
+	now = now_us();
+	since = v >> 1;
+	if (now >= since && now - since < limit) {
+		arm_timeout(b, limit - (now - since));
+		return;
+	}
+	if (!atomic_compare_exchange_strong(&s->act, &v, ACT_TIMED_OUT)) {
+		arm_timeout(b, limit);	/* it finished just now */
+		return;
+	}
+	/* The worker drops its result; the request's fields stay as they are. */
+	b->session = NULL;
+	s->stuck = s->timed_out = true;
+	stuck_add(b, +1);
+	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
+	    "Sandbox %llu (owner uid %u): broker %s '%s' did not finish in %u ms (a file system "
+	    "or peer that does not answer?); answered ETIMEDOUT, %u of its requests are stuck.",
+	    (unsigned long long) b->id, (unsigned) b->owner.uid, action_name(s->type),
+	    s->path[0], b->timeout_ms, b->n_stuck);
+	if (event_add(b->ev_read, NULL) < 0) {
+		close_channel(b);
+		return;
+	}
+	answer_from_loop(b, s, -ETIMEDOUT, -1);
+}
+
+/* The channel is readable: a worker serves it from here. */
 static void
 on_read(evutil_socket_t fd, short what, void *userdata)
 {
 	struct broker *b = userdata;
-	struct target *t = b->target;
-	static uint8_t buf[SBX_MSG_SIZE_MAX];
-	struct sbx_reader rd;
-	size_t n_fds = 0;
-	int fds[1];
-	ssize_t n;
+	struct session *s = b->spare;
+	int r;
 
-	n = sbx_recv_msg(b->fd, buf, sizeof(buf), fds, &n_fds, 0);
-	if (n == -EAGAIN || n == -EINTR)
-		return;
-	if (n <= 0) {
-		if (n < 0)
-			(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
-			    "Sandbox %llu (owner uid %u): broken message on the broker channel "
-			    "(truncated, oversized or carrying fds); closing the channel.",
-			    (unsigned long long) t->id, (unsigned) t->owner_uid);
-		t->broker = broker_free(b);
+	b->spare = NULL;
+	if (!s)
+		s = malloc(sizeof(*s));
+	if (!s) {
+		log_oom();
+		close_channel(b);
 		return;
 	}
-	if (sbx_reader_init(&rd, buf, (size_t) n) < 0) {
-		(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
-		    "Sandbox %llu (owner uid %u): malformed header on the broker channel; "
-		    "closing the channel.", (unsigned long long) t->id, (unsigned) t->owner_uid);
-		t->broker = broker_free(b);
+	s->work = (struct work) { .run = session_run, .done = session_done };
+	s->broker = b;
+	atomic_init(&s->act, 0);
+	s->stuck = s->timed_out = false;
+	s->end = SESSION_IDLE;
+	s->reply = (struct sbx_writer) {};
+	s->reply_fd = -1;
+	r = workers_submit(b->manager->workers, &s->work);
+	if (r < 0) {
+		free(s);
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_ERR, r,
+		    "Sandbox %llu (owner uid %u): no worker thread for its broker; closing the "
+		    "channel: %m", (unsigned long long) b->id, (unsigned) b->owner.uid);
+		close_channel(b);
 		return;
 	}
-	handle(b, &rd);
+	b->refs++;
+	b->session = s;
+	event_del(b->ev_read);
+	arm_timeout(b, (uint64_t) b->timeout_ms * 1000);
 }
 
 int
 broker_new(struct target *t, int fd, struct broker **ret)
 {
 	struct broker *b = calloc(1, sizeof(*b));
+	struct manager *m = t->manager;
+	unsigned *n;
 
 	if (!b) {
 		safe_close(fd);
 		return -ENOMEM;
 	}
+	b->manager = m;
 	b->target = t;
+	b->refs = 1;
 	b->fd = fd;
 	b->pending_fd = -1;
+	/* An owner at the cap already: their new sandboxes are refused too. */
+	n = stuck_of_uid(m, t->owner.uid, false);
+	atomic_init(&b->refuse, n && *n >= BROKER_STUCK_PER_UID_MAX);
+	b->policy = policy_ref(t->policy);
+	b->owner = t->owner;
+	b->owner.groups = NULL;
+	b->landlock_abi = t->landlock_abi;
+	b->id = t->id;
+	b->timeout_ms = (unsigned) m->conf.broker_timeout_ms;
+	pthread_mutex_init(&b->stats_lock, NULL);
 	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
 		b->rule_fds[i] = -1;
-	b->ev_read = event_new(t->manager->base, fd, EV_READ | EV_PERSIST, on_read, b);
-	b->ev_write = event_new(t->manager->base, fd, EV_WRITE | EV_PERSIST, on_write, b);
-	if (!b->ev_read || !b->ev_write || event_add(b->ev_read, NULL) < 0) {
+	if (t->owner.n_groups > 0) {
+		b->owner.groups = calloc((size_t) t->owner.n_groups, sizeof(gid_t));
+		if (!b->owner.groups) {
+			broker_free(b);
+			return -ENOMEM;
+		}
+		memcpy(b->owner.groups, t->owner.groups, (size_t) t->owner.n_groups * sizeof(gid_t));
+	}
+	b->ev_read = event_new(m->base, fd, EV_READ | EV_PERSIST, on_read, b);
+	b->ev_write = event_new(m->base, fd, EV_WRITE | EV_PERSIST, on_write, b);
+	b->ev_timeout = evtimer_new(m->base, on_timeout, b);
+	if (!b->ev_read || !b->ev_write || !b->ev_timeout || event_add(b->ev_read, NULL) < 0) {
 		broker_free(b);
 		return -ENOMEM;
 	}
@@ -495,20 +1009,52 @@ broker_new(struct target *t, int fd, struct broker **ret)
 	return 0;
 }
 
+static struct broker *
+broker_unref(struct broker *b)
+{
+	assert(b->refs > 0);
+	if (--b->refs > 0)
+		return NULL;
+	assert(!b->target && b->n_stuck == 0);
+	safe_close(b->fd);
+	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
+		safe_close(b->rule_fds[i]);
+	for (size_t i = 0; i < b->n_logged; i++)
+		free(b->logged[i]);
+	policy_unref(b->policy);
+	free(b->owner.groups);
+	free(b->last_denial);
+	pthread_mutex_destroy(&b->stats_lock);
+	free(b);
+	return NULL;
+}
+
+/* The target lets go. The channel closes now, unless a session's worker
+ * still owns it: then it is shut down, which ends a session that waits on
+ * it, and closed once that is done; a session in an action counts as
+ * stuck until it comes back (so that ending sandboxes cannot pile up
+ * stuck threads). */
 struct broker *
 broker_free(struct broker *b)
 {
 	if (!b)
 		return NULL;
+	if (b->target)
+		broker_sync_stats(b, b->target);
+	b->target = NULL;
 	event_freep(&b->ev_read);
 	event_freep(&b->ev_write);
-	safe_close(b->fd);
-	safe_close(b->pending_fd);
+	event_freep(&b->ev_timeout);
+	b->pending_fd = safe_close(b->pending_fd);
 	sbx_writer_done(&b->pending);
-	for (size_t i = 0; i < b->n_logged; i++)
-		free(b->logged[i]);
-	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
-		safe_close(b->rule_fds[i]);
-	free(b);
-	return NULL;
+	if (b->session) {
+		b->session->stuck = true;
+		stuck_add(b, +1);
+		b->session = NULL;
+		(void) shutdown(b->fd, SHUT_RDWR);
+	} else
+		b->fd = safe_close(b->fd);
+	free(b->spare);
+	b->spare = NULL;
+	return broker_unref(b);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The broker side of a target's channel (SBX_BROKER_FD inside). One per
- * target; requests are answered in order, one at a time: while a reply
- * cannot be sent (the target does not read), no further request is read,
- * so a target can make us hold at most one reply and one fd.
+ * target; requests are answered in order, one at a time: while one is
+ * being served or its reply cannot be sent (the target does not read), no
+ * further request is read, so a target can make us hold at most one
+ * reply and one fd, plus what its stuck requests hold (see broker.c).
  */
 #pragma once
 
@@ -14,6 +15,14 @@
 
 struct target;
 struct broker;
+
+/* Requests answered ETIMEDOUT but still in a worker: at most this many
+ * per sandbox, and per owner over all their sandboxes. */
+#define BROKER_STUCK_MAX		4
+#define BROKER_STUCK_PER_UID_MAX	16
+/* Worker threads for all sandboxes: room for 16 owners' stuck requests
+ * and for the sessions of busy channels (broker.c). */
+#define BROKER_WORKERS_MAX		(16 * BROKER_STUCK_PER_UID_MAX + 64)
 
 /* One request off the channel; the paths point into the message. */
 struct broker_request {
@@ -31,4 +40,7 @@ int broker_decode(struct sbx_reader *rd, struct broker_request *ret);
 
 /* Takes fd in all cases. */
 int broker_new(struct target *t, int fd, struct broker **ret);
+/* Closes the channel; the memory goes when no worker still acts for it. */
 struct broker *broker_free(struct broker *b);
+/* Copies the counts and the last denial so far into t. */
+void broker_sync_stats(struct broker *b, struct target *t);

@@ -30,6 +30,7 @@ conf_init(struct conf *c)
 		.max_sandboxes = 1024,
 		.max_conns = 1024,
 		.linger_ms = 60 * 1000,
+		.broker_timeout_ms = 10 * 1000,
 	};
 }
 
@@ -127,6 +128,14 @@ conf_handler(const char *section, const char *key, const char *value, unsigned l
 		if (parse_time_ms(value, &ms) < 0 || ms > 24ull * 3600 * 1000)
 			goto bad;
 		c->linger_ms = ms;
+		return 0;
+	}
+	if (strcmp(key, "BrokerTimeoutSec") == 0) {
+		uint64_t ms;
+
+		if (parse_time_ms(value, &ms) < 0 || ms < 100 || ms > 600 * 1000)
+			goto bad;
+		c->broker_timeout_ms = ms;
 		return 0;
 	}
 	snprintf(err->message, sizeof(err->message), "unknown key '%s'", key);

@@ -17,6 +17,7 @@ struct conf {
 	unsigned	max_sandboxes;
 	unsigned	max_conns;
 	uint64_t	linger_ms;		/* how long an exited sandbox stays listed */
+	uint64_t	broker_timeout_ms;	/* a broker request's bound */
 };
 
 void conf_init(struct conf *c);

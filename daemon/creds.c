@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Acting as the owner. The broker runs as root, but every action it takes
- * for a target runs with the file-system identity of the user who asked
- * for the sandbox (DESIGN.md invariant 1): fsuid, fsgid and supplementary
- * groups switched with the raw system calls (so only this thread changes;
- * sandboxd has one). Switching fsuid away from 0 also drops the file
- * capabilities (CAP_DAC_OVERRIDE and friends) from the effective set;
- * switching back restores them.
+ * for a target runs with the identity of the user who asked for the
+ * sandbox (DESIGN.md invariant 1), switched with the raw system calls, so
+ * that only the calling thread changes (glibc's wrappers would apply the
+ * change to every thread of the daemon): the broker's actions run on
+ * worker threads (workers.c), each with its own credentials.
+ *
+ * CREDS_FS switches the file-system identity (fsuid, fsgid, groups), which
+ * is what file actions check; switching fsuid away from 0 also drops the
+ * file capabilities (CAP_DAC_OVERRIDE and friends) from the effective set.
+ * CREDS_EFFECTIVE also switches the effective uid and gid, which drops
+ * every capability from the effective set and is what a socket records
+ * as its peer's credentials (SO_PEERCRED, SO_PEERGROUPS): a UNIX socket
+ * connected for a target must show its owner, never root, to the service
+ * behind it. The real and saved ids stay 0, so that the owner can neither
+ * signal nor trace the thread meanwhile, and creds_leave() can come back.
  */
 #include <errno.h>
 #include <grp.h>
@@ -21,7 +30,8 @@
 
 static gid_t own_groups[GROUPS_MAX];
 static int n_own_groups;
-static bool switched;	/* whether creds_leave() has anything to undo */
+/* Per thread: what creds_leave() has to undo. */
+static _Thread_local bool switched, switched_effective;
 
 int
 creds_init(void)
@@ -31,23 +41,30 @@ creds_init(void)
 }
 
 int
-creds_enter(const struct owner_creds *c)
+creds_enter(const struct owner_creds *c, enum creds_mode mode)
 {
 	if (c->uid == 0)
 		return 0;	/* root asked: root acts */
 	switched = true;
-	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0) {
-		(void) creds_leave();
-		return -EPERM;
+	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0)
+		goto fail;
+	if (mode == CREDS_EFFECTIVE) {
+		switched_effective = true;
+		if (syscall(SYS_setresgid, -1, c->gid, -1) < 0 ||
+		    syscall(SYS_setresuid, -1, c->uid, -1) < 0)
+			goto fail;
+	} else {
+		(void) syscall(SYS_setfsgid, c->gid);
+		(void) syscall(SYS_setfsuid, c->uid);
 	}
-	(void) syscall(SYS_setfsgid, c->gid);
-	(void) syscall(SYS_setfsuid, c->uid);
-	/* setfs*id() report no errors: read back to be sure. */
-	if ((uid_t) syscall(SYS_setfsuid, -1) != c->uid || (gid_t) syscall(SYS_setfsgid, -1) != c->gid) {
-		(void) creds_leave();
-		return -EPERM;
-	}
+	/* setfs*id() report no errors: read back to be sure (the
+	 * effective switch sets the file-system ids too). */
+	if ((uid_t) syscall(SYS_setfsuid, -1) != c->uid || (gid_t) syscall(SYS_setfsgid, -1) != c->gid)
+		goto fail;
 	return 0;
+fail:
+	(void) creds_leave();
+	return -EPERM;
 }
 
 int
@@ -56,11 +73,17 @@ creds_leave(void)
 	if (!switched)
 		return 0;
 	switched = false;
+	if (switched_effective) {
+		switched_effective = false;
+		/* The real uid is 0: allowed, and the effective set comes back. */
+		if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_setresgid, -1, 0, -1) < 0)
+			return -errno;
+	}
 	(void) syscall(SYS_setfsuid, 0);
 	(void) syscall(SYS_setfsgid, 0);
 	if (syscall(SYS_setgroups, n_own_groups, own_groups) < 0)
 		return -errno;
-	if ((uid_t) syscall(SYS_setfsuid, -1) != 0)
+	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || geteuid() != 0)
 		return -EPERM;
 	return 0;
 }

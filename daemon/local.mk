@@ -29,6 +29,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/skeleton.c daemon/skeleton.h \
 	daemon/target.c daemon/target.h \
 	daemon/broker.c daemon/broker.h \
+	daemon/workers.c daemon/workers.h \
 	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \
 	daemon/uid-pool.c daemon/uid-pool.h \
 	daemon/netns-pool.c daemon/netns-pool.h \
@@ -36,9 +37,9 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/confine-mount.c \
 	daemon/confine-landlock.c \
 	daemon/confine-cgroup.c daemon/confine-cgroup.h
-daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/daemon $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) -pthread -I$(top_srcdir)/daemon $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 daemon_libdaemon_la_LIBADD = daemon/libpolicy.la protocol/libprotocol.la common/libcommon.la \
-	$(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)
+	$(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS) -lpthread
 
 sbin_PROGRAMS += daemon/sandboxd
 daemon_sandboxd_SOURCES = daemon/main.c

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "broker.h"
 #include "confine-cgroup.h"
 #include "conn.h"
 #include "landlock-abi.h"
@@ -32,6 +33,7 @@
 #include "skeleton.h"
 #include "spawn.h"
 #include "target.h"
+#include "workers.h"
 
 #define SHUTDOWN_TIMEOUT_SEC 5
 #define NETNS_POOL_SIZE 4	/* ready network namespaces */
@@ -492,6 +494,9 @@ manager_setup(struct manager *m)
 	m->ev_cgroups = evtimer_new(m->base, on_cgroup_retry, m);
 	if (!m->ev_spares || !m->ev_reload || !m->ev_cgroups)
 		return log_oom();
+	r = workers_new(m->base, BROKER_WORKERS_MAX, &m->workers);
+	if (r < 0)
+		return log_oom();
 	manager_want_spares(m);
 	r = netns_pool_new(m->base, NETNS_POOL_SIZE, &m->netns);
 	if (r < 0)
@@ -672,6 +677,9 @@ manager_free(struct manager *m)
 		}
 		target_free(t);
 	}
+	/* After the brokers: what their workers finished is dropped now. */
+	m->workers = workers_free(m->workers);
+	free(m->broker_stuck);
 	event_freep(&m->ev_listen);
 	event_freep(&m->ev_listen_resume);
 	event_freep(&m->ev_sigterm);

@@ -33,8 +33,17 @@ struct dead_cgroup {
 LIST_HEAD(conn_list, conn);
 TAILQ_HEAD(target_list, target);
 
+/* An owner's broker requests stuck in workers (broker.c). */
+struct broker_stuck {
+	uid_t		uid;
+	unsigned	n;
+};
+
 struct manager {
 	struct event_base	*base;
+	struct workers		*workers;	/* the broker's actions run there */
+	struct broker_stuck	*broker_stuck;	/* owners with stuck requests */
+	size_t			n_broker_stuck;
 	struct conf		conf;
 	struct policy_store	*policies;
 	struct uid_pool		uids;

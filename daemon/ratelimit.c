@@ -12,6 +12,7 @@ void
 ratelimit_init(struct ratelimit *rl, uint64_t interval_usec, unsigned burst)
 {
 	*rl = (struct ratelimit) { .interval_usec = interval_usec, .burst = burst };
+	pthread_mutex_init(&rl->lock, NULL);
 }
 
 /* uid's entry, or the one to take over for it: a free one, else the one
@@ -66,10 +67,14 @@ ratelimit_log(struct ratelimit *rl, uid_t uid, int level, int error, const char 
 	struct timespec ts;
 	char buf[1024];
 	va_list ap;
+	bool pass;
 
 	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!ratelimit_test(rl, uid, (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000,
-	    &report))
+	pthread_mutex_lock(&rl->lock);
+	pass = ratelimit_test(rl, uid, (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000,
+	    &report);
+	pthread_mutex_unlock(&rl->lock);
+	if (!pass)
 		return error > 0 ? -error : error;
 	if (report.n > 0)
 		log_full_errno(level, 0, "%u messages caused by uid %u suppressed.", report.n,

@@ -11,10 +11,12 @@
  * reported at once), so a thousand uids cost no more than a few.
  *
  * ratelimit_test() is pure (the clock is a parameter) so a unit test links
- * it alone; ratelimit_log() is the daemon's front end.
+ * it alone; ratelimit_log() is the daemon's front end, safe to call from
+ * any thread (the broker's workers log through it).
  */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -35,6 +37,7 @@ struct ratelimit_entry {
 };
 
 struct ratelimit {
+	pthread_mutex_t		lock;		/* ratelimit_log()'s */
 	uint64_t		interval_usec;
 	unsigned		burst;
 	struct ratelimit_entry	entries[RATELIMIT_UIDS];

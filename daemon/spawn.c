@@ -177,16 +177,20 @@ arm_parent_death(const struct spawn_plan *p)
 	return 0;
 }
 
+/* The raw system calls: glibc's wrappers would try to apply the change to
+ * every thread they know of, and in this clone of the daemon's memory
+ * that list still names the daemon's worker threads (workers.c), which
+ * do not exist here. */
 static int
 switch_identity(const struct spawn_plan *p)
 {
 	uid_t r, e, s;
 
-	if (setgroups(0, NULL) < 0)
+	if (syscall(SYS_setgroups, 0, NULL) < 0)
 		return -errno;
-	if (setresgid(p->gid, p->gid, p->gid) < 0)
+	if (syscall(SYS_setresgid, p->gid, p->gid, p->gid) < 0)
 		return -errno;
-	if (setresuid(p->uid, p->uid, p->uid) < 0)
+	if (syscall(SYS_setresuid, p->uid, p->uid, p->uid) < 0)
 		return -errno;
 	if (getresuid(&r, &e, &s) < 0 || r != p->uid || e != p->uid || s != p->uid)
 		return -EPERM;

@@ -699,6 +699,8 @@ target_describe(struct target *t, struct sbx_info *ret)
 {
 	struct cgroup_stats cs = {};
 
+	if (t->broker)
+		broker_sync_stats(t->broker, t);
 	if (t->state != SBX_STATE_EXITED)
 		cgroup_stats_read(t->manager->cgroup_mode, t->cgroup, &cs);
 	else {

@@ -194,6 +194,15 @@ make_tree(void)
 
 	dir("cr");				/* read,write,create */
 	put("cr/e", "exists", 0644);
+	lnk("made-through-link", "cr/dangling");
+	lnk("e", "cr/toexisting");
+
+	dir("wo");				/* write,create; nobody's */
+	put("wo/public", "PUBLIC", 0644);
+	put("wo/private", "PRIVATE", 0600);
+	ck_assert_int_eq(chown(P("wo"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("wo/public"), NOBODY, NOBODY), 0);
+	ck_assert_int_eq(chown(P("wo/private"), NOBODY, NOBODY), 0);
 
 	dir("del");				/* read,delete */
 	put("del/x", "del-x", 0644);
@@ -336,13 +345,14 @@ setup(void)
 	    "Tree=/proc read\n"
 	    "Tree=%s read\n"
 	    "File=%s read\n"
+	    "Tree=%s write,create\n"
 	    "Connect=tcp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
 	    P("single/lnk"), P("special"), P("rospecial"), P("rdir"), P("race"), P("hl"), P("flood"),
-	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), tcp_port, P("sock"),
+	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), P("wo"), tcp_port, P("sock"),
 	    P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
@@ -1099,6 +1109,38 @@ START_TEST(connect_unix_no_symlinks)
 }
 END_TEST
 
+/* Case 8d: the service behind a Connect=unix: socket sees the sandbox's
+ * owner as its peer (SO_PEERCRED), never the daemon's root. */
+START_TEST(connect_unix_peer_is_owner)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	char unix_ok[512];
+
+	snprintf(unix_ok, sizeof(unix_ok), "unix:%s", P("sock"));
+	ck_assert_int_eq(chmod(P("sock"), 0777), 0);
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		struct pollfd p = { unix_listener, POLLIN, 0 };
+		struct ucred uc;
+		socklen_t len = sizeof(uc);
+		char *out;
+		int fd;
+
+		out = run_as(owners[i], "connect", unix_ok, "peer", NULL, NULL, NULL, NULL, NULL,
+		    NULL);
+		ck_assert_msg(strcmp(out, "OK\n") == 0, "owner %u: %s", (unsigned)owners[i], out);
+		free(out);
+		ck_assert_msg(poll(&p, 1, 10000) == 1, "no connection arrived");
+		fd = accept4(unix_listener, NULL, NULL, SOCK_CLOEXEC);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len), 0);
+		ck_assert_msg(uc.uid == owners[i] && uc.gid == owners[i],
+		    "owner %u: the peer is uid %u gid %u", (unsigned)owners[i], (unsigned)uc.uid,
+		    (unsigned)uc.gid);
+		close(fd);
+	}
+}
+END_TEST
+
 /* Case 8c: a Connect=unix: socket where the target may create, rename or
  * delete (Tree=hl read,write,create,delete) is refused at load, with its
  * file and line, and never served. */
@@ -1162,6 +1204,56 @@ END_TEST
  * reopen meets a read-only mount (EROFS), whoever owns the sandbox; a FIFO
  * that others may write (which no mount guards) is not handed out under a
  * rule without write, one that they may not is. */
+/* Case 9c: without Landlock a write-only grant stays write-only: a file
+ * others may read (which a reopen through /proc/self/fd would read, as
+ * the target) is refused, untouched; one others may not read opens, and
+ * stays unreadable; a new one is not made readable by others. With
+ * Landlock, Landlock stops the reopen. */
+START_TEST(reopen_write_only)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+	struct stat st;
+	char *out;
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "wo/new%u", (unsigned)owners[i]);
+		expect_without_landlock(owners[i], "ERR EACCES\nOK\nOK wronly reopen=ERR EACCES\n",
+		    "open", P("wo/public"), "w+trunc", "create", P(name), "644", "reopen-r",
+		    P("wo/private"), NULL);
+		ck_assert_str_eq(content("wo/public"), "PUBLIC");
+		ck_assert_int_eq(lstat(P(name), &st), 0);
+		ck_assert_int_eq(st.st_mode & 07777, 0640);
+	}
+	out = run_as(0, "create", P("wo/landlocked"), "644", "reopen-r", P("wo/public"), NULL,
+	    NULL, NULL, NULL);
+	ck_assert_str_eq(out, "OK\nOK wronly reopen=ERR EACCES\n");
+	free(out);
+	ck_assert_int_eq(lstat(P("wo/landlocked"), &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0644);
+}
+END_TEST
+
+/* Case 9d: O_CREAT never creates through a symlink: a dangling one fails
+ * with ELOOP and its target stays missing; an existing file reached
+ * through a symlink the rule follows still opens. */
+START_TEST(create_through_symlink)
+{
+	static const uid_t owners[] = { 0, NOBODY };
+
+	for (size_t i = 0; i < sizeof(owners) / sizeof(owners[0]); i++) {
+		char *out = run_as(owners[i], "open", P("cr/dangling"), "w+creat", "open",
+		    P("cr/toexisting"), "r+creat", NULL, NULL, NULL);
+
+		ck_assert_msg(strcmp(out, "ERR ELOOP\nOK exists\n") == 0, "owner %u: %s",
+		    (unsigned)owners[i], out);
+		free(out);
+		ck_assert(!exists("cr/made-through-link"));
+	}
+}
+END_TEST
+
 START_TEST(reopen_read_only_without_landlock)
 {
 	static const uid_t owners[] = { 0, NOBODY };
@@ -2131,9 +2223,12 @@ broker_suite(void)
 	tcase_add_test(tc, connect_endpoints);
 	tcase_add_test(tc, connect_unix_no_symlinks);
 	tcase_add_test(tc, connect_unix_writable_refused);
+	tcase_add_test(tc, connect_unix_peer_is_owner);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);
+	tcase_add_test(tc, reopen_write_only);
+	tcase_add_test(tc, create_through_symlink);
 	tcase_add_test(tc, getdents);
 	tcase_add_test(tc, directories_without_landlock);
 	tc = new_case(s, "robustness");

@@ -18,6 +18,9 @@
  *   connect ENDPOINT TEXT  connect, write TEXT: "OK"
  *   reopen-rw PATH         open read-only through the broker, then try to
  *                          gain write access to it: "OK rdonly reopen=ERR E.. write=ERR E.."
+ *   reopen-r PATH          open write-only through the broker, then try to
+ *                          read it through /proc/self/fd: "OK wronly reopen=ERR E.."
+ *                          or "OK wronly reopen=READ CONTENT"
  *   flood N THREADS PATH EXPECT
  *                          N opens of PATH over THREADS threads, each read
  *                          and compared with EXPECT: "flood ok=A bad=B err=C"
@@ -262,6 +265,33 @@ cmd_connect(const char *endpoint, const char *text)
 		print_err(errno);
 	else
 		printf("OK\n");
+	close(fd);
+}
+
+static void
+cmd_reopen_r(const char *path)
+{
+	char proc[64], buf[256];
+	int fd = sandbox_broker_open(path, O_WRONLY, 0), fd2, fl;
+	ssize_t n;
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	fl = fcntl(fd, F_GETFL);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	fd2 = open(proc, O_RDONLY | O_CLOEXEC);
+	if (fd2 < 0)
+		printf("OK %s reopen=ERR %s\n", (fl & O_ACCMODE) == O_WRONLY ? "wronly" : "NOT-WRONLY",
+		    strerrorname_np(errno));
+	else {
+		n = read(fd2, buf, sizeof(buf) - 1);
+		buf[n > 0 ? n : 0] = '\0';
+		printf("OK %s reopen=READ %s\n", (fl & O_ACCMODE) == O_WRONLY ? "wronly" : "NOT-WRONLY",
+		    buf);
+		close(fd2);
+	}
 	close(fd);
 }
 
@@ -651,6 +681,10 @@ main(int argc, char **argv)
 		} else if (strcmp(c, "reopen-rw") == 0) {
 			NEED(1);
 			cmd_reopen_rw(argv[i + 1]);
+			i += 2;
+		} else if (strcmp(c, "reopen-r") == 0) {
+			NEED(1);
+			cmd_reopen_r(argv[i + 1]);
 			i += 2;
 		} else if (strcmp(c, "flood") == 0) {
 			NEED(4);
