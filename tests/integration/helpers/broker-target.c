@@ -35,8 +35,8 @@
  *                          name:TYPE,..." (sorted; TYPE reg, dir, lnk, fifo
  *                          or other), or "OK N entries, N unique" beyond 20
  *   wait                   prints "ready", then reads stdin to EOF: "OK"
- *   timed-open PATH FLAGS  open as "open" does, timed: "OK CONTENT 0.001s" (CONTENT
- *                          up to its first newline), or "ERR ENAME 1.002s"
+ *   timed-open PATH FLAGS  open as "open" does, timed: "OK CONTENT 0.0012s" (CONTENT
+ *                          up to its first newline), or "ERR ENAME 1.0021s"
  *   pause                  prints "paused", then reads one line from stdin
  *
  * Exit status 0 if every command could be run (whatever its result), 2 on
@@ -605,12 +605,12 @@ cmd_timed_open(const char *path, const char *fl)
 	if (fd < 0) {
 		const char *n = strerrorname_np(-fd);
 
-		printf("ERR %s %.3fs\n", n ? n : "E?", secs);
+		printf("ERR %s %.4fs\n", n ? n : "E?", secs);
 		return;
 	}
 	if ((flags & O_ACCMODE) != O_WRONLY && read_all(fd, buf, sizeof(buf)) >= 0)
 		buf[strcspn(buf, "\n")] = '\0';
-	printf("OK %s %.3fs\n", buf, secs);
+	printf("OK %s %.4fs\n", buf, secs);
 	close(fd);
 }
 
