@@ -70,8 +70,13 @@ struct leftover {
 	bool	done;
 	char	base[128];
 	char	daemon_dir[128];
+	pid_t	fuse_pid;		/* a fuse-stall server mounted at fuse_mnt, */
+	char	fuse_mnt[192];		/* "" once it is gone */
+	char	fuse_conn[32];		/* MAJOR:MINOR of its connection */
 };
 static struct leftover *leftovers;
+
+static void stall_detach(const char *mnt, const char *conn);
 
 /* Strings made by P(), freed in teardown. */
 static char *pool[1024];
@@ -428,6 +433,12 @@ case_down(void)
 
 		if (l->pid == 0 || l->done)
 			continue;
+		if (l->fuse_mnt[0]) {
+			/* It ends itself when its parent dies (PR_SET_PDEATHSIG). */
+			for (int t = 0; t < 250 && kill(l->fuse_pid, 0) == 0; t++)
+				usleep(20000);
+			stall_detach(l->fuse_mnt, l->fuse_conn);
+		}
 		/* Not our child (its parent was the failed case): no wait. */
 		kill(l->pid, SIGTERM);
 		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
@@ -1453,20 +1464,12 @@ END_TEST
  * blocks its worker in the kernel until the server answers or dies. The
  * daemon runs with BrokerTimeoutSec=1. Each case runs with root
  * (_i == 0) and with nobody (_i == 1) as the owner of every sandbox it
- * starts; the helper is started with sandboxctl as that user.
+ * starts; the helper is started with sandboxctl as that user. The
+ * server of a case that fails unmounts itself when the case's process
+ * dies (PR_SET_PDEATHSIG); case_down detaches whatever is left.
  */
 #define STALL_STUCK_MAX 4	/* BROKER_STUCK_MAX: stuck requests per sandbox */
 #define STALL_ROUNDS 5
-
-/* The servers each case started, in memory shared with the runner's
- * parent, which detaches what a failed case left mounted. */
-struct stall_leftover {
-	pid_t	pid;
-	bool	done;
-	char	mnt[192];
-	char	conn[32];		/* MAJOR:MINOR of the connection */
-};
-static struct stall_leftover *stall_leftovers;
 
 /* Lines from a pipe, read with a deadline. */
 struct lines {
@@ -1557,7 +1560,7 @@ static struct {
 	pid_t		pid;
 	int		in;
 	struct lines	out;
-	struct stall_leftover *left;
+	struct leftover *left;		/* where case_down finds it */
 } fz = { .in = -1 };	/* pid < 0: killed by the case */
 
 static void
@@ -1586,16 +1589,16 @@ stall_setup(void)
 	fz.in = in[1];
 	memset(&fz.out, 0, sizeof(fz.out));
 	fz.out.fd = out[0];
-	for (size_t i = 0; stall_leftovers && i < LEFTOVERS_MAX; i++)
-		if (stall_leftovers[i].pid == 0) {
-			fz.left = &stall_leftovers[i];
-			fz.left->pid = fz.pid;
-			snprintf(fz.left->mnt, sizeof(fz.left->mnt), "%s", mnt);
-			break;
+	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
+		if (leftovers[i].pid == td->pid) {
+			fz.left = &leftovers[i];
+			fz.left->fuse_pid = fz.pid;
+			snprintf(fz.left->fuse_mnt, sizeof(fz.left->fuse_mnt), "%s", mnt);
 		}
 	ready = expect_line(&fz.out, "ready *", 10000, "fuse-stall");
 	if (fz.left)
-		snprintf(fz.left->conn, sizeof(fz.left->conn), "%s", ready + strlen("ready "));
+		snprintf(fz.left->fuse_conn, sizeof(fz.left->fuse_conn), "%s",
+		    ready + strlen("ready "));
 }
 
 /* After the server is gone: nothing stays mounted or connected. */
@@ -1637,9 +1640,9 @@ stall_stop(void)
 		waitpid(fz.pid, &st, 0);
 	fz.pid = 0;
 	close(fz.out.fd);
-	stall_detach(P("ro/stall"), fz.left ? fz.left->conn : "");
+	stall_detach(P("ro/stall"), fz.left ? fz.left->fuse_conn : "");
 	if (fz.left)
-		fz.left->done = true;
+		fz.left->fuse_mnt[0] = '\0';
 	fz.left = NULL;
 }
 
@@ -1664,28 +1667,11 @@ static void
 stall_case_up(void)
 {
 	daemon_conf = "[Daemon]\nBrokerTimeoutSec=1\n";
-	stall_leftovers = mmap(NULL, LEFTOVERS_MAX * sizeof(*stall_leftovers),
-	    PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (stall_leftovers == MAP_FAILED)
-		abort();
 }
 
-/* Runs before case_down, which removes the trees. */
 static void
 stall_case_down(void)
 {
-	for (size_t i = 0; i < LEFTOVERS_MAX; i++) {
-		struct stall_leftover *l = &stall_leftovers[i];
-
-		if (l->pid == 0 || l->done)
-			continue;
-		/* It ends itself when its parent dies (PR_SET_PDEATHSIG). */
-		for (int t = 0; t < 250 && kill(l->pid, 0) == 0; t++)
-			usleep(20000);
-		stall_detach(l->mnt, l->conn);
-	}
-	munmap(stall_leftovers, LEFTOVERS_MAX * sizeof(*stall_leftovers));
-	stall_leftovers = NULL;
 	daemon_conf = NULL;
 }
 
@@ -1815,6 +1801,21 @@ wait_count(unsigned (*f)(pid_t), pid_t pid, unsigned want, int timeout_ms)
 	while ((v = f(pid)) != want && now_s() < deadline)
 		usleep(20000);
 	return v;
+}
+
+/* Asserts that, within 5 s, stuck daemon threads are blocked in FUSE and
+ * (fds >= 0) the daemon holds fds open fds. */
+static void
+expect_daemon(unsigned stuck, int fds, const char *when)
+{
+	unsigned v = wait_count(stuck_threads, td->pid, stuck, 5000);
+
+	ck_assert_msg(v == stuck, "%s: %u daemon threads stuck in FUSE, not %u", when, v, stuck);
+	if (fds < 0)
+		return;
+	v = wait_count(testlib_count_pid_fds, td->pid, (unsigned)fds, 5000);
+	ck_assert_msg(v == (unsigned)fds, "%s: the daemon holds %u fds, %d before the stall", when,
+	    v, fds);
 }
 
 static uid_t
@@ -2017,14 +2018,14 @@ START_TEST(stall_stuck_cap)
 		"timed-open", P("ro/stall/c5"), "r", "timed-open", P("ro/a"), "r",
 		"pause", "timed-open", P("ro/a"), "r", NULL };
 	uid_t uid = loop_owner(_i);
-	unsigned baseline, v;
 	struct stalled s;
 	const char *line;
+	int baseline;
 	char *out;
 
 	stalled_start(uid, args, &s);
 	expect_line(&s.out, "paused", 30000, "helper");
-	baseline = testlib_count_pid_fds(td->pid);
+	baseline = (int)testlib_count_pid_fds(td->pid);
 	stalled_resume(&s);
 	for (int i = 1; i <= STALL_STUCK_MAX; i++) {
 		char name[32];
@@ -2033,16 +2034,14 @@ START_TEST(stall_stuck_cap)
 		expect_line(&fz.out, name, 10000, "fuse-stall");
 		expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
 	}
-	v = wait_count(stuck_threads, td->pid, STALL_STUCK_MAX, 5000);
-	ck_assert_msg(v == STALL_STUCK_MAX, "%u daemon threads stuck in FUSE, not %d", v,
-	    STALL_STUCK_MAX);
+	expect_daemon(STALL_STUCK_MAX, -1, "at the cap");
 	/* Over the cap: refused at once, into FUSE or not. */
 	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "5th request (ro/stall/c5)");
-	fprintf(stderr, "# owner %u: with %d stuck, ro/stall/c5 answered in %.3f s\n",
+	fprintf(stderr, "# owner %u: with %d stuck, ro/stall/c5 answered in %.4f s\n",
 	    (unsigned)uid, STALL_STUCK_MAX, line_secs(line));
 	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
 	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "6th request (ro/a)");
-	fprintf(stderr, "# owner %u: with %d stuck, ro/a answered in %.3f s\n", (unsigned)uid,
+	fprintf(stderr, "# owner %u: with %d stuck, ro/a answered in %.4f s\n", (unsigned)uid,
 	    STALL_STUCK_MAX, line_secs(line));
 	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
 	expect_line(&s.out, "paused", 10000, "helper");
@@ -2055,10 +2054,7 @@ START_TEST(stall_stuck_cap)
 	stall_kill();
 	ck_assert_msg(!strstr(fz.out.seen, "LOOKUP c5"), "a request over the cap was attempted:\n%s",
 	    fz.out.seen);
-	v = wait_count(stuck_threads, td->pid, 0, 5000);
-	ck_assert_msg(v == 0, "%u daemon threads still stuck 5 s after the server died", v);
-	v = wait_count(testlib_count_pid_fds, td->pid, baseline, 5000);
-	ck_assert_msg(v == baseline, "the daemon holds %u fds, %u before the stall", v, baseline);
+	expect_daemon(0, baseline, "after the server died");
 	stalled_resume(&s);
 	expect_line(&s.out, "OK alpha *s", 10000, "after the server died");
 	ck_assert_int_eq(stalled_finish(&s), 0);
@@ -2074,19 +2070,18 @@ START_TEST(stall_late_answer)
 		"timed-open", P("ro/stall/l1"), "r", "timed-open", P("ro/stall/l2"), "r",
 		"pause", "timed-open", P("ro/a"), "r", "timed-open", P("ro/stall/l3"), "r", NULL };
 	uid_t uid = loop_owner(_i);
-	unsigned baseline, v;
 	struct stalled s;
 	double deadline;
+	int baseline;
 
 	stalled_start(uid, args, &s);
 	expect_line(&s.out, "paused", 30000, "helper");
-	baseline = testlib_count_pid_fds(td->pid);
+	baseline = (int)testlib_count_pid_fds(td->pid);
 	stalled_resume(&s);
 	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l1");
 	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l2");
 	expect_line(&s.out, "paused", 10000, "helper");
-	v = wait_count(stuck_threads, td->pid, 2, 5000);
-	ck_assert_msg(v == 2, "%u daemon threads stuck in FUSE, not 2", v);
+	expect_daemon(2, -1, "after two time-outs");
 
 	ck_assert_int_eq(write(fz.in, "answer\n", 7), 7);
 	/* Both opens now succeed in the daemon, and both fds are closed. */
@@ -2098,10 +2093,7 @@ START_TEST(stall_late_answer)
 		if (strcmp(line, "RELEASE") == 0)
 			releases++;
 	}
-	v = wait_count(stuck_threads, td->pid, 0, 5000);
-	ck_assert_msg(v == 0, "%u daemon threads still stuck after the server answered", v);
-	v = wait_count(testlib_count_pid_fds, td->pid, baseline, 5000);
-	ck_assert_msg(v == baseline, "the daemon holds %u fds, %u before the stall", v, baseline);
+	expect_daemon(0, baseline, "after the late answers");
 	stalled_resume(&s);
 	expect_line(&s.out, "OK alpha *s", 10000, "after the late answers");
 	expect_line(&s.out, "OK fuse *s", 10000, "once the server answers");
@@ -2149,14 +2141,12 @@ START_TEST(stall_sigterm)
 	double t0, deadline;
 	char state = 0;
 	int st = 0;
-	unsigned v;
 
 	stalled_start(uid, args, &s);
 	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d1");
 	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d2");
 	expect_line(&s.out, "paused", 10000, "helper");
-	v = wait_count(stuck_threads, td->pid, 2, 5000);
-	ck_assert_msg(v == 2, "%u daemon threads stuck in FUSE, not 2", v);
+	expect_daemon(2, -1, "after two time-outs");
 
 	t0 = now_s();
 	ck_assert_int_eq(testdaemon_signal(td, SIGTERM), 0);
