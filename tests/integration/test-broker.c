@@ -1851,7 +1851,7 @@ struct served {
 	bool	connected;
 	int	rounds;
 	char	step[64];		/* what was under way */
-	char	err[256];
+	char	err[1024];
 	double	list_ms[STALL_ROUNDS], spawn_ms[STALL_ROUNDS], open_ms[STALL_ROUNDS];
 };
 
