@@ -2174,6 +2174,21 @@ main_thread_state(pid_t pid, int *st)
 	return state;
 }
 
+/* Whether a connection to the socket at path is refused. */
+static bool
+refuses(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	bool r;
+
+	ck_assert_int_ge(fd, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0;
+	close(fd);
+	return r;
+}
+
 /* The daemon is gone: its fixture must not stop it again. */
 static void
 daemon_gone(void)
@@ -2185,8 +2200,8 @@ daemon_gone(void)
 }
 
 /* (d) SIGTERM with stuck workers: the daemon's main thread exits within
- * 2 s (the stuck threads end when the file system lets them), and the
- * process exits 0 once the server is gone. */
+ * 2 s, closing its socket (the stuck threads end when the file system
+ * lets them), and the process exits 0 once the server is gone. */
 START_TEST(stall_sigterm)
 {
 	const char *args[] = { "timed-open", P("ro/stall/d1"), "r", "timed-open", P("ro/stall/d2"),
@@ -2213,6 +2228,9 @@ START_TEST(stall_sigterm)
 	    "had not exited", now_s() - t0);
 	ck_assert_msg(state == 'Z' || state == '?', "sandboxd still running (state %c) 2 s after "
 	    "SIGTERM", state);
+	/* Its socket is gone with it: a client is refused, not left waiting. */
+	ck_assert_msg(refuses(td->socket), "%s still accepts connections after SIGTERM",
+	    td->socket);
 
 	stall_kill();
 	deadline = now_s() + 5;
