@@ -28,6 +28,7 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "relay.h"
 #include "target.h"
 
 #define DENIALS_REMEMBERED	64	/* distinct (action, path) logged per sandbox */
@@ -362,6 +363,9 @@ handle(struct broker *b, struct sbx_reader *rd)
 				if (creds_leave() < 0)
 					abort();
 			}
+			/* The target gets a relayed end, never the host socket. */
+			if (k >= 0 && cr->family != AF_UNIX)
+				k = relay_new_consume(t, k, cr->type);
 		}
 	} else {
 		r = policy_match_path(p, path, &rel);

@@ -29,6 +29,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/skeleton.c daemon/skeleton.h \
 	daemon/target.c daemon/target.h \
 	daemon/broker.c daemon/broker.h \
+	daemon/relay.c daemon/relay.h \
 	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \
 	daemon/uid-pool.c daemon/uid-pool.h \
 	daemon/netns-pool.c daemon/netns-pool.h \
