@@ -14,10 +14,11 @@
  * anything the target tries, can only name AF_UNIX addresses, which the
  * kernel resolves in the target's own mount and network namespaces
  * (abstract names are per network namespace): nothing on the host. An
- * inet address is refused (EINVAL, EAFNOSUPPORT); sendto() with an
- * address is refused on a connected stream or seqpacket socket;
- * bind()/listen() on it reach at most the target's own namespaces as
- * well. Nothing the target writes leaves the relay except as bytes on
+ * inet address is refused (EINVAL); sendto() with an address is refused
+ * on the stream pair (EISCONN) and its address ignored on the seqpacket
+ * pair (the datagram goes to the one endpoint); listen() on a connected
+ * end fails (EINVAL) and bind() can at most name it in the target's own
+ * namespaces, where nothing can connect to it. Nothing the target writes leaves the relay except as bytes on
  * the one host connection we made to the endpoint its policy names.
  *
  * What changes for programs: getsockname()/getpeername() report AF_UNIX
