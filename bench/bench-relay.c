@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -49,14 +50,14 @@
 #define CHUNK		(128 * 1024)
 #define ROUNDS_MAX	64
 
-/* The client's side of one round, on a connected stream fd. */
-static int
-client_run(int fd, uint64_t bytes)
+/* Writes bytes of fill to fd; returns how many it could. */
+static uint64_t
+send_fill(int fd, char fill, uint64_t bytes)
 {
 	static char buf[CHUNK];
 	uint64_t done = 0;
 
-	memset(buf, 'r', sizeof(buf));
+	memset(buf, fill, sizeof(buf));
 	while (done < bytes) {
 		size_t k = bytes - done < sizeof(buf) ? (size_t) (bytes - done) : sizeof(buf);
 		ssize_t w = write(fd, buf, k);
@@ -64,21 +65,40 @@ client_run(int fd, uint64_t bytes)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0)
-			return -errno;
+			break;
 		done += (uint64_t) w;
 	}
-	if (shutdown(fd, SHUT_WR) < 0)
-		return -errno;
+	return done;
+}
+
+/* Reads fd to EOF (or an error); returns how many bytes, and when the
+ * first arrived. */
+static uint64_t
+drain(int fd, uint64_t *ret_first_ns)
+{
+	static char buf[CHUNK];
+	uint64_t got = 0;
+
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
+		if (n <= 0)
+			return got;
+		if (got == 0 && ret_first_ns)
+			*ret_first_ns = now_ns();
+		got += (uint64_t) n;
 	}
+}
+
+/* The client's side of one round, on a connected stream fd. */
+static int
+client_run(int fd, uint64_t bytes)
+{
+	if (send_fill(fd, 'r', bytes) != bytes || shutdown(fd, SHUT_WR) < 0)
+		return -EIO;
+	return drain(fd, NULL) == bytes ? 0 : -EIO;
 }
 
 static int
@@ -110,65 +130,39 @@ inner(int argc, char **argv)
 	return 0;
 }
 
-/* The host's side of one round: MB/s up (client → host) and down. */
+/* The host's side of one round: kB/s up (client → host) and down. */
 static int
-server_round(int listener, uint64_t bytes, double *ret_up, double *ret_down)
+server_round(int listener, uint64_t bytes, uint64_t *ret_up, uint64_t *ret_down)
 {
-	static char buf[CHUNK];
-	uint64_t got = 0, sent = 0, t0 = 0, t1, t2;
+	uint64_t got, sent, t0 = 0, t1, t2;
 	int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (got == 0)
-			t0 = now_ns();
-		got += (uint64_t) n;
-	}
-	t1 = now_ns();
-	t2 = t1;
-	memset(buf, 'h', sizeof(buf));
-	while (sent < bytes) {
-		size_t k = bytes - sent < sizeof(buf) ? (size_t) (bytes - sent) : sizeof(buf);
-		ssize_t w = write(fd, buf, k);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			break;
-		sent += (uint64_t) w;
-	}
+	got = drain(fd, &t0);
+	t1 = t2 = now_ns();
+	sent = send_fill(fd, 'h', bytes);
 	(void) shutdown(fd, SHUT_WR);
 	/* The client closes once it has read everything. */
-	while (read(fd, buf, sizeof(buf)) > 0)
-		;
+	(void) drain(fd, NULL);
 	close(fd);
 	if (got != bytes || sent != bytes)
 		return -EIO;
-	*ret_up = (double) bytes / 1e6 / ((double) (t1 - t0) / 1e9);
-	*ret_down = (double) bytes / 1e6 / ((double) (now_ns() - t2) / 1e9);
+	*ret_up = bytes * 1000000 / (t1 - t0 + 1);
+	*ret_down = bytes * 1000000 / (now_ns() - t2 + 1);
 	return 0;
 }
 
-/* The directory of path, resolved. */
+/* The directory of path, resolved, into out (PATH_MAX bytes). */
 static int
-dir_of(const char *path, char *out, size_t size)
+dir_of(const char *path, char *out)
 {
-	char real[PATH_MAX], *slash;
+	const char *d;
 
-	if (!realpath(path, real))
+	if (!realpath(path, out))
 		return -errno;
-	slash = strrchr(real, '/');
-	if (!slash || (size_t) (slash - real) + 2 > size)
-		return -EINVAL;
-	*slash = '\0';
-	(void) snprintf(out, size, "%s", real[0] ? real : "/");
+	d = dirname(out);
+	memmove(out, d, strlen(d) + 1);
 	return 0;
 }
 
@@ -179,9 +173,9 @@ write_policy(const char *file, unsigned port)
 	Dl_info info;
 	FILE *f;
 
-	if (dir_of("/proc/self/exe", exedir, sizeof(exedir)) < 0 ||
+	if (dir_of("/proc/self/exe", exedir) < 0 ||
 	    !dladdr((void *) sandbox_broker_connect, &info) || !info.dli_fname ||
-	    dir_of(info.dli_fname, ldir, sizeof(ldir)) < 0) {
+	    dir_of(info.dli_fname, ldir) < 0) {
 		fprintf(stderr, "bench-relay: cannot find my own or my library's directory\n");
 		return -1;
 	}
@@ -250,26 +244,19 @@ direct_client(unsigned port, uint64_t bytes)
 	return client_run(fd, bytes) < 0;
 }
 
-static int
-cmp_double(const void *a, const void *b)
+/* The median of n values (sorts them). */
+static uint64_t
+median(uint64_t *v, int n)
 {
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t) n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	qsort(v, (size_t) n, sizeof(*v), cmp_u64);
+	return pct(v, n, 0.5);
 }
 
 int
 main(int argc, char **argv)
 {
 	const char *sock = NULL, *policy_dir = NULL;
-	double up[2][ROUNDS_MAX], down[2][ROUNDS_MAX], mu[2], md[2];
+	uint64_t up[2][ROUNDS_MAX], down[2][ROUNDS_MAX], mu[2], md[2];
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	char file[PATH_MAX], self[PATH_MAX], sport[16], smib[16];
@@ -360,8 +347,8 @@ main(int argc, char **argv)
 				    k ? "relayed" : "direct", i, r < 0 ? strerror(-r) : "client");
 				return 1;
 			}
-			printf("%-8s %6d %12.0f %12.0f\n", k ? "relayed" : "direct", i, up[k][i],
-			    down[k][i]);
+			printf("%-8s %6d %12.0f %12.0f\n", k ? "relayed" : "direct", i,
+			    (double) up[k][i] / 1000, (double) down[k][i] / 1000);
 		}
 	(void) unlink(file);
 	for (int k = 0; k < 2; k++) {
@@ -369,9 +356,12 @@ main(int argc, char **argv)
 		md[k] = median(down[k], rounds);
 	}
 	printf("\n%-44s %12s %12s\n", "median of rounds (MB/s)", "up", "down");
-	printf("%-44s %12.0f %12.0f\n", "direct loopback TCP", mu[0], md[0]);
-	printf("%-44s %12.0f %12.0f\n", "brokered (relayed) TCP", mu[1], md[1]);
-	printf("%-44s %11.2fx %11.2fx\n", "relayed/direct", mu[1] / mu[0], md[1] / md[0]);
+	printf("%-44s %12.0f %12.0f\n", "direct loopback TCP", (double) mu[0] / 1000,
+	    (double) md[0] / 1000);
+	printf("%-44s %12.0f %12.0f\n", "brokered (relayed) TCP", (double) mu[1] / 1000,
+	    (double) md[1] / 1000);
+	printf("%-44s %11.2fx %11.2fx\n", "relayed/direct", (double) mu[1] / (double) mu[0],
+	    (double) md[1] / (double) md[0]);
 	sandbox_spawn_options_free(o);
 	sandbox_client_free(c);
 	return 0;

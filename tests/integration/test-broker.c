@@ -38,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers/relay-stream.h"
 #include "sandbox-client.h"
 #include "testdaemon.h"
 #include "testlib.h"
@@ -1235,52 +1236,63 @@ expect_line(const char *policy, uid_t uid, const char *expect, const char *c1, c
 	free(out);
 }
 
+/*
+ * Runs cmd EP OTHER as each owner under each policy (its line matching
+ * expect), then checks on the host that nothing reached other_fd (a UDP
+ * socket, or a listener) and that the granted endpoint (granted_fd) got
+ * its datagram "granted" or its one connection.
+ */
+static void
+check_reaim(const char *cmd, const char *ep, const char *other, const char *expect, int other_fd,
+    int granted_fd, bool dgram)
+{
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
+		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++) {
+			unsigned owner = (unsigned)relay_owners[i];
+			const char *policy = relay_policies[j];
+
+			expect_line(policy, relay_owners[i], expect, cmd, ep, other);
+			ck_assert_msg(dgram ? !readable_within(other_fd, 200) :
+			    drain_listener(other_fd, 200) == 0,
+			    "owner %u, %s: %s reached the other endpoint", owner, policy, cmd);
+			ck_assert_msg(dgram ? udp_got(granted_fd, "granted", 5000) :
+			    drain_listener(granted_fd, 5000) == 1,
+			    "owner %u, %s: %s: the granted endpoint got nothing", owner, policy, cmd);
+		}
+}
+
+/* check_reaim() for the udp or tcp endpoint, against another loopback port. */
+static void
+check_inet_reaim(bool dgram)
+{
+	char ep[64], port[16];
+	unsigned other_port;
+	int other = loopback_socket(dgram ? SOCK_DGRAM : SOCK_STREAM, &other_port);
+
+	snprintf(ep, sizeof(ep), "%s:127.0.0.1:%u", dgram ? "udp" : "tcp",
+	    dgram ? udp_port : tcp_port);
+	snprintf(port, sizeof(port), "%u", other_port);
+	if (dgram)
+		check_reaim("sock-udp-reaim", ep, port, "sendto=* connect=* send=* granted=OK",
+		    other, udp_granted, true);
+	else
+		check_reaim("sock-tcp-reaim", ep, port, "unspec=* connect=* write=*", other,
+		    tcp_listener, false);
+	close(other);
+}
+
 /* Case 8d: a udp socket cannot be sent to, or connected to, another
  * host port; the granted endpoint still works. */
 START_TEST(relay_udp_reaim)
 {
-	char ep[64], port[16];
-	unsigned other_port;
-	int other = loopback_socket(SOCK_DGRAM, &other_port);
-
-	snprintf(ep, sizeof(ep), "udp:127.0.0.1:%u", udp_port);
-	snprintf(port, sizeof(port), "%u", other_port);
-	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
-		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++) {
-			expect_line(relay_policies[j], relay_owners[i],
-			    "sendto=* connect=* send=* granted=OK", "sock-udp-reaim", ep, port);
-			ck_assert_msg(!readable_within(other, 200),
-			    "owner %u, %s: a datagram reached the other port",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-			ck_assert_msg(udp_got(udp_granted, "granted", 5000),
-			    "owner %u, %s: nothing reached the granted port",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-		}
-	close(other);
+	check_inet_reaim(true);
 }
 END_TEST
 
 /* Case 8e: connect(AF_UNSPEC) then connect() elsewhere reaches nothing. */
 START_TEST(relay_tcp_reaim)
 {
-	char ep[64], port[16];
-	unsigned other_port;
-	int other = loopback_socket(SOCK_STREAM, &other_port);
-
-	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
-	snprintf(port, sizeof(port), "%u", other_port);
-	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
-		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++) {
-			expect_line(relay_policies[j], relay_owners[i], "unspec=* connect=* write=*",
-			    "sock-tcp-reaim", ep, port);
-			ck_assert_msg(drain_listener(other, 200) == 0,
-			    "owner %u, %s: a connection reached the other port",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-			ck_assert_msg(drain_listener(tcp_listener, 5000) == 1,
-			    "owner %u, %s: the granted connection did not arrive",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-		}
-	close(other);
+	check_inet_reaim(false);
 }
 END_TEST
 
@@ -1448,44 +1460,25 @@ START_TEST(relay_unix_not_reaimed)
 	ck_assert_int_eq(chmod(P("other.sock"), 0777), 0);
 	snprintf(ep, sizeof(ep), "unix:%s", P("sock"));
 	ck_assert_int_eq(chmod(P("sock"), 0777), 0);
-	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
-		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++) {
-			expect_line(relay_policies[j], relay_owners[i],
-			    "unspec=ERR * connect=ERR * bind=* listen=ERR *", "sock-unix-reaim", ep,
-			    P("other.sock"));
-			ck_assert_msg(drain_listener(other, 200) == 0,
-			    "owner %u, %s: a connection reached the other socket",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-			ck_assert_msg(drain_listener(unix_listener, 5000) == 1,
-			    "owner %u, %s: the granted connection did not arrive",
-			    (unsigned)relay_owners[i], relay_policies[j]);
-		}
+	check_reaim("sock-unix-reaim", ep, P("other.sock"),
+	    "unspec=ERR * connect=ERR * bind=* listen=ERR *", other, unix_listener, false);
 	close(other);
 }
 END_TEST
 
-/* The stream "sock-xfer" and this side agree on (as the helper's). */
-static uint8_t
-xfer_pattern(uint32_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
-
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint8_t)(x >> 32);
-}
-
-#define FNV_START 0xcbf29ce484222325ULL
 #define XFER_UP   (32u * 1024 * 1024 + 13)	/* target → host */
 #define XFER_DOWN (16u * 1024 * 1024 + 7)	/* host → target, after the target's EOF */
 
 static uint64_t
 xfer_sum(uint32_t seed, uint64_t n)
 {
-	uint64_t h = FNV_START;
+	uint64_t h = RELAY_STREAM_SUM_START;
 
-	for (uint64_t i = 0; i < n; i++)
-		h = (h ^ xfer_pattern(seed, i)) * 0x100000001b3ULL;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t b = relay_stream_byte(seed, i);
+
+		relay_stream_sum(&h, &b, 1);
+	}
 	return h;
 }
 
@@ -1503,7 +1496,7 @@ xfer_server_run(void *p)
 	static uint8_t buf[65536];
 	int fd;
 
-	x->sum = FNV_START;
+	x->sum = RELAY_STREAM_SUM_START;
 	if (!readable_within(tcp_listener, 60000) ||
 	    (fd = accept4(tcp_listener, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 		x->error = errno ? errno : ETIMEDOUT;
@@ -1517,8 +1510,7 @@ xfer_server_run(void *p)
 				x->error = errno;
 			break;
 		}
-		for (ssize_t i = 0; i < n; i++)
-			x->sum = (x->sum ^ buf[i]) * 0x100000001b3ULL;
+		relay_stream_sum(&x->sum, buf, (size_t)n);
 		x->got += (uint64_t)n;
 	}
 	while (!x->error && x->sent < XFER_DOWN) {
@@ -1526,7 +1518,7 @@ xfer_server_run(void *p)
 		ssize_t w;
 
 		for (size_t i = 0; i < k; i++)
-			buf[i] = xfer_pattern(2, x->sent + i);
+			buf[i] = relay_stream_byte(2, x->sent + i);
 		w = send(fd, buf, k, MSG_NOSIGNAL);
 		if (w < 0)
 			x->error = errno;

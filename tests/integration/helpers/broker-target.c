@@ -75,6 +75,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "relay-stream.h"
 #include "sandbox-client.h"
 #include "sandbox-protocol.h"
 
@@ -415,29 +416,11 @@ cmd_sock_listen(const char *endpoint, const char *how)
 	sock_keep(fd);
 }
 
-/* The byte stream both sides of "sock-xfer" agree on. */
-static uint8_t
-sock_pattern(uint32_t seed, uint64_t i)
-{
-	uint64_t x = (i + 1) * 0x9e3779b97f4a7c15ULL ^ seed;
-
-	x ^= x >> 29;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return (uint8_t)(x >> 32);
-}
-
-static void
-sock_sum(uint64_t *h, const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		*h = (*h ^ p[i]) * 0x100000001b3ULL;
-}
-
 static void
 cmd_sock_xfer(const char *endpoint, const char *n_s)
 {
 	static uint8_t buf[65536];
-	uint64_t n = strtoull(n_s, NULL, 10), sent = 0, got = 0, h = 0xcbf29ce484222325ULL;
+	uint64_t n = strtoull(n_s, NULL, 10), sent = 0, got = 0, h = RELAY_STREAM_SUM_START;
 	int fd = sandbox_broker_connect(endpoint);
 
 	if (fd < 0) {
@@ -449,7 +432,7 @@ cmd_sock_xfer(const char *endpoint, const char *n_s)
 		ssize_t w;
 
 		for (size_t i = 0; i < k; i++)
-			buf[i] = sock_pattern(1, sent + i);
+			buf[i] = relay_stream_byte(1, sent + i);
 		w = send(fd, buf, k, MSG_NOSIGNAL);
 		if (w < 0) {
 			printf("send ");
@@ -476,7 +459,7 @@ cmd_sock_xfer(const char *endpoint, const char *n_s)
 		}
 		if (k == 0)
 			break;
-		sock_sum(&h, buf, (size_t)k);
+		relay_stream_sum(&h, buf, (size_t)k);
 		got += (uint64_t)k;
 	}
 	printf("sent=%llu got=%llu sum=%016llx\n", (unsigned long long)sent,
