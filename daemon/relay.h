@@ -18,7 +18,8 @@ struct relay;
  * Takes @fd, a TCP (SOCK_STREAM) or UDP (SOCK_DGRAM) socket connected or
  * still connecting, in all cases. Returns the target's end, a blocking
  * close-on-exec AF_UNIX socket (SOCK_STREAM for tcp, SOCK_SEQPACKET for
- * udp), or a negative errno (-EDQUOT: over RELAY_PER_TARGET_MAX).
+ * udp), or a negative errno (-EDQUOT: over RELAY_PER_TARGET_MAX). Call
+ * on the event loop's thread: the relay lives on t->manager->base.
  */
 int relay_new_consume(struct target *t, int fd, int type);
 /* Ends every relay of the sandbox: the host peers see the connections

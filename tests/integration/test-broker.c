@@ -1654,6 +1654,48 @@ START_TEST(relay_udp_round_trip)
 }
 END_TEST
 
+/* Accepts one connection and resets it (SO_LINGER 0) at once. */
+static void *
+reset_one(void *p)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int fd;
+
+	(void)p;
+	if (!readable_within(tcp_listener, 60000))
+		return NULL;
+	fd = accept4(tcp_listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Case 8k: a reset by the host's peer ends the relay: the target's
+ * writes fail (EPIPE, or ECONNRESET), as they would on the socket itself;
+ * and so does a connect the host refuses (nothing listens any more). */
+START_TEST(relay_reset)
+{
+	char ep[64];
+
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++) {
+		pthread_t th;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, reset_one, NULL), 0);
+		expect_line("broker", relay_owners[i], "send ERR EPIPE|send ERR ECONNRESET",
+		    "sock-xfer", ep, "67108864");
+		pthread_join(th, NULL);
+	}
+	close(tcp_listener);
+	tcp_listener = -1;
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
+		expect_line("broker", relay_owners[i], "send ERR *|read ERR *", "sock-xfer", ep,
+		    "67108864");
+}
+END_TEST
+
 /* Waits (≤ 10 s) for the daemon's fd count to come down to at most n. */
 static unsigned
 daemon_fds_down_to(unsigned n)
@@ -1988,6 +2030,7 @@ broker_suite(void)
 	tcase_add_test(tc, relay_bulk_half_close);
 	tcase_add_test(tc, relay_udp_round_trip);
 	tcase_add_test(tc, relay_cap_and_exit);
+	tcase_add_test(tc, relay_reset);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);
