@@ -10,20 +10,26 @@
  * socketpair(AF_UNIX) whose other end we relay to it.
  *
  * Why that is safe: the target's end is an AF_UNIX socket already
- * connected to our end. connect() on it fails (EISCONN) or, after
- * anything the target tries, can only name AF_UNIX addresses, which the
- * kernel resolves in the target's own mount and network namespaces
- * (abstract names are per network namespace): nothing on the host. An
- * inet address is refused (EINVAL); sendto() with an address is refused
- * on the stream pair (EISCONN) and its address ignored on the seqpacket
- * pair (the datagram goes to the one endpoint); listen() on a connected
- * end fails (EINVAL) and bind() can at most name it in the target's own
- * namespaces, where nothing can connect to it. Nothing the target writes leaves the relay except as bytes on
- * the one host connection we made to the endpoint its policy names.
+ * connected to our end, for good. connect() on it fails whatever the
+ * address: an inet one is refused (EINVAL), a UNIX one finds the socket
+ * already connected (EISCONN; or ECONNREFUSED, ENOENT when nothing
+ * listens there). sendto() with an address is refused on the stream pair
+ * (EISCONN) and its address ignored on the seqpacket pair (the datagram
+ * goes to the one endpoint); listen() on a connected socket fails
+ * (EINVAL). The pair is created in the daemon's (the host's) network
+ * namespace, so an abstract name bound to it would be a name in the
+ * host's abstract namespace, where the target could squat names host
+ * services use: the target's end is autobound before it is handed out
+ * (to a name the kernel picks; nothing can connect to a connected
+ * socket), so bind() fails (EINVAL). Path names are resolved in the
+ * target's own mount namespace. Nothing the target writes leaves the
+ * relay except as bytes on the one host connection we made to the
+ * endpoint its policy names.
  *
- * What changes for programs: getsockname()/getpeername() report AF_UNIX
- * (unnamed); TCP and IP socket options (TCP_NODELAY, SO_KEEPALIVE, ...) on
- * the target's end have no effect on the host connection (the relay
+ * What changes for programs: getsockname() and getpeername() report
+ * AF_UNIX (an abstract name the kernel picked, and an unnamed peer); TCP
+ * and IP socket options (TCP_NODELAY, SO_KEEPALIVE, ...) on the target's
+ * end have no effect on the host connection (the relay
  * forwards what it reads as soon as it reads it); urgent data and
  * SO_LINGER are not carried. A TCP connection is a SOCK_STREAM pair:
  * shutdown(SHUT_WR) by the target reaches the host peer as EOF and the
@@ -355,6 +361,14 @@ relay_new_consume(struct target *t, int fd, int type)
 	    0, sp) < 0)
 		return -errno;
 	theirs = sp[1];
+	/* The pair lives in our network namespace, whose abstract socket
+	 * names the target must not take (and squat) with bind(): its end
+	 * gets a name now, one the kernel picks, and bind() then fails. */
+	if (bind(theirs, &(struct sockaddr) { .sa_family = AF_UNIX }, sizeof(sa_family_t)) < 0) {
+		k = -errno;
+		safe_close(sp[0]);
+		return k;
+	}
 	r = calloc(1, sizeof(*r));
 	if (!r) {
 		safe_close(sp[0]);
