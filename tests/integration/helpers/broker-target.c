@@ -25,8 +25,9 @@
  *                          connect(AF_UNSPEC), connect() to 127.0.0.1:PORT,
  *                          send "leak": "unspec=R connect=R write=R"
  *   sock-listen ENDPOINT listen|bind
+ *                          bind() the abstract name "sbx-relay-squat",
  *                          connect(AF_UNSPEC), with "bind" bind(0.0.0.0:0),
- *                          listen(); the socket stays open: "unspec=R
+ *                          listen(); the socket stays open: "abstract=R unspec=R
  *                          [bind=R ]listen=R name=unix|inet:PORT|inet6:PORT ino=N"
  *   sock-xfer ENDPOINT N   sends N pattern bytes, shutdown(SHUT_WR), reads
  *                          to EOF: "sent=N got=M sum=FNV1A64" (of what it read)
@@ -36,8 +37,9 @@
  *                          "many ok=A err=ENAME|none" (the first failure)
  *   sock-unix-reaim ENDPOINT PATH
  *                          on a connected unix socket: connect(AF_UNSPEC),
- *                          connect() to PATH, bind() an abstract name,
- *                          listen(): "unspec=R connect=R bind=R listen=R"
+ *                          connect() to PATH, and to an abstract name the
+ *                          sandbox listens on, bind() an abstract name, listen():
+ *                          "unspec=R connect=R connect-here=R bind=R listen=R"
  *   reopen-rw PATH         open read-only through the broker, then try to
  *                          gain write access to it: "OK rdonly reopen=ERR E.. write=ERR E.."
  *   flood N THREADS PATH EXPECT
@@ -392,18 +394,23 @@ cmd_sock_tcp_reaim(const char *endpoint, const char *port)
 }
 
 /* HOW: "listen" (connect(AF_UNSPEC), listen()) or "bind" (the same with
- * bind(0.0.0.0:0) before listen()). The socket stays open. */
+ * bind(0.0.0.0:0) before listen()), after trying to bind the abstract
+ * UNIX name "sbx-relay-squat". The socket stays open. */
 static void
 cmd_sock_listen(const char *endpoint, const char *how)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct sockaddr_un ab = { .sun_family = AF_UNIX };
 	int fd = sandbox_broker_connect(endpoint), r;
 
 	if (fd < 0) {
 		print_err(-fd);
 		return;
 	}
+	memcpy(ab.sun_path, "\0sbx-relay-squat", 16);
+	r = bind(fd, (struct sockaddr *)&ab, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 16));
+	printf("abstract=%s ", sock_res(r));
 	r = connect(fd, &unspec, sizeof(unspec));
 	printf("unspec=%s", sock_res(r));
 	if (strcmp(how, "bind") == 0) {
@@ -523,13 +530,17 @@ cmd_sock_many(const char *endpoint, const char *n_s)
 }
 
 /* A connected UNIX socket (not relayed): connect(AF_UNSPEC), connect()
- * to OTHER, bind() to an abstract name, listen(). */
+ * to OTHER, connect() to an abstract name the sandbox listens on (looked
+ * up where the socket was made: the host's network namespace), bind() to
+ * an abstract name, listen(). */
 static void
 cmd_sock_unix_reaim(const char *endpoint, const char *other)
 {
 	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct sockaddr_un su = { .sun_family = AF_UNIX }, ab = { .sun_family = AF_UNIX };
-	int fd = sandbox_broker_connect(endpoint), r;
+	struct sockaddr_un here = { .sun_family = AF_UNIX };
+	socklen_t ab_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 15);
+	int fd = sandbox_broker_connect(endpoint), l, r;
 
 	if (fd < 0) {
 		print_err(-fd);
@@ -537,14 +548,24 @@ cmd_sock_unix_reaim(const char *endpoint, const char *other)
 	}
 	snprintf(su.sun_path, sizeof(su.sun_path), "%s", other);
 	memcpy(ab.sun_path, "\0sbx-relay-test", 15);
+	memcpy(here.sun_path, "\0sbx-relay-here", 15);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&here, ab_len) < 0 || listen(l, 4) < 0) {
+		printf("local listener ");
+		print_err(errno);
+		return;
+	}
 	r = connect(fd, &unspec, sizeof(unspec));
 	printf("unspec=%s", sock_res(r));
 	r = connect(fd, (struct sockaddr *)&su, sizeof(su));
 	printf(" connect=%s", sock_res(r));
-	r = bind(fd, (struct sockaddr *)&ab, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 15));
+	r = connect(fd, (struct sockaddr *)&here, ab_len);
+	printf(" connect-here=%s", sock_res(r));
+	r = bind(fd, (struct sockaddr *)&ab, ab_len);
 	printf(" bind=%s", sock_res(r));
 	r = listen(fd, 4);
 	printf(" listen=%s\n", sock_res(r));
+	close(l);
 	close(fd);
 }
 
