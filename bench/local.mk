@@ -2,7 +2,8 @@
 
 # Benchmarks: built with the rest (so they keep compiling), run only by
 # "make bench" (needs root: it starts a private sandboxd). Not tests.
-noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker bench/bench-seccomp
+noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker bench/bench-seccomp \
+	bench/bench-relay
 EXTRA_DIST += bench/run.sh
 
 bench_bench_spawn_SOURCES = bench/bench-spawn.c bench/bench-util.h
@@ -20,19 +21,28 @@ bench_bench_broker_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 bench_bench_broker_LDADD = client/libsandbox-client.la
 bench_bench_broker_LDFLAGS = $(AM_LDFLAGS) -no-install
 
+# A relayed (brokered) TCP stream against a direct one; runs itself inside
+# a sandbox (--inner) under a policy it writes, as bench-broker does.
+bench_bench_relay_SOURCES = bench/bench-relay.c bench/bench-util.h
+bench_bench_relay_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+bench_bench_relay_LDADD = client/libsandbox-client.la
+bench_bench_relay_LDFLAGS = $(AM_LDFLAGS) -no-install
+
 # Stacked seccomp filters as systemd loads them, against none and one.
 bench_bench_seccomp_SOURCES = bench/bench-seccomp.c bench/bench-util.h
 bench_bench_seccomp_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
 bench_bench_seccomp_LDADD = $(LIBSECCOMP_LIBS)
 
 bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(EXEEXT) \
-		bench/bench-seccomp$(EXEEXT) daemon/sandboxd$(EXEEXT) client/sandboxctl$(EXEEXT)
+		bench/bench-seccomp$(EXEEXT) bench/bench-relay$(EXEEXT) daemon/sandboxd$(EXEEXT) \
+		client/sandboxctl$(EXEEXT)
 	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd$(EXEEXT) \
 	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl$(EXEEXT) \
 	BENCH_SPAWN=$(abs_top_builddir)/bench/bench-spawn$(EXEEXT) \
 	BENCH_EXEC=$(abs_top_builddir)/bench/bench-exec$(EXEEXT) \
 	BENCH_BROKER=$(abs_top_builddir)/bench/bench-broker$(EXEEXT) \
 	BENCH_SECCOMP=$(abs_top_builddir)/bench/bench-seccomp$(EXEEXT) \
+	BENCH_RELAY=$(abs_top_builddir)/bench/bench-relay$(EXEEXT) \
 	$(SHELL) $(srcdir)/bench/run.sh
 
 .PHONY: bench

@@ -6,11 +6,13 @@
 #   SANDBOXD     the daemon               SANDBOXCTL  the CLI
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
 #   BENCH_BROKER bench/bench-broker      BENCH_SECCOMP bench/bench-seccomp
-# Optional: BENCH_ONLY (spawn, broker or seccomp: run only that part;
-# default all),
+#   BENCH_RELAY  bench/bench-relay
+# Optional: BENCH_ONLY (spawn, broker, seccomp or relay: run only that
+# part; default all),
 # BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
-# BENCH_BROKER_N (brokered opens per case, default 20000), BWRAP (default:
+# BENCH_BROKER_N (brokered opens per case, default 20000), BENCH_RELAY_MIB
+# (MiB each way per relay round, default 256), BWRAP (default:
 # bwrap in $PATH), BENCH_POLICY (default "default").
 #
 # 1. bench-spawn: posix_spawn vs sandbox_spawn (persistent connection, and a
@@ -30,6 +32,11 @@
 #    hardening: system calls, fork+exec and whole spawns with none, the
 #    same rules merged into one filter, and 18 stacked as systemd loads
 #    them (it starts its own two private daemons for the spawn row).
+# 5. bench-relay: a brokered TCP stream (the daemon relays the target's
+#    socketpair end to the real socket) against a direct loopback TCP
+#    stream, MB/s each way, alternating round by round in the same run,
+#    and their ratio. It writes its policy into the daemon's --policy-dir
+#    and reloads it (SIGHUP).
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -38,9 +45,9 @@ set -eu
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-'' | spawn | broker | seccomp) ;;
+'' | spawn | broker | seccomp | relay) ;;
 *)
-	echo "run.sh: BENCH_ONLY must be spawn, broker or seccomp (or empty for all)" >&2
+	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp or relay (or empty for all)" >&2
 	exit 2
 	;;
 esac
@@ -54,6 +61,9 @@ if want broker; then
 fi
 if want seccomp; then
 	: "${BENCH_SECCOMP:?BENCH_SECCOMP must name bench-seccomp}"
+fi
+if want relay; then
+	: "${BENCH_RELAY:?BENCH_RELAY must name bench-relay}"
 fi
 N=${BENCH_N:-1000}
 NB=${BENCH_BROKER_N:-20000}
@@ -225,6 +235,12 @@ fi
 if want seccomp; then
 	echo "== seccomp filters inherited from the unit"
 	"$BENCH_SECCOMP" --daemon "$SANDBOXD" --ctl "$SANDBOXCTL" --spawns "$((N / 10 + 10))"
+fi
+
+if want relay; then
+	echo
+	echo "== 5. brokered TCP stream vs direct (bench-relay -m ${BENCH_RELAY_MIB:-256})"
+	"$BENCH_RELAY" -P "$tmp/policies" -d "$dpid" -s "$sock" -m "${BENCH_RELAY_MIB:-256}"
 fi
 
 n_started=$(grep -c ' started: ' "$tmp/sandboxd.log" || true)

@@ -161,7 +161,9 @@ void sandbox_strv_free(char **v);
 int sandbox_broker_open(const char *path, int flags, mode_t mode);
 /* endpoint: "unix:/path", "tcp:HOST:PORT" or "udp:HOST:PORT", exactly as
  * a Connect= rule names it. Returns a connected socket (close-on-exec) the
- * caller owns; a TCP handshake may still be completing. */
+ * caller owns: for unix: the socket itself; for tcp: and udp: an AF_UNIX
+ * stream or seqpacket socket the daemon relays to the one it keeps (see
+ * sandboxd.policy(5)). */
 int sandbox_broker_connect(const char *endpoint);
 int sandbox_broker_stat(const char *path, struct stat *ret);
 /* mode: F_OK or any of R_OK, W_OK, X_OK. */

@@ -25,6 +25,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -88,6 +89,12 @@ action_connect(const struct policy_connect_rule *r, unsigned timeout_ms)
 		}
 		fd = socket(sa->sa_family, r->type | SOCK_CLOEXEC, 0);
 		if (fd < 0)
+			return -errno;
+		/* Made in the host's network namespace: a name the target
+		 * bind()s it to later would be one of the host's abstract
+		 * names. Autobound now, it can take none. */
+		if (sa->sa_family == AF_UNIX &&
+		    bind(fd, &(struct sockaddr) { .sa_family = AF_UNIX }, sizeof(sa_family_t)) < 0)
 			return -errno;
 		k = set_send_timeout(fd, timeout_ms);
 		if (k < 0)

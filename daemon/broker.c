@@ -66,6 +66,7 @@
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
+#include "relay.h"
 #include "target.h"
 #include "workers.h"
 
@@ -127,6 +128,7 @@ enum session_end {
 	SESSION_VIOLATION,	/* a malformed request of type end_type */
 	SESSION_PENDING,	/* a reply the target does not read yet */
 	SESSION_CONNECTED,	/* a connected socket, to relay and answer */
+	SESSION_RELAY_ROOM,	/* a relayed connect: room for one more relay? */
 	SESSION_TIMED_OUT,	/* the loop answered for it and took the channel */
 };
 
@@ -164,6 +166,10 @@ struct session {
 
 static struct broker *
 broker_unref(struct broker *b);
+static bool
+act_and_answer(struct session *s);
+static void
+arm_timeout(struct broker *b, uint64_t us);
 
 static uint64_t
 now_us(void)
@@ -649,7 +655,6 @@ serve(struct session *s, struct sbx_reader *rd)
 {
 	struct broker *b = s->broker;
 	struct broker_request req;
-	uint64_t v;
 	int k;
 
 	if (broker_decode(rd, &req) < 0) {
@@ -671,6 +676,31 @@ serve(struct session *s, struct sbx_reader *rd)
 	}
 	if (k < 0)
 		return answer_from_worker(s, k, -1);
+	if (s->cr && s->cr->family != AF_UNIX) {
+		/* Relayed: first the loop makes sure the sandbox may have one
+		 * more relay, then session_connect(). */
+		s->end = SESSION_RELAY_ROOM;
+		return true;
+	}
+	return act_and_answer(s);
+}
+
+/* On the session's worker, after the loop made room for a relay. */
+static void
+session_connect(struct work *w)
+{
+	struct session *s = container_of(w, struct session, work);
+
+	if (!act_and_answer(s))
+		s->end = SESSION_IDLE;
+}
+
+/* The action for the request prepared in s, and its answer. True if the
+ * session ends (end set). */
+static bool
+act_and_answer(struct session *s)
+{
+	uint64_t v;
 
 	/* From here the loop may answer ETIMEDOUT for us (on_timeout()):
 	 * whoever swaps act first answers. */
@@ -821,6 +851,7 @@ session_done(struct work *w)
 {
 	struct session *s = container_of(w, struct session, work);
 	struct broker *b = s->broker;
+	int fd, k;
 
 	if (s->stuck)
 		stuck_add(b, -1);
@@ -854,12 +885,35 @@ session_done(struct work *w)
 		if (event_add(b->ev_write, NULL) < 0)
 			close_channel(b);
 		break;
+	case SESSION_RELAY_ROOM:
+		/* Checked before the connect, so the host never sees one
+		 * beyond the cap; the same session then connects. */
+		k = relay_check_room(b->target);
+		if (k >= 0) {
+			s->work.run = session_connect;
+			atomic_store(&s->work.cancelled, false);
+			k = workers_submit(b->manager->workers, &s->work);
+			if (k >= 0) {
+				/* Still b's session, with its reference. */
+				b->session = s;
+				arm_timeout(b, (uint64_t) b->timeout_ms * 1000);
+				return;
+			}
+		}
+		if (event_add(b->ev_read, NULL) < 0)
+			close_channel(b);
+		else
+			answer_from_loop(b, s, k, -1);
+		break;
 	case SESSION_CONNECTED:
+		/* The target gets a relayed end, never a host TCP or UDP
+		 * socket (relay.c): on the loop thread, which relays. */
+		fd = s->cr->family == AF_UNIX ? s->k : relay_new_consume(b->target, s->k, s->cr->type);
 		if (event_add(b->ev_read, NULL) < 0) {
-			safe_close(s->k);
+			safe_close(fd);
 			close_channel(b);
 		} else
-			answer_from_loop(b, s, 0, s->k);
+			answer_from_loop(b, s, fd < 0 ? fd : 0, fd);
 		break;
 	default:
 		log_channel_end(b, s);

@@ -30,6 +30,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/target.c daemon/target.h \
 	daemon/broker.c daemon/broker.h \
 	daemon/workers.c daemon/workers.h \
+	daemon/relay.c daemon/relay.h \
 	daemon/action.h daemon/action-file.c daemon/action-connect.c daemon/creds.c \
 	daemon/uid-pool.c daemon/uid-pool.h \
 	daemon/netns-pool.c daemon/netns-pool.h \

@@ -28,6 +28,7 @@
 #include "manager.h"
 #include "msg.h"
 #include "netns-pool.h"
+#include "relay.h"
 #include "skeleton.h"
 #include "spawn.h"
 #include "target.h"
@@ -251,6 +252,7 @@ target_reap(struct target *t)
 	t->pidfd = safe_close(t->pidfd);
 	t->status_fd = safe_close(t->status_fd);
 	t->broker = broker_free(t->broker);
+	relay_free_all(t);
 	t->pid = 0;
 
 	m->n_live--;
@@ -747,6 +749,7 @@ target_free(struct target *t)
 	free(t->last_denial);
 	free(t->cgroup);
 	broker_free(t->broker);
+	relay_free_all(t);
 	policy_unref(t->policy);
 	free(t->owner.groups);
 	free(t);

@@ -20,6 +20,7 @@ struct manager;
 struct event;
 struct target;
 struct broker;
+struct relay;
 
 struct target_watcher {
 	/* error < 0: the spawn failed with message; the target is gone after
@@ -57,6 +58,7 @@ struct target {
 	int			landlock_abi;	/* in force for it; 0: none */
 	struct policy		*policy;	/* a reference: reloads do not pull it away */
 	struct broker		*broker;	/* NULL once the channel is closed */
+	LIST_HEAD(, relay)	relays;		/* brokered TCP/UDP sockets (relay.h) */
 	char			*policy_name;
 	char			*command;	/* argv joined, for listings */
 	char			*last_denial;	/* broker: "ACTION PATH: error" */

@@ -9,6 +9,7 @@
 # tests use.
 check_PROGRAMS += tests/integration/helpers/broker-target
 tests_integration_helpers_broker_target_SOURCES = tests/integration/helpers/broker-target.c \
+	tests/integration/helpers/relay-stream.h \
 	client/broker-client.c protocol/wire.c protocol/msg.c protocol/fdpass.c
 tests_integration_helpers_broker_target_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 tests_integration_helpers_broker_target_CFLAGS = $(WARN_CFLAGS) -pthread
@@ -16,7 +17,8 @@ tests_integration_helpers_broker_target_LDFLAGS = $(HARDEN_LDFLAGS) -pthread
 
 check_PROGRAMS += tests/integration/test-broker
 TESTS += tests/integration/test-broker
-tests_integration_test_broker_SOURCES = tests/integration/test-broker.c
+tests_integration_test_broker_SOURCES = tests/integration/test-broker.c \
+	tests/integration/helpers/relay-stream.h
 tests_integration_test_broker_CPPFLAGS = $(itest_cppflags) \
 	-DBROKER_CLIENT_LIBDIR=\"$(abs_top_builddir)/client/.libs\"
 tests_integration_test_broker_CFLAGS = $(itest_cflags) -pthread

@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "helpers/relay-stream.h"
 #include "sandbox-client.h"
 #include "testdaemon.h"
 #include "testlib.h"
@@ -53,8 +54,8 @@
 
 static struct testdaemon *td;
 static char *base;		/* the host tree, 0755 */
-static int tcp_listener = -1, unix_listener = -1;
-static unsigned tcp_port;
+static int tcp_listener = -1, unix_listener = -1, udp_granted = -1;
+static unsigned tcp_port, udp_port;
 static const char *daemon_conf;	/* sandboxd.conf for the TCase's daemons, or NULL */
 
 /*
@@ -300,9 +301,19 @@ make_listeners(void)
 	ck_assert_int_ge(tcp_listener, 0);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(tcp_listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(tcp_listener, 16), 0);
+	/* Room for relay_cap_and_exit's 65 connects, which the broker
+	 * completes before it answers, before the case accepts any. */
+	ck_assert_int_eq(listen(tcp_listener, 128), 0);
 	ck_assert_int_eq(getsockname(tcp_listener, (struct sockaddr *)&sa, &len), 0);
 	tcp_port = ntohs(sa.sin_port);
+
+	udp_granted = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ge(udp_granted, 0);
+	sa.sin_port = 0;
+	ck_assert_int_eq(bind(udp_granted, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	len = sizeof(sa);
+	ck_assert_int_eq(getsockname(udp_granted, (struct sockaddr *)&sa, &len), 0);
+	udp_port = ntohs(sa.sin_port);
 
 	unix_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_int_ge(unix_listener, 0);
@@ -352,12 +363,13 @@ setup(void)
 	    "File=%s read\n"
 	    "Tree=%s write,create\n"
 	    "Connect=tcp:127.0.0.1:%u\n"
+	    "Connect=udp:127.0.0.1:%u\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n"
 	    "Connect=unix:%s\n",
 	    text, P("ro"), P("rw"), P("cr"), P("del"), P("nosym"), P("single/only"),
 	    P("single/lnk"), P("special"), P("rospecial"), P("rdir"), P("race"), P("hl"), P("flood"),
-	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), P("wo"), tcp_port, P("sock"),
+	    P("rootfile"), P("locked/deep"), P("locked/deep/only"), P("wo"), tcp_port, udp_port, P("sock"),
 	    P("sockdir/lnsock"), P("lndir/sock"));
 	td = testdaemon_new();
 	testdaemon_write_policy(td, "broker", policy);
@@ -405,7 +417,9 @@ teardown(void)
 		close(tcp_listener);
 	if (unix_listener >= 0)
 		close(unix_listener);
-	tcp_listener = unix_listener = -1;
+	if (udp_granted >= 0)
+		close(udp_granted);
+	tcp_listener = unix_listener = udp_granted = -1;
 	if (base) {
 		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 		free(base);
@@ -1194,6 +1208,654 @@ START_TEST(connect_unix_writable_refused)
 }
 END_TEST
 
+/*
+ * Relayed sockets (issue 8, classes 1 and 2): a brokered TCP or UDP
+ * socket reaches only its endpoint. Each case runs with root and with
+ * nobody as the owner, and with and without Landlock (Landlock's TCP
+ * rules hide some of this where the kernel has them).
+ */
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+static const uid_t relay_owners[] = { 0, NOBODY };
+static const char *const relay_policies[] = { "broker", "broker-nolandlock" };
+
+/* A socket of type bound to 127.0.0.1:0 (listening if a stream); its port. */
+static int
+loopback_socket(int type, unsigned *ret_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	if (type == SOCK_STREAM)
+		ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*ret_port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static bool
+readable_within(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, ms) == 1;
+}
+
+/* Reads the datagrams queued on fd (waiting up to ms for the first);
+ * whether one of them is exactly text. */
+static bool
+udp_got(int fd, const char *text, int ms)
+{
+	char buf[2048];
+	bool found = false;
+
+	while (readable_within(fd, ms)) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n == (ssize_t)strlen(text) && memcmp(buf, text, (size_t)n) == 0)
+			found = true;
+		ms = 0;
+	}
+	return found;
+}
+
+/* Accepts the connections waiting on listener and drops them; how many. */
+static unsigned
+drain_listener(int listener, int ms)
+{
+	unsigned n = 0;
+
+	while (readable_within(listener, ms)) {
+		int fd = accept4(listener, NULL, NULL, SOCK_CLOEXEC);
+
+		if (fd < 0)
+			break;
+		close(fd);
+		n++;
+		ms = 0;
+	}
+	return n;
+}
+
+/* The helper's one line of output as uid under policy, checked. */
+static void
+expect_line(const char *policy, uid_t uid, const char *expect, const char *c1, const char *a1,
+    const char *a2)
+{
+	char *out = run_as_in(policy, uid, c1, a1, a2, NULL, NULL, NULL, NULL, NULL, NULL);
+	char *nl = strchr(out, '\n');
+
+	ck_assert_msg(nl && nl[1] == '\0', "%s as %u under %s: '%s'", c1, (unsigned)uid, policy,
+	    out);
+	*nl = '\0';
+	fprintf(stderr, "# %s as %u under %s: %s\n", c1, (unsigned)uid, policy, out);
+	ck_assert_msg(line_matches(out, expect), "%s as %u under %s: got '%s', expected '%s'", c1,
+	    (unsigned)uid, policy, out, expect);
+	free(out);
+}
+
+/*
+ * Runs cmd EP OTHER as each owner under each policy (its line matching
+ * expect), then checks on the host that nothing reached other_fd (a UDP
+ * socket, or a listener) and that the granted endpoint (granted_fd) got
+ * its datagram "granted" or its one connection.
+ */
+static void
+check_reaim(const char *cmd, const char *ep, const char *other, const char *expect, int other_fd,
+    int granted_fd, bool dgram)
+{
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
+		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++) {
+			unsigned owner = (unsigned)relay_owners[i];
+			const char *policy = relay_policies[j];
+
+			expect_line(policy, relay_owners[i], expect, cmd, ep, other);
+			ck_assert_msg(dgram ? !readable_within(other_fd, 200) :
+			    drain_listener(other_fd, 200) == 0,
+			    "owner %u, %s: %s reached the other endpoint", owner, policy, cmd);
+			ck_assert_msg(dgram ? udp_got(granted_fd, "granted", 5000) :
+			    drain_listener(granted_fd, 5000) == 1,
+			    "owner %u, %s: %s: the granted endpoint got nothing", owner, policy, cmd);
+		}
+}
+
+/* check_reaim() for the udp or tcp endpoint, against another loopback port. */
+static void
+check_inet_reaim(bool dgram)
+{
+	char ep[64], port[16];
+	unsigned other_port;
+	int other = loopback_socket(dgram ? SOCK_DGRAM : SOCK_STREAM, &other_port);
+
+	snprintf(ep, sizeof(ep), "%s:127.0.0.1:%u", dgram ? "udp" : "tcp",
+	    dgram ? udp_port : tcp_port);
+	snprintf(port, sizeof(port), "%u", other_port);
+	if (dgram)
+		check_reaim("sock-udp-reaim", ep, port, "sendto=* connect=* send=* granted=OK",
+		    other, udp_granted, true);
+	else
+		check_reaim("sock-tcp-reaim", ep, port, "unspec=* connect=* write=*", other,
+		    tcp_listener, false);
+	close(other);
+}
+
+/* Case 8d: a udp socket cannot be sent to, or connected to, another
+ * host port; the granted endpoint still works. */
+START_TEST(relay_udp_reaim)
+{
+	check_inet_reaim(true);
+}
+END_TEST
+
+/* Case 8e: connect(AF_UNSPEC) then connect() elsewhere reaches nothing. */
+START_TEST(relay_tcp_reaim)
+{
+	check_inet_reaim(false);
+}
+END_TEST
+
+/*
+ * A sandbox of uid's under policy, its stdin and stdout ours, through a
+ * client process of that uid (killing it kills the sandbox, since it is
+ * not detached). Reads until the helper says "ready".
+ */
+struct held {
+	pid_t	client;
+	int	in, out;
+	char	buf[8192];
+	size_t	len;
+};
+
+static void
+hold_spawn(uid_t uid, const char *policy, const char *const *args, struct held *h)
+{
+	int in[2], out[2];
+
+	memset(h, 0, sizeof(*h));
+	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+	h->client = fork();
+	ck_assert_int_ge(h->client, 0);
+	if (h->client == 0) {
+		const char *argv[64];
+		sandbox_spawn_options *o;
+		sandbox_client *c;
+		sandbox_exit ex;
+		uint64_t id;
+		size_t n = 0;
+
+		argv[n++] = HELPER;
+		while (*args && n < 63)
+			argv[n++] = *args++;
+		argv[n] = NULL;
+		/* Only the sandbox may hold the helper's stdin open. */
+		close(in[1]);
+		close(out[0]);
+		if (uid != 0 && (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+		    setresuid(uid, uid, uid) < 0))
+			_exit(10);
+		if (sandbox_client_connect(td->socket, &c) < 0 || sandbox_spawn_options_new(&o) < 0 ||
+		    sandbox_spawn_options_set_policy(o, policy) < 0 ||
+		    sandbox_spawn_options_set_stdio(o, in[0], out[1], out[1]) < 0 ||
+		    sandbox_spawn(c, o, (char *const *)argv, &id) < 0)
+			_exit(11);
+		if (sandbox_wait(c, id, 120000, &ex) < 0)
+			_exit(12);
+		_exit(ex.exited && ex.status == 0 ? 0 : 13);
+	}
+	close(in[0]);
+	close(out[1]);
+	h->in = in[1];
+	h->out = out[0];
+	while (!strstr(h->buf, "ready\n")) {
+		ssize_t k;
+
+		ck_assert_msg(readable_within(h->out, 30000), "helper not ready after 30 s: %s",
+		    h->buf);
+		k = read(h->out, h->buf + h->len, sizeof(h->buf) - 1 - h->len);
+		ck_assert_msg(k > 0, "helper output ended early: %s", h->buf);
+		h->len += (size_t)k;
+		h->buf[h->len] = '\0';
+	}
+}
+
+/* Lets the helper finish (kill: kills its client, so the sandbox);
+ * returns the client's wait status. */
+static int
+hold_end(struct held *h, bool kill_it)
+{
+	int st = -1;
+
+	if (kill_it)
+		kill(h->client, SIGKILL);
+	close(h->in);
+	ck_assert_int_eq(waitpid(h->client, &st, 0), h->client);
+	close(h->out);
+	return st;
+}
+
+/* Whether /proc/net/tcp or tcp6 shows a LISTEN socket with this inode. */
+static bool
+host_listens(unsigned long long ino)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+	bool found = false;
+
+	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+		FILE *f = fopen(files[i], "re");
+		char line[512];
+
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f)) {
+			unsigned st;
+			unsigned long long inode;
+
+			/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+			if (sscanf(line, "%*s %*s %*s %x %*s %*s %*s %*s %*s %llu", &st, &inode) == 2 &&
+			    st == 0x0A && inode == ino)
+				found = true;
+		}
+		fclose(f);
+	}
+	return found;
+}
+
+/* Whether the host's network namespace has the abstract UNIX name. */
+static bool
+host_has_abstract(const char *name)
+{
+	FILE *f = fopen("/proc/net/unix", "re");
+	char line[512], *at;
+	bool found = false;
+
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		if ((at = strchr(line, '@')) && strncmp(at + 1, name, strlen(name)) == 0 &&
+		    (at[1 + strlen(name)] == '\n' || at[1 + strlen(name)] == '\0'))
+			found = true;
+	fclose(f);
+	return found;
+}
+
+/* Case 8f: connect(AF_UNSPEC) and listen(), with or without bind(),
+ * opens no listening socket in the host's namespace; nor can the socket
+ * take an abstract UNIX name there. */
+START_TEST(relay_no_host_listener)
+{
+	static const char *const hows[] = { "listen", "bind" };
+	char ep[64];
+
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
+		for (size_t j = 0; j < ELEMENTSOF(relay_policies); j++)
+			for (size_t k = 0; k < ELEMENTSOF(hows); k++) {
+				const char *args[] = { "sock-listen", ep, hows[k], "wait", NULL };
+				unsigned long long ino = 0;
+				unsigned port = 0;
+				struct held h;
+				const char *at;
+
+				hold_spawn(relay_owners[i], relay_policies[j], args, &h);
+				at = strstr(h.buf, " ino=");
+				ck_assert_msg(at && sscanf(at, " ino=%llu", &ino) == 1, "%s", h.buf);
+				ck_assert_msg(!host_listens(ino),
+				    "owner %u, %s, %s: the host has a listener: %s",
+				    (unsigned)relay_owners[i], relay_policies[j], hows[k], h.buf);
+				ck_assert_msg(!host_has_abstract("sbx-relay-squat"),
+				    "owner %u, %s, %s: the sandbox took a host name: %s",
+				    (unsigned)relay_owners[i], relay_policies[j], hows[k], h.buf);
+				/* Nor can the host reach the sandbox on a port. */
+				at = strstr(h.buf, " name=inet:");
+				if (at && sscanf(at, " name=inet:%u", &port) == 1 && port != 0) {
+					struct sockaddr_in sa = { .sin_family = AF_INET };
+					int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+					sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+					sa.sin_port = htons((uint16_t)port);
+					ck_assert_msg(connect(fd, (struct sockaddr *)&sa,
+					    sizeof(sa)) < 0, "owner %u, %s, %s: the host reached "
+					    "the sandbox on port %u", (unsigned)relay_owners[i],
+					    relay_policies[j], hows[k], port);
+					close(fd);
+				}
+				ck_assert_int_eq(testlib_exit_code(hold_end(&h, false)), 0);
+				drain_listener(tcp_listener, 2000);
+			}
+}
+END_TEST
+
+/* Case 8g: a connected UNIX socket (handed out as it is) cannot be
+ * re-aimed either: connect(AF_UNSPEC), connect() elsewhere, listen() and
+ * bind() fail. The socket was made in the host's network namespace, so
+ * an abstract name bind() gave it would be one of the host's: the daemon
+ * autobinds it before it connects. */
+START_TEST(relay_unix_not_reaimed)
+{
+	char ep[512];
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	int other = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	snprintf(su.sun_path, sizeof(su.sun_path), "%s", P("other.sock"));
+	ck_assert_int_eq(bind(other, (struct sockaddr *)&su, sizeof(su)), 0);
+	ck_assert_int_eq(listen(other, 4), 0);
+	ck_assert_int_eq(chmod(P("other.sock"), 0777), 0);
+	snprintf(ep, sizeof(ep), "unix:%s", P("sock"));
+	ck_assert_int_eq(chmod(P("sock"), 0777), 0);
+	check_reaim("sock-unix-reaim", ep, P("other.sock"),
+	    "unspec=ERR * connect=ERR * connect-here=ERR * bind=ERR * listen=ERR *", other, unix_listener, false);
+	close(other);
+}
+END_TEST
+
+#define XFER_UP   (32u * 1024 * 1024 + 13)	/* target → host */
+#define XFER_DOWN (16u * 1024 * 1024 + 7)	/* host → target, after the target's EOF */
+
+static uint64_t
+xfer_sum(uint32_t seed, uint64_t n)
+{
+	uint64_t h = RELAY_STREAM_SUM_START;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t b = relay_stream_byte(seed, i);
+
+		relay_stream_sum(&h, &b, 1);
+	}
+	return h;
+}
+
+/* The host's side of "sock-xfer": read to EOF, then answer and close. */
+struct xfer_server {
+	pthread_t	thread;
+	uint64_t	got, sum, sent;
+	int		error;
+};
+
+static void *
+xfer_server_run(void *p)
+{
+	struct xfer_server *x = p;
+	static uint8_t buf[65536];
+	int fd;
+
+	x->sum = RELAY_STREAM_SUM_START;
+	if (!readable_within(tcp_listener, 60000) ||
+	    (fd = accept4(tcp_listener, NULL, NULL, SOCK_CLOEXEC)) < 0) {
+		x->error = errno ? errno : ETIMEDOUT;
+		return NULL;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			if (n < 0)
+				x->error = errno;
+			break;
+		}
+		relay_stream_sum(&x->sum, buf, (size_t)n);
+		x->got += (uint64_t)n;
+	}
+	while (!x->error && x->sent < XFER_DOWN) {
+		size_t k = XFER_DOWN - x->sent < sizeof(buf) ? XFER_DOWN - x->sent : sizeof(buf);
+		ssize_t w;
+
+		for (size_t i = 0; i < k; i++)
+			buf[i] = relay_stream_byte(2, x->sent + i);
+		w = send(fd, buf, k, MSG_NOSIGNAL);
+		if (w < 0)
+			x->error = errno;
+		else
+			x->sent += (uint64_t)w;
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The helper as uid in a thread, so that this one can watch the daemon. */
+struct xfer_client {
+	pthread_t	thread;
+	uid_t		uid;
+	const char	*ep, *n;
+	char		*out, *err;
+	int		status;
+	volatile bool	done;
+};
+
+static void *
+xfer_client_run(void *p)
+{
+	struct xfer_client *x = p;
+
+	x->status = testlib_sandboxctl_as(x->uid, x->uid, &x->out, &x->err, "run", "--policy",
+	    "broker", "--", HELPER, "sock-xfer", x->ep, x->n, NULL);
+	x->done = true;
+	return NULL;
+}
+
+/* Case 8h: several MiB each way, checksummed, around a half-close: the
+ * host answers after the target's shutdown(SHUT_WR) and closes, and the
+ * target reads it to EOF. Meanwhile the daemon answers `list` promptly. */
+START_TEST(relay_bulk_half_close)
+{
+	char ep[64], n[32], expect[128];
+
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
+	snprintf(n, sizeof(n), "%u", XFER_UP);
+	snprintf(expect, sizeof(expect), "sent=%u got=%u sum=%016llx\n", XFER_UP, XFER_DOWN,
+	    (unsigned long long)xfer_sum(2, XFER_DOWN));
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++) {
+		struct xfer_server srv = {};
+		struct xfer_client cli = { .uid = relay_owners[i], .ep = ep, .n = n };
+		sandbox_client *c = testlib_connect();
+		long long worst = 0, lists = 0;
+
+		ck_assert_int_eq(pthread_create(&srv.thread, NULL, xfer_server_run, &srv), 0);
+		ck_assert_int_eq(pthread_create(&cli.thread, NULL, xfer_client_run, &cli), 0);
+		while (!cli.done) {
+			long long t0 = testlib_now_ms(), dt;
+			sandbox_info **list;
+			size_t n_list;
+
+			ck_assert_int_eq(sandbox_list(c, &list, &n_list), 0);
+			dt = testlib_now_ms() - t0;
+			worst = dt > worst ? dt : worst;
+			lists++;
+			for (size_t k = 0; k < n_list; k++)
+				sandbox_info_free(list[k]);
+			free(list);
+			usleep(20000);
+		}
+		pthread_join(cli.thread, NULL);
+		pthread_join(srv.thread, NULL);
+		sandbox_client_free(c);
+		ck_assert_msg(testlib_exit_code(cli.status) == 0, "owner %u: status %d\n%s%s",
+		    (unsigned)relay_owners[i], testlib_exit_code(cli.status), cli.out, cli.err);
+		ck_assert_msg(srv.error == 0, "owner %u: host side: %s", (unsigned)relay_owners[i],
+		    strerror(srv.error));
+		ck_assert_msg(srv.got == XFER_UP && srv.sum == xfer_sum(1, XFER_UP),
+		    "owner %u: the host got %llu bytes (sum %016llx)", (unsigned)relay_owners[i],
+		    (unsigned long long)srv.got, (unsigned long long)srv.sum);
+		ck_assert_msg(strcmp(cli.out, expect) == 0, "owner %u: got '%s', expected '%s'",
+		    (unsigned)relay_owners[i], cli.out, expect);
+		ck_assert_msg(worst < 1000, "owner %u: `list` took %lld ms during the transfer",
+		    (unsigned)relay_owners[i], worst);
+		fprintf(stderr, "# relay_bulk_half_close: owner %u: %lld lists, worst %lld ms\n",
+		    (unsigned)relay_owners[i], lists, worst);
+		free(cli.out);
+		free(cli.err);
+	}
+}
+END_TEST
+
+/* The host's side of "sock-udp-echo": each datagram back as it came. */
+struct udp_echo {
+	pthread_t	thread;
+	unsigned	n;
+};
+
+static void *
+udp_echo_run(void *p)
+{
+	struct udp_echo *e = p;
+	char buf[4096];
+
+	while (readable_within(udp_granted, 15000)) {
+		struct sockaddr_storage from;
+		socklen_t len = sizeof(from);
+		ssize_t k = recvfrom(udp_granted, buf, sizeof(buf), 0, (struct sockaddr *)&from, &len);
+
+		if (k < 0)
+			break;
+		if (k == 3 && memcmp(buf, "end", 3) == 0)
+			break;
+		(void)sendto(udp_granted, buf, (size_t)k, 0, (struct sockaddr *)&from, len);
+		e->n++;
+	}
+	return NULL;
+}
+
+/* Case 8i: a UDP round trip keeps each datagram whole, both ways. */
+START_TEST(relay_udp_round_trip)
+{
+	char ep[64];
+	int end = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)udp_port) };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	snprintf(ep, sizeof(ep), "udp:127.0.0.1:%u", udp_port);
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++) {
+		struct udp_echo e = {};
+
+		ck_assert_int_eq(pthread_create(&e.thread, NULL, udp_echo_run, &e), 0);
+		expect_line("broker", relay_owners[i], "udp ok=300 bad=0", "sock-udp-echo", ep, "300");
+		ck_assert_int_eq(sendto(end, "end", 3, 0, (struct sockaddr *)&sa, sizeof(sa)), 3);
+		pthread_join(e.thread, NULL);
+		ck_assert_uint_eq(e.n, 300);
+	}
+	close(end);
+}
+END_TEST
+
+/* Accepts one connection and resets it (SO_LINGER 0) at once. */
+static void *
+reset_one(void *p)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	int fd;
+
+	(void)p;
+	if (!readable_within(tcp_listener, 60000))
+		return NULL;
+	fd = accept4(tcp_listener, NULL, NULL, SOCK_CLOEXEC);
+	if (fd >= 0) {
+		(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Case 8k: a reset by the host's peer ends the relay: the target's
+ * writes fail (EPIPE, or ECONNRESET), as they would on the socket itself;
+ * and so does a connect the host refuses (nothing listens any more). */
+START_TEST(relay_reset)
+{
+	char ep[64];
+
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++) {
+		pthread_t th;
+
+		ck_assert_int_eq(pthread_create(&th, NULL, reset_one, NULL), 0);
+		expect_line("broker", relay_owners[i], "send ERR EPIPE|send ERR ECONNRESET",
+		    "sock-xfer", ep, "67108864");
+		pthread_join(th, NULL);
+	}
+	/* The broker connects before it answers: a refused connect is the
+	 * request's own error. */
+	close(tcp_listener);
+	tcp_listener = -1;
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++)
+		expect_line("broker", relay_owners[i], "ERR ECONNREFUSED", "sock-xfer", ep,
+		    "67108864");
+}
+END_TEST
+
+/* Waits (≤ 10 s) for the daemon's fd count to come down to at most n. */
+static unsigned
+daemon_fds_down_to(unsigned n)
+{
+	unsigned now = testlib_count_fds_of(td->pid);
+
+	for (int i = 0; i < 500 && now > n; i++) {
+		usleep(20000);
+		now = testlib_count_fds_of(td->pid);
+	}
+	return now;
+}
+
+/* Case 8j: RELAY_PER_TARGET_MAX (64) relayed sockets per sandbox, all
+ * working; the next is refused with EDQUOT and logged. The sandbox
+ * exiting (root's: killed; nobody's: it exits) closes the host side of
+ * every one of them, and the daemon's fds come back to what they were. */
+START_TEST(relay_cap_and_exit)
+{
+	enum { CAP = 64 };
+	char ep[64], n[16];
+
+	snprintf(ep, sizeof(ep), "tcp:127.0.0.1:%u", tcp_port);
+	snprintf(n, sizeof(n), "%u", CAP + 1);
+	for (size_t i = 0; i < ELEMENTSOF(relay_owners); i++) {
+		const char *args[] = { "sock-many", ep, n, "wait", NULL };
+		static int conns[CAP + 1];
+		unsigned baseline, got = 0, eof = 0;
+		long long t0;
+		struct held h;
+		char *out;
+
+		/* One sandbox first, so that what the daemon keeps ready for
+		 * the next spawn is in the baseline. */
+		out = run_as(relay_owners[i], "sock-many", ep, "0", NULL, NULL, NULL, NULL, NULL, NULL);
+		ck_assert_str_eq(out, "many ok=0 err=none\n");
+		free(out);
+		baseline = testlib_count_fds_of(td->pid);
+
+		hold_spawn(relay_owners[i], "broker", args, &h);
+		ck_assert_msg(strstr(h.buf, "many ok=64 err=EDQUOT\n"), "owner %u: %s",
+		    (unsigned)relay_owners[i], h.buf);
+		ck_assert_msg(testdaemon_wait_log(td, "relayed sockets open already", (unsigned)i + 1,
+		    5000), "no notice in the log:\n%s", testdaemon_read_log(td));
+		while (got < CAP + 1 && readable_within(tcp_listener, got < CAP ? 10000 : 200)) {
+			char c = 0;
+
+			conns[got] = accept4(tcp_listener, NULL, NULL, SOCK_CLOEXEC);
+			ck_assert_int_ge(conns[got], 0);
+			ck_assert_msg(readable_within(conns[got], 10000) &&
+			    read(conns[got], &c, 1) == 1 && c == 'x', "connection %u: no data", got);
+			got++;
+		}
+		ck_assert_uint_eq(got, CAP);
+
+		t0 = testlib_now_ms();
+		ck_assert_int_eq(testlib_exit_code(hold_end(&h, relay_owners[i] == 0)),
+		    relay_owners[i] == 0 ? 128 + SIGKILL : 0);
+		for (unsigned k = 0; k < got; k++) {
+			char c;
+
+			if (readable_within(conns[k], 10000) && read(conns[k], &c, 1) == 0)
+				eof++;
+			close(conns[k]);
+		}
+		ck_assert_msg(eof == got, "owner %u: %u of %u host connections saw EOF",
+		    (unsigned)relay_owners[i], eof, got);
+		fprintf(stderr, "# relay_cap_and_exit: owner %u: all EOF after %lld ms\n",
+		    (unsigned)relay_owners[i], testlib_now_ms() - t0);
+		ck_assert_uint_le(daemon_fds_down_to(baseline), baseline);
+	}
+}
+END_TEST
+
 /* Case 9: a read-only fd stays read-only (the file itself is 0666). */
 START_TEST(reopen_read_only)
 {
@@ -1541,7 +2203,7 @@ next_line(struct lines *l, int timeout_ms)
 
 /* Reads lines until one matches the fnmatch() pattern; asserts it came. */
 static const char *
-expect_line(struct lines *l, const char *pattern, int timeout_ms, const char *what)
+await_line(struct lines *l, const char *pattern, int timeout_ms, const char *what)
 {
 	double deadline = now_s() + timeout_ms / 1000.0;
 	const char *line;
@@ -1595,7 +2257,7 @@ stall_setup(void)
 			fz.left->fuse_pid = fz.pid;
 			snprintf(fz.left->fuse_mnt, sizeof(fz.left->fuse_mnt), "%s", mnt);
 		}
-	ready = expect_line(&fz.out, "ready *", 10000, "fuse-stall");
+	ready = await_line(&fz.out, "ready *", 10000, "fuse-stall");
 	if (fz.left)
 		snprintf(fz.left->fuse_conn, sizeof(fz.left->fuse_conn), "%s",
 		    ready + strlen("ready "));
@@ -1887,7 +2549,7 @@ START_TEST(stall_timeout)
 	double t;
 
 	stalled_start(loop_owner(_i), args, &s);
-	expect_line(&fz.out, "LOOKUP a", 10000, "fuse-stall");
+	await_line(&fz.out, "LOOKUP a", 10000, "fuse-stall");
 	line = next_line(&s.out, 10000);
 	ck_assert_msg(line, "no reply to the stalled open within 10 s:\n%s", s.out.seen);
 	ck_assert_msg(fnmatch("ERR ETIMEDOUT *s", line, 0) == 0, "stalled open: '%s'", line);
@@ -1895,7 +2557,7 @@ START_TEST(stall_timeout)
 	fprintf(stderr, "# owner %u: stalled open answered ETIMEDOUT after %.3f s\n",
 	    (unsigned)loop_owner(_i), t);
 	ck_assert_msg(t >= 0.9 && t < 5, "ETIMEDOUT after %.3f s, not about 1 s", t);
-	line = expect_line(&s.out, "OK alpha *s", 10000, "the next request");
+	line = await_line(&s.out, "OK alpha *s", 10000, "the next request");
 	ck_assert_msg(line_secs(line) < 0.1, "the next request, with one stuck: %s", line);
 	ck_assert_int_eq(stalled_finish(&s), 0);
 }
@@ -2037,7 +2699,7 @@ START_TEST(stall_others_served)
 		usleep(10000);
 	ck_assert_msg(sv->connected, "owner %u could not connect", (unsigned)uid);
 	stalled_start(uid, args, &s);
-	expect_line(&fz.out, "LOOKUP b1", 10000, "fuse-stall");
+	await_line(&fz.out, "LOOKUP b1", 10000, "fuse-stall");
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
 	close(go[1]);
 	deadline = now_s() + 20;
@@ -2055,7 +2717,7 @@ START_TEST(stall_others_served)
 	check_served(uid, "spawn reply", sv->spawn_ms);
 	check_served(uid, "another sandbox's open", sv->open_ms);
 	for (int i = 1; i <= 3; i++)
-		expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
+		await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
 	ck_assert_int_eq(stalled_finish(&s), 0);
 	munmap(sv, sizeof(*sv));
 }
@@ -2079,27 +2741,27 @@ START_TEST(stall_stuck_cap)
 	char *out;
 
 	stalled_start(uid, args, &s);
-	expect_line(&s.out, "paused", 30000, "helper");
+	await_line(&s.out, "paused", 30000, "helper");
 	baseline = settled_fds();
 	stalled_resume(&s);
 	for (int i = 1; i <= STALL_STUCK_MAX; i++) {
 		char name[32];
 
 		snprintf(name, sizeof(name), "LOOKUP c%d", i);
-		expect_line(&fz.out, name, 10000, "fuse-stall");
-		expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
+		await_line(&fz.out, name, 10000, "fuse-stall");
+		await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open");
 	}
 	expect_daemon(STALL_STUCK_MAX, -1, "at the cap");
 	/* Over the cap: refused at once, into FUSE or not. */
-	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "5th request (ro/stall/c5)");
+	line = await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "5th request (ro/stall/c5)");
 	fprintf(stderr, "# owner %u: with %d stuck, ro/stall/c5 answered in %.4f s\n",
 	    (unsigned)uid, STALL_STUCK_MAX, line_secs(line));
 	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
-	line = expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "6th request (ro/a)");
+	line = await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "6th request (ro/a)");
 	fprintf(stderr, "# owner %u: with %d stuck, ro/a answered in %.4f s\n", (unsigned)uid,
 	    STALL_STUCK_MAX, line_secs(line));
 	ck_assert_msg(line_secs(line) < 0.1, "over the cap, answered after %s", line);
-	expect_line(&s.out, "paused", 10000, "helper");
+	await_line(&s.out, "paused", 10000, "helper");
 	ck_assert_uint_eq(stuck_threads(td->pid), STALL_STUCK_MAX);
 	/* Another sandbox of the same owner is served meanwhile. */
 	out = run_as(uid, "timed-open", P("ro/a"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
@@ -2111,7 +2773,7 @@ START_TEST(stall_stuck_cap)
 	    fz.out.seen);
 	expect_daemon(0, baseline, "after the server died");
 	stalled_resume(&s);
-	expect_line(&s.out, "OK alpha *s", 10000, "after the server died");
+	await_line(&s.out, "OK alpha *s", 10000, "after the server died");
 	ck_assert_int_eq(stalled_finish(&s), 0);
 }
 END_TEST
@@ -2130,12 +2792,12 @@ START_TEST(stall_late_answer)
 	int baseline;
 
 	stalled_start(uid, args, &s);
-	expect_line(&s.out, "paused", 30000, "helper");
+	await_line(&s.out, "paused", 30000, "helper");
 	baseline = settled_fds();
 	stalled_resume(&s);
-	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l1");
-	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l2");
-	expect_line(&s.out, "paused", 10000, "helper");
+	await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l1");
+	await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open l2");
+	await_line(&s.out, "paused", 10000, "helper");
 	expect_daemon(2, -1, "after two time-outs");
 
 	ck_assert_int_eq(write(fz.in, "answer\n", 7), 7);
@@ -2150,8 +2812,8 @@ START_TEST(stall_late_answer)
 	}
 	expect_daemon(0, baseline, "after the late answers");
 	stalled_resume(&s);
-	expect_line(&s.out, "OK alpha *s", 10000, "after the late answers");
-	expect_line(&s.out, "OK fuse *s", 10000, "once the server answers");
+	await_line(&s.out, "OK alpha *s", 10000, "after the late answers");
+	await_line(&s.out, "OK fuse *s", 10000, "once the server answers");
 	ck_assert_int_eq(stalled_finish(&s), 0);
 }
 END_TEST
@@ -2213,9 +2875,9 @@ START_TEST(stall_sigterm)
 	int st = 0;
 
 	stalled_start(uid, args, &s);
-	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d1");
-	expect_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d2");
-	expect_line(&s.out, "paused", 10000, "helper");
+	await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d1");
+	await_line(&s.out, "ERR ETIMEDOUT *s", 10000, "stalled open d2");
+	await_line(&s.out, "paused", 10000, "helper");
 	expect_daemon(2, -1, "after two time-outs");
 
 	t0 = now_s();
@@ -2298,6 +2960,16 @@ broker_suite(void)
 	tcase_add_test(tc, connect_unix_no_symlinks);
 	tcase_add_test(tc, connect_unix_writable_refused);
 	tcase_add_test(tc, connect_unix_peer_is_owner);
+	tc = new_case(s, "relay");
+	tcase_set_timeout(tc, 600);
+	tcase_add_test(tc, relay_udp_reaim);
+	tcase_add_test(tc, relay_tcp_reaim);
+	tcase_add_test(tc, relay_no_host_listener);
+	tcase_add_test(tc, relay_unix_not_reaimed);
+	tcase_add_test(tc, relay_bulk_half_close);
+	tcase_add_test(tc, relay_udp_round_trip);
+	tcase_add_test(tc, relay_cap_and_exit);
+	tcase_add_test(tc, relay_reset);
 	tc = new_case(s, "fds");
 	tcase_add_test(tc, reopen_read_only);
 	tcase_add_test(tc, reopen_read_only_without_landlock);

@@ -16,6 +16,30 @@
  *   mkdir PATH MODE        "OK"
  *   unlink PATH, rmdir PATH, rename FROM TO: "OK"
  *   connect ENDPOINT TEXT  connect, write TEXT: "OK"
+ *   sock-udp-reaim ENDPOINT PORT
+ *                          on a brokered udp socket, sendto() 127.0.0.1:PORT,
+ *                          connect() to it, send(); then send "granted" on a
+ *                          new one: "sendto=R connect=R send=R granted=R"
+ *                          (R: OK or ERR ENAME)
+ *   sock-tcp-reaim ENDPOINT PORT
+ *                          connect(AF_UNSPEC), connect() to 127.0.0.1:PORT,
+ *                          send "leak": "unspec=R connect=R write=R"
+ *   sock-listen ENDPOINT listen|bind
+ *                          bind() the abstract name "sbx-relay-squat",
+ *                          connect(AF_UNSPEC), with "bind" bind(0.0.0.0:0),
+ *                          listen(); the socket stays open: "abstract=R unspec=R
+ *                          [bind=R ]listen=R name=unix|inet:PORT|inet6:PORT ino=N"
+ *   sock-xfer ENDPOINT N   sends N pattern bytes, shutdown(SHUT_WR), reads
+ *                          to EOF: "sent=N got=M sum=FNV1A64" (of what it read)
+ *   sock-udp-echo ENDPOINT N
+ *                          N datagrams, each awaiting its echo: "udp ok=A bad=B"
+ *   sock-many ENDPOINT N   N connections kept open, "x" written on each:
+ *                          "many ok=A err=ENAME|none" (the first failure)
+ *   sock-unix-reaim ENDPOINT PATH
+ *                          on a connected unix socket: connect(AF_UNSPEC),
+ *                          connect() to PATH, and to an abstract name the
+ *                          sandbox listens on, bind() an abstract name, listen():
+ *                          "unspec=R connect=R connect-here=R bind=R listen=R"
  *   reopen-rw PATH         open read-only through the broker, then try to
  *                          gain write access to it: "OK rdonly reopen=ERR E.. write=ERR E.."
  *   reopen-r PATH          open write-only through the broker, then try to
@@ -42,19 +66,25 @@
  * Exit status 0 if every command could be run (whatever its result), 2 on
  * bad usage.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "relay-stream.h"
 #include "sandbox-client.h"
 #include "sandbox-protocol.h"
 
@@ -265,6 +295,284 @@ cmd_connect(const char *endpoint, const char *text)
 		print_err(errno);
 	else
 		printf("OK\n");
+	close(fd);
+}
+
+/* Brokered TCP/UDP sockets (the relay): re-aiming, listening, data. */
+static int sock_kept[128];	/* held open until exit */
+static size_t n_sock_kept;
+
+static void
+sock_keep(int fd)
+{
+	if (n_sock_kept < sizeof(sock_kept) / sizeof(sock_kept[0]))
+		sock_kept[n_sock_kept++] = fd;
+}
+
+/* "OK" or "ERR ENAME" of a call's result, for one field of a line. */
+static const char *
+sock_res(int r)
+{
+	static char bufs[8][48];
+	static unsigned k;
+	char *b = bufs[k++ % 8];
+	const char *n;
+
+	if (r >= 0)
+		return "OK";
+	n = strerrorname_np(errno);
+	snprintf(b, 48, "ERR %s", n ? n : "?");
+	return b;
+}
+
+static struct sockaddr_in
+sock_loopback(const char *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons((uint16_t)strtoul(port, NULL, 10));
+	return sa;
+}
+
+/* The family and port getsockname() reports, and the socket's inode. */
+static void
+sock_print_name(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct stat st;
+
+	memset(&ss, 0, sizeof(ss));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		printf(" name=ERR");
+	else if (ss.ss_family == AF_INET)
+		printf(" name=inet:%u", ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	else if (ss.ss_family == AF_INET6)
+		printf(" name=inet6:%u", ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+	else if (ss.ss_family == AF_UNIX)
+		printf(" name=unix");
+	else
+		printf(" name=%d", ss.ss_family);
+	printf(" ino=%llu\n", fstat(fd, &st) == 0 ? (unsigned long long)st.st_ino : 0ULL);
+}
+
+static void
+cmd_sock_udp_reaim(const char *endpoint, const char *port)
+{
+	struct sockaddr_in other = sock_loopback(port);
+	int fd = sandbox_broker_connect(endpoint), g, a, b, c;
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	a = (int)sendto(fd, "leak-sendto", 11, 0, (struct sockaddr *)&other, sizeof(other));
+	printf("sendto=%s", sock_res(a));
+	b = connect(fd, (struct sockaddr *)&other, sizeof(other));
+	printf(" connect=%s", sock_res(b));
+	c = (int)send(fd, "leak-connect", 12, 0);
+	printf(" send=%s", sock_res(c));
+	g = sandbox_broker_connect(endpoint);
+	printf(" granted=%s\n", g < 0 ? "ERR" : sock_res((int)send(g, "granted", 7, 0)));
+	close(fd);
+	if (g >= 0)
+		close(g);
+}
+
+static void
+cmd_sock_tcp_reaim(const char *endpoint, const char *port)
+{
+	struct sockaddr_in other = sock_loopback(port);
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int fd = sandbox_broker_connect(endpoint), a, b, c;
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	a = connect(fd, &unspec, sizeof(unspec));
+	printf("unspec=%s", sock_res(a));
+	b = connect(fd, (struct sockaddr *)&other, sizeof(other));
+	printf(" connect=%s", sock_res(b));
+	c = (int)send(fd, "leak", 4, MSG_NOSIGNAL);
+	printf(" write=%s\n", sock_res(c));
+	close(fd);
+}
+
+/* HOW: "listen" (connect(AF_UNSPEC), listen()) or "bind" (the same with
+ * bind(0.0.0.0:0) before listen()), after trying to bind the abstract
+ * UNIX name "sbx-relay-squat". The socket stays open. */
+static void
+cmd_sock_listen(const char *endpoint, const char *how)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	struct sockaddr_un ab = { .sun_family = AF_UNIX };
+	int fd = sandbox_broker_connect(endpoint), r;
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	memcpy(ab.sun_path, "\0sbx-relay-squat", 16);
+	r = bind(fd, (struct sockaddr *)&ab, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 16));
+	printf("abstract=%s ", sock_res(r));
+	r = connect(fd, &unspec, sizeof(unspec));
+	printf("unspec=%s", sock_res(r));
+	if (strcmp(how, "bind") == 0) {
+		r = bind(fd, (struct sockaddr *)&any, sizeof(any));
+		printf(" bind=%s", sock_res(r));
+	}
+	r = listen(fd, 4);
+	printf(" listen=%s", sock_res(r));
+	sock_print_name(fd);
+	sock_keep(fd);
+}
+
+static void
+cmd_sock_xfer(const char *endpoint, const char *n_s)
+{
+	static uint8_t buf[65536];
+	uint64_t n = strtoull(n_s, NULL, 10), sent = 0, got = 0, h = RELAY_STREAM_SUM_START;
+	int fd = sandbox_broker_connect(endpoint);
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	while (sent < n) {
+		size_t k = n - sent < sizeof(buf) ? (size_t)(n - sent) : sizeof(buf);
+		ssize_t w;
+
+		for (size_t i = 0; i < k; i++)
+			buf[i] = relay_stream_byte(1, sent + i);
+		w = send(fd, buf, k, MSG_NOSIGNAL);
+		if (w < 0) {
+			printf("send ");
+			print_err(errno);
+			close(fd);
+			return;
+		}
+		sent += (uint64_t)w;
+	}
+	if (shutdown(fd, SHUT_WR) < 0) {
+		printf("shutdown ");
+		print_err(errno);
+	}
+	for (;;) {
+		ssize_t k = read(fd, buf, sizeof(buf));
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			printf("read ");
+			print_err(errno);
+			close(fd);
+			return;
+		}
+		if (k == 0)
+			break;
+		relay_stream_sum(&h, buf, (size_t)k);
+		got += (uint64_t)k;
+	}
+	printf("sent=%llu got=%llu sum=%016llx\n", (unsigned long long)sent,
+	    (unsigned long long)got, (unsigned long long)h);
+	close(fd);
+}
+
+/* N datagrams of sizes 1 + (i * 997) % 1400 filled with byte i, each
+ * answered by the host's echo: how many came back whole and in size. */
+static void
+cmd_sock_udp_echo(const char *endpoint, const char *n_s)
+{
+	static uint8_t buf[2048], in[4096];
+	unsigned n = (unsigned)strtoul(n_s, NULL, 10), ok = 0, bad = 0;
+	int fd = sandbox_broker_connect(endpoint);
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		size_t size = 1 + (i * 997) % 1400;
+		struct pollfd p = { fd, POLLIN, 0 };
+		ssize_t k;
+
+		memset(buf, (int)(i & 0xff), size);
+		if (send(fd, buf, size, 0) != (ssize_t)size || poll(&p, 1, 10000) != 1) {
+			bad++;
+			continue;
+		}
+		k = recv(fd, in, sizeof(in), 0);
+		if (k == (ssize_t)size && memcmp(in, buf, size) == 0)
+			ok++;
+		else
+			bad++;
+	}
+	printf("udp ok=%u bad=%u\n", ok, bad);
+	close(fd);
+}
+
+/* N connections kept open, one byte "x" written on each. */
+static void
+cmd_sock_many(const char *endpoint, const char *n_s)
+{
+	unsigned n = (unsigned)strtoul(n_s, NULL, 10), ok = 0;
+	int first_err = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		int fd = sandbox_broker_connect(endpoint);
+
+		if (fd < 0) {
+			if (!first_err)
+				first_err = -fd;
+			continue;
+		}
+		if (write(fd, "x", 1) == 1)
+			ok++;
+		sock_keep(fd);
+	}
+	printf("many ok=%u err=%s\n", ok, first_err ? strerrorname_np(first_err) : "none");
+}
+
+/* A connected UNIX socket (not relayed): connect(AF_UNSPEC), connect()
+ * to OTHER, connect() to an abstract name the sandbox listens on (looked
+ * up where the socket was made: the host's network namespace), bind() to
+ * an abstract name, listen(). */
+static void
+cmd_sock_unix_reaim(const char *endpoint, const char *other)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_un su = { .sun_family = AF_UNIX }, ab = { .sun_family = AF_UNIX };
+	struct sockaddr_un here = { .sun_family = AF_UNIX };
+	socklen_t ab_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 15);
+	int fd = sandbox_broker_connect(endpoint), l, r;
+
+	if (fd < 0) {
+		print_err(-fd);
+		return;
+	}
+	snprintf(su.sun_path, sizeof(su.sun_path), "%s", other);
+	memcpy(ab.sun_path, "\0sbx-relay-test", 15);
+	memcpy(here.sun_path, "\0sbx-relay-here", 15);
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&here, ab_len) < 0 || listen(l, 4) < 0) {
+		printf("local listener ");
+		print_err(errno);
+		return;
+	}
+	r = connect(fd, &unspec, sizeof(unspec));
+	printf("unspec=%s", sock_res(r));
+	r = connect(fd, (struct sockaddr *)&su, sizeof(su));
+	printf(" connect=%s", sock_res(r));
+	r = connect(fd, (struct sockaddr *)&here, ab_len);
+	printf(" connect-here=%s", sock_res(r));
+	r = bind(fd, (struct sockaddr *)&ab, ab_len);
+	printf(" bind=%s", sock_res(r));
+	r = listen(fd, 4);
+	printf(" listen=%s\n", sock_res(r));
+	close(l);
 	close(fd);
 }
 
@@ -677,6 +985,34 @@ main(int argc, char **argv)
 		} else if (strcmp(c, "connect") == 0) {
 			NEED(2);
 			cmd_connect(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-udp-reaim") == 0) {
+			NEED(2);
+			cmd_sock_udp_reaim(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-tcp-reaim") == 0) {
+			NEED(2);
+			cmd_sock_tcp_reaim(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-listen") == 0) {
+			NEED(2);
+			cmd_sock_listen(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-xfer") == 0) {
+			NEED(2);
+			cmd_sock_xfer(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-udp-echo") == 0) {
+			NEED(2);
+			cmd_sock_udp_echo(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-many") == 0) {
+			NEED(2);
+			cmd_sock_many(argv[i + 1], argv[i + 2]);
+			i += 3;
+		} else if (strcmp(c, "sock-unix-reaim") == 0) {
+			NEED(2);
+			cmd_sock_unix_reaim(argv[i + 1], argv[i + 2]);
 			i += 3;
 		} else if (strcmp(c, "reopen-rw") == 0) {
 			NEED(1);
