@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "testdaemon.h"
+#include "testlib.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -13,7 +13,7 @@ fuzz_daemon_libs = daemon/libdaemon.la daemon/libpolicy.la protocol/libprotocol.
 fuzz_policy_libs = daemon/libpolicy.la common/libcommon.la $(LIBSECCOMP_LIBS)
 fuzz_common_sources = tests/fuzz/fuzz.h tests/fuzz/fuzz-util.c
 # For testlib_count_fds(), the fd count the integration tests use too.
-fuzz_common_libs = tests/integration/libitest.la $(CHECK_LIBS)
+fuzz_common_libs = tests/integration/libitest.la tests/lib/libtestlib.la $(CHECK_LIBS)
 fuzz_replay_sources = $(fuzz_common_sources) tests/fuzz/replay-main.c
 
 fuzz_replays = \

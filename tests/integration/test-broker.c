@@ -2503,13 +2503,13 @@ wait_count(unsigned (*f)(pid_t), pid_t pid, unsigned want, bool at_most, int tim
 static int
 settled_fds(void)
 {
-	unsigned v = testlib_count_pid_fds(td->pid), same = 0;
+	unsigned v = testlib_count_fds_of(td->pid), same = 0;
 
 	for (int t = 0; t < 100 && same < 5; t++) {
 		unsigned w;
 
 		usleep(50000);
-		w = testlib_count_pid_fds(td->pid);
+		w = testlib_count_fds_of(td->pid);
 		same = w == v ? same + 1 : 0;
 		v = w;
 	}
@@ -2526,7 +2526,7 @@ expect_daemon(unsigned stuck, int fds, const char *when)
 	ck_assert_msg(v == stuck, "%s: %u daemon threads stuck in FUSE, not %u", when, v, stuck);
 	if (fds < 0)
 		return;
-	v = wait_count(testlib_count_pid_fds, td->pid, (unsigned)fds, true, 5000);
+	v = wait_count(testlib_count_fds_of, td->pid, (unsigned)fds, true, 5000);
 	ck_assert_msg(v <= (unsigned)fds, "%s: the daemon holds %u fds, %d before the stall", when,
 	    v, fds);
 }

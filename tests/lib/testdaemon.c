@@ -528,30 +528,6 @@ testlib_wait_no_uid_procs(uid_t uid, int timeout_ms)
 	}
 }
 
-unsigned
-testlib_count_pid_fds(pid_t pid)
-{
-	char *path = xasprintf("/proc/%d/fd", (int)pid);
-	DIR *dir = opendir(path);
-	struct dirent *de;
-	unsigned n = 0;
-
-	if (!dir)
-		abort();
-	while ((de = readdir(dir)))
-		if (de->d_name[0] != '.' && (pid != getpid() || atoi(de->d_name) != dirfd(dir)))
-			n++;
-	closedir(dir);
-	free(path);
-	return n;
-}
-
-unsigned
-testlib_count_fds(void)
-{
-	return testlib_count_pid_fds(getpid());
-}
-
 static void
 append(char **buf, size_t *len, const char *p, size_t n)
 {

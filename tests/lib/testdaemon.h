@@ -75,10 +75,6 @@ const char *testlib_helpers_dir(void);
 unsigned testlib_count_uid_procs(uid_t uid);
 /* Polls until no process has real uid uid; true if it got there. */
 bool testlib_wait_no_uid_procs(uid_t uid, int timeout_ms);
-/* Our own open fds (entries of /proc/self/fd, not counting the dir's). */
-unsigned testlib_count_fds(void);
-/* Open fds of process pid (entries of /proc/PID/fd, without ours for the dir). */
-unsigned testlib_count_pid_fds(pid_t pid);
 
 /*
  * Runs argv (argv[0] a path) with stdin from `input` (NULL: /dev/null),

@@ -75,6 +75,12 @@ testlib_count_fds_of(pid_t pid)
 	return n;
 }
 
+unsigned
+testlib_count_fds(void)
+{
+	return testlib_count_fds_of(0);
+}
+
 int
 testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, size_t n_fds)
 {

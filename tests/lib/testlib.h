@@ -22,6 +22,8 @@ long long testlib_now_ms(void);
 /* Open fds of pid (0: ourselves, not counting the one that reads
  * /proc/self/fd), from /proc/PID/fd. Aborts if it cannot be read. */
 unsigned testlib_count_fds_of(pid_t pid);
+/* Our own open fds (entries of /proc/self/fd, not counting the dir's). */
+unsigned testlib_count_fds(void);
 /* One sendmsg() of buf (size may be 0) with n_fds (≤ 16) fds in SCM_RIGHTS,
  * bypassing libprotocol's limits, as a hostile peer would. Returns 0 or a
  * negative errno. */
