@@ -516,21 +516,30 @@ close_channel(struct broker *b)
 	t->broker = broker_free(b);
 }
 
-/* From the loop thread, which owns the channel: answers the request in s
- * with k, taking fd; a reply the target does not read is kept, and
+/* Makes and sends the answer to the request in s, with result k and fd
+ * if >= 0. -EAGAIN leaves the reply in *w and fd to the caller, to send
+ * later; anything else has taken both. The caller owns the channel. */
+static int
+answer(struct broker *b, const struct session *s, int k, int fd, struct sbx_writer *w)
+{
+	int r = make_reply(b, s, k, w);
+
+	if (r < 0) {
+		safe_close(fd);
+		sbx_writer_done(w);
+		return r;
+	}
+	return send_made(b, w, fd);
+}
+
+/* From the loop thread: a reply the target does not read is kept, and
  * nothing more is read until it is sent. */
 static void
 answer_from_loop(struct broker *b, const struct session *s, int k, int fd)
 {
 	struct sbx_writer w;
-	int r = make_reply(b, s, k, &w);
+	int r = answer(b, s, k, fd, &w);
 
-	if (r >= 0)
-		r = send_made(b, &w, fd);
-	else {
-		safe_close(fd);
-		sbx_writer_done(&w);
-	}
 	if (r == -EAGAIN) {
 		b->pending = w;
 		b->pending_fd = fd;
@@ -546,18 +555,9 @@ answer_from_loop(struct broker *b, const struct session *s, int k, int fd)
 static bool
 answer_from_worker(struct session *s, int k, int fd)
 {
-	struct broker *b = s->broker;
-	struct sbx_writer w;
-	int r = make_reply(b, s, k, &w);
+	int r = answer(s->broker, s, k, fd, &s->reply);
 
-	if (r >= 0)
-		r = send_made(b, &w, fd);
-	else {
-		safe_close(fd);
-		sbx_writer_done(&w);
-	}
 	if (r == -EAGAIN) {
-		s->reply = w;
 		s->reply_fd = fd;
 		s->end = SESSION_PENDING;
 		return true;
