@@ -112,11 +112,7 @@ simple(uint32_t type, uint32_t flags, uint32_t mode, const char *path, const cha
 	int fd = -1, n;
 
 	pthread_mutex_lock(&lock);
-	sbx_writer_init(&w, type, ++serial);
-	sbx_writer_put(&w, &q, sizeof(q));
-	sbx_writer_put_str(&w, path);
-	if (path2)
-		sbx_writer_put_str(&w, path2);
+	sbx_msg_broker_req_put(&w, type, ++serial, &q, path, path2);
 	n = call(&w, SBX_MSG_BROKER_RESULT, buf, sizeof(buf), ret_fd ? &fd : NULL);
 	pthread_mutex_unlock(&lock);
 	sbx_writer_done(&w);
@@ -235,9 +231,9 @@ sandbox_broker_stat(const char *path, struct stat *ret)
 {
 	uint8_t buf[sizeof(struct sbx_hdr) + sizeof(struct sbx_broker_stat)];
 	struct sbx_broker_req q = {};
-	struct sbx_broker_stat s;
 	struct sbx_writer w;
 	struct sbx_reader rd;
+	int32_t error;
 	int n;
 
 	if (!ret)
@@ -245,28 +241,15 @@ sandbox_broker_stat(const char *path, struct stat *ret)
 	if ((n = path_ok(path)) < 0)
 		return n;
 	pthread_mutex_lock(&lock);
-	sbx_writer_init(&w, SBX_MSG_BROKER_STAT, ++serial);
-	sbx_writer_put(&w, &q, sizeof(q));
-	sbx_writer_put_str(&w, path);
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_STAT, ++serial, &q, path, NULL);
 	n = call(&w, SBX_MSG_BROKER_STAT_RESULT, buf, sizeof(buf), NULL);
 	pthread_mutex_unlock(&lock);
 	sbx_writer_done(&w);
 	if (n < 0)
 		return n;
-	if (sbx_reader_init(&rd, buf, (size_t) n) < 0 || sbx_reader_get(&rd, &s, sizeof(s)) < 0 ||
-	    sbx_reader_end(&rd) < 0 || s.error < 0)
+	if (sbx_reader_init(&rd, buf, (size_t) n) < 0 || sbx_msg_broker_stat_get(&rd, &error, ret) < 0)
 		return -EIO;
-	if (s.error > 0)
-		return -s.error;
-	*ret = (struct stat) {
-		.st_dev = s.dev, .st_ino = s.ino, .st_mode = s.mode, .st_nlink = s.nlink,
-		.st_uid = s.uid, .st_gid = s.gid, .st_rdev = s.rdev, .st_size = (off_t) s.size,
-		.st_blksize = (blksize_t) s.blksize, .st_blocks = (blkcnt_t) s.blocks,
-		.st_atim = { s.atime_ns / 1000000000, s.atime_ns % 1000000000 },
-		.st_mtim = { s.mtime_ns / 1000000000, s.mtime_ns % 1000000000 },
-		.st_ctim = { s.ctime_ns / 1000000000, s.ctime_ns % 1000000000 },
-	};
-	return 0;
+	return -error;
 }
 
 _public_ int
@@ -274,10 +257,10 @@ sandbox_broker_readlink(const char *path, char *out, size_t size)
 {
 	uint8_t buf[sizeof(struct sbx_hdr) + sizeof(struct sbx_broker_result) + 4 + SBX_PATH_MAX];
 	struct sbx_broker_req q = {};
-	struct sbx_broker_result res;
 	struct sbx_writer w;
 	struct sbx_reader rd;
 	const char *target;
+	int32_t error;
 	size_t l;
 	int n;
 
@@ -286,20 +269,17 @@ sandbox_broker_readlink(const char *path, char *out, size_t size)
 	if ((n = path_ok(path)) < 0)
 		return n;
 	pthread_mutex_lock(&lock);
-	sbx_writer_init(&w, SBX_MSG_BROKER_READLINK, ++serial);
-	sbx_writer_put(&w, &q, sizeof(q));
-	sbx_writer_put_str(&w, path);
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_READLINK, ++serial, &q, path, NULL);
 	n = call(&w, SBX_MSG_BROKER_LINK_RESULT, buf, sizeof(buf), NULL);
 	pthread_mutex_unlock(&lock);
 	sbx_writer_done(&w);
 	if (n < 0)
 		return n;
-	if (sbx_reader_init(&rd, buf, (size_t) n) < 0 || sbx_reader_get(&rd, &res, sizeof(res)) < 0 ||
-	    sbx_reader_get_str(&rd, &target, SBX_PATH_MAX) < 0 || sbx_reader_end(&rd) < 0 ||
-	    res.error < 0)
+	if (sbx_reader_init(&rd, buf, (size_t) n) < 0 ||
+	    sbx_msg_broker_link_get(&rd, &error, &target) < 0)
 		return -EIO;
-	if (res.error > 0)
-		return -res.error;
+	if (error > 0)
+		return -error;
 	l = strlen(target);
 	if (l >= size)
 		return -ENAMETOOLONG;
@@ -333,9 +313,7 @@ sandbox_broker_readdir(const char *path, struct sandbox_broker_dirent **ret, siz
 		struct sbx_reader rd;
 
 		pthread_mutex_lock(&lock);
-		sbx_writer_init(&w, SBX_MSG_BROKER_READDIR, ++serial);
-		sbx_writer_put(&w, &q, sizeof(q));
-		sbx_writer_put_str(&w, path);
+		sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_READDIR, ++serial, &q, path, NULL);
 		r = call(&w, SBX_MSG_BROKER_DIR_RESULT, buf, SBX_MSG_SIZE_MAX, NULL);
 		pthread_mutex_unlock(&lock);
 		sbx_writer_done(&w);

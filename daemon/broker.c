@@ -146,6 +146,7 @@ struct session {
 	enum session_end	end;
 	uint32_t		end_type;
 	/* The request. */
+	const struct broker_op	*op;
 	uint32_t		type, serial;
 	struct sbx_broker_req	q;
 	const struct policy_path_rule *rule[2];	/* the path's, RENAME's new path's */
@@ -237,99 +238,6 @@ is_denial(int error)
 	return error == EACCES || error == EPERM || error == EXDEV || error == ELOOP;
 }
 
-static const char *
-action_name(uint32_t type)
-{
-	switch (type) {
-	case SBX_MSG_BROKER_OPEN:	return "open";
-	case SBX_MSG_BROKER_STAT:	return "stat";
-	case SBX_MSG_BROKER_ACCESS:	return "access";
-	case SBX_MSG_BROKER_READLINK:	return "readlink";
-	case SBX_MSG_BROKER_MKDIR:	return "mkdir";
-	case SBX_MSG_BROKER_UNLINK:	return "unlink";
-	case SBX_MSG_BROKER_RMDIR:	return "rmdir";
-	case SBX_MSG_BROKER_RENAME:	return "rename";
-	case SBX_MSG_BROKER_CONNECT:	return "connect";
-	case SBX_MSG_BROKER_READDIR:	return "readdir";
-	}
-	return "?";
-}
-
-/* The rights an open needs, from its flags. */
-static unsigned
-open_rights(uint32_t flags)
-{
-	unsigned need = 0;
-
-	if ((flags & SBX_O_ACCMODE) != SBX_O_WRONLY)
-		need |= POLICY_RIGHT_READ;
-	if ((flags & SBX_O_ACCMODE) != SBX_O_RDONLY || (flags & (SBX_O_TRUNC | SBX_O_APPEND)))
-		need |= POLICY_RIGHT_WRITE;
-	if (flags & SBX_O_CREAT)
-		need |= POLICY_RIGHT_CREATE;
-	return need;
-}
-
-static unsigned
-access_rights(uint32_t mode)
-{
-	unsigned need = POLICY_RIGHT_READ;
-
-	if (mode & W_OK)
-		need |= POLICY_RIGHT_WRITE;
-	return need;
-}
-
-int
-broker_decode(struct sbx_reader *rd, struct broker_request *ret)
-{
-	struct broker_request q = { .type = rd->hdr.type, .serial = rd->hdr.serial };
-
-	if (sbx_reader_get(rd, &q.q, sizeof(q.q)) < 0 ||
-	    sbx_reader_get_str(rd, &q.path, SBX_PATH_MAX) < 0 ||
-	    (q.type == SBX_MSG_BROKER_RENAME && sbx_reader_get_str(rd, &q.path2, SBX_PATH_MAX) < 0) ||
-	    sbx_reader_end(rd) < 0)
-		return -EBADMSG;
-
-	switch (q.type) {
-	case SBX_MSG_BROKER_OPEN:
-		if (q.q.flags & ~SBX_O_ALL || (q.q.flags & SBX_O_ACCMODE) == SBX_O_ACCMODE)
-			return -EBADMSG;
-		q.need = open_rights(q.q.flags);
-		break;
-	case SBX_MSG_BROKER_ACCESS:
-		if (q.q.mode & ~SBX_ACCESS_ALL)
-			return -EBADMSG;
-		q.need = access_rights(q.q.mode);
-		break;
-	case SBX_MSG_BROKER_STAT:
-	case SBX_MSG_BROKER_READLINK:
-		q.need = POLICY_RIGHT_READ;
-		break;
-	case SBX_MSG_BROKER_READDIR:
-		/* flags: the first entry's index, any value. */
-		if (q.q.mode != 0)
-			return -EBADMSG;
-		q.need = POLICY_RIGHT_READ;
-		break;
-	case SBX_MSG_BROKER_MKDIR:
-		q.need = POLICY_RIGHT_CREATE;
-		break;
-	case SBX_MSG_BROKER_UNLINK:
-	case SBX_MSG_BROKER_RMDIR:
-	case SBX_MSG_BROKER_RENAME:
-		q.need = POLICY_RIGHT_DELETE;
-		break;
-	case SBX_MSG_BROKER_CONNECT:
-		if (q.q.flags != 0 || q.q.mode != 0)
-			return -EBADMSG;
-		break;
-	default:
-		return -EBADMSG;
-	}
-	*ret = q;
-	return 0;
-}
 /*
  * Rule i of the request as this sandbox's owner sees it. The policy load
  * opened the rule's directory as root, which would skip the owner's search
@@ -359,11 +267,182 @@ session_rule(struct session *s, size_t i, struct policy_path_rule *ret)
 	return 0;
 }
 
+/* The actions, each on the rules' views v (RENAME's new path's in v[1]). */
+static int
+run_open(struct session *s, const struct policy_path_rule v[2])
+{
+	const struct broker *b = s->broker;
+
+	/* Without Landlock a reopen through /proc/self/fd would be checked
+	 * against the target alone: a rule without write hands out fds from
+	 * a read-only view, one without read no file others may read; and a
+	 * directory fd would reach beyond the rule, so there is none
+	 * (action_open()). */
+	return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, b->landlock_abi > 0 ? 0 :
+	    ACTION_OPEN_NO_DIRECTORY |
+	    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW) |
+	    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE));
+}
+
+static int
+run_readdir(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_readdir(&v[0], s->rel[0], s->q.flags, s->dir.ents, SBX_DIR_PAGE_MAX,
+	    &s->dir.next);
+}
+
+static int
+run_stat(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_stat(&v[0], s->rel[0], &s->st);
+}
+
+static int
+run_access(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_access(&v[0], s->rel[0], s->q.mode);
+}
+
+static int
+run_readlink(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_readlink(&v[0], s->rel[0], s->link, sizeof(s->link));
+}
+
+static int
+run_mkdir(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_mkdir(&v[0], s->rel[0], s->q.mode);
+}
+
+static int
+run_unlink(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_unlink(&v[0], s->rel[0], false);
+}
+
+static int
+run_rmdir(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_unlink(&v[0], s->rel[0], true);
+}
+
+static int
+run_rename(struct session *s, const struct policy_path_rule v[2])
+{
+	return action_rename(&v[0], s->rel[0], &v[1], s->rel[1], v[1].rights & POLICY_RIGHT_DELETE);
+}
+
+/* What the flags and mode of each request may be, and the rights the
+ * rule must grant: -EBADMSG for anything the wire does not allow. */
+static int
+check_open(const struct sbx_broker_req *q, unsigned *ret_need)
+{
+	unsigned need = 0;
+
+	if (q->flags & ~SBX_O_ALL || (q->flags & SBX_O_ACCMODE) == SBX_O_ACCMODE)
+		return -EBADMSG;
+	if ((q->flags & SBX_O_ACCMODE) != SBX_O_WRONLY)
+		need |= POLICY_RIGHT_READ;
+	if ((q->flags & SBX_O_ACCMODE) != SBX_O_RDONLY || (q->flags & (SBX_O_TRUNC | SBX_O_APPEND)))
+		need |= POLICY_RIGHT_WRITE;
+	if (q->flags & SBX_O_CREAT)
+		need |= POLICY_RIGHT_CREATE;
+	*ret_need = need;
+	return 0;
+}
+
+static int
+check_access(const struct sbx_broker_req *q, unsigned *ret_need)
+{
+	if (q->mode & ~SBX_ACCESS_ALL)
+		return -EBADMSG;
+	*ret_need = POLICY_RIGHT_READ | (q->mode & W_OK ? POLICY_RIGHT_WRITE : 0);
+	return 0;
+}
+
+/* READDIR's flags are the first entry's index, any value. */
+static int
+check_readdir(const struct sbx_broker_req *q, unsigned *ret_need)
+{
+	*ret_need = POLICY_RIGHT_READ;
+	return q->mode == 0 ? 0 : -EBADMSG;
+}
+
+static int
+check_connect(const struct sbx_broker_req *q, unsigned *ret_need)
+{
+	*ret_need = 0;
+	return q->flags == 0 && q->mode == 0 ? 0 : -EBADMSG;
+}
+
+/* Any flags and mode (the action ignores what it does not use). */
+#define CHECK_NEEDS(name, rights)						\
+	static int								\
+	name(const struct sbx_broker_req *q, unsigned *ret_need)		\
+	{									\
+		*ret_need = (rights);						\
+		return 0;							\
+	}
+CHECK_NEEDS(check_read, POLICY_RIGHT_READ)
+CHECK_NEEDS(check_create, POLICY_RIGHT_CREATE)
+CHECK_NEEDS(check_delete, POLICY_RIGHT_DELETE)
+
+/* Every request of the broker channel, one row each. */
+struct broker_op {
+	uint32_t	type;
+	const char	*name;		/* for logs */
+	enum {
+		REPLY_RESULT,		/* BROKER_RESULT, with an fd if gives_fd */
+		REPLY_STAT,
+		REPLY_LINK,
+		REPLY_DIR,
+	}		reply;
+	bool		gives_fd;
+	int		(*check)(const struct sbx_broker_req *q, unsigned *ret_need);
+	/* The path action, as the owner; NULL: a connect. */
+	int		(*run)(struct session *s, const struct policy_path_rule v[2]);
+};
+
+static const struct broker_op broker_ops[] = {
+	{ SBX_MSG_BROKER_OPEN,     "open",     REPLY_RESULT, true,  check_open,    run_open },
+	{ SBX_MSG_BROKER_STAT,     "stat",     REPLY_STAT,   false, check_read,    run_stat },
+	{ SBX_MSG_BROKER_ACCESS,   "access",   REPLY_RESULT, false, check_access,  run_access },
+	{ SBX_MSG_BROKER_READLINK, "readlink", REPLY_LINK,   false, check_read,    run_readlink },
+	{ SBX_MSG_BROKER_MKDIR,    "mkdir",    REPLY_RESULT, false, check_create,  run_mkdir },
+	{ SBX_MSG_BROKER_UNLINK,   "unlink",   REPLY_RESULT, false, check_delete,  run_unlink },
+	{ SBX_MSG_BROKER_RMDIR,    "rmdir",    REPLY_RESULT, false, check_delete,  run_rmdir },
+	{ SBX_MSG_BROKER_RENAME,   "rename",   REPLY_RESULT, false, check_delete,  run_rename },
+	{ SBX_MSG_BROKER_CONNECT,  "connect",  REPLY_RESULT, true,  check_connect, NULL },
+	{ SBX_MSG_BROKER_READDIR,  "readdir",  REPLY_DIR,    false, check_readdir, run_readdir },
+};
+
+static const struct broker_op *
+broker_op_find(uint32_t type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(broker_ops); i++)
+		if (broker_ops[i].type == type)
+			return &broker_ops[i];
+	return NULL;
+}
+
+int
+broker_decode(struct sbx_reader *rd, struct broker_request *ret)
+{
+	struct broker_request q = { .type = rd->hdr.type, .serial = rd->hdr.serial };
+
+	q.op = broker_op_find(q.type);
+	if (!q.op || sbx_msg_broker_req_get(rd, q.type, &q.q, &q.path, &q.path2) < 0 ||
+	    q.op->check(&q.q, &q.need) < 0)
+		return -EBADMSG;
+	*ret = q;
+	return 0;
+}
+
 /* One path action, under the owner's credentials. */
 static int
 path_action(struct session *s)
 {
-	const struct broker *b = s->broker;
 	struct policy_path_rule v[2];
 	int k;
 
@@ -372,36 +451,7 @@ path_action(struct session *s)
 		k = session_rule(s, 1, &v[1]);
 	if (k < 0)
 		return k;
-	switch (s->type) {
-	case SBX_MSG_BROKER_OPEN:
-		/* Without Landlock a reopen through /proc/self/fd would be
-		 * checked against the target alone: a rule without write hands
-		 * out fds from a read-only view, one without read no file
-		 * others may read; and a directory fd would reach beyond the
-		 * rule, so there is none (action_open()). */
-		return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, b->landlock_abi > 0 ? 0 :
-		    ACTION_OPEN_NO_DIRECTORY |
-		    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW) |
-		    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE));
-	case SBX_MSG_BROKER_READDIR:
-		return action_readdir(&v[0], s->rel[0], s->q.flags, s->dir.ents, SBX_DIR_PAGE_MAX,
-		    &s->dir.next);
-	case SBX_MSG_BROKER_STAT:
-		return action_stat(&v[0], s->rel[0], &s->st);
-	case SBX_MSG_BROKER_ACCESS:
-		return action_access(&v[0], s->rel[0], s->q.mode);
-	case SBX_MSG_BROKER_READLINK:
-		return action_readlink(&v[0], s->rel[0], s->link, sizeof(s->link));
-	case SBX_MSG_BROKER_MKDIR:
-		return action_mkdir(&v[0], s->rel[0], s->q.mode);
-	case SBX_MSG_BROKER_UNLINK:
-	case SBX_MSG_BROKER_RMDIR:
-		return action_unlink(&v[0], s->rel[0], s->type == SBX_MSG_BROKER_RMDIR);
-	case SBX_MSG_BROKER_RENAME:
-		return action_rename(&v[0], s->rel[0], &v[1], s->rel[1],
-		    v[1].rights & POLICY_RIGHT_DELETE);
-	}
-	return -EINVAL;
+	return s->op->run(s, v);
 }
 
 /* The action, as the owner: the file-system identity for files, the
@@ -410,7 +460,7 @@ static int
 act(struct session *s)
 {
 	const struct broker *b = s->broker;
-	bool sock = s->type == SBX_MSG_BROKER_CONNECT;
+	bool sock = !s->op->run;
 	int k, l;
 
 	k = creds_enter(&b->owner, sock ? CREDS_EFFECTIVE : CREDS_FS);
@@ -428,9 +478,9 @@ act(struct session *s)
 }
 
 static bool
-gives_fd(uint32_t type, int k)
+gives_fd(const struct session *s, int k)
 {
-	return k >= 0 && (type == SBX_MSG_BROKER_OPEN || type == SBX_MSG_BROKER_CONNECT);
+	return k >= 0 && s->op->gives_fd;
 }
 
 /* The reply to the request in s, with result k (s's results if k is
@@ -438,38 +488,21 @@ gives_fd(uint32_t type, int k)
 static int
 make_reply(struct broker *b, const struct session *s, int k, struct sbx_writer *w)
 {
-	uint32_t type = s->type;
+	const struct broker_op *op = s->op;
+	int32_t error = k < 0 ? -k : 0;
 
 	if (k < 0 && is_denial(-k))
-		note_denial(b, action_name(type), s->path[0], -k);
-	log_debug("Sandbox %llu: broker %s '%s': %s.", (unsigned long long) b->id,
-	    action_name(type), s->path[0], k < 0 ? strerror(-k) : "ok");
+		note_denial(b, op->name, s->path[0], -k);
+	log_debug("Sandbox %llu: broker %s '%s': %s.", (unsigned long long) b->id, op->name,
+	    s->path[0], k < 0 ? strerror(-k) : "ok");
 
-	if (type == SBX_MSG_BROKER_STAT) {
-		struct sbx_broker_stat r = { .error = k < 0 ? -k : 0 };
-
-		if (k >= 0) {
-			const struct stat *st = &s->st;
-
-			r.mode = st->st_mode;
-			r.dev = st->st_dev;
-			r.ino = st->st_ino;
-			r.nlink = st->st_nlink;
-			r.uid = st->st_uid;
-			r.gid = st->st_gid;
-			r.rdev = st->st_rdev;
-			r.size = (uint64_t) st->st_size;
-			r.blksize = (uint64_t) st->st_blksize;
-			r.blocks = (uint64_t) st->st_blocks;
-			r.atime_ns = (int64_t) st->st_atim.tv_sec * 1000000000 + st->st_atim.tv_nsec;
-			r.mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-			r.ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-		}
-		sbx_writer_init(w, SBX_MSG_BROKER_STAT_RESULT, s->serial);
-		sbx_writer_put(w, &r, sizeof(r));
-	} else if (type == SBX_MSG_BROKER_READDIR) {
+	switch (op->reply) {
+	case REPLY_STAT:
+		sbx_msg_broker_stat_put(w, s->serial, error, k < 0 ? NULL : &s->st);
+		break;
+	case REPLY_DIR: {
 		struct sbx_broker_dir d = {
-			.error = k < 0 ? -k : 0,
+			.error = error,
 			.next = k < 0 ? 0 : s->dir.next,
 			.count = k < 0 ? 0 : (uint32_t) k,
 		};
@@ -478,17 +511,14 @@ make_reply(struct broker *b, const struct session *s, int k, struct sbx_writer *
 		sbx_writer_put(w, &d, sizeof(d));
 		for (uint32_t i = 0; i < d.count; i++)
 			sbx_msg_dirent_put(w, s->dir.ents[i].type, s->dir.ents[i].name);
-	} else if (type == SBX_MSG_BROKER_READLINK) {
-		struct sbx_broker_result r = { .error = k < 0 ? -k : 0 };
-
-		sbx_writer_init(w, SBX_MSG_BROKER_LINK_RESULT, s->serial);
-		sbx_writer_put(w, &r, sizeof(r));
-		sbx_writer_put_str_trunc(w, k < 0 ? "" : s->link, SBX_PATH_MAX);
-	} else {
-		struct sbx_broker_result r = { .error = k < 0 ? -k : 0 };
-
-		sbx_writer_init(w, SBX_MSG_BROKER_RESULT, s->serial);
-		sbx_writer_put(w, &r, sizeof(r));
+		break;
+	}
+	case REPLY_LINK:
+		sbx_msg_broker_link_put(w, s->serial, error, s->link);
+		break;
+	case REPLY_RESULT:
+		sbx_msg_broker_result_put(w, s->serial, error);
+		break;
 	}
 	return sbx_writer_finish(w);
 }
@@ -596,6 +626,7 @@ prepare(struct session *s, const struct broker_request *req)
 	struct broker *b = s->broker;
 	const struct policy *p = b->policy;
 
+	s->op = req->op;
 	s->type = req->type;
 	s->serial = req->serial;
 	s->q = req->q;
@@ -608,14 +639,14 @@ prepare(struct session *s, const struct broker_request *req)
 	(void) snprintf(s->path[0], sizeof(s->path[0]), "%s", req->path);
 	(void) snprintf(s->path[1], sizeof(s->path[1]), "%s", req->path2 ?: "");
 
-	if (s->type == SBX_MSG_BROKER_CONNECT) {
+	if (!s->op->run) {
 		s->cr = policy_match_connect(p, s->path[0]);
 		return s->cr ? 0 : -EACCES;
 	}
 	s->rule[0] = policy_match_path(p, s->path[0], &s->rel[0]);
 	if (!s->rule[0] || (s->rule[0]->rights & req->need) != req->need)
 		return -EACCES;
-	if (s->type == SBX_MSG_BROKER_RENAME) {
+	if (req->path2) {
 		s->rule[1] = policy_match_path(p, s->path[1], &s->rel[1]);
 		if (!s->rule[1] || !(s->rule[1]->rights & POLICY_RIGHT_CREATE))
 			return -EACCES;
@@ -670,7 +701,7 @@ serve(struct session *s, struct sbx_reader *rd)
 		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
 		    "Sandbox %llu (owner uid %u): broker %s '%s' refused with ETIMEDOUT: %u of "
 		    "its requests, or %u of its owner's, are stuck already.",
-		    (unsigned long long) b->id, (unsigned) b->owner.uid, action_name(s->type),
+		    (unsigned long long) b->id, (unsigned) b->owner.uid, s->op->name,
 		    s->path[0], BROKER_STUCK_MAX, BROKER_STUCK_PER_UID_MAX);
 		k = -ETIMEDOUT;
 	}
@@ -709,7 +740,7 @@ act_and_answer(struct session *s)
 	s->k = act(s);
 	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
 		/* The loop answered and has the channel: drop everything. */
-		if (gives_fd(s->type, s->k)) {
+		if (gives_fd(s, s->k)) {
 			safe_close(s->k);
 			s->k = 0;
 		}
@@ -719,11 +750,11 @@ act_and_answer(struct session *s)
 		return true;
 	}
 	keep_opened(s);
-	if (s->type == SBX_MSG_BROKER_CONNECT && s->k >= 0) {
+	if (!s->op->run && s->k >= 0) {
 		s->end = SESSION_CONNECTED;	/* the loop relays it and answers */
 		return true;
 	}
-	return answer_from_worker(s, s->k, gives_fd(s->type, s->k) ? s->k : -1);
+	return answer_from_worker(s, s->k, gives_fd(s, s->k) ? s->k : -1);
 }
 
 /* On a worker: requests, while they keep coming. */
@@ -969,7 +1000,7 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
 	    "Sandbox %llu (owner uid %u): broker %s '%s' did not finish in %u ms (a file system "
 	    "or peer that does not answer?); answered ETIMEDOUT, %u of its requests are stuck.",
-	    (unsigned long long) b->id, (unsigned) b->owner.uid, action_name(s->type),
+	    (unsigned long long) b->id, (unsigned) b->owner.uid, s->op->name,
 	    s->path[0], b->timeout_ms, b->n_stuck);
 	if (event_add(b->ev_read, NULL) < 0) {
 		close_channel(b);

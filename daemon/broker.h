@@ -15,6 +15,7 @@
 
 struct target;
 struct broker;
+struct broker_op;
 
 /* Requests answered ETIMEDOUT but still in a worker: at most this many
  * per sandbox, and per owner over all their sandboxes. */
@@ -26,6 +27,7 @@ struct broker;
 
 /* One request off the channel; the paths point into the message. */
 struct broker_request {
+	const struct broker_op	*op;		/* its row in broker.c's table */
 	uint32_t		type, serial;
 	struct sbx_broker_req	q;
 	const char		*path;

@@ -256,6 +256,117 @@ sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_po
 }
 
 void
+sbx_msg_broker_req_put(struct sbx_writer *w, uint32_t type, uint32_t serial,
+    const struct sbx_broker_req *q, const char *path, const char *path2)
+{
+	sbx_writer_init(w, type, serial);
+	sbx_writer_put(w, q, sizeof(*q));
+	sbx_writer_put_str(w, path);
+	if (path2)
+		sbx_writer_put_str(w, path2);
+}
+
+int
+sbx_msg_broker_req_get(struct sbx_reader *r, uint32_t type, struct sbx_broker_req *ret,
+    const char **ret_path, const char **ret_path2)
+{
+	*ret_path2 = NULL;
+	if (sbx_reader_get(r, ret, sizeof(*ret)) < 0 ||
+	    sbx_reader_get_str(r, ret_path, SBX_PATH_MAX) < 0 ||
+	    (type == SBX_MSG_BROKER_RENAME && sbx_reader_get_str(r, ret_path2, SBX_PATH_MAX) < 0))
+		return -EBADMSG;
+	return sbx_reader_end(r);
+}
+
+void
+sbx_msg_broker_result_put(struct sbx_writer *w, uint32_t serial, int32_t error)
+{
+	struct sbx_broker_result res = { .error = error };
+
+	sbx_writer_init(w, SBX_MSG_BROKER_RESULT, serial);
+	sbx_writer_put(w, &res, sizeof(res));
+}
+
+static int64_t
+ts_to_ns(struct timespec ts)
+{
+	return (int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec
+ns_to_ts(int64_t ns)
+{
+	return (struct timespec) { .tv_sec = ns / 1000000000, .tv_nsec = ns % 1000000000 };
+}
+
+void
+sbx_msg_broker_stat_put(struct sbx_writer *w, uint32_t serial, int32_t error,
+    const struct stat *st)
+{
+	struct sbx_broker_stat s = { .error = error };
+
+	if (error == 0 && st) {
+		s.mode = st->st_mode;
+		s.dev = st->st_dev;
+		s.ino = st->st_ino;
+		s.nlink = st->st_nlink;
+		s.uid = st->st_uid;
+		s.gid = st->st_gid;
+		s.rdev = st->st_rdev;
+		s.size = (uint64_t) st->st_size;
+		s.blksize = (uint64_t) st->st_blksize;
+		s.blocks = (uint64_t) st->st_blocks;
+		s.atime_ns = ts_to_ns(st->st_atim);
+		s.mtime_ns = ts_to_ns(st->st_mtim);
+		s.ctime_ns = ts_to_ns(st->st_ctim);
+	}
+	sbx_writer_init(w, SBX_MSG_BROKER_STAT_RESULT, serial);
+	sbx_writer_put(w, &s, sizeof(s));
+}
+
+int
+sbx_msg_broker_stat_get(struct sbx_reader *r, int32_t *ret_error, struct stat *ret)
+{
+	struct sbx_broker_stat s;
+
+	if (sbx_reader_get(r, &s, sizeof(s)) < 0 || sbx_reader_end(r) < 0 || s.error < 0)
+		return -EBADMSG;
+	*ret_error = s.error;
+	if (s.error == 0)
+		*ret = (struct stat) {
+			.st_dev = s.dev, .st_ino = s.ino, .st_mode = s.mode, .st_nlink = s.nlink,
+			.st_uid = s.uid, .st_gid = s.gid, .st_rdev = s.rdev,
+			.st_size = (off_t) s.size, .st_blksize = (blksize_t) s.blksize,
+			.st_blocks = (blkcnt_t) s.blocks, .st_atim = ns_to_ts(s.atime_ns),
+			.st_mtim = ns_to_ts(s.mtime_ns), .st_ctim = ns_to_ts(s.ctime_ns),
+		};
+	return 0;
+}
+
+void
+sbx_msg_broker_link_put(struct sbx_writer *w, uint32_t serial, int32_t error, const char *link)
+{
+	struct sbx_broker_result res = { .error = error };
+
+	sbx_writer_init(w, SBX_MSG_BROKER_LINK_RESULT, serial);
+	sbx_writer_put(w, &res, sizeof(res));
+	sbx_writer_put_str_trunc(w, error ? "" : link, SBX_PATH_MAX);
+}
+
+int
+sbx_msg_broker_link_get(struct sbx_reader *r, int32_t *ret_error, const char **ret_link)
+{
+	struct sbx_broker_result res;
+
+	if (sbx_reader_get(r, &res, sizeof(res)) < 0 ||
+	    sbx_reader_get_str(r, ret_link, SBX_PATH_MAX) < 0 || sbx_reader_end(r) < 0 ||
+	    res.error < 0)
+		return -EBADMSG;
+	*ret_error = res.error;
+	return 0;
+}
+
+void
 sbx_msg_dirent_put(struct sbx_writer *w, uint32_t type, const char *name)
 {
 	sbx_writer_put(w, &type, sizeof(type));

@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <sys/stat.h>
+
 #include "ini.h"
 #include "wire.h"
 
@@ -59,6 +61,28 @@ void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const c
     const char *command, const char *last_denial);
 int sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
     const char **ret_command, const char **ret_last_denial);
+
+/* Broker requests: struct sbx_broker_req, the path, and for RENAME the
+ * new path. get: exactly that for the message's type (strings bounded by
+ * SBX_PATH_MAX, pointing into the message; *ret_path2 NULL unless
+ * RENAME), -EBADMSG otherwise. */
+void sbx_msg_broker_req_put(struct sbx_writer *w, uint32_t type, uint32_t serial,
+    const struct sbx_broker_req *q, const char *path, const char *path2);
+int sbx_msg_broker_req_get(struct sbx_reader *r, uint32_t type, struct sbx_broker_req *ret,
+    const char **ret_path, const char **ret_path2);
+
+/* Broker replies. error is a positive errno or 0. BROKER_RESULT: no
+ * strings. BROKER_STAT_RESULT: st is what to report (NULL on error);
+ * get fills *ret only when error is 0. BROKER_LINK_RESULT: the link's
+ * content ("" on error). The gets refuse a negative error, and for the
+ * stat and link results anything but exactly their payload. */
+void sbx_msg_broker_result_put(struct sbx_writer *w, uint32_t serial, int32_t error);
+void sbx_msg_broker_stat_put(struct sbx_writer *w, uint32_t serial, int32_t error,
+    const struct stat *st);
+int sbx_msg_broker_stat_get(struct sbx_reader *r, int32_t *ret_error, struct stat *ret);
+void sbx_msg_broker_link_put(struct sbx_writer *w, uint32_t serial, int32_t error,
+    const char *link);
+int sbx_msg_broker_link_get(struct sbx_reader *r, int32_t *ret_error, const char **ret_link);
 
 /* BROKER_DIR_RESULT. put: one entry after the fixed struct (which the
  * caller writes). get: the fixed struct and its entries into ents

@@ -818,6 +818,96 @@ START_TEST(test_policy_report)
 }
 END_TEST
 
+/* Broker requests: one path, RENAME's two, nothing else. */
+START_TEST(test_broker_req)
+{
+	struct sbx_broker_req q = { .flags = 3, .mode = 0644 }, got;
+	const char *path, *path2;
+	struct sbx_writer w;
+	struct sbx_reader r;
+
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_OPEN, 7, &q, "/a/b", NULL);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_OPEN, 7);
+	ck_assert_int_eq(sbx_msg_broker_req_get(&r, SBX_MSG_BROKER_OPEN, &got, &path, &path2), 0);
+	ck_assert_uint_eq(got.flags, 3);
+	ck_assert_uint_eq(got.mode, 0644);
+	ck_assert_str_eq(path, "/a/b");
+	ck_assert_ptr_null(path2);
+	sbx_writer_done(&w);
+
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_RENAME, 8, &q, "/from", "/to");
+	finish_and_read(&w, &r, SBX_MSG_BROKER_RENAME, 8);
+	ck_assert_int_eq(sbx_msg_broker_req_get(&r, SBX_MSG_BROKER_RENAME, &got, &path, &path2), 0);
+	ck_assert_str_eq(path, "/from");
+	ck_assert_str_eq(path2, "/to");
+	sbx_writer_done(&w);
+
+	/* A second path where one is due, and one missing for RENAME. */
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_OPEN, 9, &q, "/a", "/b");
+	finish_and_read(&w, &r, SBX_MSG_BROKER_OPEN, 9);
+	ck_assert_int_eq(sbx_msg_broker_req_get(&r, SBX_MSG_BROKER_OPEN, &got, &path, &path2),
+	    -EBADMSG);
+	sbx_writer_done(&w);
+	sbx_msg_broker_req_put(&w, SBX_MSG_BROKER_RENAME, 10, &q, "/a", NULL);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_RENAME, 10);
+	ck_assert_int_eq(sbx_msg_broker_req_get(&r, SBX_MSG_BROKER_RENAME, &got, &path, &path2),
+	    -EBADMSG);
+	sbx_writer_done(&w);
+}
+END_TEST
+
+/* BROKER_STAT_RESULT and BROKER_LINK_RESULT, both ways. */
+START_TEST(test_broker_replies)
+{
+	struct stat st = {
+		.st_mode = S_IFREG | 0640, .st_ino = 42, .st_size = 12345, .st_uid = 1000,
+		.st_mtim = { .tv_sec = 1700000000, .tv_nsec = 123456789 },
+	}, got = {};
+	const char *link;
+	struct sbx_writer w;
+	struct sbx_reader r;
+	int32_t error;
+
+	sbx_msg_broker_stat_put(&w, 3, 0, &st);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_STAT_RESULT, 3);
+	ck_assert_int_eq(sbx_msg_broker_stat_get(&r, &error, &got), 0);
+	ck_assert_int_eq(error, 0);
+	ck_assert_uint_eq(got.st_mode, S_IFREG | 0640);
+	ck_assert_uint_eq(got.st_ino, 42);
+	ck_assert_int_eq(got.st_size, 12345);
+	ck_assert_uint_eq(got.st_uid, 1000);
+	ck_assert_int_eq(got.st_mtim.tv_sec, 1700000000);
+	ck_assert_int_eq(got.st_mtim.tv_nsec, 123456789);
+	sbx_writer_done(&w);
+
+	/* An error carries no attributes, and leaves *ret alone. */
+	got = (struct stat) {};
+	sbx_msg_broker_stat_put(&w, 4, ENOENT, &st);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_STAT_RESULT, 4);
+	ck_assert_int_eq(sbx_msg_broker_stat_get(&r, &error, &got), 0);
+	ck_assert_int_eq(error, ENOENT);
+	ck_assert_uint_eq(got.st_ino, 0);
+	sbx_writer_done(&w);
+	sbx_msg_broker_stat_put(&w, 4, -1, NULL);
+	finish_and_read(&w, &r, SBX_MSG_BROKER_STAT_RESULT, 4);
+	ck_assert_int_eq(sbx_msg_broker_stat_get(&r, &error, &got), -EBADMSG);
+	sbx_writer_done(&w);
+
+	sbx_msg_broker_link_put(&w, 5, 0, "../target");
+	finish_and_read(&w, &r, SBX_MSG_BROKER_LINK_RESULT, 5);
+	ck_assert_int_eq(sbx_msg_broker_link_get(&r, &error, &link), 0);
+	ck_assert_int_eq(error, 0);
+	ck_assert_str_eq(link, "../target");
+	sbx_writer_done(&w);
+	sbx_msg_broker_link_put(&w, 6, EACCES, "../target");
+	finish_and_read(&w, &r, SBX_MSG_BROKER_LINK_RESULT, 6);
+	ck_assert_int_eq(sbx_msg_broker_link_get(&r, &error, &link), 0);
+	ck_assert_int_eq(error, EACCES);
+	ck_assert_str_eq(link, "");
+	sbx_writer_done(&w);
+}
+END_TEST
+
 /* A BROKER_DIR_RESULT with the given fixed part and n entries named name. */
 static int
 decode_dir(const struct sbx_broker_dir *d, const char *name, uint32_t n)
@@ -937,6 +1027,8 @@ wire_suite(void)
 	tcase_add_test(tc, test_error_table);
 	tcase_add_test(tc, test_policy_report);
 	tcase_add_test(tc, test_broker_dir);
+	tcase_add_test(tc, test_broker_req);
+	tcase_add_test(tc, test_broker_replies);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reader");
