@@ -111,20 +111,16 @@ END_TEST
 static Suite *
 users_suite(void)
 {
-	Suite *s = suite_create("users");
-	TCase *tc = tcase_create("users");
+	const struct testlib_case tcases[] = {
+		{ "users", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+		    .tests = TESTLIB_TESTS(isolation) },
+	};
 
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, isolation);
-	suite_add_tcase(s, tc);
-	return s;
+	return testlib_suite("users", tcases, ELEMENTSOF(tcases));
 }
 
 int
 main(void)
 {
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(users_suite());
+	return testdaemon_main(users_suite);
 }

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -98,6 +99,9 @@ int testlib_exit_code(int wstatus);
 /* Prints "1..0 # SKIP why" and returns true if the integration tests
  * cannot run here (not root, no user namespaces, no $SANDBOXD). */
 bool testlib_integration_skip(void);
+/* An integration test's main(): skips (exit 0) as testlib_integration_skip()
+ * says, else runs the suite make_suite() builds and returns the exit status. */
+int testdaemon_main(Suite *(*make_suite)(void));
 
 /* One sandbox run through the library, with its stdio captured. */
 struct testlib_run {

@@ -8,6 +8,30 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "macro.h"
+
+/*
+ * One TCase of a suite, for testlib_suite(): its tests, the unchecked
+ * fixture that runs once around the case (up/down, in the runner), the
+ * checked one that runs around each test (setup/teardown, in its fork) and
+ * the timeout in seconds (0: Check's default, only a few seconds).
+ */
+struct testlib_case {
+	const char		*name;
+	void			(*up)(void);
+	void			(*down)(void);
+	void			(*setup)(void);
+	void			(*teardown)(void);
+	int			timeout;
+	const TTest *const	*tests;		/* NULL-terminated: TESTLIB_TESTS() */
+};
+
+/* The tests of a case, by their START_TEST names. */
+#define TESTLIB_TESTS(...) ((const TTest *const[]) { __VA_ARGS__, NULL })
+
+/* A suite called name with n cases, in order. */
+Suite *testlib_suite(const char *name, const struct testlib_case *cases, size_t n);
+
 /* Runs every case of s (CK_ENV decides verbosity, CK_RUN_CASE etc.) and
  * returns the process exit status: 0 if all passed, 1 otherwise. Takes s. */
 int testlib_run(Suite *s);

@@ -54,13 +54,12 @@ END_TEST
 static Suite *
 landlock_abi_suite(void)
 {
-	Suite *s = suite_create("landlock-abi");
-	TCase *tc = tcase_create("missing");
+	const struct testlib_case tcases[] = {
+		{ "missing",
+		    .tests = TESTLIB_TESTS(test_missing_table, test_missing_truncated) },
+	};
 
-	tcase_add_test(tc, test_missing_table);
-	tcase_add_test(tc, test_missing_truncated);
-	suite_add_tcase(s, tc);
-	return s;
+	return testlib_suite("landlock-abi", tcases, ELEMENTSOF(tcases));
 }
 
 int

@@ -114,15 +114,13 @@ END_TEST
 static Suite *
 ratelimit_suite(void)
 {
-	Suite *s = suite_create("ratelimit");
-	TCase *tc = tcase_create("ratelimit_test");
+	const struct testlib_case tcases[] = {
+		{ "ratelimit_test",
+		    .tests = TESTLIB_TESTS(test_burst_and_report, test_uids_apart,
+			test_table_bounded, test_clock_backwards) },
+	};
 
-	tcase_add_test(tc, test_burst_and_report);
-	tcase_add_test(tc, test_uids_apart);
-	tcase_add_test(tc, test_table_bounded);
-	tcase_add_test(tc, test_clock_backwards);
-	suite_add_tcase(s, tc);
-	return s;
+	return testlib_suite("ratelimit", tcases, ELEMENTSOF(tcases));
 }
 
 int

@@ -924,42 +924,23 @@ END_TEST
 static Suite *
 wire_suite(void)
 {
-	Suite *s = suite_create("wire");
-	TCase *tc;
+	const struct testlib_case tcases[] = {
+		{ "roundtrip",
+		    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
+			test_sandbox_list, test_policy_messages, test_error, test_error_table,
+			test_policy_report, test_broker_dir) },
+		{ "reader",
+		    .tests = TESTLIB_TESTS(test_reject_header, test_reject_strings,
+			test_reject_trailing, test_reject_spawn) },
+		{ "writer",
+		    .tests = TESTLIB_TESTS(test_writer_limits) },
+		{ "names",
+		    .tests = TESTLIB_TESTS(test_names) },
+		{ "fdpass",
+		    .tests = TESTLIB_TESTS(test_fdpass, test_fdpass_reject) },
+	};
 
-	tc = tcase_create("roundtrip");
-	tcase_add_test(tc, test_hello);
-	tcase_add_test(tc, test_spawn);
-	tcase_add_test(tc, test_fixed_replies);
-	tcase_add_test(tc, test_sandbox_list);
-	tcase_add_test(tc, test_policy_messages);
-	tcase_add_test(tc, test_error);
-	tcase_add_test(tc, test_error_table);
-	tcase_add_test(tc, test_policy_report);
-	tcase_add_test(tc, test_broker_dir);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("reader");
-	tcase_add_test(tc, test_reject_header);
-	tcase_add_test(tc, test_reject_strings);
-	tcase_add_test(tc, test_reject_trailing);
-	tcase_add_test(tc, test_reject_spawn);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("writer");
-	tcase_add_test(tc, test_writer_limits);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("names");
-	tcase_add_test(tc, test_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("fdpass");
-	tcase_add_test(tc, test_fdpass);
-	tcase_add_test(tc, test_fdpass_reject);
-	suite_add_tcase(s, tc);
-
-	return s;
+	return testlib_suite("wire", tcases, ELEMENTSOF(tcases));
 }
 
 int
