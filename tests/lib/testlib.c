@@ -33,6 +33,8 @@ testlib_suite(const char *name, const struct testlib_case *cases, size_t n)
 			tcase_add_checked_fixture(tc, c->setup, c->teardown);
 		if (c->timeout > 0)
 			tcase_set_timeout(tc, c->timeout);
+		for (const struct testlib_loop *l = c->loops; l && l->test; l++)
+			tcase_add_loop_test(tc, l->test, 0, l->end);
 		for (const TTest *const *t = c->tests; t && *t; t++)
 			tcase_add_test(tc, *t);
 		suite_add_tcase(s, tc);

@@ -14,8 +14,14 @@
  * One TCase of a suite, for testlib_suite(): its tests, the unchecked
  * fixture that runs once around the case (up/down, in the runner), the
  * checked one that runs around each test (setup/teardown, in its fork) and
- * the timeout in seconds (0: Check's default, only a few seconds).
+ * the timeout in seconds (0: Check's default, only a few seconds). Loop
+ * tests come first, each run with _i from 0 to end - 1.
  */
+struct testlib_loop {
+	const TTest		*test;
+	int			end;
+};
+
 struct testlib_case {
 	const char		*name;
 	void			(*up)(void);
@@ -23,11 +29,14 @@ struct testlib_case {
 	void			(*setup)(void);
 	void			(*teardown)(void);
 	int			timeout;
+	const struct testlib_loop *loops;	/* ends with { NULL }: TESTLIB_LOOPS() */
 	const TTest *const	*tests;		/* NULL-terminated: TESTLIB_TESTS() */
 };
 
 /* The tests of a case, by their START_TEST names. */
 #define TESTLIB_TESTS(...) ((const TTest *const[]) { __VA_ARGS__, NULL })
+/* Loop tests and their ends: TESTLIB_LOOPS({ test_table, ELEMENTSOF(table) }). */
+#define TESTLIB_LOOPS(...) ((const struct testlib_loop[]) { __VA_ARGS__, { NULL, 0 } })
 
 /* A suite called name with n cases, in order. */
 Suite *testlib_suite(const char *name, const struct testlib_case *cases, size_t n);
