@@ -19,6 +19,7 @@ unit_tests = \
 	tests/unit/test-escape \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
+	tests/unit/test-parse-util \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit
 check_PROGRAMS += $(unit_tests)
@@ -36,6 +37,10 @@ tests_unit_test_dispatch_LDADD = tests/lib/libtestlib.la daemon/libdaemon.la dae
 tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
 tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_escape_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_parse_util_SOURCES = tests/unit/test-parse-util.c
+tests_unit_test_parse_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_parse_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
 tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
