@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -906,6 +907,46 @@ START_TEST(test_error_table)
 }
 END_TEST
 
+/* Every errno the table lets travel is documented in the ERRORS section of
+ * libsandbox-client(3), by its name (.Bq Er ESHUTDOWN). */
+START_TEST(test_error_table_documented)
+{
+	_cleanup_free_ char *path = testlib_srcdir_path("docs/libsandbox-client.3");
+	_cleanup_free_ char *line = NULL, *errors = NULL;
+	size_t cap = 0, len = 0;
+	bool in_errors = false;
+	FILE *f = fopen(path, "re");
+
+	ck_assert_msg(f, "%s: %m", path);
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, ".Sh ", 4) == 0)
+			in_errors = strcmp(line, ".Sh ERRORS\n") == 0;
+		else if (in_errors && strstr(line, "Bq Er ")) {
+			errors = realloc(errors, len + strlen(line) + 1);
+			ck_assert_ptr_nonnull(errors);
+			strcpy(errors + len, line);
+			len += strlen(line);
+		}
+	}
+	fclose(f);
+	ck_assert_msg(errors, "%s has no ERRORS section", path);
+	for (size_t i = 0; i < sbx_n_wire_errors; i++) {
+		const char *name = strerrorname_np(sbx_wire_errors[i].error);
+		bool found = false;
+
+		ck_assert_ptr_nonnull(name);
+		/* As a whole word: EPERM is not found in EPERMX. */
+		for (const char *p = errors; (p = strstr(p, name)); p++) {
+			char next = p[strlen(name)];
+
+			if ((p == errors || p[-1] == ' ') && (next == ' ' || next == '\n'))
+				found = true;
+		}
+		ck_assert_msg(found, "%s travels on the wire but is not in %s's ERRORS", name, path);
+	}
+}
+END_TEST
+
 static Suite *
 wire_suite(void)
 {
@@ -913,6 +954,7 @@ wire_suite(void)
 		{ "roundtrip",
 		    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
 			test_sandbox_list, test_policy_messages, test_error, test_error_table,
+			test_error_table_documented,
 			test_policy_report, test_broker_dir) },
 		{ "reader",
 		    .tests = TESTLIB_TESTS(test_reject_header, test_reject_strings,
