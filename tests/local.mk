@@ -52,11 +52,8 @@ tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS
 tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
 	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)
 
-# The limiter is pure but for its logging front end: built from its source.
-tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c \
-	daemon/ratelimit.c daemon/ratelimit.h
-tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
+tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for the per-uid log rate limiter (daemon/ratelimit.c), with a
+ * Unit tests for the per-uid log rate limiter (common/ratelimit.c), with a
  * made-up clock: the burst, the window reopening with its "suppressed"
  * count, uids kept apart, and the fixed table taken over oldest first.
  */
