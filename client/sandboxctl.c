@@ -29,6 +29,7 @@
 #include "parse-util.h"
 #include "sandbox-client.h"
 #include "sandbox-protocol.h"
+#include "signal-util.h"
 
 #define EXIT_USAGE		2
 #define EXIT_RUN_FAILED		125
@@ -493,43 +494,6 @@ verb_status(int argc, char **argv)
 	return EXIT_SUCCESS;
 }
 
-static const struct {
-	const char *name;
-	int number;
-} signals[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP }, { "ABRT", SIGABRT }, { "IOT", SIGIOT }, { "BUS", SIGBUS },
-	{ "FPE", SIGFPE }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
-	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-	{ "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-	{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU }, { "URG", SIGURG },
-	{ "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },
-	{ "WINCH", SIGWINCH }, { "IO", SIGIO }, { "POLL", SIGPOLL }, { "PWR", SIGPWR },
-	{ "SYS", SIGSYS },
-};
-
-/* A signal name with or without "SIG", any case, or a number 0..NSIG-1. */
-static int
-parse_signal(const char *s, int *ret)
-{
-	uint64_t n;
-
-	if (parse_u64(s, &n) == 0) {
-		if (n >= NSIG)
-			return -ERANGE;
-		*ret = (int) n;
-		return 0;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < ELEMENTSOF(signals); i++)
-		if (strcasecmp(s, signals[i].name) == 0) {
-			*ret = signals[i].number;
-			return 0;
-		}
-	return -EINVAL;
-}
-
 static int
 verb_kill(int argc, char **argv)
 {
@@ -545,7 +509,7 @@ verb_kill(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":s:", options, NULL)) >= 0)
 		switch (ch) {
 		case 's':
-			if (parse_signal(optarg, &sig) < 0)
+			if (signal_from_string(optarg, &sig) < 0)
 				return usage_error("invalid signal '%s'", optarg);
 			break;
 		default:

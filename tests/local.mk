@@ -21,7 +21,8 @@ unit_tests = \
 	tests/unit/test-landlock-abi \
 	tests/unit/test-parse-util \
 	tests/unit/test-policy \
-	tests/unit/test-ratelimit
+	tests/unit/test-ratelimit \
+	tests/unit/test-signal-util
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -41,6 +42,10 @@ tests_unit_test_escape_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHE
 tests_unit_test_parse_util_SOURCES = tests/unit/test-parse-util.c
 tests_unit_test_parse_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_parse_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_signal_util_SOURCES = tests/unit/test-signal-util.c
+tests_unit_test_signal_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_signal_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
 tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
