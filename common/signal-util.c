@@ -13,13 +13,10 @@
 int
 signal_from_string(const char *s, int *ret)
 {
-	/* The names sigabbrev_np() does not give: it answers ABRT and POLL. */
-	static const struct {
-		const char *name;
-		int number;
-	} aliases[] = {
-		{ "IOT", SIGIOT },
-		{ "IO", SIGIO },
+	/* Names sigabbrev_np() does not give, and the ones it gives instead. */
+	static const char *const aliases[][2] = {
+		{ "IOT", "ABRT" },
+		{ "IO", "POLL" },
 	};
 	uint64_t n;
 
@@ -33,6 +30,9 @@ signal_from_string(const char *s, int *ret)
 	}
 	if (strncasecmp(s, "SIG", 3) == 0)
 		s += 3;
+	for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
+		if (strcasecmp(s, aliases[i][0]) == 0)
+			s = aliases[i][1];
 	for (int sig = 1; sig < NSIG; sig++) {
 		const char *name = sigabbrev_np(sig);
 
@@ -41,10 +41,5 @@ signal_from_string(const char *s, int *ret)
 			return 0;
 		}
 	}
-	for (size_t i = 0; i < ELEMENTSOF(aliases); i++)
-		if (strcasecmp(s, aliases[i].name) == 0) {
-			*ret = aliases[i].number;
-			return 0;
-		}
 	return -EINVAL;
 }
