@@ -549,22 +549,9 @@ START_TEST(flood)
 }
 END_TEST
 
-static Suite *
-badinput_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "badinput", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 90,
-		    .tests = TESTLIB_TESTS(garbage, header_len_too_big, reserved_nonzero,
-			truncated_spawn, string_without_nul, oversized, wrong_version,
-			request_before_hello, spawn_fd_count, directory_stdio, unknown_type,
-			unknown_policy, missing_binary, disconnect_mid_spawn, flood) },
-	};
-
-	return testlib_suite("badinput", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(badinput_suite);
-}
+TESTDAEMON_MAIN("badinput",
+	{ "badinput", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 90,
+	    .tests = TESTLIB_TESTS(garbage, header_len_too_big, reserved_nonzero,
+		truncated_spawn, string_without_nul, oversized, wrong_version,
+		request_before_hello, spawn_fd_count, directory_stdio, unknown_type,
+		unknown_policy, missing_binary, disconnect_mid_spawn, flood) });

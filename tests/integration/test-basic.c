@@ -210,23 +210,10 @@ START_TEST(ctl_stdin)
 }
 END_TEST
 
-static Suite *
-basic_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "lib", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(lib_stdio, lib_exit_code, lib_signal, lib_env_cwd,
-			lib_stdin) },
-		{ "sandboxctl", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(ctl_stdio, ctl_exit_code, ctl_signal, ctl_interrupt,
-			ctl_env_cwd, ctl_stdin) },
-	};
-
-	return testlib_suite("basic", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(basic_suite);
-}
+TESTDAEMON_MAIN("basic",
+	{ "lib", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(lib_stdio, lib_exit_code, lib_signal, lib_env_cwd,
+		lib_stdin) },
+	{ "sandboxctl", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(ctl_stdio, ctl_exit_code, ctl_signal, ctl_interrupt,
+		ctl_env_cwd, ctl_stdin) });

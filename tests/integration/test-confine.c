@@ -339,20 +339,7 @@ START_TEST(strict)
 }
 END_TEST
 
-static Suite *
-confine_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "confine", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(shadow, pid_namespace, network, read_only, credentials,
-			ptrace, userns, x32_abi, i386_abi, dangerous_syscalls, tiocsti, strict) },
-	};
-
-	return testlib_suite("confine", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(confine_suite);
-}
+TESTDAEMON_MAIN("confine",
+	{ "confine", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(shadow, pid_namespace, network, read_only, credentials,
+		ptrace, userns, x32_abi, i386_abi, dangerous_syscalls, tiocsti, strict) });

@@ -433,27 +433,14 @@ START_TEST(max_connections)
 }
 END_TEST
 
-static Suite *
-faults_conn_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "empty_datagram", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
-		    .tests = TESTLIB_TESTS(empty_datagram_fds) },
-		{ "log_flood", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
-		    .tests = TESTLIB_TESTS(log_flood) },
-		{ "out_of_fds", .timeout = 120,
-		    .tests = TESTLIB_TESTS(out_of_fds) },
-		{ "one_daemon_per_socket", .timeout = 120,
-		    .tests = TESTLIB_TESTS(second_daemon, foreign_listener, stale_socket) },
-		{ "max_connections", .timeout = 120,
-		    .tests = TESTLIB_TESTS(max_connections) },
-	};
-
-	return testlib_suite("faults-conn", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(faults_conn_suite);
-}
+TESTDAEMON_MAIN("faults-conn",
+	{ "empty_datagram", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(empty_datagram_fds) },
+	{ "log_flood", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(log_flood) },
+	{ "out_of_fds", .timeout = 120,
+	    .tests = TESTLIB_TESTS(out_of_fds) },
+	{ "one_daemon_per_socket", .timeout = 120,
+	    .tests = TESTLIB_TESTS(second_daemon, foreign_listener, stale_socket) },
+	{ "max_connections", .timeout = 120,
+	    .tests = TESTLIB_TESTS(max_connections) });

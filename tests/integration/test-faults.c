@@ -540,20 +540,7 @@ START_TEST(sighup_storm)
 }
 END_TEST
 
-static Suite *
-faults_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "faults", .timeout = 600,
-		    .tests = TESTLIB_TESTS(sigkill_daemon, stale_cgroup_busy, busy_daemon_spawns,
-			setup_failure_reported, sighup_storm, thousand_sandboxes) },
-	};
-
-	return testlib_suite("faults", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(faults_suite);
-}
+TESTDAEMON_MAIN("faults",
+	{ "faults", .timeout = 600,
+	    .tests = TESTLIB_TESTS(sigkill_daemon, stale_cgroup_busy, busy_daemon_spawns,
+		setup_failure_reported, sighup_storm, thousand_sandboxes) });

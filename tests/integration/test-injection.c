@@ -334,19 +334,6 @@ START_TEST(terminal_output)
 }
 END_TEST
 
-static Suite *
-injection_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "injection", .up = fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
-		    .tests = TESTLIB_TESTS(log_records, terminal_output) },
-	};
-
-	return testlib_suite("injection", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(injection_suite);
-}
+TESTDAEMON_MAIN("injection",
+	{ "injection", .up = fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(log_records, terminal_output) });

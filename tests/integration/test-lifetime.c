@@ -207,20 +207,7 @@ START_TEST(shutdown_kills)
 }
 END_TEST
 
-static Suite *
-lifetime_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "lifetime", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(exit_kills_background, kill_kills_all,
-			disconnect_kills, detach_survives, ctl_detach, shutdown_kills) },
-	};
-
-	return testlib_suite("lifetime", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(lifetime_suite);
-}
+TESTDAEMON_MAIN("lifetime",
+	{ "lifetime", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(exit_kills_background, kill_kills_all,
+		disconnect_kills, detach_survives, ctl_detach, shutdown_kills) });

@@ -161,19 +161,6 @@ START_TEST(widen)
 }
 END_TEST
 
-static Suite *
-limits_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
-		    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen) },
-	};
-
-	return testlib_suite("limits", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(limits_suite);
-}
+TESTDAEMON_MAIN("limits",
+	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
+	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen) });

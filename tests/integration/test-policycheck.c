@@ -379,24 +379,11 @@ debug_daemon_up(void)
 	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, args), 0);
 }
 
-static Suite *
-policycheck_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "cli", .up = tmpdir_up, .down = tmpdir_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(cli_every_error, cli_warnings, cli_hostile) },
-		{ "daemon", .up = debug_daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
-		    .tests = TESTLIB_TESTS(daemon_checker_unprivileged, daemon_sandboxctl,
-			daemon_hostile_burst) },
-		{ "shutdown", .timeout = 300,
-		    .tests = TESTLIB_TESTS(spawn_during_shutdown) },
-	};
-
-	return testlib_suite("policycheck", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(policycheck_suite);
-}
+TESTDAEMON_MAIN("policycheck",
+	{ "cli", .up = tmpdir_up, .down = tmpdir_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(cli_every_error, cli_warnings, cli_hostile) },
+	{ "daemon", .up = debug_daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(daemon_checker_unprivileged, daemon_sandboxctl,
+		daemon_hostile_burst) },
+	{ "shutdown", .timeout = 300,
+	    .tests = TESTLIB_TESTS(spawn_during_shutdown) });

@@ -245,20 +245,7 @@ START_TEST(policy_check)
 }
 END_TEST
 
-static Suite *
-reload_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "reload", .up = daemon_up, .down = daemon_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(reload_adds, reload_keeps_old_on_error, policy_check,
-			show_maximum_size) },
-	};
-
-	return testlib_suite("reload", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(reload_suite);
-}
+TESTDAEMON_MAIN("reload",
+	{ "reload", .up = daemon_up, .down = daemon_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(reload_adds, reload_keeps_old_on_error, policy_check,
+		show_maximum_size) });

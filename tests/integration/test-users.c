@@ -108,19 +108,6 @@ START_TEST(isolation)
 }
 END_TEST
 
-static Suite *
-users_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "users", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
-		    .tests = TESTLIB_TESTS(isolation) },
-	};
-
-	return testlib_suite("users", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testdaemon_main(users_suite);
-}
+TESTDAEMON_MAIN("users",
+	{ "users", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(isolation) });

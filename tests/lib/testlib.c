@@ -43,6 +43,14 @@ testlib_suite(const char *name, const struct testlib_case *cases, size_t n)
 }
 
 int
+testlib_main(const char *name, const struct testlib_case *cases, size_t n, bool (*skip)(void))
+{
+	if (skip && skip())
+		return 0;
+	return testlib_run(testlib_suite(name, cases, n));
+}
+
+int
 testlib_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);

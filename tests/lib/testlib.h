@@ -5,6 +5,7 @@
 #pragma once
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -40,6 +41,27 @@ struct testlib_case {
 
 /* A suite called name with n cases, in order. */
 Suite *testlib_suite(const char *name, const struct testlib_case *cases, size_t n);
+/* Unless skip (NULL: never) says to skip (exit status 0), runs that suite
+ * and returns the exit status, as testlib_run() does. */
+int testlib_main(const char *name, const struct testlib_case *cases, size_t n,
+    bool (*skip)(void));
+
+/*
+ * A test's main(): the suite name made of the cases that follow, as in
+ *	TESTLIB_MAIN("wire",
+ *		{ "reader", .tests = TESTLIB_TESTS(test_reject_header) },
+ *		{ "writer", .tests = TESTLIB_TESTS(test_writer_limits) });
+ * TESTLIB_MAIN_SKIP() asks skip() first (integration tests: TESTDAEMON_MAIN).
+ */
+#define TESTLIB_MAIN_SKIP(skip, name, ...)					\
+	int									\
+	main(void)								\
+	{									\
+		const struct testlib_case tcases_[] = { __VA_ARGS__ };		\
+										\
+		return testlib_main((name), tcases_, ELEMENTSOF(tcases_), (skip));	\
+	}
+#define TESTLIB_MAIN(name, ...) TESTLIB_MAIN_SKIP(NULL, name, __VA_ARGS__)
 
 /* Runs every case of s (CK_ENV decides verbosity, CK_RUN_CASE etc.) and
  * returns the process exit status: 0 if all passed, 1 otherwise. Takes s. */

@@ -202,22 +202,9 @@ START_TEST(test_short_header)
 }
 END_TEST
 
-static Suite *
-dispatch_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "table",
-		    .tests = TESTLIB_TESTS(test_entries, test_requests_covered) },
-		{ "decode",
-		    .tests = TESTLIB_TESTS(test_bounds, test_hello_first, test_empty_payloads,
-			test_unknown_types, test_short_header) },
-	};
-
-	return testlib_suite("dispatch", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(dispatch_suite());
-}
+TESTLIB_MAIN("dispatch",
+	{ "table",
+	    .tests = TESTLIB_TESTS(test_entries, test_requests_covered) },
+	{ "decode",
+	    .tests = TESTLIB_TESTS(test_bounds, test_hello_first, test_empty_payloads,
+		test_unknown_types, test_short_header) });

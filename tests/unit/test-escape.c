@@ -243,24 +243,11 @@ START_TEST(test_log_long_record)
 }
 END_TEST
 
-static Suite *
-escape_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "escape_cstr",
-		    .loops = TESTLIB_LOOPS({ test_escape_table, ELEMENTSOF(escapes) },
-			{ test_escape_bounded, ELEMENTSOF(bounded) }),
-		    .tests = TESTLIB_TESTS(test_escape_null_and_empty_buffer, test_escape_fputs,
-			test_escape_columns) },
-		{ "log",
-		    .tests = TESTLIB_TESTS(test_log_escapes_records, test_log_long_record) },
-	};
-
-	return testlib_suite("escape", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(escape_suite());
-}
+TESTLIB_MAIN("escape",
+	{ "escape_cstr",
+	    .loops = TESTLIB_LOOPS({ test_escape_table, ELEMENTSOF(escapes) },
+		{ test_escape_bounded, ELEMENTSOF(bounded) }),
+	    .tests = TESTLIB_TESTS(test_escape_null_and_empty_buffer, test_escape_fputs,
+		test_escape_columns) },
+	{ "log",
+	    .tests = TESTLIB_TESTS(test_log_escapes_records, test_log_long_record) });

@@ -51,19 +51,6 @@ START_TEST(test_missing_truncated)
 }
 END_TEST
 
-static Suite *
-landlock_abi_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "missing",
-		    .tests = TESTLIB_TESTS(test_missing_table, test_missing_truncated) },
-	};
-
-	return testlib_suite("landlock-abi", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(landlock_abi_suite());
-}
+TESTLIB_MAIN("landlock-abi",
+	{ "missing",
+	    .tests = TESTLIB_TESTS(test_missing_table, test_missing_truncated) });

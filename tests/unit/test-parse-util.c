@@ -151,20 +151,7 @@ START_TEST(test_boolean_case)
 }
 END_TEST
 
-static Suite *
-parse_util_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "numbers", .loops = TESTLIB_LOOPS({ test_suffixes, ELEMENTSOF(units) }),
-		    .tests = TESTLIB_TESTS(test_spelling, test_null) },
-		{ "boolean", .tests = TESTLIB_TESTS(test_boolean_case) },
-	};
-
-	return testlib_suite("parse-util", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(parse_util_suite());
-}
+TESTLIB_MAIN("parse-util",
+	{ "numbers", .loops = TESTLIB_LOOPS({ test_suffixes, ELEMENTSOF(units) }),
+	    .tests = TESTLIB_TESTS(test_spelling, test_null) },
+	{ "boolean", .tests = TESTLIB_TESTS(test_boolean_case) });

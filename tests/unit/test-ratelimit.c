@@ -111,20 +111,7 @@ START_TEST(test_clock_backwards)
 }
 END_TEST
 
-static Suite *
-ratelimit_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "ratelimit_test",
-		    .tests = TESTLIB_TESTS(test_burst_and_report, test_uids_apart,
-			test_table_bounded, test_clock_backwards) },
-	};
-
-	return testlib_suite("ratelimit", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(ratelimit_suite());
-}
+TESTLIB_MAIN("ratelimit",
+	{ "ratelimit_test",
+	    .tests = TESTLIB_TESTS(test_burst_and_report, test_uids_apart,
+		test_table_bounded, test_clock_backwards) });

@@ -66,19 +66,6 @@ START_TEST(test_aliases_and_numbers)
 }
 END_TEST
 
-static Suite *
-signal_util_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "signal_from_string",
-		    .tests = TESTLIB_TESTS(test_names_round_trip, test_aliases_and_numbers) },
-	};
-
-	return testlib_suite("signal-util", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(signal_util_suite());
-}
+TESTLIB_MAIN("signal-util",
+	{ "signal_from_string",
+	    .tests = TESTLIB_TESTS(test_names_round_trip, test_aliases_and_numbers) });

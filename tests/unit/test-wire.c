@@ -947,31 +947,17 @@ START_TEST(test_error_table_documented)
 }
 END_TEST
 
-static Suite *
-wire_suite(void)
-{
-	const struct testlib_case tcases[] = {
-		{ "roundtrip",
-		    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
-			test_sandbox_list, test_policy_messages, test_error, test_error_table,
-			test_error_table_documented,
-			test_policy_report, test_broker_dir) },
-		{ "reader",
-		    .tests = TESTLIB_TESTS(test_reject_header, test_reject_strings,
-			test_reject_trailing, test_reject_spawn) },
-		{ "writer",
-		    .tests = TESTLIB_TESTS(test_writer_limits) },
-		{ "names",
-		    .tests = TESTLIB_TESTS(test_names) },
-		{ "fdpass",
-		    .tests = TESTLIB_TESTS(test_fdpass, test_fdpass_reject) },
-	};
-
-	return testlib_suite("wire", tcases, ELEMENTSOF(tcases));
-}
-
-int
-main(void)
-{
-	return testlib_run(wire_suite());
-}
+TESTLIB_MAIN("wire",
+	{ "roundtrip",
+	    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
+		test_sandbox_list, test_policy_messages, test_error, test_error_table,
+		test_error_table_documented, test_policy_report, test_broker_dir) },
+	{ "reader",
+	    .tests = TESTLIB_TESTS(test_reject_header, test_reject_strings,
+		test_reject_trailing, test_reject_spawn) },
+	{ "writer",
+	    .tests = TESTLIB_TESTS(test_writer_limits) },
+	{ "names",
+	    .tests = TESTLIB_TESTS(test_names) },
+	{ "fdpass",
+	    .tests = TESTLIB_TESTS(test_fdpass, test_fdpass_reject) });
