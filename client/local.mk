@@ -14,7 +14,8 @@ client_libsandbox_client_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 EXTRA_client_libsandbox_client_la_DEPENDENCIES = client/libsandbox-client.sym
 
 bin_PROGRAMS += client/sandboxctl
-client_sandboxctl_SOURCES = client/sandboxctl.c
+client_sandboxctl_SOURCES = client/sandboxctl.c \
+	client/sandboxctl-output.c client/sandboxctl-output.h
 client_sandboxctl_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOXD_PATH=\"$(sbindir)/sandboxd\"
 client_sandboxctl_LDADD = client/libsandbox-client.la common/libcommon.la
 

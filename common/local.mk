@@ -6,4 +6,9 @@ common_libcommon_la_SOURCES = \
 	common/escape.c common/escape.h \
 	common/ini.c common/ini.h \
 	common/parse-util.c common/parse-util.h \
-	common/net-util.c common/net-util.h
+	common/net-util.c common/net-util.h \
+	common/ratelimit.c common/ratelimit.h \
+	common/signal-util.c common/signal-util.h
+# ratelimit.c's mutex.
+common_libcommon_la_CFLAGS = $(AM_CFLAGS) -pthread
+common_libcommon_la_LIBADD = -lpthread

@@ -17,17 +17,18 @@
 #include "log.h"
 #include "msg.h"
 
-static const struct req_entry *const entries[] = {
+const struct req_entry *const dispatch_entries[] = {
 	&req_hello, &req_spawn, &req_kill, &req_list, &req_status,
 	&req_policy_list, &req_policy_show, &req_policy_check,
 };
+const size_t dispatch_n_entries = ELEMENTSOF(dispatch_entries);
 
 static const struct req_entry *
 find_entry(uint32_t type)
 {
-	for (size_t i = 0; i < ELEMENTSOF(entries); i++)
-		if (entries[i]->type == type)
-			return entries[i];
+	for (size_t i = 0; i < dispatch_n_entries; i++)
+		if (dispatch_entries[i]->type == type)
+			return dispatch_entries[i];
 	return NULL;
 }
 

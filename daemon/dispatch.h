@@ -57,6 +57,9 @@ struct req_entry {
 
 extern const struct req_entry req_hello, req_spawn, req_kill, req_list, req_status,
     req_policy_list, req_policy_show, req_policy_check;
+/* Every entry, one per type; tests/unit/test-dispatch.c checks the table. */
+extern const struct req_entry *const dispatch_entries[];
+extern const size_t dispatch_n_entries;
 
 /*
  * Checks one received message against the entry table and decodes its

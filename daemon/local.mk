@@ -16,7 +16,6 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/manager.c daemon/manager.h \
 	daemon/conf.c daemon/conf.h \
 	daemon/conn.c daemon/conn.h \
-	daemon/ratelimit.c daemon/ratelimit.h \
 	daemon/dispatch.c daemon/dispatch.h \
 	daemon/authz.c daemon/authz.h \
 	daemon/req-hello.c \

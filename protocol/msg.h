@@ -97,6 +97,31 @@ void sbx_msg_dirent_put(struct sbx_writer *w, uint32_t type, const char *name);
 int sbx_msg_broker_dir_get(struct sbx_reader *r, struct sbx_broker_dir *ret,
     struct sbx_dirent ents[static SBX_DIR_PAGE_MAX]);
 
+/*
+ * Every type of enum sbx_msg_type, in its order: the one list that the
+ * names for logs, sbx_msg_types[] and the tests are made from. A type is
+ * named by its enumerator without SBX_MSG_ ("BROKER_OPEN"), which is also
+ * how the fuzz seeds are named. msg-names.c switches on the enum with no
+ * default, so a type added to sandbox-protocol.h but not here is a
+ * -Wswitch warning (an error under --enable-werror).
+ */
+#define SBX_MSG_TYPES(X) \
+	X(HELLO) \
+	X(SPAWN) X(KILL) X(LIST) X(STATUS) \
+	X(POLICY_LIST) X(POLICY_SHOW) X(POLICY_CHECK) \
+	X(BROKER_OPEN) X(BROKER_STAT) X(BROKER_ACCESS) X(BROKER_READLINK) \
+	X(BROKER_MKDIR) X(BROKER_UNLINK) X(BROKER_RMDIR) X(BROKER_RENAME) \
+	X(BROKER_CONNECT) X(BROKER_READDIR) \
+	X(OK) X(ERROR) X(HELLO_REPLY) X(SPAWNED) \
+	X(SANDBOX_LIST) X(POLICY_NAMES) X(POLICY_TEXT) \
+	X(BROKER_RESULT) X(BROKER_STAT_RESULT) X(BROKER_LINK_RESULT) \
+	X(POLICY_REPORT) X(BROKER_DIR_RESULT) \
+	X(EXITED) X(SHUTDOWN)
+
+/* SBX_MSG_TYPES as an array of sbx_n_msg_types values. */
+extern const uint32_t sbx_msg_types[];
+extern const size_t sbx_n_msg_types;
+
 /* Names for logs; NULL for a type this protocol does not know. */
 const char *sbx_msg_type_to_string(uint32_t type);
 const char *sbx_limit_to_string(uint32_t limit);

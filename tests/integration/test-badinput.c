@@ -549,37 +549,9 @@ START_TEST(flood)
 }
 END_TEST
 
-static Suite *
-badinput_suite(void)
-{
-	Suite *s = suite_create("badinput");
-	TCase *tc = tcase_create("badinput");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 90);
-	tcase_add_test(tc, garbage);
-	tcase_add_test(tc, header_len_too_big);
-	tcase_add_test(tc, reserved_nonzero);
-	tcase_add_test(tc, truncated_spawn);
-	tcase_add_test(tc, string_without_nul);
-	tcase_add_test(tc, oversized);
-	tcase_add_test(tc, wrong_version);
-	tcase_add_test(tc, request_before_hello);
-	tcase_add_test(tc, spawn_fd_count);
-	tcase_add_test(tc, directory_stdio);
-	tcase_add_test(tc, unknown_type);
-	tcase_add_test(tc, unknown_policy);
-	tcase_add_test(tc, missing_binary);
-	tcase_add_test(tc, disconnect_mid_spawn);
-	tcase_add_test(tc, flood);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(badinput_suite());
-}
+TESTDAEMON_MAIN("badinput",
+	{ "badinput", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 90,
+	    .tests = TESTLIB_TESTS(garbage, header_len_too_big, reserved_nonzero,
+		truncated_spawn, string_without_nul, oversized, wrong_version,
+		request_before_hello, spawn_fd_count, directory_stdio, unknown_type,
+		unknown_policy, missing_binary, disconnect_mid_spawn, flood) });

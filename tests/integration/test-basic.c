@@ -210,38 +210,10 @@ START_TEST(ctl_stdin)
 }
 END_TEST
 
-static Suite *
-basic_suite(void)
-{
-	Suite *s = suite_create("basic");
-	TCase *tc = tcase_create("lib");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, lib_stdio);
-	tcase_add_test(tc, lib_exit_code);
-	tcase_add_test(tc, lib_signal);
-	tcase_add_test(tc, lib_env_cwd);
-	tcase_add_test(tc, lib_stdin);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("sandboxctl");
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, ctl_stdio);
-	tcase_add_test(tc, ctl_exit_code);
-	tcase_add_test(tc, ctl_signal);
-	tcase_add_test(tc, ctl_interrupt);
-	tcase_add_test(tc, ctl_env_cwd);
-	tcase_add_test(tc, ctl_stdin);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(basic_suite());
-}
+TESTDAEMON_MAIN("basic",
+	{ "lib", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(lib_stdio, lib_exit_code, lib_signal, lib_env_cwd,
+		lib_stdin) },
+	{ "sandboxctl", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(ctl_stdio, ctl_exit_code, ctl_signal, ctl_interrupt,
+		ctl_env_cwd, ctl_stdin) });

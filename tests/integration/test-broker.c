@@ -2999,8 +2999,6 @@ broker_suite(void)
 int
 main(void)
 {
-	if (testlib_integration_skip())
-		return 0;
 	signal(SIGPIPE, SIG_IGN);
-	return testlib_run(broker_suite());
+	return testdaemon_main(broker_suite);
 }

@@ -339,34 +339,7 @@ START_TEST(strict)
 }
 END_TEST
 
-static Suite *
-confine_suite(void)
-{
-	Suite *s = suite_create("confine");
-	TCase *tc = tcase_create("confine");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up_escape, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, shadow);
-	tcase_add_test(tc, pid_namespace);
-	tcase_add_test(tc, network);
-	tcase_add_test(tc, read_only);
-	tcase_add_test(tc, credentials);
-	tcase_add_test(tc, ptrace);
-	tcase_add_test(tc, userns);
-	tcase_add_test(tc, x32_abi);
-	tcase_add_test(tc, i386_abi);
-	tcase_add_test(tc, dangerous_syscalls);
-	tcase_add_test(tc, tiocsti);
-	tcase_add_test(tc, strict);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(confine_suite());
-}
+TESTDAEMON_MAIN("confine",
+	{ "confine", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(shadow, pid_namespace, network, read_only, credentials,
+		ptrace, userns, x32_abi, i386_abi, dangerous_syscalls, tiocsti, strict) });

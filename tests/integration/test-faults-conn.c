@@ -433,47 +433,14 @@ START_TEST(max_connections)
 }
 END_TEST
 
-static Suite *
-faults_conn_suite(void)
-{
-	Suite *s = suite_create("faults-conn");
-	TCase *tc;
-
-	tc = tcase_create("empty_datagram");
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, empty_datagram_fds);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("log_flood");
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, log_flood);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("out_of_fds");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, out_of_fds);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("one_daemon_per_socket");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, second_daemon);
-	tcase_add_test(tc, foreign_listener);
-	tcase_add_test(tc, stale_socket);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("max_connections");
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, max_connections);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(faults_conn_suite());
-}
+TESTDAEMON_MAIN("faults-conn",
+	{ "empty_datagram", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(empty_datagram_fds) },
+	{ "log_flood", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(log_flood) },
+	{ "out_of_fds", .timeout = 120,
+	    .tests = TESTLIB_TESTS(out_of_fds) },
+	{ "one_daemon_per_socket", .timeout = 120,
+	    .tests = TESTLIB_TESTS(second_daemon, foreign_listener, stale_socket) },
+	{ "max_connections", .timeout = 120,
+	    .tests = TESTLIB_TESTS(max_connections) });

@@ -540,27 +540,7 @@ START_TEST(sighup_storm)
 }
 END_TEST
 
-static Suite *
-faults_suite(void)
-{
-	Suite *s = suite_create("faults");
-	TCase *tc = tcase_create("faults");
-
-	tcase_set_timeout(tc, 600);
-	tcase_add_test(tc, sigkill_daemon);
-	tcase_add_test(tc, stale_cgroup_busy);
-	tcase_add_test(tc, busy_daemon_spawns);
-	tcase_add_test(tc, setup_failure_reported);
-	tcase_add_test(tc, sighup_storm);
-	tcase_add_test(tc, thousand_sandboxes);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(faults_suite());
-}
+TESTDAEMON_MAIN("faults",
+	{ "faults", .timeout = 600,
+	    .tests = TESTLIB_TESTS(sigkill_daemon, stale_cgroup_busy, busy_daemon_spawns,
+		setup_failure_reported, sighup_storm, thousand_sandboxes) });

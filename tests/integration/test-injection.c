@@ -334,24 +334,6 @@ START_TEST(terminal_output)
 }
 END_TEST
 
-static Suite *
-injection_suite(void)
-{
-	Suite *s = suite_create("injection");
-	TCase *tc = tcase_create("injection");
-
-	tcase_add_unchecked_fixture(tc, fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, log_records);
-	tcase_add_test(tc, terminal_output);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(injection_suite());
-}
+TESTDAEMON_MAIN("injection",
+	{ "injection", .up = fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(log_records, terminal_output) });

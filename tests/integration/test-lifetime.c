@@ -207,28 +207,7 @@ START_TEST(shutdown_kills)
 }
 END_TEST
 
-static Suite *
-lifetime_suite(void)
-{
-	Suite *s = suite_create("lifetime");
-	TCase *tc = tcase_create("lifetime");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, exit_kills_background);
-	tcase_add_test(tc, kill_kills_all);
-	tcase_add_test(tc, disconnect_kills);
-	tcase_add_test(tc, detach_survives);
-	tcase_add_test(tc, ctl_detach);
-	tcase_add_test(tc, shutdown_kills);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(lifetime_suite());
-}
+TESTDAEMON_MAIN("lifetime",
+	{ "lifetime", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(exit_kills_background, kill_kills_all,
+		disconnect_kills, detach_survives, ctl_detach, shutdown_kills) });

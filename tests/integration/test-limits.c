@@ -161,27 +161,6 @@ START_TEST(widen)
 }
 END_TEST
 
-static Suite *
-limits_suite(void)
-{
-	Suite *s = suite_create("limits");
-	TCase *tc = tcase_create("limits");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up_escape, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 90);
-	tcase_add_test(tc, timeout_lib);
-	tcase_add_test(tc, timeout_ctl);
-	tcase_add_test(tc, memory);
-	tcase_add_test(tc, tasks);
-	tcase_add_test(tc, widen);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(limits_suite());
-}
+TESTDAEMON_MAIN("limits",
+	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
+	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen) });

@@ -379,39 +379,11 @@ debug_daemon_up(void)
 	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, args), 0);
 }
 
-static Suite *
-policycheck_suite(void)
-{
-	Suite *s = suite_create("policycheck");
-	TCase *tc;
-
-	tc = tcase_create("cli");
-	tcase_add_unchecked_fixture(tc, tmpdir_up, tmpdir_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, cli_every_error);
-	tcase_add_test(tc, cli_warnings);
-	tcase_add_test(tc, cli_hostile);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("daemon");
-	tcase_add_unchecked_fixture(tc, debug_daemon_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, daemon_checker_unprivileged);
-	tcase_add_test(tc, daemon_sandboxctl);
-	tcase_add_test(tc, daemon_hostile_burst);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("shutdown");
-	tcase_set_timeout(tc, 300);
-	tcase_add_test(tc, spawn_during_shutdown);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(policycheck_suite());
-}
+TESTDAEMON_MAIN("policycheck",
+	{ "cli", .up = tmpdir_up, .down = tmpdir_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(cli_every_error, cli_warnings, cli_hostile) },
+	{ "daemon", .up = debug_daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .tests = TESTLIB_TESTS(daemon_checker_unprivileged, daemon_sandboxctl,
+		daemon_hostile_burst) },
+	{ "shutdown", .timeout = 300,
+	    .tests = TESTLIB_TESTS(spawn_during_shutdown) });

@@ -245,26 +245,7 @@ START_TEST(policy_check)
 }
 END_TEST
 
-static Suite *
-reload_suite(void)
-{
-	Suite *s = suite_create("reload");
-	TCase *tc = tcase_create("reload");
-
-	tcase_add_unchecked_fixture(tc, daemon_up, daemon_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, reload_adds);
-	tcase_add_test(tc, reload_keeps_old_on_error);
-	tcase_add_test(tc, policy_check);
-	tcase_add_test(tc, show_maximum_size);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(reload_suite());
-}
+TESTDAEMON_MAIN("reload",
+	{ "reload", .up = daemon_up, .down = daemon_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(reload_adds, reload_keeps_old_on_error, policy_check,
+		show_maximum_size) });

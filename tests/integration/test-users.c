@@ -108,23 +108,6 @@ START_TEST(isolation)
 }
 END_TEST
 
-static Suite *
-users_suite(void)
-{
-	Suite *s = suite_create("users");
-	TCase *tc = tcase_create("users");
-
-	tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
-	tcase_set_timeout(tc, 60);
-	tcase_add_test(tc, isolation);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	if (testlib_integration_skip())
-		return 0;
-	return testlib_run(users_suite());
-}
+TESTDAEMON_MAIN("users",
+	{ "users", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 60,
+	    .tests = TESTLIB_TESTS(isolation) });

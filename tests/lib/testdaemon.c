@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "testdaemon.h"
+#include "testlib.h"
 
 #ifndef TESTLIB_HELPERS_DIR
 #define TESTLIB_HELPERS_DIR "."
@@ -870,6 +871,14 @@ testlib_integration_skip(void)
 		return true;
 	ctl_copy_make();
 	return false;
+}
+
+int
+testdaemon_main(Suite *(*make_suite)(void))
+{
+	if (testlib_integration_skip())
+		return 0;
+	return testlib_run(make_suite());
 }
 
 sandbox_client *

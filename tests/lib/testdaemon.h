@@ -8,11 +8,13 @@
  */
 #pragma once
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 #include "sandbox-client.h"
+#include "testlib.h"
 
 struct testdaemon {
 	char	*dir;		/* tmpdir, 0755 */
@@ -98,6 +100,11 @@ int testlib_exit_code(int wstatus);
 /* Prints "1..0 # SKIP why" and returns true if the integration tests
  * cannot run here (not root, no user namespaces, no $SANDBOXD). */
 bool testlib_integration_skip(void);
+/* An integration test's main(): skips (exit 0) as testlib_integration_skip()
+ * says, else runs the suite make_suite() builds and returns the exit status. */
+int testdaemon_main(Suite *(*make_suite)(void));
+/* TESTLIB_MAIN() for an integration test: skips as testlib_integration_skip() says. */
+#define TESTDAEMON_MAIN(name, ...) TESTLIB_MAIN_SKIP(testlib_integration_skip, name, __VA_ARGS__)
 
 /* One sandbox run through the library, with its stdio captured. */
 struct testlib_run {

@@ -18,6 +18,38 @@
 #define TESTLIB_TOP_SRCDIR "."
 #endif
 
+Suite *
+testlib_suite(const char *name, const struct testlib_case *cases, size_t n)
+{
+	Suite *s = suite_create(name);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct testlib_case *c = &cases[i];
+		TCase *tc = tcase_create(c->name);
+
+		if (c->up || c->down)
+			tcase_add_unchecked_fixture(tc, c->up, c->down);
+		if (c->setup || c->teardown)
+			tcase_add_checked_fixture(tc, c->setup, c->teardown);
+		if (c->timeout > 0)
+			tcase_set_timeout(tc, c->timeout);
+		for (const struct testlib_loop *l = c->loops; l && l->test; l++)
+			tcase_add_loop_test(tc, l->test, 0, l->end);
+		for (const TTest *const *t = c->tests; t && *t; t++)
+			tcase_add_test(tc, *t);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+int
+testlib_main(const char *name, const struct testlib_case *cases, size_t n, bool (*skip)(void))
+{
+	if (skip && skip())
+		return 0;
+	return testlib_run(testlib_suite(name, cases, n));
+}
+
 int
 testlib_run(Suite *s)
 {

@@ -5,8 +5,63 @@
 #pragma once
 
 #include <check.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "macro.h"
+
+/*
+ * One TCase of a suite, for testlib_suite(): its tests, the unchecked
+ * fixture that runs once around the case (up/down, in the runner), the
+ * checked one that runs around each test (setup/teardown, in its fork) and
+ * the timeout in seconds (0: Check's default, only a few seconds). Loop
+ * tests come first, each run with _i from 0 to end - 1.
+ */
+struct testlib_loop {
+	const TTest		*test;
+	int			end;
+};
+
+struct testlib_case {
+	const char		*name;
+	void			(*up)(void);
+	void			(*down)(void);
+	void			(*setup)(void);
+	void			(*teardown)(void);
+	int			timeout;
+	const struct testlib_loop *loops;	/* ends with { NULL }: TESTLIB_LOOPS() */
+	const TTest *const	*tests;		/* NULL-terminated: TESTLIB_TESTS() */
+};
+
+/* The tests of a case, by their START_TEST names. */
+#define TESTLIB_TESTS(...) ((const TTest *const[]) { __VA_ARGS__, NULL })
+/* Loop tests and their ends: TESTLIB_LOOPS({ test_table, ELEMENTSOF(table) }). */
+#define TESTLIB_LOOPS(...) ((const struct testlib_loop[]) { __VA_ARGS__, { NULL, 0 } })
+
+/* A suite called name with n cases, in order. */
+Suite *testlib_suite(const char *name, const struct testlib_case *cases, size_t n);
+/* Unless skip (NULL: never) says to skip (exit status 0), runs that suite
+ * and returns the exit status, as testlib_run() does. */
+int testlib_main(const char *name, const struct testlib_case *cases, size_t n,
+    bool (*skip)(void));
+
+/*
+ * A test's main(): the suite name made of the cases that follow, as in
+ *	TESTLIB_MAIN("wire",
+ *		{ "reader", .tests = TESTLIB_TESTS(test_reject_header) },
+ *		{ "writer", .tests = TESTLIB_TESTS(test_writer_limits) });
+ * TESTLIB_MAIN_SKIP() asks skip() first (integration tests: TESTDAEMON_MAIN).
+ */
+#define TESTLIB_MAIN_SKIP(skip, name, ...)					\
+	int									\
+	main(void)								\
+	{									\
+		const struct testlib_case tcases_[] = { __VA_ARGS__ };		\
+										\
+		return testlib_main((name), tcases_, ELEMENTSOF(tcases_), (skip));	\
+	}
+#define TESTLIB_MAIN(name, ...) TESTLIB_MAIN_SKIP(NULL, name, __VA_ARGS__)
 
 /* Runs every case of s (CK_ENV decides verbosity, CK_RUN_CASE etc.) and
  * returns the process exit status: 0 if all passed, 1 otherwise. Takes s. */

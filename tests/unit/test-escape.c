@@ -243,29 +243,11 @@ START_TEST(test_log_long_record)
 }
 END_TEST
 
-static Suite *
-escape_suite(void)
-{
-	Suite *s = suite_create("escape");
-	TCase *tc;
-
-	tc = tcase_create("escape_cstr");
-	tcase_add_loop_test(tc, test_escape_table, 0, ELEMENTSOF(escapes));
-	tcase_add_loop_test(tc, test_escape_bounded, 0, ELEMENTSOF(bounded));
-	tcase_add_test(tc, test_escape_null_and_empty_buffer);
-	tcase_add_test(tc, test_escape_fputs);
-	tcase_add_test(tc, test_escape_columns);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("log");
-	tcase_add_test(tc, test_log_escapes_records);
-	tcase_add_test(tc, test_log_long_record);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(escape_suite());
-}
+TESTLIB_MAIN("escape",
+	{ "escape_cstr",
+	    .loops = TESTLIB_LOOPS({ test_escape_table, ELEMENTSOF(escapes) },
+		{ test_escape_bounded, ELEMENTSOF(bounded) }),
+	    .tests = TESTLIB_TESTS(test_escape_null_and_empty_buffer, test_escape_fputs,
+		test_escape_columns) },
+	{ "log",
+	    .tests = TESTLIB_TESTS(test_log_escapes_records, test_log_long_record) });

@@ -51,20 +51,6 @@ START_TEST(test_missing_truncated)
 }
 END_TEST
 
-static Suite *
-landlock_abi_suite(void)
-{
-	Suite *s = suite_create("landlock-abi");
-	TCase *tc = tcase_create("missing");
-
-	tcase_add_test(tc, test_missing_table);
-	tcase_add_test(tc, test_missing_truncated);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(landlock_abi_suite());
-}
+TESTLIB_MAIN("landlock-abi",
+	{ "missing",
+	    .tests = TESTLIB_TESTS(test_missing_table, test_missing_truncated) });

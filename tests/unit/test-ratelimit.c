@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for the per-uid log rate limiter (daemon/ratelimit.c), with a
+ * Unit tests for the per-uid log rate limiter (common/ratelimit.c), with a
  * made-up clock: the burst, the window reopening with its "suppressed"
  * count, uids kept apart, and the fixed table taken over oldest first.
  */
@@ -111,22 +111,7 @@ START_TEST(test_clock_backwards)
 }
 END_TEST
 
-static Suite *
-ratelimit_suite(void)
-{
-	Suite *s = suite_create("ratelimit");
-	TCase *tc = tcase_create("ratelimit_test");
-
-	tcase_add_test(tc, test_burst_and_report);
-	tcase_add_test(tc, test_uids_apart);
-	tcase_add_test(tc, test_table_bounded);
-	tcase_add_test(tc, test_clock_backwards);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(ratelimit_suite());
-}
+TESTLIB_MAIN("ratelimit",
+	{ "ratelimit_test",
+	    .tests = TESTLIB_TESTS(test_burst_and_report, test_uids_apart,
+		test_table_bounded, test_clock_backwards) });

@@ -8,6 +8,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -20,22 +21,6 @@
 #include "sandbox-protocol.h"
 #include "testlib.h"
 #include "wire.h"
-
-/* Every type in enum sbx_msg_type. Add new types here: the names test
- * fails when one has no name in sbx_msg_type_to_string(). */
-static const uint32_t all_types[] = {
-	SBX_MSG_HELLO,
-	SBX_MSG_SPAWN, SBX_MSG_KILL, SBX_MSG_LIST, SBX_MSG_STATUS,
-	SBX_MSG_POLICY_LIST, SBX_MSG_POLICY_SHOW, SBX_MSG_POLICY_CHECK,
-	SBX_MSG_BROKER_OPEN, SBX_MSG_BROKER_STAT, SBX_MSG_BROKER_ACCESS, SBX_MSG_BROKER_READLINK,
-	SBX_MSG_BROKER_MKDIR, SBX_MSG_BROKER_UNLINK, SBX_MSG_BROKER_RMDIR, SBX_MSG_BROKER_RENAME,
-	SBX_MSG_BROKER_CONNECT, SBX_MSG_BROKER_READDIR,
-	SBX_MSG_OK, SBX_MSG_ERROR, SBX_MSG_HELLO_REPLY, SBX_MSG_SPAWNED,
-	SBX_MSG_SANDBOX_LIST, SBX_MSG_POLICY_NAMES, SBX_MSG_POLICY_TEXT,
-	SBX_MSG_BROKER_RESULT, SBX_MSG_BROKER_STAT_RESULT, SBX_MSG_BROKER_LINK_RESULT,
-	SBX_MSG_POLICY_REPORT, SBX_MSG_BROKER_DIR_RESULT,
-	SBX_MSG_EXITED, SBX_MSG_SHUTDOWN,
-};
 
 /* Finishes w and opens a reader on its bytes; checks type and serial. */
 static void
@@ -605,12 +590,13 @@ END_TEST
 
 START_TEST(test_names)
 {
-	for (size_t i = 0; i < ELEMENTSOF(all_types); i++) {
-		const char *n = sbx_msg_type_to_string(all_types[i]);
+	ck_assert_uint_gt(sbx_n_msg_types, 0);
+	for (size_t i = 0; i < sbx_n_msg_types; i++) {
+		const char *n = sbx_msg_type_to_string(sbx_msg_types[i]);
 
-		ck_assert_msg(n != NULL, "message type %u has no name", all_types[i]);
+		ck_assert_msg(n != NULL, "message type %u has no name", sbx_msg_types[i]);
 		for (size_t j = 0; j < i; j++)
-			ck_assert_str_ne(n, sbx_msg_type_to_string(all_types[j]));
+			ck_assert_str_ne(n, sbx_msg_type_to_string(sbx_msg_types[j]));
 	}
 	ck_assert_ptr_null(sbx_msg_type_to_string(0));
 	ck_assert_ptr_null(sbx_msg_type_to_string(899));
@@ -1011,51 +997,58 @@ START_TEST(test_error_table)
 }
 END_TEST
 
-static Suite *
-wire_suite(void)
+/* Every errno the table lets travel is documented in the ERRORS section of
+ * libsandbox-client(3), by its name (.Bq Er ESHUTDOWN). */
+START_TEST(test_error_table_documented)
 {
-	Suite *s = suite_create("wire");
-	TCase *tc;
+	_cleanup_free_ char *path = testlib_srcdir_path("docs/libsandbox-client.3");
+	_cleanup_free_ char *line = NULL, *errors = NULL;
+	size_t cap = 0, len = 0;
+	bool in_errors = false;
+	FILE *f = fopen(path, "re");
 
-	tc = tcase_create("roundtrip");
-	tcase_add_test(tc, test_hello);
-	tcase_add_test(tc, test_spawn);
-	tcase_add_test(tc, test_fixed_replies);
-	tcase_add_test(tc, test_sandbox_list);
-	tcase_add_test(tc, test_policy_messages);
-	tcase_add_test(tc, test_error);
-	tcase_add_test(tc, test_error_table);
-	tcase_add_test(tc, test_policy_report);
-	tcase_add_test(tc, test_broker_dir);
-	tcase_add_test(tc, test_broker_req);
-	tcase_add_test(tc, test_broker_replies);
-	suite_add_tcase(s, tc);
+	ck_assert_msg(f, "%s: %m", path);
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, ".Sh ", 4) == 0)
+			in_errors = strcmp(line, ".Sh ERRORS\n") == 0;
+		else if (in_errors && strstr(line, "Bq Er ")) {
+			errors = realloc(errors, len + strlen(line) + 1);
+			ck_assert_ptr_nonnull(errors);
+			strcpy(errors + len, line);
+			len += strlen(line);
+		}
+	}
+	fclose(f);
+	ck_assert_msg(errors, "%s has no ERRORS section", path);
+	for (size_t i = 0; i < sbx_n_wire_errors; i++) {
+		const char *name = strerrorname_np(sbx_wire_errors[i].error);
+		bool found = false;
 
-	tc = tcase_create("reader");
-	tcase_add_test(tc, test_reject_header);
-	tcase_add_test(tc, test_reject_strings);
-	tcase_add_test(tc, test_reject_trailing);
-	tcase_add_test(tc, test_reject_spawn);
-	suite_add_tcase(s, tc);
+		ck_assert_ptr_nonnull(name);
+		/* As a whole word: EPERM is not found in EPERMX. */
+		for (const char *p = errors; (p = strstr(p, name)); p++) {
+			char next = p[strlen(name)];
 
-	tc = tcase_create("writer");
-	tcase_add_test(tc, test_writer_limits);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("names");
-	tcase_add_test(tc, test_names);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("fdpass");
-	tcase_add_test(tc, test_fdpass);
-	tcase_add_test(tc, test_fdpass_reject);
-	suite_add_tcase(s, tc);
-
-	return s;
+			if ((p == errors || p[-1] == ' ') && (next == ' ' || next == '\n'))
+				found = true;
+		}
+		ck_assert_msg(found, "%s travels on the wire but is not in %s's ERRORS", name, path);
+	}
 }
+END_TEST
 
-int
-main(void)
-{
-	return testlib_run(wire_suite());
-}
+TESTLIB_MAIN("wire",
+	{ "roundtrip",
+	    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
+		test_sandbox_list, test_policy_messages, test_error, test_error_table,
+		test_error_table_documented, test_policy_report, test_broker_dir,
+		test_broker_req, test_broker_replies) },
+	{ "reader",
+	    .tests = TESTLIB_TESTS(test_reject_header, test_reject_strings,
+		test_reject_trailing, test_reject_spawn) },
+	{ "writer",
+	    .tests = TESTLIB_TESTS(test_writer_limits) },
+	{ "names",
+	    .tests = TESTLIB_TESTS(test_names) },
+	{ "fdpass",
+	    .tests = TESTLIB_TESTS(test_fdpass, test_fdpass_reject) });

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * One rate limiter for every log line a peer can cause (HELLO refusals,
- * protocol violations, refused connections and spawns, broker denials and
- * broker violations), keyed by the uid that caused it: SO_PEERCRED for a
- * client, the owner for a sandbox. Each uid may log `burst` lines per
- * `interval`; what is dropped beyond that is counted, and the count is
- * reported ("N messages ... suppressed") with that uid's next line that
- * gets through. Memory is a fixed table of RATELIMIT_UIDS entries; a uid
- * not in it takes the entry used longest ago (whose pending count is then
- * reported at once), so a thousand uids cost no more than a few.
+ * A rate limiter for log lines, keyed by the uid that caused them (in
+ * sandboxd: SO_PEERCRED for a client, the owner for a sandbox). Each uid
+ * may log `burst` lines per `interval`; what is dropped beyond that is
+ * counted, and the count is reported ("N messages ... suppressed") with
+ * that uid's next line that gets through. Memory is a fixed table of
+ * RATELIMIT_UIDS entries; a uid not in it takes the entry used longest ago
+ * (whose pending count is then reported at once), so a thousand uids cost
+ * no more than a few.
  *
  * ratelimit_test() is pure (the clock is a parameter) so a unit test links
- * it alone; ratelimit_log() is the daemon's front end, safe to call from
- * any thread (the broker's workers log through it).
+ * it alone; ratelimit_log() is the front end that logs through log.h, safe
+ * to call from any thread.
  */
 #pragma once
 
@@ -24,6 +23,7 @@
 #include "macro.h"
 
 #define RATELIMIT_UIDS			64
+/* A default window: ten lines a second. */
 #define RATELIMIT_INTERVAL_USEC		(1000 * 1000ULL)
 #define RATELIMIT_BURST			10
 
