@@ -2778,6 +2778,64 @@ START_TEST(stall_stuck_cap)
 }
 END_TEST
 
+/* (c1) The owner's cap: with BROKER_STUCK_PER_UID_MAX (16) requests stuck
+ * over four of an owner's sandboxes, a fifth sandbox of theirs, with none
+ * stuck itself, is answered ETIMEDOUT at once, even for a healthy file;
+ * another owner's sandbox is served; when the server dies, the owner's
+ * sandboxes are served again. */
+#define STALL_OWNER_MAX 16	/* BROKER_STUCK_PER_UID_MAX */
+START_TEST(stall_owner_cap)
+{
+	enum { SANDBOXES = STALL_OWNER_MAX / STALL_STUCK_MAX };
+	uid_t uid = loop_owner(_i), other = uid == 0 ? NOBODY : 0;
+	struct stalled s[SANDBOXES];
+	char names[SANDBOXES][STALL_STUCK_MAX][64];
+	char *out;
+
+	for (int k = 0; k < SANDBOXES; k++) {
+		const char *args[2 + 3 * STALL_STUCK_MAX + 1] = { "pause" };
+		size_t n = 1;
+
+		for (int i = 0; i < STALL_STUCK_MAX; i++) {
+			snprintf(names[k][i], sizeof(names[k][i]), "%s/o%d-%d", P("ro/stall"), k, i);
+			args[n++] = "timed-open";
+			args[n++] = names[k][i];
+			args[n++] = "r";
+		}
+		args[n++] = "pause";
+		args[n] = NULL;
+		stalled_start(uid, args, &s[k]);
+		await_line(&s[k].out, "paused", 30000, "helper");
+	}
+	for (int k = 0; k < SANDBOXES; k++)
+		stalled_resume(&s[k]);
+	for (int k = 0; k < SANDBOXES; k++) {
+		for (int i = 0; i < STALL_STUCK_MAX; i++)
+			await_line(&s[k].out, "ERR ETIMEDOUT *s", 20000, "stalled open");
+		await_line(&s[k].out, "paused", 10000, "helper");
+	}
+	expect_daemon(STALL_OWNER_MAX, -1, "at the owner's cap");
+
+	out = run_as(uid, "timed-open", P("ro/a"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_msg(fnmatch("ERR ETIMEDOUT *s\n", out, 0) == 0 && line_secs(out) < 0.1,
+	    "owner %u, a fifth sandbox at the owner's cap: %s", (unsigned)uid, out);
+	free(out);
+	out = run_as(other, "timed-open", P("ro/a"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_msg(fnmatch("OK alpha *s\n", out, 0) == 0, "another owner (%u): %s",
+	    (unsigned)other, out);
+	free(out);
+
+	stall_kill();
+	expect_daemon(0, -1, "after the server died");
+	out = run_as(uid, "timed-open", P("ro/a"), "r", NULL, NULL, NULL, NULL, NULL, NULL);
+	ck_assert_msg(fnmatch("OK alpha *s\n", out, 0) == 0, "owner %u, after: %s", (unsigned)uid,
+	    out);
+	free(out);
+	for (int k = 0; k < SANDBOXES; k++)
+		ck_assert_int_eq(stalled_finish(&s[k]), 0);
+}
+END_TEST
+
 /* (c2) The server answers after the timeout: each abandoned open completes
  * with an fd, which the daemon closes (the server sees its RELEASE) and
  * never sends; the sandbox's next replies are its own. */
@@ -2990,6 +3048,7 @@ broker_suite(void)
 	tcase_add_loop_test(tc, stall_timeout, 0, 2);
 	tcase_add_loop_test(tc, stall_others_served, 0, 2);
 	tcase_add_loop_test(tc, stall_stuck_cap, 0, 2);
+	tcase_add_loop_test(tc, stall_owner_cap, 0, 2);
 	tcase_add_loop_test(tc, stall_late_answer, 0, 2);
 	tc = new_stall_case(s, "stall-exit", stall_exit_case_up, stall_exit_case_down);
 	tcase_add_loop_test(tc, stall_sigterm, 0, 2);
