@@ -26,6 +26,7 @@
 #include "broker.h"
 #include "confine-cgroup.h"
 #include "conn.h"
+#include "event-util.h"
 #include "landlock-abi.h"
 #include "log.h"
 #include "manager.h"
@@ -332,15 +333,6 @@ flush_dead_cgroups(struct manager *m)
 	free(m->dead_cgroups);
 	m->dead_cgroups = NULL;
 	m->n_dead_cgroups = 0;
-}
-
-void
-event_freep(struct event **e)
-{
-	if (*e) {
-		event_free(*e);
-		*e = NULL;
-	}
 }
 
 unsigned

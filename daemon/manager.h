@@ -82,9 +82,6 @@ struct manager {
 	int			landlock_abi;		/* 0: none */
 };
 
-/* Frees *e if set and clears it. */
-void event_freep(struct event **e);
-
 int manager_new(struct manager **ret);
 struct manager *manager_free(struct manager *m);
 /* Uses fd if >= 0 (socket activation), else binds conf.socket_path. */

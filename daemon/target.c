@@ -24,6 +24,7 @@
 
 #include "broker.h"
 #include "confine-cgroup.h"
+#include "event-util.h"
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
