@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "action.h"
+#include "macro.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
 
@@ -55,6 +56,7 @@ struct target {
 	pid_t			owner_pid;
 	struct owner_creds	owner;		/* the broker acts with these */
 	uid_t			uid;		/* anonymous */
+	bool			holds_uid;	/* uid is to go back to the pool */
 	int			landlock_abi;	/* in force for it; 0: none */
 	struct policy		*policy;	/* a reference: reloads do not pull it away */
 	struct broker		*broker;	/* NULL once the channel is closed */
@@ -93,3 +95,4 @@ int target_kill(struct target *t, int sig, uint32_t why);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
 struct target *target_free(struct target *t);
+DEFINE_FREEP(struct target, target_free);

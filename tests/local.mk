@@ -19,7 +19,8 @@ unit_tests = \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
 	tests/unit/test-policy \
-	tests/unit/test-ratelimit
+	tests/unit/test-ratelimit \
+	tests/unit/test-target-request
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -43,6 +44,13 @@ tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c \
 tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
 tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+# The pure half of target.c, linked alone.
+tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \
+	daemon/target-request.c daemon/target-request.h
+tests_unit_test_target_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_target_request_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c
 tests_unit_test_landlock_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
