@@ -6,6 +6,8 @@
 #pragma once
 
 #include <event2/event.h>
+#include <stdint.h>
+#include <sys/time.h>
 
 /* Frees *e if set and clears it. */
 static inline void
@@ -15,4 +17,11 @@ event_freep(struct event **e)
 		event_free(*e);
 		*e = NULL;
 	}
+}
+
+/* A libevent timeout of ms milliseconds. */
+static inline struct timeval
+timeval_from_ms(uint64_t ms)
+{
+	return (struct timeval) { .tv_sec = (time_t) (ms / 1000), .tv_usec = (suseconds_t) (ms % 1000) * 1000 };
 }

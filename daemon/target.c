@@ -36,7 +36,6 @@
 #include "target.h"
 
 #define CPU_CHECK_USEC (250 * 1000)
-#define TARGET_EXITED_MAX 128	/* exited sandboxes kept for status/list */
 
 static uint64_t
 now_usec(clockid_t clock)
@@ -45,12 +44,6 @@ now_usec(clockid_t clock)
 
 	(void) clock_gettime(clock, &ts);
 	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
-static struct timeval
-tv_from_ms(uint64_t ms)
-{
-	return (struct timeval) { .tv_sec = (time_t) (ms / 1000), .tv_usec = (suseconds_t) (ms % 1000) * 1000 };
 }
 
 /* The anonymous uid goes back once the sandbox is gone (or never ran). */
@@ -76,17 +69,6 @@ target_close_fds(struct target *t)
 	t->setup_fd = safe_close(t->setup_fd);
 }
 
-static void
-on_linger(evutil_socket_t fd, short what, void *userdata)
-{
-	struct target *t = userdata;
-	struct manager *m = t->manager;
-
-	TAILQ_REMOVE(&m->targets, t, link);
-	m->n_exited--;
-	target_free(t);
-}
-
 /* Init has exited: collect everything, tell the watcher, clean up. */
 static void
 target_reap(struct target *t)
@@ -96,7 +78,6 @@ target_reap(struct target *t)
 	siginfo_t si = {};
 	int32_t status = 0;
 	bool have_status = false;
-	struct timeval tv;
 
 	(void) waitid(P_PIDFD, (id_t) t->pidfd, &si, WEXITED | WNOHANG);
 	if (t->status_fd >= 0 && read(t->status_fd, &status, sizeof(status)) == sizeof(status))
@@ -147,26 +128,7 @@ target_reap(struct target *t)
 	relay_free_all(t);
 	t->pid = 0;
 
-	m->n_live--;
-	m->n_exited++;
-	/* Exited records are bounded: the oldest goes first. */
-	if (m->n_exited > TARGET_EXITED_MAX) {
-		struct target *o;
-
-		TAILQ_FOREACH(o, &m->targets, link)
-			if (o != t && o->state == SBX_STATE_EXITED && o->ev_linger) {
-				on_linger(-1, 0, o);
-				break;
-			}
-	}
-	tv = tv_from_ms(m->conf.linger_ms);
-	t->ev_linger = evtimer_new(m->base, on_linger, t);
-	if (!t->ev_linger || evtimer_add(t->ev_linger, &tv) < 0 || m->shutting_down) {
-		TAILQ_REMOVE(&m->targets, t, link);
-		m->n_exited--;
-		target_free(t);
-	}
-	manager_target_gone(m);
+	manager_target_exited(m, t);
 }
 
 /* "failed to STEP 'DETAIL': error" from a child's report; returns the
@@ -287,7 +249,7 @@ start_events(struct target *t)
 	    event_add(t->ev_setup, NULL) < 0)
 		return -ENOMEM;
 	if (t->limits.timeout_ms != POLICY_UNLIMITED) {
-		struct timeval tv = tv_from_ms(t->limits.timeout_ms);
+		struct timeval tv = timeval_from_ms(t->limits.timeout_ms);
 
 		t->ev_timeout = evtimer_new(b, on_timeout, t);
 		if (!t->ev_timeout || evtimer_add(t->ev_timeout, &tv) < 0)
@@ -338,8 +300,7 @@ target_check_request(struct manager *m, const struct target_request *req, struct
 		(void) snprintf(msg, msg_size, "working directory must be absolute");
 		return -EINVAL;
 	}
-	if (manager_count_live(m, req->owner_uid) >= m->conf.max_sandboxes_per_uid ||
-	    m->n_live >= m->conf.max_sandboxes) {
+	if (!manager_may_spawn(m, req->owner_uid)) {
 		(void) snprintf(msg, msg_size, "too many sandboxes for uid %u", (unsigned) req->owner_uid);
 		return -EDQUOT;
 	}
@@ -576,8 +537,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 
 	t->watcher = *w;
 	t->watched = true;
-	TAILQ_INSERT_TAIL(&m->targets, t, link);
-	m->n_live++;
+	manager_add_target(m, t);
 	r = start_events(t);
 	if (r < 0) {
 		/* Cannot supervise it: kill it; the pidfd event (if any)
