@@ -120,6 +120,7 @@ conn_new(struct manager *m, int fd, struct conn **ret)
 	c->manager = m;
 	c->fd = fd;
 	STAILQ_INIT(&c->out);
+	LIST_INIT(&c->watches);
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &l) < 0) {
 		r = -errno;
 
@@ -159,7 +160,7 @@ struct conn *
 conn_free(struct conn *c)
 {
 	struct manager *m;
-	struct target *t;
+	struct conn_watch *w;
 	struct out_msg *o;
 
 	if (!c)
@@ -167,9 +168,8 @@ conn_free(struct conn *c)
 	m = c->manager;
 	policy_checker_conn_gone(c);
 	/* Sandboxes this connection asked for end with it, unless detached. */
-	TAILQ_FOREACH(t, &m->targets, link)
-		if (t->watched && t->watcher.userdata == c)
-			target_unwatch(t);
+	while ((w = LIST_FIRST(&c->watches)))
+		conn_watch_free(w);
 	LIST_REMOVE(c, link);
 	m->n_conns--;
 	event_free(c->ev_read);
@@ -182,6 +182,36 @@ conn_free(struct conn *c)
 	safe_close(c->fd);
 	free(c->groups);
 	free(c);
+	return NULL;
+}
+
+int
+conn_watch_new(struct conn *c, struct target *t, uint32_t serial,
+    const struct target_watch_ops *ops)
+{
+	_cleanup_free_ struct conn_watch *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->conn = c;
+	w->serial = serial;
+	r = target_watch_new(t, ops, w, &w->watch);
+	if (r < 0)
+		return r;
+	LIST_INSERT_HEAD(&c->watches, w, link);
+	TAKE_PTR(w);
+	return 0;
+}
+
+struct conn_watch *
+conn_watch_free(struct conn_watch *w)
+{
+	if (!w)
+		return NULL;
+	LIST_REMOVE(w, link);
+	target_watch_free(w->watch);
+	free(w);
 	return NULL;
 }
 

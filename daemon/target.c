@@ -5,7 +5,7 @@
  * child, writes its id maps, attaches it to the cgroup and lets it go. From
  * then on everything arrives as events: the setup pipe (error report, or
  * EOF once the target has exec'd), the pidfd (init has exited), and the
- * wall-clock and CPU timers. The watcher (the requester, whatever its
+ * wall-clock and CPU timers. The watch (the requester, whatever its
  * transport) hears "spawned" once and "exited" once.
  */
 #include <errno.h>
@@ -55,11 +55,33 @@ target_put_uid(struct target *t)
 	t->holds_uid = false;
 }
 
+struct target_watch {
+	struct target			*target;	/* NULL once the watch is over */
+	const struct target_watch_ops	*ops;
+	void				*userdata;
+};
+
+/* The watch is over: the target calls it no more. Returns it, to be told
+ * this last time (its owner may free it then). */
+static struct target_watch *
+watch_end(struct target *t)
+{
+	struct target_watch *w = t->watch;
+
+	if (w)
+		w->target = NULL;
+	t->watch = NULL;
+	return w;
+}
+
+/* A failed spawn ends the watch. */
 static void
 notify_spawned(struct target *t, int error, const char *message)
 {
-	if (t->watched && t->watcher.spawned)
-		t->watcher.spawned(t, error, message, t->watcher.userdata);
+	struct target_watch *w = error < 0 ? watch_end(t) : t->watch;
+
+	if (w && w->ops->spawned)
+		w->ops->spawned(w, t, error, message, w->userdata);
 }
 
 static void
@@ -69,7 +91,7 @@ target_close_fds(struct target *t)
 	t->setup_fd = safe_close(t->setup_fd);
 }
 
-/* Init has exited: collect everything, tell the watcher, clean up. */
+/* Init has exited: collect everything, tell the watch, clean up. */
 static void
 target_reap(struct target *t)
 {
@@ -78,6 +100,7 @@ target_reap(struct target *t)
 	siginfo_t si = {};
 	int32_t status = 0;
 	bool have_status = false;
+	struct target_watch *w;
 
 	(void) waitid(P_PIDFD, (id_t) t->pidfd, &si, WEXITED | WNOHANG);
 	if (t->status_fd >= 0 && read(t->status_fd, &status, sizeof(status)) == sizeof(status))
@@ -110,9 +133,9 @@ target_reap(struct target *t)
 		    sbx_limit_to_string(t->limit), (unsigned long long) cs.cpu_usec / 1000,
 		    (unsigned long long) cs.memory_peak / 1024);
 
-	if (t->watched && t->watcher.exited)
-		t->watcher.exited(t, &t->exit, t->watcher.userdata);
-	t->watched = false;
+	w = watch_end(t);
+	if (w && w->ops->exited)
+		w->ops->exited(w, t, &t->exit, w->userdata);
 	/* After telling the requester: it is not kept waiting for this. The
 	 * pid namespace is gone, so nothing is left in the cgroup to kill. */
 	manager_release_cgroup(m, t->cgroup);
@@ -164,7 +187,6 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, -EIO, "the sandbox died during set-up");
 		}
-		t->watched = false;
 	}
 	target_reap(t);
 }
@@ -216,7 +238,6 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 		/* Setup errors are the daemon's or the host's; exec errors
 		 * are the requester's (ENOENT: no such program). */
 		notify_spawned(t, -error, msg);
-		t->watched = false;
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
@@ -225,7 +246,6 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	if (n != 0) {
 		t->state = SBX_STATE_EXITED;
 		notify_spawned(t, -EIO, "sandbox set-up sent a malformed report");
-		t->watched = false;
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
@@ -515,8 +535,8 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 }
 
 int
-target_spawn(struct manager *m, const struct target_request *req,
-    const struct target_watcher *w, struct target **ret, char *msg, size_t msg_size)
+target_spawn(struct manager *m, const struct target_request *req, struct target **ret,
+    char *msg, size_t msg_size)
 {
 	_cleanup_(target_freep) struct target *t = NULL;
 	_cleanup_strv_free_ char **envp = NULL;
@@ -535,8 +555,6 @@ target_spawn(struct manager *m, const struct target_request *req,
 		return r;
 	}
 
-	t->watcher = *w;
-	t->watched = true;
 	manager_add_target(m, t);
 	r = start_events(t);
 	if (r < 0) {
@@ -544,7 +562,6 @@ target_spawn(struct manager *m, const struct target_request *req,
 		 * or target_free() cleans up. It is the registry's now. */
 		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
 		(void) snprintf(msg, msg_size, "out of memory");
-		t->watched = false;
 		(void) TAKE_PTR(t);
 		return r;
 	}
@@ -552,14 +569,40 @@ target_spawn(struct manager *m, const struct target_request *req,
 	return 0;
 }
 
-void
-target_unwatch(struct target *t)
+int
+target_watch_new(struct target *t, const struct target_watch_ops *ops, void *userdata,
+    struct target_watch **ret)
 {
-	t->watched = false;
-	if (!t->detach && t->state != SBX_STATE_EXITED) {
-		log_info("Sandbox %llu: its requester went away, killing.", (unsigned long long) t->id);
-		(void) target_kill(t, SIGKILL, SBX_LIMIT_KILLED);
+	struct target_watch *w;
+
+	if (t->watch)
+		return -EBUSY;
+	w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct target_watch) { .target = t, .ops = ops, .userdata = userdata };
+	t->watch = w;
+	*ret = w;
+	return 0;
+}
+
+struct target_watch *
+target_watch_free(struct target_watch *w)
+{
+	struct target *t;
+
+	if (!w)
+		return NULL;
+	t = w->target;
+	if (t) {
+		(void) watch_end(t);
+		if (!t->detach && t->state != SBX_STATE_EXITED) {
+			log_info("Sandbox %llu: its requester went away, killing.", (unsigned long long) t->id);
+			(void) target_kill(t, SIGKILL, SBX_LIMIT_KILLED);
+		}
 	}
+	free(w);
+	return NULL;
 }
 
 int
@@ -618,6 +661,7 @@ target_free(struct target *t)
 {
 	if (!t)
 		return NULL;
+	(void) watch_end(t);	/* its owner frees it */
 	event_freep(&t->ev_pidfd);
 	event_freep(&t->ev_setup);
 	event_freep(&t->ev_timeout);
