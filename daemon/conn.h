@@ -12,6 +12,7 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "macro.h"
 #include "wire.h"
 
 struct manager;
@@ -53,14 +54,17 @@ struct conn {
 	LIST_HEAD(, conn_watch)	watches;
 };
 
-int conn_new(struct manager *m, int fd, struct conn **ret);
+/* Serves the accepted socket fd, which it takes in all cases. */
+int conn_new_consume_fd(struct manager *m, int fd, struct conn **ret);
 struct conn *conn_free(struct conn *c);
+DEFINE_FREEP(struct conn, conn_free);
 /* Watches t for the request with serial; ops get the struct conn_watch as
  * userdata. */
 int conn_watch_new(struct conn *c, struct target *t, uint32_t serial,
     const struct target_watch_ops *ops);
 /* Ends the watch (see target_watch_free()). Accepts NULL, returns NULL. */
 struct conn_watch *conn_watch_free(struct conn_watch *w);
+DEFINE_FREEP(struct conn_watch, conn_watch_free);
 /* Queues a finished message (takes nothing; copies). On overflow the
  * connection is dropped and -ENOBUFS returned. */
 int conn_send(struct conn *c, struct sbx_writer *w);

@@ -115,7 +115,7 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		conn_refuse_consume(cfd, EAGAIN, "too many connections");
 		return;
 	}
-	r = conn_new(m, cfd, &c);
+	r = conn_new_consume_fd(m, cfd, &c);
 	if (r < 0)
 		log_warning_errno(r, "Failed to set up a connection, ignoring: %m");
 	else

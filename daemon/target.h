@@ -100,6 +100,7 @@ int target_watch_new(struct target *t, const struct target_watch_ops *ops, void 
 /* Ends the watch if it is not over, and then, unless the sandbox was
  * detached, kills it: its requester went away. Accepts NULL, returns NULL. */
 struct target_watch *target_watch_free(struct target_watch *w);
+DEFINE_FREEP(struct target_watch, target_watch_free);
 int target_kill(struct target *t, int sig, uint32_t why);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
