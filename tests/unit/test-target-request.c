@@ -210,32 +210,30 @@ START_TEST(test_classify_exit)
 }
 END_TEST
 
+/* A TCase per function, each one loop over its table. */
 static Suite *
 target_request_suite(void)
 {
+	const struct {
+		const char *name;
+		const TTest *test;
+		size_t rows;
+	} cases[] = {
+		{ "narrow_limits", test_narrow_limits, ELEMENTSOF(narrowings) },
+		{ "build_env", test_build_env, ELEMENTSOF(envs) },
+		{ "env_path", test_env_path, 1 },
+		{ "join_argv", test_join_argv, ELEMENTSOF(joins) },
+		{ "cpu_rlimit_sec", test_cpu_rlimit_sec, ELEMENTSOF(cpus) },
+		{ "classify_exit", test_classify_exit, ELEMENTSOF(exits) },
+	};
 	Suite *s = suite_create("target-request");
-	TCase *tc;
 
-	tc = tcase_create("narrow_limits");
-	tcase_add_loop_test(tc, test_narrow_limits, 0, ELEMENTSOF(narrowings));
-	suite_add_tcase(s, tc);
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		TCase *tc = tcase_create(cases[i].name);
 
-	tc = tcase_create("build_env");
-	tcase_add_loop_test(tc, test_build_env, 0, ELEMENTSOF(envs));
-	tcase_add_test(tc, test_env_path);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("join_argv");
-	tcase_add_loop_test(tc, test_join_argv, 0, ELEMENTSOF(joins));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("cpu_rlimit_sec");
-	tcase_add_loop_test(tc, test_cpu_rlimit_sec, 0, ELEMENTSOF(cpus));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("classify_exit");
-	tcase_add_loop_test(tc, test_classify_exit, 0, ELEMENTSOF(exits));
-	suite_add_tcase(s, tc);
+		tcase_add_loop_test(tc, cases[i].test, 0, (int) cases[i].rows);
+		suite_add_tcase(s, tc);
+	}
 	return s;
 }
 
