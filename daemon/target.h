@@ -97,8 +97,9 @@ int target_spawn(struct manager *m, const struct target_request *req, struct tar
  * the watch is over. The watch is the caller's to free, over or not. */
 int target_watch_new(struct target *t, const struct target_watch_ops *ops, void *userdata,
     struct target_watch **ret);
-/* Ends the watch if it is not over, and then, unless the sandbox was
- * detached, kills it: its requester went away. Accepts NULL, returns NULL. */
+/* Frees the watch. One that is not over ends here, and its sandbox is
+ * killed unless detached: the requester went away. Accepts NULL, returns
+ * NULL. */
 struct target_watch *target_watch_free(struct target_watch *w);
 DEFINE_FREEP(struct target_watch, target_watch_free);
 int target_kill(struct target *t, int sig, uint32_t why);
