@@ -780,12 +780,25 @@ sandbox_info_list_free(sandbox_info **v, size_t n)
 	free(v);
 }
 
+DEFINE_FREEP(sandbox_info, sandbox_info_free);
+
+/* Frees a NULL-terminated array still being filled. */
+static void
+info_array_freep(sandbox_info ***v)
+{
+	size_t n = 0;
+
+	while (*v && (*v)[n])
+		n++;
+	sandbox_info_list_free(*v, n);
+}
+
 /* Reads a SANDBOX_LIST reply into a NULL-terminated array. */
 static int
 read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, size_t *ret_n)
 {
+	_cleanup_(info_array_freep) sandbox_info **v = NULL;
 	struct sbx_list l;
-	sandbox_info **v;
 	size_t n = 0;
 
 	if (sbx_reader_get(r, &l, sizeof(l)) < 0 || l.reserved != 0 || l.count > SBX_LIST_MAX)
@@ -794,32 +807,26 @@ read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, siz
 	if (!v)
 		return -ENOMEM;
 	for (; n < l.count; n++) {
+		_cleanup_(sandbox_info_freep) sandbox_info *i = NULL;
 		struct sbx_info info;
 		const char *policy, *command, *denial;
 
-		if (sbx_msg_info_get(r, &info, &policy, &command, &denial) < 0) {
-			sandbox_info_list_free(v, n);
+		if (sbx_msg_info_get(r, &info, &policy, &command, &denial) < 0)
 			return client_break(c, -EBADMSG);
-		}
-		v[n] = calloc(1, sizeof(sandbox_info));
-		if (!v[n]) {
-			sandbox_info_list_free(v, n);
+		i = calloc(1, sizeof(sandbox_info));
+		if (!i)
 			return -ENOMEM;
-		}
-		v[n]->info = info;
-		v[n]->policy = strdup(policy);
-		v[n]->command = strdup(command);
-		v[n]->last_denial = strdup(denial);
-		if (!v[n]->policy || !v[n]->command || !v[n]->last_denial) {
-			sandbox_info_list_free(v, n + 1);
+		i->info = info;
+		i->policy = strdup(policy);
+		i->command = strdup(command);
+		i->last_denial = strdup(denial);
+		if (!i->policy || !i->command || !i->last_denial)
 			return -ENOMEM;
-		}
+		v[n] = TAKE_PTR(i);
 	}
-	if (sbx_reader_end(r) < 0) {
-		sandbox_info_list_free(v, n);
+	if (sbx_reader_end(r) < 0)
 		return client_break(c, -EBADMSG);
-	}
-	*ret = v;
+	*ret = TAKE_PTR(v);
 	*ret_n = n;
 	return 0;
 }

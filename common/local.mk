@@ -2,6 +2,7 @@
 noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/macro.h \
+	common/event-util.h \
 	common/log.c common/log.h \
 	common/escape.c common/escape.h \
 	common/ini.c common/ini.h \

@@ -44,9 +44,28 @@ closep(int *fd)
 	safe_close(*fd);
 }
 
+/* Closes both ends of a pipe or socketpair; either may be -1 already. */
+static inline void
+close_pairp(int (*p)[2])
+{
+	(*p)[0] = safe_close((*p)[0]);
+	(*p)[1] = safe_close((*p)[1]);
+}
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(freep)
 #define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_close_pair_ _cleanup_(close_pairp)
+
+/* Defines func##p(type **), for _cleanup_(func##p) on a local: calls
+ * func(), a destructor that accepts NULL, on the pointer if set. */
+#define DEFINE_FREEP(type, func)                     \
+	static inline void                           \
+	func##p(type **p)                            \
+	{                                            \
+		if (*p)                              \
+			(void) func(*p);             \
+	}
 
 #define TAKE_PTR(p)                                  \
 	({                                           \

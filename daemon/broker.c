@@ -62,6 +62,7 @@
 
 #include "action.h"
 #include "broker.h"
+#include "event-util.h"
 #include "fdpass.h"
 #include "log.h"
 #include "manager.h"

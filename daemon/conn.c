@@ -16,6 +16,7 @@
 
 #include "conn.h"
 #include "dispatch.h"
+#include "event-util.h"
 #include "fdpass.h"
 #include "log.h"
 #include "manager.h"
@@ -50,7 +51,7 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 		conn_free(c);
 		return;
 	}
-	dispatch_message(c, buf, (size_t) n, fds, n_fds);
+	dispatch_message_consume_fds(c, buf, (size_t) n, fds, n_fds);
 }
 
 static void
@@ -105,53 +106,69 @@ peer_groups(int fd, gid_t **ret, int *ret_n)
 	}
 }
 
-int
-conn_new(struct manager *m, int fd, struct conn **ret)
+/* A connection without an fd yet, already in the manager's list, so that
+ * conn_free() undoes it from any point of its construction. */
+static struct conn *
+conn_alloc(struct manager *m)
 {
-	struct conn *c;
-	socklen_t l = sizeof(struct ucred);
-	int r;
+	struct conn *c = calloc(1, sizeof(*c));
 
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		safe_close(fd);
-		return -ENOMEM;
-	}
+	if (!c)
+		return NULL;
 	c->manager = m;
-	c->fd = fd;
+	c->fd = -1;
 	STAILQ_INIT(&c->out);
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &l) < 0) {
-		r = -errno;
-
-		safe_close(fd);
-		free(c);
-		return r;
-	}
-	r = peer_groups(fd, &c->groups, &c->n_groups);
-	if (r < 0) {
-		safe_close(fd);
-		free(c);
-		return r;
-	}
-	c->ev_read = event_new(m->base, fd, EV_READ | EV_PERSIST, on_read, c);
-	c->ev_write = event_new(m->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
-	c->ev_free = evtimer_new(m->base, on_free, c);
-	if (!c->ev_read || !c->ev_write || !c->ev_free || event_add(c->ev_read, NULL) < 0 ||
-	    evtimer_add(c->ev_free, &(struct timeval) { .tv_sec = CONN_HELLO_TIMEOUT_SEC }) < 0) {
-		if (c->ev_read)
-			event_free(c->ev_read);
-		if (c->ev_write)
-			event_free(c->ev_write);
-		if (c->ev_free)
-			event_free(c->ev_free);
-		safe_close(fd);
-		free(c->groups);
-		free(c);
-		return -ENOMEM;
-	}
+	LIST_INIT(&c->watches);
 	LIST_INSERT_HEAD(&m->conns, c, link);
 	m->n_conns++;
-	*ret = c;
+	return c;
+}
+
+/* SO_PEERCRED and SO_PEERGROUPS of fd. */
+static int
+conn_read_peer(struct conn *c, int fd)
+{
+	socklen_t l = sizeof(struct ucred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &l) < 0)
+		return -errno;
+	return peer_groups(fd, &c->groups, &c->n_groups);
+}
+
+/* Reading, writing (armed only while replies are queued), and the HELLO
+ * timer. */
+static int
+conn_start_events(struct conn *c, int fd)
+{
+	struct event_base *b = c->manager->base;
+
+	c->ev_read = event_new(b, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->ev_write = event_new(b, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->ev_free = evtimer_new(b, on_free, c);
+	if (!c->ev_read || !c->ev_write || !c->ev_free || event_add(c->ev_read, NULL) < 0 ||
+	    evtimer_add(c->ev_free, &(struct timeval) { .tv_sec = CONN_HELLO_TIMEOUT_SEC }) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int
+conn_new_consume_fd(struct manager *m, int fd, struct conn **ret)
+{
+	_cleanup_close_ int owned = fd;
+	_cleanup_(conn_freep) struct conn *c = NULL;
+	int r;
+
+	c = conn_alloc(m);
+	if (!c)
+		return -ENOMEM;
+	r = conn_read_peer(c, owned);
+	if (r < 0)
+		return r;
+	r = conn_start_events(c, owned);
+	if (r < 0)
+		return r;
+	c->fd = TAKE_FD(owned);
+	*ret = TAKE_PTR(c);
 	return 0;
 }
 
@@ -159,7 +176,7 @@ struct conn *
 conn_free(struct conn *c)
 {
 	struct manager *m;
-	struct target *t;
+	struct conn_watch *w;
 	struct out_msg *o;
 
 	if (!c)
@@ -167,14 +184,13 @@ conn_free(struct conn *c)
 	m = c->manager;
 	policy_checker_conn_gone(c);
 	/* Sandboxes this connection asked for end with it, unless detached. */
-	TAILQ_FOREACH(t, &m->targets, link)
-		if (t->watched && t->watcher.userdata == c)
-			target_unwatch(t);
+	while ((w = LIST_FIRST(&c->watches)))
+		conn_watch_free(w);
 	LIST_REMOVE(c, link);
 	m->n_conns--;
-	event_free(c->ev_read);
-	event_free(c->ev_write);
-	event_free(c->ev_free);
+	event_freep(&c->ev_read);
+	event_freep(&c->ev_write);
+	event_freep(&c->ev_free);
 	while ((o = STAILQ_FIRST(&c->out))) {
 		STAILQ_REMOVE_HEAD(&c->out, link);
 		free(o);
@@ -182,6 +198,36 @@ conn_free(struct conn *c)
 	safe_close(c->fd);
 	free(c->groups);
 	free(c);
+	return NULL;
+}
+
+int
+conn_watch_new(struct conn *c, struct target *t, uint32_t serial,
+    const struct target_watch_ops *ops)
+{
+	_cleanup_free_ struct conn_watch *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return -ENOMEM;
+	w->conn = c;
+	w->serial = serial;
+	r = target_watch_new(t, ops, w, &w->watch);
+	if (r < 0)
+		return r;
+	LIST_INSERT_HEAD(&c->watches, w, link);
+	TAKE_PTR(w);
+	return 0;
+}
+
+struct conn_watch *
+conn_watch_free(struct conn_watch *w)
+{
+	if (!w)
+		return NULL;
+	LIST_REMOVE(w, link);
+	target_watch_free(w->watch);
+	free(w);
 	return NULL;
 }
 

@@ -2,7 +2,8 @@
 /*
  * One client connection on the control socket: its peer credentials
  * (SO_PEERCRED, taken at accept), its read event, a bounded queue of
- * outgoing messages, and the sandboxes it is watching.
+ * outgoing messages, and the sandboxes it is watching (its own list: a
+ * connection that goes away ends its watches, and nothing else).
  */
 #pragma once
 
@@ -11,11 +12,14 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
+#include "macro.h"
 #include "wire.h"
 
 struct manager;
 struct event;
 struct target;
+struct target_watch;
+struct target_watch_ops;
 
 #define CONN_OUT_MAX 256		/* queued replies/events before we give up on a peer */
 #define CONN_HELLO_TIMEOUT_SEC 10	/* a connection must say HELLO within this */
@@ -25,6 +29,14 @@ struct out_msg {
 	STAILQ_ENTRY(out_msg)	link;
 	size_t			len;
 	uint8_t			data[];
+};
+
+/* A sandbox this connection asked for, and the serial to answer it with. */
+struct conn_watch {
+	LIST_ENTRY(conn_watch)	link;
+	struct conn		*conn;
+	struct target_watch	*watch;
+	uint32_t		serial;
 };
 
 struct conn {
@@ -39,10 +51,20 @@ struct conn {
 	bool			closing;	/* flush, then free */
 	STAILQ_HEAD(, out_msg)	out;
 	unsigned		n_out;
+	LIST_HEAD(, conn_watch)	watches;
 };
 
-int conn_new(struct manager *m, int fd, struct conn **ret);
+/* Serves the accepted socket fd, which it takes in all cases. */
+int conn_new_consume_fd(struct manager *m, int fd, struct conn **ret);
 struct conn *conn_free(struct conn *c);
+DEFINE_FREEP(struct conn, conn_free);
+/* Watches t for the request with serial; ops get the struct conn_watch as
+ * userdata. */
+int conn_watch_new(struct conn *c, struct target *t, uint32_t serial,
+    const struct target_watch_ops *ops);
+/* Ends the watch (see target_watch_free()). Accepts NULL, returns NULL. */
+struct conn_watch *conn_watch_free(struct conn_watch *w);
+DEFINE_FREEP(struct conn_watch, conn_watch_free);
 /* Queues a finished message (takes nothing; copies). On overflow the
  * connection is dropped and -ENOBUFS returned. */
 int conn_send(struct conn *c, struct sbx_writer *w);

@@ -98,7 +98,7 @@ req_ctx_done(struct req_ctx *ctx)
 }
 
 void
-dispatch_message(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds)
+dispatch_message_consume_fds(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds)
 {
 	struct req_ctx ctx = { .conn = c };
 	const char *name;

@@ -76,4 +76,4 @@ int dispatch_decode(struct req_ctx *ctx, const void *buf, size_t size, int *fds,
 void req_ctx_done(struct req_ctx *ctx);
 
 /* Takes the fds: closes every one the handler did not keep. */
-void dispatch_message(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds);
+void dispatch_message_consume_fds(struct conn *c, const void *buf, size_t size, int *fds, size_t n_fds);

@@ -27,6 +27,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/policy-checker.c daemon/policy-checker.h \
 	daemon/skeleton.c daemon/skeleton.h \
 	daemon/target.c daemon/target.h \
+	daemon/target-request.c daemon/target-request.h \
 	daemon/broker.c daemon/broker.h \
 	daemon/workers.c daemon/workers.h \
 	daemon/relay.c daemon/relay.h \

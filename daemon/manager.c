@@ -26,6 +26,7 @@
 #include "broker.h"
 #include "confine-cgroup.h"
 #include "conn.h"
+#include "event-util.h"
 #include "landlock-abi.h"
 #include "log.h"
 #include "manager.h"
@@ -114,7 +115,7 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		conn_refuse_consume(cfd, EAGAIN, "too many connections");
 		return;
 	}
-	r = conn_new(m, cfd, &c);
+	r = conn_new_consume_fd(m, cfd, &c);
 	if (r < 0)
 		log_warning_errno(r, "Failed to set up a connection, ignoring: %m");
 	else
@@ -221,8 +222,48 @@ manager_start_shutdown(struct manager *m)
 }
 
 void
-manager_target_gone(struct manager *m)
+manager_add_target(struct manager *m, struct target *t)
 {
+	TAILQ_INSERT_TAIL(&m->targets, t, link);
+	m->n_live++;
+}
+
+static void
+remove_exited(struct manager *m, struct target *t)
+{
+	TAILQ_REMOVE(&m->targets, t, link);
+	m->n_exited--;
+	target_free(t);
+}
+
+static void
+on_linger(evutil_socket_t fd, short what, void *userdata)
+{
+	struct target *t = userdata;
+
+	remove_exited(t->manager, t);
+}
+
+void
+manager_target_exited(struct manager *m, struct target *t)
+{
+	struct timeval tv = timeval_from_ms(m->conf.linger_ms);
+
+	m->n_live--;
+	m->n_exited++;
+	/* Exited records are bounded: the oldest goes first. */
+	if (m->n_exited > TARGET_EXITED_MAX) {
+		struct target *o;
+
+		TAILQ_FOREACH(o, &m->targets, link)
+			if (o != t && o->state == SBX_STATE_EXITED && o->ev_linger) {
+				remove_exited(m, o);
+				break;
+			}
+	}
+	t->ev_linger = evtimer_new(m->base, on_linger, t);
+	if (!t->ev_linger || evtimer_add(t->ev_linger, &tv) < 0 || m->shutting_down)
+		remove_exited(m, t);
 	if (m->shutting_down && m->n_live == 0)
 		finish_shutdown(m);
 }
@@ -334,15 +375,6 @@ flush_dead_cgroups(struct manager *m)
 	m->n_dead_cgroups = 0;
 }
 
-void
-event_freep(struct event **e)
-{
-	if (*e) {
-		event_free(*e);
-		*e = NULL;
-	}
-}
-
 unsigned
 manager_count_conns(struct manager *m, uid_t uid)
 {
@@ -355,8 +387,8 @@ manager_count_conns(struct manager *m, uid_t uid)
 	return n;
 }
 
-unsigned
-manager_count_live(struct manager *m, uid_t uid)
+static unsigned
+count_live(struct manager *m, uid_t uid)
 {
 	struct target *t;
 	unsigned n = 0;
@@ -365,6 +397,12 @@ manager_count_live(struct manager *m, uid_t uid)
 		if (t->owner_uid == uid && t->state != SBX_STATE_EXITED)
 			n++;
 	return n;
+}
+
+bool
+manager_may_spawn(struct manager *m, uid_t uid)
+{
+	return count_live(m, uid) < m->conf.max_sandboxes_per_uid && m->n_live < m->conf.max_sandboxes;
 }
 
 struct target *

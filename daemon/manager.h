@@ -30,6 +30,8 @@ struct dead_cgroup {
 	unsigned	tries;
 };
 
+#define TARGET_EXITED_MAX 128	/* exited sandboxes kept for status/list */
+
 LIST_HEAD(conn_list, conn);
 TAILQ_HEAD(target_list, target);
 
@@ -82,9 +84,6 @@ struct manager {
 	int			landlock_abi;		/* 0: none */
 };
 
-/* Frees *e if set and clears it. */
-void event_freep(struct event **e);
-
 int manager_new(struct manager **ret);
 struct manager *manager_free(struct manager *m);
 /* Uses fd if >= 0 (socket activation), else binds conf.socket_path. */
@@ -96,9 +95,19 @@ void manager_want_spares(struct manager *m);
 /* Removes a sandbox's cgroup now or, if its processes are still
  * leaving, from a timer. */
 void manager_release_cgroup(struct manager *m, const char *name);
-/* Called when a target has exited and was reported. */
-void manager_target_gone(struct manager *m);
+
+/*
+ * The registry of targets: the manager counts them, caps them and prunes
+ * their records; target.c knows one target at a time.
+ */
+/* Whether uid may have one more live sandbox (per-uid and overall caps). */
+bool manager_may_spawn(struct manager *m, uid_t uid);
+/* Registers a started target as live. */
+void manager_add_target(struct manager *m, struct target *t);
+/* A live target has exited and was reported: its record is kept for
+ * conf.linger_ms (at most TARGET_EXITED_MAX of them, the oldest go first),
+ * then freed. Finishes a shutdown waiting for the last one. */
+void manager_target_exited(struct manager *m, struct target *t);
 
 unsigned manager_count_conns(struct manager *m, uid_t uid);
-unsigned manager_count_live(struct manager *m, uid_t uid);
 struct target *manager_find_target(struct manager *m, uint64_t id);

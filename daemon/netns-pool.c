@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event-util.h"
 #include "log.h"
 #include "macro.h"
 #include "net-util.h"
@@ -118,28 +119,22 @@ on_refill(evutil_socket_t unused, short what, void *userdata)
 int
 netns_pool_new(struct event_base *base, unsigned size, struct netns_pool **ret)
 {
-	struct netns_pool *p = calloc(1, sizeof(*p));
+	_cleanup_(netns_pool_freep) struct netns_pool *p = calloc(1, sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
 	p->size = size < POOL_MAX ? size : POOL_MAX;
 	p->own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (p->own < 0) {
-		int r = -errno;
-
-		free(p);
-		return r;
-	}
+	if (p->own < 0)
+		return -errno;
 	p->ev_refill = event_new(base, -1, 0, on_refill, p);
-	if (!p->ev_refill) {
-		netns_pool_free(p);
+	if (!p->ev_refill)
 		return -ENOMEM;
-	}
 	/* Low priority would be nicer; libevent runs active events after the
 	 * current callback, which is enough to keep them off a reply's path. */
 	if (p->size > 0)
 		event_active(p->ev_refill, EV_TIMEOUT, 0);
-	*ret = p;
+	*ret = TAKE_PTR(p);
 	return 0;
 }
 
@@ -148,8 +143,7 @@ netns_pool_free(struct netns_pool *p)
 {
 	if (!p)
 		return NULL;
-	if (p->ev_refill)
-		event_free(p->ev_refill);
+	event_freep(&p->ev_refill);
 	for (unsigned i = 0; i < p->n; i++)
 		safe_close(p->fds[i]);
 	safe_close(p->own);

@@ -10,11 +10,14 @@
  */
 #pragma once
 
+#include "macro.h"
+
 struct event_base;
 struct netns_pool;
 
 int netns_pool_new(struct event_base *base, unsigned size, struct netns_pool **ret);
 struct netns_pool *netns_pool_free(struct netns_pool *p);
+DEFINE_FREEP(struct netns_pool, netns_pool_free);
 /* Returns an fd of a fresh network namespace (the caller owns it), made
  * now if the pool is empty; schedules a refill. Negative errno if none can
  * be made (then the caller's clone makes one); after a failure the pool

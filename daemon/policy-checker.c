@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "event-util.h"
 #include "log.h"
 #include "manager.h"
 #include "msg.h"

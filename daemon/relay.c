@@ -72,6 +72,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "event-util.h"
 #include "log.h"
 #include "manager.h"
 #include "relay.h"

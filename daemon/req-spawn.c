@@ -2,9 +2,12 @@
 /*
  * SPAWN over the control socket: decode, hand to target_spawn(), and
  * answer later, when the target has exec'd (SPAWNED) or failed (ERROR).
- * The connection then receives EXITED for it.
+ * The connection then receives EXITED for it. The connection's watch
+ * carries the serial to answer with, and ends with the answer that ends
+ * the sandbox's story (ERROR or EXITED).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,16 +19,19 @@
 #include "target.h"
 
 static void
-on_spawned(struct target *t, int error, const char *message, void *userdata)
+on_spawned(struct target_watch *tw, struct target *t, int error, const char *message,
+    void *userdata)
 {
-	struct conn *c = userdata;
+	struct conn_watch *cw = userdata;
+	struct conn *c = cw->conn;
 	struct sbx_writer w;
 
 	if (error < 0) {
-		conn_send_error(c, (uint32_t) (uintptr_t) t->watcher.userdata2, -error, message);
+		conn_send_error(c, cw->serial, -error, message);
+		conn_watch_free(cw);
 		return;
 	}
-	sbx_writer_init(&w, SBX_MSG_SPAWNED, (uint32_t) (uintptr_t) t->watcher.userdata2);
+	sbx_writer_init(&w, SBX_MSG_SPAWNED, cw->serial);
 	sbx_writer_put(&w, &(struct sbx_spawned) { .id = t->id, .pid = (uint32_t) t->pid,
 	    .uid = t->uid }, sizeof(struct sbx_spawned));
 	(void) conn_send(c, &w);
@@ -33,16 +39,22 @@ on_spawned(struct target *t, int error, const char *message, void *userdata)
 }
 
 static void
-on_exited(struct target *t, const struct sbx_exited *e, void *userdata)
+on_exited(struct target_watch *tw, struct target *t, const struct sbx_exited *e, void *userdata)
 {
-	struct conn *c = userdata;
+	struct conn_watch *cw = userdata;
 	struct sbx_writer w;
 
 	sbx_writer_init(&w, SBX_MSG_EXITED, 0);
 	sbx_writer_put(&w, e, sizeof(*e));
-	(void) conn_send(c, &w);
+	(void) conn_send(cw->conn, &w);
 	sbx_writer_done(&w);
+	conn_watch_free(cw);
 }
+
+static const struct target_watch_ops spawn_watch_ops = {
+	.spawned = on_spawned,
+	.exited = on_exited,
+};
 
 static int
 req_spawn_decode(struct sbx_reader *r, union req_args *ret)
@@ -62,12 +74,6 @@ req_spawn_handler(struct req_ctx *ctx)
 	struct conn *c = ctx->conn;
 	const struct sbx_spawn_req q = ctx->args.spawn;
 	struct target *t;
-	struct target_watcher w = {
-		.spawned = on_spawned,
-		.exited = on_exited,
-		.userdata = c,
-		.userdata2 = (void *) (uintptr_t) ctx->serial,
-	};
 	struct target_request req;
 	int r;
 
@@ -96,11 +102,17 @@ req_spawn_handler(struct req_ctx *ctx)
 		.n_owner_groups = c->n_groups,
 		.owner_pid = c->cred.pid,
 	};
-	r = target_spawn(c->manager, &req, &w, &t, ctx->message, sizeof(ctx->message));
-	if (r < 0)
+	r = target_spawn(c->manager, &req, &t, ctx->message, sizeof(ctx->message));
+	if (r < 0) {
 		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
 		    "Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",
 		    q.argv[0], q.policy, (unsigned) c->cred.uid, (int) c->cred.pid, ctx->message);
+		return r;
+	}
+	/* Nothing is told before the loop turns: watching now misses nothing. */
+	r = conn_watch_new(c, t, ctx->serial, &spawn_watch_ops);
+	if (r < 0)
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 	return r;
 }
 

@@ -5,7 +5,7 @@
  * child, writes its id maps, attaches it to the cgroup and lets it go. From
  * then on everything arrives as events: the setup pipe (error report, or
  * EOF once the target has exec'd), the pidfd (init has exited), and the
- * wall-clock and CPU timers. The watcher (the requester, whatever its
+ * wall-clock and CPU timers. The watch (the requester, whatever its
  * transport) hears "spawned" once and "exited" once.
  */
 #include <errno.h>
@@ -24,6 +24,7 @@
 
 #include "broker.h"
 #include "confine-cgroup.h"
+#include "event-util.h"
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
@@ -31,11 +32,10 @@
 #include "relay.h"
 #include "skeleton.h"
 #include "spawn.h"
+#include "target-request.h"
 #include "target.h"
 
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define CPU_CHECK_USEC (250 * 1000)
-#define TARGET_EXITED_MAX 128	/* exited sandboxes kept for status/list */
 
 static uint64_t
 now_usec(clockid_t clock)
@@ -46,114 +46,42 @@ now_usec(clockid_t clock)
 	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
-static struct timeval
-tv_from_ms(uint64_t ms)
+/* The anonymous uid goes back once the sandbox is gone (or never ran). */
+static void
+target_put_uid(struct target *t)
 {
-	return (struct timeval) { .tv_sec = (time_t) (ms / 1000), .tv_usec = (suseconds_t) (ms % 1000) * 1000 };
+	if (t->holds_uid)
+		uid_pool_put(&t->manager->uids, t->uid);
+	t->holds_uid = false;
 }
 
-/* Narrowing: a request may lower a limit, never raise it. */
-static int
-narrow_one(uint64_t *limit, uint64_t asked, const char *what, char *msg, size_t msg_size)
+struct target_watch {
+	struct target			*target;	/* NULL once the watch is over */
+	const struct target_watch_ops	*ops;
+	void				*userdata;
+};
+
+/* The watch is over: the target calls it no more. Returns it, to be told
+ * this last time (its owner may free it then). */
+static struct target_watch *
+watch_end(struct target *t)
 {
-	if (asked == 0)
-		return 0;
-	if (asked > *limit) {
-		(void) snprintf(msg, msg_size, "requested %s %llu exceeds the policy's limit %llu",
-		    what, (unsigned long long) asked, (unsigned long long) *limit);
-		return -EPERM;
-	}
-	*limit = asked;
-	return 0;
+	struct target_watch *w = t->watch;
+
+	if (w)
+		w->target = NULL;
+	t->watch = NULL;
+	return w;
 }
 
-static int
-env_key_len(const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-
-	return eq && eq != kv ? (int) (eq - kv) : -1;
-}
-
-/* Policy defaults, then the request's entries replacing same keys. */
-static int
-build_env(char *const *defaults, const char *const *req, char ***ret, char *msg, size_t msg_size)
-{
-	size_t nd = strv_length(defaults), nr = strv_length((char *const *) req), n = 0;
-	_cleanup_strv_free_ char **v = calloc(nd + nr + 3, sizeof(char *));
-	bool have_path = false;
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < nr; i++)
-		if (env_key_len(req[i]) < 0) {
-			(void) snprintf(msg, msg_size, "invalid environment entry '%.64s'", req[i]);
-			return -EINVAL;
-		}
-	for (size_t i = 0; i < nd + nr; i++) {
-		const char *kv = i < nd ? defaults[i] : req[i - nd];
-		int kl = env_key_len(kv);
-		size_t j;
-
-		if (kl < 0)
-			continue;
-		for (j = 0; j < n; j++)
-			if (env_key_len(v[j]) == kl && strncmp(v[j], kv, (size_t) kl) == 0)
-				break;
-		if (j < n)
-			free(v[j]);
-		v[j] = strdup(kv);
-		if (!v[j])
-			return -ENOMEM;
-		if (j == n)
-			n++;
-		if (kl == 4 && strncmp(kv, "PATH", 4) == 0)
-			have_path = true;
-	}
-	if (!have_path && !(v[n++] = strdup("PATH=" DEFAULT_PATH)))
-		return -ENOMEM;
-	/* Where the broker channel is: ours to say, never the client's. */
-	for (size_t j = 0; j < n; j++)
-		if (strncmp(v[j], SBX_BROKER_FD_ENV "=", strlen(SBX_BROKER_FD_ENV) + 1) == 0) {
-			free(v[j]);
-			v[j] = v[--n];
-			v[n] = NULL;
-			break;
-		}
-	if (!(v[n++] = strdup(SBX_BROKER_FD_ENV "=" STRINGIFY(SBX_BROKER_FD))))
-		return -ENOMEM;
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-static char *
-join_argv(const char *const *argv)
-{
-	size_t l = 0;
-	char *s;
-
-	for (size_t i = 0; argv[i]; i++)
-		l += strlen(argv[i]) + 1;
-	s = malloc(l + 1);
-	if (!s)
-		return NULL;
-	s[0] = '\0';
-	for (size_t i = 0, o = 0; argv[i]; i++) {
-		size_t k = strlen(argv[i]);
-
-		if (i > 0)
-			s[o++] = ' ';
-		memcpy(s + o, argv[i], k + 1);
-		o += k;
-	}
-	return s;
-}
-
+/* A failed spawn ends the watch. */
 static void
 notify_spawned(struct target *t, int error, const char *message)
 {
-	if (t->watched && t->watcher.spawned)
-		t->watcher.spawned(t, error, message, t->watcher.userdata);
+	struct target_watch *w = error < 0 ? watch_end(t) : t->watch;
+
+	if (w && w->ops->spawned)
+		w->ops->spawned(w, t, error, message, w->userdata);
 }
 
 static void
@@ -163,18 +91,7 @@ target_close_fds(struct target *t)
 	t->setup_fd = safe_close(t->setup_fd);
 }
 
-static void
-on_linger(evutil_socket_t fd, short what, void *userdata)
-{
-	struct target *t = userdata;
-	struct manager *m = t->manager;
-
-	TAILQ_REMOVE(&m->targets, t, link);
-	m->n_exited--;
-	target_free(t);
-}
-
-/* Init has exited: collect everything, tell the watcher, clean up. */
+/* Init has exited: collect everything, tell the watch, clean up. */
 static void
 target_reap(struct target *t)
 {
@@ -183,7 +100,7 @@ target_reap(struct target *t)
 	siginfo_t si = {};
 	int32_t status = 0;
 	bool have_status = false;
-	struct timeval tv;
+	struct target_watch *w;
 
 	(void) waitid(P_PIDFD, (id_t) t->pidfd, &si, WEXITED | WNOHANG);
 	if (t->status_fd >= 0 && read(t->status_fd, &status, sizeof(status)) == sizeof(status))
@@ -197,30 +114,9 @@ target_reap(struct target *t)
 		.memory_peak = cs.memory_peak,
 		.wall_usec = t->end_mono_usec - t->start_mono_usec,
 	};
-	if (have_status && WIFEXITED(status)) {
-		t->exit.how = SBX_EXIT_CODE;
-		t->exit.status = WEXITSTATUS(status);
-	} else {
-		t->exit.how = SBX_EXIT_SIGNAL;
-		t->exit.status = have_status ? WTERMSIG(status) : SIGKILL;
-	}
-	/* Which limit ended it, if the kernel or we did. */
-	if (t->limit == SBX_LIMIT_NONE) {
-		int sig = t->exit.how == SBX_EXIT_SIGNAL ? t->exit.status : 0;
-
-		if (cs.oom_kills > 0)
-			t->limit = SBX_LIMIT_MEMORY;
-		else if (sig == SIGXCPU || (t->limits.cpu_ms != POLICY_UNLIMITED &&
-		    cs.cpu_usec / 1000 >= t->limits.cpu_ms))
-			t->limit = SBX_LIMIT_CPU;
-		else if (sig == SIGXFSZ)
-			t->limit = SBX_LIMIT_FSIZE;
-		else if (cs.tasks_max_hit > 0)
-			t->limit = SBX_LIMIT_TASKS;
-	}
-	t->exit.limit = t->limit;
+	t->limit = target_classify_exit(&cs, have_status, status, t->limits.cpu_ms, t->limit, &t->exit);
 	t->state = SBX_STATE_EXITED;
-	uid_pool_put(&m->uids, t->uid);
+	target_put_uid(t);
 
 	if (t->exit.how == SBX_EXIT_CODE)
 		log_info("Sandbox %llu (uid %u, pid %d, owner uid %u pid %d) exited with status %d "
@@ -237,9 +133,9 @@ target_reap(struct target *t)
 		    sbx_limit_to_string(t->limit), (unsigned long long) cs.cpu_usec / 1000,
 		    (unsigned long long) cs.memory_peak / 1024);
 
-	if (t->watched && t->watcher.exited)
-		t->watcher.exited(t, &t->exit, t->watcher.userdata);
-	t->watched = false;
+	w = watch_end(t);
+	if (w && w->ops->exited)
+		w->ops->exited(w, t, &t->exit, w->userdata);
 	/* After telling the requester: it is not kept waiting for this. The
 	 * pid namespace is gone, so nothing is left in the cgroup to kill. */
 	manager_release_cgroup(m, t->cgroup);
@@ -255,26 +151,7 @@ target_reap(struct target *t)
 	relay_free_all(t);
 	t->pid = 0;
 
-	m->n_live--;
-	m->n_exited++;
-	/* Exited records are bounded: the oldest goes first. */
-	if (m->n_exited > TARGET_EXITED_MAX) {
-		struct target *o;
-
-		TAILQ_FOREACH(o, &m->targets, link)
-			if (o != t && o->state == SBX_STATE_EXITED && o->ev_linger) {
-				on_linger(-1, 0, o);
-				break;
-			}
-	}
-	tv = tv_from_ms(m->conf.linger_ms);
-	t->ev_linger = evtimer_new(m->base, on_linger, t);
-	if (!t->ev_linger || evtimer_add(t->ev_linger, &tv) < 0 || m->shutting_down) {
-		TAILQ_REMOVE(&m->targets, t, link);
-		m->n_exited--;
-		target_free(t);
-	}
-	manager_target_gone(m);
+	manager_target_exited(m, t);
 }
 
 /* "failed to STEP 'DETAIL': error" from a child's report; returns the
@@ -310,7 +187,6 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, -EIO, "the sandbox died during set-up");
 		}
-		t->watched = false;
 	}
 	target_reap(t);
 }
@@ -362,7 +238,6 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 		/* Setup errors are the daemon's or the host's; exec errors
 		 * are the requester's (ENOENT: no such program). */
 		notify_spawned(t, -error, msg);
-		t->watched = false;
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
@@ -371,7 +246,6 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	if (n != 0) {
 		t->state = SBX_STATE_EXITED;
 		notify_spawned(t, -EIO, "sandbox set-up sent a malformed report");
-		t->watched = false;
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
@@ -395,7 +269,7 @@ start_events(struct target *t)
 	    event_add(t->ev_setup, NULL) < 0)
 		return -ENOMEM;
 	if (t->limits.timeout_ms != POLICY_UNLIMITED) {
-		struct timeval tv = tv_from_ms(t->limits.timeout_ms);
+		struct timeval tv = timeval_from_ms(t->limits.timeout_ms);
 
 		t->ev_timeout = evtimer_new(b, on_timeout, t);
 		if (!t->ev_timeout || evtimer_add(t->ev_timeout, &tv) < 0)
@@ -411,29 +285,15 @@ start_events(struct target *t)
 	return 0;
 }
 
-static uint64_t
-cpu_rlimit_sec(uint64_t ms)
-{
-	/* RLIMIT_CPU has one-second granularity: round up, never below 1. */
-	return ms == POLICY_UNLIMITED ? UINT64_MAX : (ms + 999) / 1000;
-}
-
-int
-target_spawn(struct manager *m, const struct target_request *req,
-    const struct target_watcher *w, struct target **ret, char *msg, size_t msg_size)
+/* Everything that refuses a request before a sandbox is made: the policy,
+ * the command, stdio, the working directory, the owner's quota, Landlock.
+ * *ret is the store's policy, not a reference. */
+static int
+target_check_request(struct manager *m, const struct target_request *req, struct policy **ret,
+    char *msg, size_t msg_size)
 {
 	struct policy *pol;
-	_cleanup_strv_free_ char **envp = NULL;
-	_cleanup_close_ int cg_fd = -1, sync_w = -1, root_fd = -1;
-	int chan[2] = { -1, -1 }, net_fd = -1;
-	int setup[2] = { -1, -1 }, status[2] = { -1, -1 }, sync[2] = { -1, -1 };
-	struct spawn_plan plan;
-	struct target *t;
-	const char *path = DEFAULT_PATH;
-	char c = 1;
-	int r;
 
-	msg[0] = '\0';
 	pol = policy_store_find(m->policies, req->policy);
 	if (!pol) {
 		(void) snprintf(msg, msg_size, "no such policy '%s'", req->policy);
@@ -460,8 +320,7 @@ target_spawn(struct manager *m, const struct target_request *req,
 		(void) snprintf(msg, msg_size, "working directory must be absolute");
 		return -EINVAL;
 	}
-	if (manager_count_live(m, req->owner_uid) >= m->conf.max_sandboxes_per_uid ||
-	    m->n_live >= m->conf.max_sandboxes) {
+	if (!manager_may_spawn(m, req->owner_uid)) {
 		(void) snprintf(msg, msg_size, "too many sandboxes for uid %u", (unsigned) req->owner_uid);
 		return -EDQUOT;
 	}
@@ -470,6 +329,20 @@ target_spawn(struct manager *m, const struct target_request *req,
 		    "does not provide", pol->name);
 		return -EOPNOTSUPP;
 	}
+	*ret = pol;
+	return 0;
+}
+
+/* A target for the request, not started yet: its limits narrowed, its
+ * environment (*ret_envp), names, id and anonymous uid. */
+static int
+target_new_from_request(struct manager *m, struct policy *pol, const struct target_request *req,
+    struct target **ret, char ***ret_envp, char *msg, size_t msg_size)
+{
+	_cleanup_(target_freep) struct target *t = NULL;
+	_cleanup_strv_free_ char **envp = NULL;
+	char *cgroup;
+	int r;
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -478,142 +351,84 @@ target_spawn(struct manager *m, const struct target_request *req,
 		.manager = m,
 		.owner_uid = req->owner_uid,
 		.owner_pid = req->owner_pid,
+		.owner = { .uid = req->owner_uid, .gid = req->owner_gid },
 		.state = SBX_STATE_STARTING,
 		.detach = req->detach,
+		.policy = policy_ref(pol),
 		.limits = pol->limits,
 		.pidfd = -1,
 		.setup_fd = -1,
 		.status_fd = -1,
 		.uid = (uid_t) -1,
 	};
-	if ((r = narrow_one(&t->limits.timeout_ms, req->narrow.timeout_ms, "timeout (ms)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&t->limits.memory_max, req->narrow.memory_max, "memory (bytes)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&t->limits.tasks_max, req->narrow.tasks_max, "tasks", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&t->limits.cpu_ms, req->narrow.cpu_ms, "CPU time (ms)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&t->limits.nofile_max, req->narrow.nofile_max, "open files", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&t->limits.fsize_max, req->narrow.fsize_max, "file size (bytes)", msg, msg_size)) < 0)
-		goto fail;
+	r = target_narrow_limits(&t->limits, &req->narrow, msg, msg_size);
+	if (r < 0)
+		return r;
 	r = cgroup_check(m->cgroup_mode, &t->limits, msg, msg_size);
 	if (r < 0)
-		goto fail;
-	t->policy = policy_ref(pol);
-	t->owner = (struct owner_creds) { .uid = req->owner_uid, .gid = req->owner_gid };
+		return r;
 	if (req->n_owner_groups > 0) {
 		t->owner.groups = calloc((size_t) req->n_owner_groups, sizeof(gid_t));
-		if (!t->owner.groups) {
-			r = -ENOMEM;
-			goto fail;
-		}
+		if (!t->owner.groups)
+			return -ENOMEM;
 		memcpy(t->owner.groups, req->owner_groups, (size_t) req->n_owner_groups * sizeof(gid_t));
 		t->owner.n_groups = req->n_owner_groups;
 	}
-	r = build_env(pol->environment, req->env, &envp, msg, msg_size);
+	r = target_build_env(pol->environment, req->env, &envp, msg, msg_size);
 	if (r < 0)
-		goto fail;
-	for (char **e = envp; *e; e++)
-		if (strncmp(*e, "PATH=", 5) == 0)
-			path = *e + 5;
+		return r;
 
-	r = -ENOMEM;
 	t->id = ++m->next_id;
 	t->policy_name = strdup(pol->name);
-	t->command = join_argv(req->argv);
-	if (!t->policy_name || !t->command || asprintf(&t->cgroup, "sandbox-%llu",
-	    (unsigned long long) t->id) < 0)
-		goto fail;
+	t->command = target_join_argv(req->argv);
+	if (!t->policy_name || !t->command)
+		return -ENOMEM;
+	if (asprintf(&cgroup, "sandbox-%llu", (unsigned long long) t->id) < 0)
+		return -ENOMEM;
+	t->cgroup = cgroup;
 	r = uid_pool_get(&m->uids, &t->uid);
 	if (r < 0) {
 		(void) snprintf(msg, msg_size, "no anonymous uid left");
-		goto fail;
+		return r;
 	}
+	t->holds_uid = true;
+	*ret_envp = TAKE_PTR(envp);
+	*ret = TAKE_PTR(t);
+	return 0;
+}
 
-	plan = (struct spawn_plan) {
-		.root = SANDBOXD_RUNDIR "/root",
-		.root_fd = -1,
-		.mounts = pol->mounts,
-		.n_mounts = pol->n_mounts,
-		.tmp = pol->tmp,
-		.tmp_size = t->limits.tmp_size,
-		.hostname = pol->hostname ? pol->hostname : "sandbox",
-		.argv = (char **) req->argv,
-		.envp = envp,
-		.path = path,
-		.cwd = req->cwd && req->cwd[0] ? req->cwd : pol->cwd ? pol->cwd : "/",
-		.uid = t->uid,
-		.gid = (gid_t) t->uid,
-		.nofile = t->limits.nofile_max,
-		.fsize = t->limits.fsize_max,
-		.cpu_sec = cpu_rlimit_sec(t->limits.cpu_ms),
-		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
-		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
-		    .filter = m->init_policy->bpf },
-		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
-		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
-		.daemon_pidfd = m->self_pidfd,
-	};
+/* Clones the child, into a prepared network namespace if there is one. */
+static int
+target_clone(struct target *t, struct spawn_plan *plan, int cg_fd)
+{
+	struct netns_pool *np = t->manager->netns;
+	_cleanup_close_ int net_fd = netns_pool_take(np);
+	int r;
 
-	t->landlock_abi = plan.landlock_abi;
-
-	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0) {
-		r = -errno;
-		goto fail_fds;
-	}
-	plan.setup_w = setup[1];
-	plan.status_w = status[1];
-	plan.sync_r = sync[0];
-	plan.broker_fd = chan[1];
-
-	/* A root made ahead of time if there is one; the next is made after
-	 * this spawn, off its path. */
-	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
-	manager_want_spares(m);
-	if (root_fd < 0) {
-		r = root_fd;
-		(void) snprintf(msg, msg_size, "cannot prepare the sandbox's root: %s", strerror(-r));
-		goto fail_fds;
-	}
-	plan.root_fd = root_fd;
-
-	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
-	if (r < 0) {
-		(void) snprintf(msg, msg_size, "cannot create the sandbox's cgroup: %s", strerror(-r));
-		goto fail_cg;
-	}
-	/* Into a prepared network namespace for the clone, then home. */
-	net_fd = netns_pool_take(m->netns);
-	if (net_fd >= 0 && netns_enter(m->netns, net_fd) >= 0) {
-		plan.net_ready = true;
-		r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
-		(void) netns_leave(m->netns);
+	/* Into the prepared namespace for the clone, then home. */
+	if (net_fd >= 0 && netns_enter(np, net_fd) >= 0) {
+		plan->net_ready = true;
+		r = spawn_clone(plan, cg_fd, &t->pid, &t->pidfd);
+		(void) netns_leave(np);
 	} else
-		r = spawn_clone(&plan, cg_fd, &t->pid, &t->pidfd);
-	net_fd = safe_close(net_fd);
-	if (r < 0) {
-		(void) snprintf(msg, msg_size, "cannot create the sandbox's namespaces: %s", strerror(-r));
-		goto fail_cg;
-	}
-	/* The child's copies are what count now. */
-	setup[1] = safe_close(setup[1]);
-	status[1] = safe_close(status[1]);
-	sync[0] = safe_close(sync[0]);
-	chan[1] = safe_close(chan[1]);
-	(void) fcntl(chan[0], F_SETFL, O_NONBLOCK);
-	r = broker_new(t, TAKE_FD(chan[0]), &t->broker);
-	if (r < 0)
-		log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
-	t->setup_fd = TAKE_FD(setup[0]);
-	t->status_fd = TAKE_FD(status[0]);
-	sync_w = TAKE_FD(sync[1]);
-	t->start_usec = now_usec(CLOCK_REALTIME);
-	t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
+		r = spawn_clone(plan, cg_fd, &t->pid, &t->pidfd);
+	return r;
+}
+
+/* Writes the child's id maps, attaches it to its cgroups and lets it go
+ * through sync_w. On failure the child is dead and msg says why. */
+static int
+target_release(struct target *t, int sync_w, char *msg, size_t msg_size)
+{
+	char c = 1;
+	int r;
 
 	/* The child builds its mount tree meanwhile (it needs neither), and
 	 * waits for this before anything of the target runs. Attaching is
 	 * slow on cgroup v1: every attach waits for an RCU grace period. */
 	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
 	if (r >= 0)
-		r = cgroup_attach(m->cgroup_mode, t->cgroup, t->pid);
+		r = cgroup_attach(t->manager->cgroup_mode, t->cgroup, t->pid);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
 		r = -errno;
 	if (r < 0) {
@@ -626,58 +441,168 @@ target_spawn(struct manager *m, const struct target_request *req,
 		 * went wrong, and it is complete now that the child is gone. */
 		(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
 		if (read(t->setup_fd, &rep, sizeof(rep)) == sizeof(rep))
-			r = -report_message(&rep, msg, msg_size);
-		else
-			(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
-		goto fail_cg;
+			return -report_message(&rep, msg, msg_size);
+		(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* Pipes, root, cgroup, clone, broker channel, id maps, release. On
+ * failure no child is left and the cgroup is on its way out. */
+static int
+target_start(struct target *t, const struct target_request *req, char **envp,
+    char *msg, size_t msg_size)
+{
+	struct manager *m = t->manager;
+	struct policy *pol = t->policy;
+	_cleanup_close_pair_ int setup[2] = { -1, -1 }, status[2] = { -1, -1 };
+	_cleanup_close_pair_ int sync[2] = { -1, -1 }, chan[2] = { -1, -1 };
+	_cleanup_close_ int root_fd = -1, cg_fd = -1;
+	struct spawn_plan plan;
+	int r;
+
+	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
+		return -errno;
+	/* A root made ahead of time if there is one; the next is made after
+	 * this spawn, off its path. */
+	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
+	manager_want_spares(m);
+	if (root_fd < 0) {
+		(void) snprintf(msg, msg_size, "cannot prepare the sandbox's root: %s", strerror(-root_fd));
+		return root_fd;
+	}
+
+	plan = (struct spawn_plan) {
+		.root = SANDBOXD_RUNDIR "/root",
+		.root_fd = root_fd,
+		.mounts = pol->mounts,
+		.n_mounts = pol->n_mounts,
+		.tmp = pol->tmp,
+		.tmp_size = t->limits.tmp_size,
+		.hostname = pol->hostname ? pol->hostname : "sandbox",
+		.argv = (char **) req->argv,
+		.envp = envp,
+		.path = target_env_path(envp),	/* target_build_env() always sets one */
+		.cwd = req->cwd && req->cwd[0] ? req->cwd : pol->cwd ? pol->cwd : "/",
+		.uid = t->uid,
+		.gid = (gid_t) t->uid,
+		.nofile = t->limits.nofile_max,
+		.fsize = t->limits.fsize_max,
+		.cpu_sec = target_cpu_rlimit_sec(t->limits.cpu_ms),
+		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
+		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
+		    .filter = m->init_policy->bpf },
+		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
+		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },
+		.daemon_pidfd = m->self_pidfd,
+		.setup_w = setup[1],
+		.status_w = status[1],
+		.sync_r = sync[0],
+		.broker_fd = chan[1],
+	};
+	t->landlock_abi = plan.landlock_abi;
+
+	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
+	if (r < 0)
+		(void) snprintf(msg, msg_size, "cannot create the sandbox's cgroup: %s", strerror(-r));
+	else if ((r = target_clone(t, &plan, cg_fd)) < 0)
+		(void) snprintf(msg, msg_size, "cannot create the sandbox's namespaces: %s", strerror(-r));
+	else {
+		/* The child's copies are what count now. */
+		setup[1] = safe_close(setup[1]);
+		status[1] = safe_close(status[1]);
+		sync[0] = safe_close(sync[0]);
+		chan[1] = safe_close(chan[1]);
+		(void) fcntl(chan[0], F_SETFL, O_NONBLOCK);
+		r = broker_new(t, TAKE_FD(chan[0]), &t->broker);
+		if (r < 0)
+			log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
+		t->setup_fd = TAKE_FD(setup[0]);
+		t->status_fd = TAKE_FD(status[0]);
+		t->start_usec = now_usec(CLOCK_REALTIME);
+		t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
+		r = target_release(t, sync[1], msg, msg_size);
+	}
+	if (r < 0) {
+		manager_release_cgroup(m, t->cgroup);
+		return r;
 	}
 	(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
 	(void) fcntl(t->status_fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
 
-	t->watcher = *w;
-	t->watched = true;
-	TAILQ_INSERT_TAIL(&m->targets, t, link);
-	m->n_live++;
+int
+target_spawn(struct manager *m, const struct target_request *req, struct target **ret,
+    char *msg, size_t msg_size)
+{
+	_cleanup_(target_freep) struct target *t = NULL;
+	_cleanup_strv_free_ char **envp = NULL;
+	struct policy *pol;
+	int r;
+
+	msg[0] = '\0';
+	r = target_check_request(m, req, &pol, msg, msg_size);
+	if (r >= 0)
+		r = target_new_from_request(m, pol, req, &t, &envp, msg, msg_size);
+	if (r >= 0)
+		r = target_start(t, req, envp, msg, msg_size);
+	if (r < 0) {
+		if (!msg[0])
+			(void) snprintf(msg, msg_size, "%s", strerror(-r));
+		return r;
+	}
+
+	manager_add_target(m, t);
 	r = start_events(t);
 	if (r < 0) {
 		/* Cannot supervise it: kill it; the pidfd event (if any)
-		 * or target_free() cleans up. */
+		 * or target_free() cleans up. It is the registry's now. */
 		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
 		(void) snprintf(msg, msg_size, "out of memory");
-		t->watched = false;
+		(void) TAKE_PTR(t);
 		return r;
 	}
-	*ret = t;
+	*ret = TAKE_PTR(t);
 	return 0;
-
-fail_cg:
-	manager_release_cgroup(m, t->cgroup);
-fail_fds:
-	for (int i = 0; i < 2; i++) {
-		safe_close(setup[i]);
-		safe_close(status[i]);
-		safe_close(sync[i]);
-		safe_close(chan[i]);
-	}
-fail:
-	if (t->uid != (uid_t) -1)
-		uid_pool_put(&m->uids, t->uid);
-	if (t->pidfd >= 0)
-		t->pidfd = safe_close(t->pidfd);
-	target_free(t);
-	if (!msg[0])
-		(void) snprintf(msg, msg_size, "%s", strerror(-r));
-	return r;
 }
 
-void
-target_unwatch(struct target *t)
+int
+target_watch_new(struct target *t, const struct target_watch_ops *ops, void *userdata,
+    struct target_watch **ret)
 {
-	t->watched = false;
-	if (!t->detach && t->state != SBX_STATE_EXITED) {
-		log_info("Sandbox %llu: its requester went away, killing.", (unsigned long long) t->id);
-		(void) target_kill(t, SIGKILL, SBX_LIMIT_KILLED);
+	struct target_watch *w;
+
+	if (t->watch)
+		return -EBUSY;
+	w = malloc(sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	*w = (struct target_watch) { .target = t, .ops = ops, .userdata = userdata };
+	t->watch = w;
+	*ret = w;
+	return 0;
+}
+
+struct target_watch *
+target_watch_free(struct target_watch *w)
+{
+	struct target *t;
+
+	if (!w)
+		return NULL;
+	t = w->target;
+	if (t) {
+		(void) watch_end(t);
+		if (!t->detach && t->state != SBX_STATE_EXITED) {
+			log_info("Sandbox %llu: its requester went away, killing.", (unsigned long long) t->id);
+			(void) target_kill(t, SIGKILL, SBX_LIMIT_KILLED);
+		}
 	}
+	free(w);
+	return NULL;
 }
 
 int
@@ -736,6 +661,7 @@ target_free(struct target *t)
 {
 	if (!t)
 		return NULL;
+	(void) watch_end(t);	/* its owner frees it */
 	event_freep(&t->ev_pidfd);
 	event_freep(&t->ev_setup);
 	event_freep(&t->ev_timeout);
@@ -752,6 +678,7 @@ target_free(struct target *t)
 	relay_free_all(t);
 	policy_unref(t->policy);
 	free(t->owner.groups);
+	target_put_uid(t);
 	free(t);
 	return NULL;
 }

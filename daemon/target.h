@@ -2,8 +2,10 @@
 /*
  * A target is one sandbox: its id, owner, anonymous uid, cgroup, the
  * pidfd of its init and its state. It knows nothing about transports: the
- * party that asked for it is a struct target_watcher, told once when the
- * spawn succeeds or fails and once when the sandbox ends.
+ * party that asked for it holds a struct target_watch, told once when the
+ * spawn succeeds or fails and once when the sandbox ends. The watch is the
+ * transport's (a connection's, later a D-Bus peer's): freeing it is how
+ * the requester goes away.
  */
 #pragma once
 
@@ -13,6 +15,7 @@
 #include <sys/types.h>
 
 #include "action.h"
+#include "macro.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
 
@@ -22,13 +25,16 @@ struct target;
 struct broker;
 struct relay;
 
-struct target_watcher {
-	/* error < 0: the spawn failed with message; the target is gone after
-	 * the call. error == 0: running. */
-	void (*spawned)(struct target *t, int error, const char *message, void *userdata);
-	void (*exited)(struct target *t, const struct sbx_exited *e, void *userdata);
-	void *userdata;
-	void *userdata2;	/* a second word for the transport (e.g. the serial to answer) */
+struct target_watch;		/* one requester's interest in one target */
+
+struct target_watch_ops {
+	/* error < 0: the spawn failed with message, the target is gone after
+	 * the call and the watch is over. error == 0: running. */
+	void (*spawned)(struct target_watch *w, struct target *t, int error, const char *message,
+	    void *userdata);
+	/* The sandbox ended; the watch is over. */
+	void (*exited)(struct target_watch *w, struct target *t, const struct sbx_exited *e,
+	    void *userdata);
 };
 
 /* Everything a spawn request asks for, already decoded and validated. */
@@ -55,6 +61,7 @@ struct target {
 	pid_t			owner_pid;
 	struct owner_creds	owner;		/* the broker acts with these */
 	uid_t			uid;		/* anonymous */
+	bool			holds_uid;	/* uid is to go back to the pool */
 	int			landlock_abi;	/* in force for it; 0: none */
 	struct policy		*policy;	/* a reference: reloads do not pull it away */
 	struct broker		*broker;	/* NULL once the channel is closed */
@@ -78,18 +85,25 @@ struct target {
 	char			*cgroup;	/* relative name, "sandbox-<id>" */
 	struct sbx_exited	exit;		/* valid once EXITED */
 
-	struct target_watcher	watcher;
-	bool			watched;
+	struct target_watch	*watch;		/* NULL: nobody is told */
 };
 
-/* Validates the request against the policy and starts the sandbox. On
- * success the watcher is called later; on failure returns -errno and sets
- * message. */
-int target_spawn(struct manager *m, const struct target_request *req,
-    const struct target_watcher *w, struct target **ret, char *message, size_t message_size);
-/* Forgets the watcher; kills the sandbox unless it was detached. */
-void target_unwatch(struct target *t);
+/* Validates the request against the policy and starts the sandbox; a
+ * watch made at once hears how the start ends. On failure returns -errno
+ * and sets message. */
+int target_spawn(struct manager *m, const struct target_request *req, struct target **ret,
+    char *message, size_t message_size);
+/* Watches t (one watch per target): ops are called with userdata until
+ * the watch is over. The watch is the caller's to free, over or not. */
+int target_watch_new(struct target *t, const struct target_watch_ops *ops, void *userdata,
+    struct target_watch **ret);
+/* Frees the watch. One that is not over ends here, and its sandbox is
+ * killed unless detached: the requester went away. Accepts NULL, returns
+ * NULL. */
+struct target_watch *target_watch_free(struct target_watch *w);
+DEFINE_FREEP(struct target_watch, target_watch_free);
 int target_kill(struct target *t, int sig, uint32_t why);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
 struct target *target_free(struct target *t);
+DEFINE_FREEP(struct target, target_free);

@@ -22,7 +22,8 @@ unit_tests = \
 	tests/unit/test-parse-util \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit \
-	tests/unit/test-signal-util
+	tests/unit/test-signal-util \
+	tests/unit/test-target-request
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -60,6 +61,13 @@ tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
 tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
 tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+# The pure half of target.c, linked alone.
+tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \
+	daemon/target-request.c daemon/target-request.h
+tests_unit_test_target_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_target_request_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c
 tests_unit_test_landlock_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \

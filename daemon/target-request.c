@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Pure helpers of target.c (see target-request.h): they trust nothing of
+ * the request but its having been decoded, and touch nothing but memory.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "macro.h"
+#include "target-request.h"
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* Narrowing: a request may lower a limit, never raise it. */
+static int
+narrow_one(uint64_t *limit, uint64_t asked, const char *what, char *msg, size_t msg_size)
+{
+	if (asked == 0)
+		return 0;
+	if (asked > *limit) {
+		(void) snprintf(msg, msg_size, "requested %s %llu exceeds the policy's limit %llu",
+		    what, (unsigned long long) asked, (unsigned long long) *limit);
+		return -EPERM;
+	}
+	*limit = asked;
+	return 0;
+}
+
+int
+target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
+    char *msg, size_t msg_size)
+{
+	int r;
+
+	if ((r = narrow_one(&limits->timeout_ms, asked->timeout_ms, "timeout (ms)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&limits->memory_max, asked->memory_max, "memory (bytes)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&limits->tasks_max, asked->tasks_max, "tasks", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&limits->cpu_ms, asked->cpu_ms, "CPU time (ms)", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&limits->nofile_max, asked->nofile_max, "open files", msg, msg_size)) < 0 ||
+	    (r = narrow_one(&limits->fsize_max, asked->fsize_max, "file size (bytes)", msg, msg_size)) < 0)
+		return r;
+	return 0;
+}
+
+static int
+env_key_len(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+
+	return eq && eq != kv ? (int) (eq - kv) : -1;
+}
+
+int
+target_build_env(char *const *defaults, const char *const *req, char ***ret, char *msg, size_t msg_size)
+{
+	size_t nd = strv_length(defaults), nr = strv_length((char *const *) req), n = 0;
+	_cleanup_strv_free_ char **v = calloc(nd + nr + 3, sizeof(char *));
+	bool have_path = false;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < nr; i++)
+		if (env_key_len(req[i]) < 0) {
+			(void) snprintf(msg, msg_size, "invalid environment entry '%.64s'", req[i]);
+			return -EINVAL;
+		}
+	for (size_t i = 0; i < nd + nr; i++) {
+		const char *kv = i < nd ? defaults[i] : req[i - nd];
+		int kl = env_key_len(kv);
+		size_t j;
+
+		if (kl < 0)
+			continue;
+		for (j = 0; j < n; j++)
+			if (env_key_len(v[j]) == kl && strncmp(v[j], kv, (size_t) kl) == 0)
+				break;
+		if (j < n)
+			free(v[j]);
+		v[j] = strdup(kv);
+		if (!v[j])
+			return -ENOMEM;
+		if (j == n)
+			n++;
+		if (kl == 4 && strncmp(kv, "PATH", 4) == 0)
+			have_path = true;
+	}
+	if (!have_path && !(v[n++] = strdup("PATH=" DEFAULT_PATH)))
+		return -ENOMEM;
+	/* Where the broker channel is: ours to say, never the client's. */
+	for (size_t j = 0; j < n; j++)
+		if (strncmp(v[j], SBX_BROKER_FD_ENV "=", strlen(SBX_BROKER_FD_ENV) + 1) == 0) {
+			free(v[j]);
+			v[j] = v[--n];
+			v[n] = NULL;
+			break;
+		}
+	if (!(v[n++] = strdup(SBX_BROKER_FD_ENV "=" STRINGIFY(SBX_BROKER_FD))))
+		return -ENOMEM;
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+const char *
+target_env_path(char *const *envp)
+{
+	for (char *const *e = envp; e && *e; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			return *e + 5;
+	return NULL;
+}
+
+char *
+target_join_argv(const char *const *argv)
+{
+	size_t l = 0;
+	char *s;
+
+	for (size_t i = 0; argv[i]; i++)
+		l += strlen(argv[i]) + 1;
+	s = malloc(l + 1);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (size_t i = 0, o = 0; argv[i]; i++) {
+		size_t k = strlen(argv[i]);
+
+		if (i > 0)
+			s[o++] = ' ';
+		memcpy(s + o, argv[i], k + 1);
+		o += k;
+	}
+	return s;
+}
+
+uint64_t
+target_cpu_rlimit_sec(uint64_t ms)
+{
+	/* RLIMIT_CPU has one-second granularity: round up, never below 1. */
+	return ms == POLICY_UNLIMITED ? UINT64_MAX : (ms + 999) / 1000;
+}
+
+uint32_t
+target_classify_exit(const struct cgroup_stats *cs, bool have_status, int status,
+    uint64_t cpu_ms, uint32_t limit, struct sbx_exited *e)
+{
+	if (have_status && WIFEXITED(status)) {
+		e->how = SBX_EXIT_CODE;
+		e->status = WEXITSTATUS(status);
+	} else {
+		e->how = SBX_EXIT_SIGNAL;
+		e->status = have_status ? WTERMSIG(status) : SIGKILL;
+	}
+	/* Which limit ended it, if the kernel or we did. */
+	if (limit == SBX_LIMIT_NONE) {
+		int sig = e->how == SBX_EXIT_SIGNAL ? (int) e->status : 0;
+
+		if (cs->oom_kills > 0)
+			limit = SBX_LIMIT_MEMORY;
+		else if (sig == SIGXCPU || (cpu_ms != POLICY_UNLIMITED && cs->cpu_usec / 1000 >= cpu_ms))
+			limit = SBX_LIMIT_CPU;
+		else if (sig == SIGXFSZ)
+			limit = SBX_LIMIT_FSIZE;
+		else if (cs->tasks_max_hit > 0)
+			limit = SBX_LIMIT_TASKS;
+	}
+	e->limit = limit;
+	return limit;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The pure parts of a spawn: narrowing the policy's limits by a request,
+ * building the target's environment, naming its command, and classifying
+ * how it ended. No I/O and no daemon state, so tests/unit/test-target-request
+ * links this file alone. Messages for the requester go into msg.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "confine-cgroup.h"
+#include "policy.h"
+#include "sandbox-protocol.h"
+
+/* Lowers each limit in *limits to the one asked for (0: keep the
+ * policy's); asking for more than the policy allows is -EPERM. */
+int target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
+    char *msg, size_t msg_size);
+/* The policy's defaults, then the request's entries replacing same keys,
+ * a PATH if neither set one, and SANDBOX_BROKER_FD (ours to say, never the
+ * client's). A request entry without "KEY=" is -EINVAL. */
+int target_build_env(char *const *defaults, const char *const *req, char ***ret,
+    char *msg, size_t msg_size);
+/* PATH's value in envp, or NULL. */
+const char *target_env_path(char *const *envp);
+/* argv joined by spaces, for listings; NULL on OOM. */
+char *target_join_argv(const char *const *argv);
+/* RLIMIT_CPU's seconds for a CPU limit in ms: rounded up, never 0. */
+uint64_t target_cpu_rlimit_sec(uint64_t ms);
+/*
+ * How a sandbox ended: from init's wait status (have_status false: none
+ * came, as when init itself was killed), its cgroup's figures and its CPU
+ * limit. limit is what already ended it (SBX_LIMIT_NONE: nothing we know
+ * of). Sets e->how, e->status and e->limit; returns e->limit.
+ */
+uint32_t target_classify_exit(const struct cgroup_stats *cs, bool have_status, int status,
+    uint64_t cpu_ms, uint32_t limit, struct sbx_exited *e);
