@@ -1,0 +1,959 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Policy files: parsing and validation, INI text to struct policy. Pure:
+ * no I/O, no libseccomp beyond looking up system call names.
+ *
+ * Policies are written by administrators, but they are still checked
+ * strictly, so a typo is a load error with a line number rather than a
+ * silently wider sandbox: every section and key must be known, every path
+ * absolute and normalized, every system call name known to libseccomp and
+ * outside the always-forbidden set (syscall_is_forbidden()).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+#include <seccomp.h>
+
+#include "macro.h"
+#include "parse-util.h"
+#include "policy.h"
+#include "policy-internal.h"
+#include "sandbox-protocol.h"
+#include "syscall-groups.h"
+
+#define POLICY_MOUNTS_MAX	64
+#define POLICY_ENV_MAX		128
+#define POLICY_GROUP_DEPTH_MAX	8
+
+static const char *const default_path = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+/* Mount points the daemon sets up itself; a policy may not cover them. */
+static const char *const reserved_dests[] = { "/proc", "/dev", "/tmp" };
+
+static const struct {
+	const char *name;
+	int value;
+} errno_names[] = {
+	{ "EACCES", EACCES },
+	{ "EAFNOSUPPORT", EAFNOSUPPORT },
+	{ "EAGAIN", EAGAIN },
+	{ "EBADF", EBADF },
+	{ "EFAULT", EFAULT },
+	{ "EINVAL", EINVAL },
+	{ "EIO", EIO },
+	{ "ENODEV", ENODEV },
+	{ "ENOENT", ENOENT },
+	{ "ENOMEM", ENOMEM },
+	{ "ENOSYS", ENOSYS },
+	{ "ENOTSUP", ENOTSUP },
+	{ "ENOTTY", ENOTTY },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EPERM", EPERM },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT },
+	{ "EROFS", EROFS },
+};
+
+struct policy_parser {
+	struct policy	*policy;
+	size_t		n_syscalls;
+	size_t		n_env;
+};
+
+int
+policy_fail(struct ini_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		(void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Checks that path is absolute and normalized; returns NULL or why not. */
+static const char *
+path_problem(const char *path)
+{
+	const char *c;
+
+	if (path[0] != '/')
+		return "is not absolute";
+	if (strlen(path) >= PATH_MAX)
+		return "is too long";
+	for (c = path; *c; c++) {
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return "contains a control character";
+		if (*c == ':')
+			return "contains ':'";
+	}
+	if (strcmp(path, "/") == 0)
+		return NULL;
+	if (path[strlen(path) - 1] == '/')
+		return "has a trailing '/'";
+	if (strstr(path, "//"))
+		return "contains '//'";
+	for (c = path; c; c = strchr(c + 1, '/')) {
+		const char *comp = c + 1;
+		size_t len = strcspn(comp, "/");
+
+		if (len == 1 && comp[0] == '.')
+			return "contains a '.' component";
+		if (len == 2 && comp[0] == '.' && comp[1] == '.')
+			return "contains a '..' component";
+	}
+	return NULL;
+}
+
+static const char *
+dest_problem(const char *dest)
+{
+	const char *why = path_problem(dest);
+
+	if (why)
+		return why;
+	if (strcmp(dest, "/") == 0)
+		return "is '/', which the daemon sets up";
+	for (size_t i = 0; i < ELEMENTSOF(reserved_dests); i++) {
+		size_t n = strlen(reserved_dests[i]);
+
+		if (strncmp(dest, reserved_dests[i], n) == 0 && (dest[n] == '\0' || dest[n] == '/'))
+			return "is at or under /proc, /dev or /tmp, which the daemon sets up";
+	}
+	return NULL;
+}
+
+static int
+policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *source,
+    const char *dest, bool optional, struct ini_error *err)
+{
+	_cleanup_free_ char *s = NULL, *d = NULL;
+	struct policy_mount *m;
+
+	if (p->n_mounts >= POLICY_MOUNTS_MAX)
+		return policy_fail(err, "too many mounts (at most %d)", POLICY_MOUNTS_MAX);
+	for (size_t i = 0; i < p->n_mounts; i++)
+		if (strcmp(p->mounts[i].dest, dest) == 0)
+			return policy_fail(err, "'%s' is already a mount point in this policy", dest);
+
+	s = source ? strdup(source) : NULL;
+	d = strdup(dest);
+	if ((source && !s) || !d)
+		return -ENOMEM;
+	m = reallocarray(p->mounts, p->n_mounts + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	p->mounts = m;
+	p->mounts[p->n_mounts++] = (struct policy_mount) {
+		.kind = kind,
+		.source = TAKE_PTR(s),
+		.dest = TAKE_PTR(d),
+		.optional = optional,
+	};
+	return 0;
+}
+
+/* BindReadOnly=/Bind= [-]SRC[:DST] */
+static int
+parse_bind(struct policy *p, enum policy_mount_kind kind, const char *key, const char *value,
+    struct ini_error *err)
+{
+	_cleanup_free_ char *src = NULL;
+	const char *dst, *why;
+	bool optional = false;
+	char *colon;
+
+	if (value[0] == '-') {
+		optional = true;
+		value++;
+	}
+	src = strdup(value);
+	if (!src)
+		return -ENOMEM;
+	colon = strchr(src, ':');
+	if (colon) {
+		*colon = '\0';
+		dst = colon + 1;
+	} else
+		dst = src;
+
+	why = path_problem(src);
+	if (why)
+		return policy_fail(err, "%s=: source '%s' %s", key, src, why);
+	why = dest_problem(dst);
+	if (why)
+		return policy_fail(err, "%s=: destination '%s' %s", key, dst, why);
+	return policy_add_mount(p, kind, src, dst, optional, err);
+}
+
+/* Symlink=TARGET:LINKPATH; TARGET may be relative ("usr/bin"). */
+static int
+parse_symlink(struct policy *p, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *target = NULL;
+	const char *link, *why;
+	char *colon;
+
+	target = strdup(value);
+	if (!target)
+		return -ENOMEM;
+	colon = strchr(target, ':');
+	if (!colon)
+		return policy_fail(err, "Symlink=: expected TARGET:LINKPATH");
+	*colon = '\0';
+	link = colon + 1;
+
+	if (target[0] == '\0')
+		return policy_fail(err, "Symlink=: empty target");
+	if (strlen(target) >= PATH_MAX)
+		return policy_fail(err, "Symlink=: target is too long");
+	for (const char *c = target; *c; c++)
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return policy_fail(err, "Symlink=: target contains a control character");
+	for (const char *c = target; c; c = strchr(c, '/')) {
+		size_t len;
+
+		while (*c == '/')
+			c++;
+		len = strcspn(c, "/");
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return policy_fail(err, "Symlink=: target '%s' contains a '..' component",
+			    target);
+		if (c[len] == '\0')
+			break;
+	}
+	why = dest_problem(link);
+	if (why)
+		return policy_fail(err, "Symlink=: link path '%s' %s", link, why);
+	return policy_add_mount(p, POLICY_MOUNT_SYMLINK, target, link, false, err);
+}
+
+static bool
+hostname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int
+parse_environment(struct policy_parser *pp, const char *value, struct ini_error *err)
+{
+	struct policy *p = pp->policy;
+	const char *eq = strchr(value, '=');
+	size_t klen;
+	char *copy, **v;
+
+	if (!eq || eq == value)
+		return policy_fail(err, "Environment=: expected NAME=VALUE");
+	klen = (size_t) (eq - value);
+	for (size_t i = 0; i < klen; i++) {
+		char c = value[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
+		    (i > 0 && c >= '0' && c <= '9')))
+			return policy_fail(err, "Environment=: invalid variable name '%.*s'",
+			    (int) klen, value);
+	}
+	for (const char *c = eq + 1; *c; c++)
+		if ((unsigned char) *c < 0x20 || *c == 0x7f)
+			return policy_fail(err, "Environment=: value contains a control character");
+
+	copy = strdup(value);
+	if (!copy)
+		return -ENOMEM;
+	/* A later assignment of the same name replaces the earlier one. */
+	for (size_t i = 0; i < pp->n_env; i++)
+		if (strncmp(p->environment[i], value, klen + 1) == 0) {
+			free(p->environment[i]);
+			p->environment[i] = copy;
+			return 0;
+		}
+	if (pp->n_env >= POLICY_ENV_MAX) {
+		free(copy);
+		return policy_fail(err, "Environment=: too many variables (at most %d)",
+		    POLICY_ENV_MAX);
+	}
+	v = reallocarray(p->environment, pp->n_env + 2, sizeof(char *));
+	if (!v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->environment = v;
+	v[pp->n_env++] = copy;
+	v[pp->n_env] = NULL;
+	return 0;
+}
+
+static int
+add_syscall(struct policy_parser *pp, const char *name)
+{
+	struct policy *p = pp->policy;
+	char *copy, **v;
+
+	for (size_t i = 0; i < pp->n_syscalls; i++)
+		if (strcmp(p->syscalls[i], name) == 0)
+			return 0;
+	copy = strdup(name);
+	if (!copy)
+		return -ENOMEM;
+	v = reallocarray(p->syscalls, pp->n_syscalls + 2, sizeof(char *));
+	if (!v) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->syscalls = v;
+	v[pp->n_syscalls++] = copy;
+	v[pp->n_syscalls] = NULL;
+	return 0;
+}
+
+static int
+add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini_error *err)
+{
+	const struct syscall_group *g;
+	int r;
+
+	if (depth > POLICY_GROUP_DEPTH_MAX)
+		return policy_fail(err, "system call groups nested too deeply at '%s'", name);
+	g = syscall_group_find(name);
+	if (!g)
+		return policy_fail(err, "unknown system call group '%s'", name);
+	for (const char *const *s = g->syscalls; *s; s++) {
+		if ((*s)[0] == '@') {
+			r = add_group(pp, *s, depth + 1, err);
+		} else if (syscall_is_forbidden(*s)) {
+			/* A bug in our tables, but refuse rather than allow. */
+			return policy_fail(err, "'%s' (in group '%s') is never allowed", *s, name);
+		} else
+			r = add_syscall(pp, *s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+parse_allow(struct policy_parser *pp, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	int r, n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		n++;
+		if (tok[0] == '@') {
+			r = add_group(pp, tok, 0, err);
+		} else if (syscall_is_forbidden(tok)) {
+			return policy_fail(err, "'%s' is never allowed", tok);
+		} else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR) {
+			return policy_fail(err, "unknown system call '%s'", tok);
+		} else
+			r = add_syscall(pp, tok);
+		if (r < 0)
+			return r;
+	}
+	if (n == 0)
+		return policy_fail(err, "Allow=: empty list");
+	return 0;
+}
+
+static int
+parse_action(struct policy *p, const char *value, struct ini_error *err)
+{
+	if (strcmp(value, "kill") == 0) {
+		p->syscall_errno = 0;
+		return 0;
+	}
+	if (strcmp(value, "errno") == 0) {
+		p->syscall_errno = EPERM;
+		return 0;
+	}
+	if (strncmp(value, "errno:", 6) == 0) {
+		for (size_t i = 0; i < ELEMENTSOF(errno_names); i++)
+			if (strcmp(value + 6, errno_names[i].name) == 0) {
+				p->syscall_errno = errno_names[i].value;
+				return 0;
+			}
+		return policy_fail(err, "Action=: unknown or unsupported errno name '%s'",
+		    value + 6);
+	}
+	return policy_fail(err, "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'",
+	    value);
+}
+
+static int
+parse_limit(const char *key, const char *value, int (*parser)(const char *, uint64_t *),
+    uint64_t min, uint64_t *ret, struct ini_error *err)
+{
+	uint64_t v;
+	int r;
+
+	if (strcmp(value, "infinity") == 0) {
+		*ret = POLICY_UNLIMITED;
+		return 0;
+	}
+	r = parser(value, &v);
+	if (r == -ERANGE)
+		return policy_fail(err, "%s=: value '%s' is out of range", key, value);
+	if (r < 0)
+		return policy_fail(err, "%s=: invalid value '%s'", key, value);
+	if (v < min)
+		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", key, value,
+		    (unsigned long long) min);
+	*ret = v;
+	return 0;
+}
+
+static int
+set_string(char **field, const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return -ENOMEM;
+	free(*field);
+	*field = s;
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	unsigned	right;
+} right_names[] = {
+	{ "read", POLICY_RIGHT_READ },
+	{ "write", POLICY_RIGHT_WRITE },
+	{ "create", POLICY_RIGHT_CREATE },
+	{ "delete", POLICY_RIGHT_DELETE },
+	{ "nosymlinks", POLICY_RIGHT_NOSYMLINKS },
+	{ "special", POLICY_RIGHT_SPECIAL },
+};
+
+/* File=PATH RIGHTS or Tree=PATH RIGHTS, RIGHTS a comma-separated list. */
+static int
+parse_path_rule(struct policy *p, bool tree, const char *value, struct ini_error *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct policy_path_rule *v;
+	const char *sp = strpbrk(value, " \t"), *why, *c;
+	unsigned rights = 0;
+
+	if (!sp)
+		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'",
+		    tree ? "Tree" : "File");
+	path = strndup(value, (size_t) (sp - value));
+	if (!path)
+		return -ENOMEM;
+	why = path_problem(path);
+	if (why)
+		return policy_fail(err, "path '%s' %s", path, why);
+	if (!tree && strcmp(path, "/") == 0)
+		return policy_fail(err, "File=/ is not a file; use Tree=/");
+	for (c = sp; *c;) {
+		size_t n;
+		bool found = false;
+
+		c += strspn(c, " \t,");
+		n = strcspn(c, " \t,");
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < ELEMENTSOF(right_names); i++)
+			if (strlen(right_names[i].name) == n && strncmp(c, right_names[i].name, n) == 0) {
+				rights |= right_names[i].right;
+				found = true;
+			}
+		if (!found)
+			return policy_fail(err, "unknown right '%.*s' (expected read, write, create, "
+			    "delete, nosymlinks, special)", (int) n, c);
+		c += n;
+	}
+	if (!(rights & (POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE |
+	    POLICY_RIGHT_DELETE)))
+		return policy_fail(err, "rule for '%s' grants no right", path);
+	for (size_t i = 0; i < p->n_path_rules; i++)
+		if (strcmp(p->path_rules[i].path, path) == 0)
+			return policy_fail(err, "a rule for '%s' is already given", path);
+	if (p->n_path_rules >= POLICY_BROKER_RULES_MAX)
+		return policy_fail(err, "too many [Broker] path rules (at most %d)",
+		    POLICY_BROKER_RULES_MAX);
+	v = realloc(p->path_rules, (p->n_path_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->path_rules = v;
+	v[p->n_path_rules] = (struct policy_path_rule) {
+		.tree = tree,
+		.rights = rights,
+		.dirfd = -1,
+	};
+	v[p->n_path_rules].path = TAKE_PTR(path);
+	v[p->n_path_rules].name = strrchr(v[p->n_path_rules].path, '/') + 1;
+	p->n_path_rules++;
+	return 0;
+}
+
+int
+policy_parse_endpoint(const char *s, struct policy_connect_rule *r)
+{
+	const char *rest, *colon;
+	unsigned long port;
+	char *end;
+
+	*r = (struct policy_connect_rule) {};
+	if (strncmp(s, "unix:", 5) == 0) {
+		rest = s + 5;
+		if (rest[0] != '/' || strlen(rest) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+			return -EINVAL;
+		r->family = AF_UNIX;
+		r->type = SOCK_STREAM;
+		r->host = strdup(rest);
+		return r->host ? 0 : -ENOMEM;
+	}
+	if (strncmp(s, "tcp:", 4) == 0)
+		r->type = SOCK_STREAM;
+	else if (strncmp(s, "udp:", 4) == 0)
+		r->type = SOCK_DGRAM;
+	else
+		return -EINVAL;
+	rest = s + 4;
+	colon = strrchr(rest, ':');
+	if (!colon || colon == rest || colon[1] == '\0' || strlen(rest) > 300)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port == 0 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	r->port = (uint16_t) port;
+	/* [v6-address] or a name/IPv4 address without ':'. */
+	if (rest[0] == '[') {
+		if (colon[-1] != ']' || colon - rest < 3)
+			return -EINVAL;
+		r->host = strndup(rest + 1, (size_t) (colon - rest - 2));
+		r->family = AF_INET6;
+	} else {
+		r->host = strndup(rest, (size_t) (colon - rest));
+		r->family = AF_INET;
+	}
+	if (!r->host)
+		return -ENOMEM;
+	for (const char *c = r->host; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    *c == '.' || *c == '-' || (r->family == AF_INET6 && *c == ':'))) {
+			free(r->host);
+			r->host = NULL;
+			return -EINVAL;
+		}
+	return 0;
+}
+
+/* Connect=ENDPOINT */
+static int
+parse_connect(struct policy *p, const char *value, struct ini_error *err)
+{
+	struct policy_connect_rule r, *v;
+	int k;
+
+	k = policy_parse_endpoint(value, &r);
+	if (k == -ENOMEM)
+		return k;
+	if (k < 0)
+		return policy_fail(err, "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
+		    "'udp:HOST:PORT'", value);
+	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
+		policy_connect_rule_done(&r);
+		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
+	}
+	/* Once realloc() succeeded the array is the policy's, whatever
+	 * happens next: only the new rule's own strings are ours to free. */
+	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
+	if (!v) {
+		policy_connect_rule_done(&r);
+		return -ENOMEM;
+	}
+	p->connect_rules = v;
+	r.endpoint = strdup(value);
+	if (!r.endpoint) {
+		policy_connect_rule_done(&r);
+		return -ENOMEM;
+	}
+	v[p->n_connect_rules++] = r;
+	return 0;
+}
+
+static int
+policy_handle_key(const char *section, const char *key, const char *value, unsigned line,
+    void *userdata, struct ini_error *err)
+{
+	struct policy_parser *pp = userdata;
+	struct policy *p = pp->policy;
+	const char *why;
+	bool b;
+
+	if (strcmp(section, "Policy") == 0) {
+		if (strcmp(key, "Description") == 0)
+			return set_string(&p->description, value);
+
+	} else if (strcmp(section, "Filesystem") == 0) {
+		if (strcmp(key, "BindReadOnly") == 0)
+			return parse_bind(p, POLICY_MOUNT_BIND_RO, key, value, err);
+		if (strcmp(key, "Bind") == 0)
+			return parse_bind(p, POLICY_MOUNT_BIND_RW, key, value, err);
+		if (strcmp(key, "Symlink") == 0)
+			return parse_symlink(p, value, err);
+		if (strcmp(key, "TemporaryFileSystem") == 0) {
+			why = dest_problem(value);
+			if (why)
+				return policy_fail(err, "TemporaryFileSystem=: '%s' %s", value, why);
+			return policy_add_mount(p, POLICY_MOUNT_TMPFS, NULL, value, false, err);
+		}
+		if (strcmp(key, "Tmp") == 0) {
+			if (parse_boolean(value, &b) < 0)
+				return policy_fail(err, "Tmp=: expected yes or no, not '%s'", value);
+			p->tmp = b;
+			return 0;
+		}
+		if (strcmp(key, "TmpSize") == 0) {
+			if (strcmp(value, "infinity") == 0)
+				return policy_fail(err, "TmpSize=: must be finite");
+			return parse_limit(key, value, parse_size, 4096, &p->limits.tmp_size, err);
+		}
+
+	} else if (strcmp(section, "Sandbox") == 0) {
+		if (strcmp(key, "Hostname") == 0) {
+			if (!hostname_is_valid(value))
+				return policy_fail(err, "Hostname=: invalid host name '%s'", value);
+			return set_string(&p->hostname, value);
+		}
+		if (strcmp(key, "Environment") == 0)
+			return parse_environment(pp, value, err);
+		if (strcmp(key, "WorkingDirectory") == 0) {
+			why = path_problem(value);
+			if (why)
+				return policy_fail(err, "WorkingDirectory=: '%s' %s", value, why);
+			return set_string(&p->cwd, value);
+		}
+
+	} else if (strcmp(section, "Limits") == 0) {
+		if (strcmp(key, "WallTime") == 0)
+			return parse_limit(key, value, parse_time_ms, 1, &p->limits.timeout_ms, err);
+		if (strcmp(key, "Memory") == 0)
+			return parse_limit(key, value, parse_size, 1024 * 1024, &p->limits.memory_max,
+			    err);
+		/* The sandbox's init and the target are two tasks already. */
+		if (strcmp(key, "Tasks") == 0)
+			return parse_limit(key, value, parse_u64, 2, &p->limits.tasks_max, err);
+		if (strcmp(key, "CPUTime") == 0)
+			return parse_limit(key, value, parse_time_ms, 1, &p->limits.cpu_ms, err);
+		if (strcmp(key, "OpenFiles") == 0)
+			return parse_limit(key, value, parse_u64, 8, &p->limits.nofile_max, err);
+		if (strcmp(key, "FileSize") == 0)
+			return parse_limit(key, value, parse_size, 0, &p->limits.fsize_max, err);
+
+	} else if (strcmp(section, "Network") == 0) {
+		if (strcmp(key, "Network") == 0) {
+			if (strcmp(value, "none") == 0 || strcmp(value, "loopback") == 0) {
+				p->network = false;
+				return 0;
+			}
+			return policy_fail(err, "Network=: '%s' is not supported "
+			    "(only 'none' and 'loopback')", value);
+		}
+
+	} else if (strcmp(section, "Security") == 0) {
+		if (strcmp(key, "Landlock") == 0) {
+			if (strcmp(value, "best-effort") == 0) {
+				p->landlock = POLICY_BEST_EFFORT;
+				return 0;
+			}
+			if (parse_boolean(value, &b) < 0)
+				return policy_fail(err, "Landlock=: expected yes, no or best-effort, "
+				    "not '%s'", value);
+			p->landlock = b ? POLICY_YES : POLICY_NO;
+			return 0;
+		}
+
+	} else if (strcmp(section, "Broker") == 0) {
+		if (strcmp(key, "File") == 0 || strcmp(key, "Tree") == 0)
+			return parse_path_rule(p, strcmp(key, "Tree") == 0, value, err);
+		if (strcmp(key, "Connect") == 0)
+			return parse_connect(p, value, err);
+
+	} else if (strcmp(section, "SystemCalls") == 0) {
+		if (strcmp(key, "Allow") == 0)
+			return parse_allow(pp, value, err);
+		if (strcmp(key, "Action") == 0)
+			return parse_action(p, value, err);
+
+	} else if (section[0] == '\0')
+		return policy_fail(err, "'%s=' outside of any section", key);
+	else
+		return 0;	/* check_sections() reported the section at its header */
+
+	return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+}
+
+/* Remembers where a mount, a [Broker] rule and the system call list came
+ * from, for messages. */
+static int
+policy_handle(const char *section, const char *key, const char *value, unsigned line,
+    void *userdata, struct ini_error *err)
+{
+	struct policy_parser *pp = userdata;
+	struct policy *p = pp->policy;
+	size_t n_mounts = p->n_mounts, n_paths = p->n_path_rules, n_connects = p->n_connect_rules;
+	int r;
+
+	r = policy_handle_key(section, key, value, line, userdata, err);
+	if (r < 0)
+		return r;
+	if (p->n_mounts > n_mounts)
+		p->mounts[n_mounts].line = line;
+	if (p->n_path_rules > n_paths)
+		p->path_rules[n_paths].line = line;
+	if (p->n_connect_rules > n_connects)
+		p->connect_rules[n_connects].line = line;
+	if (p->syscalls_line == 0 && strcmp(section, "SystemCalls") == 0 &&
+	    strcmp(key, "Allow") == 0)
+		p->syscalls_line = line;
+	if (strcmp(section, "Security") == 0 && strcmp(key, "Landlock") == 0)
+		p->landlock_line = line;
+	return r;
+}
+
+/* Whether path is dir itself or lies beneath it (both normalized). */
+static bool
+path_is_at_or_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Connect=unix:PATH grants one socket, so a target must not be able to
+ * put another one (or a symlink) at PATH: no rule that lets it write,
+ * create or delete may name PATH or one of its ancestors (Tree= covers
+ * what lies beneath; File= on an ancestor directory lets it rename that
+ * directory away and make another in its place).
+ */
+static void
+check_unix_connects(const struct policy *p, struct ini_diags *d)
+{
+	const unsigned changing = POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE;
+
+	for (size_t i = 0; i < p->n_connect_rules; i++) {
+		const struct policy_connect_rule *c = &p->connect_rules[i];
+
+		if (c->family != AF_UNIX)
+			continue;
+		for (size_t j = 0; j < p->n_path_rules; j++) {
+			const struct policy_path_rule *r = &p->path_rules[j];
+
+			if (!(r->rights & changing) || !path_is_at_or_below(c->host, r->path))
+				continue;
+			ini_diags_add(d, c->line, INI_ERROR, -EINVAL, "Connect=unix:%s: the socket "
+			    "lies where %s=%s (line %u) lets the target write, create or delete, "
+			    "so the target could put another socket or a symlink there; move "
+			    "the socket out of that rule", c->host, r->tree ? "Tree" : "File",
+			    r->path, r->line);
+			break;
+		}
+	}
+}
+
+static const char *const known_sections[] = {
+	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "Broker", "SystemCalls",
+};
+
+/* ini_parse_all() reports keys only, so a section with no keys in it would
+ * go unnoticed; look at every header first so a misspelt one is an error
+ * at its own line (its keys are then ignored). Headers that are not valid
+ * INI are left to ini_parse_all(). */
+static void
+check_sections(const char *text, struct ini_diags *d)
+{
+	unsigned line = 0;
+
+	for (const char *p = text; *p;) {
+		const char *eol = strchrnul(p, '\n'), *b = p, *e = eol;
+
+		line++;
+		while (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		if (e - b >= 2 && *b == '[' && e[-1] == ']') {
+			bool known = false;
+
+			b++;
+			e--;
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
+				if ((size_t) (e - b) == strlen(known_sections[i]) &&
+				    memcmp(b, known_sections[i], (size_t) (e - b)) == 0)
+					known = true;
+			if (!known && ini_name_is_valid_n(b, (size_t) (e - b)))
+				ini_diags_add(d, line, INI_ERROR, -EINVAL, "unknown section [%.*s]",
+				    (int) (e - b > 64 ? 64 : e - b), b);
+		}
+		p = *eol ? eol + 1 : eol;
+	}
+}
+
+static int
+compare_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Copies the first error of d into err (for the first-error API). */
+static void
+first_error(const struct ini_diags *d, struct ini_error *err)
+{
+	if (!err)
+		return;
+	err->line = 0;
+	err->message[0] = '\0';
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->v[i].severity == INI_ERROR) {
+			err->line = d->v[i].line;
+			memcpy(err->message, d->v[i].message, sizeof(err->message));
+			return;
+		}
+}
+
+int
+policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_diags *d)
+{
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct policy_parser pp = {};
+	struct ini_error err = {};
+	bool has_path = false;
+	int r;
+
+	if (!text || !ret || !d)
+		return -EINVAL;
+	if (name && !policy_name_is_valid(name)) {
+		ini_diags_add(d, 0, INI_ERROR, -EINVAL, "invalid policy name '%s'", name);
+		return -EINVAL;
+	}
+	if (strlen(text) > SBX_POLICY_TEXT_MAX) {
+		ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
+		    SBX_POLICY_TEXT_MAX);
+		return -EFBIG;
+	}
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct policy) {
+		.n_ref = 1,
+		.spare_root = -1,
+		.tmp = true,
+		.limits = {
+			.timeout_ms = 3600 * 1000,
+			.memory_max = UINT64_C(512) << 20,
+			.tasks_max = 64,
+			.cpu_ms = 600 * 1000,
+			.nofile_max = 256,
+			.fsize_max = UINT64_C(256) << 20,
+			.tmp_size = UINT64_C(64) << 20,
+		},
+		.network = false,
+		.landlock = POLICY_BEST_EFFORT,
+		.syscall_errno = EPERM,
+	};
+	if ((name && !(p->name = strdup(name))) || (path && !(p->path = strdup(path))) ||
+	    !(p->text = strdup(text)))
+		return -ENOMEM;
+
+	check_sections(text, d);
+	pp.policy = p;
+	r = ini_parse_all(text, policy_handle, &pp, d);
+	ini_diags_sort(d);
+	if (r == -ENOMEM)
+		return r;
+	if (d->error < 0)
+		return d->error;
+	check_unix_connects(p, d);
+	if (d->error < 0)
+		return d->error;
+
+	/* Defaults for what the file left out. */
+	if (!p->hostname && !(p->hostname = strdup("sandbox")))
+		return -ENOMEM;
+	if (!p->cwd && !(p->cwd = strdup("/")))
+		return -ENOMEM;
+	for (size_t i = 0; i < pp.n_env; i++)
+		if (strncmp(p->environment[i], "PATH=", 5) == 0)
+			has_path = true;
+	if (!has_path) {
+		r = parse_environment(&pp, default_path, &err);
+		if (r < 0)
+			return r;
+	}
+	if (!p->syscalls) {
+		p->syscalls = calloc(1, sizeof(char *));
+		if (!p->syscalls)
+			return -ENOMEM;
+	}
+	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), compare_strp);
+
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* The first-error API over the _all one: text, or if NULL the file path. */
+static int
+parse_first_error(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (err) {
+		err->line = 0;
+		err->message[0] = '\0';
+	}
+	if (!d)
+		return -ENOMEM;
+	if (text)
+		r = policy_parse_all(name, path, text, ret, d);
+	else
+		r = policy_load_file_all(name, path, ret, d);
+	first_error(d, err);
+	return r;
+}
+
+int
+policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	if (!text)
+		return -EINVAL;
+	return parse_first_error(name, path, text, ret, err);
+}
+
+int
+policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
+{
+	return parse_first_error(name, path, NULL, ret, err);
+}
