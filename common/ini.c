@@ -13,6 +13,7 @@
 
 #include "ini.h"
 #include "macro.h"
+#include "string-util.h"
 
 #define INI_LINE_MAX 4096
 
@@ -101,22 +102,10 @@ ini_strip(char *s)
 	return s;
 }
 
-bool
-ini_name_is_valid_n(const char *s, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
-}
-
 static bool
 ini_name_is_valid(const char *s)
 {
-	return ini_name_is_valid_n(s, strlen(s));
+	return string_is_name_n(s, strlen(s));
 }
 
 static int

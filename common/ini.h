@@ -50,9 +50,6 @@ void ini_diags_add(struct ini_diags *d, unsigned line, enum ini_severity severit
 /* Sorts v by line (stably); line 0 comes last. */
 void ini_diags_sort(struct ini_diags *d);
 
-/* A section or key name: [A-Za-z0-9_-]+ (the first n bytes of s). */
-bool ini_name_is_valid_n(const char *s, size_t n);
-
 /* Called for every Key=Value. section is "" before the first header.
  * Return < 0 to stop; fill err->message (line is filled in by ini_parse). */
 typedef int (*ini_handler)(const char *section, const char *key, const char *value,

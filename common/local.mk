@@ -6,4 +6,5 @@ common_libcommon_la_SOURCES = \
 	common/escape.c common/escape.h \
 	common/ini.c common/ini.h \
 	common/parse-util.c common/parse-util.h \
+	common/string-util.c common/string-util.h \
 	common/net-util.c common/net-util.h

@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "policy-internal.h"
 #include "sandbox-protocol.h"
+#include "string-util.h"
 #include "syscall-groups.h"
 
 #define POLICY_MOUNTS_MAX	64
@@ -80,18 +81,19 @@ policy_fail(struct ini_error *err, const char *fmt, ...)
 static const char *
 path_problem(const char *path)
 {
-	const char *c;
+	const char *c, *cc, *colon;
 
 	if (path[0] != '/')
 		return "is not absolute";
 	if (strlen(path) >= PATH_MAX)
 		return "is too long";
-	for (c = path; *c; c++) {
-		if ((unsigned char) *c < 0x20 || *c == 0x7f)
-			return "contains a control character";
-		if (*c == ':')
-			return "contains ':'";
-	}
+	/* Whichever comes first, as one scan would find them. */
+	cc = string_find_cc(path);
+	colon = strchr(path, ':');
+	if (cc && (!colon || cc < colon))
+		return "contains a control character";
+	if (colon)
+		return "contains ':'";
 	if (strcmp(path, "/") == 0)
 		return NULL;
 	if (path[strlen(path) - 1] == '/')
@@ -212,9 +214,8 @@ parse_symlink(struct policy *p, const char *value, struct ini_error *err)
 		return policy_fail(err, "Symlink=: empty target");
 	if (strlen(target) >= PATH_MAX)
 		return policy_fail(err, "Symlink=: target is too long");
-	for (const char *c = target; *c; c++)
-		if ((unsigned char) *c < 0x20 || *c == 0x7f)
-			return policy_fail(err, "Symlink=: target contains a control character");
+	if (string_find_cc(target))
+		return policy_fail(err, "Symlink=: target contains a control character");
 	for (const char *c = target; c; c = strchr(c, '/')) {
 		size_t len;
 
@@ -240,11 +241,7 @@ hostname_is_valid(const char *s)
 
 	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
 		return false;
-	for (; *s; s++)
-		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
-			return false;
-	return true;
+	return string_is_alnum_or(s, "-.");
 }
 
 static int
@@ -258,17 +255,11 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 	if (!eq || eq == value)
 		return policy_fail(err, "Environment=: expected NAME=VALUE");
 	klen = (size_t) (eq - value);
-	for (size_t i = 0; i < klen; i++) {
-		char c = value[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' ||
-		    (i > 0 && c >= '0' && c <= '9')))
-			return policy_fail(err, "Environment=: invalid variable name '%.*s'",
-			    (int) klen, value);
-	}
-	for (const char *c = eq + 1; *c; c++)
-		if ((unsigned char) *c < 0x20 || *c == 0x7f)
-			return policy_fail(err, "Environment=: value contains a control character");
+	if ((value[0] >= '0' && value[0] <= '9') || !string_is_alnum_or_n(value, klen, "_"))
+		return policy_fail(err, "Environment=: invalid variable name '%.*s'", (int) klen,
+		    value);
+	if (string_find_cc(eq + 1))
+		return policy_fail(err, "Environment=: value contains a control character");
 
 	copy = strdup(value);
 	if (!copy)
@@ -548,13 +539,11 @@ policy_parse_endpoint(const char *s, struct policy_connect_rule *r)
 	}
 	if (!r->host)
 		return -ENOMEM;
-	for (const char *c = r->host; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    *c == '.' || *c == '-' || (r->family == AF_INET6 && *c == ':'))) {
-			free(r->host);
-			r->host = NULL;
-			return -EINVAL;
-		}
+	if (!string_is_alnum_or(r->host, r->family == AF_INET6 ? ".-:" : ".-")) {
+		free(r->host);
+		r->host = NULL;
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -809,7 +798,7 @@ check_sections(const char *text, struct ini_diags *d)
 				if ((size_t) (e - b) == strlen(known_sections[i]) &&
 				    memcmp(b, known_sections[i], (size_t) (e - b)) == 0)
 					known = true;
-			if (!known && ini_name_is_valid_n(b, (size_t) (e - b)))
+			if (!known && string_is_name_n(b, (size_t) (e - b)))
 				ini_diags_add(d, line, INI_ERROR, -EINVAL, "unknown section [%.*s]",
 				    (int) (e - b > 64 ? 64 : e - b), b);
 		}

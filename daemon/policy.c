@@ -13,25 +13,14 @@
 #include "macro.h"
 #include "policy.h"
 #include "policy-internal.h"
+#include "string-util.h"
 
 bool
 policy_name_is_valid(const char *name)
 {
-	size_t n;
-
-	if (!name || name[0] == '\0' || name[0] == '-')
+	if (!name || name[0] == '-')
 		return false;
-	n = strlen(name);
-	if (n > 63)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return strlen(name) <= 63 && string_is_name_n(name, strlen(name));
 }
 
 void
