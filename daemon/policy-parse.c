@@ -62,7 +62,11 @@ struct policy_parser {
 	struct policy	*policy;
 	size_t		n_syscalls;
 	size_t		n_env;
+	unsigned	line;		/* of the key being parsed */
 };
+
+/* The field a key table row names, in the policy being parsed. */
+#define POLICY_FIELD(pp, k, type) ((type *) (void *) ((char *) (pp)->policy + (k)->offset))
 
 int
 policy_fail(struct ini_error *err, const char *fmt, ...)
@@ -162,9 +166,10 @@ policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *sour
 
 /* BindReadOnly=/Bind= [-]SRC[:DST] */
 static int
-parse_bind(struct policy *p, enum policy_mount_kind kind, const char *key, const char *value,
-    struct ini_error *err)
+parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
+	struct policy_parser *pp = data;
+	const char *key = k->key;
 	_cleanup_free_ char *src = NULL;
 	const char *dst, *why;
 	bool optional = false;
@@ -190,13 +195,15 @@ parse_bind(struct policy *p, enum policy_mount_kind kind, const char *key, const
 	why = dest_problem(dst);
 	if (why)
 		return policy_fail(err, "%s=: destination '%s' %s", key, dst, why);
-	return policy_add_mount(p, kind, src, dst, optional, err);
+	return policy_add_mount(pp->policy, (enum policy_mount_kind) k->ltype, src, dst, optional,
+	    err);
 }
 
 /* Symlink=TARGET:LINKPATH; TARGET may be relative ("usr/bin"). */
 static int
-parse_symlink(struct policy *p, const char *value, struct ini_error *err)
+parse_symlink(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
+	struct policy_parser *pp = data;
 	_cleanup_free_ char *target = NULL;
 	const char *link, *why;
 	char *colon;
@@ -231,7 +238,19 @@ parse_symlink(struct policy *p, const char *value, struct ini_error *err)
 	why = dest_problem(link);
 	if (why)
 		return policy_fail(err, "Symlink=: link path '%s' %s", link, why);
-	return policy_add_mount(p, POLICY_MOUNT_SYMLINK, target, link, false, err);
+	return policy_add_mount(pp->policy, POLICY_MOUNT_SYMLINK, target, link, false, err);
+}
+
+/* TemporaryFileSystem=PATH */
+static int
+parse_tmpfs(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	const char *why = dest_problem(value);
+
+	if (why)
+		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+	return policy_add_mount(pp->policy, POLICY_MOUNT_TMPFS, NULL, value, false, err);
 }
 
 static bool
@@ -288,6 +307,13 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 }
 
 static int
+parse_environment_key(const struct ini_key *k, const char *value, void *data,
+    struct ini_error *err)
+{
+	return parse_environment(data, value, err);
+}
+
+static int
 add_syscall(struct policy_parser *pp, const char *name)
 {
 	struct policy *p = pp->policy;
@@ -336,8 +362,9 @@ add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini
 }
 
 static int
-parse_allow(struct policy_parser *pp, const char *value, struct ini_error *err)
+parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
+	struct policy_parser *pp = data;
 	_cleanup_free_ char *copy = strdup(value);
 	char *save = NULL;
 	int r, n = 0;
@@ -359,12 +386,16 @@ parse_allow(struct policy_parser *pp, const char *value, struct ini_error *err)
 	}
 	if (n == 0)
 		return policy_fail(err, "Allow=: empty list");
+	if (pp->policy->syscalls_line == 0)
+		pp->policy->syscalls_line = pp->line;
 	return 0;
 }
 
 static int
-parse_action(struct policy *p, const char *value, struct ini_error *err)
+parse_action(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
+	struct policy *p = ((struct policy_parser *) data)->policy;
+
 	if (strcmp(value, "kill") == 0) {
 		p->syscall_errno = 0;
 		return 0;
@@ -386,11 +417,12 @@ parse_action(struct policy *p, const char *value, struct ini_error *err)
 	    value);
 }
 
+/* A [Limits] value (or TmpSize=): "infinity", or parser's at least k->ltype. */
 static int
-parse_limit(const char *key, const char *value, int (*parser)(const char *, uint64_t *),
-    uint64_t min, uint64_t *ret, struct ini_error *err)
+parse_limit(const struct ini_key *k, const char *value, int (*parser)(const char *, uint64_t *),
+    void *data, struct ini_error *err)
 {
-	uint64_t v;
+	uint64_t *ret = POLICY_FIELD((struct policy_parser *) data, k, uint64_t), v;
 	int r;
 
 	if (strcmp(value, "infinity") == 0) {
@@ -399,14 +431,41 @@ parse_limit(const char *key, const char *value, int (*parser)(const char *, uint
 	}
 	r = parser(value, &v);
 	if (r == -ERANGE)
-		return policy_fail(err, "%s=: value '%s' is out of range", key, value);
+		return policy_fail(err, "%s=: value '%s' is out of range", k->key, value);
 	if (r < 0)
-		return policy_fail(err, "%s=: invalid value '%s'", key, value);
-	if (v < min)
-		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", key, value,
-		    (unsigned long long) min);
+		return policy_fail(err, "%s=: invalid value '%s'", k->key, value);
+	if (v < k->ltype)
+		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", k->key,
+		    value, (unsigned long long) k->ltype);
 	*ret = v;
 	return 0;
+}
+
+static int
+parse_limit_time(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_time_ms, data, err);
+}
+
+static int
+parse_limit_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_size, data, err);
+}
+
+static int
+parse_limit_u64(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_u64, data, err);
+}
+
+/* TmpSize=: a size, but never "infinity" (a tmpfs without bound). */
+static int
+parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (strcmp(value, "infinity") == 0)
+		return policy_fail(err, "%s=: must be finite", k->key);
+	return parse_limit_size(k, value, data, err);
 }
 
 static int
@@ -418,6 +477,71 @@ set_string(char **field, const char *value)
 		return -ENOMEM;
 	free(*field);
 	*field = s;
+	return 0;
+}
+
+static int
+parse_string(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return set_string(POLICY_FIELD((struct policy_parser *) data, k, char *), value);
+}
+
+static int
+parse_hostname(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (!hostname_is_valid(value))
+		return policy_fail(err, "%s=: invalid host name '%s'", k->key, value);
+	return parse_string(k, value, data, err);
+}
+
+/* An absolute, normalized path (WorkingDirectory=). */
+static int
+parse_path(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	const char *why = path_problem(value);
+
+	if (why)
+		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+	return parse_string(k, value, data, err);
+}
+
+static int
+parse_bool(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	bool b;
+
+	if (parse_boolean(value, &b) < 0)
+		return policy_fail(err, "%s=: expected yes or no, not '%s'", k->key, value);
+	*POLICY_FIELD((struct policy_parser *) data, k, bool) = b;
+	return 0;
+}
+
+/* Network=: only what there is, an empty namespace with loopback. */
+static int
+parse_network(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (strcmp(value, "none") == 0 || strcmp(value, "loopback") == 0) {
+		((struct policy_parser *) data)->policy->network = false;
+		return 0;
+	}
+	return policy_fail(err, "%s=: '%s' is not supported (only 'none' and 'loopback')", k->key,
+	    value);
+}
+
+static int
+parse_landlock(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	bool b;
+
+	if (strcmp(value, "best-effort") == 0)
+		pp->policy->landlock = POLICY_BEST_EFFORT;
+	else if (parse_boolean(value, &b) < 0)
+		return policy_fail(err, "%s=: expected yes, no or best-effort, not '%s'", k->key,
+		    value);
+	else
+		pp->policy->landlock = b ? POLICY_YES : POLICY_NO;
+	pp->policy->landlock_line = pp->line;
 	return 0;
 }
 
@@ -435,16 +559,17 @@ static const struct {
 
 /* File=PATH RIGHTS or Tree=PATH RIGHTS, RIGHTS a comma-separated list. */
 static int
-parse_path_rule(struct policy *p, bool tree, const char *value, struct ini_error *err)
+parse_path_rule(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
+	struct policy *p = ((struct policy_parser *) data)->policy;
+	bool tree = k->ltype;
 	_cleanup_free_ char *path = NULL;
 	struct policy_path_rule *v;
 	const char *sp = strpbrk(value, " \t"), *why, *c;
 	unsigned rights = 0;
 
 	if (!sp)
-		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'",
-		    tree ? "Tree" : "File");
+		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'", k->key);
 	path = strndup(value, (size_t) (sp - value));
 	if (!path)
 		return -ENOMEM;
@@ -549,162 +674,89 @@ policy_parse_endpoint(const char *s, struct policy_connect_rule *r)
 
 /* Connect=ENDPOINT */
 static int
-parse_connect(struct policy *p, const char *value, struct ini_error *err)
+parse_connect(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
-	struct policy_connect_rule r, *v;
-	int k;
+	struct policy *p = ((struct policy_parser *) data)->policy;
+	struct policy_connect_rule rule, *v;
+	int r;
 
-	k = policy_parse_endpoint(value, &r);
-	if (k == -ENOMEM)
-		return k;
-	if (k < 0)
+	r = policy_parse_endpoint(value, &rule);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
 		return policy_fail(err, "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
 		    "'udp:HOST:PORT'", value);
 	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
-		policy_connect_rule_done(&r);
+		policy_connect_rule_done(&rule);
 		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
 	}
 	/* Once realloc() succeeded the array is the policy's, whatever
 	 * happens next: only the new rule's own strings are ours to free. */
 	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
 	if (!v) {
-		policy_connect_rule_done(&r);
+		policy_connect_rule_done(&rule);
 		return -ENOMEM;
 	}
 	p->connect_rules = v;
-	r.endpoint = strdup(value);
-	if (!r.endpoint) {
-		policy_connect_rule_done(&r);
+	rule.endpoint = strdup(value);
+	if (!rule.endpoint) {
+		policy_connect_rule_done(&rule);
 		return -ENOMEM;
 	}
-	v[p->n_connect_rules++] = r;
+	v[p->n_connect_rules++] = rule;
 	return 0;
 }
 
-static int
-policy_handle_key(const char *section, const char *key, const char *value, unsigned line,
-    void *userdata, struct ini_error *err)
-{
-	struct policy_parser *pp = userdata;
-	struct policy *p = pp->policy;
-	const char *why;
-	bool b;
+/* Where a row's field lies in struct policy. */
+#define FIELD(f) offsetof(struct policy, f)
 
-	if (strcmp(section, "Policy") == 0) {
-		if (strcmp(key, "Description") == 0)
-			return set_string(&p->description, value);
+/* Every key a policy may hold. */
+static const struct ini_key policy_keys[] = {
+	{ "Policy",      "Description",         parse_string,     FIELD(description) },
+	{ "Filesystem",  "BindReadOnly",        parse_bind,       0, POLICY_MOUNT_BIND_RO },
+	{ "Filesystem",  "Bind",                parse_bind,       0, POLICY_MOUNT_BIND_RW },
+	{ "Filesystem",  "Symlink",             parse_symlink },
+	{ "Filesystem",  "TemporaryFileSystem", parse_tmpfs },
+	{ "Filesystem",  "Tmp",                 parse_bool,       FIELD(tmp) },
+	{ "Filesystem",  "TmpSize",             parse_tmp_size,   FIELD(limits.tmp_size), 4096 },
+	{ "Sandbox",     "Hostname",            parse_hostname,   FIELD(hostname) },
+	{ "Sandbox",     "Environment",         parse_environment_key },
+	{ "Sandbox",     "WorkingDirectory",    parse_path,       FIELD(cwd) },
+	{ "Limits",      "WallTime",            parse_limit_time, FIELD(limits.timeout_ms), 1 },
+	{ "Limits",      "Memory",              parse_limit_size, FIELD(limits.memory_max), 1 << 20 },
+	/* The sandbox's init and the target are two tasks already. */
+	{ "Limits",      "Tasks",               parse_limit_u64,  FIELD(limits.tasks_max), 2 },
+	{ "Limits",      "CPUTime",             parse_limit_time, FIELD(limits.cpu_ms), 1 },
+	{ "Limits",      "OpenFiles",           parse_limit_u64,  FIELD(limits.nofile_max), 8 },
+	{ "Limits",      "FileSize",            parse_limit_size, FIELD(limits.fsize_max), 0 },
+	{ "Network",     "Network",             parse_network },
+	{ "Security",    "Landlock",            parse_landlock },
+	{ "Broker",      "File",                parse_path_rule,  0, false },
+	{ "Broker",      "Tree",                parse_path_rule,  0, true },
+	{ "Broker",      "Connect",             parse_connect },
+	{ "SystemCalls", "Allow",               parse_allow },
+	{ "SystemCalls", "Action",              parse_action },
+};
 
-	} else if (strcmp(section, "Filesystem") == 0) {
-		if (strcmp(key, "BindReadOnly") == 0)
-			return parse_bind(p, POLICY_MOUNT_BIND_RO, key, value, err);
-		if (strcmp(key, "Bind") == 0)
-			return parse_bind(p, POLICY_MOUNT_BIND_RW, key, value, err);
-		if (strcmp(key, "Symlink") == 0)
-			return parse_symlink(p, value, err);
-		if (strcmp(key, "TemporaryFileSystem") == 0) {
-			why = dest_problem(value);
-			if (why)
-				return policy_fail(err, "TemporaryFileSystem=: '%s' %s", value, why);
-			return policy_add_mount(p, POLICY_MOUNT_TMPFS, NULL, value, false, err);
-		}
-		if (strcmp(key, "Tmp") == 0) {
-			if (parse_boolean(value, &b) < 0)
-				return policy_fail(err, "Tmp=: expected yes or no, not '%s'", value);
-			p->tmp = b;
-			return 0;
-		}
-		if (strcmp(key, "TmpSize") == 0) {
-			if (strcmp(value, "infinity") == 0)
-				return policy_fail(err, "TmpSize=: must be finite");
-			return parse_limit(key, value, parse_size, 4096, &p->limits.tmp_size, err);
-		}
-
-	} else if (strcmp(section, "Sandbox") == 0) {
-		if (strcmp(key, "Hostname") == 0) {
-			if (!hostname_is_valid(value))
-				return policy_fail(err, "Hostname=: invalid host name '%s'", value);
-			return set_string(&p->hostname, value);
-		}
-		if (strcmp(key, "Environment") == 0)
-			return parse_environment(pp, value, err);
-		if (strcmp(key, "WorkingDirectory") == 0) {
-			why = path_problem(value);
-			if (why)
-				return policy_fail(err, "WorkingDirectory=: '%s' %s", value, why);
-			return set_string(&p->cwd, value);
-		}
-
-	} else if (strcmp(section, "Limits") == 0) {
-		if (strcmp(key, "WallTime") == 0)
-			return parse_limit(key, value, parse_time_ms, 1, &p->limits.timeout_ms, err);
-		if (strcmp(key, "Memory") == 0)
-			return parse_limit(key, value, parse_size, 1024 * 1024, &p->limits.memory_max,
-			    err);
-		/* The sandbox's init and the target are two tasks already. */
-		if (strcmp(key, "Tasks") == 0)
-			return parse_limit(key, value, parse_u64, 2, &p->limits.tasks_max, err);
-		if (strcmp(key, "CPUTime") == 0)
-			return parse_limit(key, value, parse_time_ms, 1, &p->limits.cpu_ms, err);
-		if (strcmp(key, "OpenFiles") == 0)
-			return parse_limit(key, value, parse_u64, 8, &p->limits.nofile_max, err);
-		if (strcmp(key, "FileSize") == 0)
-			return parse_limit(key, value, parse_size, 0, &p->limits.fsize_max, err);
-
-	} else if (strcmp(section, "Network") == 0) {
-		if (strcmp(key, "Network") == 0) {
-			if (strcmp(value, "none") == 0 || strcmp(value, "loopback") == 0) {
-				p->network = false;
-				return 0;
-			}
-			return policy_fail(err, "Network=: '%s' is not supported "
-			    "(only 'none' and 'loopback')", value);
-		}
-
-	} else if (strcmp(section, "Security") == 0) {
-		if (strcmp(key, "Landlock") == 0) {
-			if (strcmp(value, "best-effort") == 0) {
-				p->landlock = POLICY_BEST_EFFORT;
-				return 0;
-			}
-			if (parse_boolean(value, &b) < 0)
-				return policy_fail(err, "Landlock=: expected yes, no or best-effort, "
-				    "not '%s'", value);
-			p->landlock = b ? POLICY_YES : POLICY_NO;
-			return 0;
-		}
-
-	} else if (strcmp(section, "Broker") == 0) {
-		if (strcmp(key, "File") == 0 || strcmp(key, "Tree") == 0)
-			return parse_path_rule(p, strcmp(key, "Tree") == 0, value, err);
-		if (strcmp(key, "Connect") == 0)
-			return parse_connect(p, value, err);
-
-	} else if (strcmp(section, "SystemCalls") == 0) {
-		if (strcmp(key, "Allow") == 0)
-			return parse_allow(pp, value, err);
-		if (strcmp(key, "Action") == 0)
-			return parse_action(p, value, err);
-
-	} else if (section[0] == '\0')
-		return policy_fail(err, "'%s=' outside of any section", key);
-	else
-		return 0;	/* check_sections() reported the section at its header */
-
-	return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
-}
-
-/* Remembers where a mount, a [Broker] rule and the system call list came
- * from, for messages. */
+/* Looks the key up in policy_keys[] and remembers where a mount or a
+ * [Broker] rule came from, for messages. Sections no row names never get
+ * here: ini_parse_all_known() reports them at their header. */
 static int
 policy_handle(const char *section, const char *key, const char *value, unsigned line,
     void *userdata, struct ini_error *err)
 {
 	struct policy_parser *pp = userdata;
 	struct policy *p = pp->policy;
+	const struct ini_key *k = ini_key_find(policy_keys, ELEMENTSOF(policy_keys), section, key);
 	size_t n_mounts = p->n_mounts, n_paths = p->n_path_rules, n_connects = p->n_connect_rules;
 	int r;
 
-	r = policy_handle_key(section, key, value, line, userdata, err);
+	if (section[0] == '\0')
+		return policy_fail(err, "'%s=' outside of any section", key);
+	if (!k)
+		return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+	pp->line = line;
+	r = k->parse(k, value, pp, err);
 	if (r < 0)
 		return r;
 	if (p->n_mounts > n_mounts)
@@ -713,11 +765,6 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 		p->path_rules[n_paths].line = line;
 	if (p->n_connect_rules > n_connects)
 		p->connect_rules[n_connects].line = line;
-	if (p->syscalls_line == 0 && strcmp(section, "SystemCalls") == 0 &&
-	    strcmp(key, "Allow") == 0)
-		p->syscalls_line = line;
-	if (strcmp(section, "Security") == 0 && strcmp(key, "Landlock") == 0)
-		p->landlock_line = line;
 	return r;
 }
 
@@ -761,48 +808,6 @@ check_unix_connects(const struct policy *p, struct ini_diags *d)
 			    r->path, r->line);
 			break;
 		}
-	}
-}
-
-static const char *const known_sections[] = {
-	"Policy", "Filesystem", "Sandbox", "Limits", "Network", "Security", "Broker", "SystemCalls",
-};
-
-/* ini_parse_all() reports keys only, so a section with no keys in it would
- * go unnoticed; look at every header first so a misspelt one is an error
- * at its own line (its keys are then ignored). Headers that are not valid
- * INI are left to ini_parse_all(). */
-static void
-check_sections(const char *text, struct ini_diags *d)
-{
-	unsigned line = 0;
-
-	for (const char *p = text; *p;) {
-		const char *eol = strchrnul(p, '\n'), *b = p, *e = eol;
-
-		line++;
-		while (b < e && (*b == ' ' || *b == '\t'))
-			b++;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			e--;
-		if (e - b >= 2 && *b == '[' && e[-1] == ']') {
-			bool known = false;
-
-			b++;
-			e--;
-			while (b < e && (*b == ' ' || *b == '\t'))
-				b++;
-			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
-				e--;
-			for (size_t i = 0; i < ELEMENTSOF(known_sections); i++)
-				if ((size_t) (e - b) == strlen(known_sections[i]) &&
-				    memcmp(b, known_sections[i], (size_t) (e - b)) == 0)
-					known = true;
-			if (!known && string_is_name_n(b, (size_t) (e - b)))
-				ini_diags_add(d, line, INI_ERROR, -EINVAL, "unknown section [%.*s]",
-				    (int) (e - b > 64 ? 64 : e - b), b);
-		}
-		p = *eol ? eol + 1 : eol;
 	}
 }
 
@@ -874,9 +879,8 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 	    !(p->text = strdup(text)))
 		return -ENOMEM;
 
-	check_sections(text, d);
 	pp.policy = p;
-	r = ini_parse_all(text, policy_handle, &pp, d);
+	r = ini_parse_all_known(text, policy_keys, ELEMENTSOF(policy_keys), policy_handle, &pp, d);
 	ini_diags_sort(d);
 	if (r == -ENOMEM)
 		return r;
