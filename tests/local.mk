@@ -15,6 +15,7 @@ tests_lib_libtestlib_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
+	tests/unit/test-conf \
 	tests/unit/test-escape \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
@@ -27,6 +28,12 @@ TESTS += $(unit_tests)
 tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
 tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_escape_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+# conf.c is pure but for reading its file: built from its source.
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c daemon/conf.c daemon/conf.h
+tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_conf_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_string_util_SOURCES = tests/unit/test-string-util.c
 tests_unit_test_string_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
