@@ -4,6 +4,7 @@ common_libcommon_la_SOURCES = \
 	common/macro.h \
 	common/log.c common/log.h \
 	common/escape.c common/escape.h \
+	common/fileio.c common/fileio.h \
 	common/ini.c common/ini.h \
 	common/parse-util.c common/parse-util.h \
 	common/string-util.c common/string-util.h \

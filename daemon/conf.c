@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
 
@@ -166,7 +167,7 @@ conf_load(struct conf *c, const char *path, int optional, struct ini_error *err)
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	ssize_t n;
+	int r;
 
 	*err = (struct ini_error) {};
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -182,16 +183,16 @@ conf_load(struct conf *c, const char *path, int optional, struct ini_error *err)
 		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
 		return -EINVAL;
 	}
-	buf = malloc((size_t) st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = read(fd, buf, (size_t) st.st_size);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t) n) {
-		snprintf(err->message, sizeof(err->message), "file contains a NUL byte");
-		return -EBADMSG;
+	r = read_full_fd(fd, CONF_SIZE_MAX, &buf, NULL);
+	if (r == -EFBIG) {	/* it grew since fstat() */
+		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
+		return -EINVAL;
 	}
+	if (r == -EBADMSG) {
+		snprintf(err->message, sizeof(err->message), "file contains a NUL byte");
+		return r;
+	}
+	if (r < 0)
+		return r;
 	return ini_parse(buf, conf_handler, c, err);
 }

@@ -16,6 +16,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "policy.h"
@@ -24,39 +25,17 @@
 int
 policy_read_fd(int fd, char **ret, struct ini_diags *d)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t n = 0;
-	ssize_t k;
+	int r;
 
-	/* Read one byte more than allowed, to see that it is too large. */
-	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			k = -errno;
-			ini_diags_add(d, 0, INI_ERROR, (int) k, "cannot read: %s", strerror((int) -k));
-			return (int) k;
-		}
-		if (k == 0)
-			break;
-		n += (size_t) k;
-		if (n > SBX_POLICY_TEXT_MAX) {
-			ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
-			    SBX_POLICY_TEXT_MAX);
-			return -EFBIG;
-		}
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n)) {
-		ini_diags_add(d, 0, INI_ERROR, -EBADMSG, "policy contains a NUL byte");
-		return -EBADMSG;
-	}
-	*ret = TAKE_PTR(buf);
-	return 0;
+	r = read_full_fd(fd, SBX_POLICY_TEXT_MAX, ret, NULL);
+	if (r == -EFBIG)
+		ini_diags_add(d, 0, INI_ERROR, r, "policy is too large (over %u bytes)",
+		    SBX_POLICY_TEXT_MAX);
+	else if (r == -EBADMSG)
+		ini_diags_add(d, 0, INI_ERROR, r, "policy contains a NUL byte");
+	else if (r < 0 && r != -ENOMEM)
+		ini_diags_add(d, 0, INI_ERROR, r, "cannot read: %s", strerror(-r));
+	return r;
 }
 
 int

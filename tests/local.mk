@@ -17,6 +17,7 @@ tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 unit_tests = \
 	tests/unit/test-conf \
 	tests/unit/test-escape \
+	tests/unit/test-fileio \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
 	tests/unit/test-policy \
@@ -34,6 +35,10 @@ tests_unit_test_conf_SOURCES = tests/unit/test-conf.c daemon/conf.c daemon/conf.
 tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
 tests_unit_test_conf_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_fileio_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_string_util_SOURCES = tests/unit/test-string-util.c
 tests_unit_test_string_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
