@@ -4,6 +4,8 @@
  * are control characters; ini.c, the policy parser and the policy store
  * build their rules from these.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "string-util.h"
@@ -35,6 +37,18 @@ bool
 string_is_name_n(const char *s, size_t n)
 {
 	return n > 0 && string_is_alnum_or_n(s, n, "_-");
+}
+
+int
+free_and_strdup(char **field, const char *s)
+{
+	char *copy = strdup(s);
+
+	if (!copy)
+		return -ENOMEM;
+	free(*field);
+	*field = copy;
+	return 0;
 }
 
 const char *

@@ -13,5 +13,8 @@ bool string_is_alnum_or_n(const char *s, size_t n, const char *extra);
 bool string_is_alnum_or(const char *s, const char *extra);
 /* A name as sections, keys and policies have them: [A-Za-z0-9_-]+. */
 bool string_is_name_n(const char *s, size_t n);
+/* Replaces *field with a copy of s (the old value freed): 0 or -ENOMEM,
+ * which leaves *field as it was. */
+int free_and_strdup(char **field, const char *s);
 /* The first control character (below 0x20, or 0x7f) in s, or NULL. */
 const char *string_find_cc(const char *s);

@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "string-util.h"
 
 #define CONF_SIZE_MAX (64 * 1024)
 
@@ -55,16 +56,9 @@ conf_done(struct conf *c)
 static int
 parse_socket(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
-	char **field = CONF_FIELD(data, k, char *), *s;
-
 	if (value[0] != '/' || strlen(value) >= k->max)
 		return -EINVAL;
-	s = strdup(value);
-	if (!s)
-		return -ENOMEM;
-	free(*field);
-	*field = s;
-	return 0;
+	return free_and_strdup(CONF_FIELD(data, k, char *), value);
 }
 
 /* An absolute path, added to a list. */

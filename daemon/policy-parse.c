@@ -269,7 +269,7 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 	struct policy *p = pp->policy;
 	const char *eq = strchr(value, '=');
 	size_t klen;
-	char *copy, **v;
+	int r;
 
 	if (!eq || eq == value)
 		return policy_fail(err, "Environment=: expected NAME=VALUE");
@@ -280,29 +280,17 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 	if (string_find_cc(eq + 1))
 		return policy_fail(err, "Environment=: value contains a control character");
 
-	copy = strdup(value);
-	if (!copy)
-		return -ENOMEM;
 	/* A later assignment of the same name replaces the earlier one. */
 	for (size_t i = 0; i < pp->n_env; i++)
-		if (strncmp(p->environment[i], value, klen + 1) == 0) {
-			free(p->environment[i]);
-			p->environment[i] = copy;
-			return 0;
-		}
-	if (pp->n_env >= POLICY_ENV_MAX) {
-		free(copy);
+		if (strncmp(p->environment[i], value, klen + 1) == 0)
+			return free_and_strdup(&p->environment[i], value);
+	if (pp->n_env >= POLICY_ENV_MAX)
 		return policy_fail(err, "Environment=: too many variables (at most %d)",
 		    POLICY_ENV_MAX);
-	}
-	v = reallocarray(p->environment, pp->n_env + 2, sizeof(char *));
-	if (!v) {
-		free(copy);
-		return -ENOMEM;
-	}
-	p->environment = v;
-	v[pp->n_env++] = copy;
-	v[pp->n_env] = NULL;
+	r = strv_push(&p->environment, value);
+	if (r < 0)
+		return r;
+	pp->n_env++;
 	return 0;
 }
 
@@ -317,22 +305,15 @@ static int
 add_syscall(struct policy_parser *pp, const char *name)
 {
 	struct policy *p = pp->policy;
-	char *copy, **v;
+	int r;
 
 	for (size_t i = 0; i < pp->n_syscalls; i++)
 		if (strcmp(p->syscalls[i], name) == 0)
 			return 0;
-	copy = strdup(name);
-	if (!copy)
-		return -ENOMEM;
-	v = reallocarray(p->syscalls, pp->n_syscalls + 2, sizeof(char *));
-	if (!v) {
-		free(copy);
-		return -ENOMEM;
-	}
-	p->syscalls = v;
-	v[pp->n_syscalls++] = copy;
-	v[pp->n_syscalls] = NULL;
+	r = strv_push(&p->syscalls, name);
+	if (r < 0)
+		return r;
+	pp->n_syscalls++;
 	return 0;
 }
 
@@ -469,21 +450,9 @@ parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct in
 }
 
 static int
-set_string(char **field, const char *value)
-{
-	char *s = strdup(value);
-
-	if (!s)
-		return -ENOMEM;
-	free(*field);
-	*field = s;
-	return 0;
-}
-
-static int
 parse_string(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
-	return set_string(POLICY_FIELD((struct policy_parser *) data, k, char *), value);
+	return free_and_strdup(POLICY_FIELD((struct policy_parser *) data, k, char *), value);
 }
 
 static int

@@ -5,6 +5,7 @@
  * character classes the policy parser builds on, and the control
  * character finder.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "macro.h"
@@ -107,6 +108,18 @@ START_TEST(test_cc_table)
 }
 END_TEST
 
+START_TEST(test_free_and_strdup)
+{
+	char *s = NULL;
+
+	ck_assert_int_eq(free_and_strdup(&s, "one"), 0);
+	ck_assert_str_eq(s, "one");
+	ck_assert_int_eq(free_and_strdup(&s, "two"), 0);
+	ck_assert_str_eq(s, "two");
+	free(s);
+}
+END_TEST
+
 static Suite *
 string_util_suite(void)
 {
@@ -125,6 +138,10 @@ string_util_suite(void)
 
 	tc = tcase_create("find_cc");
 	tcase_add_loop_test(tc, test_cc_table, 0, ELEMENTSOF(ccs));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("free_and_strdup");
+	tcase_add_test(tc, test_free_and_strdup);
 	suite_add_tcase(s, tc);
 	return s;
 }
