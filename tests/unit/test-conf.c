@@ -6,6 +6,8 @@
  * alone kept.
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -90,22 +92,48 @@ START_TEST(test_defaults_kept)
 }
 END_TEST
 
+/* Each bound a key accepts, and the field it lands in. */
+#define F(f) offsetof(struct conf, f), sizeof(((struct conf *) NULL)->f)
+static const struct {
+	const char *line;
+	size_t offset, size;
+	uint64_t value;
+} bounds[] = {
+	{ "MaxConnections=65536", F(max_conns), 65536 },
+	{ "MaxConnectionsPerUser=1", F(max_conns_per_uid), 1 },
+	{ "MaxSandboxes=1", F(max_sandboxes), 1 },
+	{ "MaxSandboxesPerUser=65536", F(max_sandboxes_per_uid), 65536 },
+	{ "ExitedSandboxLinger=0", F(linger_ms), 0 },
+	{ "ExitedSandboxLinger=24h", F(linger_ms), 24 * 3600 * 1000 },
+	{ "BrokerTimeoutSec=100ms", F(broker_timeout_ms), 100 },
+	{ "BrokerTimeoutSec=10min", F(broker_timeout_ms), 600 * 1000 },
+	{ "AnonymousUidRange=1000-1000", F(uid_min), 1000 },
+	{ "AnonymousUidRange=1000-2147483646", F(uid_max), 2147483646 },
+	{ "LogLevel=emerg", F(log_level), LOG_EMERG },
+};
+
 START_TEST(test_bounds_accepted)
 {
 	struct ini_error err;
+	char text[128];
 	struct conf c;
+	const char *field;
+	uint64_t v;
 
 	conf_init(&c);
-	ck_assert_int_eq(load(&c, "[Daemon]\nMaxConnections=65536\nMaxSandboxes=1\n"
-	    "ExitedSandboxLinger=0\nBrokerTimeoutSec=100ms\nAnonymousUidRange=1000-1000\n"
-	    "LogLevel=emerg\n", &err), 0);
-	ck_assert_uint_eq(c.max_conns, 65536);
-	ck_assert_uint_eq(c.max_sandboxes, 1);
-	ck_assert_uint_eq(c.linger_ms, 0);
-	ck_assert_uint_eq(c.broker_timeout_ms, 100);
-	ck_assert_uint_eq(c.uid_min, 1000);
-	ck_assert_uint_eq(c.uid_max, 1000);
-	ck_assert_int_eq(c.log_level, LOG_EMERG);
+	(void) snprintf(text, sizeof(text), "[Daemon]\n%s\n", bounds[_i].line);
+	ck_assert_int_eq(load(&c, text, &err), 0);
+	field = (const char *) &c + bounds[_i].offset;
+	if (bounds[_i].size == sizeof(uint64_t))
+		memcpy(&v, field, sizeof(v));
+	else {
+		unsigned u;
+
+		ck_assert_uint_eq(bounds[_i].size, sizeof(u));
+		memcpy(&u, field, sizeof(u));
+		v = u;
+	}
+	ck_assert_uint_eq(v, bounds[_i].value);
 	conf_done(&c);
 }
 END_TEST
@@ -199,7 +227,7 @@ conf_suite(void)
 	tc = tcase_create("keys");
 	tcase_add_test(tc, test_every_key);
 	tcase_add_test(tc, test_defaults_kept);
-	tcase_add_test(tc, test_bounds_accepted);
+	tcase_add_loop_test(tc, test_bounds_accepted, 0, ELEMENTSOF(bounds));
 	tcase_add_loop_test(tc, test_bad, 0, ELEMENTSOF(bad));
 	tcase_add_test(tc, test_file);
 	suite_add_tcase(s, tc);
