@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "fileio.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
@@ -358,35 +359,21 @@ static int
 read_policy_file(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t n = 0;
+	int r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return log_error_errno(-errno, "cannot open %s: %m", path);
-	/* One byte more than allowed, to see that a file is too large. */
-	buf = malloc(SBX_POLICY_TEXT_MAX + 2);
-	if (!buf)
+	r = read_full_fd(fd, SBX_POLICY_TEXT_MAX, ret, NULL);
+	if (r == -ENOMEM)
 		return log_oom();
-	for (;;) {
-		ssize_t k = read(fd, buf + n, SBX_POLICY_TEXT_MAX + 1 - n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return log_error_errno(-errno, "cannot read %s: %m", path);
-		}
-		if (k == 0)
-			break;
-		n += (size_t) k;
-		if (n > SBX_POLICY_TEXT_MAX)
-			return log_error_errno(-E2BIG, "%s: policy file too large (at most %u "
-			    "bytes)", path, SBX_POLICY_TEXT_MAX);
-	}
-	if (memchr(buf, '\0', n))
-		return log_error_errno(-EBADMSG, "%s: policy file contains a NUL byte", path);
-	buf[n] = '\0';
-	*ret = TAKE_PTR(buf);
+	if (r == -EFBIG)
+		return log_error_errno(-E2BIG, "%s: policy file too large (at most %u bytes)", path,
+		    SBX_POLICY_TEXT_MAX);
+	if (r == -EBADMSG)
+		return log_error_errno(r, "%s: policy file contains a NUL byte", path);
+	if (r < 0)
+		return log_error_errno(r, "cannot read %s: %m", path);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "ini.h"
 #include "macro.h"
+#include "string-util.h"
 
 #define INI_LINE_MAX 4096
 
@@ -58,6 +59,8 @@ ini_diags_sort(struct ini_diags *d)
 struct ini_sink {
 	struct ini_error	*err;
 	struct ini_diags	*diags;
+	const struct ini_key	*keys;		/* if set: the sections a header may name */
+	size_t			n_keys;
 };
 
 /* Returns the error to stop with, or 0 to go on with the next line. */
@@ -101,22 +104,28 @@ ini_strip(char *s)
 	return s;
 }
 
-bool
-ini_name_is_valid_n(const char *s, size_t n)
+const struct ini_key *
+ini_key_find(const struct ini_key *keys, size_t n_keys, const char *section, const char *key)
 {
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
+	for (size_t i = 0; i < n_keys; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+bool
+ini_keys_have_section(const struct ini_key *keys, size_t n_keys, const char *section)
+{
+	for (size_t i = 0; i < n_keys; i++)
+		if (strcmp(keys[i].section, section) == 0)
+			return true;
+	return false;
 }
 
 static bool
 ini_name_is_valid(const char *s)
 {
-	return ini_name_is_valid_n(s, strlen(s));
+	return string_is_name_n(s, strlen(s));
 }
 
 static int
@@ -165,6 +174,12 @@ ini_run(const char *text, ini_handler handler, void *userdata, struct ini_sink *
 			s = ini_strip(s + 1);
 			if (!ini_name_is_valid(s)) {
 				r = ini_fail(sink, line, -EBADMSG, "invalid section name '%.64s'", s);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			if (sink->keys && !ini_keys_have_section(sink->keys, sink->n_keys, s)) {
+				r = ini_fail(sink, line, -EINVAL, "unknown section [%.64s]", s);
 				if (r < 0)
 					return r;
 				continue;
@@ -221,13 +236,20 @@ ini_parse(const char *text, ini_handler handler, void *userdata, struct ini_erro
 }
 
 int
-ini_parse_all(const char *text, ini_handler handler, void *userdata, struct ini_diags *diags)
+ini_parse_all_known(const char *text, const struct ini_key *keys, size_t n_keys,
+    ini_handler handler, void *userdata, struct ini_diags *diags)
 {
-	struct ini_sink sink = { .diags = diags };
+	struct ini_sink sink = { .diags = diags, .keys = keys, .n_keys = n_keys };
 	int r;
 
 	if (!text || !handler || !diags)
 		return -EINVAL;
 	r = ini_run(text, handler, userdata, &sink);
 	return r < 0 ? r : diags->error;
+}
+
+int
+ini_parse_all(const char *text, ini_handler handler, void *userdata, struct ini_diags *diags)
+{
+	return ini_parse_all_known(text, NULL, 0, handler, userdata, diags);
 }

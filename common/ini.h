@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ini_error {
 	unsigned	line;		/* 1-based; 0 if not tied to a line */
@@ -50,8 +51,31 @@ void ini_diags_add(struct ini_diags *d, unsigned line, enum ini_severity severit
 /* Sorts v by line (stably); line 0 comes last. */
 void ini_diags_sort(struct ini_diags *d);
 
-/* A section or key name: [A-Za-z0-9_-]+ (the first n bytes of s). */
-bool ini_name_is_valid_n(const char *s, size_t n);
+struct ini_key;
+
+/* Parses value into the caller's struct, at k->offset; data is the
+ * caller's (its struct, or a parser state holding it). Returns 0 or a
+ * negative errno, with err's message set where the caller wants one. */
+typedef int (*ini_key_parser)(const struct ini_key *k, const char *value, void *data,
+    struct ini_error *err);
+
+/* A row of a key table, in the shape of systemd's ConfigTableItem: a
+ * file's keys are the rows of one table, and its handler looks each
+ * Key=Value up there instead of comparing names itself. */
+struct ini_key {
+	const char	*section;
+	const char	*key;
+	ini_key_parser	parse;
+	size_t		offset;		/* of the field parse sets, if one */
+	uint64_t	ltype;		/* parse's own: a kind, a lower bound */
+	uint64_t	max;		/* an upper bound, for parsers that take one */
+};
+
+/* The row of keys for section and key, or NULL. */
+const struct ini_key *ini_key_find(const struct ini_key *keys, size_t n_keys, const char *section,
+    const char *key);
+/* Whether some row of keys lies in section. */
+bool ini_keys_have_section(const struct ini_key *keys, size_t n_keys, const char *section);
 
 /* Called for every Key=Value. section is "" before the first header.
  * Return < 0 to stop; fill err->message (line is filled in by ini_parse). */
@@ -64,3 +88,8 @@ int ini_parse(const char *text, ini_handler handler, void *userdata, struct ini_
  * first error's negative errno, or -ENOMEM at once if a handler ran out
  * of memory. */
 int ini_parse_all(const char *text, ini_handler handler, void *userdata, struct ini_diags *diags);
+/* The same, and a header naming a section that no row of keys has is an
+ * error at its own line ("unknown section [NAME]", -EINVAL), so an empty
+ * misspelt section is caught too; the keys under it are skipped. */
+int ini_parse_all_known(const char *text, const struct ini_key *keys, size_t n_keys,
+    ini_handler handler, void *userdata, struct ini_diags *diags);

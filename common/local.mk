@@ -5,8 +5,10 @@ common_libcommon_la_SOURCES = \
 	common/event-util.h \
 	common/log.c common/log.h \
 	common/escape.c common/escape.h \
+	common/fileio.c common/fileio.h \
 	common/ini.c common/ini.h \
 	common/parse-util.c common/parse-util.h \
+	common/string-util.c common/string-util.h \
 	common/net-util.c common/net-util.h \
 	common/ratelimit.c common/ratelimit.h \
 	common/signal-util.c common/signal-util.h

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 
 #include "macro.h"
 #include "parse-util.h"
@@ -151,6 +152,24 @@ parse_time_ms(const char *s, uint64_t *ret)
 			if (v == UINT64_MAX)
 				return -ERANGE;
 			*ret = v;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int
+parse_log_level(const char *s, int *ret)
+{
+	/* Indexed by level: syslog's LOG_EMERG is 0, LOG_DEBUG 7. */
+	static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice",
+		"info", "debug" };
+	_Static_assert(ELEMENTSOF(names) == LOG_DEBUG + 1, "one name per syslog level");
+
+	if (!s)
+		return -EINVAL;
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(s, names[i]) == 0) {
+			*ret = (int) i;
 			return 0;
 		}
 	return -EINVAL;

@@ -13,3 +13,6 @@ int parse_u64(const char *s, uint64_t *ret);
 int parse_size(const char *s, uint64_t *ret);
 /* Time span in milliseconds: "30" (seconds), "500ms", "30s", "5min", "2h", or "infinity" → UINT64_MAX. */
 int parse_time_ms(const char *s, uint64_t *ret);
+/* A syslog level by name: "emerg", "alert", "crit", "err", "warning",
+ * "notice", "info", "debug" (LOG_EMERG … LOG_DEBUG). */
+int parse_log_level(const char *s, int *ret);

@@ -7,13 +7,16 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "conf.h"
+#include "fileio.h"
 #include "log.h"
 #include "parse-util.h"
+#include "string-util.h"
 
 #define CONF_SIZE_MAX (64 * 1024)
 
@@ -42,107 +45,114 @@ conf_done(struct conf *c)
 	*c = (struct conf) {};
 }
 
+/* The field a key table row names, in the struct conf being filled. */
+#define CONF_FIELD(data, k, type) ((type *) (void *) ((char *) (data) + (k)->offset))
+#define FIELD(f) offsetof(struct conf, f)
+
+/* Each parser returns 0, -ENOMEM, or another negative errno for a bad
+ * value, which conf_handler() reports with the one message for all. */
+
+/* An absolute path to bind the control socket at (it must fit sun_path). */
 static int
-parse_unsigned(const char *value, unsigned min, unsigned max, unsigned *ret)
+parse_socket(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (value[0] != '/' || strlen(value) >= k->max)
+		return -EINVAL;
+	return free_and_strdup(CONF_FIELD(data, k, char *), value);
+}
+
+/* An absolute path, added to a list. */
+static int
+parse_dir_list(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (value[0] != '/')
+		return -EINVAL;
+	return strv_push(CONF_FIELD(data, k, char **), value);
+}
+
+static int
+parse_level(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_log_level(value, CONF_FIELD(data, k, int));
+}
+
+/* LO-HI, both uids: the field is the low end, k->ltype the high end's offset. */
+static int
+parse_uid_range(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	unsigned lo, hi;
+	char tail;
+
+	if (sscanf(value, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1000 || hi < lo ||
+	    hi >= 0x7fffffff)
+		return -ERANGE;
+	*CONF_FIELD(data, k, uid_t) = lo;
+	*(uid_t *) (void *) ((char *) data + k->ltype) = hi;
+	return 0;
+}
+
+/* A count in [k->ltype, k->max]. */
+static int
+parse_count(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	uint64_t u;
 
-	if (parse_u64(value, &u) < 0 || u < min || u > max)
+	if (parse_u64(value, &u) < 0 || u < k->ltype || u > k->max)
 		return -ERANGE;
-	*ret = (unsigned) u;
+	*CONF_FIELD(data, k, unsigned) = (unsigned) u;
 	return 0;
 }
+
+/* A time span, in milliseconds in [k->ltype, k->max]. */
+static int
+parse_span(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	uint64_t ms;
+
+	if (parse_time_ms(value, &ms) < 0 || ms < k->ltype || ms > k->max)
+		return -ERANGE;
+	*CONF_FIELD(data, k, uint64_t) = ms;
+	return 0;
+}
+
+/* Every key sandboxd.conf may hold. */
+static const struct ini_key conf_keys[] = {
+	{ "Daemon", "Socket", parse_socket, FIELD(socket_path), 0, 108 },
+	{ "Daemon", "PolicyDirectory", parse_dir_list, FIELD(policy_dirs) },
+	{ "Daemon", "LogLevel", parse_level, FIELD(log_level) },
+	{ "Daemon", "AnonymousUidRange", parse_uid_range, FIELD(uid_min), FIELD(uid_max) },
+	{ "Daemon", "MaxConnectionsPerUser", parse_count, FIELD(max_conns_per_uid), 1, 65536 },
+	{ "Daemon", "MaxConnections", parse_count, FIELD(max_conns), 1, 65536 },
+	{ "Daemon", "MaxSandboxesPerUser", parse_count, FIELD(max_sandboxes_per_uid), 1, 65536 },
+	{ "Daemon", "MaxSandboxes", parse_count, FIELD(max_sandboxes), 1, 65536 },
+	{ "Daemon", "ExitedSandboxLinger", parse_span, FIELD(linger_ms), 0, 24 * 3600 * 1000 },
+	{ "Daemon", "BrokerTimeoutSec", parse_span, FIELD(broker_timeout_ms), 100, 600 * 1000 },
+};
 
 static int
 conf_handler(const char *section, const char *key, const char *value, unsigned line,
     void *userdata, struct ini_error *err)
 {
-	struct conf *c = userdata;
-	unsigned u;
+	const struct ini_key *k = ini_key_find(conf_keys, ELEMENTSOF(conf_keys), section, key);
+	int r;
 
-	if (strcmp(section, "Daemon") != 0) {
+	if (!ini_keys_have_section(conf_keys, ELEMENTSOF(conf_keys), section)) {
 		snprintf(err->message, sizeof(err->message), "unknown section [%s]", section);
 		return -EBADMSG;
 	}
-	if (strcmp(key, "Socket") == 0) {
-		if (value[0] != '/' || strlen(value) >= 108)
-			goto bad;
-		free(c->socket_path);
-		c->socket_path = strdup(value);
-		return c->socket_path ? 0 : -ENOMEM;
+	if (!k) {
+		snprintf(err->message, sizeof(err->message), "unknown key '%s'", key);
+		return -EBADMSG;
 	}
-	if (strcmp(key, "PolicyDirectory") == 0) {
-		if (value[0] != '/')
-			goto bad;
-		return strv_push(&c->policy_dirs, value);
+	r = k->parse(k, value, userdata, err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		snprintf(err->message, sizeof(err->message), "invalid value for %s: '%s'", key,
+		    value);
+		return -EBADMSG;
 	}
-	if (strcmp(key, "LogLevel") == 0) {
-		static const char *const names[] = { "emerg", "alert", "crit", "err",
-			"warning", "notice", "info", "debug" };
-
-		for (size_t i = 0; i < ELEMENTSOF(names); i++)
-			if (strcmp(value, names[i]) == 0) {
-				c->log_level = (int) i;
-				return 0;
-			}
-		goto bad;
-	}
-	if (strcmp(key, "AnonymousUidRange") == 0) {
-		unsigned lo, hi;
-		char tail;
-
-		if (sscanf(value, "%u-%u%c", &lo, &hi, &tail) != 2 || lo < 1000 || hi < lo ||
-		    hi >= 0x7fffffff)
-			goto bad;
-		c->uid_min = lo;
-		c->uid_max = hi;
-		return 0;
-	}
-	if (strcmp(key, "MaxConnectionsPerUser") == 0) {
-		if (parse_unsigned(value, 1, 65536, &u) < 0)
-			goto bad;
-		c->max_conns_per_uid = u;
-		return 0;
-	}
-	if (strcmp(key, "MaxConnections") == 0) {
-		if (parse_unsigned(value, 1, 65536, &u) < 0)
-			goto bad;
-		c->max_conns = u;
-		return 0;
-	}
-	if (strcmp(key, "MaxSandboxesPerUser") == 0) {
-		if (parse_unsigned(value, 1, 65536, &u) < 0)
-			goto bad;
-		c->max_sandboxes_per_uid = u;
-		return 0;
-	}
-	if (strcmp(key, "MaxSandboxes") == 0) {
-		if (parse_unsigned(value, 1, 65536, &u) < 0)
-			goto bad;
-		c->max_sandboxes = u;
-		return 0;
-	}
-	if (strcmp(key, "ExitedSandboxLinger") == 0) {
-		uint64_t ms;
-
-		if (parse_time_ms(value, &ms) < 0 || ms > 24ull * 3600 * 1000)
-			goto bad;
-		c->linger_ms = ms;
-		return 0;
-	}
-	if (strcmp(key, "BrokerTimeoutSec") == 0) {
-		uint64_t ms;
-
-		if (parse_time_ms(value, &ms) < 0 || ms < 100 || ms > 600 * 1000)
-			goto bad;
-		c->broker_timeout_ms = ms;
-		return 0;
-	}
-	snprintf(err->message, sizeof(err->message), "unknown key '%s'", key);
-	return -EBADMSG;
-bad:
-	snprintf(err->message, sizeof(err->message), "invalid value for %s: '%s'", key, value);
-	return -EBADMSG;
+	return 0;
 }
 
 int
@@ -151,7 +161,7 @@ conf_load(struct conf *c, const char *path, int optional, struct ini_error *err)
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	ssize_t n;
+	int r;
 
 	*err = (struct ini_error) {};
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -167,16 +177,16 @@ conf_load(struct conf *c, const char *path, int optional, struct ini_error *err)
 		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
 		return -EINVAL;
 	}
-	buf = malloc((size_t) st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = read(fd, buf, (size_t) st.st_size);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	if (strlen(buf) != (size_t) n) {
-		snprintf(err->message, sizeof(err->message), "file contains a NUL byte");
-		return -EBADMSG;
+	r = read_full_fd(fd, CONF_SIZE_MAX, &buf, NULL);
+	if (r == -EFBIG) {	/* it grew since fstat() */
+		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
+		return -EINVAL;
 	}
+	if (r == -EBADMSG) {
+		snprintf(err->message, sizeof(err->message), "file contains a NUL byte");
+		return r;
+	}
+	if (r < 0)
+		return r;
 	return ini_parse(buf, conf_handler, c, err);
 }

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 
-# Pure policy code, linked alone by the unit tests.
+# Policy code, linked alone by the unit tests: pure but for policy-io.c.
 noinst_LTLIBRARIES += daemon/libpolicy.la
 daemon_libpolicy_la_SOURCES = \
-	daemon/policy.c daemon/policy.h \
+	daemon/policy.c daemon/policy.h daemon/policy-internal.h \
+	daemon/policy-parse.c \
+	daemon/policy-seccomp.c \
+	daemon/policy-io.c \
 	daemon/landlock-abi.c daemon/landlock-abi.h \
 	daemon/syscall-groups.c daemon/syscall-groups.h
 daemon_libpolicy_la_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)

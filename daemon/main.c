@@ -15,6 +15,7 @@
 
 #include "log.h"
 #include "manager.h"
+#include "parse-util.h"
 #include "policy-check.h"
 #include "spawn.h"
 
@@ -60,8 +61,6 @@ parse_argv(int argc, char *argv[])
 		{ "check-policy-wire", no_argument, NULL, ARG_CHECK_WIRE },
 		{}
 	};
-	static const char *const levels[] = { "emerg", "alert", "crit", "err", "warning", "notice",
-		"info", "debug" };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "hc:s:p:", options, NULL)) >= 0) {
@@ -86,11 +85,7 @@ parse_argv(int argc, char *argv[])
 				return log_oom();
 			break;
 		case ARG_LOG_LEVEL:
-			arg_log_level = -1;
-			for (size_t i = 0; i < ELEMENTSOF(levels); i++)
-				if (strcmp(optarg, levels[i]) == 0)
-					arg_log_level = (int) i;
-			if (arg_log_level < 0)
+			if (parse_log_level(optarg, &arg_log_level) < 0)
 				return log_error_errno(-EINVAL, "Unknown log level '%s'.", optarg);
 			break;
 		case ARG_CHECK_POLICY:

@@ -2,8 +2,11 @@
 /*
  * Policies: parsed once (at start and on reload) from INI text into a
  * struct policy, validated, and compiled (seccomp BPF) so spawning does no
- * parsing. Pure apart from policy_load_file(); see sandboxd.policy(5) for
- * the format.
+ * parsing; see sandboxd.policy(5) for the format. The model and its
+ * lookups are policy.c's, parsing policy-parse.c's, compiling
+ * policy-seccomp.c's: all pure. What touches the host (reading files,
+ * policy_lint()'s stat(), opening [Broker] directories, resolving
+ * Connect= names) is policy-io.c's alone.
  */
 #pragma once
 

@@ -16,14 +16,17 @@ tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
 	tests/unit/test-dispatch \
+	tests/unit/test-conf \
 	tests/unit/test-escape \
+	tests/unit/test-fileio \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
 	tests/unit/test-parse-util \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit \
 	tests/unit/test-signal-util \
-	tests/unit/test-target-request
+	tests/unit/test-target-request \
+	tests/unit/test-string-util
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
@@ -47,6 +50,20 @@ tests_unit_test_parse_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $
 tests_unit_test_signal_util_SOURCES = tests/unit/test-signal-util.c
 tests_unit_test_signal_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_unit_test_signal_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+# conf.c is pure but for reading its file: built from its source.
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c daemon/conf.c daemon/conf.h
+tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+tests_unit_test_conf_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_fileio_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
+tests_unit_test_string_util_SOURCES = tests/unit/test-string-util.c
+tests_unit_test_string_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+tests_unit_test_string_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
 tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib

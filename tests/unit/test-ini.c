@@ -165,6 +165,57 @@ START_TEST(test_ini_all_errors)
 }
 END_TEST
 
+static const struct ini_key keys[] = {
+	{ "S", "A" },
+	{ "S", "B" },
+	{ "T", "A" },
+};
+
+START_TEST(test_ini_key_find)
+{
+	ck_assert_ptr_eq(ini_key_find(keys, ELEMENTSOF(keys), "S", "B"), &keys[1]);
+	ck_assert_ptr_eq(ini_key_find(keys, ELEMENTSOF(keys), "T", "A"), &keys[2]);
+	ck_assert_ptr_null(ini_key_find(keys, ELEMENTSOF(keys), "T", "B"));
+	ck_assert_ptr_null(ini_key_find(keys, ELEMENTSOF(keys), "", "A"));
+	ck_assert_ptr_null(ini_key_find(keys, ELEMENTSOF(keys), "s", "a"));
+	ck_assert(ini_keys_have_section(keys, ELEMENTSOF(keys), "T"));
+	ck_assert(!ini_keys_have_section(keys, ELEMENTSOF(keys), "U"));
+	ck_assert(!ini_keys_have_section(keys, ELEMENTSOF(keys), ""));
+}
+END_TEST
+
+/* ini_parse_all_known(): a header naming no section of the table is an
+ * error at its own line, empty or not, and its keys never reach the
+ * handler; keys before any header still do. */
+START_TEST(test_ini_all_known)
+{
+	static const char text[] =
+	    "Top=0\n"			/* 1: the handler's to judge */
+	    "[S]\n"			/* 2 */
+	    "A=1\n"			/* 3 */
+	    "[U]\n"			/* 4: unknown, empty */
+	    "[V]\n"			/* 5: unknown */
+	    "A=2\n"			/* 6: skipped */
+	    "[bad name]\n"		/* 7: not a name at all */
+	    "[T]\n"			/* 8 */
+	    "Z=3\n";			/* 9: the handler's to judge */
+	struct record rec = {};
+	struct ini_diags d = {};
+	int r;
+
+	r = ini_parse_all_known(text, keys, ELEMENTSOF(keys), record_handler, &rec, &d);
+	ck_assert_int_eq(r, -EINVAL);
+	ck_assert_uint_eq(d.n, 3);
+	ck_assert_uint_eq(d.v[0].line, 4);
+	ck_assert_str_eq(d.v[0].message, "unknown section [U]");
+	ck_assert_uint_eq(d.v[1].line, 5);
+	ck_assert_str_eq(d.v[1].message, "unknown section [V]");
+	ck_assert_uint_eq(d.v[2].line, 7);
+	ck_assert_str_eq(d.v[2].message, "invalid section name 'bad name'");
+	ck_assert_str_eq(rec.buf, "/Top=0;S/A=1;T/Z=3;");
+}
+END_TEST
+
 /* 10,000 bad lines: the first INI_DIAGS_MAX are kept, all are counted. */
 START_TEST(test_ini_all_bounded)
 {
@@ -295,6 +346,8 @@ ini_suite(void)
 	tcase_add_test(tc, test_ini_handler_error);
 	tcase_add_test(tc, test_ini_all_errors);
 	tcase_add_test(tc, test_ini_all_bounded);
+	tcase_add_test(tc, test_ini_key_find);
+	tcase_add_test(tc, test_ini_all_known);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("parse_util");

@@ -357,6 +357,173 @@ START_TEST(test_name)
 }
 END_TEST
 
+/* ---- the key table: each key into its field, each bad value's message -- */
+
+START_TEST(test_every_key)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(
+	    "[Policy]\n"
+	    "Description=every key\n"			/* 2 */
+	    "[Filesystem]\n"
+	    "BindReadOnly=-/usr\n"			/* 4 */
+	    "Bind=/srv/data:/data\n"
+	    "Symlink=usr/bin:/bin\n"
+	    "TemporaryFileSystem=/run\n"
+	    "Tmp=no\n"
+	    "TmpSize=1M\n"
+	    "[Sandbox]\n"
+	    "Hostname=box.example\n"
+	    "Environment=LANG=C.UTF-8\n"
+	    "WorkingDirectory=/data\n"
+	    "[Limits]\n"
+	    "WallTime=90s\n"
+	    "Memory=2M\n"
+	    "Tasks=3\n"
+	    "CPUTime=500ms\n"
+	    "OpenFiles=9\n"
+	    "FileSize=infinity\n"
+	    "[Network]\n"
+	    "Network=loopback\n"
+	    "[Security]\n"
+	    "Landlock=no\n"				/* 24 */
+	    "[Broker]\n"
+	    "File=/srv/in/one read\n"			/* 26 */
+	    "Tree=/srv/out read,write,create\n"
+	    "Connect=tcp:127.0.0.1:8080\n"		/* 28 */
+	    "[SystemCalls]\n"
+	    "Allow=read write\n"			/* 30 */
+	    "Allow=execve\n"
+	    "Action=errno:ENOSYS\n");
+
+	ck_assert_str_eq(p->description, "every key");
+	ck_assert_uint_eq(p->n_mounts, 4);
+	ck_assert_int_eq(p->mounts[0].kind, POLICY_MOUNT_BIND_RO);
+	ck_assert(p->mounts[0].optional);
+	ck_assert_str_eq(p->mounts[0].source, "/usr");
+	ck_assert_str_eq(p->mounts[0].dest, "/usr");
+	ck_assert_uint_eq(p->mounts[0].line, 4);
+	ck_assert_int_eq(p->mounts[1].kind, POLICY_MOUNT_BIND_RW);
+	ck_assert_str_eq(p->mounts[1].source, "/srv/data");
+	ck_assert_str_eq(p->mounts[1].dest, "/data");
+	ck_assert_int_eq(p->mounts[2].kind, POLICY_MOUNT_SYMLINK);
+	ck_assert_str_eq(p->mounts[2].source, "usr/bin");
+	ck_assert_str_eq(p->mounts[2].dest, "/bin");
+	ck_assert_int_eq(p->mounts[3].kind, POLICY_MOUNT_TMPFS);
+	ck_assert_ptr_null(p->mounts[3].source);
+	ck_assert_str_eq(p->mounts[3].dest, "/run");
+	ck_assert(!p->tmp);
+	ck_assert_uint_eq(p->limits.tmp_size, 1 << 20);
+	ck_assert_str_eq(p->hostname, "box.example");
+	ck_assert(strv_contains(p->environment, "LANG=C.UTF-8"));
+	ck_assert_str_eq(p->cwd, "/data");
+	ck_assert_uint_eq(p->limits.timeout_ms, 90 * 1000);
+	ck_assert_uint_eq(p->limits.memory_max, 2 << 20);
+	ck_assert_uint_eq(p->limits.tasks_max, 3);
+	ck_assert_uint_eq(p->limits.cpu_ms, 500);
+	ck_assert_uint_eq(p->limits.nofile_max, 9);
+	ck_assert_uint_eq(p->limits.fsize_max, POLICY_UNLIMITED);
+	ck_assert(!p->network);
+	ck_assert_int_eq(p->landlock, POLICY_NO);
+	ck_assert_uint_eq(p->landlock_line, 24);
+	ck_assert_uint_eq(p->n_path_rules, 2);
+	ck_assert(!p->path_rules[0].tree);
+	ck_assert_str_eq(p->path_rules[0].path, "/srv/in/one");
+	ck_assert_uint_eq(p->path_rules[0].rights, POLICY_RIGHT_READ);
+	ck_assert_uint_eq(p->path_rules[0].line, 26);
+	ck_assert(p->path_rules[1].tree);
+	ck_assert_uint_eq(p->path_rules[1].rights,
+	    POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE);
+	ck_assert_uint_eq(p->n_connect_rules, 1);
+	ck_assert_str_eq(p->connect_rules[0].endpoint, "tcp:127.0.0.1:8080");
+	ck_assert_uint_eq(p->connect_rules[0].port, 8080);
+	ck_assert_uint_eq(p->connect_rules[0].line, 28);
+	ck_assert(strv_contains(p->syscalls, "read"));
+	ck_assert(strv_contains(p->syscalls, "write"));
+	ck_assert(strv_contains(p->syscalls, "execve"));
+	ck_assert_uint_eq(p->syscalls_line, 30);
+	ck_assert_int_eq(p->syscall_errno, ENOSYS);
+}
+END_TEST
+
+START_TEST(test_key_variants)
+{
+	_cleanup_(policy_unrefp) struct policy *a = parse_ok(
+	    "[Security]\nLandlock=best-effort\n[SystemCalls]\nAction=kill\n[Network]\nNetwork=none\n"
+	    "[Limits]\nWallTime=infinity\n[Filesystem]\nTmp=yes\n");
+	_cleanup_(policy_unrefp) struct policy *b = parse_ok(
+	    "[Security]\nLandlock=yes\n[SystemCalls]\nAction=errno\n");
+
+	ck_assert_int_eq(a->landlock, POLICY_BEST_EFFORT);
+	ck_assert_int_eq(a->syscall_errno, 0);
+	ck_assert_uint_eq(a->limits.timeout_ms, POLICY_UNLIMITED);
+	ck_assert(a->tmp);
+	ck_assert_int_eq(b->landlock, POLICY_YES);
+	ck_assert_int_eq(b->syscall_errno, EPERM);
+}
+END_TEST
+
+/* One bad value per key, with the whole message a user reads. */
+static const struct {
+	const char *text;
+	const char *message;
+} bad_values[] = {
+	{ "[Filesystem]\nBindReadOnly=usr\n", "BindReadOnly=: source 'usr' is not absolute" },
+	{ "[Filesystem]\nBind=/srv:/dev/x\n", "Bind=: destination '/dev/x' is at or under /proc, "
+	  "/dev or /tmp, which the daemon sets up" },
+	{ "[Filesystem]\nBindReadOnly=/a\x01:/b\n", "BindReadOnly=: source '/a\x01' contains a "
+	  "control character" },
+	{ "[Filesystem]\nSymlink=a\x02:/x\n", "Symlink=: target contains a control character" },
+	{ "[Filesystem]\nTemporaryFileSystem=/\n",
+	  "TemporaryFileSystem=: '/' is '/', which the daemon sets up" },
+	{ "[Filesystem]\nTmp=maybe\n", "Tmp=: expected yes or no, not 'maybe'" },
+	{ "[Filesystem]\nTmpSize=infinity\n", "TmpSize=: must be finite" },
+	{ "[Filesystem]\nTmpSize=4095\n", "TmpSize=: value '4095' is too small (at least 4096)" },
+	{ "[Sandbox]\nHostname=-x\n", "Hostname=: invalid host name '-x'" },
+	{ "[Sandbox]\nEnvironment=A-B=1\n", "Environment=: invalid variable name 'A-B'" },
+	{ "[Sandbox]\nEnvironment=A=\x1b[2J\n", "Environment=: value contains a control character" },
+	{ "[Sandbox]\nWorkingDirectory=/a//b\n", "WorkingDirectory=: '/a//b' contains '//'" },
+	{ "[Limits]\nWallTime=0\n", "WallTime=: value '0' is too small (at least 1)" },
+	{ "[Limits]\nMemory=1K\n", "Memory=: value '1K' is too small (at least 1048576)" },
+	{ "[Limits]\nTasks=x\n", "Tasks=: invalid value 'x'" },
+	{ "[Limits]\nCPUTime=99999999999999999999\n",
+	  "CPUTime=: value '99999999999999999999' is out of range" },
+	{ "[Limits]\nOpenFiles=7\n", "OpenFiles=: value '7' is too small (at least 8)" },
+	{ "[Limits]\nFileSize=1X\n", "FileSize=: invalid value '1X'" },
+	{ "[Network]\nNetwork=host\n", "Network=: 'host' is not supported (only 'none' and "
+	  "'loopback')" },
+	{ "[Security]\nLandlock=maybe\n", "Landlock=: expected yes, no or best-effort, not 'maybe'" },
+	{ "[Broker]\nFile=/srv\n", "File=: expected 'PATH RIGHTS', e.g. '/srv/in read'" },
+	{ "[Broker]\nTree=/srv read,fly\n", "unknown right 'fly' (expected read, write, create, "
+	  "delete, nosymlinks, special)" },
+	{ "[Broker]\nConnect=tcp:host\n", "Connect=: 'tcp:host' is not 'unix:/PATH', "
+	  "'tcp:HOST:PORT' or 'udp:HOST:PORT'" },
+	{ "[SystemCalls]\nAllow=frobnicate\n", "unknown system call 'frobnicate'" },
+	{ "[SystemCalls]\nAction=errno:EWHAT\n", "Action=: unknown or unsupported errno name "
+	  "'EWHAT'" },
+	{ "[SystemCalls]\nAction=trap\n", "Action=: expected 'errno', 'errno:ENAME' or 'kill', "
+	  "not 'trap'" },
+	{ "[Policy]\nName=x\n", "unknown key 'Name' in section [Policy]" },
+	{ "[Limits]\nTmpSize=1M\n", "unknown key 'TmpSize' in section [Limits]" },
+	{ "Tmp=no\n", "'Tmp=' outside of any section" },
+	{ "[Tmp]\n", "unknown section [Tmp]" },
+};
+
+START_TEST(test_bad_value)
+{
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	unsigned lines = 0;
+
+	/* Each text's last line is the bad one. */
+	for (const char *c = bad_values[_i].text; *c; c++)
+		lines += *c == '\n';
+	ck_assert_int_lt(policy_parse("test", NULL, bad_values[_i].text, &p, &err), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(err.line, lines);
+	ck_assert_str_eq(err.message, bad_values[_i].message);
+}
+END_TEST
+
 /* ---- groups ------------------------------------------------------------ */
 
 /* The always-forbidden set named in syscall-groups.h. */
@@ -1007,6 +1174,12 @@ policy_suite(void)
 	tcase_add_test(tc, test_all_errors);
 	tcase_add_test(tc, test_lint);
 	tcase_add_test(tc, test_lint_landlock);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keys");
+	tcase_add_test(tc, test_every_key);
+	tcase_add_test(tc, test_key_variants);
+	tcase_add_loop_test(tc, test_bad_value, 0, ELEMENTSOF(bad_values));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("groups");

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading whole files. Returns errors, logs nothing. */
+#pragma once
+
+#include <stddef.h>
+
+/* Reads fd to its end into a NUL-terminated malloc'd buffer, *ret (and
+ * its length, *ret_size, if ret_size is set). -EFBIG if it holds more
+ * than max bytes, -EBADMSG if it holds a NUL byte (so the buffer is one
+ * string), or read(2)'s negative errno. Retries on EINTR. */
+int read_full_fd(int fd, size_t max, char **ret, size_t *ret_size);

@@ -1,0 +1,921 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Policy files: parsing and validation, INI text to struct policy. Pure:
+ * no I/O, no libseccomp beyond looking up system call names.
+ *
+ * Policies are written by administrators, but they are still checked
+ * strictly, so a typo is a load error with a line number rather than a
+ * silently wider sandbox: every section and key must be known, every path
+ * absolute and normalized, every system call name known to libseccomp and
+ * outside the always-forbidden set (syscall_is_forbidden()).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/un.h>
+#include <seccomp.h>
+
+#include "macro.h"
+#include "parse-util.h"
+#include "policy.h"
+#include "policy-internal.h"
+#include "sandbox-protocol.h"
+#include "string-util.h"
+#include "syscall-groups.h"
+
+#define POLICY_MOUNTS_MAX	64
+#define POLICY_ENV_MAX		128
+#define POLICY_GROUP_DEPTH_MAX	8
+
+static const char *const default_path = "PATH=/usr/local/bin:/usr/bin:/bin";
+
+/* Mount points the daemon sets up itself; a policy may not cover them. */
+static const char *const reserved_dests[] = { "/proc", "/dev", "/tmp" };
+
+static const struct {
+	const char *name;
+	int value;
+} errno_names[] = {
+	{ "EACCES", EACCES },
+	{ "EAFNOSUPPORT", EAFNOSUPPORT },
+	{ "EAGAIN", EAGAIN },
+	{ "EBADF", EBADF },
+	{ "EFAULT", EFAULT },
+	{ "EINVAL", EINVAL },
+	{ "EIO", EIO },
+	{ "ENODEV", ENODEV },
+	{ "ENOENT", ENOENT },
+	{ "ENOMEM", ENOMEM },
+	{ "ENOSYS", ENOSYS },
+	{ "ENOTSUP", ENOTSUP },
+	{ "ENOTTY", ENOTTY },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EPERM", EPERM },
+	{ "EPROTONOSUPPORT", EPROTONOSUPPORT },
+	{ "EROFS", EROFS },
+};
+
+struct policy_parser {
+	struct policy	*policy;
+	size_t		n_syscalls;
+	size_t		n_env;
+	unsigned	line;		/* of the key being parsed */
+};
+
+/* The field a key table row names, in the policy being parsed. */
+#define POLICY_FIELD(pp, k, type) ((type *) (void *) ((char *) (pp)->policy + (k)->offset))
+
+int
+policy_fail(struct ini_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err) {
+		va_start(ap, fmt);
+		(void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* Checks that path is absolute and normalized; returns NULL or why not. */
+static const char *
+path_problem(const char *path)
+{
+	const char *c, *cc, *colon;
+
+	if (path[0] != '/')
+		return "is not absolute";
+	if (strlen(path) >= PATH_MAX)
+		return "is too long";
+	/* Whichever comes first, as one scan would find them. */
+	cc = string_find_cc(path);
+	colon = strchr(path, ':');
+	if (cc && (!colon || cc < colon))
+		return "contains a control character";
+	if (colon)
+		return "contains ':'";
+	if (strcmp(path, "/") == 0)
+		return NULL;
+	if (path[strlen(path) - 1] == '/')
+		return "has a trailing '/'";
+	if (strstr(path, "//"))
+		return "contains '//'";
+	for (c = path; c; c = strchr(c + 1, '/')) {
+		const char *comp = c + 1;
+		size_t len = strcspn(comp, "/");
+
+		if (len == 1 && comp[0] == '.')
+			return "contains a '.' component";
+		if (len == 2 && comp[0] == '.' && comp[1] == '.')
+			return "contains a '..' component";
+	}
+	return NULL;
+}
+
+static const char *
+dest_problem(const char *dest)
+{
+	const char *why = path_problem(dest);
+
+	if (why)
+		return why;
+	if (strcmp(dest, "/") == 0)
+		return "is '/', which the daemon sets up";
+	for (size_t i = 0; i < ELEMENTSOF(reserved_dests); i++) {
+		size_t n = strlen(reserved_dests[i]);
+
+		if (strncmp(dest, reserved_dests[i], n) == 0 && (dest[n] == '\0' || dest[n] == '/'))
+			return "is at or under /proc, /dev or /tmp, which the daemon sets up";
+	}
+	return NULL;
+}
+
+static int
+policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *source,
+    const char *dest, bool optional, struct ini_error *err)
+{
+	_cleanup_free_ char *s = NULL, *d = NULL;
+	struct policy_mount *m;
+
+	if (p->n_mounts >= POLICY_MOUNTS_MAX)
+		return policy_fail(err, "too many mounts (at most %d)", POLICY_MOUNTS_MAX);
+	for (size_t i = 0; i < p->n_mounts; i++)
+		if (strcmp(p->mounts[i].dest, dest) == 0)
+			return policy_fail(err, "'%s' is already a mount point in this policy", dest);
+
+	s = source ? strdup(source) : NULL;
+	d = strdup(dest);
+	if ((source && !s) || !d)
+		return -ENOMEM;
+	m = reallocarray(p->mounts, p->n_mounts + 1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	p->mounts = m;
+	p->mounts[p->n_mounts++] = (struct policy_mount) {
+		.kind = kind,
+		.source = TAKE_PTR(s),
+		.dest = TAKE_PTR(d),
+		.optional = optional,
+	};
+	return 0;
+}
+
+/* BindReadOnly=/Bind= [-]SRC[:DST] */
+static int
+parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	const char *key = k->key;
+	_cleanup_free_ char *src = NULL;
+	const char *dst, *why;
+	bool optional = false;
+	char *colon;
+
+	if (value[0] == '-') {
+		optional = true;
+		value++;
+	}
+	src = strdup(value);
+	if (!src)
+		return -ENOMEM;
+	colon = strchr(src, ':');
+	if (colon) {
+		*colon = '\0';
+		dst = colon + 1;
+	} else
+		dst = src;
+
+	why = path_problem(src);
+	if (why)
+		return policy_fail(err, "%s=: source '%s' %s", key, src, why);
+	why = dest_problem(dst);
+	if (why)
+		return policy_fail(err, "%s=: destination '%s' %s", key, dst, why);
+	return policy_add_mount(pp->policy, (enum policy_mount_kind) k->ltype, src, dst, optional,
+	    err);
+}
+
+/* Symlink=TARGET:LINKPATH; TARGET may be relative ("usr/bin"). */
+static int
+parse_symlink(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	_cleanup_free_ char *target = NULL;
+	const char *link, *why;
+	char *colon;
+
+	target = strdup(value);
+	if (!target)
+		return -ENOMEM;
+	colon = strchr(target, ':');
+	if (!colon)
+		return policy_fail(err, "Symlink=: expected TARGET:LINKPATH");
+	*colon = '\0';
+	link = colon + 1;
+
+	if (target[0] == '\0')
+		return policy_fail(err, "Symlink=: empty target");
+	if (strlen(target) >= PATH_MAX)
+		return policy_fail(err, "Symlink=: target is too long");
+	if (string_find_cc(target))
+		return policy_fail(err, "Symlink=: target contains a control character");
+	for (const char *c = target; c; c = strchr(c, '/')) {
+		size_t len;
+
+		while (*c == '/')
+			c++;
+		len = strcspn(c, "/");
+		if (len == 2 && c[0] == '.' && c[1] == '.')
+			return policy_fail(err, "Symlink=: target '%s' contains a '..' component",
+			    target);
+		if (c[len] == '\0')
+			break;
+	}
+	why = dest_problem(link);
+	if (why)
+		return policy_fail(err, "Symlink=: link path '%s' %s", link, why);
+	return policy_add_mount(pp->policy, POLICY_MOUNT_SYMLINK, target, link, false, err);
+}
+
+/* TemporaryFileSystem=PATH */
+static int
+parse_tmpfs(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	const char *why = dest_problem(value);
+
+	if (why)
+		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+	return policy_add_mount(pp->policy, POLICY_MOUNT_TMPFS, NULL, value, false, err);
+}
+
+static bool
+hostname_is_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 63 || s[0] == '-' || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	return string_is_alnum_or(s, "-.");
+}
+
+static int
+parse_environment(struct policy_parser *pp, const char *value, struct ini_error *err)
+{
+	struct policy *p = pp->policy;
+	const char *eq = strchr(value, '=');
+	size_t klen;
+	int r;
+
+	if (!eq || eq == value)
+		return policy_fail(err, "Environment=: expected NAME=VALUE");
+	klen = (size_t) (eq - value);
+	if ((value[0] >= '0' && value[0] <= '9') || !string_is_alnum_or_n(value, klen, "_"))
+		return policy_fail(err, "Environment=: invalid variable name '%.*s'", (int) klen,
+		    value);
+	if (string_find_cc(eq + 1))
+		return policy_fail(err, "Environment=: value contains a control character");
+
+	/* A later assignment of the same name replaces the earlier one. */
+	for (size_t i = 0; i < pp->n_env; i++)
+		if (strncmp(p->environment[i], value, klen + 1) == 0)
+			return free_and_strdup(&p->environment[i], value);
+	if (pp->n_env >= POLICY_ENV_MAX)
+		return policy_fail(err, "Environment=: too many variables (at most %d)",
+		    POLICY_ENV_MAX);
+	r = strv_push(&p->environment, value);
+	if (r < 0)
+		return r;
+	pp->n_env++;
+	return 0;
+}
+
+static int
+parse_environment_key(const struct ini_key *k, const char *value, void *data,
+    struct ini_error *err)
+{
+	return parse_environment(data, value, err);
+}
+
+static int
+add_syscall(struct policy_parser *pp, const char *name)
+{
+	struct policy *p = pp->policy;
+	int r;
+
+	for (size_t i = 0; i < pp->n_syscalls; i++)
+		if (strcmp(p->syscalls[i], name) == 0)
+			return 0;
+	r = strv_push(&p->syscalls, name);
+	if (r < 0)
+		return r;
+	pp->n_syscalls++;
+	return 0;
+}
+
+static int
+add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini_error *err)
+{
+	const struct syscall_group *g;
+	int r;
+
+	if (depth > POLICY_GROUP_DEPTH_MAX)
+		return policy_fail(err, "system call groups nested too deeply at '%s'", name);
+	g = syscall_group_find(name);
+	if (!g)
+		return policy_fail(err, "unknown system call group '%s'", name);
+	for (const char *const *s = g->syscalls; *s; s++) {
+		if ((*s)[0] == '@') {
+			r = add_group(pp, *s, depth + 1, err);
+		} else if (syscall_is_forbidden(*s)) {
+			/* A bug in our tables, but refuse rather than allow. */
+			return policy_fail(err, "'%s' (in group '%s') is never allowed", *s, name);
+		} else
+			r = add_syscall(pp, *s);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+	int r, n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		n++;
+		if (tok[0] == '@') {
+			r = add_group(pp, tok, 0, err);
+		} else if (syscall_is_forbidden(tok)) {
+			return policy_fail(err, "'%s' is never allowed", tok);
+		} else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR) {
+			return policy_fail(err, "unknown system call '%s'", tok);
+		} else
+			r = add_syscall(pp, tok);
+		if (r < 0)
+			return r;
+	}
+	if (n == 0)
+		return policy_fail(err, "Allow=: empty list");
+	if (pp->policy->syscalls_line == 0)
+		pp->policy->syscalls_line = pp->line;
+	return 0;
+}
+
+static int
+parse_action(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy *p = ((struct policy_parser *) data)->policy;
+
+	if (strcmp(value, "kill") == 0) {
+		p->syscall_errno = 0;
+		return 0;
+	}
+	if (strcmp(value, "errno") == 0) {
+		p->syscall_errno = EPERM;
+		return 0;
+	}
+	if (strncmp(value, "errno:", 6) == 0) {
+		for (size_t i = 0; i < ELEMENTSOF(errno_names); i++)
+			if (strcmp(value + 6, errno_names[i].name) == 0) {
+				p->syscall_errno = errno_names[i].value;
+				return 0;
+			}
+		return policy_fail(err, "Action=: unknown or unsupported errno name '%s'",
+		    value + 6);
+	}
+	return policy_fail(err, "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'",
+	    value);
+}
+
+/* A [Limits] value (or TmpSize=): "infinity", or parser's at least k->ltype. */
+static int
+parse_limit(const struct ini_key *k, const char *value, int (*parser)(const char *, uint64_t *),
+    void *data, struct ini_error *err)
+{
+	uint64_t *ret = POLICY_FIELD((struct policy_parser *) data, k, uint64_t), v;
+	int r;
+
+	if (strcmp(value, "infinity") == 0) {
+		*ret = POLICY_UNLIMITED;
+		return 0;
+	}
+	r = parser(value, &v);
+	if (r == -ERANGE)
+		return policy_fail(err, "%s=: value '%s' is out of range", k->key, value);
+	if (r < 0)
+		return policy_fail(err, "%s=: invalid value '%s'", k->key, value);
+	if (v < k->ltype)
+		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", k->key,
+		    value, (unsigned long long) k->ltype);
+	*ret = v;
+	return 0;
+}
+
+static int
+parse_limit_time(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_time_ms, data, err);
+}
+
+static int
+parse_limit_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_size, data, err);
+}
+
+static int
+parse_limit_u64(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return parse_limit(k, value, parse_u64, data, err);
+}
+
+/* TmpSize=: a size, but never "infinity" (a tmpfs without bound). */
+static int
+parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (strcmp(value, "infinity") == 0)
+		return policy_fail(err, "%s=: must be finite", k->key);
+	return parse_limit_size(k, value, data, err);
+}
+
+static int
+parse_string(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	return free_and_strdup(POLICY_FIELD((struct policy_parser *) data, k, char *), value);
+}
+
+static int
+parse_hostname(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (!hostname_is_valid(value))
+		return policy_fail(err, "%s=: invalid host name '%s'", k->key, value);
+	return parse_string(k, value, data, err);
+}
+
+/* An absolute, normalized path (WorkingDirectory=). */
+static int
+parse_path(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	const char *why = path_problem(value);
+
+	if (why)
+		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+	return parse_string(k, value, data, err);
+}
+
+static int
+parse_bool(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	bool b;
+
+	if (parse_boolean(value, &b) < 0)
+		return policy_fail(err, "%s=: expected yes or no, not '%s'", k->key, value);
+	*POLICY_FIELD((struct policy_parser *) data, k, bool) = b;
+	return 0;
+}
+
+/* Network=: only what there is, an empty namespace with loopback. */
+static int
+parse_network(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	if (strcmp(value, "none") == 0 || strcmp(value, "loopback") == 0) {
+		((struct policy_parser *) data)->policy->network = false;
+		return 0;
+	}
+	return policy_fail(err, "%s=: '%s' is not supported (only 'none' and 'loopback')", k->key,
+	    value);
+}
+
+static int
+parse_landlock(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	bool b;
+
+	if (strcmp(value, "best-effort") == 0)
+		pp->policy->landlock = POLICY_BEST_EFFORT;
+	else if (parse_boolean(value, &b) < 0)
+		return policy_fail(err, "%s=: expected yes, no or best-effort, not '%s'", k->key,
+		    value);
+	else
+		pp->policy->landlock = b ? POLICY_YES : POLICY_NO;
+	pp->policy->landlock_line = pp->line;
+	return 0;
+}
+
+static const struct {
+	const char	*name;
+	unsigned	right;
+} right_names[] = {
+	{ "read", POLICY_RIGHT_READ },
+	{ "write", POLICY_RIGHT_WRITE },
+	{ "create", POLICY_RIGHT_CREATE },
+	{ "delete", POLICY_RIGHT_DELETE },
+	{ "nosymlinks", POLICY_RIGHT_NOSYMLINKS },
+	{ "special", POLICY_RIGHT_SPECIAL },
+};
+
+/* File=PATH RIGHTS or Tree=PATH RIGHTS, RIGHTS a comma-separated list. */
+static int
+parse_path_rule(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy *p = ((struct policy_parser *) data)->policy;
+	bool tree = k->ltype;
+	_cleanup_free_ char *path = NULL;
+	struct policy_path_rule *v;
+	const char *sp = strpbrk(value, " \t"), *why, *c;
+	unsigned rights = 0;
+
+	if (!sp)
+		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'", k->key);
+	path = strndup(value, (size_t) (sp - value));
+	if (!path)
+		return -ENOMEM;
+	why = path_problem(path);
+	if (why)
+		return policy_fail(err, "path '%s' %s", path, why);
+	if (!tree && strcmp(path, "/") == 0)
+		return policy_fail(err, "File=/ is not a file; use Tree=/");
+	for (c = sp; *c;) {
+		size_t n;
+		bool found = false;
+
+		c += strspn(c, " \t,");
+		n = strcspn(c, " \t,");
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < ELEMENTSOF(right_names); i++)
+			if (strlen(right_names[i].name) == n && strncmp(c, right_names[i].name, n) == 0) {
+				rights |= right_names[i].right;
+				found = true;
+			}
+		if (!found)
+			return policy_fail(err, "unknown right '%.*s' (expected read, write, create, "
+			    "delete, nosymlinks, special)", (int) n, c);
+		c += n;
+	}
+	if (!(rights & (POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE |
+	    POLICY_RIGHT_DELETE)))
+		return policy_fail(err, "rule for '%s' grants no right", path);
+	for (size_t i = 0; i < p->n_path_rules; i++)
+		if (strcmp(p->path_rules[i].path, path) == 0)
+			return policy_fail(err, "a rule for '%s' is already given", path);
+	if (p->n_path_rules >= POLICY_BROKER_RULES_MAX)
+		return policy_fail(err, "too many [Broker] path rules (at most %d)",
+		    POLICY_BROKER_RULES_MAX);
+	v = realloc(p->path_rules, (p->n_path_rules + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->path_rules = v;
+	v[p->n_path_rules] = (struct policy_path_rule) {
+		.tree = tree,
+		.rights = rights,
+		.dirfd = -1,
+	};
+	v[p->n_path_rules].path = TAKE_PTR(path);
+	v[p->n_path_rules].name = strrchr(v[p->n_path_rules].path, '/') + 1;
+	p->n_path_rules++;
+	return 0;
+}
+
+int
+policy_parse_endpoint(const char *s, struct policy_connect_rule *r)
+{
+	const char *rest, *colon;
+	unsigned long port;
+	char *end;
+
+	*r = (struct policy_connect_rule) {};
+	if (strncmp(s, "unix:", 5) == 0) {
+		rest = s + 5;
+		if (rest[0] != '/' || strlen(rest) >= sizeof(((struct sockaddr_un *) NULL)->sun_path))
+			return -EINVAL;
+		r->family = AF_UNIX;
+		r->type = SOCK_STREAM;
+		r->host = strdup(rest);
+		return r->host ? 0 : -ENOMEM;
+	}
+	if (strncmp(s, "tcp:", 4) == 0)
+		r->type = SOCK_STREAM;
+	else if (strncmp(s, "udp:", 4) == 0)
+		r->type = SOCK_DGRAM;
+	else
+		return -EINVAL;
+	rest = s + 4;
+	colon = strrchr(rest, ':');
+	if (!colon || colon == rest || colon[1] == '\0' || strlen(rest) > 300)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port == 0 || port > 65535 || colon[1] < '0' || colon[1] > '9')
+		return -EINVAL;
+	r->port = (uint16_t) port;
+	/* [v6-address] or a name/IPv4 address without ':'. */
+	if (rest[0] == '[') {
+		if (colon[-1] != ']' || colon - rest < 3)
+			return -EINVAL;
+		r->host = strndup(rest + 1, (size_t) (colon - rest - 2));
+		r->family = AF_INET6;
+	} else {
+		r->host = strndup(rest, (size_t) (colon - rest));
+		r->family = AF_INET;
+	}
+	if (!r->host)
+		return -ENOMEM;
+	if (!string_is_alnum_or(r->host, r->family == AF_INET6 ? ".-:" : ".-")) {
+		free(r->host);
+		r->host = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Connect=ENDPOINT */
+static int
+parse_connect(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy *p = ((struct policy_parser *) data)->policy;
+	struct policy_connect_rule rule, *v;
+	int r;
+
+	r = policy_parse_endpoint(value, &rule);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return policy_fail(err, "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
+		    "'udp:HOST:PORT'", value);
+	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
+		policy_connect_rule_done(&rule);
+		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
+	}
+	/* Once realloc() succeeded the array is the policy's, whatever
+	 * happens next: only the new rule's own strings are ours to free. */
+	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
+	if (!v) {
+		policy_connect_rule_done(&rule);
+		return -ENOMEM;
+	}
+	p->connect_rules = v;
+	rule.endpoint = strdup(value);
+	if (!rule.endpoint) {
+		policy_connect_rule_done(&rule);
+		return -ENOMEM;
+	}
+	v[p->n_connect_rules++] = rule;
+	return 0;
+}
+
+/* Where a row's field lies in struct policy. */
+#define FIELD(f) offsetof(struct policy, f)
+
+/* Every key a policy may hold. */
+static const struct ini_key policy_keys[] = {
+	{ "Policy",      "Description",         parse_string,     FIELD(description) },
+	{ "Filesystem",  "BindReadOnly",        parse_bind,       0, POLICY_MOUNT_BIND_RO },
+	{ "Filesystem",  "Bind",                parse_bind,       0, POLICY_MOUNT_BIND_RW },
+	{ "Filesystem",  "Symlink",             parse_symlink },
+	{ "Filesystem",  "TemporaryFileSystem", parse_tmpfs },
+	{ "Filesystem",  "Tmp",                 parse_bool,       FIELD(tmp) },
+	{ "Filesystem",  "TmpSize",             parse_tmp_size,   FIELD(limits.tmp_size), 4096 },
+	{ "Sandbox",     "Hostname",            parse_hostname,   FIELD(hostname) },
+	{ "Sandbox",     "Environment",         parse_environment_key },
+	{ "Sandbox",     "WorkingDirectory",    parse_path,       FIELD(cwd) },
+	{ "Limits",      "WallTime",            parse_limit_time, FIELD(limits.timeout_ms), 1 },
+	{ "Limits",      "Memory",              parse_limit_size, FIELD(limits.memory_max), 1 << 20 },
+	/* The sandbox's init and the target are two tasks already. */
+	{ "Limits",      "Tasks",               parse_limit_u64,  FIELD(limits.tasks_max), 2 },
+	{ "Limits",      "CPUTime",             parse_limit_time, FIELD(limits.cpu_ms), 1 },
+	{ "Limits",      "OpenFiles",           parse_limit_u64,  FIELD(limits.nofile_max), 8 },
+	{ "Limits",      "FileSize",            parse_limit_size, FIELD(limits.fsize_max), 0 },
+	{ "Network",     "Network",             parse_network },
+	{ "Security",    "Landlock",            parse_landlock },
+	{ "Broker",      "File",                parse_path_rule,  0, false },
+	{ "Broker",      "Tree",                parse_path_rule,  0, true },
+	{ "Broker",      "Connect",             parse_connect },
+	{ "SystemCalls", "Allow",               parse_allow },
+	{ "SystemCalls", "Action",              parse_action },
+};
+
+/* Looks the key up in policy_keys[] and remembers where a mount or a
+ * [Broker] rule came from, for messages. Sections no row names never get
+ * here: ini_parse_all_known() reports them at their header. */
+static int
+policy_handle(const char *section, const char *key, const char *value, unsigned line,
+    void *userdata, struct ini_error *err)
+{
+	struct policy_parser *pp = userdata;
+	struct policy *p = pp->policy;
+	const struct ini_key *k = ini_key_find(policy_keys, ELEMENTSOF(policy_keys), section, key);
+	size_t n_mounts = p->n_mounts, n_paths = p->n_path_rules, n_connects = p->n_connect_rules;
+	int r;
+
+	if (section[0] == '\0')
+		return policy_fail(err, "'%s=' outside of any section", key);
+	if (!k)
+		return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+	pp->line = line;
+	r = k->parse(k, value, pp, err);
+	if (r < 0)
+		return r;
+	if (p->n_mounts > n_mounts)
+		p->mounts[n_mounts].line = line;
+	if (p->n_path_rules > n_paths)
+		p->path_rules[n_paths].line = line;
+	if (p->n_connect_rules > n_connects)
+		p->connect_rules[n_connects].line = line;
+	return r;
+}
+
+/* Whether path is dir itself or lies beneath it (both normalized). */
+static bool
+path_is_at_or_below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/*
+ * Connect=unix:PATH grants one socket, so a target must not be able to
+ * put another one (or a symlink) at PATH: no rule that lets it write,
+ * create or delete may name PATH or one of its ancestors (Tree= covers
+ * what lies beneath; File= on an ancestor directory lets it rename that
+ * directory away and make another in its place).
+ */
+static void
+check_unix_connects(const struct policy *p, struct ini_diags *d)
+{
+	const unsigned changing = POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE | POLICY_RIGHT_DELETE;
+
+	for (size_t i = 0; i < p->n_connect_rules; i++) {
+		const struct policy_connect_rule *c = &p->connect_rules[i];
+
+		if (c->family != AF_UNIX)
+			continue;
+		for (size_t j = 0; j < p->n_path_rules; j++) {
+			const struct policy_path_rule *r = &p->path_rules[j];
+
+			if (!(r->rights & changing) || !path_is_at_or_below(c->host, r->path))
+				continue;
+			ini_diags_add(d, c->line, INI_ERROR, -EINVAL, "Connect=unix:%s: the socket "
+			    "lies where %s=%s (line %u) lets the target write, create or delete, "
+			    "so the target could put another socket or a symlink there; move "
+			    "the socket out of that rule", c->host, r->tree ? "Tree" : "File",
+			    r->path, r->line);
+			break;
+		}
+	}
+}
+
+static int
+compare_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* Copies the first error of d into err (for the first-error API). */
+static void
+first_error(const struct ini_diags *d, struct ini_error *err)
+{
+	if (!err)
+		return;
+	err->line = 0;
+	err->message[0] = '\0';
+	for (unsigned i = 0; i < d->n; i++)
+		if (d->v[i].severity == INI_ERROR) {
+			err->line = d->v[i].line;
+			memcpy(err->message, d->v[i].message, sizeof(err->message));
+			return;
+		}
+}
+
+int
+policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_diags *d)
+{
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct policy_parser pp = {};
+	struct ini_error err = {};
+	bool has_path = false;
+	int r;
+
+	if (!text || !ret || !d)
+		return -EINVAL;
+	if (name && !policy_name_is_valid(name)) {
+		ini_diags_add(d, 0, INI_ERROR, -EINVAL, "invalid policy name '%s'", name);
+		return -EINVAL;
+	}
+	if (strlen(text) > SBX_POLICY_TEXT_MAX) {
+		ini_diags_add(d, 0, INI_ERROR, -EFBIG, "policy is too large (over %u bytes)",
+		    SBX_POLICY_TEXT_MAX);
+		return -EFBIG;
+	}
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct policy) {
+		.n_ref = 1,
+		.spare_root = -1,
+		.tmp = true,
+		.limits = {
+			.timeout_ms = 3600 * 1000,
+			.memory_max = UINT64_C(512) << 20,
+			.tasks_max = 64,
+			.cpu_ms = 600 * 1000,
+			.nofile_max = 256,
+			.fsize_max = UINT64_C(256) << 20,
+			.tmp_size = UINT64_C(64) << 20,
+		},
+		.network = false,
+		.landlock = POLICY_BEST_EFFORT,
+		.syscall_errno = EPERM,
+	};
+	if ((name && !(p->name = strdup(name))) || (path && !(p->path = strdup(path))) ||
+	    !(p->text = strdup(text)))
+		return -ENOMEM;
+
+	pp.policy = p;
+	r = ini_parse_all_known(text, policy_keys, ELEMENTSOF(policy_keys), policy_handle, &pp, d);
+	ini_diags_sort(d);
+	if (r == -ENOMEM)
+		return r;
+	if (d->error < 0)
+		return d->error;
+	check_unix_connects(p, d);
+	if (d->error < 0)
+		return d->error;
+
+	/* Defaults for what the file left out. */
+	if (!p->hostname && !(p->hostname = strdup("sandbox")))
+		return -ENOMEM;
+	if (!p->cwd && !(p->cwd = strdup("/")))
+		return -ENOMEM;
+	for (size_t i = 0; i < pp.n_env; i++)
+		if (strncmp(p->environment[i], "PATH=", 5) == 0)
+			has_path = true;
+	if (!has_path) {
+		r = parse_environment(&pp, default_path, &err);
+		if (r < 0)
+			return r;
+	}
+	if (!p->syscalls) {
+		p->syscalls = calloc(1, sizeof(char *));
+		if (!p->syscalls)
+			return -ENOMEM;
+	}
+	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), compare_strp);
+
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* The first-error API over the _all one: text, or if NULL the file path. */
+static int
+parse_first_error(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
+	int r;
+
+	if (err) {
+		err->line = 0;
+		err->message[0] = '\0';
+	}
+	if (!d)
+		return -ENOMEM;
+	if (text)
+		r = policy_parse_all(name, path, text, ret, d);
+	else
+		r = policy_load_file_all(name, path, ret, d);
+	first_error(d, err);
+	return r;
+}
+
+int
+policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_error *err)
+{
+	if (!text)
+		return -EINVAL;
+	return parse_first_error(name, path, text, ret, err);
+}
+
+int
+policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err)
+{
+	return parse_first_error(name, path, NULL, ret, err);
+}

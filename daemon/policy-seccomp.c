@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Policy compilation: policy_compile() turns the expanded system call
+ * list into classic BPF with libseccomp and keeps only the BPF program
+ * (p->bpf), so that the forked child merely calls seccomp(2) on a ready
+ * buffer. The BPF passes through a memfd (seccomp_export_bpf()).
+ */
+#include <assert.h>
+#include <errno.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "macro.h"
+#include "policy.h"
+#include "policy-internal.h"
+#include "syscall-groups.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Namespace flags a sandboxed clone() may never carry. */
+#define CLONE_NS_FLAGS \
+	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
+
+static void
+seccomp_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/*
+ * ioctl() is allowed except for TIOCSTI and TIOCLINUX, which push input
+ * into (or take over) a terminal the target may share with its owner.
+ *
+ * libseccomp cannot express this directly: an unconditional ALLOW rule on
+ * ioctl supersedes any conditional rule on it, and a rule whose action
+ * equals the default action (EPERM, usually) is refused. And the kernel
+ * truncates the request to 32 bits, so a plain "A1 != TIOCSTI" would let
+ * TIOCSTI | (1 << 32) through. So the allow rule is spelled out as a
+ * disjunction of masked compares on the low 32 bits, which together match
+ * exactly the requests not in denied_ioctls[]:
+ *   - for every bit on which all denied requests agree, "this bit differs";
+ *   - for the bits on which they disagree, every pattern but theirs.
+ * Denied requests then fall through to an explicit EPERM rule (or to the
+ * default action when that is EPERM already).
+ */
+static const uint32_t denied_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+static int
+add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
+{
+	uint32_t common = UINT32_MAX, varying, value = denied_ioctls[0];
+	unsigned n_varying = 0, bits[32];
+	int r;
+
+	for (size_t i = 1; i < ELEMENTSOF(denied_ioctls); i++)
+		common &= ~(denied_ioctls[i] ^ value);
+	varying = ~common;
+
+	for (unsigned b = 0; b < 32; b++) {
+		uint32_t m = UINT32_C(1) << b;
+
+		if (varying & m) {
+			bits[n_varying++] = b;
+			continue;
+		}
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, m, (~value) & m));
+		if (r < 0)
+			return r;
+	}
+	/* Only a few bits vary (3 for TIOCSTI/TIOCLINUX); enumerate them. */
+	assert(n_varying <= 8);
+	for (uint32_t combo = 0; combo < (UINT32_C(1) << n_varying); combo++) {
+		uint32_t pattern = 0;
+		bool denied = false;
+
+		for (unsigned k = 0; k < n_varying; k++)
+			if (combo & (UINT32_C(1) << k))
+				pattern |= UINT32_C(1) << bits[k];
+		for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++)
+			if ((denied_ioctls[i] & varying) == pattern)
+				denied = true;
+		if (denied)
+			continue;
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, varying, pattern));
+		if (r < 0)
+			return r;
+	}
+
+	if (def == SCMP_ACT_ERRNO(EPERM))
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++) {
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, denied_ioctls[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int
+policy_compile(struct policy *p, struct ini_error *err)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct sock_filter *bpf = NULL;
+	struct ini_error dummy;
+	bool clone_allowed = false;
+	uint32_t def;
+	struct stat st;
+	ssize_t k;
+	int r;
+
+	if (!err)
+		err = &dummy;
+	err->line = 0;
+	err->message[0] = '\0';
+	if (!p)
+		return -EINVAL;
+
+	def = p->syscall_errno > 0 ? SCMP_ACT_ERRNO((uint32_t) p->syscall_errno) :
+	    SCMP_ACT_KILL_PROCESS;
+	ctx = seccomp_init(def);
+	if (!ctx) {
+		(void) policy_fail(err, "seccomp_init() failed");
+		return -ENOMEM;
+	}
+	/* Any other ABI (i386 via int 0x80, x32) kills: the filter only
+	 * speaks the native one. The daemon sets no_new_privs itself. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r < 0) {
+		(void) policy_fail(err, "cannot set seccomp filter attributes: %s", strerror(-r));
+		return r;
+	}
+
+	for (char **s = p->syscalls; s && *s; s++) {
+		int nr = seccomp_syscall_resolve_name(*s);
+
+		if (syscall_is_forbidden(*s))
+			return policy_fail(err, "'%s' is never allowed", *s);
+		if (nr < 0) {
+			log_debug("System call '%s' does not exist on this architecture, skipping.",
+			    *s);
+			continue;
+		}
+		if (strcmp(*s, "clone") == 0) {
+			clone_allowed = true;
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
+		} else if (strcmp(*s, "ioctl") == 0)
+			r = add_ioctl_rules(ctx, def);
+		else
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (r < 0) {
+			(void) policy_fail(err, "cannot add a seccomp rule for '%s': %s", *s,
+			    strerror(-r));
+			return r;
+		}
+	}
+	/* clone3() passes its flags in memory seccomp cannot read; glibc falls
+	 * back to clone() on ENOSYS, where the flags are checked. */
+	if (clone_allowed && (def != SCMP_ACT_ERRNO(ENOSYS))) {
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+		if (r < 0) {
+			(void) policy_fail(err, "cannot add a seccomp rule for 'clone3': %s",
+			    strerror(-r));
+			return r;
+		}
+	}
+
+	fd = memfd_create("seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0) {
+		(void) policy_fail(err, "cannot export the seccomp filter: %s", strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		(void) policy_fail(err, "seccomp filter has an unexpected size (%lld bytes)",
+		    (long long) st.st_size);
+		return -E2BIG;
+	}
+	bpf = malloc((size_t) st.st_size);
+	if (!bpf)
+		return -ENOMEM;
+	k = pread(fd, bpf, (size_t) st.st_size, 0);
+	if (k < 0)
+		return negative_errno();
+	if (k != st.st_size)
+		return -EIO;
+
+	free(p->bpf);
+	p->bpf = TAKE_PTR(bpf);
+	p->bpf_len = (size_t) st.st_size / sizeof(struct sock_filter);
+	return 0;
+}
