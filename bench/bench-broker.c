@@ -21,7 +21,7 @@
  *         floor       the platform's floor for any broker: a forked child
  *                     that open()s the path it receives on a SEQPACKET
  *                     socketpair and returns the fd by SCM_RIGHTS (the
- *                     method of perf-anchors.md §3 (b)); both on CPU 0,
+ *                     usual method); both on CPU 0,
  *                     then this process on CPU 1 and the child on CPU 0;
  *         same        sandbox_broker_open() + close in a sandbox whose target
  *                     pins itself to CPU 0, sandboxd pinned to CPU 0;
@@ -43,7 +43,7 @@
  *
  * ops/s is N over the wall time of the timed loop (one thread, serial).
  * "x direct" is this row's median (or p99) over the direct median. The
- * goals of perf-anchors.md (Conclusions, item 4) are printed beside, for
+ * goals of docs/ARCHITECTURE.md (Performance goals) are printed beside, for
  * information: nothing is asserted.
  */
 #include <dirent.h>
@@ -72,7 +72,7 @@
 #define POLICY_NAME	"bench-broker"
 #define MAX_CPUS	1024
 
-/* Goals (perf-anchors.md, Conclusions 4): ratios to a direct open(). */
+/* Goals (docs/ARCHITECTURE.md, Performance goals): ratios to a direct open(). */
 #define GOAL_SAME_MEDIAN	6.0
 #define GOAL_SAME_P99		8.0
 #define GOAL_SAME_OPS		75000.0
@@ -459,7 +459,7 @@ direct(const char *path, int n, int warmup, struct stats *st)
 
 /*
  * The floor: the same exchange with no daemon, no policy and no protocol,
- * as perf-anchors.md measured it: a forked child on broker_cpu receives the
+ * as the usual floor measurement does: a forked child on broker_cpu receives the
  * path on a SOCK_SEQPACKET socketpair, open()s it and sends the fd back
  * with SCM_RIGHTS; this process, on target_cpu, times send + recvmsg +
  * close. What is left of the broker rows above this is sandboxd's own cost.
@@ -855,7 +855,7 @@ main(int argc, char **argv)
 				printf("  %-17s %6.2f / -\n", cases[i].name, cases[i].target_cpu_us);
 		}
 
-	printf("\ngoals (perf-anchors.md, Conclusions 4; informative):\n");
+	printf("\ngoals (docs/ARCHITECTURE.md, Performance goals; informative):\n");
 	if (cases[0].run && cases[0].ok) {
 		const struct stats *s = &cases[0].st;
 

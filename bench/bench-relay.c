@@ -2,7 +2,7 @@
 /*
  * bench-relay: what a brokered TCP stream costs, against a direct one.
  * sandboxd keeps the real socket of a Connect=tcp: endpoint and relays it
- * to the target through a socketpair (daemon/relay.c): this measures the
+ * to the target through a socketpair (daemon/broker/relay.c): this measures the
  * MB/s of that stream each way, and of a direct loopback TCP stream, in
  * the same run, and prints their ratio.
  *

@@ -5,6 +5,10 @@
  */
 #pragma once
 
+#ifdef SANDBOXD_ASYNC_SIGNAL_SAFE
+#error "event-util.h in code that runs after clone3() (daemon/confine/): no event loop there"
+#endif
+
 #include <event2/event.h>
 #include <stdint.h>
 #include <sys/time.h>

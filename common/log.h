@@ -10,6 +10,10 @@
  */
 #pragma once
 
+#ifdef SANDBOXD_ASYNC_SIGNAL_SAFE
+#error "log.h in code that runs after clone3() (daemon/confine/): it may only make system calls"
+#endif
+
 #include <stdbool.h>
 #include <syslog.h>
 

@@ -24,7 +24,7 @@
 
 #include "action.h"
 #include "broker.h"
-#include "confine-cgroup.h"
+#include "cgroup.h"
 #include "conn.h"
 #include "event-util.h"
 #include "landlock-abi.h"

@@ -33,7 +33,7 @@ TESTS += $(unit_tests)
 # dispatch_decode() is pure, but its table names the handlers: the whole
 # daemon library, as the fuzzers link it.
 tests_unit_test_dispatch_SOURCES = tests/unit/test-dispatch.c
-tests_unit_test_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/daemon \
+tests_unit_test_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(DAEMON_INCLUDES) \
 	-I$(top_srcdir)/tests/lib $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 tests_unit_test_dispatch_LDADD = tests/lib/libtestlib.la daemon/libdaemon.la daemon/libpolicy.la \
 	protocol/libprotocol.la common/libcommon.la $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) \
@@ -54,7 +54,7 @@ tests_unit_test_signal_util_LDADD = tests/lib/libtestlib.la common/libcommon.la 
 # conf.c is pure but for reading its file: built from its source.
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c daemon/conf.c daemon/conf.h
 tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
 tests_unit_test_conf_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
@@ -71,7 +71,7 @@ tests_unit_test_ini_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_
 
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
-	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
 tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
 	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)
 
@@ -81,13 +81,13 @@ tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(
 
 # The pure half of target.c, linked alone.
 tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \
-	daemon/target-request.c daemon/target-request.h
+	daemon/target/target-request.c daemon/target/target-request.h
 tests_unit_test_target_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
-	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
 tests_unit_test_target_request_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
 
 tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c
 tests_unit_test_landlock_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	-I$(top_srcdir)/daemon -I$(top_srcdir)/tests/lib
+	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
 tests_unit_test_landlock_abi_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
 	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)

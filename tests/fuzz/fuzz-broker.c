@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The broker channel's decoder as daemon/broker.c applies it: the message
+ * The broker channel's decoder as daemon/broker/broker.c applies it: the message
  * goes through a real SOCK_SEQPACKET pair with the fds the input asks for,
  * is received as on_read() receives it (sbx_recv_msg() with no fds
  * allowed, so any fd is a violation and must be closed), then

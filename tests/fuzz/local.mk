@@ -6,7 +6,7 @@
 # seconds on a scratch copy of its corpus, so the tree is never written.
 fuzz_harnesses = control broker policy ini parse
 
-fuzz_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/fuzz -I$(top_srcdir)/daemon \
+fuzz_cflags = $(AM_CFLAGS) -I$(top_srcdir)/tests/fuzz $(DAEMON_INCLUDES) \
 	-I$(top_srcdir)/client -I$(top_srcdir)/tests/lib $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 fuzz_daemon_libs = daemon/libdaemon.la daemon/libpolicy.la protocol/libprotocol.la \
 	common/libcommon.la $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) $(LIBSECCOMP_LIBS)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The control socket's dispatch table (daemon/dispatch.c): what every
+ * The control socket's dispatch table (daemon/control/dispatch.c): what every
  * entry promises, and that dispatch_decode() holds each message to it
  * before any handler could run. No daemon: dispatch_decode() is pure.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for daemon/landlock-abi.c: what each Landlock ABI leaves out
+ * Unit tests for daemon/policy/landlock-abi.c: what each Landlock ABI leaves out
  * of a best-effort ruleset, as the daemon logs it once at start (Debian
  * 12's kernel has ABI 2).
  */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for policy parsing (daemon/policy.c), the system call groups
- * (daemon/syscall-groups.c) and the compiled seccomp filters: valid and
+ * Unit tests for policy parsing (daemon/policy/policy.c), the system call groups
+ * (daemon/policy/syscall-groups.c) and the compiled seccomp filters: valid and
  * invalid policies from tables, the shipped policies, and filters loaded
  * into forked children to see what they really allow.
  */

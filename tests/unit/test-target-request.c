@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Unit tests for daemon/target-request.c, from tables: a request's limits
+ * Unit tests for daemon/target/target-request.c, from tables: a request's limits
  * against the policy's (→ effective limits or the refusal), environments
  * (→ the target's), argv (→ the listed command), CPU limits (→ RLIMIT_CPU)
  * and wait statuses with cgroup figures (→ how it ended, which limit).

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Who may see and control what (DESIGN.md invariant 4). */
+/* Who may see and control what (docs/ARCHITECTURE.md, invariant 4). */
 #pragma once
 
 #include <stdbool.h>

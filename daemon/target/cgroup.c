@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * See confine-cgroup.h. Paths are built from the daemon's own cgroup
+ * See cgroup.h. Paths are built from the daemon's own cgroup
  * (/proc/self/cgroup), so sandboxd only ever writes below where it was
  * put, and on cgroup v2 only where that is ours: the root cgroup (no
  * service manager above us), or a cgroup delegated to us. A cgroup is
@@ -28,7 +28,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "confine-cgroup.h"
+#include "cgroup.h"
 #include "log.h"
 
 #define CG_ROOT "/sys/fs/cgroup"

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "broker.h"
-#include "confine-cgroup.h"
+#include "cgroup.h"
 #include "event-util.h"
 #include "log.h"
 #include "manager.h"

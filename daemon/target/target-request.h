@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "confine-cgroup.h"
+#include "cgroup.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
 

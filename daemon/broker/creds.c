@@ -2,7 +2,7 @@
 /*
  * Acting as the owner. The broker runs as root, but every action it takes
  * for a target runs with the identity of the user who asked for the
- * sandbox (DESIGN.md invariant 1), switched with the raw system calls, so
+ * sandbox (docs/ARCHITECTURE.md, invariant 1), switched with the raw system calls, so
  * that only the calling thread changes (glibc's wrappers would apply the
  * change to every thread of the daemon): the broker's actions run on
  * worker threads (workers.c), each with its own credentials.

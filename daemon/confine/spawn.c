@@ -5,7 +5,7 @@
  * and calls only async-signal-safe functions and raw system calls: the
  * plan was built beforehand, the seccomp filter compiled at policy load.
  *
- * Order (DESIGN.md §3): mount tree and pivot_root (confine-mount.c, while
+ * Order (docs/ARCHITECTURE.md, "A spawn"): mount tree and pivot_root (confine-mount.c, while
  * the parent writes our id maps and attaches our cgroups) → wait for the
  * parent → identity (then the parent-death signal again, which the
  * switch cleared) → hostname → loopback → setsid → cgroup namespace →

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Network namespaces made ahead of time. Creating a network namespace is
- * the single most expensive step of a spawn (research/perf-anchors.md
- * §1c), so the daemon keeps a few empty ones ready, each with only
+ * the single most expensive step of a spawn (bench-spawn measures it), so
+ * the daemon keeps a few empty ones ready, each with only
  * loopback, up. Every sandbox still gets its own (never shared: sandboxes
  * must not meet on 127.0.0.1); the pool only moves the creation off the
  * spawn path. The namespaces belong to the initial user namespace, so a
