@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Loading policies from the embedded set and the policy directories. The
- * directories are administrator-owned (docs/ARCHITECTURE.md, "Build rules"); a file that
- * does
- * not parse never replaces a working policy.
+ * directories are administrator-owned (docs/ARCHITECTURE.md, "Build
+ * rules"); a file that does not parse never replaces a working policy.
  */
 #include <dirent.h>
 #include <errno.h>
