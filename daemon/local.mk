@@ -41,8 +41,12 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/control/authz.c daemon/control/authz.h \
 	daemon/control/req-hello.c \
 	daemon/control/req-spawn.c \
-	daemon/control/req-sandbox.c \
-	daemon/control/req-policy.c \
+	daemon/control/req-kill.c \
+	daemon/control/req-list.c \
+	daemon/control/req-status.c \
+	daemon/control/req-policy-list.c \
+	daemon/control/req-policy-show.c \
+	daemon/control/req-policy-check.c \
 	daemon/target/target.c daemon/target/target.h \
 	daemon/target/target-request.c daemon/target/target-request.h \
 	daemon/target/uid-pool.c daemon/target/uid-pool.h \

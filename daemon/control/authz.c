@@ -5,6 +5,7 @@
  * so ids of other users' sandboxes cannot be probed.
  */
 #include "authz.h"
+#include "manager.h"
 #include "target.h"
 
 bool
@@ -17,4 +18,12 @@ bool
 authz_can_control(uid_t peer, const struct target *t)
 {
 	return authz_can_see(peer, t);
+}
+
+struct target *
+authz_find_visible(struct manager *m, uid_t peer, uint64_t id)
+{
+	struct target *t = manager_find_target(m, id);
+
+	return t && authz_can_see(peer, t) ? t : NULL;
 }

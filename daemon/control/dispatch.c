@@ -60,7 +60,7 @@ dispatch_decode(struct req_ctx *ctx, const void *buf, size_t size, int *fds, siz
 	if (!e)
 		(void) snprintf(ctx->message, sizeof(ctx->message), "unexpected message type %u",
 		    reader.hdr.type);
-	else if ((e == &req_hello) == hello)
+	else if (!!(e->flags & REQ_FIRST) == hello)
 		(void) snprintf(ctx->message, sizeof(ctx->message),
 		    hello ? "second HELLO" : "%s before HELLO", name);
 	else if (reader.hdr.len < e->min_size || reader.hdr.len > e->max_size)

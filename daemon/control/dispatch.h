@@ -46,6 +46,7 @@ struct req_ctx {
 
 struct req_entry {
 	uint32_t	type;
+	unsigned	flags;			/* REQ_* */
 	size_t		min_size, max_size;	/* payload */
 	size_t		n_fds;
 	/* Pure; -EBADMSG for a malformed payload. NULL: the payload is empty. */
@@ -54,6 +55,9 @@ struct req_entry {
 	void		(*done)(union req_args *args);
 	int		(*handler)(struct req_ctx *ctx);
 };
+
+/* HELLO: the first request of a connection, and only the first. */
+#define REQ_FIRST	(1u << 0)
 
 extern const struct req_entry req_hello, req_spawn, req_kill, req_list, req_status,
     req_policy_list, req_policy_show, req_policy_check;

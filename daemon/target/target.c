@@ -622,6 +622,15 @@ target_kill(struct target *t, int sig, uint32_t why)
 }
 
 void
+target_put_info(struct sbx_writer *w, struct target *t)
+{
+	struct sbx_info info;
+
+	target_describe(t, &info);
+	sbx_msg_info_put(w, &info, t->policy_name, t->command, t->last_denial);
+}
+
+void
 target_describe(struct target *t, struct sbx_info *ret)
 {
 	struct cgroup_stats cs = {};

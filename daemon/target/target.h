@@ -23,6 +23,7 @@ struct manager;
 struct event;
 struct target;
 struct broker;
+struct sbx_writer;
 struct relay;
 
 struct target_watch;		/* one requester's interest in one target */
@@ -105,5 +106,7 @@ DEFINE_FREEP(struct target_watch, target_watch_free);
 int target_kill(struct target *t, int sig, uint32_t why);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
+/* One sbx_info of a SANDBOX_LIST, with its strings. */
+void target_put_info(struct sbx_writer *w, struct target *t);
 struct target *target_free(struct target *t);
 DEFINE_FREEP(struct target, target_free);
