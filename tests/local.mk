@@ -30,64 +30,58 @@ unit_tests = \
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
 
+# What every unit test compiles and links with; most need nothing more
+# than libcommon.
+unit_test_cflags = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
+unit_test_ldadd = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+
 # dispatch_decode() is pure, but its table names the handlers: the whole
 # daemon library, as the fuzzers link it.
 tests_unit_test_dispatch_SOURCES = tests/unit/test-dispatch.c
-tests_unit_test_dispatch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(DAEMON_INCLUDES) \
-	-I$(top_srcdir)/tests/lib $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
-tests_unit_test_dispatch_LDADD = tests/lib/libtestlib.la daemon/libdaemon.la daemon/libpolicy.la \
-	protocol/libprotocol.la common/libcommon.la $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) \
-	$(LIBSECCOMP_LIBS) $(CHECK_LIBS)
+tests_unit_test_dispatch_CFLAGS = $(unit_test_cflags) $(DAEMON_INCLUDES) \
+	$(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
+tests_unit_test_dispatch_LDADD = daemon/libdaemon.la daemon/libpolicy.la \
+	protocol/libprotocol.la $(unit_test_ldadd) $(LIBEVENT_LIBS) $(LIBSYSTEMD_LIBS) \
+	$(LIBSECCOMP_LIBS)
 
 tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
-tests_unit_test_escape_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_escape_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
-
+tests_unit_test_escape_CFLAGS = $(unit_test_cflags)
+tests_unit_test_escape_LDADD = $(unit_test_ldadd)
 tests_unit_test_parse_util_SOURCES = tests/unit/test-parse-util.c
-tests_unit_test_parse_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_parse_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
-
+tests_unit_test_parse_util_CFLAGS = $(unit_test_cflags)
+tests_unit_test_parse_util_LDADD = $(unit_test_ldadd)
 tests_unit_test_signal_util_SOURCES = tests/unit/test-signal-util.c
-tests_unit_test_signal_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_signal_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+tests_unit_test_signal_util_CFLAGS = $(unit_test_cflags)
+tests_unit_test_signal_util_LDADD = $(unit_test_ldadd)
+tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
+tests_unit_test_fileio_CFLAGS = $(unit_test_cflags)
+tests_unit_test_fileio_LDADD = $(unit_test_ldadd)
+tests_unit_test_string_util_SOURCES = tests/unit/test-string-util.c
+tests_unit_test_string_util_CFLAGS = $(unit_test_cflags)
+tests_unit_test_string_util_LDADD = $(unit_test_ldadd)
+tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
+tests_unit_test_ini_CFLAGS = $(unit_test_cflags)
+tests_unit_test_ini_LDADD = $(unit_test_ldadd)
+tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
+tests_unit_test_ratelimit_CFLAGS = $(unit_test_cflags)
+tests_unit_test_ratelimit_LDADD = $(unit_test_ldadd)
 
 # conf.c is pure but for reading its file: built from its source.
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c daemon/conf.c daemon/conf.h
-tests_unit_test_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
-tests_unit_test_conf_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
-
-tests_unit_test_fileio_SOURCES = tests/unit/test-fileio.c
-tests_unit_test_fileio_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_fileio_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
-
-tests_unit_test_string_util_SOURCES = tests/unit/test-string-util.c
-tests_unit_test_string_util_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_string_util_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
-
-tests_unit_test_ini_SOURCES = tests/unit/test-ini.c
-tests_unit_test_ini_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_ini_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+tests_unit_test_conf_CFLAGS = $(unit_test_cflags) $(DAEMON_INCLUDES)
+tests_unit_test_conf_LDADD = $(unit_test_ldadd)
 
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
-tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
-	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
-tests_unit_test_policy_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
-	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)
-
-tests_unit_test_ratelimit_SOURCES = tests/unit/test-ratelimit.c
-tests_unit_test_ratelimit_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_ratelimit_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+tests_unit_test_policy_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
+tests_unit_test_policy_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
 
 # The pure half of target.c, linked alone.
 tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \
 	daemon/target/target-request.c daemon/target/target-request.h
-tests_unit_test_target_request_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(LIBSECCOMP_CFLAGS) \
-	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
-tests_unit_test_target_request_LDADD = tests/lib/libtestlib.la common/libcommon.la $(CHECK_LIBS)
+tests_unit_test_target_request_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) \
+	$(DAEMON_INCLUDES)
+tests_unit_test_target_request_LDADD = $(unit_test_ldadd)
 
 tests_unit_test_landlock_abi_SOURCES = tests/unit/test-landlock-abi.c
-tests_unit_test_landlock_abi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
-	$(DAEMON_INCLUDES) -I$(top_srcdir)/tests/lib
-tests_unit_test_landlock_abi_LDADD = tests/lib/libtestlib.la daemon/libpolicy.la \
-	common/libcommon.la $(LIBSECCOMP_LIBS) $(CHECK_LIBS)
+tests_unit_test_landlock_abi_CFLAGS = $(unit_test_cflags) $(DAEMON_INCLUDES)
+tests_unit_test_landlock_abi_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)

@@ -263,13 +263,25 @@ hostname_is_valid(const char *s)
 	return string_is_alnum_or(s, "-.");
 }
 
+/* Appends a copy of s to *v, whose length *n counts. */
+static int
+strv_push_counted(char ***v, size_t *n, const char *s)
+{
+	int r;
+
+	r = strv_push(v, s);
+	if (r < 0)
+		return r;
+	(*n)++;
+	return 0;
+}
+
 static int
 parse_environment(struct policy_parser *pp, const char *value, struct ini_error *err)
 {
 	struct policy *p = pp->policy;
 	const char *eq = strchr(value, '=');
 	size_t klen;
-	int r;
 
 	if (!eq || eq == value)
 		return policy_fail(err, "Environment=: expected NAME=VALUE");
@@ -287,11 +299,7 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 	if (pp->n_env >= POLICY_ENV_MAX)
 		return policy_fail(err, "Environment=: too many variables (at most %d)",
 		    POLICY_ENV_MAX);
-	r = strv_push(&p->environment, value);
-	if (r < 0)
-		return r;
-	pp->n_env++;
-	return 0;
+	return strv_push_counted(&p->environment, &pp->n_env, value);
 }
 
 static int
@@ -305,16 +313,11 @@ static int
 add_syscall(struct policy_parser *pp, const char *name)
 {
 	struct policy *p = pp->policy;
-	int r;
 
 	for (size_t i = 0; i < pp->n_syscalls; i++)
 		if (strcmp(p->syscalls[i], name) == 0)
 			return 0;
-	r = strv_push(&p->syscalls, name);
-	if (r < 0)
-		return r;
-	pp->n_syscalls++;
-	return 0;
+	return strv_push_counted(&p->syscalls, &pp->n_syscalls, name);
 }
 
 static int

@@ -218,28 +218,9 @@ START_TEST(test_log_levels)
 }
 END_TEST
 
-static Suite *
-conf_suite(void)
-{
-	Suite *s = suite_create("conf");
-	TCase *tc;
-
-	tc = tcase_create("keys");
-	tcase_add_test(tc, test_every_key);
-	tcase_add_test(tc, test_defaults_kept);
-	tcase_add_loop_test(tc, test_bounds_accepted, 0, ELEMENTSOF(bounds));
-	tcase_add_loop_test(tc, test_bad, 0, ELEMENTSOF(bad));
-	tcase_add_test(tc, test_file);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("log_level");
-	tcase_add_test(tc, test_log_levels);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(conf_suite());
-}
+TESTLIB_MAIN("conf",
+	{ "keys",
+	    .loops = TESTLIB_LOOPS({ test_bounds_accepted, ELEMENTSOF(bounds) },
+		{ test_bad, ELEMENTSOF(bad) }),
+	    .tests = TESTLIB_TESTS(test_every_key, test_defaults_kept, test_file) },
+	{ "log_level", .tests = TESTLIB_TESTS(test_log_levels) });

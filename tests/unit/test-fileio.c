@@ -94,22 +94,6 @@ START_TEST(test_read_bad_fd)
 }
 END_TEST
 
-static Suite *
-fileio_suite(void)
-{
-	Suite *s = suite_create("fileio");
-	TCase *tc;
-
-	tc = tcase_create("read_full_fd");
-	tcase_add_loop_test(tc, test_read_table, 0, ELEMENTSOF(reads));
-	tcase_add_test(tc, test_read_pipe);
-	tcase_add_test(tc, test_read_bad_fd);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(fileio_suite());
-}
+TESTLIB_MAIN("fileio",
+	{ "read_full_fd", .loops = TESTLIB_LOOPS({ test_read_table, ELEMENTSOF(reads) }),
+	    .tests = TESTLIB_TESTS(test_read_pipe, test_read_bad_fd) });

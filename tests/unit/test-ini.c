@@ -327,38 +327,22 @@ START_TEST(test_parse_numbers)
 }
 END_TEST
 
-static Suite *
-ini_suite(void)
+/* "[S]\nK=1\n" then a line of 5000 bytes on line 3, made before "ini_parse" runs. */
+static void
+make_long_line(void)
 {
-	Suite *s = suite_create("ini");
-	TCase *tc;
-
-	/* "[S]\nK=1\n" then a line of 5000 bytes on line 3. */
 	memcpy(long_line, "[S]\nK=1\nL=", 10);
 	memset(long_line + 10, 'x', 5000);
 	long_line[5010] = '\n';
 	long_line[5011] = '\0';
-
-	tc = tcase_create("ini_parse");
-	tcase_add_loop_test(tc, test_ini_good, 0, ELEMENTSOF(ini_good));
-	tcase_add_loop_test(tc, test_ini_bad, 0, ELEMENTSOF(ini_bad));
-	tcase_add_test(tc, test_ini_line_limit);
-	tcase_add_test(tc, test_ini_handler_error);
-	tcase_add_test(tc, test_ini_all_errors);
-	tcase_add_test(tc, test_ini_all_bounded);
-	tcase_add_test(tc, test_ini_key_find);
-	tcase_add_test(tc, test_ini_all_known);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("parse_util");
-	tcase_add_loop_test(tc, test_parse_boolean, 0, ELEMENTSOF(bools));
-	tcase_add_loop_test(tc, test_parse_numbers, 0, ELEMENTSOF(numbers));
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int
-main(void)
-{
-	return testlib_run(ini_suite());
-}
+TESTLIB_MAIN("ini",
+	{ "ini_parse", .up = make_long_line,
+	    .loops = TESTLIB_LOOPS({ test_ini_good, ELEMENTSOF(ini_good) },
+		{ test_ini_bad, ELEMENTSOF(ini_bad) }),
+	    .tests = TESTLIB_TESTS(test_ini_line_limit, test_ini_handler_error,
+		test_ini_all_errors, test_ini_all_bounded, test_ini_key_find, test_ini_all_known) },
+	{ "parse_util",
+	    .loops = TESTLIB_LOOPS({ test_parse_boolean, ELEMENTSOF(bools) },
+		{ test_parse_numbers, ELEMENTSOF(numbers) }) });

@@ -1135,12 +1135,10 @@ START_TEST(test_lint_landlock)
 }
 END_TEST
 
-static Suite *
-policy_suite(void)
+/* The inputs too large to write in the table, made once before "parse" runs. */
+static void
+make_invalid_inputs(void)
 {
-	Suite *s = suite_create("policy");
-	TCase *tc;
-
 	/* Line 3 is 5000 bytes. */
 	overlong_line = malloc(6000);
 	if (!overlong_line)
@@ -1164,48 +1162,20 @@ policy_suite(void)
 	for (int i = 63; i < 62 * 1024; i += 64)
 		too_large[i] = '\n';
 	too_large[62 * 1024] = '\0';
-
-	tc = tcase_create("parse");
-	tcase_add_loop_test(tc, test_valid, 0, ELEMENTSOF(valid));
-	tcase_add_loop_test(tc, test_invalid, 0, ELEMENTSOF(invalid));
-	tcase_add_test(tc, test_name);
-	tcase_add_test(tc, test_broker_rules);
-	tcase_add_test(tc, test_broker_unix_connect_ok);
-	tcase_add_test(tc, test_all_errors);
-	tcase_add_test(tc, test_lint);
-	tcase_add_test(tc, test_lint_landlock);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("keys");
-	tcase_add_test(tc, test_every_key);
-	tcase_add_test(tc, test_key_variants);
-	tcase_add_loop_test(tc, test_bad_value, 0, ELEMENTSOF(bad_values));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("groups");
-	tcase_add_test(tc, test_forbidden);
-	tcase_add_test(tc, test_groups);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("files");
-	tcase_add_test(tc, test_shipped_default);
-	tcase_add_test(tc, test_shipped_strict);
-	tcase_add_test(tc, test_shipped_convert);
-	tcase_add_test(tc, test_load_file);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("filter");
-	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_filter_strict);
-	tcase_add_test(tc, test_filter_foreign_abi);
-	tcase_add_test(tc, test_filter_default);
-	tcase_add_test(tc, test_filter_actions);
-	suite_add_tcase(s, tc);
-	return s;
 }
 
-int
-main(void)
-{
-	return testlib_run(policy_suite());
-}
+TESTLIB_MAIN("policy",
+	{ "parse", .up = make_invalid_inputs,
+	    .loops = TESTLIB_LOOPS({ test_valid, ELEMENTSOF(valid) },
+		{ test_invalid, ELEMENTSOF(invalid) }),
+	    .tests = TESTLIB_TESTS(test_name, test_broker_rules, test_broker_unix_connect_ok,
+		test_all_errors, test_lint, test_lint_landlock) },
+	{ "keys", .loops = TESTLIB_LOOPS({ test_bad_value, ELEMENTSOF(bad_values) }),
+	    .tests = TESTLIB_TESTS(test_every_key, test_key_variants) },
+	{ "groups", .tests = TESTLIB_TESTS(test_forbidden, test_groups) },
+	{ "files",
+	    .tests = TESTLIB_TESTS(test_shipped_default, test_shipped_strict,
+		test_shipped_convert, test_load_file) },
+	{ "filter", .timeout = 30,
+	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
+		test_filter_default, test_filter_actions) });

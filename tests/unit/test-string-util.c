@@ -120,34 +120,10 @@ START_TEST(test_free_and_strdup)
 }
 END_TEST
 
-static Suite *
-string_util_suite(void)
-{
-	Suite *s = suite_create("string-util");
-	TCase *tc;
-
-	tc = tcase_create("name");
-	tcase_add_loop_test(tc, test_name_table, 0, ELEMENTSOF(names));
-	tcase_add_test(tc, test_name_counts_n_bytes);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("alnum_or");
-	tcase_add_loop_test(tc, test_class_table, 0, ELEMENTSOF(classes));
-	tcase_add_test(tc, test_class_nul_is_never_extra);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("find_cc");
-	tcase_add_loop_test(tc, test_cc_table, 0, ELEMENTSOF(ccs));
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("free_and_strdup");
-	tcase_add_test(tc, test_free_and_strdup);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(string_util_suite());
-}
+TESTLIB_MAIN("string-util",
+	{ "name", .loops = TESTLIB_LOOPS({ test_name_table, ELEMENTSOF(names) }),
+	    .tests = TESTLIB_TESTS(test_name_counts_n_bytes) },
+	{ "alnum_or", .loops = TESTLIB_LOOPS({ test_class_table, ELEMENTSOF(classes) }),
+	    .tests = TESTLIB_TESTS(test_class_nul_is_never_extra) },
+	{ "find_cc", .loops = TESTLIB_LOOPS({ test_cc_table, ELEMENTSOF(ccs) }) },
+	{ "free_and_strdup", .tests = TESTLIB_TESTS(test_free_and_strdup) });

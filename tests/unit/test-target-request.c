@@ -211,34 +211,10 @@ START_TEST(test_classify_exit)
 END_TEST
 
 /* A TCase per function, each one loop over its table. */
-static Suite *
-target_request_suite(void)
-{
-	const struct {
-		const char *name;
-		const TTest *test;
-		size_t rows;
-	} cases[] = {
-		{ "narrow_limits", test_narrow_limits, ELEMENTSOF(narrowings) },
-		{ "build_env", test_build_env, ELEMENTSOF(envs) },
-		{ "env_path", test_env_path, 1 },
-		{ "join_argv", test_join_argv, ELEMENTSOF(joins) },
-		{ "cpu_rlimit_sec", test_cpu_rlimit_sec, ELEMENTSOF(cpus) },
-		{ "classify_exit", test_classify_exit, ELEMENTSOF(exits) },
-	};
-	Suite *s = suite_create("target-request");
-
-	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-
-		tcase_add_loop_test(tc, cases[i].test, 0, (int) cases[i].rows);
-		suite_add_tcase(s, tc);
-	}
-	return s;
-}
-
-int
-main(void)
-{
-	return testlib_run(target_request_suite());
-}
+TESTLIB_MAIN("target-request",
+	{ "narrow_limits", .loops = TESTLIB_LOOPS({ test_narrow_limits, ELEMENTSOF(narrowings) }) },
+	{ "build_env", .loops = TESTLIB_LOOPS({ test_build_env, ELEMENTSOF(envs) }) },
+	{ "env_path", .loops = TESTLIB_LOOPS({ test_env_path, 1 }) },
+	{ "join_argv", .loops = TESTLIB_LOOPS({ test_join_argv, ELEMENTSOF(joins) }) },
+	{ "cpu_rlimit_sec", .loops = TESTLIB_LOOPS({ test_cpu_rlimit_sec, ELEMENTSOF(cpus) }) },
+	{ "classify_exit", .loops = TESTLIB_LOOPS({ test_classify_exit, ELEMENTSOF(exits) }) });

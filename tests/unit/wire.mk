@@ -3,6 +3,5 @@
 check_PROGRAMS += tests/unit/test-wire
 TESTS += tests/unit/test-wire
 tests_unit_test_wire_SOURCES = tests/unit/test-wire.c
-tests_unit_test_wire_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests/lib
-tests_unit_test_wire_LDADD = tests/lib/libtestlib.la protocol/libprotocol.la \
-	common/libcommon.la $(CHECK_LIBS)
+tests_unit_test_wire_CFLAGS = $(unit_test_cflags)
+tests_unit_test_wire_LDADD = protocol/libprotocol.la $(unit_test_ldadd)
