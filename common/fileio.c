@@ -5,6 +5,7 @@
  * than allowed, so a file that is too large is refused rather than cut.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,4 +43,23 @@ read_full_fd(int fd, size_t max, char **ret, size_t *ret_size)
 	if (ret_size)
 		*ret_size = n;
 	return 0;
+}
+
+int
+write_string_file(const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t) n != len)
+		r = -EIO;
+	(void) close(fd);
+	return r;
 }

@@ -34,6 +34,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "macro.h"
 #include "net-util.h"
 #include "sandbox-protocol.h"
@@ -451,24 +452,6 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 	return 0;
 }
 
-static int
-write_file(const char *path, const char *s)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		r = -errno;
-	else if ((size_t) n != strlen(s))
-		r = -EIO;
-	(void) close(fd);
-	return r;
-}
-
 int
 spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 {
@@ -479,10 +462,10 @@ spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 	 * and out, and has no root inside that exec could give caps to. */
 	(void) snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
 	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-	r = write_file(path, map);
+	r = write_string_file(path, map);
 	if (r < 0)
 		return r;
 	(void) snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
 	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
-	return write_file(path, map);
+	return write_string_file(path, map);
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "fileio.h"
 #include "log.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
@@ -52,18 +53,11 @@ static int
 write_str(const char *dir, const char *file, const char *s)
 {
 	char path[4096];
-	int fd, r = 0;
-	ssize_t n;
+	int n = snprintf(path, sizeof(path), "%s/%s", dir, file);
 
-	(void) snprintf(path, sizeof(path), "%s/%s", dir, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	if (n < 0)
-		r = -errno;
-	(void) close(fd);
-	return r;
+	if (n < 0 || (size_t) n >= sizeof(path))
+		return -ENAMETOOLONG;
+	return write_string_file(path, s);
 }
 
 static int

@@ -5,6 +5,7 @@
  * than cutting, and refuses a NUL byte.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -94,6 +95,27 @@ START_TEST(test_read_bad_fd)
 }
 END_TEST
 
+/* The whole string in one write, into an existing file only. */
+START_TEST(test_write_string)
+{
+	char path[] = "/tmp/test-fileio.XXXXXX", missing[64], buf[32] = "";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write_string_file(path, "0 1000 1\n"), 0);
+	ck_assert_int_eq(pread(fd, buf, sizeof(buf) - 1, 0), 9);
+	ck_assert_str_eq(buf, "0 1000 1\n");
+	close(fd);
+	ck_assert_int_eq(unlink(path), 0);
+	/* Never created; a full device is the write's error. */
+	snprintf(missing, sizeof(missing), "%s.missing", path);
+	ck_assert_int_eq(write_string_file(missing, "x"), -ENOENT);
+	ck_assert_int_eq(access(missing, F_OK), -1);
+	ck_assert_int_eq(write_string_file("/dev/full", "x"), -ENOSPC);
+}
+END_TEST
+
 TESTLIB_MAIN("fileio",
 	{ "read_full_fd", .loops = TESTLIB_LOOPS({ test_read_table, ELEMENTSOF(reads) }),
-	    .tests = TESTLIB_TESTS(test_read_pipe, test_read_bad_fd) });
+	    .tests = TESTLIB_TESTS(test_read_pipe, test_read_bad_fd) },
+	{ "write_string_file", .tests = TESTLIB_TESTS(test_write_string) });
