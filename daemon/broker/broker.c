@@ -38,7 +38,7 @@
  * sends on it and touches the broker's denial log and owner-opened rule
  * directories while the session owns the channel; the loop does so only
  * when no session does. The policy and the owner's credentials never
- * change after broker_new(); the counters are under stats_lock; the
+ * change after broker_new_consume_fd(); the counters are under stats_lock; the
  * channel fd is closed only when the last session is done (broker_free()
  * shuts it down instead, which ends a session that waits on it).
  *
@@ -82,7 +82,8 @@ struct session;
 
 struct broker {
 	struct manager	*manager;
-	struct target	*target;	/* NULL once closed: sessions may still run */
+	struct target	*target;	/* NULL once freed: sessions may still run */
+	bool		closed;		/* the channel: close_channel() */
 	unsigned	refs;		/* the target's, and one per session not done */
 	int		fd;
 	struct event	*ev_read, *ev_write, *ev_timeout;
@@ -95,7 +96,7 @@ struct broker {
 	unsigned	n_stuck;	/* sessions timed out, still in a worker */
 	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
 
-	/* Set at broker_new(), then never changed: workers read them. */
+	/* Set at broker_new_consume_fd(), then never changed: workers read them. */
 	struct policy	*policy;	/* a reference */
 	struct owner_creds owner;	/* a copy */
 	int		landlock_abi;
@@ -172,6 +173,8 @@ static bool
 act_and_answer(struct session *s);
 static void
 arm_timeout(struct broker *b, uint64_t us);
+static void
+stuck_add(struct broker *b, int delta);
 
 static uint64_t
 now_us(void)
@@ -538,13 +541,32 @@ send_made(struct broker *b, struct sbx_writer *w, int fd)
 	return r;
 }
 
-/* Closes the channel, from the loop thread. */
+/*
+ * Closes the channel, from the loop thread; the broker itself stays the
+ * target's (its counters and last denial with it) until broker_free().
+ * The fd closes now, unless a session's worker still owns it: then it is
+ * shut down, which ends a session that waits on it, and closed once that
+ * is done; a session in an action counts as stuck until it comes back (so
+ * that ending sandboxes cannot pile up stuck threads).
+ */
 static void
 close_channel(struct broker *b)
 {
-	struct target *t = b->target;
-
-	t->broker = broker_free(b);
+	if (b->closed)
+		return;
+	b->closed = true;
+	event_freep(&b->ev_read);
+	event_freep(&b->ev_write);
+	event_freep(&b->ev_timeout);
+	b->pending_fd = safe_close(b->pending_fd);
+	sbx_writer_done(&b->pending);
+	if (b->session) {
+		b->session->stuck = true;
+		stuck_add(b, +1);
+		b->session = NULL;
+		(void) shutdown(b->fd, SHUT_RDWR);
+	} else
+		b->fd = safe_close(b->fd);
 }
 
 /* Makes and sends the answer to the request in s, with result k and fd
@@ -1049,7 +1071,7 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 }
 
 int
-broker_new(struct target *t, int fd, struct broker **ret)
+broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 {
 	struct broker *b = calloc(1, sizeof(*b));
 	struct manager *m = t->manager;
@@ -1115,31 +1137,16 @@ broker_unref(struct broker *b)
 	return NULL;
 }
 
-/* The target lets go. The channel closes now, unless a session's worker
- * still owns it: then it is shut down, which ends a session that waits on
- * it, and closed once that is done; a session in an action counts as
- * stuck until it comes back (so that ending sandboxes cannot pile up
- * stuck threads). */
+/* The target lets go: the channel closes if it is open, and the memory
+ * goes when no session still acts for it. */
 struct broker *
 broker_free(struct broker *b)
 {
 	if (!b)
 		return NULL;
-	if (b->target)
-		broker_sync_stats(b, b->target);
+	broker_sync_stats(b, b->target);
+	close_channel(b);
 	b->target = NULL;
-	event_freep(&b->ev_read);
-	event_freep(&b->ev_write);
-	event_freep(&b->ev_timeout);
-	b->pending_fd = safe_close(b->pending_fd);
-	sbx_writer_done(&b->pending);
-	if (b->session) {
-		b->session->stuck = true;
-		stuck_add(b, +1);
-		b->session = NULL;
-		(void) shutdown(b->fd, SHUT_RDWR);
-	} else
-		b->fd = safe_close(b->fd);
 	free(b->spare);
 	b->spare = NULL;
 	return broker_unref(b);

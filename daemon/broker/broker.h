@@ -41,8 +41,9 @@ struct broker_request {
 int broker_decode(struct sbx_reader *rd, struct broker_request *ret);
 
 /* Takes fd in all cases. */
-int broker_new(struct target *t, int fd, struct broker **ret);
-/* Closes the channel; the memory goes when no worker still acts for it. */
+int broker_new_consume_fd(struct target *t, int fd, struct broker **ret);
+/* The target's end: closes the channel (if a protocol violation has not
+ * already), and the memory goes when no worker still acts for it. */
 struct broker *broker_free(struct broker *b);
 /* Copies the counts and the last denial so far into t. */
 void broker_sync_stats(struct broker *b, struct target *t);

@@ -516,7 +516,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		sync[0] = safe_close(sync[0]);
 		chan[1] = safe_close(chan[1]);
 		(void) fcntl(chan[0], F_SETFL, O_NONBLOCK);
-		r = broker_new(t, TAKE_FD(chan[0]), &t->broker);
+		r = broker_new_consume_fd(t, TAKE_FD(chan[0]), &t->broker);
 		if (r < 0)
 			log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
 		t->setup_fd = TAKE_FD(setup[0]);

@@ -65,7 +65,7 @@ struct target {
 	bool			holds_uid;	/* uid is to go back to the pool */
 	int			landlock_abi;	/* in force for it; 0: none */
 	struct policy		*policy;	/* a reference: reloads do not pull it away */
-	struct broker		*broker;	/* NULL once the channel is closed */
+	struct broker		*broker;	/* its channel may be closed; freed at the end */
 	LIST_HEAD(, relay)	relays;		/* brokered TCP/UDP sockets (relay.h) */
 	char			*policy_name;
 	char			*command;	/* argv joined, for listings */
