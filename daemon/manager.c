@@ -457,7 +457,8 @@ init_filter(struct policy **ret)
 		r = policy_compile(p, &err);
 	if (r < 0) {
 		policy_unref(p);
-		return log_error_errno(r, "sandbox-init filter: %s", err.message);
+		return log_error_errno(r, "Failed to build the sandbox init's seccomp filter: %s",
+		    err.message);
 	}
 	*ret = p;
 	return 0;
@@ -494,7 +495,7 @@ manager_setup(struct manager *m)
 		return log_error_errno(errno, "Failed to open a pidfd of the daemon: %m");
 	r = init_filter(&m->init_policy);
 	if (r < 0)
-		return log_error_errno(r, "Failed to build the sandbox init's seccomp filter: %m");
+		return r;	/* logged */
 	r = creds_init();
 	if (r < 0)
 		return log_error_errno(r, "Failed to read the daemon's groups: %m");

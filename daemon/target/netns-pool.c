@@ -168,17 +168,16 @@ netns_pool_take(struct netns_pool *p)
 }
 
 int
-netns_enter(struct netns_pool *p, int fd)
+netns_enter(int fd)
 {
 	return setns(fd, CLONE_NEWNET) < 0 ? -errno : 0;
 }
 
-int
+void
 netns_leave(struct netns_pool *p)
 {
 	if (setns(p->own, CLONE_NEWNET) < 0) {
 		log_emerg_errno(errno, "Cannot return to the daemon's network namespace: %m");
 		abort();
 	}
-	return 0;
 }

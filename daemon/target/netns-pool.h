@@ -25,5 +25,5 @@ DEFINE_FREEP(struct netns_pool, netns_pool_free);
 int netns_pool_take(struct netns_pool *p);
 /* Moves the daemon into network namespace fd (so that a child cloned now
  * starts there), and back; leaving cannot fail (it aborts instead). */
-int netns_enter(struct netns_pool *p, int fd);
-int netns_leave(struct netns_pool *p);
+int netns_enter(int fd);
+void netns_leave(struct netns_pool *p);

@@ -406,10 +406,10 @@ target_clone(struct target *t, struct spawn_plan *plan, int cg_fd)
 	int r;
 
 	/* Into the prepared namespace for the clone, then home. */
-	if (net_fd >= 0 && netns_enter(np, net_fd) >= 0) {
+	if (net_fd >= 0 && netns_enter(net_fd) >= 0) {
 		plan->net_ready = true;
 		r = spawn_clone(plan, cg_fd, &t->pid, &t->pidfd);
-		(void) netns_leave(np);
+		netns_leave(np);
 	} else
 		r = spawn_clone(plan, cg_fd, &t->pid, &t->pidfd);
 	return r;
@@ -608,10 +608,8 @@ target_watch_free(struct target_watch *w)
 int
 target_kill(struct target *t, int sig, uint32_t why)
 {
-	if (t->state == SBX_STATE_EXITED && t->pidfd < 0)
-		return -ESRCH;
 	if (t->pidfd < 0)
-		return -ESRCH;
+		return -ESRCH;	/* exited, or never started */
 	if (sig == SIGKILL && why != SBX_LIMIT_NONE && t->limit == SBX_LIMIT_NONE)
 		t->limit = why;
 	/* Init forwards catchable signals to the target; SIGKILL to init
