@@ -113,7 +113,7 @@ dispatch_message_consume_fds(struct conn *c, const void *buf, size_t size, int *
 		conn_send_error(c, ctx.serial, sbx_error_to_wire(r), strerror(-r));
 		return;
 	}
-	name = sbx_msg_type_to_string(ctx.entry->type);
+	name = ctx.entry->name;
 	log_debug("Received %s serial %u from uid %u pid %d.", name, ctx.serial,
 	    (unsigned) c->cred.uid, (int) c->cred.pid);
 

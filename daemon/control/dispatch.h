@@ -46,6 +46,7 @@ struct req_ctx {
 
 struct req_entry {
 	uint32_t	type;
+	const char	*name;			/* for messages and logs: REQ_TYPE() */
 	unsigned	flags;			/* REQ_* */
 	size_t		min_size, max_size;	/* payload */
 	size_t		n_fds;
@@ -58,6 +59,8 @@ struct req_entry {
 
 /* HELLO: the first request of a connection, and only the first. */
 #define REQ_FIRST	(1u << 0)
+/* An entry's type and its name, from the one spelling: REQ_TYPE(KILL). */
+#define REQ_TYPE(t)	.type = SBX_MSG_##t, .name = #t
 
 extern const struct req_entry req_hello, req_spawn, req_kill, req_list, req_status,
     req_policy_list, req_policy_show, req_policy_check;

@@ -57,7 +57,7 @@ req_hello_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_hello = {
-	.type = SBX_MSG_HELLO,
+	REQ_TYPE(HELLO),
 	.flags = REQ_FIRST,
 	.min_size = sizeof(struct sbx_hello),
 	.max_size = sizeof(struct sbx_hello),

@@ -50,7 +50,7 @@ req_kill_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_kill = {
-	.type = SBX_MSG_KILL,
+	REQ_TYPE(KILL),
 	.min_size = sizeof(struct sbx_kill),
 	.max_size = sizeof(struct sbx_kill),
 	.decode = req_kill_decode,

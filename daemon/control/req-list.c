@@ -40,6 +40,6 @@ req_list_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_list = {
-	.type = SBX_MSG_LIST,
+	REQ_TYPE(LIST),
 	.handler = req_list_handler,
 };

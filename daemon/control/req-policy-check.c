@@ -32,7 +32,7 @@ req_policy_check_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_policy_check = {
-	.type = SBX_MSG_POLICY_CHECK,
+	REQ_TYPE(POLICY_CHECK),
 	.min_size = 2 * (sizeof(uint32_t) + 1),
 	.max_size = SBX_MSG_SIZE_MAX,
 	.decode = req_policy_check_decode,

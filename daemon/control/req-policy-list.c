@@ -32,6 +32,6 @@ req_policy_list_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_policy_list = {
-	.type = SBX_MSG_POLICY_LIST,
+	REQ_TYPE(POLICY_LIST),
 	.handler = req_policy_list_handler,
 };

@@ -39,7 +39,7 @@ req_policy_show_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_policy_show = {
-	.type = SBX_MSG_POLICY_SHOW,
+	REQ_TYPE(POLICY_SHOW),
 	.min_size = sizeof(uint32_t) + 1,
 	.max_size = sizeof(uint32_t) + SBX_NAME_MAX,
 	.decode = req_policy_show_decode,

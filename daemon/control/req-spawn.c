@@ -117,7 +117,7 @@ req_spawn_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_spawn = {
-	.type = SBX_MSG_SPAWN,
+	REQ_TYPE(SPAWN),
 	.min_size = sizeof(struct sbx_spawn) + 3 * sizeof(uint32_t) + 3,
 	.max_size = SBX_MSG_SIZE_MAX,
 	.n_fds = 3,

@@ -42,7 +42,7 @@ req_status_handler(struct req_ctx *ctx)
 }
 
 const struct req_entry req_status = {
-	.type = SBX_MSG_STATUS,
+	REQ_TYPE(STATUS),
 	.min_size = sizeof(struct sbx_id),
 	.max_size = sizeof(struct sbx_id),
 	.decode = req_status_decode,

@@ -82,6 +82,10 @@ START_TEST(test_entries)
 		    name, e->max_size);
 		ck_assert_msg(e->n_fds <= SBX_FDS_MAX, "%s: %zu fds", name, e->n_fds);
 		ck_assert_msg(e->handler, "%s: no handler", name);
+		ck_assert_msg(e->name && strcmp(e->name, name) == 0, "%s: named '%s'", name,
+		    e->name ?: "(null)");
+		ck_assert_msg(!(e->flags & REQ_FIRST) == (e->type != SBX_MSG_HELLO),
+		    "%s: REQ_FIRST is HELLO's alone", name);
 		ck_assert_msg(e->decode || e->max_size == 0, "%s: a payload and no decoder", name);
 		ck_assert_msg(!e->done || e->decode, "%s: done without a decoder", name);
 	}
