@@ -30,7 +30,9 @@
 
 #define PATH_BUF 4096
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
+const char *const spawn_dev_nodes[SPAWN_DEV_NODES] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
 
 static int
 join(char *buf, const char *root, const char *path)
@@ -132,11 +134,11 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	/* The skeleton's /dev holds empty files for the nodes and the usual
 	 * links; the host's nodes go on top (their own mounts keep "dev"). */
 	rep->step = SPAWN_STEP_DEV;
-	for (size_t i = 0; i < ELEMENTSOF(dev_nodes); i++) {
+	for (size_t i = 0; i < ELEMENTSOF(spawn_dev_nodes); i++) {
 		char src[32];
 
-		(void) snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
-		(void) snprintf(buf, sizeof(buf), "%s/dev/%s", p->root, dev_nodes[i]);
+		(void) snprintf(src, sizeof(src), "/dev/%s", spawn_dev_nodes[i]);
+		(void) snprintf(buf, sizeof(buf), "%s/dev/%s", p->root, spawn_dev_nodes[i]);
 		if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
 			return -errno;
 	}

@@ -20,6 +20,12 @@
 
 #include "policy.h"
 
+/* The device nodes a sandbox's /dev has, bound from the host's: the
+ * prepared roots make their mount points (skeleton.c), the child binds
+ * them (confine-mount.c). */
+#define SPAWN_DEV_NODES 6
+extern const char *const spawn_dev_nodes[SPAWN_DEV_NODES];
+
 /* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
 #define SPAWN_STATUS_FD		5

@@ -14,8 +14,8 @@
 
 #include "log.h"
 #include "skeleton.h"
+#include "spawn.h"
 
-static const char *const dev_nodes[] = { "null", "zero", "full", "random", "urandom", "tty" };
 static const char *const dev_links[][2] = {
 	{ "/proc/self/fd", "dev/fd" }, { "/proc/self/fd/0", "dev/stdin" },
 	{ "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
@@ -118,10 +118,10 @@ populate(int mfd, const struct policy *p)
 		r = -errno;
 	if (r >= 0)
 		r = mkdir_p(mfd, "dev/shm", 0755);
-	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_nodes); i++) {
+	for (size_t i = 0; r >= 0 && i < SPAWN_DEV_NODES; i++) {
 		char rel[32] = "dev/";
 
-		strcat(rel, dev_nodes[i]);
+		strcat(rel, spawn_dev_nodes[i]);
 		r = make_file(mfd, rel);
 	}
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_links); i++)
