@@ -38,17 +38,13 @@ req_kill_handler(struct req_ctx *ctx)
 	int r;
 
 	t = lookup_visible(c, k.id);
-	if (!t || t->state == SBX_STATE_EXITED) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "no running sandbox %llu",
+	if (!t || t->state == SBX_STATE_EXITED)
+		return error_msg_setf(&ctx->err, ESRCH, "no running sandbox %llu",
 		    (unsigned long long) k.id);
-		return -ESRCH;
-	}
 	if (!authz_can_control(c->cred.uid, t))
 		return -EPERM;
-	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "signal %u cannot be sent", k.signal);
-		return -EINVAL;
-	}
+	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP)
+		return error_msg_setf(&ctx->err, EINVAL, "signal %u cannot be sent", k.signal);
 	r = target_kill(t, (int) k.signal, SBX_LIMIT_KILLED);
 	if (r < 0)
 		return r;
@@ -116,11 +112,8 @@ req_status_handler(struct req_ctx *ctx)
 	int r;
 
 	t = lookup_visible(c, id.id);
-	if (!t) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "no sandbox %llu",
-		    (unsigned long long) id.id);
-		return -ESRCH;
-	}
+	if (!t)
+		return error_msg_setf(&ctx->err, ESRCH, "no sandbox %llu", (unsigned long long) id.id);
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
 	sbx_writer_put(&w, &hdr, sizeof(hdr));
 	put_info(&w, t);
