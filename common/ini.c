@@ -209,8 +209,8 @@ ini_run(const char *text, ini_handler handler, void *userdata, struct ini_sink *
 		r = handler(section, key, value, line, userdata, &herr);
 		if (r < 0) {
 			if (herr.message[0] == '\0')
-				(void) snprintf(herr.message, sizeof(herr.message),
-				    "invalid value for %s=: %s", key, strerror(-r));
+				(void) error_msg_setf(&herr.msg, -r, "invalid value for %s=: %s", key,
+				    strerror(-r));
 			r = ini_fail(sink, line, r, "%s", herr.message);
 			if (r < 0)
 				return r;

@@ -90,7 +90,8 @@ const struct ini_key *ini_key_find(const struct ini_key *keys, size_t n_keys, co
 bool ini_keys_have_section(const struct ini_key *keys, size_t n_keys, const char *section);
 
 /* Called for every Key=Value. section is "" before the first header.
- * Return < 0 to stop; fill err->message (line is filled in by ini_parse). */
+ * Return < 0 to stop, with err's message set (return error_msg_setf(&err->msg,
+ * EINVAL, ...);); line is filled in by ini_parse. */
 typedef int (*ini_handler)(const char *section, const char *key, const char *value,
     unsigned line, void *userdata, struct ini_error *err);
 
