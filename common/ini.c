@@ -67,7 +67,7 @@ struct ini_sink {
 static int _printf_(4, 5)
 ini_fail(struct ini_sink *sink, unsigned line, int error, const char *fmt, ...)
 {
-	char message[sizeof(((struct ini_error *) NULL)->message)];
+	char message[INI_MESSAGE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -77,11 +77,9 @@ ini_fail(struct ini_sink *sink, unsigned line, int error, const char *fmt, ...)
 		ini_diags_add(sink->diags, line, INI_ERROR, error, "%s", message);
 		return error == -ENOMEM ? error : 0;
 	}
-	if (sink->err) {
+	if (sink->err)
 		sink->err->line = line;
-		memcpy(sink->err->message, message, sizeof(message));
-	}
-	return error;
+	return error_msg_setf(sink->err ? &sink->err->msg : NULL, -error, "%s", message);
 }
 
 static bool
@@ -211,8 +209,8 @@ ini_run(const char *text, ini_handler handler, void *userdata, struct ini_sink *
 		r = handler(section, key, value, line, userdata, &herr);
 		if (r < 0) {
 			if (herr.message[0] == '\0')
-				(void) snprintf(herr.message, sizeof(herr.message),
-				    "invalid value for %s=: %s", key, strerror(-r));
+				(void) error_msg_setf(&herr.msg, -r, "invalid value for %s=: %s", key,
+				    strerror(-r));
 			r = ini_fail(sink, line, r, "%s", herr.message);
 			if (r < 0)
 				return r;

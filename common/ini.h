@@ -17,10 +17,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error-msg.h"
+
+/* The carrier (set it with error_msg_setf(&err->msg, ...)) and the line it
+ * is about. message is msg.message under its older name. */
 struct ini_error {
-	unsigned	line;		/* 1-based; 0 if not tied to a line */
-	char		message[256];
+	union {
+		struct error_msg	msg;
+		char			message[ERROR_MSG_MAX];
+	};
+	unsigned			line;	/* 1-based; 0 if not tied to a line */
 };
+
+/* An ini diagnostic's text: a longer one is cut here, in ini_parse()'s
+ * first error as in ini_parse_all()'s list. */
+#define INI_MESSAGE_MAX 256
 
 enum ini_severity {
 	INI_ERROR,
@@ -32,7 +43,7 @@ enum ini_severity {
 struct ini_diag {
 	unsigned		line;		/* 1-based; 0 if not tied to a line */
 	enum ini_severity	severity;
-	char			message[256];
+	char			message[INI_MESSAGE_MAX];
 };
 
 /* The first INI_DIAGS_MAX diagnostics of a text, and how many there were. */
@@ -55,7 +66,8 @@ struct ini_key;
 
 /* Parses value into the caller's struct, at k->offset; data is the
  * caller's (its struct, or a parser state holding it). Returns 0 or a
- * negative errno, with err's message set where the caller wants one. */
+ * negative errno, with err's message set where the caller wants one
+ * (return error_msg_setf(&err->msg, EINVAL, ...);). */
 typedef int (*ini_key_parser)(const struct ini_key *k, const char *value, void *data,
     struct ini_error *err);
 
@@ -78,7 +90,8 @@ const struct ini_key *ini_key_find(const struct ini_key *keys, size_t n_keys, co
 bool ini_keys_have_section(const struct ini_key *keys, size_t n_keys, const char *section);
 
 /* Called for every Key=Value. section is "" before the first header.
- * Return < 0 to stop; fill err->message (line is filled in by ini_parse). */
+ * Return < 0 to stop, with err's message set (return error_msg_setf(&err->msg,
+ * EINVAL, ...);); line is filled in by ini_parse. */
 typedef int (*ini_handler)(const char *section, const char *key, const char *value,
     unsigned line, void *userdata, struct ini_error *err);
 

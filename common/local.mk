@@ -4,6 +4,7 @@ common_libcommon_la_SOURCES = \
 	common/macro.h \
 	common/event-util.h \
 	common/log.c common/log.h \
+	common/error-msg.c common/error-msg.h \
 	common/escape.c common/escape.h \
 	common/fileio.c common/fileio.h \
 	common/ini.c common/ini.h \

@@ -136,22 +136,15 @@ conf_handler(const char *section, const char *key, const char *value, unsigned l
 	const struct ini_key *k = ini_key_find(conf_keys, ELEMENTSOF(conf_keys), section, key);
 	int r;
 
-	if (!ini_keys_have_section(conf_keys, ELEMENTSOF(conf_keys), section)) {
-		snprintf(err->message, sizeof(err->message), "unknown section [%s]", section);
-		return -EBADMSG;
-	}
-	if (!k) {
-		snprintf(err->message, sizeof(err->message), "unknown key '%s'", key);
-		return -EBADMSG;
-	}
+	if (!ini_keys_have_section(conf_keys, ELEMENTSOF(conf_keys), section))
+		return error_msg_setf(&err->msg, EBADMSG, "unknown section [%s]", section);
+	if (!k)
+		return error_msg_setf(&err->msg, EBADMSG, "unknown key '%s'", key);
 	r = k->parse(k, value, userdata, err);
 	if (r == -ENOMEM)
 		return r;
-	if (r < 0) {
-		snprintf(err->message, sizeof(err->message), "invalid value for %s: '%s'", key,
-		    value);
-		return -EBADMSG;
-	}
+	if (r < 0)
+		return error_msg_setf(&err->msg, EBADMSG, "invalid value for %s: '%s'", key, value);
 	return 0;
 }
 
@@ -168,24 +161,17 @@ conf_load(struct conf *c, const char *path, int optional, struct ini_error *err)
 	if (fd < 0) {
 		if (errno == ENOENT && optional)
 			return 0;
-		snprintf(err->message, sizeof(err->message), "%m");
-		return -errno;
+		return error_msg_setf(&err->msg, errno, "%m");
 	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > CONF_SIZE_MAX) {
-		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
-		return -EINVAL;
-	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONF_SIZE_MAX)
+		return error_msg_setf(&err->msg, EINVAL, "not a regular file of at most 64 KiB");
 	r = read_full_fd(fd, CONF_SIZE_MAX, &buf, NULL);
-	if (r == -EFBIG) {	/* it grew since fstat() */
-		snprintf(err->message, sizeof(err->message), "not a regular file of at most 64 KiB");
-		return -EINVAL;
-	}
-	if (r == -EBADMSG) {
-		snprintf(err->message, sizeof(err->message), "file contains a NUL byte");
-		return r;
-	}
+	if (r == -EFBIG)	/* it grew since fstat() */
+		return error_msg_setf(&err->msg, EINVAL, "not a regular file of at most 64 KiB");
+	if (r == -EBADMSG)
+		return error_msg_setf(&err->msg, EBADMSG, "file contains a NUL byte");
 	if (r < 0)
 		return r;
 	return ini_parse(buf, conf_handler, c, err);

@@ -39,51 +39,56 @@ close_fds(int *fds, size_t n_fds)
 		fds[i] = safe_close(fds[i]);
 }
 
+/* Holds a decoded header to its entry e and decodes the payload into ctx. */
+static int
+dispatch_check(struct req_ctx *ctx, struct sbx_reader *reader, const struct req_entry *e,
+    size_t n_fds, bool hello)
+{
+	const char *name = sbx_msg_type_to_string(reader->hdr.type);
+	int r;
+
+	if (!e)
+		return error_msg_setf(&ctx->err, EBADMSG, "unexpected message type %u",
+		    reader->hdr.type);
+	if (!!(e->flags & REQ_FIRST) == hello)
+		return error_msg_setf(&ctx->err, EBADMSG, hello ? "second HELLO" : "%s before HELLO",
+		    name);
+	if (reader->hdr.len < e->min_size || reader->hdr.len > e->max_size)
+		return error_msg_setf(&ctx->err, EBADMSG, "%s with a payload of %u bytes", name,
+		    reader->hdr.len);
+	if (n_fds != e->n_fds)
+		return error_msg_setf(&ctx->err, EBADMSG, "%s with %zu fds, expected %zu", name,
+		    n_fds, e->n_fds);
+	ctx->args = (union req_args) {};
+	r = e->decode ? e->decode(reader, &ctx->args) : sbx_reader_end(reader);
+	if (r == -EBADMSG)
+		return error_msg_setf(&ctx->err, EBADMSG, "malformed %s", name);
+	return r;
+}
+
 int
 dispatch_decode(struct req_ctx *ctx, const void *buf, size_t size, int *fds, size_t n_fds,
     bool hello)
 {
 	struct sbx_reader reader;
-	const struct req_entry *e;
-	const char *name;
+	const struct req_entry *e = NULL;
 	int r;
 
-	if (sbx_reader_init(&reader, buf, size) < 0) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "malformed header (%zu bytes)", size);
-		r = -EBADMSG;
-		goto fail;
-	}
-	ctx->serial = reader.hdr.serial;
-	name = sbx_msg_type_to_string(reader.hdr.type);
-	e = find_entry(reader.hdr.type);
-	r = -EBADMSG;
-	if (!e)
-		(void) snprintf(ctx->message, sizeof(ctx->message), "unexpected message type %u",
-		    reader.hdr.type);
-	else if (!!(e->flags & REQ_FIRST) == hello)
-		(void) snprintf(ctx->message, sizeof(ctx->message),
-		    hello ? "second HELLO" : "%s before HELLO", name);
-	else if (reader.hdr.len < e->min_size || reader.hdr.len > e->max_size)
-		(void) snprintf(ctx->message, sizeof(ctx->message), "%s with a payload of %u bytes", name,
-		    reader.hdr.len);
-	else if (n_fds != e->n_fds)
-		(void) snprintf(ctx->message, sizeof(ctx->message), "%s with %zu fds, expected %zu", name,
-		    n_fds, e->n_fds);
+	if (sbx_reader_init(&reader, buf, size) < 0)
+		r = error_msg_setf(&ctx->err, EBADMSG, "malformed header (%zu bytes)", size);
 	else {
-		ctx->args = (union req_args) {};
-		r = e->decode ? e->decode(&reader, &ctx->args) : sbx_reader_end(&reader);
-		if (r == -EBADMSG)
-			(void) snprintf(ctx->message, sizeof(ctx->message), "malformed %s", name);
+		ctx->serial = reader.hdr.serial;
+		e = find_entry(reader.hdr.type);
+		r = dispatch_check(ctx, &reader, e, n_fds, hello);
 	}
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		close_fds(fds, n_fds);
+		return r;
+	}
 	ctx->entry = e;
 	ctx->fds = fds;
 	ctx->n_fds = n_fds;
 	return 0;
-fail:
-	close_fds(fds, n_fds);
-	return r;
 }
 
 void

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error-msg.h"
 #include "msg.h"
 #include "wire.h"
 
@@ -41,7 +42,10 @@ struct req_ctx {
 	union req_args		args;
 	int			*fds;		/* n_fds of them; a handler that keeps one sets it to -1 */
 	size_t			n_fds;
-	char			message[512];	/* error text for the reply */
+	union {					/* error text for the reply */
+		struct error_msg	err;		/* set with error_msg_setf(&ctx->err, ...) */
+		char			message[ERROR_MSG_MAX];	/* err.message */
+	};
 };
 
 struct req_entry {

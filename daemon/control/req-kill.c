@@ -29,17 +29,13 @@ req_kill_handler(struct req_ctx *ctx)
 	int r;
 
 	t = authz_find_visible(c->manager, c->cred.uid, k.id);
-	if (!t || t->state == SBX_STATE_EXITED) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "no running sandbox %llu",
+	if (!t || t->state == SBX_STATE_EXITED)
+		return error_msg_setf(&ctx->err, ESRCH, "no running sandbox %llu",
 		    (unsigned long long) k.id);
-		return -ESRCH;
-	}
 	if (!authz_can_control(c->cred.uid, t))
 		return -EPERM;
-	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "signal %u cannot be sent", k.signal);
-		return -EINVAL;
-	}
+	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP)
+		return error_msg_setf(&ctx->err, EINVAL, "signal %u cannot be sent", k.signal);
 	r = target_kill(t, (int) k.signal, SBX_LIMIT_KILLED);
 	if (r < 0)
 		return r;

@@ -27,8 +27,7 @@ req_policy_check_handler(struct req_ctx *ctx)
 
 	/* Never parsed here: a child checks it (policy-checker.c) and its
 	 * POLICY_REPORT (or an ERROR) is the reply. */
-	return policy_checker_start(ctx->conn, ctx->serial, text, ctx->message,
-	    sizeof(ctx->message));
+	return policy_checker_start(ctx->conn, ctx->serial, text, &ctx->err);
 }
 
 const struct req_entry req_policy_check = {

@@ -26,10 +26,8 @@ req_policy_show_handler(struct req_ctx *ctx)
 	int r;
 
 	p = policy_store_find(ctx->conn->manager->policies, name);
-	if (!p) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "no such policy '%s'", name);
-		return -ENOENT;
-	}
+	if (!p)
+		return error_msg_setf(&ctx->err, ENOENT, "no such policy '%s'", name);
 	sbx_writer_init(&w, SBX_MSG_POLICY_TEXT, ctx->serial);
 	/* The parser refuses a text over SBX_POLICY_TEXT_MAX, so it fits whole. */
 	sbx_writer_put_str_trunc(&w, p->text ?: "", SBX_POLICY_TEXT_MAX + 1);

@@ -77,10 +77,8 @@ req_spawn_handler(struct req_ctx *ctx)
 	struct target_request req;
 	int r;
 
-	if (c->manager->shutting_down) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "sandboxd is shutting down");
-		return -ESHUTDOWN;
-	}
+	if (c->manager->shutting_down)
+		return error_msg_setf(&ctx->err, ESHUTDOWN, "sandboxd is shutting down");
 	req = (struct target_request) {
 		.policy = q.policy,
 		.argv = q.argv,
@@ -102,7 +100,7 @@ req_spawn_handler(struct req_ctx *ctx)
 		.n_owner_groups = c->n_groups,
 		.owner_pid = c->cred.pid,
 	};
-	r = target_spawn(c->manager, &req, &t, ctx->message, sizeof(ctx->message));
+	r = target_spawn(c->manager, &req, &t, &ctx->err);
 	if (r < 0) {
 		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
 		    "Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",

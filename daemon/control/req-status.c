@@ -28,11 +28,8 @@ req_status_handler(struct req_ctx *ctx)
 	int r;
 
 	t = authz_find_visible(c->manager, c->cred.uid, id.id);
-	if (!t) {
-		(void) snprintf(ctx->message, sizeof(ctx->message), "no sandbox %llu",
-		    (unsigned long long) id.id);
-		return -ESRCH;
-	}
+	if (!t)
+		return error_msg_setf(&ctx->err, ESRCH, "no sandbox %llu", (unsigned long long) id.id);
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
 	sbx_writer_put(&w, &hdr, sizeof(hdr));
 	target_put_info(&w, t);

@@ -287,8 +287,7 @@ checker_spawn(struct policy_checker *k)
 }
 
 int
-policy_checker_start(struct conn *c, uint32_t serial, const char *text, char *message,
-    size_t message_size)
+policy_checker_start(struct conn *c, uint32_t serial, const char *text, struct error_msg *err)
 {
 	struct manager *m = c->manager;
 	struct policy_checker *k;
@@ -296,15 +295,11 @@ policy_checker_start(struct conn *c, uint32_t serial, const char *text, char *me
 	unsigned all;
 	int r;
 
-	if (count_checks(m, c->cred.uid, &all) >= POLICY_CHECKS_PER_UID) {
-		(void) snprintf(message, message_size, "too many policy checks of uid %u at once "
+	if (count_checks(m, c->cred.uid, &all) >= POLICY_CHECKS_PER_UID)
+		return error_msg_setf(err, EAGAIN, "too many policy checks of uid %u at once "
 		    "(at most %d)", (unsigned) c->cred.uid, POLICY_CHECKS_PER_UID);
-		return -EAGAIN;
-	}
-	if (all >= POLICY_CHECKS_MAX) {
-		(void) snprintf(message, message_size, "too many policy checks at once");
-		return -EAGAIN;
-	}
+	if (all >= POLICY_CHECKS_MAX)
+		return error_msg_setf(err, EAGAIN, "too many policy checks at once");
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return -ENOMEM;
@@ -328,8 +323,7 @@ policy_checker_start(struct conn *c, uint32_t serial, const char *text, char *me
 	r = uid_pool_get(&m->uids, &k->uid);
 	if (r < 0) {
 		checker_free(k);
-		(void) snprintf(message, message_size, "no anonymous uid free for the check");
-		return -EAGAIN;
+		return error_msg_setf(err, EAGAIN, "no anonymous uid free for the check");
 	}
 	r = checker_spawn(k);
 	if (r < 0) {

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/queue.h>
 
+#include "error-msg.h"
+
 struct conn;
 struct manager;
 
@@ -23,8 +25,7 @@ struct policy_checker;
 LIST_HEAD(policy_checker_list, policy_checker);
 
 /* Starts checking text for c; the reply to serial follows when the child
- * is done. -EAGAIN over a cap (message in ret_message, if given). */
-int policy_checker_start(struct conn *c, uint32_t serial, const char *text, char *message,
-    size_t message_size);
+ * is done. -EAGAIN over a cap, with err's message set. */
+int policy_checker_start(struct conn *c, uint32_t serial, const char *text, struct error_msg *err);
 /* c is going away: its checks are killed and reaped. */
 void policy_checker_conn_gone(struct conn *c);

@@ -6,7 +6,5 @@
 #include "macro.h"
 #include "policy.h"
 
-/* Sets err's message (if err) and returns -EINVAL. */
-int policy_fail(struct ini_error *err, const char *fmt, ...) _printf_(2, 3);
 /* Frees what a connect rule owns (not the rule itself). */
 void policy_connect_rule_done(struct policy_connect_rule *r);

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,19 +66,6 @@ struct policy_parser {
 
 /* The field a key table row names, in the policy being parsed. */
 #define POLICY_FIELD(pp, k, type) ((type *) (void *) ((char *) (pp)->policy + (k)->offset))
-
-int
-policy_fail(struct ini_error *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		(void) vsnprintf(err->message, sizeof(err->message), fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
 
 /* Checks that path is absolute and normalized; returns NULL or why not. */
 static const char *
@@ -142,10 +128,12 @@ policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *sour
 	struct policy_mount *m;
 
 	if (p->n_mounts >= POLICY_MOUNTS_MAX)
-		return policy_fail(err, "too many mounts (at most %d)", POLICY_MOUNTS_MAX);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "too many mounts (at most %d)", POLICY_MOUNTS_MAX);
 	for (size_t i = 0; i < p->n_mounts; i++)
 		if (strcmp(p->mounts[i].dest, dest) == 0)
-			return policy_fail(err, "'%s' is already a mount point in this policy", dest);
+			return error_msg_setf(&err->msg, EINVAL,
+			    "'%s' is already a mount point in this policy", dest);
 
 	s = source ? strdup(source) : NULL;
 	d = strdup(dest);
@@ -191,10 +179,10 @@ parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_er
 
 	why = path_problem(src);
 	if (why)
-		return policy_fail(err, "%s=: source '%s' %s", key, src, why);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: source '%s' %s", key, src, why);
 	why = dest_problem(dst);
 	if (why)
-		return policy_fail(err, "%s=: destination '%s' %s", key, dst, why);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: destination '%s' %s", key, dst, why);
 	return policy_add_mount(pp->policy, (enum policy_mount_kind) k->ltype, src, dst, optional,
 	    err);
 }
@@ -213,16 +201,17 @@ parse_symlink(const struct ini_key *k, const char *value, void *data, struct ini
 		return -ENOMEM;
 	colon = strchr(target, ':');
 	if (!colon)
-		return policy_fail(err, "Symlink=: expected TARGET:LINKPATH");
+		return error_msg_setf(&err->msg, EINVAL, "Symlink=: expected TARGET:LINKPATH");
 	*colon = '\0';
 	link = colon + 1;
 
 	if (target[0] == '\0')
-		return policy_fail(err, "Symlink=: empty target");
+		return error_msg_setf(&err->msg, EINVAL, "Symlink=: empty target");
 	if (strlen(target) >= PATH_MAX)
-		return policy_fail(err, "Symlink=: target is too long");
+		return error_msg_setf(&err->msg, EINVAL, "Symlink=: target is too long");
 	if (string_find_cc(target))
-		return policy_fail(err, "Symlink=: target contains a control character");
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Symlink=: target contains a control character");
 	for (const char *c = target; c; c = strchr(c, '/')) {
 		size_t len;
 
@@ -230,14 +219,14 @@ parse_symlink(const struct ini_key *k, const char *value, void *data, struct ini
 			c++;
 		len = strcspn(c, "/");
 		if (len == 2 && c[0] == '.' && c[1] == '.')
-			return policy_fail(err, "Symlink=: target '%s' contains a '..' component",
-			    target);
+			return error_msg_setf(&err->msg, EINVAL,
+			    "Symlink=: target '%s' contains a '..' component", target);
 		if (c[len] == '\0')
 			break;
 	}
 	why = dest_problem(link);
 	if (why)
-		return policy_fail(err, "Symlink=: link path '%s' %s", link, why);
+		return error_msg_setf(&err->msg, EINVAL, "Symlink=: link path '%s' %s", link, why);
 	return policy_add_mount(pp->policy, POLICY_MOUNT_SYMLINK, target, link, false, err);
 }
 
@@ -249,7 +238,7 @@ parse_tmpfs(const struct ini_key *k, const char *value, void *data, struct ini_e
 	const char *why = dest_problem(value);
 
 	if (why)
-		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' %s", k->key, value, why);
 	return policy_add_mount(pp->policy, POLICY_MOUNT_TMPFS, NULL, value, false, err);
 }
 
@@ -284,21 +273,22 @@ parse_environment(struct policy_parser *pp, const char *value, struct ini_error 
 	size_t klen;
 
 	if (!eq || eq == value)
-		return policy_fail(err, "Environment=: expected NAME=VALUE");
+		return error_msg_setf(&err->msg, EINVAL, "Environment=: expected NAME=VALUE");
 	klen = (size_t) (eq - value);
 	if ((value[0] >= '0' && value[0] <= '9') || !string_is_alnum_or_n(value, klen, "_"))
-		return policy_fail(err, "Environment=: invalid variable name '%.*s'", (int) klen,
-		    value);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Environment=: invalid variable name '%.*s'", (int) klen, value);
 	if (string_find_cc(eq + 1))
-		return policy_fail(err, "Environment=: value contains a control character");
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Environment=: value contains a control character");
 
 	/* A later assignment of the same name replaces the earlier one. */
 	for (size_t i = 0; i < pp->n_env; i++)
 		if (strncmp(p->environment[i], value, klen + 1) == 0)
 			return free_and_strdup(&p->environment[i], value);
 	if (pp->n_env >= POLICY_ENV_MAX)
-		return policy_fail(err, "Environment=: too many variables (at most %d)",
-		    POLICY_ENV_MAX);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Environment=: too many variables (at most %d)", POLICY_ENV_MAX);
 	return strv_push_counted(&p->environment, &pp->n_env, value);
 }
 
@@ -327,16 +317,18 @@ add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini
 	int r;
 
 	if (depth > POLICY_GROUP_DEPTH_MAX)
-		return policy_fail(err, "system call groups nested too deeply at '%s'", name);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "system call groups nested too deeply at '%s'", name);
 	g = syscall_group_find(name);
 	if (!g)
-		return policy_fail(err, "unknown system call group '%s'", name);
+		return error_msg_setf(&err->msg, EINVAL, "unknown system call group '%s'", name);
 	for (const char *const *s = g->syscalls; *s; s++) {
 		if ((*s)[0] == '@') {
 			r = add_group(pp, *s, depth + 1, err);
 		} else if (syscall_is_forbidden(*s)) {
 			/* A bug in our tables, but refuse rather than allow. */
-			return policy_fail(err, "'%s' (in group '%s') is never allowed", *s, name);
+			return error_msg_setf(&err->msg, EINVAL,
+			    "'%s' (in group '%s') is never allowed", *s, name);
 		} else
 			r = add_syscall(pp, *s);
 		if (r < 0)
@@ -360,16 +352,16 @@ parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_e
 		if (tok[0] == '@') {
 			r = add_group(pp, tok, 0, err);
 		} else if (syscall_is_forbidden(tok)) {
-			return policy_fail(err, "'%s' is never allowed", tok);
+			return error_msg_setf(&err->msg, EINVAL, "'%s' is never allowed", tok);
 		} else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR) {
-			return policy_fail(err, "unknown system call '%s'", tok);
+			return error_msg_setf(&err->msg, EINVAL, "unknown system call '%s'", tok);
 		} else
 			r = add_syscall(pp, tok);
 		if (r < 0)
 			return r;
 	}
 	if (n == 0)
-		return policy_fail(err, "Allow=: empty list");
+		return error_msg_setf(&err->msg, EINVAL, "Allow=: empty list");
 	if (pp->policy->syscalls_line == 0)
 		pp->policy->syscalls_line = pp->line;
 	return 0;
@@ -394,11 +386,11 @@ parse_action(const struct ini_key *k, const char *value, void *data, struct ini_
 				p->syscall_errno = errno_names[i].value;
 				return 0;
 			}
-		return policy_fail(err, "Action=: unknown or unsupported errno name '%s'",
-		    value + 6);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Action=: unknown or unsupported errno name '%s'", value + 6);
 	}
-	return policy_fail(err, "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'",
-	    value);
+	return error_msg_setf(&err->msg, EINVAL,
+	    "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'", value);
 }
 
 /* A [Limits] value (or TmpSize=): "infinity", or parser's at least k->ltype. */
@@ -415,11 +407,13 @@ parse_limit(const struct ini_key *k, const char *value, int (*parser)(const char
 	}
 	r = parser(value, &v);
 	if (r == -ERANGE)
-		return policy_fail(err, "%s=: value '%s' is out of range", k->key, value);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: value '%s' is out of range", k->key, value);
 	if (r < 0)
-		return policy_fail(err, "%s=: invalid value '%s'", k->key, value);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: invalid value '%s'", k->key, value);
 	if (v < k->ltype)
-		return policy_fail(err, "%s=: value '%s' is too small (at least %llu)", k->key,
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: value '%s' is too small (at least %llu)", k->key,
 		    value, (unsigned long long) k->ltype);
 	*ret = v;
 	return 0;
@@ -448,7 +442,7 @@ static int
 parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	if (strcmp(value, "infinity") == 0)
-		return policy_fail(err, "%s=: must be finite", k->key);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: must be finite", k->key);
 	return parse_limit_size(k, value, data, err);
 }
 
@@ -462,7 +456,8 @@ static int
 parse_hostname(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	if (!hostname_is_valid(value))
-		return policy_fail(err, "%s=: invalid host name '%s'", k->key, value);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: invalid host name '%s'", k->key, value);
 	return parse_string(k, value, data, err);
 }
 
@@ -473,7 +468,7 @@ parse_path(const struct ini_key *k, const char *value, void *data, struct ini_er
 	const char *why = path_problem(value);
 
 	if (why)
-		return policy_fail(err, "%s=: '%s' %s", k->key, value, why);
+		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' %s", k->key, value, why);
 	return parse_string(k, value, data, err);
 }
 
@@ -483,7 +478,8 @@ parse_bool(const struct ini_key *k, const char *value, void *data, struct ini_er
 	bool b;
 
 	if (parse_boolean(value, &b) < 0)
-		return policy_fail(err, "%s=: expected yes or no, not '%s'", k->key, value);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: expected yes or no, not '%s'", k->key, value);
 	*POLICY_FIELD((struct policy_parser *) data, k, bool) = b;
 	return 0;
 }
@@ -496,8 +492,8 @@ parse_network(const struct ini_key *k, const char *value, void *data, struct ini
 		((struct policy_parser *) data)->policy->network = false;
 		return 0;
 	}
-	return policy_fail(err, "%s=: '%s' is not supported (only 'none' and 'loopback')", k->key,
-	    value);
+	return error_msg_setf(&err->msg, EINVAL,
+	    "%s=: '%s' is not supported (only 'none' and 'loopback')", k->key, value);
 }
 
 static int
@@ -509,8 +505,8 @@ parse_landlock(const struct ini_key *k, const char *value, void *data, struct in
 	if (strcmp(value, "best-effort") == 0)
 		pp->policy->landlock = POLICY_BEST_EFFORT;
 	else if (parse_boolean(value, &b) < 0)
-		return policy_fail(err, "%s=: expected yes, no or best-effort, not '%s'", k->key,
-		    value);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: expected yes, no or best-effort, not '%s'", k->key, value);
 	else
 		pp->policy->landlock = b ? POLICY_YES : POLICY_NO;
 	pp->policy->landlock_line = pp->line;
@@ -541,15 +537,16 @@ parse_path_rule(const struct ini_key *k, const char *value, void *data, struct i
 	unsigned rights = 0;
 
 	if (!sp)
-		return policy_fail(err, "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'", k->key);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'", k->key);
 	path = strndup(value, (size_t) (sp - value));
 	if (!path)
 		return -ENOMEM;
 	why = path_problem(path);
 	if (why)
-		return policy_fail(err, "path '%s' %s", path, why);
+		return error_msg_setf(&err->msg, EINVAL, "path '%s' %s", path, why);
 	if (!tree && strcmp(path, "/") == 0)
-		return policy_fail(err, "File=/ is not a file; use Tree=/");
+		return error_msg_setf(&err->msg, EINVAL, "File=/ is not a file; use Tree=/");
 	for (c = sp; *c;) {
 		size_t n;
 		bool found = false;
@@ -564,19 +561,21 @@ parse_path_rule(const struct ini_key *k, const char *value, void *data, struct i
 				found = true;
 			}
 		if (!found)
-			return policy_fail(err, "unknown right '%.*s' (expected read, write, create, "
+			return error_msg_setf(&err->msg, EINVAL,
+			    "unknown right '%.*s' (expected read, write, create, "
 			    "delete, nosymlinks, special)", (int) n, c);
 		c += n;
 	}
 	if (!(rights & (POLICY_RIGHT_READ | POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE |
 	    POLICY_RIGHT_DELETE)))
-		return policy_fail(err, "rule for '%s' grants no right", path);
+		return error_msg_setf(&err->msg, EINVAL, "rule for '%s' grants no right", path);
 	for (size_t i = 0; i < p->n_path_rules; i++)
 		if (strcmp(p->path_rules[i].path, path) == 0)
-			return policy_fail(err, "a rule for '%s' is already given", path);
+			return error_msg_setf(&err->msg, EINVAL,
+			    "a rule for '%s' is already given", path);
 	if (p->n_path_rules >= POLICY_BROKER_RULES_MAX)
-		return policy_fail(err, "too many [Broker] path rules (at most %d)",
-		    POLICY_BROKER_RULES_MAX);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "too many [Broker] path rules (at most %d)", POLICY_BROKER_RULES_MAX);
 	v = realloc(p->path_rules, (p->n_path_rules + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -656,11 +655,13 @@ parse_connect(const struct ini_key *k, const char *value, void *data, struct ini
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
-		return policy_fail(err, "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
+		return error_msg_setf(&err->msg, EINVAL,
+		    "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
 		    "'udp:HOST:PORT'", value);
 	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
 		policy_connect_rule_done(&rule);
-		return policy_fail(err, "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
 	}
 	/* Once realloc() succeeded the array is the policy's, whatever
 	 * happens next: only the new rule's own strings are ours to free. */
@@ -724,9 +725,10 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 	int r;
 
 	if (section[0] == '\0')
-		return policy_fail(err, "'%s=' outside of any section", key);
+		return error_msg_setf(&err->msg, EINVAL, "'%s=' outside of any section", key);
 	if (!k)
-		return policy_fail(err, "unknown key '%s' in section [%s]", key, section);
+		return error_msg_setf(&err->msg, EINVAL,
+		    "unknown key '%s' in section [%s]", key, section);
 	pp->line = line;
 	r = k->parse(k, value, pp, err);
 	if (r < 0)
@@ -800,7 +802,7 @@ first_error(const struct ini_diags *d, struct ini_error *err)
 	for (unsigned i = 0; i < d->n; i++)
 		if (d->v[i].severity == INI_ERROR) {
 			err->line = d->v[i].line;
-			memcpy(err->message, d->v[i].message, sizeof(err->message));
+			memcpy(err->message, d->v[i].message, sizeof(d->v[i].message));
 			return;
 		}
 }

@@ -133,10 +133,8 @@ policy_compile(struct policy *p, struct ini_error *err)
 	def = p->syscall_errno > 0 ? SCMP_ACT_ERRNO((uint32_t) p->syscall_errno) :
 	    SCMP_ACT_KILL_PROCESS;
 	ctx = seccomp_init(def);
-	if (!ctx) {
-		(void) policy_fail(err, "seccomp_init() failed");
-		return -ENOMEM;
-	}
+	if (!ctx)
+		return error_msg_setf(&err->msg, ENOMEM, "seccomp_init() failed");
 	/* Any other ABI (i386 via int 0x80, x32) kills: the filter only
 	 * speaks the native one. The daemon sets no_new_privs itself. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
@@ -144,16 +142,15 @@ policy_compile(struct policy *p, struct ini_error *err)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (r >= 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-	if (r < 0) {
-		(void) policy_fail(err, "cannot set seccomp filter attributes: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return error_msg_setf(&err->msg, -r, "cannot set seccomp filter attributes: %s",
+		    strerror(-r));
 
 	for (char **s = p->syscalls; s && *s; s++) {
 		int nr = seccomp_syscall_resolve_name(*s);
 
 		if (syscall_is_forbidden(*s))
-			return policy_fail(err, "'%s' is never allowed", *s);
+			return error_msg_setf(&err->msg, EINVAL, "'%s' is never allowed", *s);
 		if (nr < 0) {
 			log_debug("System call '%s' does not exist on this architecture, skipping.",
 			    *s);
@@ -167,39 +164,32 @@ policy_compile(struct policy *p, struct ini_error *err)
 			r = add_ioctl_rules(ctx, def);
 		else
 			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
-		if (r < 0) {
-			(void) policy_fail(err, "cannot add a seccomp rule for '%s': %s", *s,
-			    strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return error_msg_setf(&err->msg, -r,
+			    "cannot add a seccomp rule for '%s': %s", *s, strerror(-r));
 	}
 	/* clone3() passes its flags in memory seccomp cannot read; glibc falls
 	 * back to clone() on ENOSYS, where the flags are checked. */
 	if (clone_allowed && (def != SCMP_ACT_ERRNO(ENOSYS))) {
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
-		if (r < 0) {
-			(void) policy_fail(err, "cannot add a seccomp rule for 'clone3': %s",
-			    strerror(-r));
-			return r;
-		}
+		if (r < 0)
+			return error_msg_setf(&err->msg, -r,
+			    "cannot add a seccomp rule for 'clone3': %s", strerror(-r));
 	}
 
 	fd = memfd_create("seccomp", MFD_CLOEXEC);
 	if (fd < 0)
 		return negative_errno();
 	r = seccomp_export_bpf(ctx, fd);
-	if (r < 0) {
-		(void) policy_fail(err, "cannot export the seccomp filter: %s", strerror(-r));
-		return r;
-	}
+	if (r < 0)
+		return error_msg_setf(&err->msg, -r, "cannot export the seccomp filter: %s",
+		    strerror(-r));
 	if (fstat(fd, &st) < 0)
 		return negative_errno();
 	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
-		(void) policy_fail(err, "seccomp filter has an unexpected size (%lld bytes)",
-		    (long long) st.st_size);
-		return -E2BIG;
-	}
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return error_msg_setf(&err->msg, E2BIG,
+		    "seccomp filter has an unexpected size (%lld bytes)", (long long) st.st_size);
 	bpf = malloc((size_t) st.st_size);
 	if (!bpf)
 		return -ENOMEM;

@@ -528,18 +528,14 @@ cgroup_setup(void)
 }
 
 int
-cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, size_t msg_size)
+cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, struct error_msg *err)
 {
-	if (l->memory_max != POLICY_UNLIMITED && !have[CTL_MEMORY]) {
-		(void) snprintf(msg, msg_size, "a memory limit needs the memory cgroup controller, "
-		    "which this host does not provide to sandboxd: %s", why[CTL_MEMORY]);
-		return -EOPNOTSUPP;
-	}
-	if (l->tasks_max != POLICY_UNLIMITED && !have[CTL_PIDS]) {
-		(void) snprintf(msg, msg_size, "a tasks limit needs the pids cgroup controller, "
-		    "which this host does not provide to sandboxd: %s", why[CTL_PIDS]);
-		return -EOPNOTSUPP;
-	}
+	if (l->memory_max != POLICY_UNLIMITED && !have[CTL_MEMORY])
+		return error_msg_setf(err, EOPNOTSUPP, "a memory limit needs the memory cgroup "
+		    "controller, which this host does not provide to sandboxd: %s", why[CTL_MEMORY]);
+	if (l->tasks_max != POLICY_UNLIMITED && !have[CTL_PIDS])
+		return error_msg_setf(err, EOPNOTSUPP, "a tasks limit needs the pids cgroup "
+		    "controller, which this host does not provide to sandboxd: %s", why[CTL_PIDS]);
 	return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "error-msg.h"
 #include "policy.h"
 
 enum cgroup_mode {
@@ -40,8 +41,8 @@ struct cgroup_stats {
  * at spawn, with the reason logged here once. Start-up only: it may wait
  * for systemd (bounded). */
 enum cgroup_mode cgroup_setup(void);
-/* -EOPNOTSUPP with message if a finite limit in l cannot be enforced. */
-int cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, char *msg, size_t msg_size);
+/* -EOPNOTSUPP with err's message if a finite limit in l cannot be enforced. */
+int cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, struct error_msg *err);
 /* Creates the sandbox's cgroup(s) with limits; *ret_fd is an fd of the v2
  * directory for CLONE_INTO_CGROUP, or -1. */
 int cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limits *l, int *ret_fd);

@@ -154,17 +154,16 @@ target_reap(struct target *t)
 	manager_target_exited(m, t);
 }
 
-/* "failed to STEP 'DETAIL': error" from a child's report; returns the
- * (positive) errno it carries. */
+/* "failed to STEP 'DETAIL': error" from a child's report, into err;
+ * returns the negative errno it carries. */
 static int
-report_message(struct spawn_report *rep, char *msg, size_t size)
+report_message(struct spawn_report *rep, struct error_msg *err)
 {
 	int error = rep->error > 0 ? rep->error : EIO;
 
 	rep->detail[sizeof(rep->detail) - 1] = '\0';
-	(void) snprintf(msg, size, "failed to %s%s%s%s: %s", spawn_step_to_string(rep->step),
+	return error_msg_setf(err, error, "failed to %s%s%s%s: %s", spawn_step_to_string(rep->step),
 	    rep->detail[0] ? " '" : "", rep->detail, rep->detail[0] ? "'" : "", strerror(error));
-	return error;
 }
 
 static void
@@ -176,13 +175,13 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 		/* Died before reporting: read the setup pipe first. */
 		struct spawn_report rep = {};
 		ssize_t n = t->setup_fd >= 0 ? read(t->setup_fd, &rep, sizeof(rep)) : 0;
-		char msg[512];
+		struct error_msg msg;
 
 		if (n == sizeof(rep)) {
-			int error = report_message(&rep, msg, sizeof(msg));
+			int r = report_message(&rep, &msg);
 
 			t->state = SBX_STATE_EXITED;
-			notify_spawned(t, -error, msg);
+			notify_spawned(t, r, msg.message);
 		} else {
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, -EIO, "the sandbox died during set-up");
@@ -219,25 +218,25 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
 	struct spawn_report rep = {};
-	char msg[512];
+	struct error_msg msg;
 	ssize_t n;
 
 	n = read(t->setup_fd, &rep, sizeof(rep));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == sizeof(rep)) {
-		int error = report_message(&rep, msg, sizeof(msg));
+		int r = report_message(&rep, &msg);
 
 		/* The owner can make this happen at will (a missing program). */
 		(void) ratelimit_log(&t->manager->peer_log, t->owner_uid, LOG_NOTICE, 0,
 		    "Sandbox %llu (owner uid %u pid %d, policy '%s') %s.",
 		    (unsigned long long) t->id, (unsigned) t->owner_uid, (int) t->owner_pid,
-		    t->policy_name, msg);
+		    t->policy_name, msg.message);
 		target_close_fds(t);
 		t->state = SBX_STATE_EXITED;
 		/* Setup errors are the daemon's or the host's; exec errors
 		 * are the requester's (ENOENT: no such program). */
-		notify_spawned(t, -error, msg);
+		notify_spawned(t, r, msg.message);
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
@@ -290,19 +289,15 @@ start_events(struct target *t)
  * *ret is the store's policy, not a reference. */
 static int
 target_check_request(struct manager *m, const struct target_request *req, struct policy **ret,
-    char *msg, size_t msg_size)
+    struct error_msg *err)
 {
 	struct policy *pol;
 
 	pol = policy_store_find(m->policies, req->policy);
-	if (!pol) {
-		(void) snprintf(msg, msg_size, "no such policy '%s'", req->policy);
-		return -ENOENT;
-	}
-	if (!req->argv[0] || !req->argv[0][0]) {
-		(void) snprintf(msg, msg_size, "empty command");
-		return -EINVAL;
-	}
+	if (!pol)
+		return error_msg_setf(err, ENOENT, "no such policy '%s'", req->policy);
+	if (!req->argv[0] || !req->argv[0][0])
+		return error_msg_setf(err, EINVAL, "empty command");
 	/* stdio is the requester's to choose, but a directory (or an O_PATH
 	 * fd) would hand the target a handle on the host's file tree. */
 	for (int i = 0; i < 3; i++) {
@@ -310,25 +305,18 @@ target_check_request(struct manager *m, const struct target_request *req, struct
 		struct stat st;
 		int fl = fcntl(req->stdio[i], F_GETFL);
 
-		if (fl < 0 || fstat(req->stdio[i], &st) < 0 || (fl & O_PATH) || S_ISDIR(st.st_mode)) {
-			(void) snprintf(msg, msg_size, "%s must be an open file, pipe, socket or "
+		if (fl < 0 || fstat(req->stdio[i], &st) < 0 || (fl & O_PATH) || S_ISDIR(st.st_mode))
+			return error_msg_setf(err, EINVAL, "%s must be an open file, pipe, socket or "
 			    "terminal, not a directory or a path handle", names[i]);
-			return -EINVAL;
-		}
 	}
-	if (req->cwd && req->cwd[0] && req->cwd[0] != '/') {
-		(void) snprintf(msg, msg_size, "working directory must be absolute");
-		return -EINVAL;
-	}
-	if (!manager_may_spawn(m, req->owner_uid)) {
-		(void) snprintf(msg, msg_size, "too many sandboxes for uid %u", (unsigned) req->owner_uid);
-		return -EDQUOT;
-	}
-	if (pol->landlock == POLICY_YES && m->landlock_abi <= 0) {
-		(void) snprintf(msg, msg_size, "policy '%s' requires Landlock, which this kernel "
-		    "does not provide", pol->name);
-		return -EOPNOTSUPP;
-	}
+	if (req->cwd && req->cwd[0] && req->cwd[0] != '/')
+		return error_msg_setf(err, EINVAL, "working directory must be absolute");
+	if (!manager_may_spawn(m, req->owner_uid))
+		return error_msg_setf(err, EDQUOT, "too many sandboxes for uid %u",
+		    (unsigned) req->owner_uid);
+	if (pol->landlock == POLICY_YES && m->landlock_abi <= 0)
+		return error_msg_setf(err, EOPNOTSUPP, "policy '%s' requires Landlock, which this "
+		    "kernel does not provide", pol->name);
 	*ret = pol;
 	return 0;
 }
@@ -337,7 +325,7 @@ target_check_request(struct manager *m, const struct target_request *req, struct
  * environment (*ret_envp), names, id and anonymous uid. */
 static int
 target_new_from_request(struct manager *m, struct policy *pol, const struct target_request *req,
-    struct target **ret, char ***ret_envp, char *msg, size_t msg_size)
+    struct target **ret, char ***ret_envp, struct error_msg *err)
 {
 	_cleanup_(target_freep) struct target *t = NULL;
 	_cleanup_strv_free_ char **envp = NULL;
@@ -361,10 +349,10 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		.status_fd = -1,
 		.uid = (uid_t) -1,
 	};
-	r = target_narrow_limits(&t->limits, &req->narrow, msg, msg_size);
+	r = target_narrow_limits(&t->limits, &req->narrow, err->message, sizeof(err->message));
 	if (r < 0)
 		return r;
-	r = cgroup_check(m->cgroup_mode, &t->limits, msg, msg_size);
+	r = cgroup_check(m->cgroup_mode, &t->limits, err);
 	if (r < 0)
 		return r;
 	if (req->n_owner_groups > 0) {
@@ -374,7 +362,7 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		memcpy(t->owner.groups, req->owner_groups, (size_t) req->n_owner_groups * sizeof(gid_t));
 		t->owner.n_groups = req->n_owner_groups;
 	}
-	r = target_build_env(pol->environment, req->env, &envp, msg, msg_size);
+	r = target_build_env(pol->environment, req->env, &envp, err->message, sizeof(err->message));
 	if (r < 0)
 		return r;
 
@@ -387,10 +375,8 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		return -ENOMEM;
 	t->cgroup = cgroup;
 	r = uid_pool_get(&m->uids, &t->uid);
-	if (r < 0) {
-		(void) snprintf(msg, msg_size, "no anonymous uid left");
-		return r;
-	}
+	if (r < 0)
+		return error_msg_setf(err, -r, "no anonymous uid left");
 	t->holds_uid = true;
 	*ret_envp = TAKE_PTR(envp);
 	*ret = TAKE_PTR(t);
@@ -416,9 +402,9 @@ target_clone(struct target *t, struct spawn_plan *plan, int cg_fd)
 }
 
 /* Writes the child's id maps, attaches it to its cgroups and lets it go
- * through sync_w. On failure the child is dead and msg says why. */
+ * through sync_w. On failure the child is dead and err says why. */
 static int
-target_release(struct target *t, int sync_w, char *msg, size_t msg_size)
+target_release(struct target *t, int sync_w, struct error_msg *err)
 {
 	char c = 1;
 	int r;
@@ -441,9 +427,8 @@ target_release(struct target *t, int sync_w, char *msg, size_t msg_size)
 		 * went wrong, and it is complete now that the child is gone. */
 		(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
 		if (read(t->setup_fd, &rep, sizeof(rep)) == sizeof(rep))
-			return -report_message(&rep, msg, msg_size);
-		(void) snprintf(msg, msg_size, "cannot prepare the sandbox: %s", strerror(-r));
-		return r;
+			return report_message(&rep, err);
+		return error_msg_setf(err, -r, "cannot prepare the sandbox: %s", strerror(-r));
 	}
 	return 0;
 }
@@ -452,7 +437,7 @@ target_release(struct target *t, int sync_w, char *msg, size_t msg_size)
  * failure no child is left and the cgroup is on its way out. */
 static int
 target_start(struct target *t, const struct target_request *req, char **envp,
-    char *msg, size_t msg_size)
+    struct error_msg *err)
 {
 	struct manager *m = t->manager;
 	struct policy *pol = t->policy;
@@ -469,10 +454,9 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 	 * this spawn, off its path. */
 	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
 	manager_want_spares(m);
-	if (root_fd < 0) {
-		(void) snprintf(msg, msg_size, "cannot prepare the sandbox's root: %s", strerror(-root_fd));
-		return root_fd;
-	}
+	if (root_fd < 0)
+		return error_msg_setf(err, -root_fd, "cannot prepare the sandbox's root: %s",
+		    strerror(-root_fd));
 
 	plan = (struct spawn_plan) {
 		.root = SANDBOXD_RUNDIR "/root",
@@ -506,9 +490,10 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 
 	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
 	if (r < 0)
-		(void) snprintf(msg, msg_size, "cannot create the sandbox's cgroup: %s", strerror(-r));
+		(void) error_msg_setf(err, -r, "cannot create the sandbox's cgroup: %s", strerror(-r));
 	else if ((r = target_clone(t, &plan, cg_fd)) < 0)
-		(void) snprintf(msg, msg_size, "cannot create the sandbox's namespaces: %s", strerror(-r));
+		(void) error_msg_setf(err, -r, "cannot create the sandbox's namespaces: %s",
+		    strerror(-r));
 	else {
 		/* The child's copies are what count now. */
 		setup[1] = safe_close(setup[1]);
@@ -523,7 +508,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		t->status_fd = TAKE_FD(status[0]);
 		t->start_usec = now_usec(CLOCK_REALTIME);
 		t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
-		r = target_release(t, sync[1], msg, msg_size);
+		r = target_release(t, sync[1], err);
 	}
 	if (r < 0) {
 		manager_release_cgroup(m, t->cgroup);
@@ -536,24 +521,23 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 
 int
 target_spawn(struct manager *m, const struct target_request *req, struct target **ret,
-    char *msg, size_t msg_size)
+    struct error_msg *err)
 {
 	_cleanup_(target_freep) struct target *t = NULL;
 	_cleanup_strv_free_ char **envp = NULL;
-	struct policy *pol;
+	struct policy *pol = NULL;
 	int r;
 
-	msg[0] = '\0';
-	r = target_check_request(m, req, &pol, msg, msg_size);
+	err->message[0] = '\0';
+	r = target_check_request(m, req, &pol, err);
 	if (r >= 0)
-		r = target_new_from_request(m, pol, req, &t, &envp, msg, msg_size);
+		r = target_new_from_request(m, pol, req, &t, &envp, err);
 	if (r >= 0)
-		r = target_start(t, req, envp, msg, msg_size);
-	if (r < 0) {
-		if (!msg[0])
-			(void) snprintf(msg, msg_size, "%s", strerror(-r));
+		r = target_start(t, req, envp, err);
+	if (r < 0 && !err->message[0])
+		return error_msg_setf(err, -r, "%s", strerror(-r));
+	if (r < 0)
 		return r;
-	}
 
 	manager_add_target(m, t);
 	r = start_events(t);
@@ -561,9 +545,8 @@ target_spawn(struct manager *m, const struct target_request *req, struct target 
 		/* Cannot supervise it: kill it; the pidfd event (if any)
 		 * or target_free() cleans up. It is the registry's now. */
 		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
-		(void) snprintf(msg, msg_size, "out of memory");
 		(void) TAKE_PTR(t);
-		return r;
+		return error_msg_setf(err, -r, "out of memory");
 	}
 	*ret = TAKE_PTR(t);
 	return 0;

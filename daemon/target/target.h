@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "action.h"
+#include "error-msg.h"
 #include "macro.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
@@ -91,9 +92,9 @@ struct target {
 
 /* Validates the request against the policy and starts the sandbox; a
  * watch made at once hears how the start ends. On failure returns -errno
- * and sets message. */
+ * and sets err's message. */
 int target_spawn(struct manager *m, const struct target_request *req, struct target **ret,
-    char *message, size_t message_size);
+    struct error_msg *err);
 /* Watches t (one watch per target): ops are called with userdata until
  * the watch is over. The watch is the caller's to free, over or not. */
 int target_watch_new(struct target *t, const struct target_watch_ops *ops, void *userdata,
