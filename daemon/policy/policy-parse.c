@@ -648,7 +648,8 @@ static int
 parse_connect(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	struct policy *p = ((struct policy_parser *) data)->policy;
-	struct policy_connect_rule rule, *v;
+	_cleanup_(policy_connect_rule_done) struct policy_connect_rule rule = {};
+	struct policy_connect_rule *v;
 	int r;
 
 	r = policy_parse_endpoint(value, &rule);
@@ -658,25 +659,20 @@ parse_connect(const struct ini_key *k, const char *value, void *data, struct ini
 		return error_msg_setf(&err->msg, EINVAL,
 		    "Connect=: '%s' is not 'unix:/PATH', 'tcp:HOST:PORT' or "
 		    "'udp:HOST:PORT'", value);
-	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX) {
-		policy_connect_rule_done(&rule);
+	if (p->n_connect_rules >= POLICY_BROKER_RULES_MAX)
 		return error_msg_setf(&err->msg, EINVAL,
 		    "too many Connect= rules (at most %d)", POLICY_BROKER_RULES_MAX);
-	}
-	/* Once realloc() succeeded the array is the policy's, whatever
-	 * happens next: only the new rule's own strings are ours to free. */
-	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
-	if (!v) {
-		policy_connect_rule_done(&rule);
-		return -ENOMEM;
-	}
-	p->connect_rules = v;
 	rule.endpoint = strdup(value);
-	if (!rule.endpoint) {
-		policy_connect_rule_done(&rule);
+	if (!rule.endpoint)
 		return -ENOMEM;
-	}
+	/* Once realloc() succeeded the array is the policy's: the rule moves
+	 * into it whole, and nothing is left for the cleanup. */
+	v = reallocarray(p->connect_rules, p->n_connect_rules + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	p->connect_rules = v;
 	v[p->n_connect_rules++] = rule;
+	rule = (struct policy_connect_rule) {};
 	return 0;
 }
 
