@@ -17,31 +17,29 @@
 
 /* Narrowing: a request may lower a limit, never raise it. */
 static int
-narrow_one(uint64_t *limit, uint64_t asked, const char *what, char *msg, size_t msg_size)
+narrow_one(uint64_t *limit, uint64_t asked, const char *what, struct error_msg *err)
 {
 	if (asked == 0)
 		return 0;
-	if (asked > *limit) {
-		(void) snprintf(msg, msg_size, "requested %s %llu exceeds the policy's limit %llu",
+	if (asked > *limit)
+		return error_msg_setf(err, EPERM, "requested %s %llu exceeds the policy's limit %llu",
 		    what, (unsigned long long) asked, (unsigned long long) *limit);
-		return -EPERM;
-	}
 	*limit = asked;
 	return 0;
 }
 
 int
 target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
-    char *msg, size_t msg_size)
+    struct error_msg *err)
 {
 	int r;
 
-	if ((r = narrow_one(&limits->timeout_ms, asked->timeout_ms, "timeout (ms)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&limits->memory_max, asked->memory_max, "memory (bytes)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&limits->tasks_max, asked->tasks_max, "tasks", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&limits->cpu_ms, asked->cpu_ms, "CPU time (ms)", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&limits->nofile_max, asked->nofile_max, "open files", msg, msg_size)) < 0 ||
-	    (r = narrow_one(&limits->fsize_max, asked->fsize_max, "file size (bytes)", msg, msg_size)) < 0)
+	if ((r = narrow_one(&limits->timeout_ms, asked->timeout_ms, "timeout (ms)", err)) < 0 ||
+	    (r = narrow_one(&limits->memory_max, asked->memory_max, "memory (bytes)", err)) < 0 ||
+	    (r = narrow_one(&limits->tasks_max, asked->tasks_max, "tasks", err)) < 0 ||
+	    (r = narrow_one(&limits->cpu_ms, asked->cpu_ms, "CPU time (ms)", err)) < 0 ||
+	    (r = narrow_one(&limits->nofile_max, asked->nofile_max, "open files", err)) < 0 ||
+	    (r = narrow_one(&limits->fsize_max, asked->fsize_max, "file size (bytes)", err)) < 0)
 		return r;
 	return 0;
 }
@@ -55,7 +53,8 @@ env_key_len(const char *kv)
 }
 
 int
-target_build_env(char *const *defaults, const char *const *req, char ***ret, char *msg, size_t msg_size)
+target_build_env(char *const *defaults, const char *const *req, char ***ret,
+    struct error_msg *err)
 {
 	size_t nd = strv_length(defaults), nr = strv_length((char *const *) req), n = 0;
 	_cleanup_strv_free_ char **v = calloc(nd + nr + 3, sizeof(char *));
@@ -64,10 +63,8 @@ target_build_env(char *const *defaults, const char *const *req, char ***ret, cha
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < nr; i++)
-		if (env_key_len(req[i]) < 0) {
-			(void) snprintf(msg, msg_size, "invalid environment entry '%.64s'", req[i]);
-			return -EINVAL;
-		}
+		if (env_key_len(req[i]) < 0)
+			return error_msg_setf(err, EINVAL, "invalid environment entry '%.64s'", req[i]);
 	for (size_t i = 0; i < nd + nr; i++) {
 		const char *kv = i < nd ? defaults[i] : req[i - nd];
 		int kl = env_key_len(kv);

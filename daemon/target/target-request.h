@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "error-msg.h"
 #include "cgroup.h"
 #include "policy.h"
 #include "sandbox-protocol.h"
@@ -18,12 +19,12 @@
 /* Lowers each limit in *limits to the one asked for (0: keep the
  * policy's); asking for more than the policy allows is -EPERM. */
 int target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
-    char *msg, size_t msg_size);
+    struct error_msg *err);
 /* The policy's defaults, then the request's entries replacing same keys,
  * a PATH if neither set one, and SANDBOX_BROKER_FD (ours to say, never the
  * client's). A request entry without "KEY=" is -EINVAL. */
 int target_build_env(char *const *defaults, const char *const *req, char ***ret,
-    char *msg, size_t msg_size);
+    struct error_msg *err);
 /* PATH's value in envp, or NULL. */
 const char *target_env_path(char *const *envp);
 /* argv joined by spaces, for listings; NULL on OOM. */

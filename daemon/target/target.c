@@ -349,7 +349,7 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		.status_fd = -1,
 		.uid = (uid_t) -1,
 	};
-	r = target_narrow_limits(&t->limits, &req->narrow, err->message, sizeof(err->message));
+	r = target_narrow_limits(&t->limits, &req->narrow, err);
 	if (r < 0)
 		return r;
 	r = cgroup_check(m->cgroup_mode, &t->limits, err);
@@ -362,7 +362,7 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		memcpy(t->owner.groups, req->owner_groups, (size_t) req->n_owner_groups * sizeof(gid_t));
 		t->owner.n_groups = req->n_owner_groups;
 	}
-	r = target_build_env(pol->environment, req->env, &envp, err->message, sizeof(err->message));
+	r = target_build_env(pol->environment, req->env, &envp, err);
 	if (r < 0)
 		return r;
 

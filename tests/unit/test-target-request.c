@@ -47,10 +47,11 @@ static const struct {
 START_TEST(test_narrow_limits)
 {
 	struct policy_limits l = policy_limits;
-	char msg[256] = "";
+	struct error_msg err = {};
+	const char *msg = err.message;
 	int r;
 
-	r = target_narrow_limits(&l, &narrowings[_i].asked, msg, sizeof(msg));
+	r = target_narrow_limits(&l, &narrowings[_i].asked, &err);
 	ck_assert_int_eq(r, narrowings[_i].error);
 	if (r < 0) {
 		ck_assert_str_eq(msg, narrowings[_i].message);
@@ -89,11 +90,12 @@ static const struct {
 START_TEST(test_build_env)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	char msg[256] = "";
+	struct error_msg err = {};
+	const char *msg = err.message;
 	size_t n = 0;
 	int r;
 
-	r = target_build_env((char *const *) envs[_i].defaults, envs[_i].req, &v, msg, sizeof(msg));
+	r = target_build_env((char *const *) envs[_i].defaults, envs[_i].req, &v, &err);
 	ck_assert_int_eq(r, envs[_i].error);
 	if (r < 0) {
 		ck_assert_ptr_null(v);
