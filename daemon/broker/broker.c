@@ -461,7 +461,7 @@ path_action(struct session *s)
 /* The action, as the owner: the file-system identity for files, the
  * effective one too for a connect (the peer sees the owner). */
 static int
-act(struct session *s)
+run_as_owner(struct session *s)
 {
 	const struct broker *b = s->broker;
 	bool sock = !s->op->run;
@@ -760,7 +760,7 @@ act_and_answer(struct session *s)
 	 * whoever swaps act first answers. */
 	v = now_us() << 1 | 1;
 	atomic_store(&s->act, v);
-	s->k = act(s);
+	s->k = run_as_owner(s);
 	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
 		/* The loop answered and has the channel: drop everything. */
 		if (gives_fd(s, s->k)) {
