@@ -103,18 +103,6 @@ compute(uint64_t *v, int n, uint64_t loop_ns, struct stats *st)
 	st->ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0;
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench-broker: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static int
 pin_self(int cpu)
 {

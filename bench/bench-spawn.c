@@ -81,18 +81,6 @@ compute(struct result *r)
 	}
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench-spawn: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static void
 result_init(struct result *r, const char *name, int n, int with_connect)
 {
