@@ -689,16 +689,12 @@ main(int argc, char **argv)
 	}
 
 	while ((c = getopt(argc, argv, "hn:w:s:p:d:C:")) >= 0) {
+		if (bench_count_opt(c, optarg, &n, &warmup))
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 's':
 			sock = optarg;
 			break;

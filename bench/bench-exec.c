@@ -160,16 +160,12 @@ main(int argc, char **argv)
 	int n = 200, warmup = 10, nlabels = 0, k = 0, c, i;
 
 	while ((c = getopt(argc, argv, "+hn:w:l:")) >= 0) {
+		if (bench_count_opt(c, optarg, &n, &warmup))
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 'l':
 			if (nlabels < MAX_CMDS)
 				labels[nlabels++] = optarg;

@@ -308,16 +308,12 @@ main(int argc, char **argv)
 	struct utsname u;
 
 	while ((c = getopt(argc, argv, "hn:w:cCs:p:")) >= 0) {
+		if (bench_count_opt(c, optarg, &n, &warmup))
+			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 'c':
 			fresh = 1;
 			break;

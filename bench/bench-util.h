@@ -49,3 +49,21 @@ xcalloc(size_t n, size_t sz)
 	}
 	return p;
 }
+
+/*
+ * The options every driver takes: -n samples to time, -w warm-up runs.
+ * Returns 1 when c was one of them (and stored optarg), 0 otherwise.
+ */
+static inline int
+bench_count_opt(int c, const char *arg, int *n, int *warmup)
+{
+	switch (c) {
+	case 'n':
+		*n = atoi(arg);
+		return 1;
+	case 'w':
+		*warmup = atoi(arg);
+		return 1;
+	}
+	return 0;
+}
