@@ -36,21 +36,6 @@
 #define TESTLIB_TOP_SRCDIR "."
 #endif
 
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		abort();
-	return p;
-}
-
 static long long
 now_ms(void)
 {
@@ -133,9 +118,9 @@ testlib_cgroup_dir(const char *ctl, pid_t pid)
 			if (!strcmp(path, "/"))
 				path[0] = '\0';
 			if (ctl[0])
-				ret = xasprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
+				ret = testlib_asprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
 			else
-				ret = xasprintf("/sys/fs/cgroup%s/sandboxd-itest-%d", path, (int)pid);
+				ret = testlib_asprintf("/sys/fs/cgroup%s/sandboxd-itest-%d", path, (int)pid);
 		}
 	}
 	fclose(f);
@@ -161,7 +146,7 @@ cg_delegate(const char *dir)
 	if (!parent || !(slash = strrchr(parent, '/')))
 		abort();
 	*slash = '\0';
-	path = xasprintf("%s/cgroup.subtree_control", parent);
+	path = testlib_asprintf("%s/cgroup.subtree_control", parent);
 	/* One at a time: one the kernel lacks fails the whole write. */
 	for (size_t i = 0; i < 3; i++) {
 		f = fopen(path, "we");
@@ -171,7 +156,7 @@ cg_delegate(const char *dir)
 		}
 	}
 	free(path);
-	path = xasprintf("%s/cgroup.controllers", dir);
+	path = testlib_asprintf("%s/cgroup.controllers", dir);
 	f = fopen(path, "re");
 	if (f) {
 		if (!fgets(buf, sizeof(buf), f))
@@ -199,7 +184,7 @@ cg_enter_own(pid_t cg_pid)
 			free(dir);
 			continue;
 		}
-		procs = xasprintf("%s/cgroup.procs", dir);
+		procs = testlib_asprintf("%s/cgroup.procs", dir);
 		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 			if (cg_ctls[i][0] == '\0')
 				cg_delegate(dir);
@@ -223,10 +208,10 @@ cg_remove_own(pid_t pid)
 
 		if (!dir)
 			continue;
-		sub = xasprintf("%s/sandboxd", dir);
+		sub = testlib_asprintf("%s/sandboxd", dir);
 		rmdir(sub);
 		free(sub);
-		sub = xasprintf("%s/supervisor", dir);
+		sub = testlib_asprintf("%s/supervisor", dir);
 		rmdir(sub);
 		free(sub);
 		rmdir(dir);
@@ -246,9 +231,9 @@ testdaemon_new(void)
 	if (chmod(tmpl, 0755) < 0)
 		abort();
 	d->dir = strdup(tmpl);
-	d->socket = xasprintf("%s/s.sock", tmpl);
-	d->policy_dir = xasprintf("%s/policies", tmpl);
-	d->log_path = xasprintf("%s/sandboxd.log", tmpl);
+	d->socket = testlib_asprintf("%s/s.sock", tmpl);
+	d->policy_dir = testlib_asprintf("%s/policies", tmpl);
+	d->log_path = testlib_asprintf("%s/sandboxd.log", tmpl);
 	if (mkdir(d->policy_dir, 0755) < 0)
 		abort();
 	return d;
@@ -407,7 +392,7 @@ testdaemon_free(struct testdaemon *d)
 void
 testdaemon_write_policy(struct testdaemon *d, const char *name, const char *text)
 {
-	char *path = xasprintf("%s/%s.policy", d->policy_dir, name);
+	char *path = testlib_asprintf("%s/%s.policy", d->policy_dir, name);
 
 	write_file(path, text);
 	free(path);
@@ -455,7 +440,7 @@ testlib_default_policy_with(const char *filesystem_lines)
 
 	if (!top || !*top)
 		top = TESTLIB_TOP_SRCDIR;
-	path = xasprintf("%s/policies/default.policy", top);
+	path = testlib_asprintf("%s/policies/default.policy", top);
 	text = read_file(path);
 	at = strstr(text, "[Filesystem]\n");
 	if (!at) {
@@ -463,7 +448,7 @@ testlib_default_policy_with(const char *filesystem_lines)
 		abort();
 	}
 	at += strlen("[Filesystem]\n");
-	ret = xasprintf("%.*s%s\n%s", (int)(at - text), text, filesystem_lines, at);
+	ret = testlib_asprintf("%.*s%s\n%s", (int)(at - text), text, filesystem_lines, at);
 	free(text);
 	free(path);
 	return ret;
@@ -687,7 +672,7 @@ ctl_copy_remove(void)
 static int
 copy_file(const char *from, const char *dir, const char *name)
 {
-	char *to = xasprintf("%s/%s", dir, name), buf[65536];
+	char *to = testlib_asprintf("%s/%s", dir, name), buf[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = -1;
 	ssize_t n;
 
@@ -724,12 +709,12 @@ ctl_copy_make(void)
 	if (!dir || !strrchr(dir, '/'))
 		abort();
 	*strrchr(dir, '/') = '\0';
-	real = xasprintf("%s/.libs/sandboxctl", dir);
+	real = testlib_asprintf("%s/.libs/sandboxctl", dir);
 	if (stat(real, &st) < 0) {
 		free(real);
 		real = strdup(ctl);
 	}
-	lib = xasprintf("%s/.libs/libsandbox-client.so.0", dir);
+	lib = testlib_asprintf("%s/.libs/libsandbox-client.so.0", dir);
 	if (copy_file(real, ctl_copy_dir, "sandboxctl") < 0 ||
 	    (stat(lib, &st) == 0 && copy_file(lib, ctl_copy_dir, "libsandbox-client.so.0") < 0))
 		fprintf(stderr, "testlib: cannot copy %s to %s: %m\n", real, ctl_copy_dir);
@@ -753,8 +738,8 @@ sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret
 		abort();
 	}
 	if (uid != (uid_t)-1 && ctl_copy_dir) {
-		env = xasprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
-		ctl = xasprintf("%s/sandboxctl", ctl_copy_dir);
+		env = testlib_asprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
+		ctl = testlib_asprintf("%s/sandboxctl", ctl_copy_dir);
 		n = 0;
 		argv[n++] = "/usr/bin/env";
 		argv[n++] = env;

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,21 @@ testlib_srcdir_path(const char *rel)
 	if (!top || !*top)
 		top = TESTLIB_TOP_SRCDIR;
 	if (asprintf(&p, "%s/%s", top, rel) < 0)
+		abort();
+	return p;
+}
+
+char *
+testlib_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (r < 0)
 		abort();
 	return p;
 }

@@ -72,6 +72,9 @@ int testlib_run(Suite *s);
  * string (never NULL; aborts on OOM, this is test code). */
 char *testlib_srcdir_path(const char *rel);
 
+/* asprintf() that aborts on OOM (this is test code); the caller frees. */
+char *testlib_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long testlib_now_ms(void);
 /* Open fds of pid (0: ourselves, not counting the one that reads
