@@ -525,6 +525,22 @@ append(char **buf, size_t *len, const char *p, size_t n)
 	(*buf)[*len] = '\0';
 }
 
+/* Reads what *fd has into *buf; at end of file or on error closes *fd and sets it to -1. */
+static void
+drain(int *fd, char **buf, size_t *len)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	n = read(*fd, chunk, sizeof(chunk));
+	if (n > 0)
+		append(buf, len, chunk, (size_t)n);
+	else {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
 /* Reaps pid unless the loop above did; true if status is valid. */
 static bool
 done_waiting(pid_t pid, int *status)
@@ -947,7 +963,6 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			{ exited ? -1 : sandbox_client_get_fd(c), POLLIN, 0 },
 		};
 		long long left = (exited ? exit_deadline : deadline) - now_ms();
-		char chunk[4096];
 		ssize_t n;
 
 		if (exited && out[0] < 0 && err[0] < 0)
@@ -956,24 +971,10 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			break;
 		if (poll(p, 4, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
 			abort();
-		if (out[0] >= 0 && p[0].revents) {
-			n = read(out[0], chunk, sizeof(chunk));
-			if (n > 0)
-				append(&ret->out, &olen, chunk, n);
-			else {
-				close(out[0]);
-				out[0] = -1;
-			}
-		}
-		if (err[0] >= 0 && p[1].revents) {
-			n = read(err[0], chunk, sizeof(chunk));
-			if (n > 0)
-				append(&ret->err, &elen, chunk, n);
-			else {
-				close(err[0]);
-				err[0] = -1;
-			}
-		}
+		if (out[0] >= 0 && p[0].revents)
+			drain(&out[0], &ret->out, &olen);
+		if (err[0] >= 0 && p[1].revents)
+			drain(&err[0], &ret->err, &elen);
 		if (in[1] >= 0 && p[2].revents) {
 			n = write(in[1], input + ioff, ilen - ioff);
 			if (n > 0)
