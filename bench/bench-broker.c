@@ -689,8 +689,6 @@ main(int argc, char **argv)
 	}
 
 	while ((c = getopt(argc, argv, "hn:w:s:p:d:C:")) >= 0) {
-		if (bench_count_opt(c, optarg, &n, &warmup))
-			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -720,6 +718,8 @@ main(int argc, char **argv)
 			}
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

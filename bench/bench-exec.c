@@ -160,8 +160,6 @@ main(int argc, char **argv)
 	int n = 200, warmup = 10, nlabels = 0, k = 0, c, i;
 
 	while ((c = getopt(argc, argv, "+hn:w:l:")) >= 0) {
-		if (bench_count_opt(c, optarg, &n, &warmup))
-			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -171,6 +169,8 @@ main(int argc, char **argv)
 				labels[nlabels++] = optarg;
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

@@ -308,8 +308,6 @@ main(int argc, char **argv)
 	struct utsname u;
 
 	while ((c = getopt(argc, argv, "hn:w:cCs:p:")) >= 0) {
-		if (bench_count_opt(c, optarg, &n, &warmup))
-			continue;
 		switch (c) {
 		case 'h':
 			usage(stdout);
@@ -327,6 +325,8 @@ main(int argc, char **argv)
 			policy = optarg;
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

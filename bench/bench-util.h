@@ -52,7 +52,8 @@ xcalloc(size_t n, size_t sz)
 
 /*
  * The options every driver takes: -n samples to time, -w warm-up runs.
- * Returns 1 when c was one of them (and stored optarg), 0 otherwise.
+ * Returns 1 when c was one of them (and stored optarg), 0 otherwise; called
+ * from the default branch of a driver's option switch.
  */
 static inline int
 bench_count_opt(int c, const char *arg, int *n, int *warmup)
