@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -379,16 +378,6 @@ setup(void)
 		}
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void
 teardown(void)
 {
@@ -405,7 +394,7 @@ teardown(void)
 		close(udp_granted);
 	tcp_listener = unix_listener = udp_granted = -1;
 	if (base) {
-		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(base);
 		free(base);
 		base = NULL;
 	}
@@ -441,8 +430,8 @@ case_down(void)
 		kill(l->pid, SIGTERM);
 		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
 			usleep(20000);
-		nftw(l->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-		nftw(l->daemon_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(l->base);
+		testlib_rm_rf(l->daemon_dir);
 	}
 	munmap(leftovers, LEFTOVERS_MAX * sizeof(*leftovers));
 	leftovers = NULL;

@@ -372,6 +372,12 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 void
+testlib_rm_rf(const char *path)
+{
+	(void) nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 testdaemon_free(struct testdaemon *d)
 {
 	if (!d)
@@ -381,7 +387,7 @@ testdaemon_free(struct testdaemon *d)
 	if (getenv("TESTDAEMON_KEEP"))
 		fprintf(stderr, "testdaemon: keeping %s\n", d->dir);
 	else
-		nftw(d->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(d->dir);
 	free(d->dir);
 	free(d->socket);
 	free(d->policy_dir);
@@ -682,7 +688,7 @@ static void
 ctl_copy_remove(void)
 {
 	if (ctl_copy_dir && getpid() == ctl_copy_owner)
-		(void) nftw(ctl_copy_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(ctl_copy_dir);
 }
 
 static int

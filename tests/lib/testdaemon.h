@@ -72,6 +72,8 @@ void testdaemon_fixture_down(void);
 struct testdaemon *testdaemon_start_with_escape(void);
 /* Absolute path of the integration helpers' build directory. */
 const char *testlib_helpers_dir(void);
+/* Removes path and everything below it, best effort (errors are ignored). */
+void testlib_rm_rf(const char *path);
 
 /* Processes on the host whose real uid is uid (scan of /proc). */
 unsigned testlib_count_uid_procs(uid_t uid);
