@@ -531,6 +531,18 @@ append(char **buf, size_t *len, const char *p, size_t n)
 	(*buf)[*len] = '\0';
 }
 
+/* Closes our ends of a command's stdout, stderr and stdin pipes, those still open. */
+static void
+close_ends(int out, int err, int in)
+{
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	if (in >= 0)
+		close(in);
+}
+
 /* Reads what *fd has into *buf; at end of file or on error closes *fd and sets it to -1. */
 static void
 drain(int *fd, char **buf, size_t *len)
@@ -655,12 +667,7 @@ testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid
 		if (done || (out[0] < 0 && err[0] < 0 && in[1] < 0))
 			break;
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (in[1] >= 0)
-		close(in[1]);
+	close_ends(out[0], err[0], in[1]);
 	if (!done_waiting(pid, &status))
 		status = -1;
 	if (ret_out)
@@ -1008,12 +1015,7 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			}
 		}
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (in[1] >= 0)
-		close(in[1]);
+	close_ends(out[0], err[0], in[1]);
 	return 0;
 }
 
