@@ -466,38 +466,57 @@ testlib_helpers_dir(void)
 	return TESTLIB_HELPERS_DIR;
 }
 
-static unsigned
-scan_uid_procs(uid_t uid)
+int
+testlib_count_procs(const char *file, bool (*match)(FILE *f, void *userdata), void *userdata)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
-	unsigned n = 0;
+	int n = 0;
 
 	if (!dir)
-		abort();
+		return -errno;
 	while ((de = readdir(dir))) {
-		char path[300], line[256];
+		char path[300];
 		FILE *f;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long real;
-			/* Zombies count too: a process is only gone once reaped. */
-			if (sscanf(line, "Uid: %lu", &real) == 1) {
-				if (real == uid)
-					n++;
-				break;
-			}
-		}
+		if (match(f, userdata))
+			n++;
 		fclose(f);
 	}
 	closedir(dir);
 	return n;
+}
+
+/* A /proc/PID/status whose real uid is *(uid_t *)userdata. */
+static bool
+status_has_uid(FILE *f, void *userdata)
+{
+	uid_t uid = *(const uid_t *)userdata;
+	char line[256];
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long real;
+		/* Zombies count too: a process is only gone once reaped. */
+		if (sscanf(line, "Uid: %lu", &real) == 1)
+			return real == uid;
+	}
+	return false;
+}
+
+static unsigned
+scan_uid_procs(uid_t uid)
+{
+	int n = testlib_count_procs("status", status_has_uid, &uid);
+
+	if (n < 0)
+		abort();
+	return (unsigned)n;
 }
 
 unsigned
