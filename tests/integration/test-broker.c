@@ -280,14 +280,9 @@ make_listeners(void)
 	struct sockaddr_un su = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa);
 
-	tcp_listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(tcp_listener, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(tcp_listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	/* Room for relay_cap_and_exit's 65 connects, which the broker
 	 * completes before it answers, before the case accepts any. */
-	ck_assert_int_eq(listen(tcp_listener, 128), 0);
-	ck_assert_int_eq(getsockname(tcp_listener, (struct sockaddr *)&sa, &len), 0);
+	tcp_listener = testlib_tcp_listen(128, &sa);
 	tcp_port = ntohs(sa.sin_port);
 
 	udp_granted = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
