@@ -103,18 +103,6 @@ compute(uint64_t *v, int n, uint64_t loop_ns, struct stats *st)
 	st->ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0;
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench-broker: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static int
 pin_self(int cpu)
 {
@@ -705,12 +693,6 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -736,6 +718,8 @@ main(int argc, char **argv)
 			}
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

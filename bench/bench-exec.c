@@ -65,18 +65,6 @@ pctd(const double *v, int n, double p)
 	return v[i >= n ? n - 1 : i];
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench-exec: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 /* environ, with the VAR=VAL words in over[0..nover) added or replacing. */
 static char **
 make_env(char **over, int nover)
@@ -176,17 +164,13 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 'l':
 			if (nlabels < MAX_CMDS)
 				labels[nlabels++] = optarg;
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

@@ -81,18 +81,6 @@ compute(struct result *r)
 	}
 }
 
-static void *
-xcalloc(size_t n, size_t sz)
-{
-	void *p = calloc(n, sz);
-
-	if (!p) {
-		fprintf(stderr, "bench-spawn: out of memory\n");
-		exit(1);
-	}
-	return p;
-}
-
 static void
 result_init(struct result *r, const char *name, int n, int with_connect)
 {
@@ -324,12 +312,6 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
-		case 'n':
-			n = atoi(optarg);
-			break;
-		case 'w':
-			warmup = atoi(optarg);
-			break;
 		case 'c':
 			fresh = 1;
 			break;
@@ -343,6 +325,8 @@ main(int argc, char **argv)
 			policy = optarg;
 			break;
 		default:
+			if (bench_count_opt(c, optarg, &n, &warmup))
+				break;
 			usage(stderr);
 			return 2;
 		}

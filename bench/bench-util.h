@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Timing and percentile helpers shared by the benchmarks. */
+/* Timing, percentile, allocation and option helpers shared by the benchmarks. */
 #pragma once
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 static inline uint64_t
@@ -32,4 +35,36 @@ pct(const uint64_t *v, int n, double p)
 		return 0;
 	i = (int) (p * (double) (n - 1) + 0.5);
 	return v[i < n ? i : n - 1];
+}
+
+/* calloc() or exit: a benchmark cannot go on without its sample arrays. */
+static inline void *
+xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n, sz);
+
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", program_invocation_short_name);
+		exit(1);
+	}
+	return p;
+}
+
+/*
+ * The options every driver takes: -n samples to time, -w warm-up runs.
+ * Returns 1 when c was one of them (and stored optarg), 0 otherwise; called
+ * from the default branch of a driver's option switch.
+ */
+static inline int
+bench_count_opt(int c, const char *arg, int *n, int *warmup)
+{
+	switch (c) {
+	case 'n':
+		*n = atoi(arg);
+		return 1;
+	case 'w':
+		*warmup = atoi(arg);
+		return 1;
+	}
+	return 0;
 }

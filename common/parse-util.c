@@ -79,20 +79,18 @@ multiply(uint64_t v, uint64_t factor, uint64_t *ret)
 	return 0;
 }
 
-int
-parse_size(const char *s, uint64_t *ret)
+struct unit_suffix {
+	const char *suffix;
+	uint64_t factor;
+};
+
+/*
+ * Parses "infinity" (UINT64_MAX, returns 1) or digits followed by one of the
+ * suffixes in table, scaled by its factor (returns 0).
+ */
+static int
+parse_scaled(const char *s, const struct unit_suffix *table, size_t n, uint64_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t factor;
-	} table[] = {
-		{ "", 1 },
-		{ "B", 1 },
-		{ "K", UINT64_C(1) << 10 },
-		{ "M", UINT64_C(1) << 20 },
-		{ "G", UINT64_C(1) << 30 },
-		{ "T", UINT64_C(1) << 40 },
-	};
 	const char *end;
 	uint64_t v;
 	int r;
@@ -101,24 +99,38 @@ parse_size(const char *s, uint64_t *ret)
 		return -EINVAL;
 	if (strcmp(s, "infinity") == 0) {
 		*ret = UINT64_MAX;
-		return 0;
+		return 1;
 	}
 	r = parse_digits(s, &v, &end);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ELEMENTSOF(table); i++)
+	for (size_t i = 0; i < n; i++)
 		if (strcmp(end, table[i].suffix) == 0)
 			return multiply(v, table[i].factor, ret);
 	return -EINVAL;
 }
 
 int
+parse_size(const char *s, uint64_t *ret)
+{
+	static const struct unit_suffix table[] = {
+		{ "", 1 },
+		{ "B", 1 },
+		{ "K", UINT64_C(1) << 10 },
+		{ "M", UINT64_C(1) << 20 },
+		{ "G", UINT64_C(1) << 30 },
+		{ "T", UINT64_C(1) << 40 },
+	};
+	int r;
+
+	r = parse_scaled(s, table, ELEMENTSOF(table), ret);
+	return r < 0 ? r : 0;
+}
+
+int
 parse_time_ms(const char *s, uint64_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t factor;
-	} table[] = {
+	static const struct unit_suffix table[] = {
 		{ "", 1000 },
 		{ "ms", 1 },
 		{ "msec", 1 },
@@ -130,31 +142,17 @@ parse_time_ms(const char *s, uint64_t *ret)
 		{ "hr", 3600 * 1000 },
 		{ "d", 24 * 3600 * 1000 },
 	};
-	const char *end;
 	uint64_t v;
 	int r;
 
-	if (!s)
-		return -EINVAL;
-	if (strcmp(s, "infinity") == 0) {
-		*ret = UINT64_MAX;
-		return 0;
-	}
-	r = parse_digits(s, &v, &end);
+	r = parse_scaled(s, table, ELEMENTSOF(table), &v);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ELEMENTSOF(table); i++)
-		if (strcmp(end, table[i].suffix) == 0) {
-			r = multiply(v, table[i].factor, &v);
-			if (r < 0)
-				return r;
-			/* UINT64_MAX means "infinity"; a finite span may not collide with it. */
-			if (v == UINT64_MAX)
-				return -ERANGE;
-			*ret = v;
-			return 0;
-		}
-	return -EINVAL;
+	/* UINT64_MAX means "infinity"; a finite span may not collide with it. */
+	if (r == 0 && v == UINT64_MAX)
+		return -ERANGE;
+	*ret = v;
+	return 0;
 }
 
 int

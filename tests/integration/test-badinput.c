@@ -456,35 +456,32 @@ START_TEST(missing_binary)
 }
 END_TEST
 
+struct cmdline_want {
+	char	text[64];
+	size_t	len;
+};
+
+static bool
+cmdline_is(FILE *f, void *userdata)
+{
+	const struct cmdline_want *w = userdata;
+	char buf[64];
+	size_t k = fread(buf, 1, sizeof(buf), f);
+
+	return k == w->len && !memcmp(buf, w->text, w->len);
+}
+
 /* Processes whose command line is "sleep <arg>". */
 static unsigned
 count_cmdline(const char *arg)
 {
-	char want[64], path[300], buf[64];
-	unsigned n = 0;
-	size_t wlen = (size_t)snprintf(want, sizeof(want), "sleep%c%s", 0, arg) + 1;
+	struct cmdline_want w;
+	int n;
 
-	DIR *dir = opendir("/proc");
-	struct dirent *de;
-
-	ck_assert_ptr_nonnull(dir);
-	while ((de = readdir(dir))) {
-		FILE *f;
-		size_t k;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		k = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
-		if (k == wlen && !memcmp(buf, want, wlen))
-			n++;
-	}
-	closedir(dir);
-	return n;
+	w.len = (size_t)snprintf(w.text, sizeof(w.text), "sleep%c%s", 0, arg) + 1;
+	n = testlib_count_procs("cmdline", cmdline_is, &w);
+	ck_assert_int_ge(n, 0);
+	return (unsigned)n;
 }
 
 START_TEST(disconnect_mid_spawn)

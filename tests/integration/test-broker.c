@@ -19,13 +19,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
-#include <ftw.h>
 #include <grp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,26 +81,11 @@ static void stall_detach(const char *mnt, const char *conn);
 static char *pool[1024];
 static size_t n_pool;
 
-static char *
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		abort();
-	return p;
-}
-
 /* BASE/rel, valid until teardown. */
 static const char *
 P(const char *rel)
 {
-	char *p = xasprintf("%s/%s", base, rel);
+	char *p = testlib_asprintf("%s/%s", base, rel);
 
 	ck_assert(n_pool < sizeof(pool) / sizeof(pool[0]));
 	pool[n_pool++] = p;
@@ -297,14 +280,9 @@ make_listeners(void)
 	struct sockaddr_un su = { .sun_family = AF_UNIX };
 	socklen_t len = sizeof(sa);
 
-	tcp_listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(tcp_listener, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(tcp_listener, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	/* Room for relay_cap_and_exit's 65 connects, which the broker
 	 * completes before it answers, before the case accepts any. */
-	ck_assert_int_eq(listen(tcp_listener, 128), 0);
-	ck_assert_int_eq(getsockname(tcp_listener, (struct sockaddr *)&sa, &len), 0);
+	tcp_listener = testlib_tcp_listen(128, &sa);
 	tcp_port = ntohs(sa.sin_port);
 
 	udp_granted = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -333,17 +311,17 @@ setup(void)
 	/* The helper's rpath names the build tree, which may be where the
 	 * sandbox has its own /tmp: bind the library at a fixed place and
 	 * point the loader at it instead. */
-	fs = xasprintf("BindReadOnly=%s:/opt/helpers\nBindReadOnly=%s:/opt/broker-lib",
+	fs = testlib_asprintf("BindReadOnly=%s:/opt/helpers\nBindReadOnly=%s:/opt/broker-lib",
 	    testlib_helpers_dir(), BROKER_CLIENT_LIBDIR);
 	text = testlib_default_policy_with(fs);
 	at = strstr(text, "\n[Sandbox]\n");
 	ck_assert(at);
 	at += strlen("\n[Sandbox]\n");
-	with_env = xasprintf("%.*sEnvironment=LD_LIBRARY_PATH=/opt/broker-lib\n%s", (int)(at - text),
-	    text, at);
+	with_env = testlib_asprintf("%.*sEnvironment=LD_LIBRARY_PATH=/opt/broker-lib\n%s",
+	    (int)(at - text), text, at);
 	free(text);
 	text = with_env;
-	policy = xasprintf("%s\nAllow=@broker\n\n[Broker]\n"
+	policy = testlib_asprintf("%s\nAllow=@broker\n\n[Broker]\n"
 	    "Tree=%s read\n"
 	    "Tree=%s read,write\n"
 	    "Tree=%s read,write,create\n"
@@ -375,7 +353,7 @@ setup(void)
 	testdaemon_write_policy(td, "broker", policy);
 	/* The same without Landlock, as on a kernel that lacks it. */
 	ck_assert(strstr(policy, "\nLandlock=best-effort\n"));
-	nolandlock = xasprintf("%.*sLandlock=no%s", (int)(strstr(policy, "Landlock=best-effort") -
+	nolandlock = testlib_asprintf("%.*sLandlock=no%s", (int)(strstr(policy, "Landlock=best-effort") -
 	    policy), policy, strstr(policy, "Landlock=best-effort") + strlen("Landlock=best-effort"));
 	testdaemon_write_policy(td, "broker-nolandlock", nolandlock);
 	free(nolandlock);
@@ -395,16 +373,6 @@ setup(void)
 		}
 }
 
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 static void
 teardown(void)
 {
@@ -421,7 +389,7 @@ teardown(void)
 		close(udp_granted);
 	tcp_listener = unix_listener = udp_granted = -1;
 	if (base) {
-		nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(base);
 		free(base);
 		base = NULL;
 	}
@@ -457,8 +425,8 @@ case_down(void)
 		kill(l->pid, SIGTERM);
 		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
 			usleep(20000);
-		nftw(l->base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-		nftw(l->daemon_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(l->base);
+		testlib_rm_rf(l->daemon_dir);
 	}
 	munmap(leftovers, LEFTOVERS_MAX * sizeof(*leftovers));
 	leftovers = NULL;
@@ -1175,16 +1143,16 @@ START_TEST(connect_unix_writable_refused)
 	int st;
 
 	text = testlib_default_policy_with("");
-	policy = xasprintf("%s\n[Broker]\nTree=%s read,write,create,delete\nConnect=unix:%s\n",
+	policy = testlib_asprintf("%s\n[Broker]\nTree=%s read,write,create,delete\nConnect=unix:%s\n",
 	    text, P("hl"), P("hl/app.sock"));
 	free(text);
-	path = xasprintf("%s/unixbad.policy", base);
+	path = testlib_asprintf("%s/unixbad.policy", base);
 	put("unixbad.policy", policy, 0644);
 
 	st = testlib_sandboxctl(NULL, &out, &err, "policy", "check", path, NULL);
 	ck_assert_msg(testlib_exit_code(st) == 1, "policy check: exit %d\n%s%s",
 	    testlib_exit_code(st), out, err);
-	needle = xasprintf("%s:", path);
+	needle = testlib_asprintf("%s:", path);
 	ck_assert_msg(strstr(err, needle) && strstr(err, "lets the target write, create or delete"),
 	    "%s", err);
 	free(needle);
@@ -1193,7 +1161,7 @@ START_TEST(connect_unix_writable_refused)
 
 	testdaemon_write_policy(td, "unixbad", policy);
 	ck_assert_int_eq(testdaemon_signal(td, SIGHUP), 0);
-	needle = xasprintf("Connect=unix:%s: the socket lies where Tree=%s", P("hl/app.sock"),
+	needle = testlib_asprintf("Connect=unix:%s: the socket lies where Tree=%s", P("hl/app.sock"),
 	    P("hl"));
 	ck_assert_msg(testdaemon_wait_log(td, needle, 1, 10000), "no '%s' in the log:\n%s", needle,
 	    testdaemon_read_log(td));
@@ -2093,7 +2061,7 @@ START_TEST(denials)
 	st = testlib_sandboxctl(NULL, &out, &err, "status", ids, NULL);
 	ck_assert_msg(testlib_exit_code(st) == 0, "status: %s %s", out, err);
 	ck_assert_msg(strstr(out, "Broker requests: 11 (10 denied)\n"), "status:\n%s", out);
-	want = xasprintf("Last denial: open '%s': ", P("ro/a"));
+	want = testlib_asprintf("Last denial: open '%s': ", P("ro/a"));
 	ck_assert_msg(strstr(out, want), "status lacks '%s':\n%s", want, out);
 	free(want);
 	free(out);
@@ -2106,11 +2074,11 @@ START_TEST(denials)
 	ck_assert_msg(last && strstr(last, P("ro/a")), "last denial: %s", last ? last : "(null)");
 	sandbox_info_free(info);
 
-	needle = xasprintf("broker denied open '%s'", P("ro/a"));
+	needle = testlib_asprintf("broker denied open '%s'", P("ro/a"));
 	ck_assert_msg(testdaemon_wait_log(td, needle, 1, 5000), "no '%s' in the log", needle);
 	ck_assert_uint_eq(testdaemon_log_count(td, needle), 1);
 	free(needle);
-	needle = xasprintf("(owner uid 0): broker denied open '%s': Permission denied.", P("ro/a"));
+	needle = testlib_asprintf("(owner uid 0): broker denied open '%s': Permission denied.", P("ro/a"));
 	ck_assert_msg(testdaemon_log_count(td, needle) == 1, "log line not as documented: %s",
 	    testdaemon_read_log(td));
 	free(needle);
@@ -2234,7 +2202,7 @@ stall_setup(void)
 
 	dir("ro/stall");
 	mnt = P("ro/stall");
-	bin = xasprintf("%s/fuse-stall", testlib_helpers_dir());
+	bin = testlib_asprintf("%s/fuse-stall", testlib_helpers_dir());
 	ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
 	fz.pid = fork();
@@ -2349,7 +2317,7 @@ static void
 stall_exit_case_up(void)
 {
 	const char *old = getenv("ASAN_OPTIONS");
-	char *v = xasprintf("%s%sdetect_leaks=0", old ? old : "", old && *old ? ":" : "");
+	char *v = testlib_asprintf("%s%sdetect_leaks=0", old ? old : "", old && *old ? ":" : "");
 
 	saved_asan_options = old ? strdup(old) : NULL;
 	setenv("ASAN_OPTIONS", v, 1);
@@ -2462,7 +2430,7 @@ line_secs(const char *line)
 static unsigned
 stuck_threads(pid_t pid)
 {
-	char *path = xasprintf("/proc/%d/task", (int)pid);
+	char *path = testlib_asprintf("/proc/%d/task", (int)pid);
 	DIR *d = opendir(path);
 	struct dirent *de;
 	unsigned n = 0;
@@ -2473,7 +2441,7 @@ stuck_threads(pid_t pid)
 
 		if (de->d_name[0] == '.')
 			continue;
-		wp = xasprintf("%s/%s/wchan", path, de->d_name);
+		wp = testlib_asprintf("%s/%s/wchan", path, de->d_name);
 		w = read_text(wp);
 		if (strcmp(w, "request_wait_answer") == 0)
 			n++;
@@ -2885,7 +2853,7 @@ main_thread_state(pid_t pid, int *st)
 
 	if (waitpid(pid, st, WNOHANG) == pid)
 		return '?';
-	path = xasprintf("/proc/%d/stat", (int)pid);
+	path = testlib_asprintf("/proc/%d/stat", (int)pid);
 	text = read_text(path);
 	p = strrchr(text, ')');
 	state = p && p[1] == ' ' ? p[2] : '?';

@@ -110,7 +110,6 @@ END_TEST
 START_TEST(network)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
 	const char *argv[] = { "sh", "-c", "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
 		NULL };
 	struct testlib_run run;
@@ -118,12 +117,7 @@ START_TEST(network)
 	int l, c;
 
 	/* A listener on the host's loopback. */
-	l = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	ck_assert_int_ge(l, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	ck_assert_int_eq(listen(l, 16), 0);
-	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sa, &len), 0);
+	l = testlib_tcp_listen(16, &sa);
 	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
 
 	/* Control: reachable from the host. */

@@ -94,40 +94,32 @@ instance_cgroup_exists(pid_t cg_pid, pid_t instance, char *which, size_t size)
 
 /* Processes of uid that still run: a zombie has ended, it only waits for
  * whoever inherited it (pid 1 of the host, once the daemon is gone). */
+static bool
+status_running_as(FILE *f, void *userdata)
+{
+	uid_t uid = *(const uid_t *)userdata;
+	char line[256];
+	bool zombie = false;
+	long real = -1;
+
+	while (fgets(line, sizeof(line), f)) {
+		char st;
+
+		if (sscanf(line, "State: %c", &st) == 1)
+			zombie = st == 'Z' || st == 'X';
+		else if (sscanf(line, "Uid: %ld", &real) == 1)
+			break;
+	}
+	return real == (long)uid && !zombie;
+}
+
 static unsigned
 count_running(uid_t uid)
 {
-	DIR *dir = opendir("/proc");
-	struct dirent *e;
-	unsigned n = 0;
+	int n = testlib_count_procs("status", status_running_as, &uid);
 
-	ck_assert_ptr_nonnull(dir);
-	while ((e = readdir(dir))) {
-		char path[300], line[256];
-		bool zombie = false;
-		long real = -1;
-		FILE *f;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
-		f = fopen(path, "re");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char st;
-
-			if (sscanf(line, "State: %c", &st) == 1)
-				zombie = st == 'Z' || st == 'X';
-			else if (sscanf(line, "Uid: %ld", &real) == 1)
-				break;
-		}
-		fclose(f);
-		if (real == (long)uid && !zombie)
-			n++;
-	}
-	closedir(dir);
-	return n;
+	ck_assert_int_ge(n, 0);
+	return (unsigned)n;
 }
 
 static const char *const sleeper[] = { "sleep", "600", NULL };

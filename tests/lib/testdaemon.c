@@ -36,21 +36,6 @@
 #define TESTLIB_TOP_SRCDIR "."
 #endif
 
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int r;
-
-	va_start(ap, fmt);
-	r = vasprintf(&p, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		abort();
-	return p;
-}
-
 static long long
 now_ms(void)
 {
@@ -133,9 +118,9 @@ testlib_cgroup_dir(const char *ctl, pid_t pid)
 			if (!strcmp(path, "/"))
 				path[0] = '\0';
 			if (ctl[0])
-				ret = xasprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
+				ret = testlib_asprintf("/sys/fs/cgroup/%s%s/sandboxd-itest-%d", ctl, path, (int)pid);
 			else
-				ret = xasprintf("/sys/fs/cgroup%s/sandboxd-itest-%d", path, (int)pid);
+				ret = testlib_asprintf("/sys/fs/cgroup%s/sandboxd-itest-%d", path, (int)pid);
 		}
 	}
 	fclose(f);
@@ -161,7 +146,7 @@ cg_delegate(const char *dir)
 	if (!parent || !(slash = strrchr(parent, '/')))
 		abort();
 	*slash = '\0';
-	path = xasprintf("%s/cgroup.subtree_control", parent);
+	path = testlib_asprintf("%s/cgroup.subtree_control", parent);
 	/* One at a time: one the kernel lacks fails the whole write. */
 	for (size_t i = 0; i < 3; i++) {
 		f = fopen(path, "we");
@@ -171,7 +156,7 @@ cg_delegate(const char *dir)
 		}
 	}
 	free(path);
-	path = xasprintf("%s/cgroup.controllers", dir);
+	path = testlib_asprintf("%s/cgroup.controllers", dir);
 	f = fopen(path, "re");
 	if (f) {
 		if (!fgets(buf, sizeof(buf), f))
@@ -199,7 +184,7 @@ cg_enter_own(pid_t cg_pid)
 			free(dir);
 			continue;
 		}
-		procs = xasprintf("%s/cgroup.procs", dir);
+		procs = testlib_asprintf("%s/cgroup.procs", dir);
 		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
 			if (cg_ctls[i][0] == '\0')
 				cg_delegate(dir);
@@ -223,10 +208,10 @@ cg_remove_own(pid_t pid)
 
 		if (!dir)
 			continue;
-		sub = xasprintf("%s/sandboxd", dir);
+		sub = testlib_asprintf("%s/sandboxd", dir);
 		rmdir(sub);
 		free(sub);
-		sub = xasprintf("%s/supervisor", dir);
+		sub = testlib_asprintf("%s/supervisor", dir);
 		rmdir(sub);
 		free(sub);
 		rmdir(dir);
@@ -246,9 +231,9 @@ testdaemon_new(void)
 	if (chmod(tmpl, 0755) < 0)
 		abort();
 	d->dir = strdup(tmpl);
-	d->socket = xasprintf("%s/s.sock", tmpl);
-	d->policy_dir = xasprintf("%s/policies", tmpl);
-	d->log_path = xasprintf("%s/sandboxd.log", tmpl);
+	d->socket = testlib_asprintf("%s/s.sock", tmpl);
+	d->policy_dir = testlib_asprintf("%s/policies", tmpl);
+	d->log_path = testlib_asprintf("%s/sandboxd.log", tmpl);
 	if (mkdir(d->policy_dir, 0755) < 0)
 		abort();
 	return d;
@@ -387,6 +372,12 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 }
 
 void
+testlib_rm_rf(const char *path)
+{
+	(void) nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
 testdaemon_free(struct testdaemon *d)
 {
 	if (!d)
@@ -396,7 +387,7 @@ testdaemon_free(struct testdaemon *d)
 	if (getenv("TESTDAEMON_KEEP"))
 		fprintf(stderr, "testdaemon: keeping %s\n", d->dir);
 	else
-		nftw(d->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(d->dir);
 	free(d->dir);
 	free(d->socket);
 	free(d->policy_dir);
@@ -407,7 +398,7 @@ testdaemon_free(struct testdaemon *d)
 void
 testdaemon_write_policy(struct testdaemon *d, const char *name, const char *text)
 {
-	char *path = xasprintf("%s/%s.policy", d->policy_dir, name);
+	char *path = testlib_asprintf("%s/%s.policy", d->policy_dir, name);
 
 	write_file(path, text);
 	free(path);
@@ -455,7 +446,7 @@ testlib_default_policy_with(const char *filesystem_lines)
 
 	if (!top || !*top)
 		top = TESTLIB_TOP_SRCDIR;
-	path = xasprintf("%s/policies/default.policy", top);
+	path = testlib_asprintf("%s/policies/default.policy", top);
 	text = read_file(path);
 	at = strstr(text, "[Filesystem]\n");
 	if (!at) {
@@ -463,7 +454,7 @@ testlib_default_policy_with(const char *filesystem_lines)
 		abort();
 	}
 	at += strlen("[Filesystem]\n");
-	ret = xasprintf("%.*s%s\n%s", (int)(at - text), text, filesystem_lines, at);
+	ret = testlib_asprintf("%.*s%s\n%s", (int)(at - text), text, filesystem_lines, at);
 	free(text);
 	free(path);
 	return ret;
@@ -475,38 +466,57 @@ testlib_helpers_dir(void)
 	return TESTLIB_HELPERS_DIR;
 }
 
-static unsigned
-scan_uid_procs(uid_t uid)
+int
+testlib_count_procs(const char *file, bool (*match)(FILE *f, void *userdata), void *userdata)
 {
 	DIR *dir = opendir("/proc");
 	struct dirent *de;
-	unsigned n = 0;
+	int n = 0;
 
 	if (!dir)
-		abort();
+		return -errno;
 	while ((de = readdir(dir))) {
-		char path[300], line[256];
+		char path[300];
 		FILE *f;
 
 		if (de->d_name[0] < '0' || de->d_name[0] > '9')
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/status", de->d_name);
+		snprintf(path, sizeof(path), "/proc/%s/%s", de->d_name, file);
 		f = fopen(path, "re");
 		if (!f)
 			continue;
-		while (fgets(line, sizeof(line), f)) {
-			unsigned long real;
-			/* Zombies count too: a process is only gone once reaped. */
-			if (sscanf(line, "Uid: %lu", &real) == 1) {
-				if (real == uid)
-					n++;
-				break;
-			}
-		}
+		if (match(f, userdata))
+			n++;
 		fclose(f);
 	}
 	closedir(dir);
 	return n;
+}
+
+/* A /proc/PID/status whose real uid is *(uid_t *)userdata. */
+static bool
+status_has_uid(FILE *f, void *userdata)
+{
+	uid_t uid = *(const uid_t *)userdata;
+	char line[256];
+
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long real;
+		/* Zombies count too: a process is only gone once reaped. */
+		if (sscanf(line, "Uid: %lu", &real) == 1)
+			return real == uid;
+	}
+	return false;
+}
+
+static unsigned
+scan_uid_procs(uid_t uid)
+{
+	int n = testlib_count_procs("status", status_has_uid, &uid);
+
+	if (n < 0)
+		abort();
+	return (unsigned)n;
 }
 
 unsigned
@@ -538,6 +548,34 @@ append(char **buf, size_t *len, const char *p, size_t n)
 	memcpy(*buf + *len, p, n);
 	*len += n;
 	(*buf)[*len] = '\0';
+}
+
+/* Closes our ends of a command's stdout, stderr and stdin pipes, those still open. */
+static void
+close_ends(int out, int err, int in)
+{
+	if (out >= 0)
+		close(out);
+	if (err >= 0)
+		close(err);
+	if (in >= 0)
+		close(in);
+}
+
+/* Reads what *fd has into *buf; at end of file or on error closes *fd and sets it to -1. */
+static void
+drain(int *fd, char **buf, size_t *len)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	n = read(*fd, chunk, sizeof(chunk));
+	if (n > 0)
+		append(buf, len, chunk, (size_t)n);
+	else {
+		close(*fd);
+		*fd = -1;
+	}
 }
 
 /* Reaps pid unless the loop above did; true if status is valid. */
@@ -648,12 +686,7 @@ testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid
 		if (done || (out[0] < 0 && err[0] < 0 && in[1] < 0))
 			break;
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (in[1] >= 0)
-		close(in[1]);
+	close_ends(out[0], err[0], in[1]);
 	if (!done_waiting(pid, &status))
 		status = -1;
 	if (ret_out)
@@ -681,13 +714,13 @@ static void
 ctl_copy_remove(void)
 {
 	if (ctl_copy_dir && getpid() == ctl_copy_owner)
-		(void) nftw(ctl_copy_dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+		testlib_rm_rf(ctl_copy_dir);
 }
 
 static int
 copy_file(const char *from, const char *dir, const char *name)
 {
-	char *to = xasprintf("%s/%s", dir, name), buf[65536];
+	char *to = testlib_asprintf("%s/%s", dir, name), buf[65536];
 	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, r = -1;
 	ssize_t n;
 
@@ -724,12 +757,12 @@ ctl_copy_make(void)
 	if (!dir || !strrchr(dir, '/'))
 		abort();
 	*strrchr(dir, '/') = '\0';
-	real = xasprintf("%s/.libs/sandboxctl", dir);
+	real = testlib_asprintf("%s/.libs/sandboxctl", dir);
 	if (stat(real, &st) < 0) {
 		free(real);
 		real = strdup(ctl);
 	}
-	lib = xasprintf("%s/.libs/libsandbox-client.so.0", dir);
+	lib = testlib_asprintf("%s/.libs/libsandbox-client.so.0", dir);
 	if (copy_file(real, ctl_copy_dir, "sandboxctl") < 0 ||
 	    (stat(lib, &st) == 0 && copy_file(lib, ctl_copy_dir, "libsandbox-client.so.0") < 0))
 		fprintf(stderr, "testlib: cannot copy %s to %s: %m\n", real, ctl_copy_dir);
@@ -753,8 +786,8 @@ sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret
 		abort();
 	}
 	if (uid != (uid_t)-1 && ctl_copy_dir) {
-		env = xasprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
-		ctl = xasprintf("%s/sandboxctl", ctl_copy_dir);
+		env = testlib_asprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
+		ctl = testlib_asprintf("%s/sandboxctl", ctl_copy_dir);
 		n = 0;
 		argv[n++] = "/usr/bin/env";
 		argv[n++] = env;
@@ -962,7 +995,6 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			{ exited ? -1 : sandbox_client_get_fd(c), POLLIN, 0 },
 		};
 		long long left = (exited ? exit_deadline : deadline) - now_ms();
-		char chunk[4096];
 		ssize_t n;
 
 		if (exited && out[0] < 0 && err[0] < 0)
@@ -971,24 +1003,10 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			break;
 		if (poll(p, 4, (int)(left > 1000 ? 1000 : left)) < 0 && errno != EINTR)
 			abort();
-		if (out[0] >= 0 && p[0].revents) {
-			n = read(out[0], chunk, sizeof(chunk));
-			if (n > 0)
-				append(&ret->out, &olen, chunk, n);
-			else {
-				close(out[0]);
-				out[0] = -1;
-			}
-		}
-		if (err[0] >= 0 && p[1].revents) {
-			n = read(err[0], chunk, sizeof(chunk));
-			if (n > 0)
-				append(&ret->err, &elen, chunk, n);
-			else {
-				close(err[0]);
-				err[0] = -1;
-			}
-		}
+		if (out[0] >= 0 && p[0].revents)
+			drain(&out[0], &ret->out, &olen);
+		if (err[0] >= 0 && p[1].revents)
+			drain(&err[0], &ret->err, &elen);
 		if (in[1] >= 0 && p[2].revents) {
 			n = write(in[1], input + ioff, ilen - ioff);
 			if (n > 0)
@@ -1016,12 +1034,7 @@ spawn_impl(sandbox_client *c, sandbox_spawn_options *o, const char *input, int s
 			}
 		}
 	}
-	if (out[0] >= 0)
-		close(out[0]);
-	if (err[0] >= 0)
-		close(err[0]);
-	if (in[1] >= 0)
-		close(in[1]);
+	close_ends(out[0], err[0], in[1]);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "sandbox-client.h"
@@ -72,6 +73,12 @@ void testdaemon_fixture_down(void);
 struct testdaemon *testdaemon_start_with_escape(void);
 /* Absolute path of the integration helpers' build directory. */
 const char *testlib_helpers_dir(void);
+/* Removes path and everything below it, best effort (errors are ignored). */
+void testlib_rm_rf(const char *path);
+/* Counts the processes whose /proc/PID/file (open for reading) match()
+ * accepts. Returns the count, or a negative errno if /proc cannot be read. */
+int testlib_count_procs(const char *file, bool (*match)(FILE *f, void *userdata),
+    void *userdata);
 
 /* Processes on the host whose real uid is uid (scan of /proc). */
 unsigned testlib_count_uid_procs(uid_t uid);

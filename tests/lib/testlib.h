@@ -5,6 +5,7 @@
 #pragma once
 
 #include <check.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -71,6 +72,13 @@ int testlib_run(Suite *s);
  * the source tree configure saw when TOP_SRCDIR is unset. Returns a malloc'd
  * string (never NULL; aborts on OOM, this is test code). */
 char *testlib_srcdir_path(const char *rel);
+
+/* asprintf() that aborts on OOM (this is test code); the caller frees. */
+char *testlib_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A TCP socket listening on 127.0.0.1 at a port the kernel picks, with
+ * backlog; its address in *ret_sa. Asserts that each step succeeds. */
+int testlib_tcp_listen(int backlog, struct sockaddr_in *ret_sa);
 
 /* CLOCK_MONOTONIC in milliseconds. */
 long long testlib_now_ms(void);
