@@ -36,6 +36,7 @@
 #include "msg.h"
 #include "sandbox-client.h"
 #include "sandbox-protocol.h"
+#include "time-util.h"
 #include "wire.h"
 
 /* Exit events kept for sandbox_wait(); beyond this the oldest is dropped. */
@@ -657,10 +658,7 @@ sandbox_spawn(sandbox_client *c, const sandbox_spawn_options *o, char *const arg
 static uint64_t
 now_msec(void)
 {
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+	return now_usec(CLOCK_MONOTONIC) / 1000;
 }
 
 /* Takes the exit of id (0: the oldest exit) off the queue. */

@@ -3,6 +3,7 @@ noinst_LTLIBRARIES += common/libcommon.la
 common_libcommon_la_SOURCES = \
 	common/macro.h \
 	common/event-util.h \
+	common/time-util.h \
 	common/log.c common/log.h \
 	common/error-msg.c common/error-msg.h \
 	common/escape.c common/escape.h \

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "ratelimit.h"
+#include "time-util.h"
 
 void
 ratelimit_init(struct ratelimit *rl, uint64_t interval_usec, unsigned burst)
@@ -64,15 +65,12 @@ int
 ratelimit_log(struct ratelimit *rl, uid_t uid, int level, int error, const char *fmt, ...)
 {
 	struct ratelimit_report report;
-	struct timespec ts;
 	char buf[1024];
 	va_list ap;
 	bool pass;
 
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&rl->lock);
-	pass = ratelimit_test(rl, uid, (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000,
-	    &report);
+	pass = ratelimit_test(rl, uid, now_usec(CLOCK_MONOTONIC), &report);
 	pthread_mutex_unlock(&rl->lock);
 	if (!pass)
 		return error > 0 ? -error : error;

@@ -69,6 +69,7 @@
 #include "msg.h"
 #include "relay.h"
 #include "target.h"
+#include "time-util.h"
 #include "workers.h"
 
 #define DENIALS_REMEMBERED	64	/* distinct (action, path) logged per sandbox */
@@ -175,15 +176,6 @@ static void
 arm_timeout(struct broker *b, uint64_t us);
 static void
 stuck_add(struct broker *b, int delta);
-
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* Whoever owns the channel. */
 static bool
@@ -758,7 +750,7 @@ act_and_answer(struct session *s)
 
 	/* From here the loop may answer ETIMEDOUT for us (on_timeout()):
 	 * whoever swaps act first answers. */
-	v = now_us() << 1 | 1;
+	v = now_usec(CLOCK_MONOTONIC) << 1 | 1;
 	atomic_store(&s->act, v);
 	s->k = run_as_owner(s);
 	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
@@ -1006,7 +998,7 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 		arm_timeout(b, limit);	/* between requests, or not started */
 		return;
 	}
-	now = now_us();
+	now = now_usec(CLOCK_MONOTONIC);
 	since = v >> 1;
 	if (now >= since && now - since < limit) {
 		arm_timeout(b, limit - (now - since));

@@ -17,6 +17,7 @@
 #include "macro.h"
 #include "net-util.h"
 #include "netns-pool.h"
+#include "time-util.h"
 
 #define POOL_MAX 16
 /* After a failure the pool rests this long: a daemon without
@@ -32,27 +33,18 @@ struct netns_pool {
 	bool		failing;	/* the failure is logged; recovery will be */
 };
 
-static uint64_t
-now_usec(void)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 /* Whether the pool may try to make a namespace now. */
 static bool
 pool_may_try(struct netns_pool *p)
 {
-	return p->retry_usec == 0 || now_usec() >= p->retry_usec;
+	return p->retry_usec == 0 || now_usec(CLOCK_MONOTONIC) >= p->retry_usec;
 }
 
 /* Logged once per failing period, not once per spawn. */
 static void
 pool_failed(struct netns_pool *p, int r)
 {
-	p->retry_usec = now_usec() + POOL_RETRY_USEC;
+	p->retry_usec = now_usec(CLOCK_MONOTONIC) + POOL_RETRY_USEC;
 	if (p->failing)
 		return;
 	p->failing = true;

@@ -34,17 +34,9 @@
 #include "spawn.h"
 #include "target-request.h"
 #include "target.h"
+#include "time-util.h"
 
 #define CPU_CHECK_USEC (250 * 1000)
-
-static uint64_t
-now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void) clock_gettime(clock, &ts);
-	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 /* The anonymous uid goes back once the sandbox is gone (or never ran). */
 static void
