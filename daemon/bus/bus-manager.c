@@ -70,6 +70,18 @@ read_strv(sd_bus_message *m, size_t max, const char *what, const char ***ret,
 	return 0;
 }
 
+/* Closes the array a reply was being filled with and sends it; r says how
+ * filling it went. */
+static int
+send_array(sd_bus_message *reply, int r)
+{
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
 static uint64_t
 usec_to_ms(uint64_t us)
 {
@@ -273,11 +285,7 @@ method_list_sandboxes(sd_bus_message *m, void *userdata, sd_bus_error *error)
 			    (uint32_t) t->owner_uid, sbx_state_to_string(t->state), t->command,
 			    bus_sandbox_path(t->id, path));
 	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return send_array(reply, r);
 }
 
 /* The sandbox id names, if the caller may see it; else an error as if
@@ -368,11 +376,7 @@ method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	for (size_t i = 0; r >= 0 && i < s->n; i++)
 		r = sd_bus_message_append(reply, "(ss)", s->policies[i]->name,
 		    s->policies[i]->description ?: "");
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return send_array(reply, r);
 }
 
 static int
@@ -422,10 +426,7 @@ on_check_done(void *owner, uint64_t cookie, int error, const char *why, const st
 	for (unsigned i = 0; r >= 0 && i < d->n; i++)
 		r = sd_bus_message_append(reply, "(uss)", d->v[i].line,
 		    severity_to_string(d->v[i].severity), d->v[i].message);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
+	r = send_array(reply, r);
 	if (r < 0)
 		(void) sd_bus_reply_method_errnof(call, r, "cannot send the report: %m");
 	bus_kick(p->bus);
