@@ -717,7 +717,7 @@ manager_run(struct manager *m)
 	(void) sd_notify(0, "READY=1");
 	if (event_base_dispatch(m->base) < 0)
 		return log_error_errno(-EIO, "Event loop failed.");
-	return 0;
+	return m->exit_error;
 }
 
 struct manager *

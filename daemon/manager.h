@@ -81,6 +81,7 @@ struct manager {
 	uint64_t		next_id;
 
 	bool			shutting_down;
+	int			exit_error;		/* < 0: stopped by a failure after start-up */
 	bool			reload_active;		/* ev_reload is activated */
 	int			cgroup_mode;		/* enum cgroup_mode */
 	int			landlock_abi;		/* 0: none */

@@ -64,6 +64,7 @@ struct bus {
 	unsigned		n_peers;
 	uint64_t		clock;		/* bumps on each peer use */
 	bool			have_name;
+	bool			drop;		/* disconnect once sd_bus_process() returns */
 };
 
 /* The peer that sent m, looked up or asked of the bus daemon (a call to

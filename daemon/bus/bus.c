@@ -126,14 +126,13 @@ bus_peer_free(struct bus_peer *p)
 	free(p);
 }
 
-/* The bus is gone (the bus daemon stopped): its clients went with it. */
+/* Off the bus (the bus daemon stopped, or the name is not ours): the
+ * clients' requests go with it. Never from inside sd_bus_process(). */
 static void
-bus_lost(struct bus *b, int error)
+bus_disconnect(struct bus *b)
 {
 	struct bus_peer *p;
 
-	log_warning_errno(error, "Lost the connection to the system bus (%m); serving the "
-	    "socket alone.");
 	while ((p = LIST_FIRST(&b->peers)))
 		bus_peer_free(p);
 	event_freep(&b->ev_io);
@@ -148,13 +147,16 @@ bus_process(struct bus *b)
 
 	if (!b->bus)
 		return;
-	for (unsigned i = 0; i < BUS_PROCESS_MAX; i++) {
+	for (unsigned i = 0; i < BUS_PROCESS_MAX && !b->drop; i++) {
 		r = sd_bus_process(b->bus, NULL);
 		if (r <= 0)
 			break;
 	}
-	if (r < 0) {
-		bus_lost(b, r);
+	if (r < 0)
+		log_warning_errno(r, "Lost the connection to the system bus (%m); serving the "
+		    "socket alone.");
+	if (r < 0 || b->drop) {
+		bus_disconnect(b);
 		return;
 	}
 	if (r > 0)	/* more queued: after what else is waiting */
@@ -306,18 +308,24 @@ on_name_reply(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct bus *b = userdata;
 	const sd_bus_error *e = sd_bus_message_get_error(m);
+	const char *why = e ? e->message : "another process owns it";
+	uint32_t reply = 0;
 
-	if (!e) {
+	/* RequestName's answer: 1, primary owner; 3, someone else is (we do
+	 * not queue: sd-bus asks with DO_NOT_QUEUE). */
+	if (!e && sd_bus_message_read(m, "u", &reply) >= 0 && reply == 1) {
 		b->have_name = true;
 		log_info("Serving on the system bus as %s.", BUS_NAME);
 		return 0;
 	}
 	if (b->mode == BUS_YES) {
-		log_error("Cannot own %s on the system bus: %s; stopping.", BUS_NAME, e->message);
+		log_error("Cannot own %s on the system bus: %s; stopping.", BUS_NAME, why);
+		b->manager->exit_error = -EADDRINUSE;
 		manager_start_shutdown(b->manager);
 	} else
 		log_warning("Cannot own %s on the system bus: %s; serving the socket alone.",
-		    BUS_NAME, e->message);
+		    BUS_NAME, why);
+	b->drop = true;
 	return 0;
 }
 
