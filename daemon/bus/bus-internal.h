@@ -43,7 +43,7 @@ struct bus_peer {
 	int			n_groups;
 	uint64_t		last_used;	/* for eviction: idle peers, oldest first */
 	LIST_HEAD(, bus_spawn)	spawns;
-	unsigned		n_checks;	/* running CheckPolicy calls */
+	unsigned		n_pending;	/* calls answered later: CheckPolicy, Reload */
 };
 
 /* One Spawn: the call until it is answered, then the sandbox's watch. */

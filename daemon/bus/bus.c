@@ -22,6 +22,7 @@
 #include "log.h"
 #include "manager.h"
 #include "policy-checker.h"
+#include "reload.h"
 #include "target.h"
 #include "time-util.h"
 
@@ -119,6 +120,7 @@ bus_peer_free(struct bus_peer *p)
 	while ((s = LIST_FIRST(&p->spawns)))
 		bus_spawn_free(s);
 	policy_checker_cancel(p->bus->manager, p);
+	reload_cancel(p->bus->manager->reloader, p);
 	LIST_REMOVE(p, link);
 	p->bus->n_peers--;
 	free(p->name);
@@ -202,7 +204,7 @@ make_room(struct bus *b)
 	if (b->n_peers < BUS_PEERS_MAX)
 		return 0;
 	LIST_FOREACH(p, &b->peers, link)
-		if (!LIST_FIRST(&p->spawns) && p->n_checks == 0 &&
+		if (!LIST_FIRST(&p->spawns) && p->n_pending == 0 &&
 		    (!oldest || p->last_used < oldest->last_used))
 			oldest = p;
 	if (!oldest)
