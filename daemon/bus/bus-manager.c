@@ -4,7 +4,7 @@
  * requests over the bus. Each method identifies its caller (bus_peer_of),
  * unpacks with the socket's bounds, and calls what the socket's handler
  * calls: target_spawn() and a watch, authz.c, target_signal(), the policy
- * store and checker, manager_reload().
+ * store and checker, reload_start().
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "policy-checker.h"
 #include "policy-store.h"
+#include "reload.h"
 #include "target.h"
 
 /* An array of strings: at most max of them, each shorter than
@@ -68,6 +69,18 @@ read_strv(sd_bus_message *m, size_t max, const char *what, const char ***ret,
 		return -ENOMEM;
 	*ret = v;
 	return 0;
+}
+
+/* Closes the array a reply was being filled with and sends it; r says how
+ * filling it went. */
+static int
+send_array(sd_bus_message *reply, int r)
+{
+	if (r >= 0)
+		r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
 }
 
 static uint64_t
@@ -273,11 +286,7 @@ method_list_sandboxes(sd_bus_message *m, void *userdata, sd_bus_error *error)
 			    (uint32_t) t->owner_uid, sbx_state_to_string(t->state), t->command,
 			    bus_sandbox_path(t->id, path));
 	}
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return send_array(reply, r);
 }
 
 /* The sandbox id names, if the caller may see it; else an error as if
@@ -368,11 +377,7 @@ method_list_policies(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	for (size_t i = 0; r >= 0 && i < s->n; i++)
 		r = sd_bus_message_append(reply, "(ss)", s->policies[i]->name,
 		    s->policies[i]->description ?: "");
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	return send_array(reply, r);
 }
 
 static int
@@ -408,7 +413,7 @@ on_check_done(void *owner, uint64_t cookie, int error, const char *why, const st
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	int r;
 
-	p->n_checks--;
+	p->n_pending--;
 	if (error == -ECANCELED)
 		return;		/* the caller left */
 	if (!d) {
@@ -422,10 +427,7 @@ on_check_done(void *owner, uint64_t cookie, int error, const char *why, const st
 	for (unsigned i = 0; r >= 0 && i < d->n; i++)
 		r = sd_bus_message_append(reply, "(uss)", d->v[i].line,
 		    severity_to_string(d->v[i].severity), d->v[i].message);
-	if (r >= 0)
-		r = sd_bus_message_close_container(reply);
-	if (r >= 0)
-		r = sd_bus_send(NULL, reply, NULL);
+	r = send_array(reply, r);
 	if (r < 0)
 		(void) sd_bus_reply_method_errnof(call, r, "cannot send the report: %m");
 	bus_kick(p->bus);
@@ -468,15 +470,31 @@ method_check_policy(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		sd_bus_message_unref(m);
 		return r;
 	}
-	p->n_checks++;
+	p->n_pending++;
 	return 1;
+}
+
+/* The reload's outcome: the reply to the call it carries as cookie. */
+static void
+on_reload_done(void *owner, uint64_t cookie, int error, const char *message)
+{
+	struct bus_peer *p = owner;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = (sd_bus_message *) (uintptr_t) cookie;
+
+	p->n_pending--;
+	if (error == -ECANCELED)
+		return;		/* the caller left */
+	if (error == 0)
+		(void) sd_bus_reply_method_return(call, NULL);
+	else
+		(void) bus_reply_errno(call, error, message, BUS_ERROR("ReloadFailed"));
+	bus_kick(p->bus);
 }
 
 static int
 method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct bus *b = userdata;
-	struct error_msg err;
 	struct bus_peer *p;
 	int r;
 
@@ -487,10 +505,16 @@ method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
 		    "only root may reload the policies");
 	log_info("Reload asked for by bus client %s (pid %d).", p->name, (int) p->pid);
-	r = manager_reload(b->manager, &err);
-	if (r < 0)
-		return sd_bus_error_set(error, BUS_ERROR("ReloadFailed"), err.message);
-	return sd_bus_reply_method_return(m, NULL);
+	/* Answered when the new set is in place (reload.h). */
+	r = reload_start(b->manager->reloader, on_reload_done, p,
+	    (uint64_t) (uintptr_t) sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return sd_bus_error_set(error, BUS_ERROR("ReloadFailed"), r == -EBUSY ?
+		    "earlier reloads are stuck in a file system" : "cannot start a reload");
+	}
+	p->n_pending++;
+	return 1;
 }
 
 const sd_bus_vtable bus_manager_vtable[] = {
