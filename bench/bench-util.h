@@ -37,6 +37,23 @@ pct(const uint64_t *v, int n, double p)
 	return v[i < n ? i : n - 1];
 }
 
+static inline int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* pct() for a sorted array of n > 0 doubles (per-round ratios). */
+static inline double
+pctd(const double *v, int n, double p)
+{
+	int i = (int) (p * (double) (n - 1) + 0.5);
+
+	return v[i >= n ? n - 1 : i];
+}
+
 /* calloc() or exit: a benchmark cannot go on without its sample arrays. */
 static inline void *
 xcalloc(size_t n, size_t sz)
