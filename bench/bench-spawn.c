@@ -46,16 +46,12 @@ extern char **environ;
 enum { PH_TOTAL, PH_EXEC, PH_RUN, PH_CONNECT, PH_MAX };
 static const char *const phase_name[PH_MAX] = { "total", "to-exec", "exec->exit", "connect" };
 
-struct stats {
-	double median, p90, p99, mean, min, max;
-};
-
 struct result {
 	const char *name;
 	int n;
 	uint64_t *s[PH_MAX];	/* ns per op, per phase; NULL: not measured */
 	uint64_t loop_ns;
-	struct stats st[PH_MAX];
+	struct bench_stats st[PH_MAX];
 	uint64_t daemon_wall_usec_median;	/* sandbox cases: sandbox_exit.wall_usec */
 	int failures;		/* targets that did not exit 0 */
 };
@@ -63,22 +59,9 @@ struct result {
 static void
 compute(struct result *r)
 {
-	for (int ph = 0; ph < PH_MAX; ph++) {
-		uint64_t *v = r->s[ph];
-		double sum = 0;
-
-		if (!v)
-			continue;
-		qsort(v, (size_t)r->n, sizeof(*v), cmp_u64);
-		for (int i = 0; i < r->n; i++)
-			sum += (double)v[i];
-		r->st[ph].median = (double)pct(v, r->n, 0.50) / 1000.0;
-		r->st[ph].p90 = (double)pct(v, r->n, 0.90) / 1000.0;
-		r->st[ph].p99 = (double)pct(v, r->n, 0.99) / 1000.0;
-		r->st[ph].mean = sum / r->n / 1000.0;
-		r->st[ph].min = (double)v[0] / 1000.0;
-		r->st[ph].max = (double)v[r->n - 1] / 1000.0;
-	}
+	for (int ph = 0; ph < PH_MAX; ph++)
+		if (r->s[ph])
+			bench_stats_compute(r->s[ph], r->n, &r->st[ph]);
 }
 
 static void
@@ -261,7 +244,7 @@ static void
 print_result(const struct result *r, const struct result *base)
 {
 	for (int ph = 0; ph < PH_MAX; ph++) {
-		const struct stats *s = &r->st[ph];
+		const struct bench_stats *s = &r->st[ph];
 		char ops[32] = "-", ratio[32] = "-";
 
 		if (!r->s[ph])

@@ -54,6 +54,28 @@ pctd(const double *v, int n, double p)
 	return v[i >= n ? n - 1 : i];
 }
 
+/* A sample's summary, in microseconds. */
+struct bench_stats {
+	double median, p90, p99, mean, min, max;
+};
+
+/* Sorts the n > 0 samples v (nanoseconds) and summarizes them. */
+static inline void
+bench_stats_compute(uint64_t *v, int n, struct bench_stats *st)
+{
+	double sum = 0;
+
+	qsort(v, (size_t) n, sizeof(*v), cmp_u64);
+	for (int i = 0; i < n; i++)
+		sum += (double) v[i];
+	st->median = (double) pct(v, n, 0.50) / 1000.0;
+	st->p90 = (double) pct(v, n, 0.90) / 1000.0;
+	st->p99 = (double) pct(v, n, 0.99) / 1000.0;
+	st->mean = sum / n / 1000.0;
+	st->min = (double) v[0] / 1000.0;
+	st->max = (double) v[n - 1] / 1000.0;
+}
+
 /* calloc() or exit: a benchmark cannot go on without its sample arrays. */
 static inline void *
 xcalloc(size_t n, size_t sz)
