@@ -548,16 +548,6 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 	free(s);
 }
 
-static void
-die_client(const char *what, sandbox_client *c, int r)
-{
-	const char *msg = c ? sandbox_client_last_error(c) : NULL;
-
-	fprintf(stderr, "bench-broker: %s: %s%s%s\n", what, strerror(-r), msg ? ": " : "",
-	    msg ? msg : "");
-	exit(1);
-}
-
 /*
  * One sandboxed case: runs "SELF --inner N FILE CPU W" under the policy,
  * relays its output, parses its RESULT line. Returns 0 or -1.

@@ -134,16 +134,6 @@ bench_posix(struct result *res, char *const argv[], int n, int warmup)
 
 static const char *arg_socket;
 
-static void
-die_client(const char *what, sandbox_client *c, int r)
-{
-	const char *msg = c ? sandbox_client_last_error(c) : NULL;
-
-	fprintf(stderr, "bench-spawn: %s: %s%s%s\n", what, strerror(-r),
-	    msg ? ": " : "", msg ? msg : "");
-	exit(1);
-}
-
 static sandbox_client *
 connect_or_die(void)
 {

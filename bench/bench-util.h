@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Timing, percentile, allocation and option helpers shared by the benchmarks. */
+/*
+ * Timing, percentile, allocation and option helpers shared by the
+ * benchmarks; for those that include sandbox-client.h first, die_client().
+ */
 #pragma once
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static inline uint64_t
@@ -107,3 +111,16 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 	}
 	return 0;
 }
+
+#ifdef SANDBOX_CLIENT_H
+/* A libsandbox-client call failed (c: its connection, or NULL): exit. */
+static inline void
+die_client(const char *what, sandbox_client *c, int r)
+{
+	const char *msg = c ? sandbox_client_last_error(c) : NULL;
+
+	fprintf(stderr, "%s: %s: %s%s%s\n", program_invocation_short_name, what, strerror(-r),
+	    msg ? ": " : "", msg ? msg : "");
+	exit(1);
+}
+#endif
