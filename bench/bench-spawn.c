@@ -224,29 +224,13 @@ bench_sandbox(struct result *res, int fresh, const char *policy, char *const arg
 /* --- output --------------------------------------------------------- */
 
 static void
-print_header(void)
-{
-	printf("%-17s %-11s %9s %9s %9s %9s %9s %9s %8s %8s\n", "case", "phase", "median",
-	    "p90", "p99", "mean", "min", "max", "ops/s", "x posix");
-}
-
-static void
 print_result(const struct result *r, const struct result *base)
 {
-	for (int ph = 0; ph < PH_MAX; ph++) {
-		const struct bench_stats *s = &r->st[ph];
-		char ops[32] = "-", ratio[32] = "-";
-
-		if (!r->s[ph])
-			continue;
-		if (ph == PH_TOTAL)
-			snprintf(ops, sizeof(ops), "%.0f",
-			    r->loop_ns ? (double)r->n * 1e9 / (double)r->loop_ns : 0.0);
-		if (base && base->s[ph] && base->st[ph].median > 0)
-			snprintf(ratio, sizeof(ratio), "%.2fx", s->median / base->st[ph].median);
-		printf("%-17s %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8s %8s\n", r->name,
-		    phase_name[ph], s->median, s->p90, s->p99, s->mean, s->min, s->max, ops, ratio);
-	}
+	for (int ph = 0; ph < PH_MAX; ph++)
+		if (r->s[ph])
+			bench_print_row(r->name, phase_name[ph], &r->st[ph],
+			    ph == PH_TOTAL && r->loop_ns ? (double) r->n * 1e9 / (double) r->loop_ns : 0,
+			    base && base->s[ph] ? base->st[ph].median : 0);
 	if (r->daemon_wall_usec_median)
 		printf("%-17s %-11s %9llu   (sandbox_exit.wall_usec, median)\n", r->name,
 		    "daemon-wall", (unsigned long long)r->daemon_wall_usec_median);
@@ -325,7 +309,7 @@ main(int argc, char **argv)
 	printf("bench-spawn: target %s, N=%d, warm-up %d, policy '%s', kernel %s, %ld cpus\n",
 	    target[0], n, warmup, policy, u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("times in microseconds; ops/s = N / wall time of the timed loop (serial)\n\n");
-	print_header();
+	bench_print_header("x posix");
 
 	if (!skip_posix) {
 		result_init(&rp, "posix_spawn", n, 0);

@@ -80,6 +80,31 @@ bench_stats_compute(uint64_t *v, int n, struct bench_stats *st)
 	st->max = (double) v[n - 1] / 1000.0;
 }
 
+/* The phase tables (bench-spawn, bench-dbus): a row per case and phase;
+ * ratio names the last column. */
+static inline void
+bench_print_header(const char *ratio)
+{
+	printf("%-17s %-11s %9s %9s %9s %9s %9s %9s %8s %8s\n", "case", "phase", "median",
+	    "p90", "p99", "mean", "min", "max", "ops/s", ratio);
+}
+
+/* The last columns: ops per second, and the median over base_median;
+ * either is "-" when not above 0. */
+static inline void
+bench_print_row(const char *name, const char *phase, const struct bench_stats *s, double ops,
+    double base_median)
+{
+	char o[32] = "-", x[32] = "-";
+
+	if (ops > 0)
+		snprintf(o, sizeof(o), "%.0f", ops);
+	if (base_median > 0)
+		snprintf(x, sizeof(x), "%.2fx", s->median / base_median);
+	printf("%-17s %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8s %8s\n", name, phase,
+	    s->median, s->p90, s->p99, s->mean, s->min, s->max, o, x);
+}
+
 /* calloc() or exit: a benchmark cannot go on without its sample arrays. */
 static inline void *
 xcalloc(size_t n, size_t sz)
