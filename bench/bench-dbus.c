@@ -76,8 +76,8 @@ struct result {
 	const char *name;
 	const struct result *base;	/* the row its ratios are to; NULL: a baseline */
 	int n;
-	uint64_t *s[PH_MAX];		/* ns per op, per phase, in round order; NULL: not measured */
-	uint64_t sum_ns;		/* of the totals: rounds interleave, no loop is this case's */
+	uint64_t *s[PH_MAX];		/* ns per op and phase, by round; NULL: not measured */
+	uint64_t sum_ns;		/* of the totals (rounds interleave: no loop is its own) */
 	struct bench_stats st[PH_MAX];
 	double *ratios;			/* per round: total / base's total, sorted */
 	int failures;			/* targets that did not exit 0 */
@@ -187,7 +187,8 @@ op_socket_spawn(sandbox_client *c, const sandbox_spawn_options *o, char *const a
 		char msg[128];
 		const char *last = sandbox_client_last_error(c);
 
-		snprintf(msg, sizeof(msg), "%s%s%s", strerror(-r), last ? ": " : "", last ? last : "");
+		snprintf(msg, sizeof(msg), "%s%s%s", strerror(-r), last ? ": " : "",
+		    last ? last : "");
 		return spawn_refused(res, "sandbox_spawn", msg);
 	}
 	r = sandbox_wait(c, id, -1, &ex);
@@ -417,11 +418,12 @@ bench_requests(struct result *res, sandbox_client *c, sd_bus *b, int n, int warm
 		    1u << PH_TOTAL | (request_cases[k].fresh ? 1u << PH_CONNECT : 0));
 	for (int i = -warmup; i < n; i++)
 		for (int k = 0; k < R_MAX; k++) {
-			if (!request_cases[k].method)
+			const char *method = request_cases[k].method;
+
+			if (!method)
 				op_socket_list(c, &res[k], t);
 			else
-				op_bus_list(request_cases[k].fresh ? NULL : b, request_cases[k].method,
-				    &res[k], t);
+				op_bus_list(request_cases[k].fresh ? NULL : b, method, &res[k], t);
 			if (i >= 0)
 				result_put(&res[k], i, t);
 		}
@@ -478,7 +480,8 @@ print_result(const struct result *r)
 	for (int ph = 0; ph < PH_MAX; ph++)
 		if (r->s[ph])
 			bench_print_row(r->name, phase_name[ph], &r->st[ph],
-			    ph == PH_TOTAL && r->sum_ns ? (double) r->n * 1e9 / (double) r->sum_ns : 0,
+			    ph == PH_TOTAL && r->sum_ns ?
+			    (double) r->n * 1e9 / (double) r->sum_ns : 0,
 			    r->base && r->base->s[ph] ? r->base->st[ph].median : 0);
 	if (r->failures)
 		printf("%-17s WARNING: %d of %d targets did not exit 0\n", r->name, r->failures,

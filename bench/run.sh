@@ -265,10 +265,11 @@ broker_benchmarks() {
 
 # A system-bus-like configuration: only root connects; names are owned
 # and method calls sent only where a policy punches a hole, as on the
-# system bus; the holes are the shipped bus policy's.
-write_bus_conf() { # FILE LISTEN-PATH
-	if [ -n "${BENCH_BUS_POLICY:-}" ] && [ -f "$BENCH_BUS_POLICY" ]; then
-		holes="<include>$BENCH_BUS_POLICY</include>"
+# system bus; the holes are the shipped bus policy's, or without one, the
+# same for root.
+write_bus_conf() { # FILE LISTEN-PATH [SHIPPED-POLICY]
+	if [ -n "${3:-}" ]; then
+		holes="<include>$3</include>"
 	else
 		holes='<policy user="root"><allow own="org.sandboxd.Sandbox1"/>
     <allow send_destination="org.sandboxd.Sandbox1"/></policy>'
@@ -316,7 +317,11 @@ dbus_benchmarks() {
 	done
 	bus=$tmp/dbus
 	mkdir "$bus" "$bus/policies"
-	write_bus_conf "$bus/bus.conf" "$bus/bus.sock"
+	shipped=
+	if [ -n "${BENCH_BUS_POLICY:-}" ] && [ -f "$BENCH_BUS_POLICY" ]; then
+		shipped=$BENCH_BUS_POLICY
+	fi
+	write_bus_conf "$bus/bus.conf" "$bus/bus.sock" "$shipped"
 	dbus-daemon --nofork --nosyslog --print-address --config-file="$bus/bus.conf" \
 		>"$bus/address" 2>"$bus/dbus-daemon.log" &
 	bpid=$!
@@ -328,8 +333,7 @@ dbus_benchmarks() {
 		exit 1
 	wait_for "org.sandboxd.Sandbox1 on the bus" "$started" "$bus/sandboxd.log" \
 		bus_has_name "$DBUS_SYSTEM_BUS_ADDRESS" || exit 1
-	echo "   bus: $DBUS_SYSTEM_BUS_ADDRESS (dbus-daemon pid $bpid; bus policy:" \
-		"$(if [ -f "${BENCH_BUS_POLICY:-}" ]; then echo "$BENCH_BUS_POLICY"; else echo inline; fi))"
+	echo "   bus: $DBUS_SYSTEM_BUS_ADDRESS (dbus-daemon pid $bpid; bus policy: ${shipped:-inline})"
 	echo "   sandboxd --bus=yes: pid $started, socket $bus/s.sock"
 	"$BENCH_DBUS" -n "$ND" -r "$((ND * 4))" -s "$bus/s.sock" -p "$POLICY" | tee "$tmp/dbus.out"
 	if ! grep -q '^bus/spawn ' "$tmp/dbus.out"; then
