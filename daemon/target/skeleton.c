@@ -9,6 +9,7 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,7 +24,29 @@ static const char *const dev_links[][2] = {
 	{ "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
 };
 
-/* mkdir -p of rel (no leading '/') below the mount fd. */
+/* How every path below the new root is resolved: never through a
+ * symbolic link (a policy's Symlink= may point anywhere on the host, and
+ * a mount point below one would otherwise be made there, as root), never
+ * out of the tmpfs. */
+#define SKELETON_RESOLVE \
+	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+
+/* The directory rel names below mfd, opened O_PATH. */
+static int
+open_dir(int mfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = SKELETON_RESOLVE,
+	};
+	int fd = (int) syscall(SYS_openat2, mfd, rel[0] ? rel : ".", &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* mkdir -p of rel (no leading '/') below the mount fd, one component at
+ * a time, each below the last as opened without following links: a
+ * symbolic link on the way is an error (ELOOP), not a detour. */
 static int
 mkdir_p(int mfd, const char *rel, mode_t mode)
 {
@@ -33,17 +56,28 @@ mkdir_p(int mfd, const char *rel, mode_t mode)
 	if (l >= sizeof(buf))
 		return -ENAMETOOLONG;
 	memcpy(buf, rel, l + 1);
-	for (char *s = buf; *s; s++) {
-		if (*s != '/')
+	for (char *s = buf;; s++) {
+		bool last = *s == '\0';
+		_cleanup_close_ int dfd = -1;
+		char *slash;
+
+		if (*s != '/' && !last)
 			continue;
 		*s = '\0';
-		if (mkdirat(mfd, buf, 0755) < 0 && errno != EEXIST)
+		slash = strrchr(buf, '/');
+		if (slash)
+			*slash = '\0';
+		dfd = open_dir(mfd, slash ? buf : "");
+		if (slash)
+			*slash = '/';
+		if (dfd < 0)
+			return dfd;
+		if (mkdirat(dfd, slash ? slash + 1 : buf, last ? mode : 0755) < 0 && errno != EEXIST)
 			return -errno;
+		if (last)
+			return 0;
 		*s = '/';
 	}
-	if (mkdirat(mfd, buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int
@@ -61,14 +95,37 @@ make_parent(int mfd, const char *rel)
 	return mkdir_p(mfd, buf, 0755);
 }
 
+/* rel's parent, made if missing and opened (see mkdir_p()); *ret_name
+ * points at rel's last component. */
+static int
+open_parent(int mfd, const char *rel, const char **ret_name)
+{
+	const char *slash = strrchr(rel, '/');
+	char buf[4096];
+	int r;
+
+	r = make_parent(mfd, rel);
+	if (r < 0)
+		return r;
+	*ret_name = slash ? slash + 1 : rel;
+	if (!slash)
+		return open_dir(mfd, "");
+	memcpy(buf, rel, (size_t) (slash - rel));
+	buf[slash - rel] = '\0';
+	return open_dir(mfd, buf);
+}
+
 static int
 make_file(int mfd, const char *rel)
 {
-	int fd, r = make_parent(mfd, rel);
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	int fd;
 
-	if (r < 0)
-		return r;
-	fd = openat(mfd, rel, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	dfd = open_parent(mfd, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
 	(void) close(fd);
@@ -78,11 +135,13 @@ make_file(int mfd, const char *rel)
 static int
 make_link(int mfd, const char *target, const char *rel)
 {
-	int r = make_parent(mfd, rel);
+	_cleanup_close_ int dfd = -1;
+	const char *name;
 
-	if (r < 0)
-		return r;
-	return symlinkat(target, mfd, rel) < 0 && errno != EEXIST ? -errno : 0;
+	dfd = open_parent(mfd, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	return symlinkat(target, dfd, name) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /*
@@ -112,8 +171,7 @@ write_file(int mfd, const struct policy *p, const char *path, const char *text)
 	struct open_how how = {
 		.flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		.mode = 0644,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-		    RESOLVE_NO_XDEV,
+		.resolve = SKELETON_RESOLVE,
 	};
 	_cleanup_close_ int fd = -1;
 	const char *rel = path + 1;

@@ -8,13 +8,17 @@
  * (sandboxctl run as that user), under the shipped policies.
  */
 #include <check.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+#include <errno.h>
 #include "testdaemon.h"
 #include "testlib.h"
 
@@ -272,6 +276,55 @@ START_TEST(uid_nobody)
 }
 END_TEST
 
+/*
+ * The root is built below a fresh tmpfs and never through a symbolic link:
+ * a policy whose absolute Symlink= is on the way to a mount point (here
+ * /opt -> a host directory, with /usr/share bound at /opt/x) must not make
+ * the daemon create that mount point on the host, as root. The spawn
+ * fails loudly instead.
+ */
+static char *detour_dir;
+
+static void
+up_detour(void)
+{
+	char *lines, *text;
+
+	testdaemon_fixture = testdaemon_new();
+	detour_dir = testlib_asprintf("%s/hostdir", testdaemon_fixture->dir);
+	ck_assert_int_eq(mkdir(detour_dir, 0755), 0);
+	lines = testlib_asprintf("Symlink=%s:/opt\nBindReadOnly=/usr/share:/opt/x", detour_dir);
+	text = testlib_default_policy_with(lines);
+	testdaemon_write_policy(testdaemon_fixture, "detour", text);
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+	free(text);
+	free(lines);
+}
+
+static void
+down_detour(void)
+{
+	testdaemon_fixture_down();
+	free(detour_dir);
+	detour_dir = NULL;
+}
+
+START_TEST(symlink_detour)
+{
+	char *out = NULL, *err = NULL, *x = testlib_asprintf("%s/x", detour_dir);
+	int st = testlib_sandboxctl_as(owners[_i], owners[_i], &out, &err, "run", "--policy",
+	    "detour", "--", "/bin/true", NULL);
+	struct stat sb;
+
+	ck_assert_msg(lstat(x, &sb) < 0 && errno == ENOENT, "the daemon made %s on the host", x);
+	ck_assert_msg(testlib_exit_code(st) != 0 && strstr(err, "root"),
+	    "a root through a host symlink: exit %d\n%s", testlib_exit_code(st), err);
+	free(x);
+	free(out);
+	free(err);
+}
+END_TEST
+
 TESTDAEMON_MAIN("accounts",
 	{ "accounts", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ identity, N_OWNERS }, { host_accounts_hidden, N_OWNERS },
@@ -280,4 +333,6 @@ TESTDAEMON_MAIN("accounts",
 	{ "override", .up = up_override, .down = testdaemon_fixture_down, .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ policy_binds_win, N_OWNERS }) },
 	{ "uid-nobody", .up = up_uid_nobody, .down = testdaemon_fixture_down, .timeout = 60,
-	    .loops = TESTLIB_LOOPS({ uid_nobody, N_OWNERS }) });
+	    .loops = TESTLIB_LOOPS({ uid_nobody, N_OWNERS }) },
+	{ "symlink-detour", .up = up_detour, .down = down_detour, .timeout = 60,
+	    .loops = TESTLIB_LOOPS({ symlink_detour, N_OWNERS }) });
