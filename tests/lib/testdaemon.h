@@ -101,6 +101,12 @@ int testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
 int testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
     __attribute__((sentinel));
 
+/* /bin/sh -c script as uid/gid (uid (uid_t)-1: root), 60 s, with $SANDBOXCTL
+ * naming a sandboxctl that uid can run: for pipelines through sandboxctl
+ * ("... | \"$SANDBOXCTL\" run -- ... | ..."), binary data included. */
+int testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
+    char **ret_err);
+
 /* Exit code as sandboxctl-style: the exit status, or 128+signal, or -1. */
 int testlib_exit_code(int wstatus);
 
