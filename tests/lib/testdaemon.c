@@ -873,6 +873,25 @@ testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
 }
 
 int
+testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
+    char **ret_err)
+{
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char *full;
+	int r;
+
+	if (uid != (uid_t)-1 && ctl_copy_dir)
+		full = testlib_asprintf("SANDBOXCTL='%s/sandboxctl' LD_LIBRARY_PATH='%s'; "
+		    "export SANDBOXCTL LD_LIBRARY_PATH; %s", ctl_copy_dir, ctl_copy_dir, script);
+	else
+		full = testlib_asprintf("%s", script);
+	argv[2] = full;
+	r = testlib_run_cmd(argv, NULL, uid, gid, 60000, ret_out, ret_err);
+	free(full);
+	return r;
+}
+
+int
 testlib_exit_code(int wstatus)
 {
 	if (wstatus < 0)

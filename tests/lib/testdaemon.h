@@ -110,6 +110,11 @@ int testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, 
  * ours. Aborts if it cannot. */
 pid_t testlib_sandboxctl_start(uid_t uid, gid_t gid, int *ret_stdin, int *ret_stdout, ...)
     __attribute__((sentinel));
+/* /bin/sh -c script as uid/gid (uid (uid_t)-1: root), 60 s, with $SANDBOXCTL
+ * naming a sandboxctl that uid can run: for pipelines through sandboxctl
+ * ("... | \"$SANDBOXCTL\" run -- ... | ..."), binary data included. */
+int testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
+    char **ret_err);
 
 /* Exit code as sandboxctl-style: the exit status, or 128+signal, or -1. */
 int testlib_exit_code(int wstatus);
