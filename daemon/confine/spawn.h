@@ -78,6 +78,8 @@ struct spawn_plan {
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
+	bool			net_shared;	/* a network not the sandbox's own: Landlock's
+						 * TCP rules (never yet, see confine-landlock.c) */
 	int			stdio[3];
 	int			setup_w, status_w, sync_r;
 	int			broker_fd;	/* becomes SBX_BROKER_FD */

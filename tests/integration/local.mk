@@ -29,7 +29,8 @@ integration_tests = \
 	tests/integration/test-faults \
 	tests/integration/test-faults-conn \
 	tests/integration/test-injection \
-	tests/integration/test-policycheck
+	tests/integration/test-policycheck \
+	tests/integration/test-loopback
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -94,6 +95,11 @@ tests_integration_test_policycheck_SOURCES = tests/integration/test-policycheck.
 tests_integration_test_policycheck_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_policycheck_CFLAGS = $(itest_cflags)
 tests_integration_test_policycheck_LDADD = $(itest_ldadd)
+
+tests_integration_test_loopback_SOURCES = tests/integration/test-loopback.c
+tests_integration_test_loopback_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_loopback_CFLAGS = $(itest_cflags)
+tests_integration_test_loopback_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
