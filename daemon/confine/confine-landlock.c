@@ -2,10 +2,10 @@
 /*
  * Landlock, as a second wall behind the mount namespace: even if a target
  * found a way to mount or to reach another path, it may only read and
- * execute what the policy bound, write only in /tmp, use only the few
- * device nodes of /dev, make no TCP connection on a network it shares
- * (ABI ≥ 4, see below), and neither signal nor reach abstract sockets
- * outside its sandbox (ABI ≥ 6).
+ * execute what the policy bound, write only in /tmp and /dev/shm, use
+ * only the few device nodes of /dev, make no TCP connection on a network
+ * it shares (ABI ≥ 4, see below), and neither signal nor reach abstract
+ * sockets outside its sandbox (ABI ≥ 6).
  * The ruleset is built in the child after pivot_root, since /tmp and /dev
  * exist only there; it costs a few system calls.
  */
@@ -133,6 +133,8 @@ confine_landlock(const struct spawn_plan *p, struct spawn_report *rep)
 		    LL_FS_TRUNCATE, all);
 	if (r >= 0 && p->tmp)
 		r = add_rule(ruleset, "/tmp", all, all);
+	if (r >= 0 && p->shm)
+		r = add_rule(ruleset, "/dev/shm", all, all);
 	if (r >= 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		r = -errno;
 	(void) close(ruleset);

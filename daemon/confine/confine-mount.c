@@ -5,8 +5,8 @@
  * tmpfs the daemon made (skeleton.c: every mount point already exists) at
  * the staging point, bind the policy's paths onto it, make the whole tree read-only,
  * nosuid and nodev in one go, then add the writable mounts, /proc of the
- * new pid namespace, the device nodes and a private /tmp, pivot_root into
- * it and detach the old root. Nothing of the host is reachable afterwards
+ * new pid namespace, the device nodes, a private /tmp and /dev/shm,
+ * pivot_root into it and detach the old root. Nothing of the host is reachable afterwards
  * but what the policy bound.
  *
  * The child creates no files here, so this runs before its id maps exist,
@@ -52,6 +52,23 @@ setattr(const char *path, uint64_t set, unsigned flags)
 	struct mount_attr a = { .attr_set = set };
 
 	if (syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &a, sizeof(a)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A private tmpfs at path in the new root, world-writable and sticky, of
+ * at most size bytes. Its pages are charged to the memory cgroup of the
+ * process that writes them, so they count against the sandbox's Memory=. */
+static int
+private_tmpfs(const struct spawn_plan *p, const char *path, unsigned long flags, uint64_t size)
+{
+	char buf[PATH_BUF], opts[64];
+	int r;
+
+	if ((r = join(buf, p->root, path)) < 0)
+		return r;
+	(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu", (unsigned long long) size);
+	if (mount("tmpfs", buf, "tmpfs", flags, opts) < 0)
 		return -errno;
 	return 0;
 }
@@ -105,7 +122,6 @@ int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
 	char buf[PATH_BUF + 64];
-	char opts[64];
 	int r;
 
 	rep->step = SPAWN_STEP_MOUNT;
@@ -144,14 +160,14 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	}
 
 	rep->step = SPAWN_STEP_TMP;
-	if (p->tmp) {
-		if ((r = join(buf, p->root, "/tmp")) < 0)
-			return r;
-		(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu",
-		    (unsigned long long) p->tmp_size);
-		if (mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-			return -errno;
-	}
+	if (p->tmp && (r = private_tmpfs(p, "/tmp", MS_NOSUID | MS_NODEV, p->tmp_size)) < 0)
+		return r;
+	/* POSIX shared memory and semaphores (shm_open, sem_open): python's
+	 * multiprocessing, PostgreSQL. Nothing there is ever executed. */
+	rep->step = SPAWN_STEP_SHM;
+	if (p->shm && (r = private_tmpfs(p, "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    p->shm_size)) < 0)
+		return r;
 
 	rep->step = SPAWN_STEP_PIVOT;
 	if (chdir(p->root) < 0)

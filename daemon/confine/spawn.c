@@ -61,6 +61,7 @@ static const char *const step_names[] = {
 	[SPAWN_STEP_SECCOMP] = "apply the seccomp filter",
 	[SPAWN_STEP_EXEC] = "execute",
 	[SPAWN_STEP_CGROUPNS] = "create the cgroup namespace",
+	[SPAWN_STEP_SHM] = "mount /dev/shm",
 };
 
 const char *

@@ -51,6 +51,7 @@ enum spawn_step {
 	SPAWN_STEP_SECCOMP,
 	SPAWN_STEP_EXEC,
 	SPAWN_STEP_CGROUPNS,
+	SPAWN_STEP_SHM,
 };
 
 struct spawn_report {
@@ -66,6 +67,8 @@ struct spawn_plan {
 	size_t			n_mounts;
 	bool			tmp;
 	uint64_t		tmp_size;
+	bool			shm;		/* a private tmpfs at /dev/shm */
+	uint64_t		shm_size;
 	const char		*hostname;
 	char			**argv;
 	char			**envp;

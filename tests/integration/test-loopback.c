@@ -2,8 +2,10 @@
 /*
  * What ordinary programs need of a sandbox beyond files (issue 14): its
  * own loopback, where a server and its client in the same sandbox talk
- * over TCP while the host's loopback stays out of reach. Every case runs
- * under the shipped "default" policy, once with root
+ * over TCP while the host's loopback stays out of reach; a private
+ * /dev/shm for POSIX semaphores and shared memory, bounded by ShmSize=
+ * and counted against Memory=. Every case runs under the shipped
+ * "default" policy (or default with one line changed), once with root
  * (_i == 0) and once with nobody (_i == 1) as the sandbox's owner, through
  * sandboxctl as that user.
  */
@@ -182,8 +184,125 @@ START_TEST(host_loopback)
 }
 END_TEST
 
+#define POOL_SCRIPT							\
+	"python3 -c '\n"							\
+	"import multiprocessing\n"						\
+	"def square(x):\n"							\
+	"    return x * x\n"							\
+	"with multiprocessing.Pool(4) as p:\n"					\
+	"    print(sum(p.map(square, range(1000))))\n"				\
+	"'"
+
+/* python3's multiprocessing.Pool needs sem_open(), so a writable
+ * /dev/shm: the sandbox's own tmpfs, 1777, nosuid, nodev, noexec, 64M. */
+START_TEST(shm_pool)
+{
+	struct sh_run r;
+
+	run_sh(owners[_i], "default", NULL, POOL_SCRIPT "; stat -c %a /dev/shm; "
+	    "awk '$2 == \"/dev/shm\" { print $3, $4 }' /proc/self/mounts", &r);
+	ck_assert_msg(r.code == 0, "owner %u: exit %d, stderr: %s", (unsigned) owners[_i], r.code,
+	    r.err);
+	ck_assert_msg(strncmp(r.out, "332833500\n1777\ntmpfs rw,nosuid,nodev,noexec,", 44) == 0 &&
+	    strstr(r.out, ",size=65536k") != NULL, "owner %u: got '%s'; stderr: %s",
+	    (unsigned) owners[_i], r.out, r.err);
+	sh_run_done(&r);
+}
+END_TEST
+
+/* It is the sandbox's alone: the host's /dev/shm is not there, and what
+ * the sandbox writes does not reach the host. */
+START_TEST(shm_private)
+{
+	const char *marker = "/dev/shm/sandboxd-itest-loopback";
+	struct sh_run r;
+	int fd;
+
+	fd = open(marker, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	run_sh(owners[_i], "default", NULL, "ls -A /dev/shm; echo x > /dev/shm/from-sandbox; "
+	    "ls -A /dev/shm", &r);
+	(void) unlink(marker);
+	ck_assert_msg(r.code == 0 && strcmp(r.out, "from-sandbox\n") == 0,
+	    "owner %u: exit %d, got '%s'; stderr: %s", (unsigned) owners[_i], r.code, r.out, r.err);
+	ck_assert_msg(access("/dev/shm/from-sandbox", F_OK) < 0, "the sandbox wrote the host's "
+	    "/dev/shm");
+	sh_run_done(&r);
+}
+END_TEST
+
+/* ShmSize= bounds it: writing past 64M fails with ENOSPC, and the
+ * sandbox carries on. */
+START_TEST(shm_full)
+{
+	struct sh_run r;
+
+	run_sh(owners[_i], "default", NULL,
+	    "dd if=/dev/zero of=/dev/shm/fill bs=1M count=100 2>&1 | grep -o 'No space left on "
+	    "device'; stat -c %s /dev/shm/fill", &r);
+	ck_assert_msg(r.code == 0 && strcmp(r.out, "No space left on device\n67108864\n") == 0,
+	    "owner %u: exit %d, got '%s'; stderr: %s", (unsigned) owners[_i], r.code, r.out, r.err);
+	sh_run_done(&r);
+}
+END_TEST
+
+/* Its pages are the sandbox's memory: filling 60M of it under a 32M
+ * Memory= ends the sandbox at its memory limit (the daemon and the next
+ * sandbox are unharmed). */
+START_TEST(shm_memory)
+{
+	struct sh_run r;
+
+	run_sh(owners[_i], "default", "32M",
+	    "exec dd if=/dev/zero of=/dev/shm/fill bs=1M count=60", &r);
+	ck_assert_msg(r.code == 137 && strstr(r.err, "hit its memory limit") != NULL,
+	    "owner %u: exit %d, stderr: %s", (unsigned) owners[_i], r.code, r.err);
+	sh_run_done(&r);
+
+	/* Control: the same with room enough. */
+	run_sh(owners[_i], "default", "128M",
+	    "exec dd if=/dev/zero of=/dev/shm/fill bs=1M count=60 status=none", &r);
+	ck_assert_msg(r.code == 0, "owner %u: exit %d, stderr: %s", (unsigned) owners[_i], r.code,
+	    r.err);
+	sh_run_done(&r);
+}
+END_TEST
+
+/* Shm=no: no writable /dev/shm, so no multiprocessing.Pool either. */
+START_TEST(shm_off)
+{
+	struct sh_run r;
+
+	run_sh(owners[_i], "noshm", NULL, "touch /dev/shm/x 2>&1; " POOL_SCRIPT " 2>&1 | tail -n 1",
+	    &r);
+	ck_assert_msg(strstr(r.out, "touch: cannot touch '/dev/shm/x': Read-only file system\n") ==
+	    r.out && strstr(r.out, "OSError: [Errno 30] Read-only file system\n") != NULL,
+	    "owner %u: exit %d, got '%s'; stderr: %s", (unsigned) owners[_i], r.code, r.out, r.err);
+	sh_run_done(&r);
+}
+END_TEST
+
+/* The shipped default policy, and "noshm": the same with Shm=no. */
+static void
+daemon_up(void)
+{
+	char *text = testlib_default_policy_with(""), *shm = strstr(text, "\nShm=yes\n");
+
+	ck_assert_ptr_nonnull(shm);
+	memcpy(shm, "\nShm=no \n", 9);
+	testdaemon_fixture = testdaemon_new();
+	testdaemon_write_policy(testdaemon_fixture, "noshm", text);
+	free(text);
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+}
+
 TESTDAEMON_MAIN("loopback",
-	{ "loopback", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 240,
+	{ "loopback", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 240,
 	    .loops = TESTLIB_LOOPS({ http_ipv4, ELEMENTSOF(owners) },
 		{ http_ipv6, ELEMENTSOF(owners) }, { node_listen, ELEMENTSOF(owners) },
-		{ host_loopback, ELEMENTSOF(owners) }) });
+		{ host_loopback, ELEMENTSOF(owners) }) },
+	{ "shm", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 240,
+	    .loops = TESTLIB_LOOPS({ shm_pool, ELEMENTSOF(owners) },
+		{ shm_private, ELEMENTSOF(owners) }, { shm_full, ELEMENTSOF(owners) },
+		{ shm_memory, ELEMENTSOF(owners) }, { shm_off, ELEMENTSOF(owners) }) });
