@@ -146,6 +146,16 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
+	/* The memory the sandbox has, not the host's (target.c writes it). */
+	if (p->meminfo) {
+		if ((r = join(buf, p->root, "/proc/meminfo")) < 0)
+			return r;
+		if (mount(p->meminfo, buf, NULL, MS_BIND, NULL) < 0)
+			return -errno;
+		if ((r = setattr(buf, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		    MOUNT_ATTR_NOEXEC, 0)) < 0)
+			return r;
+	}
 
 	/* The skeleton's /dev holds empty files for the nodes and the usual
 	 * links; the host's nodes go on top (their own mounts keep "dev"). */

@@ -4,8 +4,10 @@
  * own loopback, where a server and its client in the same sandbox talk
  * over TCP while the host's loopback stays out of reach; a private
  * /dev/shm for POSIX semaphores and shared memory, bounded by ShmSize=
- * and counted against Memory=. Every case runs under the shipped
- * "default" policy (or default with one line changed), once with root
+ * and counted against Memory=; and a memory limit programs can see, so
+ * that they size themselves to the sandbox rather than to the host.
+ * Every case runs under the shipped "default" policy (or default with
+ * one line changed or added), once with root
  * (_i == 0) and once with nobody (_i == 1) as the sandbox's owner, through
  * sandboxctl as that user.
  */
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testdaemon.h"
@@ -283,17 +286,84 @@ START_TEST(shm_off)
 }
 END_TEST
 
-/* The shipped default policy, and "noshm": the same with Shm=no. */
+#define SORT_LINES (3u << 20)	/* of 100 bytes: 300 MiB */
+
+/* DIR/spill/in.txt: SORT_LINES lines in no order. */
+static char *
+write_sort_input(void)
+{
+	char *path = testlib_asprintf("%s/spill/in.txt", testdaemon_fixture->dir);
+	uint64_t x = UINT64_C(88172645463325252);
+	char line[101];
+	FILE *f;
+
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	memset(line, 'x', sizeof(line));
+	line[99] = '\n';
+	for (unsigned i = 0; i < SORT_LINES; i++) {
+		char key[24];
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		(void) snprintf(key, sizeof(key), "%020llu", (unsigned long long) x);
+		memcpy(line, key, 20);
+		ck_assert_int_eq(fwrite(line, 1, 100, f), 100);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	return path;
+}
+
+/*
+ * GNU sort of 300 MB from stdin under Memory=256M. It sizes its buffer
+ * from RLIMIT_RSS and the machine's memory: the host's 24G got it killed
+ * at the memory limit; now RLIMIT_RSS says 192M and it spills the rest
+ * to disk (the "spill" policy binds DIR/spill there, since /tmp is
+ * memory too). /proc/meminfo tells the limit, and cannot be changed.
+ */
+START_TEST(sort_memory)
+{
+	char *in = write_sort_input();
+	struct sh_run r;
+
+	run_sh(owners[_i], "spill", "256M", "awk '/^MemTotal:|^MemAvailable:|^SwapTotal:/ "
+	    "{ print $1, $2 }' /proc/meminfo; ulimit -m; (echo 1 > /proc/meminfo) 2>/dev/null || echo ro; "
+	    "LC_ALL=C sort -T /spill < /spill/in.txt | LC_ALL=C awk 'NR > 1 && $0 < prev "
+	    "{ print \"unsorted at \" NR; exit 1 } { prev = $0 } END { print NR }'", &r);
+	ck_assert_msg(r.code == 0, "owner %u: exit %d, stdout '%s', stderr: %s",
+	    (unsigned) owners[_i], r.code, r.out, r.err);
+	ck_assert_msg(strcmp(r.out, "MemTotal: 262144\nMemAvailable: 262144\nSwapTotal: 0\n"
+	    "196608\nro\n3145728\n") == 0, "owner %u: got '%s'; stderr: %s",
+	    (unsigned) owners[_i], r.out, r.err);
+	sh_run_done(&r);
+	(void) unlink(in);
+	free(in);
+}
+END_TEST
+
+/* The shipped default policy, "noshm": the same with Shm=no, and
+ * "spill": default with a writable DIR/spill (on disk, 1777) at /spill. */
 static void
 daemon_up(void)
 {
 	char *text = testlib_default_policy_with(""), *shm = strstr(text, "\nShm=yes\n");
+	char *spill, *bind;
 
+	testdaemon_fixture = testdaemon_new();
 	ck_assert_ptr_nonnull(shm);
 	memcpy(shm, "\nShm=no \n", 9);
-	testdaemon_fixture = testdaemon_new();
 	testdaemon_write_policy(testdaemon_fixture, "noshm", text);
 	free(text);
+	spill = testlib_asprintf("%s/spill", testdaemon_fixture->dir);
+	ck_assert_int_eq(mkdir(spill, 01777), 0);
+	ck_assert_int_eq(chmod(spill, 01777), 0);
+	bind = testlib_asprintf("Bind=%s:/spill", spill);
+	text = testlib_default_policy_with(bind);
+	testdaemon_write_policy(testdaemon_fixture, "spill", text);
+	free(text);
+	free(bind);
+	free(spill);
 	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
 }
 
@@ -305,4 +375,6 @@ TESTDAEMON_MAIN("loopback",
 	{ "shm", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 240,
 	    .loops = TESTLIB_LOOPS({ shm_pool, ELEMENTSOF(owners) },
 		{ shm_private, ELEMENTSOF(owners) }, { shm_full, ELEMENTSOF(owners) },
-		{ shm_memory, ELEMENTSOF(owners) }, { shm_off, ELEMENTSOF(owners) }) });
+		{ shm_memory, ELEMENTSOF(owners) }, { shm_off, ELEMENTSOF(owners) }) },
+	{ "limits", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 240,
+	    .loops = TESTLIB_LOOPS({ sort_memory, ELEMENTSOF(owners) }) });
