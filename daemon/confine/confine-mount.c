@@ -5,9 +5,10 @@
  * tmpfs the daemon made (skeleton.c: every mount point already exists) at
  * the staging point, bind the policy's paths onto it, make the whole tree read-only,
  * nosuid and nodev in one go, then add the writable mounts, /proc of the
- * new pid namespace, the device nodes, a private /tmp and /dev/shm,
- * pivot_root into it and detach the old root. Nothing of the host is reachable afterwards
- * but what the policy bound.
+ * new pid namespace (with the sandbox's own meminfo over the host's),
+ * the device nodes, a private /tmp and /dev/shm, pivot_root into it and
+ * detach the old root. Nothing of the host is reachable afterwards but
+ * what the policy bound.
  *
  * The child creates no files here, so this runs before its id maps exist,
  * while the daemon is still writing them.

@@ -77,7 +77,7 @@ struct spawn_plan {
 	uid_t			uid;
 	gid_t			gid;
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
-	uint64_t		rss;		/* RLIMIT_RSS: Memory=, for programs to read */
+	uint64_t		rss;		/* RLIMIT_RSS: only read (target-request.h) */
 	const char		*meminfo;	/* a host file bound over /proc/meminfo, or NULL */
 	struct sock_fprog	prog;
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */

@@ -109,7 +109,8 @@ target_make_meminfo(struct target *t)
 	_cleanup_close_ int fd = -1;
 	struct sysinfo si;
 	char text[512];
-	int n, r;
+	ssize_t w;
+	int n, r = 0;
 
 	n = target_format_meminfo(text, sizeof(text), t->limits.memory_max,
 	    sysinfo(&si) == 0 ? (uint64_t) si.totalram * si.mem_unit : 0);
@@ -124,10 +125,8 @@ target_make_meminfo(struct target *t)
 	/* Whatever our umask: the target must read it. */
 	if (fchmod(fd, 0444) < 0)
 		r = -errno;
-	else if (write(fd, text, (size_t) n) != n)
-		r = errno > 0 ? -errno : -EIO;
-	else
-		r = 0;
+	else if ((w = write(fd, text, (size_t) n)) != n)
+		r = w < 0 ? -errno : -EIO;
 	if (r < 0) {
 		(void) unlink(path);
 		return r;
