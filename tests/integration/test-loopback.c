@@ -7,9 +7,9 @@
  * and counted against Memory=; and a memory limit programs can see, so
  * that they size themselves to the sandbox rather than to the host.
  * Every case runs under the shipped "default" policy (or default with
- * one line changed or added), once with root
- * (_i == 0) and once with nobody (_i == 1) as the sandbox's owner, through
- * sandboxctl as that user.
+ * one line changed or added), once with root (_i == 0) and once with
+ * nobody (_i == 1) as the sandbox's owner, through sandboxctl as that
+ * user.
  */
 #include <arpa/inet.h>
 #include <check.h>
