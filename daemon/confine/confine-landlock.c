@@ -2,9 +2,10 @@
 /*
  * Landlock, as a second wall behind the mount namespace: even if a target
  * found a way to mount or to reach another path, it may only read and
- * execute what the policy bound, write only in /tmp, use only the few
- * device nodes of /dev, make no TCP connection (ABI ≥ 4), and neither
- * signal nor reach abstract sockets outside its sandbox (ABI ≥ 6).
+ * execute what the policy bound, write only in /tmp and /dev/shm, use
+ * only the few device nodes of /dev, make no TCP connection on a network
+ * it shares (ABI ≥ 4, see below), and neither signal nor reach abstract
+ * sockets outside its sandbox (ABI ≥ 6).
  * The ruleset is built in the child after pivot_root, since /tmp and /dev
  * exist only there; it costs a few system calls.
  */
@@ -114,7 +115,14 @@ confine_landlock(const struct spawn_plan *p, struct spawn_report *rep)
 		return 0;
 	all = fs_all(p->landlock_abi);
 	attr.handled_access_fs = all;
-	if (p->landlock_abi >= LANDLOCK_ABI_NET_TCP) {
+	/* TCP rules guard a network the sandbox shares with others. Its
+	 * own namespace holds only its own loopback (DESIGN.md: nothing of
+	 * the host's or another sandbox's network), where refusing bind and
+	 * connect protects nothing and only breaks a server and its client
+	 * in the same sandbox. No policy can share a network yet (Network=
+	 * knows only "none"): when one can, it gets these rules, with no
+	 * port allowed. */
+	if (p->landlock_abi >= LANDLOCK_ABI_NET_TCP && p->net_shared) {
 		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
 		size = 2 * sizeof(uint64_t);
 	}
@@ -150,6 +158,8 @@ confine_landlock(const struct spawn_plan *p, struct spawn_report *rep)
 		    LL_FS_TRUNCATE, all);
 	if (r >= 0 && p->tmp)
 		r = add_rule(ruleset, "/tmp", all, all);
+	if (r >= 0 && p->shm)
+		r = add_rule(ruleset, "/dev/shm", all, all);
 	if (r >= 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
 		r = -errno;
 	(void) close(ruleset);

@@ -5,9 +5,10 @@
  * tmpfs the daemon made (skeleton.c: every mount point already exists) at
  * the staging point, bind the policy's paths onto it, make the whole tree read-only,
  * nosuid and nodev in one go, then add the writable mounts, /proc of the
- * new pid namespace, the device nodes and a private /tmp, pivot_root into
- * it and detach the old root. Nothing of the host is reachable afterwards
- * but what the policy bound.
+ * new pid namespace (with the sandbox's own meminfo over the host's),
+ * the device nodes, a private /tmp and /dev/shm, pivot_root into it and
+ * detach the old root. Nothing of the host is reachable afterwards but
+ * what the policy bound.
  *
  * The child creates no files here, so this runs before its id maps exist,
  * while the daemon is still writing them.
@@ -52,6 +53,23 @@ setattr(const char *path, uint64_t set, unsigned flags)
 	struct mount_attr a = { .attr_set = set };
 
 	if (syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &a, sizeof(a)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* A private tmpfs at path in the new root, world-writable and sticky, of
+ * at most size bytes. Its pages are charged to the memory cgroup of the
+ * process that writes them, so they count against the sandbox's Memory=. */
+static int
+private_tmpfs(const struct spawn_plan *p, const char *path, unsigned long flags, uint64_t size)
+{
+	char buf[PATH_BUF], opts[64];
+	int r;
+
+	if ((r = join(buf, p->root, path)) < 0)
+		return r;
+	(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu", (unsigned long long) size);
+	if (mount("tmpfs", buf, "tmpfs", flags, opts) < 0)
 		return -errno;
 	return 0;
 }
@@ -105,7 +123,6 @@ int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
 	char buf[PATH_BUF + 64];
-	char opts[64];
 	int r;
 
 	rep->step = SPAWN_STEP_MOUNT;
@@ -130,6 +147,16 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
+	/* The memory the sandbox has, not the host's (target.c writes it). */
+	if (p->meminfo) {
+		if ((r = join(buf, p->root, "/proc/meminfo")) < 0)
+			return r;
+		if (mount(p->meminfo, buf, NULL, MS_BIND, NULL) < 0)
+			return -errno;
+		if ((r = setattr(buf, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		    MOUNT_ATTR_NOEXEC, 0)) < 0)
+			return r;
+	}
 
 	/* The skeleton's /dev holds empty files for the nodes and the usual
 	 * links; the host's nodes go on top (their own mounts keep "dev"). */
@@ -144,14 +171,14 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	}
 
 	rep->step = SPAWN_STEP_TMP;
-	if (p->tmp) {
-		if ((r = join(buf, p->root, "/tmp")) < 0)
-			return r;
-		(void) snprintf(opts, sizeof(opts), "mode=01777,size=%llu",
-		    (unsigned long long) p->tmp_size);
-		if (mount("tmpfs", buf, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
-			return -errno;
-	}
+	if (p->tmp && (r = private_tmpfs(p, "/tmp", MS_NOSUID | MS_NODEV, p->tmp_size)) < 0)
+		return r;
+	/* POSIX shared memory and semaphores (shm_open, sem_open): python's
+	 * multiprocessing, PostgreSQL. Nothing there is ever executed. */
+	rep->step = SPAWN_STEP_SHM;
+	if (p->shm && (r = private_tmpfs(p, "/dev/shm", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    p->shm_size)) < 0)
+		return r;
 
 	rep->step = SPAWN_STEP_PIVOT;
 	if (chdir(p->root) < 0)

@@ -61,6 +61,7 @@ static const char *const step_names[] = {
 	[SPAWN_STEP_SECCOMP] = "apply the seccomp filter",
 	[SPAWN_STEP_EXEC] = "execute",
 	[SPAWN_STEP_CGROUPNS] = "create the cgroup namespace",
+	[SPAWN_STEP_SHM] = "mount /dev/shm",
 };
 
 const char *
@@ -396,6 +397,7 @@ child_main(const struct spawn_plan *p)
 	if ((r = set_rlimit(RLIMIT_NOFILE, p->nofile)) < 0 ||
 	    (r = set_rlimit(RLIMIT_FSIZE, p->fsize)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CPU, p->cpu_sec)) < 0 ||
+	    (r = set_rlimit(RLIMIT_RSS, p->rss)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CORE, 0)) < 0)
 		fail(fd, &rep, SPAWN_STEP_RLIMIT, r, 1);
 	r = drop_capabilities();

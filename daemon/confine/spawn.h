@@ -64,6 +64,7 @@ enum spawn_step {
 	SPAWN_STEP_SECCOMP,
 	SPAWN_STEP_EXEC,
 	SPAWN_STEP_CGROUPNS,
+	SPAWN_STEP_SHM,
 };
 
 struct spawn_report {
@@ -79,6 +80,8 @@ struct spawn_plan {
 	size_t			n_mounts;
 	bool			tmp;
 	uint64_t		tmp_size;
+	bool			shm;		/* a private tmpfs at /dev/shm */
+	uint64_t		shm_size;
 	const char		*hostname;
 	char			**argv;
 	char			**envp;
@@ -87,10 +90,14 @@ struct spawn_plan {
 	uid_t			uid;
 	gid_t			gid;
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
+	uint64_t		rss;		/* RLIMIT_RSS: only read (target-request.h) */
+	const char		*meminfo;	/* a host file bound over /proc/meminfo, or NULL */
 	struct sock_fprog	prog;
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
+	bool			net_shared;	/* a network not the sandbox's own: Landlock's
+						 * TCP rules (never yet, see confine-landlock.c) */
 	int			stdio[3];
 	int			setup_w, status_w, sync_r;
 	int			broker_fd;	/* becomes SBX_BROKER_FD */

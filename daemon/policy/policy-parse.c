@@ -437,7 +437,7 @@ parse_limit_u64(const struct ini_key *k, const char *value, void *data, struct i
 	return parse_limit(k, value, parse_u64, data, err);
 }
 
-/* TmpSize=: a size, but never "infinity" (a tmpfs without bound). */
+/* TmpSize=, ShmSize=: a size, but never "infinity" (a tmpfs without bound). */
 static int
 parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
@@ -688,6 +688,8 @@ static const struct ini_key policy_keys[] = {
 	{ "Filesystem",  "TemporaryFileSystem", parse_tmpfs },
 	{ "Filesystem",  "Tmp",                 parse_bool,       FIELD(tmp) },
 	{ "Filesystem",  "TmpSize",             parse_tmp_size,   FIELD(limits.tmp_size), 4096 },
+	{ "Filesystem",  "Shm",                 parse_bool,       FIELD(shm) },
+	{ "Filesystem",  "ShmSize",             parse_tmp_size,   FIELD(limits.shm_size), 4096 },
 	{ "Sandbox",     "Hostname",            parse_hostname,   FIELD(hostname) },
 	{ "Sandbox",     "Environment",         parse_environment_key },
 	{ "Sandbox",     "WorkingDirectory",    parse_path,       FIELD(cwd) },
@@ -832,6 +834,7 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 		.n_ref = 1,
 		.spare_root = -1,
 		.tmp = true,
+		.shm = true,
 		.limits = {
 			.timeout_ms = 3600 * 1000,
 			.memory_max = UINT64_C(512) << 20,
@@ -840,6 +843,7 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 			.nofile_max = 256,
 			.fsize_max = UINT64_C(256) << 20,
 			.tmp_size = UINT64_C(64) << 20,
+			.shm_size = UINT64_C(64) << 20,
 		},
 		.network = false,
 		.landlock = POLICY_BEST_EFFORT,

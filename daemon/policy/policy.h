@@ -49,6 +49,7 @@ struct policy_limits {
 	uint64_t	nofile_max;	/* OpenFiles= */
 	uint64_t	fsize_max;	/* FileSize= (bytes) */
 	uint64_t	tmp_size;	/* TmpSize= (bytes) for /tmp */
+	uint64_t	shm_size;	/* ShmSize= (bytes) for /dev/shm */
 };
 
 /* [Broker] path rights. */
@@ -94,6 +95,7 @@ struct policy {
 	struct policy_mount	*mounts;
 	size_t			n_mounts;
 	bool			tmp;		/* [Filesystem] Tmp= private /tmp */
+	bool			shm;		/* [Filesystem] Shm= private /dev/shm */
 	char			*hostname;	/* [Sandbox] Hostname= */
 	char			**environment;	/* [Sandbox] Environment= defaults */
 	char			*cwd;		/* [Sandbox] WorkingDirectory= default */

@@ -133,6 +133,42 @@ target_join_argv(const char *const *argv)
 	return s;
 }
 
+int
+target_format_meminfo(char *buf, size_t size, uint64_t limit, uint64_t host_total)
+{
+	unsigned long long kb;
+	int n;
+
+	if (limit == POLICY_UNLIMITED)
+		return 0;
+	if (host_total > 0 && host_total < limit)
+		limit = host_total;
+	kb = (unsigned long long) (limit / 1024);
+	/* The lines most programs read (free(1), libuv, glibc's own parsers
+	 * look for these names), with the kernel's layout. */
+	n = snprintf(buf, size,
+	    "MemTotal:       %8llu kB\n"
+	    "MemFree:        %8llu kB\n"
+	    "MemAvailable:   %8llu kB\n"
+	    "Buffers:               0 kB\n"
+	    "Cached:                0 kB\n"
+	    "SwapCached:            0 kB\n"
+	    "Active:                0 kB\n"
+	    "Inactive:              0 kB\n"
+	    "SwapTotal:             0 kB\n"
+	    "SwapFree:              0 kB\n"
+	    "Shmem:                 0 kB\n", kb, kb, kb);
+	if (n < 0 || (size_t) n >= size)
+		return -ENOBUFS;
+	return n;
+}
+
+uint64_t
+target_rss_rlimit(uint64_t memory_max)
+{
+	return memory_max == POLICY_UNLIMITED ? UINT64_MAX : memory_max / 4 * 3;
+}
+
 uint64_t
 target_cpu_rlimit_sec(uint64_t ms)
 {

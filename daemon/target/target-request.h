@@ -29,6 +29,19 @@ int target_build_env(char *const *defaults, const char *const *req, char ***ret,
 const char *target_env_path(char *const *envp);
 /* argv joined by spaces, for listings; NULL on OOM. */
 char *target_join_argv(const char *const *argv);
+/*
+ * The /proc/meminfo a sandbox sees, into buf: its Memory= limit (bytes;
+ * host_total, the host's memory, caps it where known, 0: unknown) as its
+ * total, free and available memory, and no swap. A snapshot, made at
+ * spawn, when the sandbox uses nothing yet. Returns the length, 0 for no
+ * limit (the host's own file is then the truth), or -ENOBUFS.
+ */
+int target_format_meminfo(char *buf, size_t size, uint64_t limit, uint64_t host_total);
+/* RLIMIT_RSS for a memory limit: three quarters of it. The kernel ignores
+ * RLIMIT_RSS; programs that size their buffers read it (GNU sort takes
+ * 15/16 of it), and the quarter left is for the page cache, /tmp,
+ * /dev/shm and the sandbox's other processes, which count too. */
+uint64_t target_rss_rlimit(uint64_t memory_max);
 /* RLIMIT_CPU's seconds for a CPU limit in ms: rounded up, never 0. */
 uint64_t target_cpu_rlimit_sec(uint64_t ms);
 /*

@@ -31,7 +31,8 @@ integration_tests = \
 	tests/integration/test-injection \
 	tests/integration/test-policycheck \
 	tests/integration/test-accounts \
-	tests/integration/test-policies
+	tests/integration/test-policies \
+	tests/integration/test-loopback
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -106,6 +107,11 @@ tests_integration_test_policies_SOURCES = tests/integration/test-policies.c
 tests_integration_test_policies_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_policies_CFLAGS = $(itest_cflags)
 tests_integration_test_policies_LDADD = $(itest_ldadd)
+
+tests_integration_test_loopback_SOURCES = tests/integration/test-loopback.c
+tests_integration_test_loopback_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_loopback_CFLAGS = $(itest_cflags)
+tests_integration_test_loopback_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

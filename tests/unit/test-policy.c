@@ -63,6 +63,7 @@ check_empty(const struct policy *p)
 	ck_assert_ptr_null(p->description);
 	ck_assert_uint_eq(p->n_mounts, 0);
 	ck_assert(p->tmp);
+	ck_assert(p->shm);
 	ck_assert_str_eq(p->hostname, "sandbox");
 	ck_assert_str_eq(p->cwd, "/");
 	ck_assert_uint_eq(strv_length(p->environment), 1);
@@ -74,6 +75,7 @@ check_empty(const struct policy *p)
 	ck_assert_uint_eq(p->limits.nofile_max, 256);
 	ck_assert_uint_eq(p->limits.fsize_max, UINT64_C(256) << 20);
 	ck_assert_uint_eq(p->limits.tmp_size, UINT64_C(64) << 20);
+	ck_assert_uint_eq(p->limits.shm_size, UINT64_C(64) << 20);
 	ck_assert(!p->network);
 	ck_assert_int_eq(p->landlock, POLICY_BEST_EFFORT);
 	ck_assert_ptr_nonnull(p->syscalls);
@@ -106,6 +108,8 @@ check_full(const struct policy *p)
 	ck_assert_str_eq(p->mounts[4].dest, "/run/work");
 	ck_assert(!p->tmp);
 	ck_assert_uint_eq(p->limits.tmp_size, UINT64_C(1) << 30);
+	ck_assert(!p->shm);
+	ck_assert_uint_eq(p->limits.shm_size, UINT64_C(8) << 20);
 	ck_assert_str_eq(p->hostname, "box.example");
 	ck_assert_str_eq(p->cwd, "/data");
 	ck_assert_uint_eq(strv_length(p->environment), 2);
@@ -194,6 +198,8 @@ static const struct {
 	  "TemporaryFileSystem=/run/work\n"
 	  "Tmp=no\n"
 	  "TmpSize=1G\n"
+	  "Shm=no\n"
+	  "ShmSize=8M\n"
 	  "[Sandbox]\n"
 	  "Hostname=box.example\n"
 	  "Environment=PATH=/bin\n"
@@ -478,6 +484,8 @@ static const struct {
 	{ "[Filesystem]\nTmp=maybe\n", "Tmp=: expected yes or no, not 'maybe'" },
 	{ "[Filesystem]\nTmpSize=infinity\n", "TmpSize=: must be finite" },
 	{ "[Filesystem]\nTmpSize=4095\n", "TmpSize=: value '4095' is too small (at least 4096)" },
+	{ "[Filesystem]\nShm=maybe\n", "Shm=: expected yes or no, not 'maybe'" },
+	{ "[Filesystem]\nShmSize=infinity\n", "ShmSize=: must be finite" },
 	{ "[Sandbox]\nHostname=-x\n", "Hostname=: invalid host name '-x'" },
 	{ "[Sandbox]\nEnvironment=A-B=1\n", "Environment=: invalid variable name 'A-B'" },
 	{ "[Sandbox]\nEnvironment=A=\x1b[2J\n", "Environment=: value contains a control character" },

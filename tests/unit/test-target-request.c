@@ -158,6 +158,31 @@ START_TEST(test_cpu_rlimit_sec)
 }
 END_TEST
 
+START_TEST(test_rss_rlimit)
+{
+	ck_assert_uint_eq(target_rss_rlimit(UINT64_C(256) << 20), UINT64_C(192) << 20);
+	ck_assert_uint_eq(target_rss_rlimit(POLICY_UNLIMITED), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(test_format_meminfo)
+{
+	char buf[512];
+
+	/* The limit, capped by the host's memory. */
+	ck_assert_int_gt(target_format_meminfo(buf, sizeof(buf), UINT64_C(256) << 20, 0), 0);
+	ck_assert_msg(strncmp(buf, "MemTotal:         262144 kB\nMemFree:          262144 kB\n"
+	    "MemAvailable:     262144 kB\n", 84) == 0, "%s", buf);
+	ck_assert_ptr_nonnull(strstr(buf, "\nSwapTotal:             0 kB\n"));
+	ck_assert_int_gt(target_format_meminfo(buf, sizeof(buf), UINT64_C(1) << 40,
+	    UINT64_C(1) << 30), 0);
+	ck_assert_msg(strncmp(buf, "MemTotal:        1048576 kB\n", 28) == 0, "%s", buf);
+	/* No limit: no file. Too small a buffer: an error. */
+	ck_assert_int_eq(target_format_meminfo(buf, sizeof(buf), POLICY_UNLIMITED, 0), 0);
+	ck_assert_int_eq(target_format_meminfo(buf, 16, UINT64_C(1) << 20, 0), -ENOBUFS);
+}
+END_TEST
+
 #define EXITED(code) ((code) << 8)
 #define SIGNALED(sig) (sig)
 
@@ -219,4 +244,6 @@ TESTLIB_MAIN("target-request",
 	{ "env_path", .loops = TESTLIB_LOOPS({ test_env_path, 1 }) },
 	{ "join_argv", .loops = TESTLIB_LOOPS({ test_join_argv, ELEMENTSOF(joins) }) },
 	{ "cpu_rlimit_sec", .loops = TESTLIB_LOOPS({ test_cpu_rlimit_sec, ELEMENTSOF(cpus) }) },
+	{ "rss_rlimit", .tests = TESTLIB_TESTS(test_rss_rlimit) },
+	{ "format_meminfo", .tests = TESTLIB_TESTS(test_format_meminfo) },
 	{ "classify_exit", .loops = TESTLIB_LOOPS({ test_classify_exit, ELEMENTSOF(exits) }) });
