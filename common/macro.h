@@ -126,6 +126,21 @@ strv_push(char ***v, const char *s)
 	return nv[n] ? 0 : -ENOMEM;
 }
 
+/* A copy of the NULL-terminated v (NULL: an empty one); NULL when out of memory. */
+static inline char **
+strv_copy(char *const *v)
+{
+	size_t n = strv_length(v);
+	char **c = calloc(n + 1, sizeof(char *));
+
+	if (!c)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!(c[i] = strdup(v[i])))
+			return strv_free(c);
+	return c;
+}
+
 static inline int
 negative_errno(void)
 {

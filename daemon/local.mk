@@ -59,7 +59,10 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/broker/creds.c \
 	daemon/policy/policy-store.c daemon/policy/policy-store.h \
 	daemon/policy/policy-check.c daemon/policy/policy-check.h \
-	daemon/policy/policy-checker.c daemon/policy/policy-checker.h
+	daemon/policy/policy-checker.c daemon/policy/policy-checker.h \
+	daemon/bus/bus.c daemon/bus/bus.h daemon/bus/bus-internal.h \
+	daemon/bus/bus-manager.c \
+	daemon/bus/bus-sandbox.c
 daemon_libdaemon_la_CPPFLAGS = $(AM_CPPFLAGS) $(DAEMON_INCLUDES)
 daemon_libdaemon_la_CFLAGS = $(AM_CFLAGS) -pthread $(LIBEVENT_CFLAGS) $(LIBSYSTEMD_CFLAGS) $(LIBSECCOMP_CFLAGS)
 daemon_libdaemon_la_LIBADD = daemon/libconfine.la daemon/libpolicy.la protocol/libprotocol.la \

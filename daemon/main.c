@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "bus.h"
 #include "log.h"
 #include "manager.h"
 #include "parse-util.h"
@@ -26,6 +27,7 @@ static char **arg_policy_dirs;
 static int arg_log_level = -1;
 static const char *arg_check_policy;
 static bool arg_check_wire;
+static int arg_bus = BUS_AUTO;
 
 static void
 help(void)
@@ -38,6 +40,8 @@ help(void)
 	    "  -s --socket PATH        listen on PATH instead of the configured socket\n"
 	    "  -p --policy-dir DIR     also load policies from DIR (highest priority; repeatable)\n"
 	    "     --log-level LEVEL    err, warning, notice, info or debug\n"
+	    "     --bus=auto|yes|no    serve on the system bus too: if there is one (auto),\n"
+	    "                          or refuse to start without it (yes), or never (no)\n"
 	    "     --check-policy FILE  check a policy file (\"-\": standard input) unprivileged,\n"
 	    "                          print every error and warning, and exit\n\n"
 	    "Policies: built in, then %s, then %s (later ones override).\n"
@@ -48,7 +52,7 @@ help(void)
 static int
 parse_argv(int argc, char *argv[])
 {
-	enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL, ARG_CHECK_POLICY, ARG_CHECK_WIRE };
+	enum { ARG_VERSION = 0x100, ARG_LOG_LEVEL, ARG_BUS, ARG_CHECK_POLICY, ARG_CHECK_WIRE };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, ARG_VERSION },
@@ -56,6 +60,7 @@ parse_argv(int argc, char *argv[])
 		{ "socket", required_argument, NULL, 's' },
 		{ "policy-dir", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, ARG_LOG_LEVEL },
+		{ "bus", required_argument, NULL, ARG_BUS },
 		{ "check-policy", required_argument, NULL, ARG_CHECK_POLICY },
 		/* The daemon's own: a POLICY_REPORT on stdout (policy-checker.c). */
 		{ "check-policy-wire", no_argument, NULL, ARG_CHECK_WIRE },
@@ -87,6 +92,12 @@ parse_argv(int argc, char *argv[])
 		case ARG_LOG_LEVEL:
 			if (parse_log_level(optarg, &arg_log_level) < 0)
 				return log_error_errno(-EINVAL, "Unknown log level '%s'.", optarg);
+			break;
+		case ARG_BUS:
+			arg_bus = bus_mode_from_string(optarg);
+			if (arg_bus < 0)
+				return log_error_errno(-EINVAL, "--bus takes auto, yes or no, not '%s'.",
+				    optarg);
 			break;
 		case ARG_CHECK_POLICY:
 			arg_check_policy = optarg;
@@ -199,6 +210,9 @@ main(int argc, char *argv[])
 		fd = SD_LISTEN_FDS_START;
 
 	r = manager_listen(m, fd);
+	if (r < 0)
+		goto out;
+	r = manager_connect_bus(m, arg_bus);
 	if (r < 0)
 		goto out;
 	r = manager_run(m);

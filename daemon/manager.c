@@ -24,6 +24,7 @@
 
 #include "action.h"
 #include "broker.h"
+#include "bus.h"
 #include "cgroup.h"
 #include "conn.h"
 #include "event-util.h"
@@ -122,23 +123,28 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		log_debug("New connection from uid %u pid %d.", (unsigned) c->cred.uid, (int) c->cred.pid);
 }
 
-static void
-reload(struct manager *m)
+int
+manager_reload(struct manager *m, struct error_msg *err)
 {
 	struct policy_store *s;
 	int r;
 
 	log_info("Reloading policies.");
+	(void) sd_notify(0, "RELOADING=1");
 	r = policy_store_load(m->conf.policy_dirs, m->policies, &s);
-	if (r < 0) {
+	if (r >= 0) {
+		policy_store_free(m->policies);
+		m->policies = s;
+		log_info("Loaded %zu policies.", s->n);
+		manager_want_spares(m);
+	} else {
 		log_error_errno(r, "Failed to reload policies, keeping the current set: %m");
-		return;
+		/* The loader logged each file's errors; the caller gets the gist. */
+		(void) error_msg_setf(err, -r, "the policies did not load (%s), the current set "
+		    "stays; the daemon's log names each file and line", strerror(-r));
 	}
-	policy_store_free(m->policies);
-	m->policies = s;
-	log_info("Loaded %zu policies.", s->n);
-	manager_want_spares(m);
 	(void) sd_notify(0, "READY=1");
+	return r;
 }
 
 static void
@@ -146,11 +152,12 @@ on_reload(evutil_socket_t fd, short what, void *userdata)
 {
 	struct manager *m = userdata;
 
+	struct error_msg err;
+
 	m->reload_active = false;
 	if (m->shutting_down)
 		return;
-	(void) sd_notify(0, "RELOADING=1");
-	reload(m);
+	(void) manager_reload(m, &err);
 }
 
 static void
@@ -226,11 +233,19 @@ manager_add_target(struct manager *m, struct target *t)
 {
 	TAILQ_INSERT_TAIL(&m->targets, t, link);
 	m->n_live++;
+	bus_sandbox_new(m->bus, t);
+}
+
+void
+manager_target_changed(struct manager *m, struct target *t)
+{
+	bus_sandbox_changed(m->bus, t);
 }
 
 static void
 remove_exited(struct manager *m, struct target *t)
 {
+	bus_sandbox_removed(m->bus, t);
 	TAILQ_REMOVE(&m->targets, t, link);
 	m->n_exited--;
 	target_free(t);
@@ -251,6 +266,7 @@ manager_target_exited(struct manager *m, struct target *t)
 
 	m->n_live--;
 	m->n_exited++;
+	bus_sandbox_exited(m->bus, t);
 	/* Exited records are bounded: the oldest goes first. */
 	if (m->n_exited > TARGET_EXITED_MAX) {
 		struct target *o;
@@ -688,6 +704,12 @@ manager_listen(struct manager *m, int fd)
 }
 
 int
+manager_connect_bus(struct manager *m, int mode)
+{
+	return bus_new(m, (enum bus_mode) mode, &m->bus);
+}
+
+int
 manager_run(struct manager *m)
 {
 	log_info("sandboxd " PACKAGE_VERSION " serving on %s.",
@@ -695,7 +717,7 @@ manager_run(struct manager *m)
 	(void) sd_notify(0, "READY=1");
 	if (event_base_dispatch(m->base) < 0)
 		return log_error_errno(-EIO, "Event loop failed.");
-	return 0;
+	return m->exit_error;
 }
 
 struct manager *
@@ -706,6 +728,8 @@ manager_free(struct manager *m)
 
 	if (!m)
 		return NULL;
+	/* First: its requesters' sandboxes are killed, nobody is told. */
+	m->bus = bus_free(m->bus);
 	while ((c = LIST_FIRST(&m->conns)))
 		conn_free(c);
 	while ((t = TAILQ_FIRST(&m->targets))) {

@@ -22,6 +22,7 @@ struct event;
 struct conn;
 struct target;
 struct netns_pool;
+struct bus;
 
 /* A sandbox's cgroup whose last process was still leaving when the
  * sandbox ended: removed from a timer, never by waiting. */
@@ -43,6 +44,7 @@ struct broker_stuck {
 
 struct manager {
 	struct event_base	*base;
+	struct bus		*bus;		/* NULL: no D-Bus front end (bus.h) */
 	struct workers		*workers;	/* the broker's actions run there */
 	struct broker_stuck	*broker_stuck;	/* owners with stuck requests */
 	size_t			n_broker_stuck;
@@ -79,6 +81,7 @@ struct manager {
 	uint64_t		next_id;
 
 	bool			shutting_down;
+	int			exit_error;		/* < 0: stopped by a failure after start-up */
 	bool			reload_active;		/* ev_reload is activated */
 	int			cgroup_mode;		/* enum cgroup_mode */
 	int			landlock_abi;		/* 0: none */
@@ -88,10 +91,16 @@ int manager_new(struct manager **ret);
 struct manager *manager_free(struct manager *m);
 /* Uses fd if >= 0 (socket activation), else binds conf.socket_path. */
 int manager_listen(struct manager *m, int fd);
+/* Connects to the system bus as mode says (enum bus_mode); after
+ * manager_listen(). */
+int manager_connect_bus(struct manager *m, int mode);
 int manager_run(struct manager *m);
 void manager_start_shutdown(struct manager *m);
 /* Schedules making a spare root for every policy that lacks one. */
 void manager_want_spares(struct manager *m);
+/* Loads the policies again; the current set stays if the new one fails
+ * (-errno, err's message says why). */
+int manager_reload(struct manager *m, struct error_msg *err);
 /* Removes a sandbox's cgroup now or, if its processes are still
  * leaving, from a timer. */
 void manager_release_cgroup(struct manager *m, const char *name);
@@ -104,6 +113,8 @@ void manager_release_cgroup(struct manager *m, const char *name);
 bool manager_may_spawn(struct manager *m, uid_t uid);
 /* Registers a started target as live. */
 void manager_add_target(struct manager *m, struct target *t);
+/* A live target's state changed (it runs now): observers hear of it. */
+void manager_target_changed(struct manager *m, struct target *t);
 /* A live target has exited and was reported: its record is kept for
  * conf.linger_ms (at most TARGET_EXITED_MAX of them, the oldest go first),
  * then freed. Finishes a shutdown waiting for the last one. */

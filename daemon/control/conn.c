@@ -182,7 +182,7 @@ conn_free(struct conn *c)
 	if (!c)
 		return NULL;
 	m = c->manager;
-	policy_checker_conn_gone(c);
+	policy_checker_cancel(c->manager, c);
 	/* Sandboxes this connection asked for end with it, unless detached. */
 	while ((w = LIST_FIRST(&c->watches)))
 		conn_watch_free(w);

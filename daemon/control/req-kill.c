@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* KILL: a signal to a sandbox the peer may control. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -29,14 +30,14 @@ req_kill_handler(struct req_ctx *ctx)
 	int r;
 
 	t = authz_find_visible(c->manager, c->cred.uid, k.id);
-	if (!t || t->state == SBX_STATE_EXITED)
+	if (!t)
 		return error_msg_setf(&ctx->err, ESRCH, "no running sandbox %llu",
 		    (unsigned long long) k.id);
 	if (!authz_can_control(c->cred.uid, t))
 		return -EPERM;
-	if (k.signal >= (uint32_t) NSIG || k.signal == SIGSTOP)
+	if (k.signal > INT_MAX)
 		return error_msg_setf(&ctx->err, EINVAL, "signal %u cannot be sent", k.signal);
-	r = target_kill(t, (int) k.signal, SBX_LIMIT_KILLED);
+	r = target_signal(t, (int) k.signal, &ctx->err);
 	if (r < 0)
 		return r;
 	log_info("Sandbox %llu: signal %u sent by uid %u pid %d.", (unsigned long long) t->id,

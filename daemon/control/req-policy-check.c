@@ -7,8 +7,32 @@
 
 #include "conn.h"
 #include "dispatch.h"
+#include "ini.h"
 #include "msg.h"
 #include "policy-checker.h"
+
+/* The check's outcome, under the request's serial. */
+static void
+on_check_done(void *owner, uint64_t serial, int error, const char *why, const struct ini_diags *d)
+{
+	struct conn *c = owner;
+	struct sbx_writer w;
+
+	if (error == -ECANCELED)
+		return;		/* the connection is going away */
+	if (!d) {
+		conn_send_error(c, (uint32_t) serial, -error, why);
+		return;
+	}
+	sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, (uint32_t) serial);
+	sbx_msg_policy_report_put(&w, d);
+	(void) conn_send(c, &w);
+	sbx_writer_done(&w);
+}
+
+static const struct policy_checker_ops check_ops = {
+	.done = on_check_done,
+};
 
 static int
 req_policy_check_decode(struct sbx_reader *r, union req_args *ret)
@@ -23,11 +47,18 @@ req_policy_check_decode(struct sbx_reader *r, union req_args *ret)
 static int
 req_policy_check_handler(struct req_ctx *ctx)
 {
-	const char *text = ctx->args.policy_check.text;
+	struct conn *c = ctx->conn;
+	const struct policy_checker_req req = {
+		.text = ctx->args.policy_check.text,
+		.peer_uid = c->cred.uid,
+		.peer_pid = c->cred.pid,
+		.owner = c,
+		.cookie = ctx->serial,
+	};
 
 	/* Never parsed here: a child checks it (policy-checker.c) and its
 	 * POLICY_REPORT (or an ERROR) is the reply. */
-	return policy_checker_start(ctx->conn, ctx->serial, text, &ctx->err);
+	return policy_checker_start(c->manager, &req, &check_ops, &ctx->err);
 }
 
 const struct req_entry req_policy_check = {

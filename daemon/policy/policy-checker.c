@@ -27,7 +27,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "event-util.h"
 #include "log.h"
 #include "manager.h"
@@ -38,9 +37,11 @@
 struct policy_checker {
 	LIST_ENTRY(policy_checker) link;
 	struct manager	*manager;
-	struct conn	*conn;
-	uint32_t	serial;
+	const struct policy_checker_ops *ops;
+	void		*owner;
+	uint64_t	cookie;
 	uid_t		peer_uid;
+	pid_t		peer_pid;
 	uid_t		uid;		/* from the pool; returned once reaped */
 	pid_t		pid;
 	int		pidfd;
@@ -155,13 +156,12 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 	(void) syscall(SYS_pidfd_send_signal, k->pidfd, SIGKILL, NULL, 0);
 }
 
-/* Sends the child's report under the client's serial, or why there is none. */
+/* Tells the owner the child's report, or why there is none. */
 static void
 reply(struct policy_checker *k, const siginfo_t *si)
 {
 	struct ini_diags *d = NULL;
 	struct sbx_reader r;
-	struct sbx_writer w;
 	const char *why = NULL;
 	char buf[128];
 	int error = EIO;
@@ -184,18 +184,14 @@ reply(struct policy_checker *k, const siginfo_t *si)
 
 	if (why) {
 		/* A hostile text can make this happen at will. */
-		(void) ratelimit_log(&k->manager->peer_log, k->conn->cred.uid, LOG_WARNING, 0,
+		(void) ratelimit_log(&k->manager->peer_log, k->peer_uid, LOG_WARNING, 0,
 		    "Policy check for uid %u pid %d failed: %s.",
-		    (unsigned) k->conn->cred.uid, (int) k->conn->cred.pid, why);
-		conn_send_error(k->conn, k->serial, error, why);
+		    (unsigned) k->peer_uid, (int) k->peer_pid, why);
+		k->ops->done(k->owner, k->cookie, -error, why, NULL);
 	} else {
 		log_debug("Policy check for uid %u pid %d: %u errors, %u warnings.",
-		    (unsigned) k->conn->cred.uid, (int) k->conn->cred.pid, d->n_errors,
-		    d->n_warnings);
-		sbx_writer_init(&w, SBX_MSG_POLICY_REPORT, k->serial);
-		sbx_msg_policy_report_put(&w, d);
-		(void) conn_send(k->conn, &w);
-		sbx_writer_done(&w);
+		    (unsigned) k->peer_uid, (int) k->peer_pid, d->n_errors, d->n_warnings);
+		k->ops->done(k->owner, k->cookie, 0, NULL, d);
 	}
 	free(d);
 }
@@ -287,17 +283,17 @@ checker_spawn(struct policy_checker *k)
 }
 
 int
-policy_checker_start(struct conn *c, uint32_t serial, const char *text, struct error_msg *err)
+policy_checker_start(struct manager *m, const struct policy_checker_req *req,
+    const struct policy_checker_ops *ops, struct error_msg *err)
 {
-	struct manager *m = c->manager;
 	struct policy_checker *k;
 	struct timeval tv = { .tv_sec = POLICY_CHECK_TIMEOUT_SEC };
 	unsigned all;
 	int r;
 
-	if (count_checks(m, c->cred.uid, &all) >= POLICY_CHECKS_PER_UID)
+	if (count_checks(m, req->peer_uid, &all) >= POLICY_CHECKS_PER_UID)
 		return error_msg_setf(err, EAGAIN, "too many policy checks of uid %u at once "
-		    "(at most %d)", (unsigned) c->cred.uid, POLICY_CHECKS_PER_UID);
+		    "(at most %d)", (unsigned) req->peer_uid, POLICY_CHECKS_PER_UID);
 	if (all >= POLICY_CHECKS_MAX)
 		return error_msg_setf(err, EAGAIN, "too many policy checks at once");
 	k = calloc(1, sizeof(*k));
@@ -305,16 +301,18 @@ policy_checker_start(struct conn *c, uint32_t serial, const char *text, struct e
 		return -ENOMEM;
 	*k = (struct policy_checker) {
 		.manager = m,
-		.conn = c,
-		.serial = serial,
-		.peer_uid = c->cred.uid,
+		.ops = ops,
+		.owner = req->owner,
+		.cookie = req->cookie,
+		.peer_uid = req->peer_uid,
+		.peer_pid = req->peer_pid,
 		.pidfd = -1,
 		.in_fd = -1,
 		.out_fd = -1,
 	};
 	LIST_INSERT_HEAD(&m->checkers, k, link);
-	k->text_len = strlen(text);
-	k->text = strdup(text);
+	k->text_len = strlen(req->text);
+	k->text = strdup(req->text);
 	k->out = malloc(SBX_MSG_SIZE_MAX + 1);
 	if (!k->text || !k->out) {
 		checker_free(k);
@@ -343,18 +341,20 @@ policy_checker_start(struct conn *c, uint32_t serial, const char *text, struct e
 		return -ENOMEM;
 	}
 	log_debug("Policy check for uid %u pid %d runs in pid %d as uid %u.",
-	    (unsigned) c->cred.uid, (int) c->cred.pid, (int) k->pid, (unsigned) k->uid);
+	    (unsigned) req->peer_uid, (int) req->peer_pid, (int) k->pid, (unsigned) k->uid);
 	return 0;
 }
 
 void
-policy_checker_conn_gone(struct conn *c)
+policy_checker_cancel(struct manager *m, void *owner)
 {
 	struct policy_checker *k, *next;
 
-	for (k = LIST_FIRST(&c->manager->checkers); k; k = next) {
+	for (k = LIST_FIRST(&m->checkers); k; k = next) {
 		next = LIST_NEXT(k, link);
-		if (k->conn == c)
+		if (k->owner == owner) {
+			k->ops->done(k->owner, k->cookie, -ECANCELED, NULL, NULL);
 			checker_free(k);
+		}
 	}
 }

@@ -246,6 +246,7 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	log_info("Sandbox %llu started: pid %d, uid %u, policy '%s', owner uid %u pid %d, "
 	    "command '%s'.", (unsigned long long) t->id, (int) t->pid, (unsigned) t->uid,
 	    t->policy_name, (unsigned) t->owner_uid, (int) t->owner_pid, t->command);
+	manager_target_changed(t->manager, t);
 	notify_spawned(t, 0, NULL);
 }
 
@@ -361,7 +362,8 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 	t->id = ++m->next_id;
 	t->policy_name = strdup(pol->name);
 	t->command = target_join_argv(req->argv);
-	if (!t->policy_name || !t->command)
+	t->argv = strv_copy((char *const *) req->argv);
+	if (!t->policy_name || !t->command || !t->argv)
 		return -ENOMEM;
 	if (asprintf(&cgroup, "sandbox-%llu", (unsigned long long) t->id) < 0)
 		return -ENOMEM;
@@ -594,6 +596,17 @@ target_kill(struct target *t, int sig, uint32_t why)
 	return 0;
 }
 
+int
+target_signal(struct target *t, int sig, struct error_msg *err)
+{
+	if (t->state == SBX_STATE_EXITED)
+		return error_msg_setf(err, ESRCH, "sandbox %llu is not running",
+		    (unsigned long long) t->id);
+	if (sig < 0 || sig >= NSIG || sig == SIGSTOP)
+		return error_msg_setf(err, EINVAL, "signal %d cannot be sent", sig);
+	return target_kill(t, sig, SBX_LIMIT_KILLED);
+}
+
 void
 target_put_info(struct sbx_writer *w, struct target *t)
 {
@@ -654,6 +667,7 @@ target_free(struct target *t)
 	safe_close(t->status_fd);
 	free(t->policy_name);
 	free(t->command);
+	strv_free(t->argv);
 	free(t->last_denial);
 	free(t->cgroup);
 	broker_free(t->broker);

@@ -69,6 +69,7 @@ struct target {
 	struct broker		*broker;	/* its channel may be closed; freed at the end */
 	LIST_HEAD(, relay)	relays;		/* brokered TCP/UDP sockets (relay.h) */
 	char			*policy_name;
+	char			**argv;
 	char			*command;	/* argv joined, for listings */
 	char			*last_denial;	/* broker: "ACTION PATH: error" */
 	uint64_t		broker_requests, broker_denied;
@@ -105,6 +106,9 @@ int target_watch_new(struct target *t, const struct target_watch_ops *ops, void 
 struct target_watch *target_watch_free(struct target_watch *w);
 DEFINE_FREEP(struct target_watch, target_watch_free);
 int target_kill(struct target *t, int sig, uint32_t why);
+/* A requester's signal: -ESRCH once t has exited, -EINVAL for a signal
+ * no requester may send (out of range, SIGSTOP); err says which. */
+int target_signal(struct target *t, int sig, struct error_msg *err);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
 /* One sbx_info of a SANDBOX_LIST, with its strings. */

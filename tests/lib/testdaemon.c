@@ -272,6 +272,8 @@ testdaemon_start(struct testdaemon *d, const char *const *extra_args)
 	argv[n++] = d->socket;
 	argv[n++] = "--policy-dir";
 	argv[n++] = d->policy_dir;
+	/* Never the host's system bus (a later --bus= in extra_args wins). */
+	argv[n++] = "--bus=no";
 	for (; extra_args && *extra_args && n < 30; extra_args++)
 		argv[n++] = *extra_args;
 	argv[n] = NULL;
