@@ -819,6 +819,22 @@ def test_exits(t, c, uid, who):
          p.get("WallUSec"))
 
 
+def test_options(t, h, c, who, outdir):
+    """Options narrow the policy where the program sees it: its rlimits."""
+    out = os.path.join(outdir, "limits.out")
+    r = c.spawn_wait(["/bin/sh", "-c", "ulimit -n; ulimit -f"], stdout=out,
+                     options={"NOFILE": 32, "FileSizeMax": 1 << 20})
+    with open(out) as f:
+        got = f.read()
+    t.ok(r["exited"] == [True, 0, "none"] and got == "32\n2048\n",
+         "%s: NOFILE=32 and FileSizeMax=1 MiB are the program's rlimits" % who,
+         (r["exited"], got))
+    r = c.spawn_wait(["/bin/sh", "-c", "ulimit -n"], stdout=out)
+    with open(out) as f:
+        got = f.read()
+    t.ok(got == "256\n", "%s: without NOFILE the policy's OpenFiles=256 applies" % who, got)
+
+
 # ---- 4. third-party clients --------------------------------------------------
 
 def test_clients(t, h, root):
@@ -1189,6 +1205,11 @@ def test_no_bus(t, h):
     t.ok(rc not in (None, 0), "--bus=yes without a system bus exits non-zero", rc)
     t.ok(bus_lines(h.read("yes.log")), "... saying why (the bus)", h.read("yes.log"))
 
+    started = h.start_daemon([], log="default.log")
+    h.stop_daemon()
+    t.ok(started, "without --bus= (auto) the daemon takes the name on a bus it finds",
+         h.read("default.log"))
+
     before, _ = probe(h)
     started = h.start_daemon(["--bus=no"], log="no.log", wait_name=False)
     rc, out = h.sandboxctl_run("/bin/true") if started else (-1, "")
@@ -1244,6 +1265,8 @@ def main():
             guarded(t, test_introspection, t, h, root, sid)
         guarded(t, test_exits, t, root, 0, "root")
         guarded(t, test_exits, t, nobody, NOBODY, "uid 65534")
+        guarded(t, test_options, t, h, root, "root", h.tmp)
+        guarded(t, test_options, t, h, nobody, "uid 65534", h.nobody_dir)
         guarded(t, test_clients, t, h, root)
         guarded(t, test_users, t, h, root, nobody)
         guarded(t, test_caller_leaves, t, h, root)
@@ -1251,17 +1274,18 @@ def main():
         rc = h.stop_daemon()
         log = h.read("sandboxd.log")
         t.ok(rc == 0, "the daemon exits 0 on SIGTERM", "%r\n%s" % (rc, log[-3000:]))
-        bad = [l for l in log.splitlines()
-               if "AddressSanitizer" in l or "runtime error:" in l or "LeakSanitizer" in l]
-        t.ok(not bad, "no sanitizer report in the daemon's log", "\n".join(bad[:20]))
         conf = h.path("linger.conf")
         with open(conf, "w") as f:
             f.write("[Daemon]\nExitedSandboxLinger=1s\n")
         if t.ok(h.start_daemon(["--bus=yes", "-c", conf], log="linger.log"),
                 "sandboxd -c (ExitedSandboxLinger=1s) starts", h.read("linger.log")):
             guarded(t, test_lifecycle_signals, t, h, root)
-        h.stop_daemon()
+        t.ok(h.stop_daemon() == 0, "... and exits 0 on SIGTERM", h.read("linger.log")[-3000:])
         guarded(t, test_no_bus, t, h)
+        bad = [line for log in ("sandboxd", "linger", "auto", "yes", "no", "default")
+               for line in h.read(log + ".log").splitlines()
+               if re.search(r"AddressSanitizer|LeakSanitizer|runtime error:", line)]
+        t.ok(not bad, "no sanitizer report in the daemons' logs", "\n".join(bad[:20]))
     finally:
         h.cleanup()
         print("1..%d" % t.n, flush=True)
