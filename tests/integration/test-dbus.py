@@ -10,6 +10,7 @@ driven by JSON lines on its stdin). Run through dbus.sh, which checks the
 tools; prints TAP. TESTDAEMON_KEEP=1 keeps the tmpdir.
 """
 
+import ctypes
 import json
 import os
 import re
@@ -374,11 +375,15 @@ def cgroup_dirs(pid):
     return dirs
 
 
+def die_with_us():
+    """In a child before exec: SIGKILL when the test dies, however it dies."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def daemon_preexec():
     """In the daemon's child: own process group, killed with us, own cgroups."""
-    import ctypes
     os.setpgid(0, 0)
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    die_with_us()
     for ctl, d in cgroup_dirs(os.getpid()):
         try:
             os.mkdir(d, 0o755)
@@ -502,7 +507,7 @@ class Harness:
         self.bus_proc = subprocess.Popen(
             ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=open(self.path("bus.log"), "w"), text=True)
+            stderr=open(self.path("bus.log"), "w"), text=True, preexec_fn=die_with_us)
         self.address = self.bus_proc.stdout.readline().strip()
         if not self.address:
             raise RuntimeError("dbus-daemon did not start: " + self.read("bus.log"))
@@ -1241,7 +1246,9 @@ def main():
         print("1..0 # SKIP $SANDBOXD or $SANDBOXCTL not set (run through make check)")
         return 0
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    # Interrupted (make check ^C, a timeout): still stop what we started.
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, lambda n, f: sys.exit(128 + n))
     h = Harness()
     t = Tap()
     try:
