@@ -937,6 +937,17 @@ def test_users(t, h, root, nobody):
     after = {p[0]: p[1] for p in root.manager("ListPolicies")}
     t.ok("dbus-added" not in before and after.get("dbus-added", "").startswith("dbus-test: "),
          "after Reload a policy added to the directory is listed", (before, after))
+    # A broken file does not fail the set (sandboxd.policy(5)): a new one is
+    # left out, an edited one keeps its previous version.
+    with open(os.path.join(h.policies, "dbus-broken.policy"), "w") as f:
+        f.write("[Policy]\nNoSuchKey=1\n")
+    with open(os.path.join(h.policies, "dbus-added.policy"), "a") as f:
+        f.write("[Limits]\nNoSuchKey=1\n")
+    t.succeeds(lambda: root.manager("Reload"), "Reload with broken policy files replies")
+    now = {p[0]: p[1] for p in root.manager("ListPolicies")}
+    t.ok(now == after and root.manager("GetPolicy", "s", "dbus-added") == text,
+         "... leaving out the new broken one and keeping the edited one's previous text",
+         (after, now))
 
 
 # ---- 6. the caller leaves ----------------------------------------------------
@@ -1030,6 +1041,23 @@ def test_lifecycle_signals(t, h, root):
             "after SandboxRemoved its object is gone: UnknownObject")
     t.ok(sid not in [s[0] for s in root.manager("ListSandboxes")],
          "after SandboxRemoved ListSandboxes does not list it")
+
+
+def test_too_many(t, root, nobody):
+    """MaxSandboxesPerUser=2: a third running sandbox of one user is refused,
+    another user's first is not."""
+    ids = [root.spawn(["/bin/sleep", "60"]) for _ in range(2)]
+    t.error(lambda: root.spawn(["/bin/true"]), ERR + "TooMany",
+            "a third sandbox with MaxSandboxesPerUser=2: TooMany")
+    r = None
+    try:
+        r = nobody.spawn(["/bin/true"])
+    except BusError as e:
+        r = e
+    t.ok(isinstance(r, list), "... while another user may still spawn", r)
+    for sid, path in ids:
+        root.manager("KillSandbox", "ti", sid, signal.SIGKILL)
+        root.wait_state(path, "exited", 10)
 
 
 # ---- 8. bad input ------------------------------------------------------------
@@ -1283,10 +1311,12 @@ def main():
         t.ok(rc == 0, "the daemon exits 0 on SIGTERM", "%r\n%s" % (rc, log[-3000:]))
         conf = h.path("linger.conf")
         with open(conf, "w") as f:
-            f.write("[Daemon]\nExitedSandboxLinger=1s\n")
+            f.write("[Daemon]\nExitedSandboxLinger=1s\nMaxSandboxesPerUser=2\n")
         if t.ok(h.start_daemon(["--bus=yes", "-c", conf], log="linger.log"),
-                "sandboxd -c (ExitedSandboxLinger=1s) starts", h.read("linger.log")):
+                "sandboxd -c (ExitedSandboxLinger=1s, MaxSandboxesPerUser=2) starts",
+                h.read("linger.log")):
             guarded(t, test_lifecycle_signals, t, h, root)
+            guarded(t, test_too_many, t, root, nobody)
         t.ok(h.stop_daemon() == 0, "... and exits 0 on SIGTERM", h.read("linger.log")[-3000:])
         guarded(t, test_no_bus, t, h)
         bad = [line for log in ("sandboxd", "linger", "auto", "yes", "no", "default")
