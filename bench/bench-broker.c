@@ -88,19 +88,12 @@ struct stats {
 static void
 compute(uint64_t *v, int n, uint64_t loop_ns, struct stats *st)
 {
-	double sum = 0;
+	struct bench_stats b;
 
-	qsort(v, (size_t) n, sizeof(*v), cmp_u64);
-	for (int i = 0; i < n; i++)
-		sum += (double) v[i];
-	st->n = n;
-	st->median = (double) pct(v, n, 0.50) / 1000.0;
-	st->p90 = (double) pct(v, n, 0.90) / 1000.0;
-	st->p99 = (double) pct(v, n, 0.99) / 1000.0;
-	st->mean = sum / n / 1000.0;
-	st->min = (double) v[0] / 1000.0;
-	st->max = (double) v[n - 1] / 1000.0;
-	st->ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0;
+	bench_stats_compute(v, n, &b);
+	*st = (struct stats) { .n = n, .median = b.median, .p90 = b.p90, .p99 = b.p99,
+	    .mean = b.mean, .min = b.min, .max = b.max,
+	    .ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0 };
 }
 
 static int
@@ -546,16 +539,6 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 	(void) sched_setaffinity(0, sizeof(saved), &saved);
 	compute(s, n, loop, st);
 	free(s);
-}
-
-static void
-die_client(const char *what, sandbox_client *c, int r)
-{
-	const char *msg = c ? sandbox_client_last_error(c) : NULL;
-
-	fprintf(stderr, "bench-broker: %s: %s%s%s\n", what, strerror(-r), msg ? ": " : "",
-	    msg ? msg : "");
-	exit(1);
 }
 
 /*

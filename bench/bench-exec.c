@@ -49,22 +49,6 @@ struct cmd {
 	int first_status;	/* wait status of the first failure */
 };
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pctd(const double *v, int n, double p)
-{
-	int i = (int)(p * (double)(n - 1) + 0.5);
-
-	return v[i >= n ? n - 1 : i];
-}
-
 /* environ, with the VAR=VAL words in over[0..nover) added or replacing. */
 static char **
 make_env(char **over, int nover)

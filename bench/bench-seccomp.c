@@ -198,14 +198,6 @@ measure(int n, long calls, int exec_runs, struct sample *ret)
 	return 0;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *) a, y = *(const double *) b;
-
-	return x < y ? -1 : x > y;
-}
-
 static double
 median(double *v, int n)
 {

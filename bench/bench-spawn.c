@@ -46,16 +46,12 @@ extern char **environ;
 enum { PH_TOTAL, PH_EXEC, PH_RUN, PH_CONNECT, PH_MAX };
 static const char *const phase_name[PH_MAX] = { "total", "to-exec", "exec->exit", "connect" };
 
-struct stats {
-	double median, p90, p99, mean, min, max;
-};
-
 struct result {
 	const char *name;
 	int n;
 	uint64_t *s[PH_MAX];	/* ns per op, per phase; NULL: not measured */
 	uint64_t loop_ns;
-	struct stats st[PH_MAX];
+	struct bench_stats st[PH_MAX];
 	uint64_t daemon_wall_usec_median;	/* sandbox cases: sandbox_exit.wall_usec */
 	int failures;		/* targets that did not exit 0 */
 };
@@ -63,22 +59,9 @@ struct result {
 static void
 compute(struct result *r)
 {
-	for (int ph = 0; ph < PH_MAX; ph++) {
-		uint64_t *v = r->s[ph];
-		double sum = 0;
-
-		if (!v)
-			continue;
-		qsort(v, (size_t)r->n, sizeof(*v), cmp_u64);
-		for (int i = 0; i < r->n; i++)
-			sum += (double)v[i];
-		r->st[ph].median = (double)pct(v, r->n, 0.50) / 1000.0;
-		r->st[ph].p90 = (double)pct(v, r->n, 0.90) / 1000.0;
-		r->st[ph].p99 = (double)pct(v, r->n, 0.99) / 1000.0;
-		r->st[ph].mean = sum / r->n / 1000.0;
-		r->st[ph].min = (double)v[0] / 1000.0;
-		r->st[ph].max = (double)v[r->n - 1] / 1000.0;
-	}
+	for (int ph = 0; ph < PH_MAX; ph++)
+		if (r->s[ph])
+			bench_stats_compute(r->s[ph], r->n, &r->st[ph]);
 }
 
 static void
@@ -150,16 +133,6 @@ bench_posix(struct result *res, char *const argv[], int n, int warmup)
 /* --- sandboxd ------------------------------------------------------- */
 
 static const char *arg_socket;
-
-static void
-die_client(const char *what, sandbox_client *c, int r)
-{
-	const char *msg = c ? sandbox_client_last_error(c) : NULL;
-
-	fprintf(stderr, "bench-spawn: %s: %s%s%s\n", what, strerror(-r),
-	    msg ? ": " : "", msg ? msg : "");
-	exit(1);
-}
 
 static sandbox_client *
 connect_or_die(void)
@@ -251,29 +224,13 @@ bench_sandbox(struct result *res, int fresh, const char *policy, char *const arg
 /* --- output --------------------------------------------------------- */
 
 static void
-print_header(void)
-{
-	printf("%-17s %-11s %9s %9s %9s %9s %9s %9s %8s %8s\n", "case", "phase", "median",
-	    "p90", "p99", "mean", "min", "max", "ops/s", "x posix");
-}
-
-static void
 print_result(const struct result *r, const struct result *base)
 {
-	for (int ph = 0; ph < PH_MAX; ph++) {
-		const struct stats *s = &r->st[ph];
-		char ops[32] = "-", ratio[32] = "-";
-
-		if (!r->s[ph])
-			continue;
-		if (ph == PH_TOTAL)
-			snprintf(ops, sizeof(ops), "%.0f",
-			    r->loop_ns ? (double)r->n * 1e9 / (double)r->loop_ns : 0.0);
-		if (base && base->s[ph] && base->st[ph].median > 0)
-			snprintf(ratio, sizeof(ratio), "%.2fx", s->median / base->st[ph].median);
-		printf("%-17s %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8s %8s\n", r->name,
-		    phase_name[ph], s->median, s->p90, s->p99, s->mean, s->min, s->max, ops, ratio);
-	}
+	for (int ph = 0; ph < PH_MAX; ph++)
+		if (r->s[ph])
+			bench_print_row(r->name, phase_name[ph], &r->st[ph],
+			    ph == PH_TOTAL && r->loop_ns ? (double) r->n * 1e9 / (double) r->loop_ns : 0,
+			    base && base->s[ph] ? base->st[ph].median : 0);
 	if (r->daemon_wall_usec_median)
 		printf("%-17s %-11s %9llu   (sandbox_exit.wall_usec, median)\n", r->name,
 		    "daemon-wall", (unsigned long long)r->daemon_wall_usec_median);
@@ -352,7 +309,7 @@ main(int argc, char **argv)
 	printf("bench-spawn: target %s, N=%d, warm-up %d, policy '%s', kernel %s, %ld cpus\n",
 	    target[0], n, warmup, policy, u.release, sysconf(_SC_NPROCESSORS_ONLN));
 	printf("times in microseconds; ops/s = N / wall time of the timed loop (serial)\n\n");
-	print_header();
+	bench_print_header("x posix");
 
 	if (!skip_posix) {
 		result_init(&rp, "posix_spawn", n, 0);

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Timing, percentile, allocation and option helpers shared by the benchmarks. */
+/*
+ * Timing, percentile, allocation and option helpers shared by the
+ * benchmarks; for those that include sandbox-client.h first, die_client().
+ */
 #pragma once
 
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static inline uint64_t
@@ -35,6 +39,70 @@ pct(const uint64_t *v, int n, double p)
 		return 0;
 	i = (int) (p * (double) (n - 1) + 0.5);
 	return v[i < n ? i : n - 1];
+}
+
+static inline int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *) a, y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* pct() for a sorted array of n > 0 doubles (per-round ratios). */
+static inline double
+pctd(const double *v, int n, double p)
+{
+	int i = (int) (p * (double) (n - 1) + 0.5);
+
+	return v[i >= n ? n - 1 : i];
+}
+
+/* A sample's summary, in microseconds. */
+struct bench_stats {
+	double median, p90, p99, mean, min, max;
+};
+
+/* Sorts the n > 0 samples v (nanoseconds) and summarizes them. */
+static inline void
+bench_stats_compute(uint64_t *v, int n, struct bench_stats *st)
+{
+	double sum = 0;
+
+	qsort(v, (size_t) n, sizeof(*v), cmp_u64);
+	for (int i = 0; i < n; i++)
+		sum += (double) v[i];
+	st->median = (double) pct(v, n, 0.50) / 1000.0;
+	st->p90 = (double) pct(v, n, 0.90) / 1000.0;
+	st->p99 = (double) pct(v, n, 0.99) / 1000.0;
+	st->mean = sum / n / 1000.0;
+	st->min = (double) v[0] / 1000.0;
+	st->max = (double) v[n - 1] / 1000.0;
+}
+
+/* The phase tables (bench-spawn, bench-dbus): a row per case and phase;
+ * ratio names the last column. */
+static inline void
+bench_print_header(const char *ratio)
+{
+	printf("%-17s %-11s %9s %9s %9s %9s %9s %9s %8s %8s\n", "case", "phase", "median",
+	    "p90", "p99", "mean", "min", "max", "ops/s", ratio);
+}
+
+/* The last columns: ops per second, and the median over base_median;
+ * either is "-" when not above 0. */
+static inline void
+bench_print_row(const char *name, const char *phase, const struct bench_stats *s, double ops,
+    double base_median)
+{
+	char o[32] = "-", x[32] = "-";
+
+	if (ops > 0)
+		snprintf(o, sizeof(o), "%.0f", ops);
+	if (base_median > 0)
+		snprintf(x, sizeof(x), "%.2fx", s->median / base_median);
+	printf("%-17s %-11s %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %8s %8s\n", name, phase,
+	    s->median, s->p90, s->p99, s->mean, s->min, s->max, o, x);
 }
 
 /* calloc() or exit: a benchmark cannot go on without its sample arrays. */
@@ -68,3 +136,16 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 	}
 	return 0;
 }
+
+#ifdef SANDBOX_CLIENT_H
+/* A libsandbox-client call failed (c: its connection, or NULL): exit. */
+static inline void
+die_client(const char *what, sandbox_client *c, int r)
+{
+	const char *msg = c ? sandbox_client_last_error(c) : NULL;
+
+	fprintf(stderr, "%s: %s: %s%s%s\n", program_invocation_short_name, what, strerror(-r),
+	    msg ? ": " : "", msg ? msg : "");
+	exit(1);
+}
+#endif

@@ -1,19 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# run.sh: sandboxd's spawn and broker benchmarks. Run by "make bench" (as
-# root), which sets the paths of the built programs:
+# run.sh: sandboxd's spawn, broker and D-Bus benchmarks. Run by "make
+# bench" (as root), which sets the paths of the built programs:
 #   SANDBOXD     the daemon               SANDBOXCTL  the CLI
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
 #   BENCH_BROKER bench/bench-broker      BENCH_SECCOMP bench/bench-seccomp
-#   BENCH_RELAY  bench/bench-relay
-# Optional: BENCH_ONLY (spawn, broker, seccomp or relay: run only that
-# part; default all),
+#   BENCH_RELAY  bench/bench-relay        BENCH_DBUS  bench/bench-dbus
+#   BENCH_BUS_POLICY  units/org.sandboxd.Sandbox1.conf (used if it exists)
+# Optional: BENCH_ONLY (spawn, broker, seccomp, relay or dbus: run only
+# that part; default all),
 # BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
 # BENCH_BROKER_N (brokered opens per case, default 20000), BENCH_RELAY_MIB
-# (MiB each way per relay round, default 256), BWRAP (default:
-# bwrap in $PATH), BENCH_POLICY (default "default").
+# (MiB each way per relay round, default 256), BENCH_DBUS_N (bench-dbus
+# spawn rounds, default 500; request rounds 4 times as many), BWRAP
+# (default: bwrap in $PATH), BENCH_POLICY (default "default").
 #
 # 1. bench-spawn: posix_spawn vs sandbox_spawn (persistent connection, and a
 #    fresh connection per spawn), in-process, with to-exec split out.
@@ -37,6 +39,15 @@
 #    stream, MB/s each way, alternating round by round in the same run,
 #    and their ratio. It writes its policy into the daemon's --policy-dir
 #    and reloads it (SIGHUP).
+# 6. bench-dbus: the D-Bus front end against the socket, interleaved round
+#    by round: spawn->exit of /bin/true (Spawn and the Exited signal
+#    against sandbox_spawn and sandbox_wait), a list request (ListSandboxes
+#    against LIST), and ListPolicies from a fresh bus connection each time
+#    against a kept one (and ListSandboxes from a fresh one, which adds the
+#    daemon's look-up of a new client's credentials). It gets its own
+#    private dbus-daemon (a system-bus-like configuration in the temporary
+#    directory, with the shipped bus policy if there is one) and its own
+#    sandboxd (--bus=yes) on it; skipped without dbus-daemon or busctl.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -45,9 +56,9 @@ set -eu
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-'' | spawn | broker | seccomp | relay) ;;
+'' | spawn | broker | seccomp | relay | dbus) ;;
 *)
-	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp or relay (or empty for all)" >&2
+	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp, relay or dbus (or empty for all)" >&2
 	exit 2
 	;;
 esac
@@ -65,9 +76,13 @@ fi
 if want relay; then
 	: "${BENCH_RELAY:?BENCH_RELAY must name bench-relay}"
 fi
+if want dbus; then
+	: "${BENCH_DBUS:?BENCH_DBUS must name bench-dbus}"
+fi
 N=${BENCH_N:-1000}
 NB=${BENCH_BROKER_N:-20000}
 NE=${BENCH_EXEC_N:-$((N / 5))}
+ND=${BENCH_DBUS_N:-500}
 [ "$NE" -ge 10 ] || NE=10
 POLICY=${BENCH_POLICY:-default}
 BWRAP=${BWRAP:-$(command -v bwrap || true)}
@@ -79,11 +94,12 @@ fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sandboxd-bench.XXXXXX")
 dpid=
+pids= # every daemon started, the latest first: stopped in that order
 cleanup() {
-	if [ -n "$dpid" ]; then
-		kill -TERM "$dpid" 2>/dev/null || true
-		wait "$dpid" 2>/dev/null || true
-	fi
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -111,30 +127,51 @@ if want broker; then
 	"$BENCH_BROKER" --write-policy "$tmp/policies/bench-broker.policy" "$tmp/data"
 fi
 
+# Waits up to 10 s for COMMAND to succeed while the daemon PID (its output
+# in LOG) lives; 1 if it does not.
+wait_for() { # WHAT PID LOG COMMAND...
+	what=$1 wpid=$2 wlog=$3
+	shift 3
+	i=0
+	until "$@"; do
+		if ! kill -0 "$wpid" 2>/dev/null; then
+			echo "run.sh: waiting for $what: the daemon died:" >&2
+			cat "$wlog" >&2
+			return 1
+		fi
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "run.sh: no $what after 10 s" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# Starts sandboxd on SOCKET with more options, its output in LOG; sets
+# started to its pid once it listens.
+start_sandboxd() { # SOCKET LOG [OPTION...]
+	ssock=$1 slog=$2
+	shift 2
+	# shellcheck disable=SC2086 # $DAEMON may start with an assignment.
+	env $DAEMON --socket "$ssock" "$@" >"$slog" 2>&1 &
+	started=$!
+	pids="$started $pids"
+	wait_for "socket $ssock" "$started" "$slog" test -S "$ssock"
+}
+
 sock=$tmp/s.sock
-# shellcheck disable=SC2086 # $DAEMON may start with an assignment.
-env $DAEMON --socket "$sock" --policy-dir "$tmp/policies" >"$tmp/sandboxd.log" 2>&1 &
-dpid=$!
-i=0
-while [ ! -S "$sock" ]; do
-	if ! kill -0 "$dpid" 2>/dev/null; then
-		echo "run.sh: sandboxd died:" >&2
-		cat "$tmp/sandboxd.log" >&2
-		dpid=
-		exit 1
-	fi
-	i=$((i + 1))
-	if [ $i -gt 100 ]; then
-		echo "run.sh: no socket after 10 s" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+if [ "$ONLY" != dbus ]; then # part dbus starts its own
+	start_sandboxd "$sock" "$tmp/sandboxd.log" --policy-dir "$tmp/policies" || exit 1
+	dpid=$started
+fi
 SANDBOXD_SOCKET=$sock
 export SANDBOXD_SOCKET
 
 echo "== sandboxd benchmarks: $(uname -srm), $(nproc) cpus, $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "   sandboxd: $SANDBOXD (pid $dpid, socket $sock), policy '$POLICY'"
+if [ -n "$dpid" ]; then
+	echo "   sandboxd: $SANDBOXD (pid $dpid, socket $sock), policy '$POLICY'"
+fi
 echo "   load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 row() { printf '%-44s %10s %10s %10s\n' "$@"; }
@@ -226,6 +263,118 @@ broker_benchmarks() {
 	echo " daemon, a forked child opens and passes the fd: what any broker costs here)"
 }
 
+# A system-bus-like configuration: only root connects; names are owned
+# and method calls sent only where a policy punches a hole, as on the
+# system bus; the holes are the shipped bus policy's, or without one, the
+# same for root.
+write_bus_conf() { # FILE LISTEN-PATH [SHIPPED-POLICY]
+	if [ -n "${3:-}" ]; then
+		holes="<include>$3</include>"
+	else
+		holes='<policy user="root"><allow own="org.sandboxd.Sandbox1"/>
+    <allow send_destination="org.sandboxd.Sandbox1"/></policy>'
+	fi
+	cat >"$1" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <auth>EXTERNAL</auth>
+  <listen>unix:path=$2</listen>
+  <policy context="default">
+    <allow user="root"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus"
+      send_interface="org.freedesktop.DBus.Introspectable"/>
+  </policy>
+  $holes
+</busconfig>
+EOF
+}
+
+bus_has_name() { # ADDRESS
+	busctl --address="$1" call org.freedesktop.DBus /org/freedesktop/DBus \
+		org.freedesktop.DBus NameHasOwner s org.sandboxd.Sandbox1 2>/dev/null | grep -q true
+}
+
+dbus_benchmarks() {
+	echo
+	echo "== 6. D-Bus against the socket (bench-dbus -n $ND -r $((ND * 4)))"
+	for prog in dbus-daemon busctl; do
+		if ! command -v $prog >/dev/null 2>&1; then
+			echo "$prog not found: skipping part dbus"
+			return 0
+		fi
+	done
+	bus=$tmp/dbus
+	mkdir "$bus" "$bus/policies"
+	shipped=
+	if [ -n "${BENCH_BUS_POLICY:-}" ] && [ -f "$BENCH_BUS_POLICY" ]; then
+		shipped=$BENCH_BUS_POLICY
+	fi
+	write_bus_conf "$bus/bus.conf" "$bus/bus.sock" "$shipped"
+	dbus-daemon --nofork --nosyslog --print-address --config-file="$bus/bus.conf" \
+		>"$bus/address" 2>"$bus/dbus-daemon.log" &
+	bpid=$!
+	pids="$bpid $pids"
+	wait_for "bus address" "$bpid" "$bus/dbus-daemon.log" test -s "$bus/address" || exit 1
+	DBUS_SYSTEM_BUS_ADDRESS=$(head -n 1 "$bus/address")
+	export DBUS_SYSTEM_BUS_ADDRESS
+	start_sandboxd "$bus/s.sock" "$bus/sandboxd.log" --bus=yes --policy-dir "$bus/policies" ||
+		exit 1
+	wait_for "org.sandboxd.Sandbox1 on the bus" "$started" "$bus/sandboxd.log" \
+		bus_has_name "$DBUS_SYSTEM_BUS_ADDRESS" || exit 1
+	echo "   bus: $DBUS_SYSTEM_BUS_ADDRESS (dbus-daemon pid $bpid; bus policy: ${shipped:-inline})"
+	echo "   sandboxd --bus=yes: pid $started, socket $bus/s.sock"
+	"$BENCH_DBUS" -n "$ND" -r "$((ND * 4))" -s "$bus/s.sock" -p "$POLICY" | tee "$tmp/dbus.out"
+	if ! grep -q '^bus/spawn ' "$tmp/dbus.out"; then
+		echo "run.sh: bench-dbus failed; sandboxd's and dbus-daemon's logs:" >&2
+		tail -n 20 "$bus/sandboxd.log" "$bus/dbus-daemon.log" >&2
+		exit 1
+	fi
+
+	# Summary: bench-dbus's rows are: case phase median p90 p99 mean min max ops/s x-base.
+	db() { awk -v c="$1" -v p="$2" -v f="$3" '$1 == c && $2 == p { print $f; exit }' "$tmp/dbus.out"; }
+	drow() { # CASE PHASE LABEL
+		row "$3" "$(db "$1" "$2" 3)" "$(db "$1" "$2" 5)" "$(db "$1" "$2" 10)"
+	}
+	echo
+	echo "== summary: D-Bus against the socket (medians, µs)"
+	row "measurement" "median" "p99" "ratio"
+	drow socket/spawn total "socket: sandbox_spawn + wait /bin/true"
+	drow bus/spawn total "bus: Spawn + Exited signal"
+	drow bus/spawn to-exec "  to Spawn's reply (target exec'd)"
+	drow bus/spawn 'exec->exit' "  reply -> Exited"
+	drow socket/list total "socket: LIST"
+	drow bus/list total "bus: ListSandboxes"
+	drow bus/policies total "bus: ListPolicies, kept connection"
+	drow bus/policies-new total "bus: ListPolicies, fresh connection"
+	drow bus/policies-new connect "  connect + Hello"
+	drow bus/list-new total "bus: ListSandboxes, fresh conn. (+ creds)"
+	echo "(ratio: median vs the baseline row's: the socket's, or the kept connection's;"
+	echo " per-round ratios above)"
+	log_summary "sandboxd --bus=yes" "$bus/sandboxd.log"
+}
+
+# What a daemon's log says: sandboxes started, error lines.
+log_summary() { # NAME LOG
+	n_started=$(grep -c ' started: ' "$2" || true)
+	n_errors=$(grep -c '^<[0-3]>' "$2" || true)
+	echo "$1: $n_started sandboxes started, $n_errors error lines in its log"
+	if [ "$n_errors" -gt 0 ]; then
+		grep '^<[0-3]>' "$2" | head -5
+	fi
+}
+
 if want spawn; then
 	spawn_benchmarks
 fi
@@ -243,9 +392,10 @@ if want relay; then
 	"$BENCH_RELAY" -P "$tmp/policies" -d "$dpid" -s "$sock" -m "${BENCH_RELAY_MIB:-256}"
 fi
 
-n_started=$(grep -c ' started: ' "$tmp/sandboxd.log" || true)
-n_errors=$(grep -c '^<[0-3]>' "$tmp/sandboxd.log" || true)
-echo "sandboxd: $n_started sandboxes started, $n_errors error lines in its log"
-if [ "$n_errors" -gt 0 ]; then
-	grep '^<[0-3]>' "$tmp/sandboxd.log" | head -5
+if want dbus; then
+	dbus_benchmarks
+fi
+
+if [ -n "$dpid" ]; then
+	log_summary sandboxd "$tmp/sandboxd.log"
 fi

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * See log.h. Single-threaded users only (the daemon and sandboxctl).
+ * See log.h. Set up from one thread; records may then come from any (the
+ * daemon's worker threads log while loading policies): each is formatted
+ * on the stack and written with one fprintf(), which locks stderr.
  *
  * Every record is one line: the formatted message is escaped as a whole
  * (escape.h), so no string a peer chose (an argv, a path, a policy name, a

@@ -36,6 +36,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/manager.c daemon/manager.h \
 	daemon/conf.c daemon/conf.h \
 	daemon/workers.c daemon/workers.h \
+	daemon/reload.c daemon/reload.h \
 	daemon/control/conn.c daemon/control/conn.h \
 	daemon/control/dispatch.c daemon/control/dispatch.h \
 	daemon/control/authz.c daemon/control/authz.h \

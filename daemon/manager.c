@@ -32,6 +32,7 @@
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
+#include "reload.h"
 #include "skeleton.h"
 #include "spawn.h"
 #include "target.h"
@@ -123,41 +124,19 @@ on_accept(evutil_socket_t fd, short what, void *userdata)
 		log_debug("New connection from uid %u pid %d.", (unsigned) c->cred.uid, (int) c->cred.pid);
 }
 
-int
-manager_reload(struct manager *m, struct error_msg *err)
-{
-	struct policy_store *s;
-	int r;
-
-	log_info("Reloading policies.");
-	(void) sd_notify(0, "RELOADING=1");
-	r = policy_store_load(m->conf.policy_dirs, m->policies, &s);
-	if (r >= 0) {
-		policy_store_free(m->policies);
-		m->policies = s;
-		log_info("Loaded %zu policies.", s->n);
-		manager_want_spares(m);
-	} else {
-		log_error_errno(r, "Failed to reload policies, keeping the current set: %m");
-		/* The loader logged each file's errors; the caller gets the gist. */
-		(void) error_msg_setf(err, -r, "the policies did not load (%s), the current set "
-		    "stays; the daemon's log names each file and line", strerror(-r));
-	}
-	(void) sd_notify(0, "READY=1");
-	return r;
-}
-
 static void
 on_reload(evutil_socket_t fd, short what, void *userdata)
 {
 	struct manager *m = userdata;
 
-	struct error_msg err;
+	int r;
 
 	m->reload_active = false;
 	if (m->shutting_down)
 		return;
-	(void) manager_reload(m, &err);
+	r = reload_start(m->reloader, NULL, NULL, 0);
+	if (r < 0)
+		log_warning_errno(r, "Not reloading the policies: %m");
 }
 
 static void
@@ -523,7 +502,7 @@ manager_setup(struct manager *m)
 	if (mkdir(SANDBOXD_RUNDIR "/root", 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s/root: %m", SANDBOXD_RUNDIR);
 
-	r = policy_store_load(m->conf.policy_dirs, NULL, &m->policies);
+	r = policy_store_load(m->conf.policy_dirs, &m->policies);
 	if (r < 0)
 		return log_error_errno(r, "Failed to load policies: %m");
 	log_info("Loaded %zu policies.", m->policies->n);
@@ -550,6 +529,8 @@ manager_setup(struct manager *m)
 	if (!m->ev_spares || !m->ev_reload || !m->ev_cgroups)
 		return log_oom();
 	r = workers_new(m->base, BROKER_WORKERS_MAX, &m->workers);
+	if (r >= 0)
+		r = reloader_new(m, &m->reloader);
 	if (r < 0)
 		return log_oom();
 	manager_want_spares(m);
@@ -742,6 +723,7 @@ manager_free(struct manager *m)
 	}
 	/* After the brokers: what their workers finished is dropped now. */
 	m->workers = workers_free(m->workers);
+	m->reloader = reloader_free(m->reloader);	/* after: finished loads are applied */
 	free(m->broker_stuck);
 	event_freep(&m->ev_listen);
 	event_freep(&m->ev_listen_resume);

@@ -23,6 +23,7 @@ struct conn;
 struct target;
 struct netns_pool;
 struct bus;
+struct reloader;
 
 /* A sandbox's cgroup whose last process was still leaving when the
  * sandbox ended: removed from a timer, never by waiting. */
@@ -45,7 +46,8 @@ struct broker_stuck {
 struct manager {
 	struct event_base	*base;
 	struct bus		*bus;		/* NULL: no D-Bus front end (bus.h) */
-	struct workers		*workers;	/* the broker's actions run there */
+	struct workers		*workers;	/* the broker's actions and reloads run there */
+	struct reloader		*reloader;	/* reload.h */
 	struct broker_stuck	*broker_stuck;	/* owners with stuck requests */
 	size_t			n_broker_stuck;
 	struct conf		conf;
@@ -98,9 +100,6 @@ int manager_run(struct manager *m);
 void manager_start_shutdown(struct manager *m);
 /* Schedules making a spare root for every policy that lacks one. */
 void manager_want_spares(struct manager *m);
-/* Loads the policies again; the current set stays if the new one fails
- * (-errno, err's message says why). */
-int manager_reload(struct manager *m, struct error_msg *err);
 /* Removes a sandbox's cgroup now or, if its processes are still
  * leaving, from a timer. */
 void manager_release_cgroup(struct manager *m, const char *name);

@@ -25,17 +25,22 @@ struct target_watch;
 
 /*
  * A bus client that has called us: its unique name (never reused on a
- * bus) and the credentials the bus daemon vouches for, asked once. It
- * lives until its name leaves the bus, and with it everything it asked
- * for: its spawns' watches (their sandboxes die unless detached) and its
- * policy checks. Signals about a sandbox go to the known clients that may
- * see it, addressed to each: a broadcast would show every user's
- * sandboxes to every listener.
+ * bus) and the credentials the bus daemon vouches for, asked once,
+ * asynchronously: its calls wait (parked, in order) until they come, then
+ * are dispatched again. It lives until its name leaves the bus, and with it
+ * everything it asked for: its spawns' watches (their sandboxes die unless
+ * detached), its policy checks and reloads. Signals about a sandbox go to
+ * the known clients that may see it, addressed to each: a broadcast would
+ * show every user's sandboxes to every listener.
  */
 struct bus_peer {
 	LIST_ENTRY(bus_peer)	link;
 	struct bus		*bus;
 	char			*name;
+	bool			known;		/* the credentials below came */
+	sd_bus_slot		*query;		/* GetConnectionCredentials in flight */
+	sd_bus_message		**parked;	/* its calls meanwhile */
+	size_t			n_parked;
 	uid_t			uid;
 	gid_t			gid;
 	pid_t			pid;
@@ -43,7 +48,7 @@ struct bus_peer {
 	int			n_groups;
 	uint64_t		last_used;	/* for eviction: idle peers, oldest first */
 	LIST_HEAD(, bus_spawn)	spawns;
-	unsigned		n_checks;	/* running CheckPolicy calls */
+	unsigned		n_pending;	/* calls answered later: CheckPolicy, Reload */
 };
 
 /* One Spawn: the call until it is answered, then the sandbox's watch. */
@@ -67,8 +72,8 @@ struct bus {
 	bool			drop;		/* disconnect once sd_bus_process() returns */
 };
 
-/* The peer that sent m, looked up or asked of the bus daemon (a call to
- * it, answered promptly: it is the system's, not the peer's). */
+/* The known peer that sent m (bus.c's filter holds back every call of a
+ * peer until its credentials are known). */
 int bus_peer_of(struct bus *b, sd_bus_message *m, struct bus_peer **ret, sd_bus_error *error);
 /* Frees the spawn; its watch ends (see target_watch_free()). */
 void bus_spawn_free(struct bus_spawn *s);

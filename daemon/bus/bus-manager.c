@@ -4,7 +4,7 @@
  * requests over the bus. Each method identifies its caller (bus_peer_of),
  * unpacks with the socket's bounds, and calls what the socket's handler
  * calls: target_spawn() and a watch, authz.c, target_signal(), the policy
- * store and checker, manager_reload().
+ * store and checker, reload_start().
  */
 #include <errno.h>
 #include <signal.h>
@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "policy-checker.h"
 #include "policy-store.h"
+#include "reload.h"
 #include "target.h"
 
 /* An array of strings: at most max of them, each shorter than
@@ -412,7 +413,7 @@ on_check_done(void *owner, uint64_t cookie, int error, const char *why, const st
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	int r;
 
-	p->n_checks--;
+	p->n_pending--;
 	if (error == -ECANCELED)
 		return;		/* the caller left */
 	if (!d) {
@@ -469,15 +470,31 @@ method_check_policy(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		sd_bus_message_unref(m);
 		return r;
 	}
-	p->n_checks++;
+	p->n_pending++;
 	return 1;
+}
+
+/* The reload's outcome: the reply to the call it carries as cookie. */
+static void
+on_reload_done(void *owner, uint64_t cookie, int error, const char *message)
+{
+	struct bus_peer *p = owner;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = (sd_bus_message *) (uintptr_t) cookie;
+
+	p->n_pending--;
+	if (error == -ECANCELED)
+		return;		/* the caller left */
+	if (error == 0)
+		(void) sd_bus_reply_method_return(call, NULL);
+	else
+		(void) bus_reply_errno(call, error, message, BUS_ERROR("ReloadFailed"));
+	bus_kick(p->bus);
 }
 
 static int
 method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 {
 	struct bus *b = userdata;
-	struct error_msg err;
 	struct bus_peer *p;
 	int r;
 
@@ -488,10 +505,16 @@ method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
 		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED,
 		    "only root may reload the policies");
 	log_info("Reload asked for by bus client %s (pid %d).", p->name, (int) p->pid);
-	r = manager_reload(b->manager, &err);
-	if (r < 0)
-		return sd_bus_error_set(error, BUS_ERROR("ReloadFailed"), err.message);
-	return sd_bus_reply_method_return(m, NULL);
+	/* Answered when the new set is in place (reload.h). */
+	r = reload_start(b->manager->reloader, on_reload_done, p,
+	    (uint64_t) (uintptr_t) sd_bus_message_ref(m));
+	if (r < 0) {
+		sd_bus_message_unref(m);
+		return sd_bus_error_set(error, BUS_ERROR("ReloadFailed"), r == -EBUSY ?
+		    "earlier reloads are stuck in a file system" : "cannot start a reload");
+	}
+	p->n_pending++;
+	return 1;
 }
 
 const sd_bus_vtable bus_manager_vtable[] = {

@@ -3,12 +3,14 @@
  * The D-Bus connection (bus.h): sd-bus driven from the manager's libevent
  * loop, the name, the known clients (struct bus_peer) and the errors.
  *
- * sd-bus never blocks us but in one place: a client's credentials are
- * asked of the bus daemon with a synchronous call (sd_bus_query_sender_
- * creds), once per client, bounded by BUS_CALL_TIMEOUT_USEC. The bus
- * daemon is the system's and answers in order; a client cannot make it
- * wait. Everything else is asynchronous: the name request, the match on
- * NameOwnerChanged, Spawn and CheckPolicy, whose answers come from events.
+ * Nothing here waits. A client's credentials are asked of the bus daemon
+ * (GetConnectionCredentials: the uid and groups it took from the kernel
+ * when the client connected) asynchronously, once per client; its calls
+ * are held back by a filter meanwhile and dispatched again, in order,
+ * when the answer comes (sd_bus_enqueue_for_read()). sd_bus_query_sender_
+ * creds() would ask the same with a synchronous call, stopping the loop for
+ * as long as the bus daemon takes. The name request, the match on
+ * NameOwnerChanged, Spawn, CheckPolicy and Reload are asynchronous too.
  */
 #include <errno.h>
 #include <event2/event.h>
@@ -22,12 +24,14 @@
 #include "log.h"
 #include "manager.h"
 #include "policy-checker.h"
+#include "reload.h"
 #include "target.h"
 #include "time-util.h"
 
-#define BUS_CALL_TIMEOUT_USEC	(2 * 1000 * 1000)
+#define BUS_CALL_TIMEOUT_USEC	(5 * 1000 * 1000)	/* our calls to the bus daemon */
 #define BUS_PROCESS_MAX		64	/* messages per turn of the loop */
 #define BUS_PEERS_MAX		1024	/* known clients; idle ones are forgotten first */
+#define BUS_PARKED_MAX		64	/* calls of one client held until its credentials come */
 
 static const sd_bus_error_map bus_errors[] = {
 	SD_BUS_ERROR_MAP(BUS_ERROR("ShuttingDown"), ESHUTDOWN),
@@ -119,6 +123,11 @@ bus_peer_free(struct bus_peer *p)
 	while ((s = LIST_FIRST(&p->spawns)))
 		bus_spawn_free(s);
 	policy_checker_cancel(p->bus->manager, p);
+	reload_cancel(p->bus->manager->reloader, p);
+	p->query = sd_bus_slot_unref(p->query);
+	for (size_t i = 0; i < p->n_parked; i++)
+		sd_bus_message_unref(p->parked[i]);
+	free(p->parked);
 	LIST_REMOVE(p, link);
 	p->bus->n_peers--;
 	free(p->name);
@@ -202,7 +211,7 @@ make_room(struct bus *b)
 	if (b->n_peers < BUS_PEERS_MAX)
 		return 0;
 	LIST_FOREACH(p, &b->peers, link)
-		if (!LIST_FIRST(&p->spawns) && p->n_checks == 0 &&
+		if (p->known && !LIST_FIRST(&p->spawns) && p->n_pending == 0 &&
 		    (!oldest || p->last_used < oldest->last_used))
 			oldest = p;
 	if (!oldest)
@@ -219,68 +228,184 @@ make_room(struct bus *b)
  * them, else nogroup. The broker acts with these (owner_creds).
  */
 static gid_t
-pick_gid(sd_bus_creds *c, const gid_t *groups, int n)
+pick_gid(pid_t pid, const gid_t *groups, int n)
 {
+	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *c = NULL;
 	gid_t gid;
 
-	if (sd_bus_creds_get_egid(c, &gid) >= 0)
+	if (pid > 0 && sd_bus_creds_new_from_pid(&c, pid, SD_BUS_CREDS_EGID) >= 0 &&
+	    sd_bus_creds_get_egid(c, &gid) >= 0)
 		for (int i = 0; i < n; i++)
 			if (groups[i] == gid)
 				return gid;
 	return n > 0 ? groups[0] : (gid_t) 65534;
 }
 
-int
-bus_peer_of(struct bus *b, sd_bus_message *m, struct bus_peer **ret, sd_bus_error *error)
+/* GetConnectionCredentials' a{sv}: UnixUserID is required. */
+static int
+read_credentials(sd_bus_message *m, struct bus_peer *p)
 {
-	_cleanup_(sd_bus_creds_unrefp) sd_bus_creds *c = NULL;
-	const char *name = sd_bus_message_get_sender(m);
-	const gid_t *groups = NULL;
-	struct bus_peer *p;
-	uid_t uid;
-	pid_t pid = 0;
-	int n = 0, r;
+	bool have_uid = false;
+	int r;
 
-	if (!name || name[0] != ':')
-		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "no sender");
-	p = find_peer(b, name);
-	if (p) {
-		p->last_used = ++b->clock;
-		*ret = p;
+	r = sd_bus_message_enter_container(m, 'a', "{sv}");
+	while (r > 0 && (r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+		const char *key;
+
+		r = sd_bus_message_read(m, "s", &key);
+		if (r < 0)
+			break;
+		if (strcmp(key, "UnixUserID") == 0) {
+			uint32_t u;
+
+			r = sd_bus_message_read(m, "v", "u", &u);
+			p->uid = (uid_t) u;
+			have_uid = r >= 0;
+		} else if (strcmp(key, "ProcessID") == 0) {
+			uint32_t u;
+
+			r = sd_bus_message_read(m, "v", "u", &u);
+			p->pid = (pid_t) u;
+		} else if (strcmp(key, "UnixGroupIDs") == 0) {
+			const void *v;
+			size_t size;
+
+			r = sd_bus_message_enter_container(m, 'v', "au");
+			if (r >= 0)
+				r = sd_bus_message_read_array(m, 'u', &v, &size);
+			if (r >= 0 && size > 0) {
+				free(p->groups);
+				p->groups = malloc(size);
+				if (!p->groups)
+					return -ENOMEM;
+				memcpy(p->groups, v, size);
+				p->n_groups = (int) (size / sizeof(uint32_t));
+			}
+			if (r >= 0)
+				r = sd_bus_message_exit_container(m);
+		} else
+			r = sd_bus_message_skip(m, "v");
+		if (r >= 0)
+			r = sd_bus_message_exit_container(m);
+	}
+	if (r >= 0)
+		r = sd_bus_message_exit_container(m);
+	if (r < 0)
+		return r;
+	return have_uid ? 0 : -EBADMSG;
+}
+
+/* The bus daemon's answer: the peer's held calls go out again, in order,
+ * or are refused if it could not say who sent them. */
+static int
+on_credentials(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct bus_peer *p = userdata;
+	struct bus *b = p->bus;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	int r = e ? -sd_bus_error_get_errno(e) : read_credentials(m, p);
+
+	p->query = sd_bus_slot_unref(p->query);
+	if (r < 0) {
+		/* Most often the client has left already. */
+		log_debug("Cannot identify bus client %s: %s.", p->name,
+		    e ? e->message : strerror(-r));
+		for (size_t i = 0; i < p->n_parked; i++)
+			(void) sd_bus_reply_method_errorf(p->parked[i], SD_BUS_ERROR_ACCESS_DENIED,
+			    "cannot identify the caller");
+		bus_peer_free(p);
 		return 0;
 	}
+	p->gid = pick_gid(p->pid, p->groups, p->n_groups);
+	p->known = true;
+	log_debug("Bus client %s: uid %u pid %d.", p->name, (unsigned) p->uid, (int) p->pid);
+	for (size_t i = 0; i < p->n_parked; i++) {
+		r = sd_bus_enqueue_for_read(b->bus, p->parked[i]);
+		if (r < 0)
+			(void) sd_bus_reply_method_errnof(p->parked[i], r, "cannot dispatch: %m");
+		p->parked[i] = sd_bus_message_unref(p->parked[i]);
+	}
+	p->n_parked = 0;
+	return 0;
+}
+
+/* A new client: remembered, its credentials asked for. */
+static int
+peer_new(struct bus *b, const char *name, struct bus_peer **ret)
+{
+	struct bus_peer *p;
+	int r;
+
 	if (make_room(b) < 0)
-		return sd_bus_error_set(error, BUS_ERROR("TooMany"), "too many bus clients at once");
-	r = sd_bus_query_sender_creds(m, SD_BUS_CREDS_EUID | SD_BUS_CREDS_PID |
-	    SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_EGID | SD_BUS_CREDS_AUGMENT, &c);
-	if (r >= 0)
-		r = sd_bus_creds_get_euid(c, &uid);
-	if (r < 0)
-		return sd_bus_error_set_errnof(error, r, "cannot identify the caller: %m");
-	(void) sd_bus_creds_get_pid(c, &pid);
-	n = sd_bus_creds_get_supplementary_gids(c, &groups);
-	if (n < 0)
-		n = 0;
+		return -EAGAIN;
 	p = calloc(1, sizeof(*p));
-	if (!p || !(p->name = strdup(name)) ||
-	    (n > 0 && !(p->groups = calloc((size_t) n, sizeof(gid_t))))) {
-		if (p)
-			free(p->name);
+	if (!p || !(p->name = strdup(name))) {
 		free(p);
-		return sd_bus_error_set_errno(error, -ENOMEM);
+		return -ENOMEM;
 	}
 	p->bus = b;
-	p->uid = uid;
-	p->pid = pid;
-	p->gid = pick_gid(c, groups, n);
-	if (n > 0)
-		memcpy(p->groups, groups, (size_t) n * sizeof(gid_t));
-	p->n_groups = n;
-	p->last_used = ++b->clock;
 	LIST_INIT(&p->spawns);
 	LIST_INSERT_HEAD(&b->peers, p, link);
 	b->n_peers++;
-	log_debug("Bus client %s: uid %u pid %d.", name, (unsigned) uid, (int) pid);
+	r = sd_bus_call_method_async(b->bus, &p->query, "org.freedesktop.DBus",
+	    "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionCredentials",
+	    on_credentials, p, "s", name);
+	if (r < 0) {
+		bus_peer_free(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* Every incoming message first: a call of a client whose credentials are
+ * not known yet is held back until they are. */
+static int
+on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
+{
+	struct bus *b = userdata;
+	const char *name = sd_bus_message_get_sender(m);
+	struct bus_peer *p;
+	sd_bus_message **v;
+	int r;
+
+	if (!sd_bus_message_is_method_call(m, NULL, NULL) || !name || name[0] != ':')
+		return 0;	/* bus_peer_of() refuses a call without a unique sender */
+	p = find_peer(b, name);
+	if (p && p->known)
+		return 0;
+	if (!p) {
+		r = peer_new(b, name, &p);
+		if (r < 0) {
+			(void) sd_bus_reply_method_errorf(m, BUS_ERROR("TooMany"), r == -EAGAIN ?
+			    "too many bus clients at once" : "cannot identify the caller");
+			return 1;
+		}
+	}
+	if (p->n_parked >= BUS_PARKED_MAX) {
+		(void) sd_bus_reply_method_errorf(m, SD_BUS_ERROR_LIMITS_EXCEEDED,
+		    "too many calls before the bus daemon said who you are");
+		return 1;
+	}
+	v = reallocarray(p->parked, p->n_parked + 1, sizeof(*v));
+	if (!v) {
+		(void) sd_bus_reply_method_errno(m, -ENOMEM, NULL);
+		return 1;
+	}
+	p->parked = v;
+	p->parked[p->n_parked++] = sd_bus_message_ref(m);
+	return 1;
+}
+
+int
+bus_peer_of(struct bus *b, sd_bus_message *m, struct bus_peer **ret, sd_bus_error *error)
+{
+	const char *name = sd_bus_message_get_sender(m);
+	struct bus_peer *p = name ? find_peer(b, name) : NULL;
+
+	if (!p || !p->known)
+		return sd_bus_error_set(error, SD_BUS_ERROR_ACCESS_DENIED, "unknown caller");
+	p->last_used = ++b->clock;
 	*ret = p;
 	return 0;
 }
@@ -346,7 +471,10 @@ bus_setup(struct bus *b)
 {
 	int r;
 
-	r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_MANAGER_IFACE, bus_manager_vtable, b);
+	r = sd_bus_add_filter(b->bus, NULL, on_incoming, b);
+	if (r >= 0)
+		r = sd_bus_add_object_vtable(b->bus, NULL, BUS_PATH, BUS_MANAGER_IFACE,
+		    bus_manager_vtable, b);
 	if (r >= 0)
 		r = sd_bus_add_object_manager(b->bus, NULL, BUS_PATH);
 	if (r >= 0)

@@ -32,15 +32,21 @@ store_put(struct policy_store *s, struct policy *p)
 	return 0;
 }
 
-static struct policy *
-steal_prev(struct policy_store *prev, const char *name)
+/* Records name as broken (once), or, loaded = true, as loaded again. */
+static int
+mark_broken(struct policy_store *s, const char *name, bool broken)
 {
-	if (!prev)
-		return NULL;
-	for (size_t i = 0; i < prev->n; i++)
-		if (prev->policies[i] && strcmp(prev->policies[i]->name, name) == 0)
-			return TAKE_PTR(prev->policies[i]);
-	return NULL;
+	size_t n = strv_length(s->broken);
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s->broken[i], name) == 0) {
+			if (!broken) {
+				free(s->broken[i]);
+				memmove(s->broken + i, s->broken + i + 1, (n - i) * sizeof(char *));
+			}
+			return 0;
+		}
+	return broken ? strv_push(&s->broken, name) : 0;
 }
 
 /* Logs each of d's diagnostics as path:line. */
@@ -61,11 +67,9 @@ log_diags(const char *path, const struct ini_diags *d)
 		    d->n_errors + d->n_warnings - d->n);
 }
 
-/* Parses and compiles; on failure logs every error and, if possible,
- * keeps prev's. */
+/* Parses and compiles; on failure logs every error and marks name broken. */
 static int
-store_add_text(struct policy_store *s, struct policy_store *prev, const char *name,
-    const char *path, const char *text)
+store_add_text(struct policy_store *s, const char *name, const char *path, const char *text)
 {
 	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
 	struct ini_error err = {};
@@ -97,16 +101,15 @@ store_add_text(struct policy_store *s, struct policy_store *prev, const char *na
 	log_diags(path, d);
 
 	if (r < 0) {
-		p = policy_unref(p);
-		p = steal_prev(prev, name);
-		if (!p)
-			return 0;
-		log_warning("Keeping the previous version of policy '%s'.", name);
+		policy_unref(p);
+		return r == -ENOMEM ? r : mark_broken(s, name, true);
 	}
 	r = store_put(s, p);
-	if (r < 0)
+	if (r < 0) {
 		policy_unref(p);
-	return r;
+		return r;
+	}
+	return mark_broken(s, name, false);
 }
 
 static int
@@ -116,7 +119,7 @@ cmp_policy(const void *a, const void *b)
 }
 
 static int
-store_add_dir(struct policy_store *s, struct policy_store *prev, const char *dir)
+store_add_dir(struct policy_store *s, const char *dir)
 {
 	struct dirent **names = NULL;
 	int n, r = 0;
@@ -139,7 +142,7 @@ store_add_dir(struct policy_store *s, struct policy_store *prev, const char *dir
 			if (!policy_name_is_valid(name))
 				log_warning("Ignoring policy file '%s/%s': invalid name.", dir, fn);
 			else if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, fn) < sizeof(path))
-				r = store_add_text(s, prev, name, path, NULL);
+				r = store_add_text(s, name, path, NULL);
 		}
 		free(names[i]);
 	}
@@ -148,7 +151,7 @@ store_add_dir(struct policy_store *s, struct policy_store *prev, const char *dir
 }
 
 int
-policy_store_load(char *const *dirs, struct policy_store *prev, struct policy_store **ret)
+policy_store_load(char *const *dirs, struct policy_store **ret)
 {
 	struct policy_store *s = calloc(1, sizeof(*s));
 	int r = 0;
@@ -159,10 +162,10 @@ policy_store_load(char *const *dirs, struct policy_store *prev, struct policy_st
 		char path[128];
 
 		(void) snprintf(path, sizeof(path), "<embedded>/%s.policy", e->name);
-		r = store_add_text(s, prev, e->name, path, e->text);
+		r = store_add_text(s, e->name, path, e->text);
 	}
 	for (char *const *d = dirs; r >= 0 && d && *d; d++)
-		r = store_add_dir(s, prev, *d);
+		r = store_add_dir(s, *d);
 	if (r < 0) {
 		policy_store_free(s);
 		return r;
@@ -170,6 +173,29 @@ policy_store_load(char *const *dirs, struct policy_store *prev, struct policy_st
 	if (s->n > 0)
 		qsort(s->policies, s->n, sizeof(*s->policies), cmp_policy);
 	*ret = s;
+	return 0;
+}
+
+int
+policy_store_keep(struct policy_store *s, const struct policy_store *prev)
+{
+	for (char **b = s->broken; b && *b; b++) {
+		struct policy *p = prev ? policy_store_find(prev, *b) : NULL;
+		bool added;
+		int r;
+
+		if (!p)
+			continue;
+		added = !policy_store_find(s, *b);
+		r = store_put(s, policy_ref(p));
+		if (r < 0) {
+			policy_unref(p);
+			return r;
+		}
+		log_warning("Keeping the previous version of policy '%s'.", *b);
+		if (added)
+			qsort(s->policies, s->n, sizeof(*s->policies), cmp_policy);
+	}
 	return 0;
 }
 
@@ -181,6 +207,7 @@ policy_store_free(struct policy_store *s)
 	for (size_t i = 0; i < s->n; i++)
 		policy_unref(s->policies[i]);
 	free(s->policies);
+	strv_free(s->broken);
 	free(s);
 	return NULL;
 }

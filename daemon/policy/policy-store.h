@@ -4,8 +4,10 @@
  * embedded in the binary, then each configured directory (the installed
  * share dir, then /etc/sandboxd/policies, then --policy-dir). A name in a
  * later layer replaces the earlier one. Policies are compiled when loaded.
- * On reload a policy whose file is broken keeps its previous version: it is
- * stolen from prev, so prev must be freed afterwards, not used.
+ * Loading touches nothing but the new store (a reload runs it on a worker
+ * thread); on reload a policy whose file is broken then keeps its previous
+ * version, taken from the current store by policy_store_keep() on the loop
+ * thread.
  */
 #pragma once
 
@@ -16,11 +18,14 @@
 struct policy_store {
 	struct policy	**policies;	/* sorted by name */
 	size_t		n;
+	char		**broken;	/* names whose last layer did not load */
 };
 
-/* Loads every layer. A broken file is logged (path:line) and skipped; if
- * prev is given, prev's version of that name is kept instead. */
-int policy_store_load(char *const *dirs, struct policy_store *prev, struct policy_store **ret);
+/* Loads every layer. A broken file is logged (path:line) and skipped (its
+ * name recorded in broken, unless a later layer loads it). */
+int policy_store_load(char *const *dirs, struct policy_store **ret);
+/* For each broken name, prev's version replaces whatever s has. */
+int policy_store_keep(struct policy_store *s, const struct policy_store *prev);
 
 struct embedded_policy {
 	const char	*name;

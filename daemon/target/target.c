@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -158,13 +159,35 @@ report_message(struct spawn_report *rep, struct error_msg *err)
 	    rep->detail[0] ? " '" : "", rep->detail, rep->detail[0] ? "'" : "", strerror(error));
 }
 
+/* The target has exec'd: the sandbox runs. */
+static void
+target_running(struct target *t)
+{
+	t->state = SBX_STATE_RUNNING;
+	log_info("Sandbox %llu started: pid %d, uid %u, policy '%s', owner uid %u pid %d, "
+	    "command '%s'.", (unsigned long long) t->id, (int) t->pid, (unsigned) t->uid,
+	    t->policy_name, (unsigned) t->owner_uid, (int) t->owner_pid, t->command);
+	manager_target_changed(t->manager, t);
+	notify_spawned(t, 0, NULL);
+}
+
+/* Whether init has written the target's wait status (not read yet). */
+static bool
+status_pending(struct target *t)
+{
+	int n = 0;
+
+	return t->status_fd >= 0 && ioctl(t->status_fd, FIONREAD, &n) == 0 &&
+	    n >= (int) sizeof(int32_t);
+}
+
 static void
 on_pidfd(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
 
 	if (t->state == SBX_STATE_STARTING) {
-		/* Died before reporting: read the setup pipe first. */
+		/* Init is gone before on_setup() ran: read the setup pipe first. */
 		struct spawn_report rep = {};
 		ssize_t n = t->setup_fd >= 0 ? read(t->setup_fd, &rep, sizeof(rep)) : 0;
 		struct error_msg msg;
@@ -174,6 +197,13 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, r, msg.message);
+		} else if (n == 0 && status_pending(t)) {
+			/* A quick target: its exec (the pipe's EOF: init closes
+			 * its copy once the vfork'd target has exec'd) and
+			 * init's exit came in one turn of the loop, this one
+			 * first. Init reported the target's status: it ran. */
+			target_close_fds(t);
+			target_running(t);
 		} else {
 			t->state = SBX_STATE_EXITED;
 			notify_spawned(t, -EIO, "the sandbox died during set-up");
@@ -240,14 +270,8 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
 		return;
 	}
-	if (t->state != SBX_STATE_STARTING)
-		return;
-	t->state = SBX_STATE_RUNNING;
-	log_info("Sandbox %llu started: pid %d, uid %u, policy '%s', owner uid %u pid %d, "
-	    "command '%s'.", (unsigned long long) t->id, (int) t->pid, (unsigned) t->uid,
-	    t->policy_name, (unsigned) t->owner_uid, (int) t->owner_pid, t->command);
-	manager_target_changed(t->manager, t);
-	notify_spawned(t, 0, NULL);
+	if (t->state == SBX_STATE_STARTING)
+		target_running(t);
 }
 
 static int

@@ -2877,6 +2877,55 @@ refuses(const char *path)
 	return r;
 }
 
+/*
+ * (f) A reload stuck in the stalled file system: a new policy whose
+ * [Broker] directory lies below it makes the policy load wait in the
+ * kernel (opening the rule's directory). The load runs on a worker
+ * thread: meanwhile the daemon serves (a spawn of the owner's is answered,
+ * a second reload waits for the first); once the file system answers, the
+ * new set is in place.
+ */
+START_TEST(stall_reload)
+{
+	const char *argv[] = { getenv("SANDBOXCTL"), "run", "--", "/bin/true", NULL };
+	uid_t uid = loop_owner(_i);
+	char *policy, *out = NULL;
+	unsigned loaded = testdaemon_log_count(td, "Loaded ");
+	double t0;
+	int st;
+
+	policy = testlib_asprintf("[Policy]\nDescription=reload into a stalled file system\n\n"
+	    "[Broker]\nTree=%s read\n", P("ro/stall/sub"));
+	testdaemon_write_policy(td, "stallreload", policy);
+	free(policy);
+	ck_assert_int_eq(testdaemon_signal(td, SIGHUP), 0);
+	await_line(&fz.out, "LOOKUP sub", 10000, "fuse-stall");
+
+	t0 = now_s();
+	st = testlib_run_cmd(argv, NULL, uid, uid, 10000, NULL, NULL);
+	fprintf(stderr, "# owner %u: a spawn with the reload stuck answered in %.3f s\n",
+	    (unsigned)uid, now_s() - t0);
+	ck_assert_msg(testlib_exit_code(st) == 0, "sandboxctl run with the reload stuck: exit %d",
+	    testlib_exit_code(st));
+	ck_assert_msg(now_s() - t0 < 5, "the spawn took %.3f s with the reload stuck",
+	    now_s() - t0);
+	ck_assert_int_eq(testdaemon_signal(td, SIGHUP), 0);
+	usleep(200 * 1000);
+	ck_assert_msg(testdaemon_log_count(td, "Loaded ") == loaded,
+	    "a reload finished while the first was stuck:\n%s", testdaemon_read_log(td));
+
+	/* Answered: "sub" is a file, so the rule stays inert, and the loads end. */
+	ck_assert_int_eq(write(fz.in, "answer\n", 7), 7);
+	ck_assert_msg(testdaemon_wait_log(td, "Loaded ", loaded + 2, 10000),
+	    "the two reloads did not finish once the file system answered:\n%s",
+	    testdaemon_read_log(td));
+	st = testlib_sandboxctl(NULL, &out, NULL, "policies", NULL);
+	ck_assert_int_eq(testlib_exit_code(st), 0);
+	ck_assert_msg(strstr(out, "stallreload"), "policies after the reload:\n%s", out);
+	free(out);
+}
+END_TEST
+
 /* The daemon is gone: its fixture must not stop it again. */
 static void
 daemon_gone(void)
@@ -3018,6 +3067,7 @@ broker_suite(void)
 	tcase_add_loop_test(tc, stall_stuck_cap, 0, 2);
 	tcase_add_loop_test(tc, stall_owner_cap, 0, 2);
 	tcase_add_loop_test(tc, stall_late_answer, 0, 2);
+	tcase_add_loop_test(tc, stall_reload, 0, 2);
 	tc = new_stall_case(s, "stall-exit", stall_exit_case_up, stall_exit_case_down);
 	tcase_add_loop_test(tc, stall_sigterm, 0, 2);
 	return s;
