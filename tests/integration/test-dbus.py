@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -542,10 +543,18 @@ class Harness:
         while time.monotonic() < deadline:
             if self.daemon.poll() is not None:
                 return False
-            if os.path.exists(self.socket) and (not wait_name or self.name_owned()):
+            if self.socket_accepts() and (not wait_name or self.name_owned()):
                 return True
             time.sleep(0.05)
         return False
+
+    def socket_accepts(self):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC) as c:
+            try:
+                c.connect(self.socket)
+            except OSError:
+                return False
+        return True
 
     def name_owned(self):
         r = subprocess.run(["busctl", "--address=" + self.address, "status", BUS_NAME],
