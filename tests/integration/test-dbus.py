@@ -873,6 +873,8 @@ def test_clients(t, h, root):
 
 def test_users(t, h, root, nobody):
     rid, rpath = root.spawn(["/bin/sleep", "60"])
+    t.ok(root.prop(rpath, "State") == "running",
+         "Spawn replies once the program runs: State is \"running\" right after")
     nid, npath = nobody.spawn(["/bin/sleep", "60"])
     mine = nobody.manager("ListSandboxes")
     t.ok(nid in [s[0] for s in mine] and all(s[2] == NOBODY for s in mine),
