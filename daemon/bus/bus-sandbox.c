@@ -345,7 +345,8 @@ emit(struct bus *b, struct target *t, enum sandbox_signal what)
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *s = NULL;
 		int r;
 
-		if (!authz_can_see(p->uid, t))
+		/* Not known yet: its uid is not either (it is not 0). */
+		if (!p->known || !authz_can_see(p->uid, t))
 			continue;
 		r = build_signal(b->bus, t, what, &s);
 		if (r >= 0)

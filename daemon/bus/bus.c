@@ -344,6 +344,8 @@ peer_new(struct bus *b, const char *name, struct bus_peer **ret)
 		return -ENOMEM;
 	}
 	p->bus = b;
+	p->uid = (uid_t) -1;	/* nobody's, until the bus daemon says */
+	p->gid = (gid_t) -1;
 	LIST_INIT(&p->spawns);
 	LIST_INSERT_HEAD(&b->peers, p, link);
 	b->n_peers++;
