@@ -61,6 +61,11 @@ SPEC_DISAGREEMENTS = {
     'LimitHit "killed"': 'LimitHit is "none" after a SIGTERM kill',
     'uid 65534\'s sandbox exits after its Kill(SIGTERM), LimitHit "killed"':
         'LimitHit is "none" after a SIGTERM kill',
+    # The daemon sends its signals to each peer allowed to see them, and it
+    # knows only peers that have called it: one that only subscribed (a
+    # monitor, a GUI waiting for SandboxNew) hears nothing.
+    "a root client that only listens hears SandboxNew and Exited":
+        "signals reach only clients that have called the daemon",
 }
 
 
@@ -857,6 +862,20 @@ def test_clients(t, h, root):
     t.ok(r["exited"] == [True, 3, "none"] and h.read("agent.out") == "out\n",
          "a second python3-dbus client spawns, waits for Exited, reads the output",
          (r["exited"], h.read("agent.out")))
+    a.exit_now()
+    # One that only listens, as "gdbus monitor" would, never having called.
+    a = Agent(h)
+    sid, path = root.spawn(["/bin/true"])
+    root.wait_state(path, "exited", 10)
+    heard = [e[2] for e in a.events_about(path, 1)]
+    t.ok("SandboxNew" in heard and "Exited" in heard,
+         "a root client that only listens hears SandboxNew and Exited", heard)
+    a.manager("ListPolicies")
+    sid, path = root.spawn(["/bin/true"])
+    root.wait_state(path, "exited", 10)
+    heard = [e[2] for e in a.events_about(path, 1)]
+    t.ok("SandboxNew" in heard and "Exited" in heard,
+         "... once it has called the daemon, it does", heard)
     a.exit_now()
     names = [p[0] for p in root.manager("ListPolicies")]
     g = subprocess.run(["gdbus", "call", "--address", h.address, "--dest", BUS_NAME,
