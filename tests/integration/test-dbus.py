@@ -887,7 +887,6 @@ def test_clients(t, h, root):
     t.ok("default" in names, "ListPolicies has the default policy", names)
 
 
-
 # ---- 5. root and uid 65534 ---------------------------------------------------
 
 def test_users(t, h, root, nobody):
@@ -925,8 +924,9 @@ def test_users(t, h, root, nobody):
     t.ok(npath in objs and rpath in objs, "root's GetManagedObjects has both", sorted(objs))
     t.ok(objs.get(rpath, {}).get(SANDBOX, {}).get("Id") == rid,
          "GetManagedObjects carries the Sandbox properties", objs.get(rpath))
-    nodes = lambda c: [n.get("name") for n in
-                       ET.fromstring(c.introspect(MANAGER_PATH + "/sandbox")).findall("node")]
+    def nodes(c):
+        xml_text = c.introspect(MANAGER_PATH + "/sandbox")
+        return [n.get("name") for n in ET.fromstring(xml_text).findall("node")]
     try:
         mine, alls = nodes(nobody), nodes(root)
     except (BusError, ET.ParseError) as e:
@@ -1048,7 +1048,8 @@ def test_lifecycle_signals(t, h, root):
     def ev(member, iface=None, since=mark):
         return [(i, e) for i, e in enumerate(root.events) if i >= since and e[2] == member and
                 (iface is None or e[1] == iface)]
-    got = pump(lambda: [x for x in ev("SandboxRemoved") if x[1][3] == [sid, path]], 15) or []
+    removed = pump(lambda: [x for x in ev("SandboxRemoved") if x[1][3] == [sid, path]],
+                   15) or []
     new = [e for _, e in ev("SandboxNew") if e[3] == [sid, path]]
     t.ok(new and new[0][0] == MANAGER_PATH and new[0][1] == MANAGER,
          "SandboxNew(id, path) on the manager", root.events[mark:])
@@ -1056,7 +1057,6 @@ def test_lifecycle_signals(t, h, root):
     t.ok(added and added[0][0] == MANAGER_PATH and SANDBOX in added[0][3][1] and
          added[0][3][1][SANDBOX].get("Id") == sid,
          "InterfacesAdded(path, {Sandbox: properties}) on the manager", added)
-    removed = got
     exited = [i for i, e in ev("Exited") if e[0] == path]
     t.ok(removed and exited and removed[0][0] > exited[0],
          "SandboxRemoved(id, path) after Exited, once ExitedSandboxLinger= has passed",
