@@ -379,8 +379,8 @@ on_incoming(sd_bus_message *m, void *userdata, sd_bus_error *error)
 	if (!p) {
 		r = peer_new(b, name, &p);
 		if (r < 0) {
-			(void) sd_bus_reply_method_errorf(m, BUS_ERROR("TooMany"), r == -EAGAIN ?
-			    "too many bus clients at once" : "cannot identify the caller");
+			(void) bus_reply_errno(m, r, r == -EAGAIN ? "too many bus clients at once" :
+			    "cannot ask the bus daemon who the caller is", SD_BUS_ERROR_FAILED);
 			return 1;
 		}
 	}

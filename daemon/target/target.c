@@ -611,7 +611,10 @@ target_kill(struct target *t, int sig, uint32_t why)
 {
 	if (t->pidfd < 0)
 		return -ESRCH;	/* exited, or never started */
-	if (sig == SIGKILL && why != SBX_LIMIT_NONE && t->limit == SBX_LIMIT_NONE)
+	/* Init has reported the target's end already (it is not reaped yet):
+	 * killing what is left ends nothing the limit would name. */
+	if (sig == SIGKILL && why != SBX_LIMIT_NONE && t->limit == SBX_LIMIT_NONE &&
+	    !status_pending(t))
 		t->limit = why;
 	/* Init forwards catchable signals to the target; SIGKILL to init
 	 * ends the pid namespace and with it every process inside. */

@@ -44,11 +44,12 @@ diagmsg "guest: kernel $(uname -r), $(systemctl --version | head -n 1)," \
 # 1. Installed as "make install" put it (tar keeps /lib -> usr/lib).
 if tar -C "$share/destdir" -cf - . | tar -C / -xf - --keep-directory-symlink --no-same-owner &&
 	ldconfig && systemctl daemon-reload && [ -x /usr/sbin/sandboxd ] && [ -x "$ctl" ] &&
-	systemd-tmpfiles --create sandboxd.conf; then
-	# (The last as a package's postinst does, or the next boot.)
-	ok "make install's tree installs: sandboxd, sandboxctl, the units, tmpfiles.d applied"
+	systemd-tmpfiles --create sandboxd.conf && systemctl reload dbus.service; then
+	# (The last two as a package's postinst and dpkg's dbus trigger do,
+	# or the next boot: the bus policy lets sandboxd own its name.)
+	ok "make install's tree installs: sandboxd, sandboxctl, the units, tmpfiles.d applied, the bus reloaded"
 else
-	not_ok "make install's tree installs: sandboxd, sandboxctl, the units, tmpfiles.d applied"
+	not_ok "make install's tree installs: sandboxd, sandboxctl, the units, tmpfiles.d applied, the bus reloaded"
 	finish
 fi
 
@@ -334,5 +335,98 @@ else
 	systemctl status "sandboxd-$hpid.scope" --no-pager 2>&1 | diag
 	diag "$tmp/hand.log"
 fi
+
+# 19-22. D-Bus, as the installed system serves it: the shipped bus policy
+# and activation file, sandboxd.service's BusName=, busctl and gdbus.
+# busctl as root, or as vmuser ("user"); then its arguments.
+bctl() { if [ "$1" = user ]; then shift; as_user busctl "$@"; else shift; busctl "$@"; fi; }
+mgr() { who=$1; shift; bctl "$who" call org.sandboxd.Sandbox1 /org/sandboxd/Sandbox1 \
+	org.sandboxd.Sandbox1.Manager "$@"; }
+sbprop() { bctl "$1" get-property org.sandboxd.Sandbox1 "/org/sandboxd/Sandbox1/sandbox/$2" \
+	org.sandboxd.Sandbox1.Sandbox "$3"; }
+systemctl stop sandboxd.service sandboxd.socket >/dev/null 2>&1
+state0=$(prop sandboxd.service ActiveState)/$(prop sandboxd.socket ActiveState)
+outp=$(mgr user ListPolicies 2>"$tmp/err")
+rc=$?
+state1=$(prop sandboxd.service ActiveState)
+case $outp in
+'a(ss) '*'"default"'*'"strict"'*) listed=yes ;;
+*) listed= ;;
+esac
+if [ "$state0" = inactive/inactive ] && [ $rc -eq 0 ] && [ -n "$listed" ] && [ "$state1" = active ] &&
+	journalctl -b -u dbus --no-pager -o cat |
+	grep -q "Activating via systemd: service name='org.sandboxd.Sandbox1' unit='sandboxd.service'"; then
+	ok "bus activation: vmuser's busctl ListPolicies starts the stopped sandboxd.service and is answered"
+else
+	not_ok "bus activation: vmuser's busctl ListPolicies starts the stopped sandboxd.service (was $state0, now $state1, status $rc, got '$outp')"
+	diag "$tmp/err"
+	journalctl -b -u dbus --no-pager -o cat 2>&1 | tail -n 10 | diag
+	journalctl -b -u sandboxd --no-pager -o cat 2>&1 | tail -n 10 | diag
+fi
+
+# busctl 252 cannot send fds ("UNIX file descriptor not supported as
+# type"): gdbus passes its own stdin, stdout and stderr as handles 0 1 2.
+# Detached, since gdbus leaves the bus as soon as it has its reply.
+if ! command -v gdbus >/dev/null 2>&1; then
+	skip "as vmuser, a Spawn of /bin/echo over the bus prints its output" "gdbus is missing"
+else
+	outp=$(as_user timeout 60 gdbus call --system --dest org.sandboxd.Sandbox1 \
+		--object-path /org/sandboxd/Sandbox1 --method org.sandboxd.Sandbox1.Manager.Spawn \
+		'' "['/bin/echo', 'over the bus']" '@as []' '' 'handle 0' 'handle 1' 'handle 2' \
+		"{'Detach': <true>}" 2>"$tmp/err")
+	rc=$?
+	uid=$(printf '%s\n' "$outp" | sed -n "s|^(uint64 \([0-9]*\), objectpath '/org/sandboxd/Sandbox1/sandbox/\1')\$|\1|p")
+	i=0
+	while [ -n "$uid" ] && [ "$(sbprop user "$uid" State 2>/dev/null)" != 's "exited"' ] &&
+		[ $i -lt 50 ]; do
+		sleep 0.2
+		i=$((i + 1))
+	done
+	if [ $rc -eq 0 ] && printf '%s\n' "$outp" | grep -qx 'over the bus' && [ -n "$uid" ] &&
+		[ "$(sbprop user "$uid" ExitCode 2>&1)" = "i 0" ] &&
+		[ "$(sbprop user "$uid" OwnerUID 2>&1)" = "u 1000" ]; then
+		ok "as vmuser, gdbus Spawn of /bin/echo with handles 0 1 2 prints its output (sandbox $uid, owner 1000, exit code 0)"
+	else
+		not_ok "as vmuser, gdbus Spawn of /bin/echo with handles 0 1 2 prints its output (status $rc, got '$outp')"
+		diag "$tmp/err"
+	fi
+fi
+
+# Who sees what: root's sandbox is not vmuser's to see or kill.
+rid=$(timeout 60 "$ctl" run --detach -- sleep 120 2>"$tmp/err")
+rpath="\"/org/sandboxd/Sandbox1/sandbox/$rid\""
+ulist=$(mgr user ListSandboxes 2>&1)
+rlist=$(mgr root ListSandboxes 2>&1)
+mgr user GetSandbox t "$rid" >"$tmp/uget" 2>&1
+urc=$?
+mgr user KillSandbox ti "$rid" 9 >>"$tmp/uget" 2>&1
+ukrc=$?
+case $ulist in *"$rpath"*) useen=yes ;; *) useen= ;; esac
+case $rlist in *"$rpath"*) rseen=yes ;; *) rseen= ;; esac
+if [ -n "$rid" ] && [ -z "$useen" ] && [ -n "$rseen" ] && [ $urc -ne 0 ] && [ $ukrc -ne 0 ] &&
+	[ "$(sbprop root "$rid" State 2>&1)" = 's "running"' ]; then
+	ok "vmuser's ListSandboxes leaves out root's sandbox $rid (GetSandbox and KillSandbox fail), root's lists it"
+else
+	not_ok "vmuser's ListSandboxes leaves out root's sandbox '$rid', root's lists it"
+	diagmsg "vmuser: $ulist"
+	diagmsg "root: $rlist"
+	diag "$tmp/uget" "$tmp/err"
+fi
+mgr root KillSandbox ti "$rid" 9 >/dev/null 2>&1
+
+# The journal: the name acquired, no bus trouble in sandboxd's or the bus's.
+sleep 1
+journalctl -b -u sandboxd --no-pager -o cat >"$tmp/all" 2>&1
+journalctl -b -u sandboxd -p warning --no-pager -o cat >"$tmp/warn" 2>&1
+journalctl -b -u dbus --no-pager -o cat >"$tmp/dbus" 2>&1
+if grep -q '^Serving on the system bus as org\.sandboxd\.Sandbox1\.$' "$tmp/all" &&
+	! grep -qi 'bus' "$tmp/warn" && ! grep -i 'sandboxd\|Sandbox1' "$tmp/dbus" | grep -qiv 'activat'; then
+	ok "journal: sandboxd acquired org.sandboxd.Sandbox1, no bus warnings or errors (sandboxd's and the bus's)"
+else
+	not_ok "journal: sandboxd acquired org.sandboxd.Sandbox1, no bus warnings or errors"
+	grep -i 'bus' "$tmp/all" | tail -n 10 | diag
+	grep -i 'sandboxd\|Sandbox1' "$tmp/dbus" | tail -n 10 | diag
+fi
+systemctl stop sandboxd.service sandboxd.socket >/dev/null 2>&1
 
 finish

@@ -18,9 +18,10 @@ mirror=$1
 out=$2
 
 # What the image holds. libsystemd0 comes with systemd; dbus for the
-# system bus; udev loads the virtio modules (9p) on boot; passwd and
-# util-linux (runuser) are in minbase.
-packages="systemd-sysv dbus udev kmod linux-image-amd64 initramfs-tools
+# system bus; libglib2.0-bin for gdbus, which can pass fds in a D-Bus
+# call (busctl 252 cannot); udev loads the virtio modules (9p) on boot;
+# passwd and util-linux (runuser) are in minbase.
+packages="systemd-sysv dbus libglib2.0-bin udev kmod linux-image-amd64 initramfs-tools
 	libsystemd0 libseccomp2 libevent-2.1-7 e2fsprogs"
 
 root=$out/root
