@@ -429,13 +429,9 @@ def cgroup_remove(pid):
 
 
 def shipped(rel):
-    """A shipped file from the source tree; the test's provisional copy
-    (tests/integration/dbus-provisional/) until the shipped one exists."""
+    """A shipped file, from the source tree."""
     top = os.environ.get("TOP_SRCDIR") or os.path.join(os.path.dirname(__file__), "../..")
-    path = os.path.join(top, rel)
-    if os.path.exists(path):
-        return path
-    return os.path.join(top, "tests/integration/dbus-provisional", os.path.basename(rel))
+    return os.path.join(top, rel)
 
 
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
@@ -957,7 +953,7 @@ def test_users(t, h, root, nobody):
          root.manager("GetPolicy", "s", "default"), "uid 65534's GetPolicy is root's")
     # Reload: root only.
     t.error(lambda: nobody.manager("Reload"), DBUS_ERR + "AccessDenied",
-            "Reload by uid 65534: AccessDenied")
+            "Reload by uid 65534: AccessDenied, from the daemon", contains="root")
     text = root.manager("GetPolicy", "s", "default").replace(
         "Description=", "Description=dbus-test: ", 1)
     with open(os.path.join(h.policies, "dbus-added.policy"), "w") as f:
@@ -1134,9 +1130,9 @@ def test_bad_input(t, h, root, nobody):
                                  *[dbus.types.UnixFd(nul)] * 3, dup),
             ERR + "InvalidOption", "Spawn with TimeoutUSec twice: InvalidOption")
     t.error(lambda: raw(*ok_args(MemoryMax=dbus.UInt64(1 << 40))), DBUS_ERR + "AccessDenied",
-            "Spawn with MemoryMax above the policy's: AccessDenied")
+            "Spawn with MemoryMax above the policy's: AccessDenied", contains="exceeds")
     t.error(lambda: raw(*ok_args(TasksMax=dbus.UInt64(100000))), DBUS_ERR + "AccessDenied",
-            "Spawn with TasksMax above the policy's: AccessDenied")
+            "Spawn with TasksMax above the policy's: AccessDenied", contains="exceeds")
     t.error(lambda: raw("no-such-policy", ["/bin/true"], [], "", [nul] * 3, {}),
             ERR + "NoSuchPolicy", "Spawn under an unknown policy: NoSuchPolicy")
     t.error(lambda: root.manager("GetPolicy", "s", "no-such-policy"), ERR + "NoSuchPolicy",
@@ -1171,7 +1167,8 @@ def test_bad_input(t, h, root, nobody):
             DBUS_ERR + "InvalidArgs", "Spawn with a 5000-byte argument: InvalidArgs")
     os.close(nul)
     t.error(lambda: nobody.spawn(["/bin/true"], options={"MemoryMax": 1 << 40}),
-            DBUS_ERR + "AccessDenied", "uid 65534: MemoryMax above the policy's: AccessDenied")
+            DBUS_ERR + "AccessDenied", "uid 65534: MemoryMax above the policy's: AccessDenied",
+            contains="exceeds")
     t.error(lambda: nobody.spawn(["/bin/true"], policy="no-such-policy"), ERR + "NoSuchPolicy",
             "uid 65534: Spawn under an unknown policy: NoSuchPolicy")
     t.error(lambda: nobody.spawn(["/nope"]), ERR + "SpawnFailed",
