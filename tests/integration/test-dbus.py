@@ -3,11 +3,12 @@
 """
 The D-Bus API of sandboxd, org.sandboxd.Sandbox1(5), against the real
 daemon on a private dbus-daemon: a system-bus-like configuration (EXTERNAL
-auth, the default deny policy of Debian's system.conf) that includes the
-shipped bus policy. Clients are busctl, gdbus and python3-dbus, as root and
-as uid 65534 (an "agent": this script run with --agent as another process,
-driven by JSON lines on its stdin). Run through dbus.sh, which checks the
-tools; prints TAP. TESTDAEMON_KEEP=1 keeps the tmpdir.
+auth, the policies of /usr/share/dbus-1/system.conf, whose default denies
+owning names and method calls) that includes the shipped bus policy.
+Clients are busctl, gdbus and python3-dbus, as root and as uid 65534 (an
+"agent": this script run with --agent as another process, driven by JSON
+lines on its stdin). Run through dbus.sh, which checks the tools; prints
+TAP. TESTDAEMON_KEEP=1 keeps the tmpdir.
 """
 
 import ctypes
@@ -434,45 +435,32 @@ def shipped(rel):
     return os.path.join(top, rel)
 
 
+SYSTEM_CONF = "/usr/share/dbus-1/system.conf"
+
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<!-- A private system bus for test-dbus.py: Debian's system.conf, less
-     activation, syslog and the system.d directories, plus the shipped policy. -->
+<!-- A private system bus for test-dbus.py: the policies of the system bus's
+     own configuration, none of its activation, syslog or system.d, and the
+     shipped policy. -->
 <busconfig>
   <type>system</type>
   <auth>EXTERNAL</auth>
   <listen>unix:path=%(socket)s</listen>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Properties"/>
-    <deny send_destination="org.freedesktop.DBus"
-          send_interface="org.freedesktop.DBus"
-          send_member="UpdateActivationEnvironment"/>
-  </policy>
-  <policy user="root">
-    <allow send_destination="org.freedesktop.DBus"
-           send_interface="org.freedesktop.DBus.Monitoring"/>
-  </policy>
+  %(policies)s
   <!-- The system bus allows 128 calls awaiting replies per connection;
        the burst test sends 200 at once to the daemon, not to the bus. -->
   <limit name="max_replies_per_connection">1024</limit>
   <include>%(policy)s</include>
 </busconfig>
 """
+
+
+def system_bus_policies():
+    """The <policy> elements of the system bus's configuration, as text:
+    deny own and method calls by default, allow signals, replies and
+    talking to the bus itself."""
+    root = ET.parse(SYSTEM_CONF).getroot()
+    return "".join(ET.tostring(p, encoding="unicode") for p in root.findall("policy"))
 
 
 class Harness:
@@ -504,7 +492,7 @@ class Harness:
     def start_bus(self):
         conf = self.path("bus.conf")
         with open(conf, "w") as f:
-            f.write(BUS_CONFIG % {"socket": self.path("bus"),
+            f.write(BUS_CONFIG % {"socket": self.path("bus"), "policies": system_bus_policies(),
                                   "policy": shipped("units/org.sandboxd.Sandbox1.conf")})
         self.bus_proc = subprocess.Popen(
             ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address"],
@@ -1299,6 +1287,9 @@ def main():
         return 0
     if not os.environ.get("SANDBOXD") or not os.environ.get("SANDBOXCTL"):
         print("1..0 # SKIP $SANDBOXD or $SANDBOXCTL not set (run through make check)")
+        return 0
+    if not os.path.exists(SYSTEM_CONF):
+        print("1..0 # SKIP no %s to model the test bus on" % SYSTEM_CONF)
         return 0
     dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
     # Interrupted (make check ^C, a timeout): still stop what we started.
