@@ -4,6 +4,7 @@
  * the JSON that --json prints (see sandboxctl-output.h).
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,14 +68,20 @@ format_limit(char *buf, size_t size, uint64_t v, const char *unit)
  * is obeyed by root's terminal.
  */
 
-/* Prints s as a JSON string; controls as \u00XX, bytes that are not UTF-8
- * as U+FFFD. */
+/* Prints s as a JSON string to f; controls as \u00XX, bytes that are not
+ * UTF-8 as U+FFFD. */
+static void
+json_string_to(FILE *f, const char *s)
+{
+	fputc('"', f);
+	(void) escape_fputs(s, ESCAPE_JSON, f);
+	fputc('"', f);
+}
+
 static void
 json_string(const char *s)
 {
-	putchar('"');
-	(void) escape_fputs(s, ESCAPE_JSON, stdout);
-	putchar('"');
+	json_string_to(stdout, s);
 }
 
 /* "label: s" on a line of its own, s escaped. */
@@ -253,4 +260,45 @@ output_policy_list(char **names, char **descs, bool json)
 		(void) escape_fputs(descs[i], 0, stdout);
 		putchar('\n');
 	}
+}
+
+void
+output_run_report(const sandbox_exit *ex, bool json)
+{
+	const char *sig = ex->exited ? NULL : sigabbrev_np(ex->status);
+	char b1[32], b2[32];
+
+	if (json) {
+		fprintf(stderr, "{\"id\": %" PRIu64 ", ", ex->id);
+		if (ex->exited)
+			fprintf(stderr, "\"exit_status\": %d, \"signal\": null, "
+			    "\"signal_name\": null", ex->status);
+		else {
+			fprintf(stderr, "\"exit_status\": null, \"signal\": %d, "
+			    "\"signal_name\": ", ex->status);
+			if (sig)
+				json_string_to(stderr, sig);
+			else
+				fputs("null", stderr);
+		}
+		fputs(", \"limit\": ", stderr);
+		json_string_to(stderr, ex->limit);
+		fprintf(stderr, ", \"wall_usec\": %" PRIu64 ", \"cpu_usec\": %" PRIu64
+		    ", \"memory_peak\": %" PRIu64 "}\n", ex->wall_usec, ex->cpu_usec,
+		    ex->memory_peak);
+		return;
+	}
+
+	fprintf(stderr, "Sandbox: %" PRIu64 "\n", ex->id);
+	if (ex->exited)
+		fprintf(stderr, "\tExit status: %d\n", ex->status);
+	else
+		fprintf(stderr, "\tKilled by signal: %d (%s)\n", ex->status, sig ? sig : "?");
+	fputs("\tLimit hit: ", stderr);
+	(void) escape_fputs(ex->limit, 0, stderr);
+	fputc('\n', stderr);
+	fprintf(stderr, "\tWall time: %s\n", format_usec(b1, sizeof(b1), ex->wall_usec));
+	fprintf(stderr, "\tCPU time: %s\n", format_usec(b1, sizeof(b1), ex->cpu_usec));
+	fprintf(stderr, "\tPeak memory: %s (%" PRIu64 " bytes)\n",
+	    format_bytes(b2, sizeof(b2), ex->memory_peak), ex->memory_peak);
 }

@@ -65,6 +65,8 @@ help(void)
 	    "      -e --env KEY=VALUE  add to the environment (repeatable)\n"
 	    "      -C --cwd DIR        working directory inside the sandbox\n"
 	    "      -d --detach         print the sandbox id and do not wait (stdio: /dev/null)\n"
+	    "         --report[=json]  after the end, print to stderr how it ended, the limit\n"
+	    "                          hit, wall and CPU time and peak memory\n"
 	    "  list                         List sandboxes\n"
 	    "  status ID                    Show one sandbox\n"
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
@@ -504,13 +506,22 @@ sandbox_spawn_options_freep(sandbox_spawn_options **o)
 	sandbox_spawn_options_free(*o);
 }
 
+/* run --report: none, text or JSON. */
+enum report {
+	REPORT_NONE,
+	REPORT_TEXT,
+	REPORT_JSON,
+};
+
 static int
-report_exit(const sandbox_exit *ex)
+report_exit(const sandbox_exit *ex, enum report report)
 {
 	if (strcmp(ex->limit, "shutdown") == 0)
 		log_error("sandbox %" PRIu64 " was stopped because sandboxd shut down", ex->id);
 	else if (strcmp(ex->limit, "none") != 0 && strcmp(ex->limit, "killed") != 0)
 		log_error("sandbox %" PRIu64 " hit its %s limit", ex->id, ex->limit);
+	if (report != REPORT_NONE)
+		output_run_report(ex, report == REPORT_JSON);
 	if (ex->exited)
 		return ex->status & 0xff;
 	return 128 + ex->status;
@@ -518,7 +529,7 @@ report_exit(const sandbox_exit *ex)
 
 /* Waits for the target's exit, forwarding signals. Returns the exit status. */
 static int
-run_wait(sandbox_client *c, uint64_t id)
+run_wait(sandbox_client *c, uint64_t id, enum report report)
 {
 	sandbox_exit ex;
 	int r;
@@ -532,7 +543,7 @@ run_wait(sandbox_client *c, uint64_t id)
 		/* Also after a kill, whose reply may have been preceded by EXITED. */
 		r = sandbox_wait(c, id, 0, &ex);
 		if (r == 0)
-			return report_exit(&ex);
+			return report_exit(&ex, report);
 		if (r != -ETIMEDOUT) {
 			if (r == -ECONNRESET)
 				log_error("lost the connection to sandboxd while waiting for "
@@ -573,6 +584,7 @@ verb_run(int argc, char **argv)
 		ARG_CPU,
 		ARG_NOFILE,
 		ARG_FSIZE,
+		ARG_REPORT,
 	};
 	static const struct option options[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -585,10 +597,12 @@ verb_run(int argc, char **argv)
 		{ "env", required_argument, NULL, 'e' },
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "report", optional_argument, NULL, ARG_REPORT },
 		{}
 	};
 	_cleanup_(sandbox_spawn_options_freep) sandbox_spawn_options *o = NULL;
 	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
+	enum report report = REPORT_NONE;
 	bool detach = false;
 	uint64_t v, id;
 	int ch, r;
@@ -655,6 +669,16 @@ verb_run(int argc, char **argv)
 			detach = true;
 			r = sandbox_spawn_options_set_detach(o, 1);
 			break;
+		case ARG_REPORT:
+			r = 0;
+			if (!optarg)
+				report = REPORT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				report = REPORT_JSON;
+			else
+				return usage_error("invalid report format '%s' (want json)",
+				    optarg);
+			break;
 		default:
 			return option_error(argv, ch);
 		}
@@ -665,6 +689,8 @@ verb_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage_error("usage: sandboxctl run [OPTIONS] [--] CMD [ARGS...]");
+	if (detach && report != REPORT_NONE)
+		return usage_error("--report needs a sandboxctl that waits: not with --detach");
 
 	/* A detached target outlives this command: it must not hold our
 	 * terminal or the pipe of whoever captures our output ($(...)). */
@@ -696,7 +722,7 @@ verb_run(int argc, char **argv)
 		printf("%" PRIu64 "\n", id);
 		return EXIT_SUCCESS;
 	}
-	return run_wait(c, id);
+	return run_wait(c, id, report);
 }
 
 static const struct {

@@ -39,6 +39,14 @@ struct ll_ruleset_attr {
 #define LL_READ (LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR)
 #define LL_RX (LL_READ | LANDLOCK_ACCESS_FS_EXECUTE)
 
+const char *const spawn_etc_files[SPAWN_ETC_FILES] = {
+	[SPAWN_ETC_PASSWD] = "/etc/passwd",
+	[SPAWN_ETC_GROUP] = "/etc/group",
+	[SPAWN_ETC_HOSTS] = "/etc/hosts",
+	[SPAWN_ETC_HOSTNAME] = "/etc/hostname",
+	[SPAWN_ETC_NSSWITCH] = "/etc/nsswitch.conf",
+};
+
 int
 landlock_abi_version(void)
 {
@@ -61,25 +69,37 @@ fs_all(int abi)
 	return a;
 }
 
+/* open_flags: O_NOFOLLOW to take only a regular file itself, never what
+ * a symbolic link there points to. */
 static int
-add_rule(int ruleset, const char *path, uint64_t access, uint64_t handled)
+add_rule_flags(int ruleset, const char *path, int open_flags, uint64_t access, uint64_t handled)
 {
 	struct landlock_path_beneath_attr pb = { .allowed_access = access & handled };
 	struct stat st;
 	int fd, r = 0;
 
-	fd = open(path, O_PATH | O_CLOEXEC);
+	fd = open(path, O_PATH | O_CLOEXEC | open_flags);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;	/* an optional bind */
-	/* A rule on a file may only carry file rights. */
-	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
-		pb.allowed_access &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
-		    LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
-	pb.parent_fd = fd;
-	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+	if (fstat(fd, &st) < 0)
 		r = -errno;
+	else if (!(open_flags & O_NOFOLLOW) || S_ISREG(st.st_mode)) {
+		/* A rule on a file may only carry file rights. */
+		if (!S_ISDIR(st.st_mode))
+			pb.allowed_access &= LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE |
+			    LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
+		pb.parent_fd = fd;
+		if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0)
+			r = -errno;
+	}
 	(void) close(fd);
 	return r;
+}
+
+static int
+add_rule(int ruleset, const char *path, uint64_t access, uint64_t handled)
+{
+	return add_rule_flags(ruleset, path, 0, access, handled);
 }
 
 int
@@ -118,6 +138,11 @@ confine_landlock(const struct spawn_plan *p, struct spawn_report *rep)
 	}
 	if (r >= 0)
 		r = add_rule(ruleset, "/", LANDLOCK_ACCESS_FS_READ_DIR, all);
+	/* The daemon's files in /etc, or what the policy mounted there
+	 * (whose own rule above already allows reading). */
+	for (size_t i = 0; r >= 0 && i < SPAWN_ETC_FILES; i++)
+		r = add_rule_flags(ruleset, spawn_etc_files[i], O_NOFOLLOW, LANDLOCK_ACCESS_FS_READ_FILE,
+		    all);
 	if (r >= 0)
 		r = add_rule(ruleset, "/proc", LL_READ, all);
 	if (r >= 0)

@@ -26,6 +26,19 @@
 #define SPAWN_DEV_NODES 6
 extern const char *const spawn_dev_nodes[SPAWN_DEV_NODES];
 
+/* The files the daemon writes into every sandbox's /etc (skeleton.c),
+ * unless the policy mounts something there; Landlock lets them be read
+ * (confine-landlock.c). */
+enum {
+	SPAWN_ETC_PASSWD,
+	SPAWN_ETC_GROUP,
+	SPAWN_ETC_HOSTS,
+	SPAWN_ETC_HOSTNAME,
+	SPAWN_ETC_NSSWITCH,
+	SPAWN_ETC_FILES
+};
+extern const char *const spawn_etc_files[SPAWN_ETC_FILES];
+
 /* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
 #define SPAWN_STATUS_FD		5

@@ -110,6 +110,22 @@ add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
 	return 0;
 }
 
+/*
+ * mknod() and mknodat() make FIFOs only (mkfifo(3)): the file type bits
+ * of the mode, argument mode_arg, must say S_IFIFO. The kernel reads the
+ * mode as a 16-bit umode_t, so the bits above it cannot smuggle another
+ * type past the mask. A device node would fail anyway (a user namespace
+ * gives no CAP_MKNOD over the host's devices, and /tmp is nodev); sockets
+ * and regular files have their own calls. Anything else gets the
+ * policy's action.
+ */
+static int
+add_mknod_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg)
+{
+	return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+	    SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFIFO));
+}
+
 int
 policy_compile(struct policy *p, struct ini_error *err)
 {
@@ -162,6 +178,8 @@ policy_compile(struct policy *p, struct ini_error *err)
 			    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
 		} else if (strcmp(*s, "ioctl") == 0)
 			r = add_ioctl_rules(ctx, def);
+		else if (strcmp(*s, "mknod") == 0 || strcmp(*s, "mknodat") == 0)
+			r = add_mknod_rule(ctx, nr, strcmp(*s, "mknod") == 0 ? 1 : 2);
 		else
 			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (r < 0)

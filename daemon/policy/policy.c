@@ -73,6 +73,19 @@ policy_unref(struct policy *p)
 	return NULL;
 }
 
+const struct policy_mount *
+policy_mount_above(const struct policy *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const char *d = p->mounts[i].dest;
+		size_t n = strlen(d);
+
+		if (strncmp(path, d, n) == 0 && (path[n] == '\0' || path[n] == '/'))
+			return &p->mounts[i];
+	}
+	return NULL;
+}
+
 const struct policy_path_rule *
 policy_match_path(const struct policy *p, const char *path, const char **ret_rel)
 {

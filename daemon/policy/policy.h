@@ -152,6 +152,10 @@ int policy_open_broker(struct policy *p);
 /* Opens one rule's directory (the tree, or the file's parent) by its path
  * from /, O_PATH, with the caller's credentials: fd or negative errno. */
 int policy_open_rule_dir(const struct policy_path_rule *r);
+/* The policy's mount (BindReadOnly=, Bind=, Symlink=, TemporaryFileSystem=)
+ * at the absolute path or at a directory above it, NULL if none: what the
+ * sandbox sees there is that mount's, not the daemon's (skeleton.c). */
+const struct policy_mount *policy_mount_above(const struct policy *p, const char *path);
 /* The path rule that governs path (longest match), and the part of path
  * below the rule's dirfd ("." for a Tree= root itself). NULL if none. */
 const struct policy_path_rule *policy_match_path(const struct policy *p, const char *path,

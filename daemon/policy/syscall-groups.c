@@ -47,8 +47,8 @@ static const struct syscall_group groups[] = {
 	},
 	{
 		.name = "@file-system",
-		.description = "Opening, inspecting, creating, renaming and removing files "
-		    "and directories",
+		.description = "Opening, inspecting, creating, renaming and removing files, "
+		    "directories and FIFOs (mknod only for FIFOs)",
 		.syscalls = SYSCALLS(
 			"access", "chdir", "chmod", "copy_file_range", "creat",
 			"faccessat", "faccessat2", "fadvise64", "fallocate", "fchdir",
@@ -58,11 +58,11 @@ static const struct syscall_group groups[] = {
 			"inotify_add_watch", "inotify_init", "inotify_init1",
 			"inotify_rm_watch", "lgetxattr", "link", "linkat", "listxattr",
 			"llistxattr", "lremovexattr", "lsetxattr", "lstat", "mkdir",
-			"mkdirat", "newfstatat", "open", "openat", "openat2", "readlink",
-			"readlinkat", "removexattr", "rename", "renameat", "renameat2",
-			"rmdir", "setxattr", "stat", "statfs", "statx", "symlink",
-			"symlinkat", "truncate", "umask", "unlink", "unlinkat", "utime",
-			"utimensat", "utimes"),
+			"mkdirat", "mknod", "mknodat", "newfstatat", "open", "openat",
+			"openat2", "readlink", "readlinkat", "removexattr", "rename",
+			"renameat", "renameat2", "rmdir", "setxattr", "stat", "statfs",
+			"statx", "symlink", "symlinkat", "truncate", "umask", "unlink",
+			"unlinkat", "utime", "utimensat", "utimes"),
 	},
 	{
 		.name = "@io-event",
@@ -83,10 +83,12 @@ static const struct syscall_group groups[] = {
 	},
 	{
 		.name = "@signal",
-		.description = "Signal handlers, masks and signalfd",
+		.description = "Signal handlers, masks and signalfd, and signals to a thread "
+		    "(tgkill, tkill: raise() and abort())",
 		.syscalls = SYSCALLS(
 			"rt_sigaction", "rt_sigpending", "rt_sigprocmask", "rt_sigsuspend",
-			"rt_sigtimedwait", "sigaltstack", "signalfd", "signalfd4"),
+			"rt_sigtimedwait", "sigaltstack", "signalfd", "signalfd4", "tgkill",
+			"tkill"),
 	},
 	{
 		.name = "@process",
@@ -95,8 +97,7 @@ static const struct syscall_group groups[] = {
 		.syscalls = SYSCALLS(
 			"@signal", "capget", "clone", "execve", "execveat", "fork", "kill",
 			"pidfd_open", "pidfd_send_signal", "prctl", "rt_sigqueueinfo",
-			"rt_tgsigqueueinfo", "setpgid", "setsid", "tgkill", "tkill",
-			"vfork", "wait4", "waitid"),
+			"rt_tgsigqueueinfo", "setpgid", "setsid", "vfork", "wait4", "waitid"),
 	},
 	{
 		.name = "@timer",

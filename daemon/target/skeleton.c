@@ -7,6 +7,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,7 +24,29 @@ static const char *const dev_links[][2] = {
 	{ "/proc/self/fd/1", "dev/stdout" }, { "/proc/self/fd/2", "dev/stderr" },
 };
 
-/* mkdir -p of rel (no leading '/') below the mount fd. */
+/* How every path below the new root is resolved: never through a
+ * symbolic link (a policy's Symlink= may point anywhere on the host, and
+ * a mount point below one would otherwise be made there, as root), never
+ * out of the tmpfs. */
+#define SKELETON_RESOLVE \
+	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
+
+/* The directory rel names below mfd, opened O_PATH. */
+static int
+open_dir(int mfd, const char *rel)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = SKELETON_RESOLVE,
+	};
+	int fd = (int) syscall(SYS_openat2, mfd, rel[0] ? rel : ".", &how, sizeof(how));
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* mkdir -p of rel (no leading '/') below the mount fd, one component at
+ * a time, each below the last as opened without following links: a
+ * symbolic link on the way is an error (ELOOP), not a detour. */
 static int
 mkdir_p(int mfd, const char *rel, mode_t mode)
 {
@@ -31,17 +56,28 @@ mkdir_p(int mfd, const char *rel, mode_t mode)
 	if (l >= sizeof(buf))
 		return -ENAMETOOLONG;
 	memcpy(buf, rel, l + 1);
-	for (char *s = buf; *s; s++) {
-		if (*s != '/')
+	for (char *s = buf;; s++) {
+		bool last = *s == '\0';
+		_cleanup_close_ int dfd = -1;
+		char *slash;
+
+		if (*s != '/' && !last)
 			continue;
 		*s = '\0';
-		if (mkdirat(mfd, buf, 0755) < 0 && errno != EEXIST)
+		slash = strrchr(buf, '/');
+		if (slash)
+			*slash = '\0';
+		dfd = open_dir(mfd, slash ? buf : "");
+		if (slash)
+			*slash = '/';
+		if (dfd < 0)
+			return dfd;
+		if (mkdirat(dfd, slash ? slash + 1 : buf, last ? mode : 0755) < 0 && errno != EEXIST)
 			return -errno;
+		if (last)
+			return 0;
 		*s = '/';
 	}
-	if (mkdirat(mfd, buf, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
 }
 
 static int
@@ -59,14 +95,37 @@ make_parent(int mfd, const char *rel)
 	return mkdir_p(mfd, buf, 0755);
 }
 
+/* rel's parent, made if missing and opened (see mkdir_p()); *ret_name
+ * points at rel's last component. */
+static int
+open_parent(int mfd, const char *rel, const char **ret_name)
+{
+	const char *slash = strrchr(rel, '/');
+	char buf[4096];
+	int r;
+
+	r = make_parent(mfd, rel);
+	if (r < 0)
+		return r;
+	*ret_name = slash ? slash + 1 : rel;
+	if (!slash)
+		return open_dir(mfd, "");
+	memcpy(buf, rel, (size_t) (slash - rel));
+	buf[slash - rel] = '\0';
+	return open_dir(mfd, buf);
+}
+
 static int
 make_file(int mfd, const char *rel)
 {
-	int fd, r = make_parent(mfd, rel);
+	_cleanup_close_ int dfd = -1;
+	const char *name;
+	int fd;
 
-	if (r < 0)
-		return r;
-	fd = openat(mfd, rel, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	dfd = open_parent(mfd, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return errno == EEXIST ? 0 : -errno;
 	(void) close(fd);
@@ -76,11 +135,88 @@ make_file(int mfd, const char *rel)
 static int
 make_link(int mfd, const char *target, const char *rel)
 {
-	int r = make_parent(mfd, rel);
+	_cleanup_close_ int dfd = -1;
+	const char *name;
 
-	if (r < 0)
+	dfd = open_parent(mfd, rel, &name);
+	if (dfd < 0)
+		return dfd;
+	return symlinkat(target, dfd, name) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/*
+ * What every sandbox finds in /etc (sandboxd.policy(5)): an account
+ * database of its own (root, nobody and the sandbox's anonymous uid,
+ * named "sandbox"), hosts and hostname for its own host name, and an
+ * nsswitch.conf that asks these files (and DNS for hosts) only, so no
+ * module of the host's (systemd, ldap, sss, nis) is tried. Nothing of it
+ * comes from the owner or the target: the host name is the policy's
+ * (validated when parsed), the ids are the daemon's. A policy that mounts
+ * something at one of these paths, or at a directory above it
+ * (BindReadOnly=/etc/passwd, BindReadOnly=/etc), gets its own.
+ */
+#define SKELETON_NSSWITCH \
+	"# The sandbox's own files; see sandboxd.policy(5).\n" \
+	"passwd:\t\tfiles\ngroup:\t\tfiles\nshadow:\t\tfiles\ngshadow:\tfiles\n" \
+	"hosts:\t\tfiles dns\nnetworks:\tfiles\nprotocols:\tfiles\nservices:\tfiles\n" \
+	"ethers:\t\tfiles\nrpc:\t\tfiles\nnetgroup:\tfiles\n"
+#define SKELETON_HOSTS "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+
+/* Creates path (absolute, as in the sandbox) below the mount fd with text
+ * in it, mode 0644. Never through a symbolic link, never out of the new
+ * root. A path the policy mounts over is left alone (see above). */
+static int
+write_file(int mfd, const struct policy *p, const char *path, const char *text)
+{
+	struct open_how how = {
+		.flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		.mode = 0644,
+		.resolve = SKELETON_RESOLVE,
+	};
+	_cleanup_close_ int fd = -1;
+	const char *rel = path + 1;
+	size_t len = strlen(text);
+	ssize_t n;
+	int r;
+
+	if (policy_mount_above(p, path))
+		return 0;
+	if ((r = make_parent(mfd, rel)) < 0)
 		return r;
-	return symlinkat(target, mfd, rel) < 0 && errno != EEXIST ? -errno : 0;
+	fd = (int) syscall(SYS_openat2, mfd, rel, &how, sizeof(how));
+	if (fd < 0)
+		return -errno;
+	/* The daemon's umask must not decide who may read it. */
+	if (fchmod(fd, 0644) < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t) n == len ? 0 : -EIO;
+}
+
+/* The files that are the same for every sandbox of the policy. */
+static int
+populate_etc(int mfd, const struct policy *p)
+{
+	char hosts[256], hostname[80];
+	int r;
+
+	/* The host name on a line of its own, and, without a domain, under
+	 * ".localdomain" first: that is the canonical name getaddrinfo()
+	 * reports, and programs that build an address from it (git) want
+	 * a dot in it. */
+	if (strchr(p->hostname, '.'))
+		(void) snprintf(hosts, sizeof(hosts), SKELETON_HOSTS "127.0.1.1\t%s\n", p->hostname);
+	else
+		(void) snprintf(hosts, sizeof(hosts), SKELETON_HOSTS "127.0.1.1\t%s.localdomain %s\n",
+		    p->hostname, p->hostname);
+	(void) snprintf(hostname, sizeof(hostname), "%s\n", p->hostname);
+	if ((r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_HOSTS], hosts)) < 0 ||
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_HOSTNAME], hostname)) < 0 ||
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_NSSWITCH], SKELETON_NSSWITCH)) < 0)
+		return r;
+	return 0;
 }
 
 static int
@@ -126,13 +262,14 @@ populate(int mfd, const struct policy *p)
 	}
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(dev_links); i++)
 		r = make_link(mfd, dev_links[i][0], dev_links[i][1]);
+	if (r >= 0)
+		r = populate_etc(mfd, p);
 	return r;
 }
 
 int
 skeleton_make(const struct policy *p)
 {
-	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	_cleanup_close_ int fs = -1, mfd = -1;
 	int r;
 
@@ -150,7 +287,28 @@ skeleton_make(const struct policy *p)
 	r = populate(mfd, p);
 	if (r < 0)
 		return log_error_errno(r, "Policy '%s': cannot prepare a sandbox root: %m", p->name);
+	return TAKE_FD(mfd);
+}
+
+int
+skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+	char passwd[256], group[128];
+	/* An AnonymousUidRange= that holds 65534 makes it the sandbox's. */
+	bool nobody = uid != 65534 && gid != 65534;
+	int r;
+
+	(void) snprintf(passwd, sizeof(passwd), "root:x:0:0:root:/root:/bin/sh\n%s"
+	    "sandbox:x:%u:%u:sandbox:/tmp:/bin/sh\n",
+	    nobody ? "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" : "",
+	    (unsigned) uid, (unsigned) gid);
+	(void) snprintf(group, sizeof(group), "root:x:0:\n%ssandbox:x:%u:\n",
+	    nobody ? "nogroup:x:65534:\n" : "", (unsigned) gid);
+	if ((r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_PASSWD], passwd)) < 0 ||
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0)
+		return r;
 	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
 		return -errno;
-	return TAKE_FD(mfd);
+	return 0;
 }

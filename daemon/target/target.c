@@ -472,9 +472,9 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 	 * this spawn, off its path. */
 	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
 	manager_want_spares(m);
-	if (root_fd < 0)
-		return error_msg_setf(err, -root_fd, "cannot prepare the sandbox's root: %s",
-		    strerror(-root_fd));
+	r = root_fd < 0 ? root_fd : skeleton_finish(root_fd, pol, t->uid, (gid_t) t->uid);
+	if (r < 0)
+		return error_msg_setf(err, -r, "cannot prepare the sandbox's root: %s", strerror(-r));
 
 	plan = (struct spawn_plan) {
 		.root = SANDBOXD_RUNDIR "/root",

@@ -29,7 +29,9 @@ integration_tests = \
 	tests/integration/test-faults \
 	tests/integration/test-faults-conn \
 	tests/integration/test-injection \
-	tests/integration/test-policycheck
+	tests/integration/test-policycheck \
+	tests/integration/test-accounts \
+	tests/integration/test-policies
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -94,6 +96,16 @@ tests_integration_test_policycheck_SOURCES = tests/integration/test-policycheck.
 tests_integration_test_policycheck_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_policycheck_CFLAGS = $(itest_cflags)
 tests_integration_test_policycheck_LDADD = $(itest_ldadd)
+
+tests_integration_test_accounts_SOURCES = tests/integration/test-accounts.c
+tests_integration_test_accounts_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_accounts_CFLAGS = $(itest_cflags)
+tests_integration_test_accounts_LDADD = $(itest_ldadd)
+
+tests_integration_test_policies_SOURCES = tests/integration/test-policies.c
+tests_integration_test_policies_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_policies_CFLAGS = $(itest_cflags)
+tests_integration_test_policies_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

@@ -592,6 +592,22 @@ done_waiting(pid_t pid, int *status)
 	return p == pid || errno == ECHILD;
 }
 
+/* In a forked child: stdio from in, out, err, then uid/gid (uid (uid_t)-1:
+ * unchanged; setgroups cleared), then exec argv. */
+_Noreturn static void
+exec_as(const char *const *argv, int in, int out, int err, uid_t uid, gid_t gid)
+{
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+		_exit(126);
+	if (uid != (uid_t)-1) {
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(126);
+	}
+	execv(argv[0], (char *const *)argv);
+	_exit(127);
+}
+
 int
 testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid,
     int timeout_ms, char **ret_out, char **ret_err)
@@ -610,19 +626,9 @@ testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t gid
 	pid = fork();
 	if (pid < 0)
 		abort();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		if (dup2(input ? in[0] : nul, 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0)
-			_exit(126);
-		if (uid != (uid_t)-1) {
-			if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
-			    setresuid(uid, uid, uid) < 0)
-				_exit(126);
-		}
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_as(argv, input ? in[0] : open("/dev/null", O_RDONLY | O_CLOEXEC), out[1], err[1],
+		    uid, gid);
 	close(out[1]);
 	close(err[1]);
 	if (input) {
@@ -773,35 +779,73 @@ ctl_copy_make(void)
 	free(dir);
 }
 
-static int
-sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret_err, va_list ap)
+/* The command line of $SANDBOXCTL with ap's arguments, as uid would run
+ * it, into argv[64]; *ret_ctl and *ret_env are the caller's to free. */
+static void
+ctl_argv(const char **argv, uid_t uid, char **ret_ctl, char **ret_env, va_list ap)
 {
-	const char *argv[64];
 	const char *a;
-	char *ctl = NULL, *env = NULL;
 	size_t n = 0;
-	int r;
 
+	*ret_ctl = *ret_env = NULL;
 	argv[n++] = getenv("SANDBOXCTL");
 	if (!argv[0]) {
 		fprintf(stderr, "testlib: $SANDBOXCTL is not set\n");
 		abort();
 	}
 	if (uid != (uid_t)-1 && ctl_copy_dir) {
-		env = testlib_asprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
-		ctl = testlib_asprintf("%s/sandboxctl", ctl_copy_dir);
+		*ret_env = testlib_asprintf("LD_LIBRARY_PATH=%s", ctl_copy_dir);
+		*ret_ctl = testlib_asprintf("%s/sandboxctl", ctl_copy_dir);
 		n = 0;
 		argv[n++] = "/usr/bin/env";
-		argv[n++] = env;
-		argv[n++] = ctl;
+		argv[n++] = *ret_env;
+		argv[n++] = *ret_ctl;
 	}
 	while ((a = va_arg(ap, const char *)) && n < 63)
 		argv[n++] = a;
 	argv[n] = NULL;
+}
+
+static int
+sandboxctl_v(const char *input, uid_t uid, gid_t gid, char **ret_out, char **ret_err, va_list ap)
+{
+	const char *argv[64];
+	char *ctl, *env;
+	int r;
+
+	ctl_argv(argv, uid, &ctl, &env, ap);
 	r = testlib_run_cmd(argv, input, uid, gid, 60000, ret_out, ret_err);
 	free(ctl);
 	free(env);
 	return r;
+}
+
+pid_t
+testlib_sandboxctl_start(uid_t uid, gid_t gid, int *ret_stdin, int *ret_stdout, ...)
+{
+	const char *argv[64];
+	char *ctl, *env;
+	int in[2], out[2];
+	va_list ap;
+	pid_t pid;
+
+	va_start(ap, ret_stdout);
+	ctl_argv(argv, uid, &ctl, &env, ap);
+	va_end(ap);
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+		abort();
+	pid = fork();
+	if (pid < 0)
+		abort();
+	if (pid == 0)
+		exec_as(argv, in[0], out[1], 2, uid, gid);
+	close(in[0]);
+	close(out[1]);
+	free(ctl);
+	free(env);
+	*ret_stdin = in[1];
+	*ret_stdout = out[0];
+	return pid;
 }
 
 int
@@ -825,6 +869,25 @@ testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
 	va_start(ap, ret_err);
 	r = sandboxctl_v(NULL, uid, gid, ret_out, ret_err, ap);
 	va_end(ap);
+	return r;
+}
+
+int
+testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
+    char **ret_err)
+{
+	const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+	char *full;
+	int r;
+
+	if (uid != (uid_t)-1 && ctl_copy_dir)
+		full = testlib_asprintf("SANDBOXCTL='%s/sandboxctl' LD_LIBRARY_PATH='%s'; "
+		    "export SANDBOXCTL LD_LIBRARY_PATH; %s", ctl_copy_dir, ctl_copy_dir, script);
+	else
+		full = testlib_asprintf("%s", script);
+	argv[2] = full;
+	r = testlib_run_cmd(argv, NULL, uid, gid, 60000, ret_out, ret_err);
+	free(full);
 	return r;
 }
 
@@ -1055,19 +1118,28 @@ testlib_spawn_fd(sandbox_client *c, sandbox_spawn_options *o, int stdin_fd,
 }
 
 struct testdaemon *
-testdaemon_start_with_escape(void)
+testdaemon_start_with_policy(const char *name, const char *text)
 {
 	struct testdaemon *d = testdaemon_new();
+
+	testdaemon_write_policy(d, name, text);
+	if (testdaemon_start(d, NULL) < 0)
+		abort();
+	return d;
+}
+
+struct testdaemon *
+testdaemon_start_with_escape(void)
+{
+	struct testdaemon *d;
 	char *bind, *text;
 
 	if (asprintf(&bind, "BindReadOnly=%s:/opt/helpers", testlib_helpers_dir()) < 0)
 		abort();
 	text = testlib_default_policy_with(bind);
-	testdaemon_write_policy(d, "escape", text);
+	d = testdaemon_start_with_policy("escape", text);
 	free(text);
 	free(bind);
-	if (testdaemon_start(d, NULL) < 0)
-		abort();
 	return d;
 }
 

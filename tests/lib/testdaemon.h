@@ -68,6 +68,9 @@ void testdaemon_fixture_up(void);
 void testdaemon_fixture_up_escape(void);
 void testdaemon_fixture_down(void);
 
+/* A new daemon with policy name (text) besides the built-in ones,
+ * started; aborts the test if it cannot start. */
+struct testdaemon *testdaemon_start_with_policy(const char *name, const char *text);
 /* A new daemon with the "escape" policy (default plus the helpers bound
  * at /opt/helpers), started; aborts the test if it cannot start. */
 struct testdaemon *testdaemon_start_with_escape(void);
@@ -100,6 +103,18 @@ int testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
 /* Same, as uid/gid. */
 int testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
     __attribute__((sentinel));
+
+/* Starts $SANDBOXCTL with the given arguments (NULL-terminated) as uid/gid
+ * ((uid_t)-1: as we are) and returns at once: its pid (ours to reap), and
+ * our ends of its stdin and stdout pipes (ours to close); its stderr is
+ * ours. Aborts if it cannot. */
+pid_t testlib_sandboxctl_start(uid_t uid, gid_t gid, int *ret_stdin, int *ret_stdout, ...)
+    __attribute__((sentinel));
+/* /bin/sh -c script as uid/gid (uid (uid_t)-1: root), 60 s, with $SANDBOXCTL
+ * naming a sandboxctl that uid can run: for pipelines through sandboxctl
+ * ("... | \"$SANDBOXCTL\" run -- ... | ..."), binary data included. */
+int testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
+    char **ret_err);
 
 /* Exit code as sandboxctl-style: the exit status, or 128+signal, or -1. */
 int testlib_exit_code(int wstatus);
