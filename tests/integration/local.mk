@@ -137,3 +137,9 @@ check-hint-cgroups: check-TESTS
 		echo "NOTE:     systemd-run --scope -p Delegate=yes make check"; \
 	fi
 .PHONY: check-hint-cgroups
+
+# The D-Bus API on a private dbus-daemon, with busctl, gdbus and python3-dbus,
+# against the shipped introspection XML and bus policy.
+dist_check_SCRIPTS += tests/integration/dbus.sh
+TESTS += tests/integration/dbus.sh
+EXTRA_DIST += tests/integration/test-dbus.py
