@@ -81,6 +81,23 @@ job_over(struct reloader *rl, int error, const char *message)
 	}
 }
 
+/* A load that put the new set in place but skipped broken files is still
+ * a failure to whoever asked: -EBADMSG, and which ones. */
+static int
+broken_message(const struct policy_store *s, char *buf, size_t size)
+{
+	size_t n = strv_length(s->broken), l;
+
+	if (n == 0)
+		return 0;
+	l = (size_t) snprintf(buf, size, "%zu polic%s did not load (the daemon's log names each "
+	    "file and line); each keeps its previous version if it had one:", n,
+	    n == 1 ? "y" : "ies");
+	for (size_t i = 0; i < n && l < size; i++)
+		l += (size_t) snprintf(buf + l, size - l, " %s", s->broken[i]);
+	return -EBADMSG;
+}
+
 static void
 job_run(struct work *w)
 {
@@ -95,7 +112,7 @@ job_done(struct work *w)
 	struct reload_job *job = container_of(w, struct reload_job, work);
 	struct reloader *rl = job->rl;
 	struct manager *m = rl->manager;
-	char message[256];
+	char message[512];
 	int r = job->r;
 
 	if (job->abandoned) {
@@ -116,7 +133,8 @@ job_done(struct work *w)
 	m->policies = TAKE_PTR(job->store);
 	log_info("Loaded %zu policies.", m->policies->n);
 	manager_want_spares(m);
-	job_over(rl, 0, NULL);
+	r = broken_message(m->policies, message, sizeof(message));
+	job_over(rl, r, r < 0 ? message : NULL);
 out:
 	policy_store_free(job->store);
 	free(job);

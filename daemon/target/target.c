@@ -160,6 +160,12 @@ target_reap(struct target *t)
 		.wall_usec = t->end_mono_usec - t->start_mono_usec,
 	};
 	t->limit = target_classify_exit(&cs, have_status, status, t->limits.cpu_ms, t->limit, &t->exit);
+	/* Ended by the signal a requester sent (SIGTERM, say): killed on
+	 * request, as a SIGKILL is. A target that caught it and exited, or
+	 * died of another, was not. */
+	if (t->limit == SBX_LIMIT_NONE && t->exit.how == SBX_EXIT_SIGNAL &&
+	    t->requested_signal > 0 && t->exit.status == t->requested_signal)
+		t->limit = SBX_LIMIT_KILLED;
 	t->state = SBX_STATE_EXITED;
 	target_put_uid(t);
 
@@ -692,6 +698,8 @@ target_signal(struct target *t, int sig, struct error_msg *err)
 		    (unsigned long long) t->id);
 	if (sig < 0 || sig >= NSIG || sig == SIGSTOP)
 		return error_msg_setf(err, EINVAL, "signal %d cannot be sent", sig);
+	if (sig > 0)
+		t->requested_signal = sig;
 	return target_kill(t, sig, SBX_LIMIT_KILLED);
 }
 

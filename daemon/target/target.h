@@ -75,6 +75,7 @@ struct target {
 	uint64_t		broker_requests, broker_denied;
 	enum sbx_state		state;
 	uint32_t		limit;		/* enum sbx_limit that ended it, if any */
+	int			requested_signal;	/* the last one a requester sent */
 	bool			detach;
 	struct policy_limits	limits;		/* effective */
 
