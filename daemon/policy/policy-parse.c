@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
+#include <linux/netlink.h>
 #include <seccomp.h>
 
 #include "macro.h"
@@ -57,11 +58,61 @@ static const struct {
 	{ "EROFS", EROFS },
 };
 
+struct socket_name {
+	const char	*name;
+	int		value;
+};
+
+/* RestrictAddressFamilies= names, as <sys/socket.h> spells them. */
+#define FAMILY(f) { #f, f }
+static const struct socket_name family_names[] = {
+	FAMILY(AF_UNIX), { "AF_LOCAL", AF_UNIX }, FAMILY(AF_INET), FAMILY(AF_AX25),
+	FAMILY(AF_IPX), FAMILY(AF_APPLETALK), FAMILY(AF_NETROM), FAMILY(AF_BRIDGE),
+	FAMILY(AF_ATMPVC), FAMILY(AF_X25), FAMILY(AF_INET6), FAMILY(AF_ROSE), FAMILY(AF_DECnet),
+	FAMILY(AF_NETBEUI), FAMILY(AF_SECURITY), FAMILY(AF_KEY), FAMILY(AF_NETLINK),
+	FAMILY(AF_PACKET), FAMILY(AF_ASH), FAMILY(AF_ECONET), FAMILY(AF_ATMSVC), FAMILY(AF_RDS),
+	FAMILY(AF_SNA), FAMILY(AF_IRDA), FAMILY(AF_PPPOX), FAMILY(AF_WANPIPE), FAMILY(AF_LLC),
+	FAMILY(AF_IB), FAMILY(AF_MPLS), FAMILY(AF_CAN), FAMILY(AF_TIPC), FAMILY(AF_BLUETOOTH),
+	FAMILY(AF_IUCV), FAMILY(AF_RXRPC), FAMILY(AF_ISDN), FAMILY(AF_PHONET),
+	FAMILY(AF_IEEE802154), FAMILY(AF_CAIF), FAMILY(AF_ALG), FAMILY(AF_NFC), FAMILY(AF_VSOCK),
+	FAMILY(AF_KCM), FAMILY(AF_QIPCRTR), FAMILY(AF_SMC), FAMILY(AF_XDP), FAMILY(AF_MCTP),
+};
+#undef FAMILY
+
+/* RestrictNetlink= names: NETLINK_* of <linux/netlink.h>, lower case,
+ * without the prefix. */
+static const struct socket_name netlink_names[] = {
+	{ "route", NETLINK_ROUTE },
+	{ "usersock", NETLINK_USERSOCK },
+	{ "firewall", NETLINK_FIREWALL },
+	{ "sock_diag", NETLINK_SOCK_DIAG },
+	{ "nflog", NETLINK_NFLOG },
+	{ "xfrm", NETLINK_XFRM },
+	{ "selinux", NETLINK_SELINUX },
+	{ "iscsi", NETLINK_ISCSI },
+	{ "audit", NETLINK_AUDIT },
+	{ "fib_lookup", NETLINK_FIB_LOOKUP },
+	{ "connector", NETLINK_CONNECTOR },
+	{ "netfilter", NETLINK_NETFILTER },
+	{ "ip6_fw", NETLINK_IP6_FW },
+	{ "dnrtmsg", NETLINK_DNRTMSG },
+	{ "kobject_uevent", NETLINK_KOBJECT_UEVENT },
+	{ "generic", NETLINK_GENERIC },
+	{ "scsitransport", NETLINK_SCSITRANSPORT },
+	{ "ecryptfs", NETLINK_ECRYPTFS },
+	{ "rdma", NETLINK_RDMA },
+	{ "crypto", NETLINK_CRYPTO },
+	{ "smc", NETLINK_SMC },
+};
+
 struct policy_parser {
 	struct policy	*policy;
 	size_t		n_syscalls;
 	size_t		n_env;
 	unsigned	line;		/* of the key being parsed */
+	bool		families_given;	/* RestrictAddressFamilies= seen: no default */
+	bool		netlink_given;	/* RestrictNetlink= seen: no default */
+	unsigned	netlink_line;	/* of the last RestrictNetlink= naming one */
 };
 
 /* The field a key table row names, in the policy being parsed. */
@@ -393,6 +444,69 @@ parse_action(const struct ini_key *k, const char *value, void *data, struct ini_
 	    "Action=: expected 'errno', 'errno:ENAME' or 'kill', not '%s'", value);
 }
 
+/*
+ * RestrictAddressFamilies=AF_NAME... and RestrictNetlink=NAME...: lists
+ * of allowed values, bits of *set. The first assignment replaces the
+ * built-in default, later ones add to it; an empty one (or "none")
+ * empties the list. A name that table does not hold is an error.
+ */
+static int
+parse_socket_list(const struct ini_key *k, const char *value, uint64_t *set, bool *given,
+    const struct socket_name *table, size_t n_table, const char *what, struct ini_error *err)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!*given || value[0] == '\0' || strcmp(value, "none") == 0)
+		*set = 0;
+	*given = true;
+	if (strcmp(value, "none") == 0)
+		return 0;
+	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
+		bool found = false;
+
+		if (tok[0] == '~')
+			return error_msg_setf(&err->msg, EINVAL, "%s=: '%s': '~' (refuse what "
+			    "follows) is not supported; list what to allow", k->key, tok);
+		for (size_t i = 0; i < n_table && !found; i++)
+			if (strcmp(table[i].name, tok) == 0) {
+				*set |= UINT64_C(1) << table[i].value;
+				found = true;
+			}
+		if (!found)
+			return error_msg_setf(&err->msg, EINVAL, "%s=: unknown %s '%s'", k->key,
+			    what, tok);
+	}
+	return 0;
+}
+
+static int
+parse_families(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+
+	return parse_socket_list(k, value, &pp->policy->socket_families, &pp->families_given,
+	    family_names, ELEMENTSOF(family_names), "address family", err);
+}
+
+static int
+parse_netlink(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	uint64_t set = pp->policy->netlink_protocols;
+	int r;
+
+	r = parse_socket_list(k, value, &set, &pp->netlink_given, netlink_names,
+	    ELEMENTSOF(netlink_names), "netlink protocol", err);
+	if (r < 0)
+		return r;
+	pp->policy->netlink_protocols = (uint32_t) set;
+	pp->netlink_line = set != 0 ? pp->line : 0;
+	return 0;
+}
+
 /* A [Limits] value (or TmpSize=): "infinity", or parser's at least k->ltype. */
 static int
 parse_limit(const struct ini_key *k, const char *value, int (*parser)(const char *, uint64_t *),
@@ -707,6 +821,8 @@ static const struct ini_key policy_keys[] = {
 	{ "Broker",      "Connect",             parse_connect },
 	{ "SystemCalls", "Allow",               parse_allow },
 	{ "SystemCalls", "Action",              parse_action },
+	{ "SystemCalls", "RestrictAddressFamilies", parse_families },
+	{ "SystemCalls", "RestrictNetlink",     parse_netlink },
 };
 
 /* Looks the key up in policy_keys[] and remembers where a mount or a
@@ -848,6 +964,8 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 		.network = false,
 		.landlock = POLICY_BEST_EFFORT,
 		.syscall_errno = EPERM,
+		.socket_families = POLICY_FAMILIES_DEFAULT,
+		.netlink_protocols = POLICY_NETLINK_DEFAULT,
 	};
 	if ((name && !(p->name = strdup(name))) || (path && !(p->path = strdup(path))) ||
 	    !(p->text = strdup(text)))
@@ -861,6 +979,9 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 	if (d->error < 0)
 		return d->error;
 	check_unix_connects(p, d);
+	if (pp.netlink_line > 0 && !(p->socket_families & (UINT64_C(1) << AF_NETLINK)))
+		ini_diags_add(d, pp.netlink_line, INI_ERROR, -EINVAL, "RestrictNetlink=: names "
+		    "netlink protocols, but RestrictAddressFamilies= does not allow AF_NETLINK");
 	if (d->error < 0)
 		return d->error;
 

@@ -7,12 +7,14 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,6 +128,66 @@ add_mknod_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg)
 	    SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFIFO));
 }
 
+/*
+ * socket() and socketpair() for the families RestrictAddressFamilies=
+ * names (argument 0) and, for AF_NETLINK, the protocols RestrictNetlink=
+ * names (argument 2). The type (argument 1, with its SOCK_CLOEXEC and
+ * SOCK_NONBLOCK flags) is not looked at.
+ *
+ * A family refused fails with EAFNOSUPPORT, a netlink protocol refused
+ * with EPROTONOSUPPORT, whatever Action= says: what the kernel says of a
+ * family or protocol it does not have, so that programs take their way
+ * for "not here" (glibc's resolver, for one, does without netlink) rather
+ * than fail as on an error. As for ioctl(), the rules do not overlap and
+ * together cover every value: one per value below AF_MAX (MAX_LINKS), and
+ * one for everything from there up. Each compares all 64 bits, so a
+ * value the kernel would truncate to an allowed family is refused too.
+ */
+static int
+add_socket_rules(scmp_filter_ctx ctx, int nr, const struct policy *p, uint32_t def)
+{
+	const uint32_t no_family = SCMP_ACT_ERRNO(EAFNOSUPPORT);
+	const uint32_t no_protocol = SCMP_ACT_ERRNO(EPROTONOSUPPORT);
+	int r;
+
+	for (int f = 0; f < AF_MAX; f++) {
+		bool allowed = p->socket_families & (UINT64_C(1) << f);
+
+		if (allowed && f == AF_NETLINK) {
+			for (int n = 0; n < MAX_LINKS; n++) {
+				uint32_t a = p->netlink_protocols & (UINT32_C(1) << n) ?
+				    SCMP_ACT_ALLOW : no_protocol;
+
+				if (a == def)
+					continue;
+				r = seccomp_rule_add_exact(ctx, a, nr, 2,
+				    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f),
+				    SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t) n));
+				if (r < 0)
+					return r;
+			}
+			if (no_protocol == def)
+				continue;
+			r = seccomp_rule_add_exact(ctx, no_protocol, nr, 2,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f),
+			    SCMP_A2(SCMP_CMP_GE, (scmp_datum_t) MAX_LINKS));
+		} else if (allowed)
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+		else if (no_family != def)
+			r = seccomp_rule_add_exact(ctx, no_family, nr, 1,
+			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+		else
+			r = 0;
+		if (r < 0)
+			return r;
+	}
+	if (no_family == def)
+		return 0;
+	return seccomp_rule_add_exact(ctx, no_family, nr, 1,
+	    SCMP_A0(SCMP_CMP_GE, (scmp_datum_t) AF_MAX));
+}
+
 int
 policy_compile(struct policy *p, struct ini_error *err)
 {
@@ -178,6 +240,8 @@ policy_compile(struct policy *p, struct ini_error *err)
 			    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
 		} else if (strcmp(*s, "ioctl") == 0)
 			r = add_ioctl_rules(ctx, def);
+		else if (strcmp(*s, "socket") == 0 || strcmp(*s, "socketpair") == 0)
+			r = add_socket_rules(ctx, nr, p, def);
 		else if (strcmp(*s, "mknod") == 0 || strcmp(*s, "mknodat") == 0)
 			r = add_mknod_rule(ctx, nr, strcmp(*s, "mknod") == 0 ? 1 : 2);
 		else

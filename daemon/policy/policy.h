@@ -20,6 +20,13 @@
 
 #define POLICY_UNLIMITED UINT64_MAX
 
+/* RestrictAddressFamilies= and RestrictNetlink= when a policy says nothing. */
+#define POLICY_FAMILIES_DEFAULT \
+	((UINT64_C(1) << AF_UNIX) | (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_INET6))
+#define POLICY_NETLINK_DEFAULT (UINT32_C(1) << 0)	/* NETLINK_ROUTE */
+/* The families and netlink protocols a policy can name fit those bits. */
+_Static_assert(AF_MAX <= 64, "address families fit a uint64_t");
+
 enum policy_mount_kind {
 	POLICY_MOUNT_BIND_RO,		/* BindReadOnly=SRC[:DST] */
 	POLICY_MOUNT_BIND_RW,		/* Bind=SRC[:DST] (rare, explicit) */
@@ -109,6 +116,8 @@ struct policy {
 	unsigned		syscalls_line;	/* of the first Allow=, for messages */
 	unsigned		landlock_line;	/* of Landlock=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
+	uint64_t		socket_families;	/* RestrictAddressFamilies=: 1 << AF_* */
+	uint32_t		netlink_protocols;	/* RestrictNetlink=: 1 << NETLINK_* */
 
 	/* [Broker] */
 	struct policy_path_rule	*path_rules;

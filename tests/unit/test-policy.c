@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
@@ -81,6 +82,8 @@ check_empty(const struct policy *p)
 	ck_assert_ptr_nonnull(p->syscalls);
 	ck_assert_ptr_null(p->syscalls[0]);
 	ck_assert_int_eq(p->syscall_errno, EPERM);
+	ck_assert_uint_eq(p->socket_families, (1u << AF_UNIX) | (1u << AF_INET) | (1u << AF_INET6));
+	ck_assert_uint_eq(p->netlink_protocols, 1u << NETLINK_ROUTE);
 	ck_assert_str_eq(p->text, "");
 }
 
@@ -180,11 +183,45 @@ check_env_override(const struct policy *p)
 	ck_assert_str_eq(p->environment[1], "PATH=/usr/local/bin:/usr/bin:/bin");
 }
 
+/* The first assignment replaces the default, later ones add to it. */
+static void
+check_families(const struct policy *p)
+{
+	ck_assert_uint_eq(p->socket_families,
+	    (UINT64_C(1) << AF_UNIX) | (UINT64_C(1) << AF_NETLINK) | (UINT64_C(1) << AF_VSOCK));
+	ck_assert_uint_eq(p->netlink_protocols,
+	    (1u << NETLINK_ROUTE) | (1u << NETLINK_KOBJECT_UEVENT) | (1u << NETLINK_AUDIT));
+}
+
+/* An empty assignment (or "none") empties the list, default included. */
+static void
+check_families_reset(const struct policy *p)
+{
+	ck_assert_uint_eq(p->socket_families, UINT64_C(1) << AF_INET6);
+	ck_assert_uint_eq(p->netlink_protocols, 0);
+}
+
+static void
+check_families_none(const struct policy *p)
+{
+	ck_assert_uint_eq(p->socket_families, 0);
+	ck_assert_uint_eq(p->netlink_protocols, 1u << NETLINK_ROUTE);
+}
+
 static const struct {
 	const char *name;
 	const char *text;
 	void (*check)(const struct policy *p);
 } valid[] = {
+	{ "families",
+	  "[SystemCalls]\nAllow=socket\nRestrictAddressFamilies=AF_UNIX\n"
+	  "RestrictAddressFamilies=AF_NETLINK  AF_VSOCK AF_LOCAL\n"
+	  "RestrictNetlink=kobject_uevent\nRestrictNetlink=route audit\n", check_families },
+	{ "families-reset",
+	  "[SystemCalls]\nRestrictAddressFamilies=AF_UNIX\nRestrictAddressFamilies=\n"
+	  "RestrictAddressFamilies=AF_INET6\nRestrictNetlink=\n", check_families_reset },
+	{ "families-none", "[SystemCalls]\nAllow=socket socketpair\nRestrictAddressFamilies=none\n",
+	  check_families_none },
 	{ "empty", "", check_empty },
 	{ "full",
 	  "# comment\n"
@@ -301,6 +338,15 @@ static const struct {
 	{ "[SystemCalls]\nAllow=\n", 2, "empty" },
 	{ "[SystemCalls]\nAction=trap\n", 2, "Action=" },
 	{ "[SystemCalls]\nAction=errno:EWHATEVER\n", 2, "errno name" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=AF_UNIX AF_VSCOK\n", 2, "'AF_VSCOK'" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=af_unix\n", 2, "'af_unix'" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=AF_UNSPEC\n", 2, "'AF_UNSPEC'" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=~AF_PACKET\n", 2, "not supported" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=AF_NETLINK\nRestrictNetlink=uevent\n", 3,
+	  "unknown netlink protocol 'uevent'" },
+	{ "[SystemCalls]\nRestrictNetlink=route audit\n", 2, "does not allow AF_NETLINK" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=AF_NETLINK\nRestrictNetlink=audit\n"
+	  "RestrictAddressFamilies=\n", 3, "does not allow AF_NETLINK" },
 	{ "[Broker]\nTree=/srv\n", 2, "expected 'PATH RIGHTS'" },
 	{ "[Broker]\nTree=srv read\n", 2, "is not absolute" },
 	{ "[Broker]\nTree=/srv/../etc read\n", 2, "'..'" },
@@ -510,6 +556,12 @@ static const struct {
 	  "'EWHAT'" },
 	{ "[SystemCalls]\nAction=trap\n", "Action=: expected 'errno', 'errno:ENAME' or 'kill', "
 	  "not 'trap'" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=AF_INET AF_BOGUS\n",
+	  "RestrictAddressFamilies=: unknown address family 'AF_BOGUS'" },
+	{ "[SystemCalls]\nRestrictAddressFamilies=~AF_INET\n", "RestrictAddressFamilies=: "
+	  "'~AF_INET': '~' (refuse what follows) is not supported; list what to allow" },
+	{ "[SystemCalls]\nRestrictNetlink=NETLINK_AUDIT\n",
+	  "RestrictNetlink=: unknown netlink protocol 'NETLINK_AUDIT'" },
 	{ "[Policy]\nName=x\n", "unknown key 'Name' in section [Policy]" },
 	{ "[Limits]\nTmpSize=1M\n", "unknown key 'TmpSize' in section [Limits]" },
 	{ "Tmp=no\n", "'Tmp=' outside of any section" },
@@ -945,6 +997,133 @@ START_TEST(test_filter_actions)
 }
 END_TEST
 
+/* socket(family, type, protocol) as a raw system call: 0 if it made a
+ * socket (closed again), else the errno. */
+static int
+try_socket(unsigned long family, int type, unsigned long protocol)
+{
+	long fd = syscall(SYS_socket, family, type, protocol);
+
+	if (fd < 0)
+		return errno;
+	(void) syscall(SYS_close, fd);
+	return 0;
+}
+
+#define CHECK_SOCKET(n, family, type, protocol, e) \
+	do { if (try_socket((family), (type), (protocol)) != (e)) return (n); } while (0)
+
+/* RestrictAddressFamilies= left out: AF_UNIX, AF_INET, AF_INET6 only. */
+static int
+families_default_body(void)
+{
+	int sv[2];
+
+	CHECK_SOCKET(1, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0);
+	CHECK_SOCKET(2, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0, 0);
+	CHECK_SOCKET(3, AF_INET6, SOCK_STREAM, 0, 0);
+	CHECK_SOCKET(4, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE, EAFNOSUPPORT);
+	CHECK_SOCKET(5, AF_VSOCK, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(6, AF_PACKET, SOCK_RAW, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(7, AF_ALG, SOCK_SEQPACKET, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(8, AF_MAX, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(9, (unsigned long) -1, SOCK_STREAM, 0, EAFNOSUPPORT);
+	/* The kernel would truncate these to AF_VSOCK and AF_UNIX. */
+	CHECK_SOCKET(10, (1UL << 32) | AF_VSOCK, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(11, (1UL << 32) | AF_UNIX, SOCK_STREAM, 0, EAFNOSUPPORT);
+	if (syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return 12;
+	CHECK_FAILS(13, syscall(SYS_socketpair, AF_VSOCK, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+	CHECK_FAILS(14, syscall(SYS_socketpair, AF_NETLINK, SOCK_RAW, 0, sv), EAFNOSUPPORT);
+	return 0;
+}
+
+/* AF_NETLINK named: NETLINK_ROUTE (and what RestrictNetlink= adds) only. */
+static int
+families_netlink_body(void)
+{
+	CHECK_SOCKET(1, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE, 0);
+	CHECK_SOCKET(2, AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE, 0);
+	CHECK_SOCKET(3, AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT, EPROTONOSUPPORT);
+	CHECK_SOCKET(4, AF_NETLINK, SOCK_RAW, NETLINK_AUDIT, EPROTONOSUPPORT);
+	CHECK_SOCKET(5, AF_NETLINK, SOCK_RAW, NETLINK_SOCK_DIAG, EPROTONOSUPPORT);
+	CHECK_SOCKET(6, AF_NETLINK, SOCK_RAW, NETLINK_GENERIC, EPROTONOSUPPORT);
+	CHECK_SOCKET(7, AF_NETLINK, SOCK_RAW, 32, EPROTONOSUPPORT);
+	CHECK_SOCKET(8, AF_NETLINK, SOCK_RAW, (1UL << 32) | NETLINK_ROUTE, EPROTONOSUPPORT);
+	CHECK_SOCKET(9, AF_VSOCK, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(10, AF_UNIX, SOCK_DGRAM, 0, 0);
+	return 0;
+}
+
+static int
+families_uevent_body(void)
+{
+	CHECK_SOCKET(1, AF_NETLINK, SOCK_RAW, NETLINK_KOBJECT_UEVENT, 0);
+	CHECK_SOCKET(2, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, EPROTONOSUPPORT);
+	CHECK_SOCKET(3, AF_NETLINK, SOCK_RAW, NETLINK_AUDIT, EPROTONOSUPPORT);
+	CHECK_SOCKET(4, AF_INET, SOCK_STREAM, 0, EAFNOSUPPORT);
+	return 0;
+}
+
+static int
+families_none_body(void)
+{
+	int sv[2];
+
+	CHECK_SOCKET(1, AF_UNIX, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_SOCKET(2, AF_INET, SOCK_STREAM, 0, EAFNOSUPPORT);
+	CHECK_FAILS(3, syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sv), EAFNOSUPPORT);
+	return 0;
+}
+
+#define SOCKET_ALLOW "[SystemCalls]\nAllow=@default @basic-io socket socketpair sigaltstack\n"
+
+/* Refusals say EAFNOSUPPORT (EPROTONOSUPPORT) whatever Action= says, and
+ * whether or not Action= says the same. */
+START_TEST(test_filter_families)
+{
+	static const struct {
+		const char *text;
+		int (*body)(void);
+	} cases[] = {
+		{ SOCKET_ALLOW, families_default_body },
+		{ SOCKET_ALLOW "Action=kill\n", families_default_body },
+		{ SOCKET_ALLOW "Action=errno:EAFNOSUPPORT\n", families_default_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=AF_UNIX\nRestrictAddressFamilies=AF_NETLINK\n",
+		  families_netlink_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=AF_UNIX AF_NETLINK\nAction=kill\n",
+		  families_netlink_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=AF_UNIX AF_NETLINK\n"
+		  "Action=errno:EPROTONOSUPPORT\n", families_netlink_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=AF_NETLINK\nRestrictNetlink=kobject_uevent\n",
+		  families_uevent_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=\n", families_none_body },
+		{ SOCKET_ALLOW "RestrictAddressFamilies=none\nAction=kill\n", families_none_body },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		_cleanup_(policy_unrefp) struct policy *p = compiled(cases[i].text);
+		int status = run_filtered(p, cases[i].body);
+
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "case %zu: status 0x%x", i, status);
+	}
+}
+END_TEST
+
+/* The shipped default: AF_UNIX, AF_INET, AF_INET6, netlink for routing only. */
+START_TEST(test_filter_default_families)
+{
+	_cleanup_(policy_unrefp) struct policy *p = load_shipped("default");
+	int status = run_filtered(p, families_netlink_body);
+
+	ck_assert_uint_eq(p->socket_families, (UINT64_C(1) << AF_UNIX) |
+	    (UINT64_C(1) << AF_INET) | (UINT64_C(1) << AF_INET6) | (UINT64_C(1) << AF_NETLINK));
+	ck_assert_uint_eq(p->netlink_protocols, 1u << NETLINK_ROUTE);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+}
+END_TEST
+
 /* ---- [Broker] rules --------------------------------------------------- */
 
 /* A Connect=unix: socket may lie under read-only rules, and next to
@@ -1186,4 +1365,5 @@ TESTLIB_MAIN("policy",
 		test_shipped_convert, test_load_file) },
 	{ "filter", .timeout = 30,
 	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
-		test_filter_default, test_filter_actions) });
+		test_filter_default, test_filter_actions, test_filter_families,
+		test_filter_default_families) });

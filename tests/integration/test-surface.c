@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The kernel's attack surface a sandbox reaches (issue 13), from inside
+ * sandboxes under the shipped policies: socket families. Under "default"
+ * a program makes AF_UNIX, AF_INET and AF_INET6 sockets and netlink
+ * sockets for routing (if_nameindex(), ip link), and nothing else: no
+ * AF_VSOCK, AF_PACKET, AF_BLUETOOTH, AF_ALG (EAFNOSUPPORT), no kobject
+ * uevents, audit, sock_diag, generic netlink, xfrm or netfilter
+ * (EPROTONOSUPPORT). A policy that names a netlink protocol gets it; one
+ * that names an unknown family does not load, and says where. Every case
+ * runs once with root (_i == 0) and once with nobody (_i == 1) as the
+ * sandbox's owner, through sandboxctl as that user.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testdaemon.h"
+#include "testlib.h"
+
+#define NOBODY 65534
+
+static const uid_t owners[] = { 0, NOBODY };
+
+/*
+ * Tries socket(family, type, protocol) for each line of its first
+ * argument ("label family type protocol", numbers) and prints "label ok"
+ * or "label ERRNO-NAME"; then the interface names if_nameindex() reads
+ * over NETLINK_ROUTE.
+ */
+#define PROBE								\
+	"import errno, socket, sys\n"					\
+	"for line in sys.argv[1].splitlines():\n"			\
+	"    label, f, t, p = line.split()\n"				\
+	"    try:\n"							\
+	"        socket.socket(int(f), int(t), int(p)).close()\n"	\
+	"        print(label, \"ok\")\n"				\
+	"    except OSError as e:\n"					\
+	"        print(label, errno.errorcode.get(e.errno, e.errno))\n"	\
+	"try:\n"							\
+	"    print(\"if_nameindex\", *sorted(n for _, n in socket.if_nameindex()))\n"	\
+	"except OSError as e:\n"					\
+	"    print(\"if_nameindex\", errno.errorcode.get(e.errno, e.errno))\n"
+
+/* AF_* 1 unix, 2 inet, 10 inet6, 16 netlink, 17 packet, 31 bluetooth,
+ * 38 alg, 40 vsock; SOCK_STREAM 1, SOCK_DGRAM 2, SOCK_RAW 3, SOCK_SEQPACKET 5,
+ * with SOCK_CLOEXEC (524288) on some to show flags do not matter. */
+static const char probes[] =
+    "unix-stream 1 1 0\n"
+    "unix-dgram 1 524290 0\n"
+    "inet-stream 2 1 0\n"
+    "inet-dgram 2 2 0\n"
+    "inet6-stream 10 1 0\n"
+    "inet6-dgram 10 526338 0\n"
+    "netlink-route 16 3 0\n"
+    "netlink-route-dgram 16 524290 0\n"
+    "netlink-sock_diag 16 3 4\n"
+    "netlink-xfrm 16 3 6\n"
+    "netlink-audit 16 3 9\n"
+    "netlink-netfilter 16 3 12\n"
+    "netlink-kobject_uevent 16 524291 15\n"
+    "netlink-generic 16 3 16\n"
+    "packet 17 3 0\n"
+    "bluetooth 31 5 0\n"
+    "alg 38 5 0\n"
+    "vsock-stream 40 1 0\n"
+    "vsock-dgram 40 2 0\n";
+
+static const char default_result[] =
+    "unix-stream ok\n"
+    "unix-dgram ok\n"
+    "inet-stream ok\n"
+    "inet-dgram ok\n"
+    "inet6-stream ok\n"
+    "inet6-dgram ok\n"
+    "netlink-route ok\n"
+    "netlink-route-dgram ok\n"
+    "netlink-sock_diag EPROTONOSUPPORT\n"
+    "netlink-xfrm EPROTONOSUPPORT\n"
+    "netlink-audit EPROTONOSUPPORT\n"
+    "netlink-netfilter EPROTONOSUPPORT\n"
+    "netlink-kobject_uevent EPROTONOSUPPORT\n"
+    "netlink-generic EPROTONOSUPPORT\n"
+    "packet EAFNOSUPPORT\n"
+    "bluetooth EAFNOSUPPORT\n"
+    "alg EAFNOSUPPORT\n"
+    "vsock-stream EAFNOSUPPORT\n"
+    "vsock-dgram EAFNOSUPPORT\n"
+    "if_nameindex lo\n";
+
+struct sh_run {
+	int	code;		/* sandboxctl's exit code */
+	char	*out, *err;
+};
+
+/* sandboxctl run -p policy -- python3 -c PROBE probes, as owner. */
+static void
+run_probe(uid_t owner, const char *policy, const char *probes_text, struct sh_run *ret)
+{
+	int st;
+
+	st = testlib_sandboxctl_as(owner, owner, &ret->out, &ret->err, "run", "-p", policy, "--",
+	    "python3", "-c", PROBE, probes_text, NULL);
+	ret->code = testlib_exit_code(st);
+}
+
+static void
+expect_output(uid_t owner, struct sh_run *r, const char *want)
+{
+	ck_assert_msg(r->code == 0 && strcmp(r->out, want) == 0,
+	    "owner %u: exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s", (unsigned) owner, r->code,
+	    r->out, want, r->err);
+	free(r->out);
+	free(r->err);
+}
+
+/* The shipped default: the families and the netlink protocol it names. */
+START_TEST(default_families)
+{
+	struct sh_run r;
+
+	run_probe(owners[_i], "default", probes, &r);
+	expect_output(owners[_i], &r, default_result);
+}
+END_TEST
+
+/* Naming a netlink protocol opens it, and only it. */
+START_TEST(netlink_named)
+{
+	static const char probes_uevent[] =
+	    "netlink-route 16 3 0\n"
+	    "netlink-kobject_uevent 16 524291 15\n"
+	    "netlink-audit 16 3 9\n"
+	    "vsock-stream 40 1 0\n";
+	struct sh_run r;
+
+	run_probe(owners[_i], "uevent", probes_uevent, &r);
+	expect_output(owners[_i], &r, "netlink-route ok\nnetlink-kobject_uevent ok\n"
+	    "netlink-audit EPROTONOSUPPORT\nvsock-stream EAFNOSUPPORT\nif_nameindex lo\n");
+}
+END_TEST
+
+#define BAD_FAMILY_LINE 3
+static const char bad_family[] =
+    "[SystemCalls]\n"
+    "Allow=@default @basic-io @network-io execve\n"
+    "RestrictAddressFamilies=AF_UNIX AF_VSCOK\n";	/* BAD_FAMILY_LINE */
+
+/* An unknown family is an error at its line: policy check says so, and
+ * the daemon does not load the policy (and says so, at the same line). */
+START_TEST(unknown_family)
+{
+	char *path = testlib_asprintf("%s/bad-family.policy", testdaemon_fixture->dir);
+	char *want = testlib_asprintf("%s:%u: error: RestrictAddressFamilies=: unknown address "
+	    "family 'AF_VSCOK'", path, BAD_FAMILY_LINE);
+	char *logged = testlib_asprintf("%s/bad-family.policy:%u: RestrictAddressFamilies=: "
+	    "unknown address family 'AF_VSCOK'", testdaemon_fixture->policy_dir, BAD_FAMILY_LINE);
+	char *out, *err;
+	FILE *f;
+	int st;
+
+	f = fopen(path, "we");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(bad_family, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	st = testlib_sandboxctl_as(owners[_i], owners[_i], &out, &err, "policy", "check", path,
+	    NULL);
+	ck_assert_msg(testlib_exit_code(st) == 1 && strstr(err, want),
+	    "owner %u: exit %d, stdout %s, stderr %s", (unsigned) owners[_i],
+	    testlib_exit_code(st), out, err);
+	free(out);
+	free(err);
+
+	ck_assert_msg(testdaemon_log_count(testdaemon_fixture, logged) >= 1,
+	    "the daemon's log lacks '%s'", logged);
+	st = testlib_sandboxctl_as(owners[_i], owners[_i], &out, &err, "run", "-p", "bad-family",
+	    "--", "true", NULL);
+	ck_assert_msg(testlib_exit_code(st) != 0, "owner %u: a sandbox ran under bad-family",
+	    (unsigned) owners[_i]);
+	free(out);
+	free(err);
+	(void) unlink(path);
+	free(logged);
+	free(want);
+	free(path);
+}
+END_TEST
+
+/* The built-in policies, "uevent": default with kobject uevents too, and
+ * "bad-family", which names a family that does not exist. */
+static void
+daemon_up(void)
+{
+	char *text = testlib_default_policy_with(""), *uevent;
+
+	uevent = testlib_asprintf("%sRestrictNetlink=route kobject_uevent\n", text);
+	testdaemon_fixture = testdaemon_new();
+	testdaemon_write_policy(testdaemon_fixture, "uevent", uevent);
+	testdaemon_write_policy(testdaemon_fixture, "bad-family", bad_family);
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+	free(uevent);
+	free(text);
+}
+
+TESTDAEMON_MAIN("surface",
+	{ "families", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .loops = TESTLIB_LOOPS({ default_families, ELEMENTSOF(owners) },
+		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) }) });
