@@ -39,6 +39,13 @@ enum {
 };
 extern const char *const spawn_etc_files[SPAWN_ETC_FILES];
 
+/* The files in a prepared root's /proc mount point (skeleton.c) that the
+ * child binds over the host's in the sandbox's /proc (confine-mount.c):
+ * an empty one for the files every sandbox's /proc hides, and the
+ * sandbox's own /proc/stat. */
+#define SPAWN_PROC_EMPTY	"/proc/empty"
+#define SPAWN_PROC_STAT		"/proc/stat"
+
 /* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
 #define SPAWN_STATUS_FD		5

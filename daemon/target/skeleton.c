@@ -8,11 +8,14 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -219,6 +222,71 @@ populate_etc(int mfd, const struct policy *p)
 	return 0;
 }
 
+/*
+ * The sandbox's /proc/stat: a "cpu" line and a "cpuN" line for each CPU
+ * the daemon (and so the sandbox, which inherits its affinity) may run
+ * on, every counter zero, and the host's boot time. glibc's
+ * get_nprocs() (sysconf(_SC_NPROCESSORS_ONLN), python's os.cpu_count())
+ * counts the cpuN lines when there is no /sys, as in most sandboxes;
+ * top and ps parse the rest. The counters are what the host's file
+ * would leak: every other user's CPU time, interrupts, context switches
+ * and forks. btime stays true: ps adds it to each process's start time
+ * (counted from boot), and /proc/uptime tells it anyway. malloc'd text,
+ * or NULL on OOM.
+ */
+static char *
+format_proc_stat(void)
+{
+	static const char zeros[] = " 0 0 0 0 0 0 0 0 0 0\n";
+	struct timespec real, boot;
+	long long btime = 0;
+	cpu_set_t cpus;
+	size_t size, o;
+	char *buf;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0) {
+		CPU_ZERO(&cpus);
+		CPU_SET(0, &cpus);
+	}
+	/* The kernel's own btime: the wall clock less the time since boot. */
+	if (clock_gettime(CLOCK_REALTIME, &real) == 0 && clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+		btime = (long long) real.tv_sec - boot.tv_sec - (real.tv_nsec < boot.tv_nsec);
+	size = (size_t) (CPU_COUNT(&cpus) + 1) * (sizeof("cpu") + 10 + sizeof(zeros)) + 256;
+	buf = malloc(size);
+	if (!buf)
+		return NULL;
+	o = (size_t) snprintf(buf, size, "cpu %s", zeros);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &cpus))
+			o += (size_t) snprintf(buf + o, size - o, "cpu%d%s", c, zeros);
+	(void) snprintf(buf + o, size - o, "intr 0\nctxt 0\nbtime %lld\nprocesses 0\n"
+	    "procs_running 1\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n", btime);
+	return buf;
+}
+
+/*
+ * The files the child binds over the host's in the sandbox's /proc
+ * (confine-mount.c): an empty one (SPAWN_PROC_EMPTY) and /proc/stat
+ * (SPAWN_PROC_STAT), below the /proc mount point, where the sandbox's
+ * procfs hides them. The daemon writes them, not the child: the child
+ * may create no file (it mounts before its id maps exist, onto a root
+ * already read-only) and only makes raw system calls, and in a prepared
+ * root they cost the spawn nothing.
+ */
+static int
+populate_proc(int mfd, const struct policy *p)
+{
+	_cleanup_free_ char *stat = format_proc_stat();
+	int r;
+
+	if (!stat)
+		return -ENOMEM;
+	if ((r = write_file(mfd, p, SPAWN_PROC_EMPTY, "")) < 0 ||
+	    (r = write_file(mfd, p, SPAWN_PROC_STAT, stat)) < 0)
+		return r;
+	return 0;
+}
+
 static int
 populate(int mfd, const struct policy *p)
 {
@@ -248,6 +316,8 @@ populate(int mfd, const struct policy *p)
 	}
 	if (r >= 0)
 		r = mkdir_p(mfd, "proc", 0555);
+	if (r >= 0)
+		r = populate_proc(mfd, p);
 	if (r >= 0)
 		r = mkdir_p(mfd, "tmp", 01777);
 	if (r >= 0 && fchmodat(mfd, "tmp", 01777, 0) < 0)

@@ -3,8 +3,9 @@
  * A sandbox's root: a fresh tmpfs per sandbox, made by the daemon with the
  * new mount API (fsopen/fsmount) as a detached mount, holding every mount
  * point the policy needs (its binds, tmpfs mounts and symlinks, and the
- * daemon's own /proc, /dev with its node files, /tmp, and the files every
- * sandbox gets in /etc), then, with the sandbox's accounts added, made
+ * daemon's own /proc, with the files the child binds over the host's
+ * there, /dev with its node files, /tmp, and the files every sandbox gets
+ * in /etc), then, with the sandbox's accounts added, made
  * read-only. The child attaches it with move_mount() and mounts onto it,
  * creating no files itself, so it can build its mount tree before its id
  * maps exist, while the daemon writes them.

@@ -32,7 +32,8 @@ integration_tests = \
 	tests/integration/test-policycheck \
 	tests/integration/test-accounts \
 	tests/integration/test-policies \
-	tests/integration/test-loopback
+	tests/integration/test-loopback \
+	tests/integration/test-procmask
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -112,6 +113,11 @@ tests_integration_test_loopback_SOURCES = tests/integration/test-loopback.c
 tests_integration_test_loopback_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_loopback_CFLAGS = $(itest_cflags)
 tests_integration_test_loopback_LDADD = $(itest_ldadd)
+
+tests_integration_test_procmask_SOURCES = tests/integration/test-procmask.c
+tests_integration_test_procmask_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_procmask_CFLAGS = $(itest_cflags)
+tests_integration_test_procmask_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
