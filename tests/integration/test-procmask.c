@@ -107,9 +107,9 @@ START_TEST(proc_stat)
 	ck_assert_int_eq(sched_getaffinity(0, sizeof(cpus), &cpus), 0);
 	n = CPU_COUNT(&cpus);
 	tools = run_sh(_i, "default", "nproc; python3 -c 'import os; print(os.cpu_count())'; "
-	    "getconf _NPROCESSORS_ONLN; ps -e -o comm= | sort | tr '\\n' ' '; echo; "
+	    "getconf _NPROCESSORS_ONLN; ps -e -o comm= > /tmp/ps; sort /tmp/ps | tr '\\n' ' '; echo; "
 	    "if [ -x /usr/bin/top ]; then top -bn1 | grep -c '^%Cpu'; else echo 1; fi");
-	want = testlib_asprintf("%d\n%d\n%d\nps sandbox-init sh sort tr \n1\n", n, n, n);
+	want = testlib_asprintf("%d\n%d\n%d\nps sandbox-init sh \n1\n", n, n, n);
 	ck_assert_str_eq(tools, want);
 	free(want);
 	free(tools);
