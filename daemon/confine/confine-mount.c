@@ -145,6 +145,7 @@ static int
 policy_mounts(const struct spawn_plan *p, int pass, struct spawn_report *rep)
 {
 	char buf[PATH_BUF];
+	struct stat st;
 	int r;
 
 	for (size_t i = 0; i < p->n_mounts; i++) {
@@ -158,6 +159,11 @@ policy_mounts(const struct spawn_plan *p, int pass, struct spawn_report *rep)
 		case POLICY_MOUNT_BIND_RO:
 		case POLICY_MOUNT_BIND_RW:
 			if (pass != (m->kind == POLICY_MOUNT_BIND_RO ? 1 : 2))
+				continue;
+			/* The daemon made the host's symbolic link a link here
+			 * (skeleton.c): the sandbox follows it into another bind. */
+			if (fstatat(AT_FDCWD, buf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
 				continue;
 			if (mount(m->source, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
 				r = -errno;

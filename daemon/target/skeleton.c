@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <sched.h>
@@ -287,9 +288,53 @@ populate_proc(int mfd, const struct policy *p)
 	return 0;
 }
 
+/* Whether path is dir or below it. */
+static bool
+path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+}
+
+/*
+ * A bind whose source is a symbolic link (BindReadOnly=/etc/localtime)
+ * becomes a symbolic link to the file that link finally names, when the
+ * sandbox can follow it there: that file is under another bind of the
+ * policy at its own host path (/usr/share/zoneinfo/... under
+ * BindReadOnly=/usr), a writable one if this bind is, and nothing is
+ * mounted below this one. Then the sandbox's mountinfo names no host
+ * file for it, and programs that read the link (for the time zone's
+ * name) find what they do on the host. Otherwise the file is bound, as
+ * always. Writes the link's text into buf (PATH_MAX bytes) and returns
+ * true if so.
+ */
+static bool
+bind_as_link(const struct policy *p, const struct policy_mount *self, char *buf)
+{
+	bool rw = self->kind == POLICY_MOUNT_BIND_RW, seen = false;
+	struct stat st;
+
+	if (lstat(self->source, &st) < 0 || !S_ISLNK(st.st_mode) || !realpath(self->source, buf))
+		return false;
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct policy_mount *m = &p->mounts[i];
+
+		if (m == self)
+			continue;
+		if (path_under(m->dest, self->dest))
+			return false;
+		if ((m->kind == POLICY_MOUNT_BIND_RW || (!rw && m->kind == POLICY_MOUNT_BIND_RO)) &&
+		    strcmp(m->source, m->dest) == 0 && path_under(buf, m->dest))
+			seen = true;
+	}
+	return seen;
+}
+
 static int
 populate(int mfd, const struct policy *p)
 {
+	char link[PATH_MAX];
 	struct stat st;
 	int r = 0;
 
@@ -304,7 +349,11 @@ populate(int mfd, const struct policy *p)
 			 * then fails, or is skipped for an optional one. */
 			if (stat(m->source, &st) < 0)
 				continue;
-			r = S_ISDIR(st.st_mode) ? mkdir_p(mfd, rel, 0755) : make_file(mfd, rel);
+			/* The child binds nothing onto a link (confine-mount.c). */
+			if (bind_as_link(p, m, link))
+				r = make_link(mfd, link, rel);
+			else
+				r = S_ISDIR(st.st_mode) ? mkdir_p(mfd, rel, 0755) : make_file(mfd, rel);
 			break;
 		case POLICY_MOUNT_SYMLINK:
 			r = make_link(mfd, m->source, rel);

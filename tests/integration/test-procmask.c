@@ -11,10 +11,12 @@
  * the shipped default policy.
  */
 #include <check.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testdaemon.h"
@@ -135,7 +137,83 @@ START_TEST(kernel_internals)
 }
 END_TEST
 
+/* What the sandbox's /etc/localtime is, says and is mounted as. */
+#define LOCALTIME_SCRIPT "readlink /etc/localtime || echo not a link; date +%Z; " \
+	"grep -c ' /etc/localtime ' /proc/self/mountinfo || true"
+
+/* Under default, /etc/localtime is the host's symbolic link, date shows
+ * the host's zone, and no mount is at /etc/localtime (where a bind would
+ * name the host's zoneinfo file and its device). */
+START_TEST(localtime_link)
+{
+	char real[PATH_MAX], zone[64], *want, *out;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	unsetenv("TZ");
+	tzset();
+	ck_assert_ptr_nonnull(localtime_r(&now, &tm));
+	ck_assert_uint_gt(strftime(zone, sizeof(zone), "%Z", &tm), 0);
+	ck_assert_ptr_nonnull(realpath("/etc/localtime", real));
+	want = testlib_asprintf("%s\n%s\n0\n", real, zone);
+	out = run_sh(_i, "default", LOCALTIME_SCRIPT);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+}
+END_TEST
+
+/*
+ * A zone other than the host's, through a policy: a symbolic link to a
+ * file under /usr becomes that link in the sandbox; one to a file the
+ * sandbox has no other way to reach is bound as before.
+ */
+static void
+up_zones(void)
+{
+	char *dir, *lines, *text, *at, *policy, *link, *copy, *outside;
+
+	testdaemon_fixture = testdaemon_new();
+	dir = testdaemon_fixture->dir;
+	link = testlib_asprintf("%s/localtime", dir);
+	copy = testlib_asprintf("%s/tokyo", dir);
+	outside = testlib_asprintf("%s/outside", dir);
+	ck_assert_int_eq(symlink("/usr/share/zoneinfo/Asia/Tokyo", link), 0);
+	ck_assert_int_eq(testlib_run_cmd((const char *const[]) { "/bin/cp",
+	    "/usr/share/zoneinfo/Asia/Tokyo", copy, NULL }, NULL, (uid_t)-1, (gid_t)-1, 10000,
+	    NULL, NULL), 0);
+	ck_assert_int_eq(symlink("tokyo", outside), 0);
+	/* default's own /etc/localtime line, replaced by these two. */
+	lines = testlib_asprintf("BindReadOnly=%s:/etc/localtime\nBindReadOnly=%s:/etc/outside-time\n",
+	    link, outside);
+	text = testlib_default_policy_with("");
+	at = strstr(text, "BindReadOnly=-/etc/localtime\n");
+	ck_assert_ptr_nonnull(at);
+	policy = testlib_asprintf("%.*s%s%s", (int)(at - text), text, lines,
+	    at + strlen("BindReadOnly=-/etc/localtime\n"));
+	testdaemon_write_policy(testdaemon_fixture, "zones", policy);
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+	free(policy);
+	free(text);
+	free(lines);
+	free(outside);
+	free(copy);
+	free(link);
+}
+
+START_TEST(localtime_zone)
+{
+	char *out = run_sh(_i, "zones", LOCALTIME_SCRIPT "; "
+	    "[ -L /etc/outside-time ] && echo outside is a link; TZ=:/etc/outside-time date +%Z");
+
+	ck_assert_str_eq(out, "/usr/share/zoneinfo/Asia/Tokyo\nJST\n0\nJST\n");
+	free(out);
+}
+END_TEST
+
 TESTDAEMON_MAIN("procmask",
 	{ "procmask", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ machine_identity, N_OWNERS }, { proc_stat, N_OWNERS },
-		{ kernel_internals, N_OWNERS }) });
+		{ kernel_internals, N_OWNERS }, { localtime_link, N_OWNERS }) },
+	{ "zones", .up = up_zones, .down = testdaemon_fixture_down, .timeout = 60,
+	    .loops = TESTLIB_LOOPS({ localtime_zone, N_OWNERS }) });
