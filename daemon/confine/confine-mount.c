@@ -194,7 +194,7 @@ int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
 	char buf[PATH_BUF + 64];
-	int empty_fd, stat_fd, r;
+	int empty_fd, stat_fd, meminfo_fd = -1, r;
 
 	rep->step = SPAWN_STEP_MOUNT;
 	/* Nothing we do from here on may propagate back to the host. */
@@ -221,25 +221,23 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_STAT);
 	if ((stat_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return -errno;
+	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_MEMINFO);
+	if (p->meminfo && (meminfo_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
 	if ((r = join(buf, p->root, "/proc")) < 0)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
 	r = mask_proc(p, empty_fd, stat_fd, rep);
+	/* The memory the sandbox has, not the host's (target.c formats it). */
+	if (r >= 0 && meminfo_fd >= 0)
+		r = mask_file(p, meminfo_fd, "/proc/meminfo");
 	(void) close(empty_fd);
 	(void) close(stat_fd);
+	if (meminfo_fd >= 0)
+		(void) close(meminfo_fd);
 	if (r < 0)
 		return r;
-	/* The memory the sandbox has, not the host's (target.c writes it). */
-	if (p->meminfo) {
-		if ((r = join(buf, p->root, "/proc/meminfo")) < 0)
-			return r;
-		if (mount(p->meminfo, buf, NULL, MS_BIND, NULL) < 0)
-			return -errno;
-		if ((r = setattr(buf, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-		    MOUNT_ATTR_NOEXEC, 0)) < 0)
-			return r;
-	}
 
 	/* The skeleton's /dev holds empty files for the nodes and the usual
 	 * links; the host's nodes go on top (their own mounts keep "dev"). */

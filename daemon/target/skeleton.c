@@ -410,7 +410,7 @@ skeleton_make(const struct policy *p)
 }
 
 int
-skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid)
+skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid, const char *meminfo)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	char passwd[256], group[128];
@@ -425,7 +425,8 @@ skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid)
 	(void) snprintf(group, sizeof(group), "root:x:0:\n%ssandbox:x:%u:\n",
 	    nobody ? "nogroup:x:65534:\n" : "", (unsigned) gid);
 	if ((r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_PASSWD], passwd)) < 0 ||
-	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0)
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0 ||
+	    (meminfo && (r = write_file(mfd, p, SPAWN_PROC_MEMINFO, meminfo)) < 0))
 		return r;
 	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
 		return -errno;

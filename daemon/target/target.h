@@ -87,7 +87,6 @@ struct target {
 	uint64_t		start_usec, start_mono_usec, end_mono_usec;
 
 	char			*cgroup;	/* relative name, "sandbox-<id>" */
-	char			*meminfo;	/* its /proc/meminfo while it sets up, or NULL */
 	struct sbx_exited	exit;		/* valid once EXITED */
 
 	struct target_watch	*watch;		/* NULL: nobody is told */

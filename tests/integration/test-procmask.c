@@ -137,6 +137,20 @@ START_TEST(kernel_internals)
 }
 END_TEST
 
+/* What is mounted in /proc comes from the sandbox's procfs or its own
+ * root, not from a host file system: mountinfo names no host path there
+ * (/proc/meminfo was once a file in the daemon's run directory). */
+START_TEST(proc_mounts)
+{
+	char *out = run_sh(_i, "default", "awk '$5 ~ \"^/proc(/|$)\" { print $5, $4 }' "
+	    "/proc/self/mountinfo > /tmp/m; grep -c '^/proc/meminfo /proc/meminfo$' /tmp/m; "
+	    "grep -v -e ' /$' -e ' /proc/[a-z]*$' /tmp/m; echo end");
+
+	ck_assert_str_eq(out, "1\nend\n");
+	free(out);
+}
+END_TEST
+
 /* What the sandbox's /etc/localtime is, says and is mounted as. */
 #define LOCALTIME_SCRIPT "readlink /etc/localtime || echo not a link; date +%Z; " \
 	"grep -c ' /etc/localtime ' /proc/self/mountinfo || true"
@@ -214,6 +228,7 @@ END_TEST
 TESTDAEMON_MAIN("procmask",
 	{ "procmask", .up = testdaemon_fixture_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ machine_identity, N_OWNERS }, { proc_stat, N_OWNERS },
-		{ kernel_internals, N_OWNERS }, { localtime_link, N_OWNERS }) },
+		{ kernel_internals, N_OWNERS }, { localtime_link, N_OWNERS },
+		{ proc_mounts, N_OWNERS }) },
 	{ "zones", .up = up_zones, .down = testdaemon_fixture_down, .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ localtime_zone, N_OWNERS }) });
