@@ -501,6 +501,7 @@ manager_setup(struct manager *m)
 		return log_error_errno(errno, "Failed to create %s: %m", SANDBOXD_RUNDIR);
 	if (mkdir(SANDBOXD_RUNDIR "/root", 0700) < 0 && errno != EEXIST)
 		return log_error_errno(errno, "Failed to create %s/root: %m", SANDBOXD_RUNDIR);
+	target_remove_stale_meminfo();
 
 	r = policy_store_load(m->conf.policy_dirs, &m->policies);
 	if (r < 0)

@@ -8,6 +8,7 @@
  * wall-clock and CPU timers. The watch (the requester, whatever its
  * transport) hears "spawned" once and "exited" once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
@@ -84,6 +85,30 @@ target_close_fds(struct target *t)
 {
 	event_freep(&t->ev_setup);
 	t->setup_fd = safe_close(t->setup_fd);
+}
+
+void
+target_remove_stale_meminfo(void)
+{
+	DIR *d = opendir(SANDBOXD_RUNDIR);
+	struct dirent *de;
+
+	/* Another daemon may share the directory (one per socket): only the
+	 * files of pids that are gone are stale. */
+	while (d && (de = readdir(d))) {
+		int pid;
+		unsigned long long id;
+		char end;
+
+		if (sscanf(de->d_name, "meminfo-%d-%llu%c", &pid, &id, &end) != 2 || pid <= 0 ||
+		    (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			log_debug("Removed %s/%s, left by a daemon that is gone.", SANDBOXD_RUNDIR,
+			    de->d_name);
+	}
+	if (d)
+		(void) closedir(d);
 }
 
 /* Init has exited: collect everything, tell the watch, clean up. */

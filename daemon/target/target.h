@@ -115,4 +115,7 @@ void target_describe(struct target *t, struct sbx_info *ret);
 /* One sbx_info of a SANDBOX_LIST, with its strings. */
 void target_put_info(struct sbx_writer *w, struct target *t);
 struct target *target_free(struct target *t);
+/* At start-up: the /proc/meminfo files (SANDBOXD_RUNDIR/meminfo-PID-ID)
+ * of daemons that died mid-spawn are removed. */
+void target_remove_stale_meminfo(void);
 DEFINE_FREEP(struct target, target_free);
