@@ -116,6 +116,7 @@ void target_describe(struct target *t, struct sbx_info *ret);
 void target_put_info(struct sbx_writer *w, struct target *t);
 struct target *target_free(struct target *t);
 /* At start-up: the /proc/meminfo files (SANDBOXD_RUNDIR/meminfo-PID-ID)
- * of daemons that died mid-spawn are removed. */
+ * of daemons that died mid-spawn are removed. Only older daemons wrote
+ * them: the sandbox's meminfo is in its prepared root now (skeleton.h). */
 void target_remove_stale_meminfo(void);
 DEFINE_FREEP(struct target, target_free);
