@@ -5,10 +5,11 @@
  * the machine-wide interrupt, softirq and CPU counters, and what
  * container runtimes mask (kernel memory and symbols, timers, keys,
  * SysRq, hardware directories), while the programs that read /proc/stat
- * (nproc, python, ps, top) still work; and /etc/localtime is the host's
- * symbolic link, not a bind that names the host's zoneinfo file. Each
- * case runs with root and with uid 65534 as the sandbox's owner, under
- * the shipped default policy.
+ * (nproc, python, ps, top) still work; nothing in /proc comes from a
+ * host file; a bound /sys has an empty /sys/firmware; and /etc/localtime
+ * is the host's symbolic link, not a bind that names the host's zoneinfo
+ * file. Each case runs with root and with uid 65534 as the sandbox's
+ * owner, under the shipped default policy or one made from it.
  */
 #include <check.h>
 #include <limits.h>
@@ -151,6 +152,27 @@ START_TEST(proc_mounts)
 }
 END_TEST
 
+/* A policy that binds the host's /sys gets an empty /sys/firmware (the
+ * machine's ACPI tables, EFI variables, memory map). */
+static void
+up_sys(void)
+{
+	char *text = testlib_default_policy_with("BindReadOnly=/sys");
+
+	testdaemon_fixture = testdaemon_start_with_policy("sys", text);
+	free(text);
+}
+
+START_TEST(sys_firmware)
+{
+	char *out = run_sh(_i, "sys", "ls -A /sys/firmware | wc -l; ls /sys/kernel >/dev/null && "
+	    "echo sys is there");
+
+	ck_assert_str_eq(out, "0\nsys is there\n");
+	free(out);
+}
+END_TEST
+
 /* What the sandbox's /etc/localtime is, says and is mounted as. */
 #define LOCALTIME_SCRIPT "readlink /etc/localtime || echo not a link; date +%Z; " \
 	"grep -c ' /etc/localtime ' /proc/self/mountinfo || true"
@@ -230,5 +252,7 @@ TESTDAEMON_MAIN("procmask",
 	    .loops = TESTLIB_LOOPS({ machine_identity, N_OWNERS }, { proc_stat, N_OWNERS },
 		{ kernel_internals, N_OWNERS }, { localtime_link, N_OWNERS },
 		{ proc_mounts, N_OWNERS }) },
+	{ "sys", .up = up_sys, .down = testdaemon_fixture_down, .timeout = 60,
+	    .loops = TESTLIB_LOOPS({ sys_firmware, N_OWNERS }) },
 	{ "zones", .up = up_zones, .down = testdaemon_fixture_down, .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ localtime_zone, N_OWNERS }) });
