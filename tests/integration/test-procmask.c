@@ -157,10 +157,7 @@ END_TEST
 static void
 up_sys(void)
 {
-	char *text = testlib_default_policy_with("BindReadOnly=/sys");
-
-	testdaemon_fixture = testdaemon_start_with_policy("sys", text);
-	free(text);
+	testdaemon_fixture_up_default_with("sys", "BindReadOnly=/sys");
 }
 
 START_TEST(sys_firmware)
