@@ -5,8 +5,9 @@
  * tmpfs the daemon made (skeleton.c: every mount point already exists) at
  * the staging point, bind the policy's paths onto it, make the whole tree read-only,
  * nosuid and nodev in one go, then add the writable mounts, /proc of the
- * new pid namespace (with the sandbox's own meminfo over the host's),
- * the device nodes, a private /tmp and /dev/shm, pivot_root into it and
+ * new pid namespace (with the sandbox's own meminfo and stat over the
+ * host's, and what tells of the host or its other users masked), the
+ * device nodes, a private /tmp and /dev/shm, pivot_root into it and
  * detach the old root. Nothing of the host is reachable afterwards but
  * what the policy bound.
  *
@@ -74,12 +75,77 @@ private_tmpfs(const struct spawn_plan *p, const char *path, unsigned long flags,
 	return 0;
 }
 
+/*
+ * What a fresh procfs still shows of the host, masked in every sandbox
+ * (sandboxd.policy(5)): the boot id and kernel command line, which
+ * identify the machine; the machine-wide interrupt and softirq counters
+ * (and /proc/stat's, replaced below), which tell what other users are
+ * doing, keystroke by keystroke; and what container runtimes (runc,
+ * crun, podman) mask: kernel memory, symbols, timers and scheduler
+ * state, every user's keys, the SysRq trigger, and the hardware
+ * directories. Files get an empty read-only file, directories an empty
+ * read-only tmpfs; a path this kernel (or the policy's /sys) lacks is
+ * skipped.
+ */
+static const char *const masked_files[] = {
+	"/proc/cmdline", "/proc/sys/kernel/random/boot_id", "/proc/interrupts",
+	"/proc/softirqs", "/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/latency_stats",
+	"/proc/sysrq-trigger",
+};
+static const char *const masked_dirs[] = {
+	"/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+
+/* Binds the file fd (O_PATH) read-only at path in the new root. A path
+ * that is not there is left alone (0). */
+static int
+mask_file(const struct spawn_plan *p, int fd, const char *path)
+{
+	char src[PATH_BUF], buf[PATH_BUF];
+	int r;
+
+	/* The file itself, though the sandbox's procfs now covers it. */
+	(void) snprintf(src, sizeof(src), "%s/proc/self/fd/%d", p->root, fd);
+	if ((r = join(buf, p->root, path)) < 0)
+		return r;
+	if (mount(src, buf, NULL, MS_BIND, NULL) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return setattr(buf, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+	    MOUNT_ATTR_NOEXEC, 0);
+}
+
+static int
+mask_proc(const struct spawn_plan *p, int empty_fd, int stat_fd, struct spawn_report *rep)
+{
+	char buf[PATH_BUF];
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(masked_files); i++)
+		if ((r = mask_file(p, empty_fd, masked_files[i])) < 0)
+			(void) snprintf(rep->detail, sizeof(rep->detail), "%s", masked_files[i]);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(masked_dirs); i++) {
+		if ((r = join(buf, p->root, masked_dirs[i])) < 0)
+			break;
+		if (mount("tmpfs", buf, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    "mode=0555,size=4k") < 0)
+			r = errno == ENOENT ? 0 : -errno;
+		if (r < 0)
+			(void) snprintf(rep->detail, sizeof(rep->detail), "%s", masked_dirs[i]);
+	}
+	if (r >= 0 && (r = mask_file(p, stat_fd, "/proc/stat")) < 0)
+		(void) snprintf(rep->detail, sizeof(rep->detail), "/proc/stat");
+	return r;
+}
+
 /* Pass 1 mounts the read-only binds, pass 2 the writable mounts (after the
  * tree went read-only). */
 static int
 policy_mounts(const struct spawn_plan *p, int pass, struct spawn_report *rep)
 {
 	char buf[PATH_BUF];
+	struct stat st;
 	int r;
 
 	for (size_t i = 0; i < p->n_mounts; i++) {
@@ -93,6 +159,11 @@ policy_mounts(const struct spawn_plan *p, int pass, struct spawn_report *rep)
 		case POLICY_MOUNT_BIND_RO:
 		case POLICY_MOUNT_BIND_RW:
 			if (pass != (m->kind == POLICY_MOUNT_BIND_RO ? 1 : 2))
+				continue;
+			/* The daemon made the host's symbolic link a link here
+			 * (skeleton.c): the sandbox follows it into another bind. */
+			if (fstatat(AT_FDCWD, buf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    S_ISLNK(st.st_mode))
 				continue;
 			if (mount(m->source, buf, NULL, MS_BIND | MS_REC, NULL) < 0)
 				r = -errno;
@@ -123,7 +194,7 @@ int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
 	char buf[PATH_BUF + 64];
-	int r;
+	int empty_fd, stat_fd, meminfo_fd = -1, r;
 
 	rep->step = SPAWN_STEP_MOUNT;
 	/* Nothing we do from here on may propagate back to the host. */
@@ -143,20 +214,30 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return r;
 
 	rep->step = SPAWN_STEP_PROC;
+	/* The daemon's masking files (skeleton.c), held before procfs hides them. */
+	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_EMPTY);
+	if ((empty_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_STAT);
+	if ((stat_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
+	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_MEMINFO);
+	if (p->meminfo && (meminfo_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -errno;
 	if ((r = join(buf, p->root, "/proc")) < 0)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
-	/* The memory the sandbox has, not the host's (target.c writes it). */
-	if (p->meminfo) {
-		if ((r = join(buf, p->root, "/proc/meminfo")) < 0)
-			return r;
-		if (mount(p->meminfo, buf, NULL, MS_BIND, NULL) < 0)
-			return -errno;
-		if ((r = setattr(buf, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-		    MOUNT_ATTR_NOEXEC, 0)) < 0)
-			return r;
-	}
+	r = mask_proc(p, empty_fd, stat_fd, rep);
+	/* The memory the sandbox has, not the host's (target.c formats it). */
+	if (r >= 0 && meminfo_fd >= 0)
+		r = mask_file(p, meminfo_fd, "/proc/meminfo");
+	(void) close(empty_fd);
+	(void) close(stat_fd);
+	if (meminfo_fd >= 0)
+		(void) close(meminfo_fd);
+	if (r < 0)
+		return r;
 
 	/* The skeleton's /dev holds empty files for the nodes and the usual
 	 * links; the host's nodes go on top (their own mounts keep "dev"). */

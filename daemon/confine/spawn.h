@@ -39,6 +39,14 @@ enum {
 };
 extern const char *const spawn_etc_files[SPAWN_ETC_FILES];
 
+/* The files in a prepared root's /proc mount point (skeleton.c) that the
+ * child binds over the host's in the sandbox's /proc (confine-mount.c):
+ * an empty one for the files every sandbox's /proc hides, and the
+ * sandbox's own /proc/stat and /proc/meminfo. */
+#define SPAWN_PROC_EMPTY	"/proc/empty"
+#define SPAWN_PROC_STAT		"/proc/stat"
+#define SPAWN_PROC_MEMINFO	"/proc/meminfo"	/* with a memory limit only */
+
 /* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
 #define SPAWN_STATUS_FD		5
@@ -91,7 +99,7 @@ struct spawn_plan {
 	gid_t			gid;
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
 	uint64_t		rss;		/* RLIMIT_RSS: only read (target-request.h) */
-	const char		*meminfo;	/* a host file bound over /proc/meminfo, or NULL */
+	bool			meminfo;	/* the root holds the sandbox's /proc/meminfo */
 	struct sock_fprog	prog;
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
 	int			landlock_abi;	/* 0: do not use Landlock */

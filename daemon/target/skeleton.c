@@ -6,13 +6,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -219,9 +223,118 @@ populate_etc(int mfd, const struct policy *p)
 	return 0;
 }
 
+/*
+ * The sandbox's /proc/stat: a "cpu" line and a "cpuN" line for each CPU
+ * the daemon (and so the sandbox, which inherits its affinity) may run
+ * on, every counter zero, and the host's boot time. glibc's
+ * get_nprocs() (sysconf(_SC_NPROCESSORS_ONLN), python's os.cpu_count())
+ * counts the cpuN lines when there is no /sys, as in most sandboxes;
+ * top and ps parse the rest. The counters are what the host's file
+ * would leak: every other user's CPU time, interrupts, context switches
+ * and forks. btime stays true: ps adds it to each process's start time
+ * (counted from boot), and /proc/uptime tells it anyway. malloc'd text,
+ * or NULL on OOM.
+ */
+static char *
+format_proc_stat(void)
+{
+	static const char zeros[] = " 0 0 0 0 0 0 0 0 0 0\n";
+	struct timespec real, boot;
+	long long btime = 0;
+	cpu_set_t cpus;
+	size_t size, o;
+	char *buf;
+
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0) {
+		CPU_ZERO(&cpus);
+		CPU_SET(0, &cpus);
+	}
+	/* The kernel's own btime: the wall clock less the time since boot. */
+	if (clock_gettime(CLOCK_REALTIME, &real) == 0 && clock_gettime(CLOCK_BOOTTIME, &boot) == 0)
+		btime = (long long) real.tv_sec - boot.tv_sec - (real.tv_nsec < boot.tv_nsec);
+	size = (size_t) (CPU_COUNT(&cpus) + 1) * (sizeof("cpu") + 10 + sizeof(zeros)) + 256;
+	buf = malloc(size);
+	if (!buf)
+		return NULL;
+	o = (size_t) snprintf(buf, size, "cpu %s", zeros);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &cpus))
+			o += (size_t) snprintf(buf + o, size - o, "cpu%d%s", c, zeros);
+	(void) snprintf(buf + o, size - o, "intr 0\nctxt 0\nbtime %lld\nprocesses 0\n"
+	    "procs_running 1\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n", btime);
+	return buf;
+}
+
+/*
+ * The files the child binds over the host's in the sandbox's /proc
+ * (confine-mount.c): an empty one (SPAWN_PROC_EMPTY) and /proc/stat
+ * (SPAWN_PROC_STAT), below the /proc mount point, where the sandbox's
+ * procfs hides them. The daemon writes them, not the child: the child
+ * may create no file (it mounts before its id maps exist, onto a root
+ * already read-only) and only makes raw system calls, and in a prepared
+ * root they cost the spawn nothing.
+ */
+static int
+populate_proc(int mfd, const struct policy *p)
+{
+	_cleanup_free_ char *stat = format_proc_stat();
+	int r;
+
+	if (!stat)
+		return -ENOMEM;
+	if ((r = write_file(mfd, p, SPAWN_PROC_EMPTY, "")) < 0 ||
+	    (r = write_file(mfd, p, SPAWN_PROC_STAT, stat)) < 0)
+		return r;
+	return 0;
+}
+
+/* Whether path is dir or below it. */
+static bool
+path_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
+}
+
+/*
+ * A bind whose source is a symbolic link (BindReadOnly=/etc/localtime)
+ * becomes a symbolic link to the file that link finally names, when the
+ * sandbox can follow it there: that file is under another bind of the
+ * policy at its own host path (/usr/share/zoneinfo/... under
+ * BindReadOnly=/usr), a writable one if this bind is, and nothing is
+ * mounted below this one. Then the sandbox's mountinfo names no host
+ * file for it, and programs that read the link (for the time zone's
+ * name) find what they do on the host. Otherwise the file is bound, as
+ * always. Writes the link's text into buf (PATH_MAX bytes) and returns
+ * true if so.
+ */
+static bool
+bind_as_link(const struct policy *p, const struct policy_mount *self, char *buf)
+{
+	bool rw = self->kind == POLICY_MOUNT_BIND_RW, seen = false;
+	struct stat st;
+
+	if (lstat(self->source, &st) < 0 || !S_ISLNK(st.st_mode) || !realpath(self->source, buf))
+		return false;
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct policy_mount *m = &p->mounts[i];
+
+		if (m == self)
+			continue;
+		if (path_under(m->dest, self->dest))
+			return false;
+		if ((m->kind == POLICY_MOUNT_BIND_RW || (!rw && m->kind == POLICY_MOUNT_BIND_RO)) &&
+		    strcmp(m->source, m->dest) == 0 && path_under(buf, m->dest))
+			seen = true;
+	}
+	return seen;
+}
+
 static int
 populate(int mfd, const struct policy *p)
 {
+	char link[PATH_MAX];
 	struct stat st;
 	int r = 0;
 
@@ -236,7 +349,11 @@ populate(int mfd, const struct policy *p)
 			 * then fails, or is skipped for an optional one. */
 			if (stat(m->source, &st) < 0)
 				continue;
-			r = S_ISDIR(st.st_mode) ? mkdir_p(mfd, rel, 0755) : make_file(mfd, rel);
+			/* The child binds nothing onto a link (confine-mount.c). */
+			if (bind_as_link(p, m, link))
+				r = make_link(mfd, link, rel);
+			else
+				r = S_ISDIR(st.st_mode) ? mkdir_p(mfd, rel, 0755) : make_file(mfd, rel);
 			break;
 		case POLICY_MOUNT_SYMLINK:
 			r = make_link(mfd, m->source, rel);
@@ -248,6 +365,8 @@ populate(int mfd, const struct policy *p)
 	}
 	if (r >= 0)
 		r = mkdir_p(mfd, "proc", 0555);
+	if (r >= 0)
+		r = populate_proc(mfd, p);
 	if (r >= 0)
 		r = mkdir_p(mfd, "tmp", 01777);
 	if (r >= 0 && fchmodat(mfd, "tmp", 01777, 0) < 0)
@@ -291,7 +410,7 @@ skeleton_make(const struct policy *p)
 }
 
 int
-skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid)
+skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid, const char *meminfo)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
 	char passwd[256], group[128];
@@ -306,7 +425,8 @@ skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid)
 	(void) snprintf(group, sizeof(group), "root:x:0:\n%ssandbox:x:%u:\n",
 	    nobody ? "nogroup:x:65534:\n" : "", (unsigned) gid);
 	if ((r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_PASSWD], passwd)) < 0 ||
-	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0)
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0 ||
+	    (meminfo && (r = write_file(mfd, p, SPAWN_PROC_MEMINFO, meminfo)) < 0))
 		return r;
 	if (syscall(SYS_mount_setattr, mfd, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
 		return -errno;

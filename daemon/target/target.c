@@ -79,62 +79,12 @@ notify_spawned(struct target *t, int error, const char *message)
 		w->ops->spawned(w, t, error, message, w->userdata);
 }
 
-/* The child has bound it, or never will: the file goes, its mount stays. */
-static void
-target_drop_meminfo(struct target *t)
-{
-	if (t->meminfo)
-		(void) unlink(t->meminfo);
-	free(t->meminfo);
-	t->meminfo = NULL;
-}
-
 /* Set-up is over, one way or the other. */
 static void
 target_close_fds(struct target *t)
 {
 	event_freep(&t->ev_setup);
 	t->setup_fd = safe_close(t->setup_fd);
-	target_drop_meminfo(t);
-}
-
-/*
- * The sandbox's /proc/meminfo (target_format_meminfo()): a file in our
- * run directory that the child binds read-only over its own before it
- * pivots. Root's and 0444: nothing in any sandbox can change it, and it
- * is unlinked once set-up is over. None without a memory limit.
- */
-static int
-target_make_meminfo(struct target *t)
-{
-	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -1;
-	struct sysinfo si;
-	char text[512];
-	ssize_t w;
-	int n, r = 0;
-
-	n = target_format_meminfo(text, sizeof(text), t->limits.memory_max,
-	    sysinfo(&si) == 0 ? (uint64_t) si.totalram * si.mem_unit : 0);
-	if (n <= 0)
-		return n;
-	if (asprintf(&path, SANDBOXD_RUNDIR "/meminfo-%d-%llu", (int) getpid(),
-	    (unsigned long long) t->id) < 0)
-		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-	if (fd < 0)
-		return -errno;
-	/* Whatever our umask: the target must read it. */
-	if (fchmod(fd, 0444) < 0)
-		r = -errno;
-	else if ((w = write(fd, text, (size_t) n)) != n)
-		r = w < 0 ? -errno : -EIO;
-	if (r < 0) {
-		(void) unlink(path);
-		return r;
-	}
-	t->meminfo = TAKE_PTR(path);
-	return 0;
 }
 
 void
@@ -546,7 +496,9 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 	_cleanup_close_pair_ int sync[2] = { -1, -1 }, chan[2] = { -1, -1 };
 	_cleanup_close_ int root_fd = -1, cg_fd = -1;
 	struct spawn_plan plan;
-	int r;
+	struct sysinfo si;
+	char meminfo[512];
+	int n, r;
 
 	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
@@ -555,13 +507,13 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 	 * this spawn, off its path. */
 	root_fd = pol->spare_root >= 0 ? TAKE_FD(pol->spare_root) : skeleton_make(pol);
 	manager_want_spares(m);
-	r = root_fd < 0 ? root_fd : skeleton_finish(root_fd, pol, t->uid, (gid_t) t->uid);
+	/* The sandbox's /proc/meminfo, none without a memory limit. */
+	n = target_format_meminfo(meminfo, sizeof(meminfo), t->limits.memory_max,
+	    sysinfo(&si) == 0 ? (uint64_t) si.totalram * si.mem_unit : 0);
+	r = root_fd < 0 ? root_fd : n < 0 ? n :
+	    skeleton_finish(root_fd, pol, t->uid, (gid_t) t->uid, n > 0 ? meminfo : NULL);
 	if (r < 0)
 		return error_msg_setf(err, -r, "cannot prepare the sandbox's root: %s", strerror(-r));
-	r = target_make_meminfo(t);
-	if (r < 0)
-		return error_msg_setf(err, -r, "cannot write the sandbox's /proc/meminfo: %s",
-		    strerror(-r));
 
 	plan = (struct spawn_plan) {
 		.root = SANDBOXD_RUNDIR "/root",
@@ -583,7 +535,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		.fsize = t->limits.fsize_max,
 		.cpu_sec = target_cpu_rlimit_sec(t->limits.cpu_ms),
 		.rss = target_rss_rlimit(t->limits.memory_max),
-		.meminfo = t->meminfo,
+		.meminfo = n > 0,
 		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
 		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
 		    .filter = m->init_policy->bpf },
@@ -791,7 +743,6 @@ target_free(struct target *t)
 	strv_free(t->argv);
 	free(t->last_denial);
 	free(t->cgroup);
-	target_drop_meminfo(t);
 	broker_free(t->broker);
 	relay_free_all(t);
 	policy_unref(t->policy);

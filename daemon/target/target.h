@@ -87,7 +87,6 @@ struct target {
 	uint64_t		start_usec, start_mono_usec, end_mono_usec;
 
 	char			*cgroup;	/* relative name, "sandbox-<id>" */
-	char			*meminfo;	/* its /proc/meminfo while it sets up, or NULL */
 	struct sbx_exited	exit;		/* valid once EXITED */
 
 	struct target_watch	*watch;		/* NULL: nobody is told */
@@ -117,6 +116,7 @@ void target_describe(struct target *t, struct sbx_info *ret);
 void target_put_info(struct sbx_writer *w, struct target *t);
 struct target *target_free(struct target *t);
 /* At start-up: the /proc/meminfo files (SANDBOXD_RUNDIR/meminfo-PID-ID)
- * of daemons that died mid-spawn are removed. */
+ * of daemons that died mid-spawn are removed. Only older daemons wrote
+ * them: the sandbox's meminfo is in its prepared root now (skeleton.h). */
 void target_remove_stale_meminfo(void);
 DEFINE_FREEP(struct target, target_free);

@@ -33,7 +33,8 @@ integration_tests = \
 	tests/integration/test-accounts \
 	tests/integration/test-policies \
 	tests/integration/test-loopback \
-	tests/integration/test-surface
+	tests/integration/test-surface \
+	tests/integration/test-procmask
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -118,6 +119,11 @@ tests_integration_test_surface_SOURCES = tests/integration/test-surface.c
 tests_integration_test_surface_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_surface_CFLAGS = $(itest_cflags)
 tests_integration_test_surface_LDADD = $(itest_ldadd)
+
+tests_integration_test_procmask_SOURCES = tests/integration/test-procmask.c
+tests_integration_test_procmask_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_procmask_CFLAGS = $(itest_cflags)
+tests_integration_test_procmask_LDADD = $(itest_ldadd)
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

@@ -218,10 +218,8 @@ END_TEST
 static void
 up_override(void)
 {
-	char *text = testlib_default_policy_with("BindReadOnly=/etc/passwd\nBindReadOnly=/etc/hosts");
-
-	testdaemon_fixture = testdaemon_start_with_policy("hostfiles", text);
-	free(text);
+	testdaemon_fixture_up_default_with("hostfiles",
+	    "BindReadOnly=/etc/passwd\nBindReadOnly=/etc/hosts");
 }
 
 START_TEST(policy_binds_win)

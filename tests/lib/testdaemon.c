@@ -1128,6 +1128,15 @@ testdaemon_start_with_policy(const char *name, const char *text)
 	return d;
 }
 
+void
+testdaemon_fixture_up_default_with(const char *name, const char *filesystem_lines)
+{
+	char *text = testlib_default_policy_with(filesystem_lines);
+
+	testdaemon_fixture = testdaemon_start_with_policy(name, text);
+	free(text);
+}
+
 struct testdaemon *
 testdaemon_start_with_escape(void)
 {

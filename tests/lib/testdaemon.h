@@ -67,6 +67,9 @@ void testdaemon_fixture_up(void);
 /* A daemon with the "escape" policy too (testdaemon_start_with_escape()). */
 void testdaemon_fixture_up_escape(void);
 void testdaemon_fixture_down(void);
+/* A daemon with policy name, default's text with filesystem_lines
+ * (testlib_default_policy_with()), besides the built-in ones. */
+void testdaemon_fixture_up_default_with(const char *name, const char *filesystem_lines);
 
 /* A new daemon with policy name (text) besides the built-in ones,
  * started; aborts the test if it cannot start. */
