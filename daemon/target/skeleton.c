@@ -363,8 +363,11 @@ populate(int mfd, const struct policy *p)
 			break;
 		}
 	}
+	/* 0755, not procfs' 0555: the daemon writes the masks and the
+	 * meminfo (skeleton_finish()) in it, and under the unit it has no
+	 * CAP_DAC_OVERRIDE. Procfs covers it in the sandbox anyway. */
 	if (r >= 0)
-		r = mkdir_p(mfd, "proc", 0555);
+		r = mkdir_p(mfd, "proc", 0755);
 	if (r >= 0)
 		r = populate_proc(mfd, p);
 	if (r >= 0)
