@@ -135,10 +135,12 @@ bus_peer_free(struct bus_peer *p)
 	free(p);
 }
 
-/* Off the bus (the bus daemon stopped, or the name is not ours): the
- * clients' requests go with it. Never from inside sd_bus_process(). */
+/* Off the bus (the bus daemon stopped, the name is not ours, the daemon
+ * exits): the clients' requests go with it; flush: what is queued (the
+ * last answers and signals) goes out first. Never from inside
+ * sd_bus_process(). */
 static void
-bus_disconnect(struct bus *b)
+bus_disconnect(struct bus *b, bool flush)
 {
 	struct bus_peer *p;
 
@@ -146,7 +148,7 @@ bus_disconnect(struct bus *b)
 		bus_peer_free(p);
 	event_freep(&b->ev_io);
 	event_freep(&b->ev_process);
-	b->bus = sd_bus_close_unref(b->bus);
+	b->bus = flush ? sd_bus_flush_close_unref(b->bus) : sd_bus_close_unref(b->bus);
 }
 
 static void
@@ -165,7 +167,7 @@ bus_process(struct bus *b)
 		log_warning_errno(r, "Lost the connection to the system bus (%m); serving the "
 		    "socket alone.");
 	if (r < 0 || b->drop) {
-		bus_disconnect(b);
+		bus_disconnect(b, false);
 		return;
 	}
 	if (r > 0)	/* more queued: after what else is waiting */
@@ -536,16 +538,9 @@ bus_new(struct manager *m, enum bus_mode mode, struct bus **ret)
 struct bus *
 bus_free(struct bus *b)
 {
-	struct bus_peer *p;
-
 	if (!b)
 		return NULL;
-	while ((p = LIST_FIRST(&b->peers)))
-		bus_peer_free(p);
-	event_freep(&b->ev_io);
-	event_freep(&b->ev_process);
-	/* What is queued (the last answers and signals) goes out first. */
-	b->bus = sd_bus_flush_close_unref(b->bus);
+	bus_disconnect(b, true);
 	free(b);
 	return NULL;
 }
