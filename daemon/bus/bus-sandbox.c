@@ -60,11 +60,14 @@ static const enum sandbox_property props_exited[] = {
 	PROP_State, PROP_ExitCode, PROP_ExitSignal, PROP_LimitHit,
 };
 
+/* info: t's live figures, read once for many properties; NULL: read them
+ * here if p is one. */
 static int
-append_value(sd_bus_message *reply, struct target *t, enum sandbox_property p)
+append_value(sd_bus_message *reply, struct target *t, enum sandbox_property p,
+    const struct sbx_info *info)
 {
 	bool exited = t->state == SBX_STATE_EXITED;
-	struct sbx_info info;
+	struct sbx_info own;
 
 	switch (p) {
 	case PROP_Id:
@@ -94,10 +97,13 @@ append_value(sd_bus_message *reply, struct target *t, enum sandbox_property p)
 	case PROP_MemoryPeak:
 	case PROP_BrokerRequests:
 	case PROP_BrokerDenials:
-		target_describe(t, &info);
+		if (!info) {
+			target_describe(t, &own);
+			info = &own;
+		}
 		return sd_bus_message_append(reply, "t",
-		    p == PROP_CPUUSec ? info.cpu_usec : p == PROP_MemoryPeak ? info.memory_peak :
-		    p == PROP_BrokerRequests ? info.broker_requests : info.broker_denied);
+		    p == PROP_CPUUSec ? info->cpu_usec : p == PROP_MemoryPeak ? info->memory_peak :
+		    p == PROP_BrokerRequests ? info->broker_requests : info->broker_denied);
 	case _PROP_MAX:
 		break;
 	}
@@ -110,14 +116,15 @@ get_property(sd_bus *bus, const char *path, const char *interface, const char *p
 {
 	for (size_t i = 0; i < _PROP_MAX; i++)
 		if (strcmp(properties[i].name, property) == 0)
-			return append_value(reply, userdata, (enum sandbox_property) i);
+			return append_value(reply, userdata, (enum sandbox_property) i, NULL);
 	return -ENOENT;
 }
 
 /* {name: value, ...} of the given properties, as in PropertiesChanged
- * and InterfacesAdded. */
+ * and InterfacesAdded (info: see append_value()). */
 static int
-append_dict(sd_bus_message *s, struct target *t, const enum sandbox_property *v, size_t n)
+append_dict(sd_bus_message *s, struct target *t, const enum sandbox_property *v, size_t n,
+    const struct sbx_info *info)
 {
 	int r;
 
@@ -129,7 +136,7 @@ append_dict(sd_bus_message *s, struct target *t, const enum sandbox_property *v,
 		if (r >= 0)
 			r = sd_bus_message_open_container(s, 'v', properties[v[i]].sig);
 		if (r >= 0)
-			r = append_value(s, t, v[i]);
+			r = append_value(s, t, v[i], info);
 		if (r >= 0)
 			r = sd_bus_message_close_container(s);
 		if (r >= 0)
@@ -261,7 +268,8 @@ enum sandbox_signal {
 };
 
 static int
-build_signal(sd_bus *bus, struct target *t, enum sandbox_signal what, sd_bus_message **ret)
+build_signal(sd_bus *bus, struct target *t, enum sandbox_signal what,
+    const struct sbx_info *info, sd_bus_message **ret)
 {
 	static const enum sandbox_property all[] = {
 #define X(name, sig, flags) PROP_##name,
@@ -293,7 +301,7 @@ build_signal(sd_bus *bus, struct target *t, enum sandbox_signal what, sd_bus_mes
 		if (r >= 0)
 			r = sd_bus_message_append(s, "s", BUS_SANDBOX_IFACE);
 		if (r >= 0)
-			r = append_dict(s, t, all, ELEMENTSOF(all));
+			r = append_dict(s, t, all, ELEMENTSOF(all), info);
 		if (r >= 0)
 			r = sd_bus_message_close_container(s);
 		if (r >= 0)
@@ -313,8 +321,8 @@ build_signal(sd_bus *bus, struct target *t, enum sandbox_signal what, sd_bus_mes
 			r = sd_bus_message_append(s, "s", BUS_SANDBOX_IFACE);
 		if (r >= 0)
 			r = what == SIG_RUNNING ?
-			    append_dict(s, t, props_running, ELEMENTSOF(props_running)) :
-			    append_dict(s, t, props_exited, ELEMENTSOF(props_exited));
+			    append_dict(s, t, props_running, ELEMENTSOF(props_running), NULL) :
+			    append_dict(s, t, props_exited, ELEMENTSOF(props_exited), NULL);
 		if (r >= 0)
 			r = sd_bus_message_append(s, "as", 0);
 		break;
@@ -333,10 +341,13 @@ build_signal(sd_bus *bus, struct target *t, enum sandbox_signal what, sd_bus_mes
 	return 0;
 }
 
-/* One copy per known client that may see t, addressed to it. */
+/* One copy per known client that may see t, addressed to it; the live
+ * figures InterfacesAdded carries are read once for all of them. */
 static void
 emit(struct bus *b, struct target *t, enum sandbox_signal what)
 {
+	struct sbx_info info;
+	bool described = false;
 	struct bus_peer *p;
 
 	if (!b || !b->bus)
@@ -348,7 +359,11 @@ emit(struct bus *b, struct target *t, enum sandbox_signal what)
 		/* Not known yet: its uid is not either (it is not 0). */
 		if (!p->known || !authz_can_see(p->uid, t))
 			continue;
-		r = build_signal(b->bus, t, what, &s);
+		if (what == SIG_INTERFACES_ADDED && !described) {
+			target_describe(t, &info);
+			described = true;
+		}
+		r = build_signal(b->bus, t, what, described ? &info : NULL, &s);
 		if (r >= 0)
 			r = sd_bus_message_set_destination(s, p->name);
 		if (r >= 0)
