@@ -45,12 +45,16 @@ struct reloader {
 	struct event		*ev_timeout;
 };
 
+/* Tells owner's waiters in l (every one's: owner NULL) and drops them. */
 static void
-tell_all(struct reload_waiters *l, int error, const char *message)
+tell(struct reload_waiters *l, void *owner, int error, const char *message)
 {
-	struct reload_waiter *w;
+	struct reload_waiter *w, *n;
 
-	while ((w = LIST_FIRST(l))) {
+	for (w = LIST_FIRST(l); w; w = n) {
+		n = LIST_NEXT(w, link);
+		if (owner && w->owner != owner)
+			continue;
 		LIST_REMOVE(w, link);
 		w->done(w->owner, w->cookie, error, message);
 		free(w);
@@ -67,7 +71,7 @@ job_over(struct reloader *rl, int error, const char *message)
 	rl->job = NULL;
 	event_del(rl->ev_timeout);
 	(void) sd_notify(0, "READY=1");
-	tell_all(&rl->waiting, error, message);
+	tell(&rl->waiting, NULL, error, message);
 	if (rl->again && !rl->manager->shutting_down) {
 		rl->again = false;
 		/* LIST_HEAD is not movable by assignment: relink each. */
@@ -162,13 +166,13 @@ start_job(struct reloader *rl)
 	struct reload_job *job;
 
 	if (rl->n_stuck >= RELOAD_STUCK_MAX) {
-		tell_all(&rl->waiting, -EBUSY, "earlier reloads are stuck in a file system");
+		tell(&rl->waiting, NULL, -EBUSY, "earlier reloads are stuck in a file system");
 		return;
 	}
 	job = calloc(1, sizeof(*job));
 	if (!job) {
 		log_oom();
-		tell_all(&rl->waiting, -ENOMEM, "out of memory");
+		tell(&rl->waiting, NULL, -ENOMEM, "out of memory");
 		return;
 	}
 	*job = (struct reload_job) {
@@ -181,7 +185,7 @@ start_job(struct reloader *rl)
 	if (workers_submit(m->workers, &job->work) < 0) {
 		free(job);
 		(void) sd_notify(0, "READY=1");
-		tell_all(&rl->waiting, -EAGAIN, "no worker thread to load the policies");
+		tell(&rl->waiting, NULL, -EAGAIN, "no worker thread to load the policies");
 		return;
 	}
 	rl->job = job;
@@ -214,28 +218,13 @@ reload_start(struct reloader *rl, reload_done_t done, void *owner, uint64_t cook
 	return 0;
 }
 
-static void
-cancel_in(struct reload_waiters *l, void *owner)
-{
-	struct reload_waiter *w, *n;
-
-	for (w = LIST_FIRST(l); w; w = n) {
-		n = LIST_NEXT(w, link);
-		if (owner && w->owner != owner)
-			continue;
-		LIST_REMOVE(w, link);
-		w->done(w->owner, w->cookie, -ECANCELED, NULL);
-		free(w);
-	}
-}
-
 void
 reload_cancel(struct reloader *rl, void *owner)
 {
 	if (!rl)
 		return;
-	cancel_in(&rl->waiting, owner);
-	cancel_in(&rl->next, owner);
+	tell(&rl->waiting, owner, -ECANCELED, NULL);
+	tell(&rl->next, owner, -ECANCELED, NULL);
 }
 
 int
