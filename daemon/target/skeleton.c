@@ -35,88 +35,74 @@ static const char *const dev_links[][2] = {
 #define SKELETON_RESOLVE \
 	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV)
 
-/* The directory rel names below mfd, opened O_PATH. */
+/*
+ * mkdir -p of rel's first len bytes (no leading '/') below the mount fd,
+ * one component at a time, each made and opened below the last without
+ * following links: a symbolic link on the way is an error (ELOOP), not a
+ * detour. The last directory gets mode (if made here) and is returned,
+ * opened O_PATH; len 0 returns the root.
+ */
 static int
-open_dir(int mfd, const char *rel)
+mkdir_open(int mfd, const char *rel, size_t len, mode_t mode)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
 		.resolve = SKELETON_RESOLVE,
 	};
-	int fd = (int) syscall(SYS_openat2, mfd, rel[0] ? rel : ".", &how, sizeof(how));
+	char name[NAME_MAX + 1];
+	int dfd = fcntl(mfd, F_DUPFD_CLOEXEC, 3);
 
-	return fd < 0 ? -errno : fd;
+	if (dfd < 0)
+		return -errno;
+	for (size_t i = 0; i < len;) {
+		size_t n = strcspn(rel + i, "/");
+		int fd;
+
+		if (n > len - i)
+			n = len - i;
+		if (n == 0) {		/* "a//b" */
+			i++;
+			continue;
+		}
+		if (n > NAME_MAX) {
+			(void) close(dfd);
+			return -ENAMETOOLONG;
+		}
+		memcpy(name, rel + i, n);
+		name[n] = '\0';
+		i += n;
+		if (mkdirat(dfd, name, i >= len ? mode : 0755) < 0 && errno != EEXIST)
+			fd = -errno;
+		else if ((fd = (int) syscall(SYS_openat2, dfd, name, &how, sizeof(how))) < 0)
+			fd = -errno;
+		(void) close(dfd);
+		if (fd < 0)
+			return fd;
+		dfd = fd;
+	}
+	return dfd;
 }
 
-/* mkdir -p of rel (no leading '/') below the mount fd, one component at
- * a time, each below the last as opened without following links: a
- * symbolic link on the way is an error (ELOOP), not a detour. */
 static int
 mkdir_p(int mfd, const char *rel, mode_t mode)
 {
-	char buf[4096];
-	size_t l = strlen(rel);
+	int fd = mkdir_open(mfd, rel, strlen(rel), mode);
 
-	if (l >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, rel, l + 1);
-	for (char *s = buf;; s++) {
-		bool last = *s == '\0';
-		_cleanup_close_ int dfd = -1;
-		char *slash;
-
-		if (*s != '/' && !last)
-			continue;
-		*s = '\0';
-		slash = strrchr(buf, '/');
-		if (slash)
-			*slash = '\0';
-		dfd = open_dir(mfd, slash ? buf : "");
-		if (slash)
-			*slash = '/';
-		if (dfd < 0)
-			return dfd;
-		if (mkdirat(dfd, slash ? slash + 1 : buf, last ? mode : 0755) < 0 && errno != EEXIST)
-			return -errno;
-		if (last)
-			return 0;
-		*s = '/';
-	}
+	if (fd < 0)
+		return fd;
+	(void) close(fd);
+	return 0;
 }
 
-static int
-make_parent(int mfd, const char *rel)
-{
-	char buf[4096];
-	const char *slash = strrchr(rel, '/');
-
-	if (!slash)
-		return 0;
-	if ((size_t) (slash - rel) >= sizeof(buf))
-		return -ENAMETOOLONG;
-	memcpy(buf, rel, (size_t) (slash - rel));
-	buf[slash - rel] = '\0';
-	return mkdir_p(mfd, buf, 0755);
-}
-
-/* rel's parent, made if missing and opened (see mkdir_p()); *ret_name
+/* rel's parent, made if missing and opened (see mkdir_open()); *ret_name
  * points at rel's last component. */
 static int
 open_parent(int mfd, const char *rel, const char **ret_name)
 {
 	const char *slash = strrchr(rel, '/');
-	char buf[4096];
-	int r;
 
-	r = make_parent(mfd, rel);
-	if (r < 0)
-		return r;
 	*ret_name = slash ? slash + 1 : rel;
-	if (!slash)
-		return open_dir(mfd, "");
-	memcpy(buf, rel, (size_t) (slash - rel));
-	buf[slash - rel] = '\0';
-	return open_dir(mfd, buf);
+	return mkdir_open(mfd, rel, slash ? (size_t) (slash - rel) : 0, 0755);
 }
 
 static int
@@ -172,22 +158,18 @@ make_link(int mfd, const char *target, const char *rel)
 static int
 write_file(int mfd, const struct policy *p, const char *path, const char *text)
 {
-	struct open_how how = {
-		.flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-		.mode = 0644,
-		.resolve = SKELETON_RESOLVE,
-	};
-	_cleanup_close_ int fd = -1;
-	const char *rel = path + 1;
+	_cleanup_close_ int dfd = -1, fd = -1;
 	size_t len = strlen(text);
+	const char *name;
 	ssize_t n;
-	int r;
 
 	if (policy_mount_above(p, path))
 		return 0;
-	if ((r = make_parent(mfd, rel)) < 0)
-		return r;
-	fd = (int) syscall(SYS_openat2, mfd, rel, &how, sizeof(how));
+	dfd = open_parent(mfd, path + 1, &name);
+	if (dfd < 0)
+		return dfd;
+	/* O_EXCL: never through a link, not even the last component's. */
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	/* The daemon's umask must not decide who may read it. */
