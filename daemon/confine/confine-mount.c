@@ -98,6 +98,19 @@ static const char *const masked_dirs[] = {
 	"/sys/devices/virtual/powercap",
 };
 
+/* A file the daemon prepared at path in the new root, opened O_PATH. */
+static int
+open_prepared(const struct spawn_plan *p, const char *path)
+{
+	char buf[PATH_BUF];
+	int fd, r;
+
+	if ((r = join(buf, p->root, path)) < 0)
+		return r;
+	fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Binds the file fd (O_PATH) read-only at path in the new root. A path
  * that is not there is left alone (0). */
 static int
@@ -215,15 +228,12 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 
 	rep->step = SPAWN_STEP_PROC;
 	/* The daemon's masking files (skeleton.c), held before procfs hides them. */
-	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_EMPTY);
-	if ((empty_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -errno;
-	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_STAT);
-	if ((stat_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -errno;
-	(void) snprintf(buf, sizeof(buf), "%s%s", p->root, SPAWN_PROC_MEMINFO);
-	if (p->meminfo && (meminfo_fd = open(buf, O_PATH | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -errno;
+	if ((empty_fd = open_prepared(p, SPAWN_PROC_EMPTY)) < 0)
+		return empty_fd;
+	if ((stat_fd = open_prepared(p, SPAWN_PROC_STAT)) < 0)
+		return stat_fd;
+	if (p->meminfo && (meminfo_fd = open_prepared(p, SPAWN_PROC_MEMINFO)) < 0)
+		return meminfo_fd;
 	if ((r = join(buf, p->root, "/proc")) < 0)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
