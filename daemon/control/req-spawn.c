@@ -77,8 +77,6 @@ req_spawn_handler(struct req_ctx *ctx)
 	struct target_request req;
 	int r;
 
-	if (c->manager->shutting_down)
-		return error_msg_setf(&ctx->err, ESHUTDOWN, "sandboxd is shutting down");
 	req = (struct target_request) {
 		.policy = q.policy,
 		.argv = q.argv,

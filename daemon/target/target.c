@@ -334,8 +334,9 @@ start_events(struct target *t)
 	return 0;
 }
 
-/* Everything that refuses a request before a sandbox is made: the policy,
- * the command, stdio, the working directory, the owner's quota, Landlock.
+/* Everything that refuses a request before a sandbox is made: a daemon
+ * shutting down, the policy, the command, stdio, the working directory,
+ * the owner's quota, Landlock.
  * *ret is the store's policy, not a reference. */
 static int
 target_check_request(struct manager *m, const struct target_request *req, struct policy **ret,
@@ -343,6 +344,8 @@ target_check_request(struct manager *m, const struct target_request *req, struct
 {
 	struct policy *pol;
 
+	if (m->shutting_down)
+		return error_msg_setf(err, ESHUTDOWN, "sandboxd is shutting down");
 	pol = policy_store_find(m->policies, req->policy);
 	if (!pol)
 		return error_msg_setf(err, ENOENT, "no such policy '%s'", req->policy);
