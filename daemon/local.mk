@@ -58,6 +58,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/broker/relay.c daemon/broker/relay.h \
 	daemon/broker/action.h daemon/broker/action-file.c daemon/broker/action-connect.c \
 	daemon/broker/creds.c \
+	daemon/broker/intercept.c daemon/broker/intercept.h \
 	daemon/policy/policy-store.c daemon/policy/policy-store.h \
 	daemon/policy/policy-check.c daemon/policy/policy-check.h \
 	daemon/policy/policy-checker.c daemon/policy/policy-checker.h \

@@ -277,6 +277,14 @@ _Static_assert(sizeof(struct sbx_exited) == 48, "wire layout");
 #define SBX_O_CLOEXEC		(1u << 8)	/* honoured by the receiver */
 #define SBX_O_ALL		((SBX_O_CLOEXEC << 1) - 1)
 
+/* BROKER_STAT's flags: the symbolic link itself, as lstat(2) (other bits
+ * are ignored). */
+#define SBX_STAT_NOFOLLOW	(1u << 0)
+
+/* BROKER_RENAME's flags: never replace an existing file, even where the
+ * new path's rule may delete (other bits are ignored). */
+#define SBX_RENAME_NOREPLACE	(1u << 0)
+
 /* Access modes for BROKER_ACCESS (as F_OK/R_OK/W_OK/X_OK). */
 #define SBX_ACCESS_ALL		7u
 

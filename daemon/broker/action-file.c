@@ -183,6 +183,10 @@ action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, u
 		how |= O_NOFOLLOW;
 	if (flags & SBX_O_CREAT)
 		how |= O_CREAT | ((flags & SBX_O_EXCL) ? O_EXCL : 0);
+	if (opts & ACTION_OPEN_SYNC)
+		how |= O_SYNC;
+	else if (opts & ACTION_OPEN_DSYNC)
+		how |= O_DSYNC;
 	/* One lookup, the one that opens: O_NONBLOCK so that a FIFO or a
 	 * device cannot stall us, O_NOCTTY so that a terminal cannot become
 	 * ours. What it is, we ask the opened fd. */
@@ -281,9 +285,9 @@ action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start
 }
 
 int
-action_stat(const struct policy_path_rule *r, const char *rel, struct stat *ret)
+action_stat(const struct policy_path_rule *r, const char *rel, bool follow, struct stat *ret)
 {
-	_cleanup_close_ int fd = open_beneath(r, rel, O_PATH);
+	_cleanup_close_ int fd = open_beneath(r, rel, O_PATH | (follow ? 0 : O_NOFOLLOW));
 
 	if (fd < 0)
 		return fd;

@@ -43,6 +43,9 @@ int creds_init(void);
 #define ACTION_OPEN_READ_ONLY_VIEW	(1u << 0)
 #define ACTION_OPEN_NO_DIRECTORY	(1u << 1)
 #define ACTION_OPEN_NOT_READABLE	(1u << 2)
+/* O_SYNC, O_DSYNC: what an intercepted open(2) asked for (intercept.c). */
+#define ACTION_OPEN_SYNC		(1u << 3)
+#define ACTION_OPEN_DSYNC		(1u << 4)
 int action_open(const struct policy_path_rule *r, const char *rel, uint32_t flags, uint32_t mode,
     unsigned opts);
 /* One page of a directory's entries, from index start (without . and ..):
@@ -53,7 +56,8 @@ struct action_dirent {
 };
 int action_readdir(const struct policy_path_rule *r, const char *rel, uint32_t start,
     struct action_dirent *ents, size_t max, uint32_t *ret_next);
-int action_stat(const struct policy_path_rule *r, const char *rel, struct stat *ret);
+/* follow: stat(2); else lstat(2), the link itself. */
+int action_stat(const struct policy_path_rule *r, const char *rel, bool follow, struct stat *ret);
 int action_access(const struct policy_path_rule *r, const char *rel, uint32_t mode);
 int action_readlink(const struct policy_path_rule *r, const char *rel, char *buf, size_t size);
 int action_mkdir(const struct policy_path_rule *r, const char *rel, uint32_t mode);

@@ -38,7 +38,7 @@
  * sends on it and touches the broker's denial log and owner-opened rule
  * directories while the session owns the channel; the loop does so only
  * when no session does. The policy and the owner's credentials never
- * change after broker_new_consume_fd(); the counters are under stats_lock; the
+ * change after broker_new_consume_fd(); the counters are under lock; the
  * channel fd is closed only when the last session is done (broker_free()
  * shuts it down instead, which ends a session that waits on it).
  *
@@ -52,6 +52,7 @@
 #include <event2/event.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,6 +65,7 @@
 #include "broker.h"
 #include "event-util.h"
 #include "fdpass.h"
+#include "intercept.h"
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
@@ -81,19 +83,34 @@
 
 struct session;
 
-struct broker {
-	struct manager	*manager;
-	struct target	*target;	/* NULL once freed: sessions may still run */
-	bool		closed;		/* the channel: close_channel() */
-	unsigned	refs;		/* the target's, and one per session not done */
-	int		fd;
+/* Where requests come from: the channel, or the target's own system calls
+ * (intercept.c), each served by its own sessions in the same way. */
+enum chan_kind {
+	CHAN_SOCKET,
+	CHAN_NOTIFY,
+	CHAN_KINDS
+};
+
+struct chan {
+	struct broker	*broker;
+	enum chan_kind	kind;
+	bool		closed;		/* close_channel() */
+	bool		hup;		/* a listener whose target has gone */
+	int		fd;		/* the socket, or the seccomp listener */
 	struct event	*ev_read, *ev_write, *ev_timeout;
-	/* A reply that could not be sent yet (at most one). */
+	/* A reply that could not be sent yet (at most one; sockets only). */
 	struct sbx_writer pending;
 	int		pending_fd;
 	bool		have_pending;
 	struct session	*session;	/* the one that owns the channel */
 	struct session	*spare;		/* a finished one's memory, for the next */
+};
+
+struct broker {
+	struct manager	*manager;
+	struct target	*target;	/* NULL once freed: sessions may still run */
+	unsigned	refs;		/* the target's, and one per session not done */
+	struct chan	chan[CHAN_KINDS];
 	unsigned	n_stuck;	/* sessions timed out, still in a worker */
 	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
 
@@ -104,14 +121,14 @@ struct broker {
 	uint64_t	id;
 	unsigned	timeout_ms;
 
-	/* Whoever owns the channel. */
+	/* Under lock: sessions of both channels may run at once. */
+	pthread_mutex_t	lock;
 	char		*logged[DENIALS_REMEMBERED];
 	size_t		n_logged;
 	/* Each path rule's directory as this sandbox's owner opened it (-1:
-	 * not yet); unused for root owners, who act from the policy's. */
+	 * not yet); unused for root owners, who act from the policy's. Set
+	 * once, closed only with the broker. */
 	int		rule_fds[POLICY_BROKER_RULES_MAX];
-
-	pthread_mutex_t	stats_lock;
 	uint64_t	n_requests, n_denied;
 	char		*last_denial;
 };
@@ -143,6 +160,7 @@ enum session_end {
 struct session {
 	struct work		work;
 	struct broker		*broker;	/* a reference */
+	struct chan		*chan;		/* the one it serves */
 	_Atomic uint64_t	act;
 	bool			stuck;		/* counted in the stuck tables */
 	bool			timed_out;	/* answered ETIMEDOUT by the loop */
@@ -152,6 +170,7 @@ struct session {
 	const struct broker_op	*op;
 	uint32_t		type, serial;
 	struct sbx_broker_req	q;
+	unsigned		action_opts;	/* ACTION_OPEN_* an intercepted open adds */
 	const struct policy_path_rule *rule[2];	/* the path's, RENAME's new path's */
 	const char		*rel[2];	/* into path[] */
 	const struct policy_connect_rule *cr;
@@ -165,7 +184,10 @@ struct session {
 	struct dir_page		dir;
 	struct sbx_writer	reply;		/* SESSION_PENDING */
 	int			reply_fd;
-	uint8_t			buf[SBX_MSG_SIZE_MAX];
+	union {
+		uint8_t			buf[SBX_MSG_SIZE_MAX];	/* CHAN_SOCKET */
+		struct intercept_call	ic;			/* CHAN_NOTIFY */
+	};
 };
 
 static struct broker *
@@ -173,11 +195,11 @@ broker_unref(struct broker *b);
 static bool
 act_and_answer(struct session *s);
 static void
-arm_timeout(struct broker *b, uint64_t us);
+arm_timeout(struct chan *c, uint64_t us);
 static void
 stuck_add(struct broker *b, int delta);
 
-/* Whoever owns the channel. */
+/* Under b->lock. */
 static bool
 already_logged(struct broker *b, const char *key)
 {
@@ -198,16 +220,18 @@ static void
 note_denial(struct broker *b, const char *action, const char *path, int error)
 {
 	char key[SBX_PATH_MAX + 32], *last;
+	bool logged;
 
 	if (asprintf(&last, "%s '%.200s': %s", action, path, strerror(error)) < 0)
 		last = NULL;
-	pthread_mutex_lock(&b->stats_lock);
+	(void) snprintf(key, sizeof(key), "%s %s", action, path);
+	pthread_mutex_lock(&b->lock);
 	b->n_denied++;
 	free(b->last_denial);
 	b->last_denial = last;
-	pthread_mutex_unlock(&b->stats_lock);
-	(void) snprintf(key, sizeof(key), "%s %s", action, path);
-	if (already_logged(b, key))
+	logged = already_logged(b, key);
+	pthread_mutex_unlock(&b->lock);
+	if (logged)
 		return;
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
 	    "Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
@@ -217,14 +241,14 @@ note_denial(struct broker *b, const char *action, const char *path, int error)
 void
 broker_sync_stats(struct broker *b, struct target *t)
 {
-	pthread_mutex_lock(&b->stats_lock);
+	pthread_mutex_lock(&b->lock);
 	t->broker_requests = b->n_requests;
 	t->broker_denied = b->n_denied;
 	if (b->last_denial && (!t->last_denial || strcmp(t->last_denial, b->last_denial) != 0)) {
 		free(t->last_denial);
 		t->last_denial = strdup(b->last_denial);
 	}
-	pthread_mutex_unlock(&b->stats_lock);
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* Errors that mean "not allowed", as opposed to "not there". */
@@ -274,10 +298,11 @@ run_open(struct session *s, const struct policy_path_rule v[2])
 	 * a read-only view, one without read no file others may read; and a
 	 * directory fd would reach beyond the rule, so there is none
 	 * (action_open()). */
-	return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, b->landlock_abi > 0 ? 0 :
+	return action_open(&v[0], s->rel[0], s->q.flags, s->q.mode, s->action_opts |
+	    (b->landlock_abi > 0 ? 0 :
 	    ACTION_OPEN_NO_DIRECTORY |
 	    (v[0].rights & POLICY_RIGHT_WRITE ? 0 : ACTION_OPEN_READ_ONLY_VIEW) |
-	    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE));
+	    (v[0].rights & POLICY_RIGHT_READ ? 0 : ACTION_OPEN_NOT_READABLE)));
 }
 
 static int
@@ -290,7 +315,7 @@ run_readdir(struct session *s, const struct policy_path_rule v[2])
 static int
 run_stat(struct session *s, const struct policy_path_rule v[2])
 {
-	return action_stat(&v[0], s->rel[0], &s->st);
+	return action_stat(&v[0], s->rel[0], !(s->q.flags & SBX_STAT_NOFOLLOW), &s->st);
 }
 
 static int
@@ -326,7 +351,8 @@ run_rmdir(struct session *s, const struct policy_path_rule v[2])
 static int
 run_rename(struct session *s, const struct policy_path_rule v[2])
 {
-	return action_rename(&v[0], s->rel[0], &v[1], s->rel[1], v[1].rights & POLICY_RIGHT_DELETE);
+	return action_rename(&v[0], s->rel[0], &v[1], s->rel[1],
+	    (v[1].rights & POLICY_RIGHT_DELETE) && !(s->q.flags & SBX_RENAME_NOREPLACE));
 }
 
 /* What the flags and mode of each request may be, and the rights the
@@ -423,13 +449,21 @@ broker_op_find(uint32_t type)
 }
 
 int
+broker_request_check(struct broker_request *q)
+{
+	q->op = broker_op_find(q->type);
+	if (!q->op || q->op->check(&q->q, &q->need) < 0)
+		return -EBADMSG;
+	return 0;
+}
+
+int
 broker_decode(struct sbx_reader *rd, struct broker_request *ret)
 {
 	struct broker_request q = { .type = rd->hdr.type, .serial = rd->hdr.serial };
 
-	q.op = broker_op_find(q.type);
-	if (!q.op || sbx_msg_broker_req_get(rd, q.type, &q.q, &q.path, &q.path2) < 0 ||
-	    q.op->check(&q.q, &q.need) < 0)
+	if (sbx_msg_broker_req_get(rd, q.type, &q.q, &q.path, &q.path2) < 0 ||
+	    broker_request_check(&q) < 0)
 		return -EBADMSG;
 	*ret = q;
 	return 0;
@@ -479,18 +513,24 @@ gives_fd(const struct session *s, int k)
 	return k >= 0 && s->op->gives_fd;
 }
 
+/* Notes the result k of the request in s: a denial is counted and logged. */
+static void
+note_result(struct broker *b, const struct session *s, int k)
+{
+	if (k < 0 && is_denial(-k))
+		note_denial(b, s->op->name, s->path[0], -k);
+	log_debug("Sandbox %llu: broker %s%s '%s': %s.", (unsigned long long) b->id, s->op->name,
+	    s->chan->kind == CHAN_NOTIFY ? " (intercepted)" : "", s->path[0],
+	    k < 0 ? strerror(-k) : "ok");
+}
+
 /* The reply to the request in s, with result k (s's results if k is
- * theirs). Notes a denial; the caller owns the channel. */
+ * theirs). */
 static int
-make_reply(struct broker *b, const struct session *s, int k, struct sbx_writer *w)
+make_reply(const struct session *s, int k, struct sbx_writer *w)
 {
 	const struct broker_op *op = s->op;
 	int32_t error = k < 0 ? -k : 0;
-
-	if (k < 0 && is_denial(-k))
-		note_denial(b, op->name, s->path[0], -k);
-	log_debug("Sandbox %llu: broker %s '%s': %s.", (unsigned long long) b->id, op->name,
-	    s->path[0], k < 0 ? strerror(-k) : "ok");
 
 	switch (op->reply) {
 	case REPLY_STAT:
@@ -522,9 +562,9 @@ make_reply(struct broker *b, const struct session *s, int k, struct sbx_writer *
 /* Sends what make_reply() made, with fd if >= 0; -EAGAIN leaves w and fd
  * to the caller, anything else takes both. */
 static int
-send_made(struct broker *b, struct sbx_writer *w, int fd)
+send_made(struct chan *c, struct sbx_writer *w, int fd)
 {
-	int r = sbx_send_msg(b->fd, w->buf, w->len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
+	int r = sbx_send_msg(c->fd, w->buf, w->len, fd >= 0 ? &fd : NULL, fd >= 0 ? 1 : 0);
 
 	if (r == -EAGAIN)
 		return r;
@@ -542,65 +582,87 @@ send_made(struct broker *b, struct sbx_writer *w, int fd)
  * that ending sandboxes cannot pile up stuck threads).
  */
 static void
-close_channel(struct broker *b)
+close_channel(struct chan *c)
 {
-	if (b->closed)
+	struct broker *b = c->broker;
+
+	if (c->closed)
 		return;
-	b->closed = true;
-	event_freep(&b->ev_read);
-	event_freep(&b->ev_write);
-	event_freep(&b->ev_timeout);
-	b->pending_fd = safe_close(b->pending_fd);
-	sbx_writer_done(&b->pending);
-	if (b->session) {
-		b->session->stuck = true;
-		stuck_add(b, +1);
-		b->session = NULL;
-		(void) shutdown(b->fd, SHUT_RDWR);
+	c->closed = true;
+	if (c->kind == CHAN_NOTIFY && b->target && !c->hup) {
+		/* The target's calls would wait, or fail with ENOSYS: a
+		 * sandbox that asked for interception does not run without. */
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
+		    "Sandbox %llu (owner uid %u): its intercepted calls cannot be served any "
+		    "more; killing it.", (unsigned long long) b->id, (unsigned) b->owner.uid);
+		(void) target_kill(b->target, SIGKILL, SBX_LIMIT_NONE);
+	}
+	event_freep(&c->ev_read);
+	event_freep(&c->ev_write);
+	event_freep(&c->ev_timeout);
+	c->pending_fd = safe_close(c->pending_fd);
+	sbx_writer_done(&c->pending);
+	if (c->session) {
+		c->session->stuck = true;
+		stuck_add(c->broker, +1);
+		c->session = NULL;
+		/* A listener cannot be shut down: its session ends within
+		 * BROKER_LINGER_MS of its last call, or comes back from its
+		 * action, and the fd closes with the broker. */
+		if (c->kind == CHAN_SOCKET)
+			(void) shutdown(c->fd, SHUT_RDWR);
 	} else
-		b->fd = safe_close(b->fd);
+		c->fd = safe_close(c->fd);
 }
 
 /* Makes and sends the answer to the request in s, with result k and fd
  * if >= 0. -EAGAIN leaves the reply in *w and fd to the caller, to send
- * later; anything else has taken both. The caller owns the channel. */
+ * later; anything else has taken both. The caller owns the channel. An
+ * intercepted call is answered at once, never -EAGAIN; that it went
+ * away meanwhile (-ENOENT) is no failure of the listener. */
 static int
-answer(struct broker *b, const struct session *s, int k, int fd, struct sbx_writer *w)
+answer(struct chan *c, const struct session *s, int k, int fd, struct sbx_writer *w)
 {
-	int r = make_reply(b, s, k, w);
+	int r;
 
+	note_result(c->broker, s, k);
+	if (c->kind == CHAN_NOTIFY) {
+		r = intercept_reply(c->fd, &s->ic, k, fd, &s->st, s->link);
+		return r == -ENOENT ? 0 : r;
+	}
+	r = make_reply(s, k, w);
 	if (r < 0) {
 		safe_close(fd);
 		sbx_writer_done(w);
 		return r;
 	}
-	return send_made(b, w, fd);
+	return send_made(c, w, fd);
 }
 
 /* From the loop thread: a reply the target does not read is kept, and
  * nothing more is read until it is sent. */
 static void
-answer_from_loop(struct broker *b, const struct session *s, int k, int fd)
+answer_from_loop(struct chan *c, const struct session *s, int k, int fd)
 {
 	struct sbx_writer w;
-	int r = answer(b, s, k, fd, &w);
+	int r = answer(c, s, k, fd, &w);
 
 	if (r == -EAGAIN) {
-		b->pending = w;
-		b->pending_fd = fd;
-		b->have_pending = true;
-		event_del(b->ev_read);
-		if (event_add(b->ev_write, NULL) < 0)
-			close_channel(b);
+		c->pending = w;
+		c->pending_fd = fd;
+		c->have_pending = true;
+		event_del(c->ev_read);
+		if (event_add(c->ev_write, NULL) < 0)
+			close_channel(c);
 	} else if (r < 0)
-		close_channel(b);
+		close_channel(c);
 }
 
 /* From the session's worker: true if the session ends (end set). */
 static bool
 answer_from_worker(struct session *s, int k, int fd)
 {
-	int r = answer(s->broker, s, k, fd, &s->reply);
+	int r = answer(s->chan, s, k, fd, &s->reply);
 
 	if (r == -EAGAIN) {
 		s->reply_fd = fd;
@@ -617,19 +679,19 @@ answer_from_worker(struct session *s, int k, int fd)
 static void
 on_write(evutil_socket_t fd, short what, void *userdata)
 {
-	struct broker *b = userdata;
+	struct chan *c = userdata;
 	int r;
 
-	r = sbx_send_msg(b->fd, b->pending.buf, b->pending.len,
-	    b->pending_fd >= 0 ? &b->pending_fd : NULL, b->pending_fd >= 0 ? 1 : 0);
+	r = sbx_send_msg(c->fd, c->pending.buf, c->pending.len,
+	    c->pending_fd >= 0 ? &c->pending_fd : NULL, c->pending_fd >= 0 ? 1 : 0);
 	if (r == -EAGAIN)
 		return;
-	b->pending_fd = safe_close(b->pending_fd);
-	sbx_writer_done(&b->pending);
-	b->have_pending = false;
-	event_del(b->ev_write);
-	if (r < 0 || event_add(b->ev_read, NULL) < 0)
-		close_channel(b);
+	c->pending_fd = safe_close(c->pending_fd);
+	sbx_writer_done(&c->pending);
+	c->have_pending = false;
+	event_del(c->ev_write);
+	if (r < 0 || event_add(c->ev_read, NULL) < 0)
+		close_channel(c);
 }
 
 
@@ -645,6 +707,7 @@ prepare(struct session *s, const struct broker_request *req)
 	s->type = req->type;
 	s->serial = req->serial;
 	s->q = req->q;
+	s->action_opts = req->action_opts;
 	s->rule[0] = s->rule[1] = NULL;
 	s->rel[0] = s->rel[1] = NULL;
 	s->cr = NULL;
@@ -666,20 +729,23 @@ prepare(struct session *s, const struct broker_request *req)
 		if (!s->rule[1] || !(s->rule[1]->rights & POLICY_RIGHT_CREATE))
 			return -EACCES;
 	}
+	pthread_mutex_lock(&b->lock);
 	for (size_t i = 0; i < 2; i++)
 		if (s->rule[i])
 			s->dirfd[i] = b->owner.uid == 0 ? s->rule[i]->dirfd :
 			    b->rule_fds[s->rule[i] - p->path_rules];
+	pthread_mutex_unlock(&b->lock);
 	return 0;
 }
 
-/* Rule directories the action opened as the owner: kept by the broker
- * (we own the channel, so nobody else writes rule_fds). */
+/* Rule directories the action opened as the owner: kept by the broker,
+ * unless a session of the other channel kept its own first. */
 static void
 keep_opened(struct session *s)
 {
 	struct broker *b = s->broker;
 
+	pthread_mutex_lock(&b->lock);
 	for (size_t i = 0; i < 2; i++) {
 		size_t r;
 
@@ -693,25 +759,20 @@ keep_opened(struct session *s)
 			safe_close(s->opened[i]);
 		s->opened[i] = -1;
 	}
+	pthread_mutex_unlock(&b->lock);
 }
 
 /* On the session's worker: one request. True if the session ends. */
 static bool
-serve(struct session *s, struct sbx_reader *rd)
+serve(struct session *s, const struct broker_request *req)
 {
 	struct broker *b = s->broker;
-	struct broker_request req;
 	int k;
 
-	if (broker_decode(rd, &req) < 0) {
-		s->end = SESSION_VIOLATION;
-		s->end_type = rd->hdr.type;
-		return true;
-	}
-	pthread_mutex_lock(&b->stats_lock);
+	pthread_mutex_lock(&b->lock);
 	b->n_requests++;
-	pthread_mutex_unlock(&b->stats_lock);
-	k = prepare(s, &req);
+	pthread_mutex_unlock(&b->lock);
+	k = prepare(s, req);
 	if (k >= 0 && atomic_load(&b->refuse)) {
 		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
 		    "Sandbox %llu (owner uid %u): broker %s '%s' refused with ETIMEDOUT: %u of "
@@ -741,19 +802,33 @@ session_connect(struct work *w)
 		s->end = SESSION_IDLE;
 }
 
+/* From here until act_end() the loop may answer ETIMEDOUT for the
+ * session's request (on_timeout()): whoever swaps act first answers. */
+static uint64_t
+act_begin(struct session *s)
+{
+	uint64_t v = now_usec(CLOCK_MONOTONIC) << 1 | 1;
+
+	atomic_store(&s->act, v);
+	return v;
+}
+
+/* False if the loop answered meanwhile: it has the channel then. */
+static bool
+act_end(struct session *s, uint64_t v)
+{
+	return atomic_compare_exchange_strong(&s->act, &v, 0);
+}
+
 /* The action for the request prepared in s, and its answer. True if the
  * session ends (end set). */
 static bool
 act_and_answer(struct session *s)
 {
-	uint64_t v;
+	uint64_t v = act_begin(s);
 
-	/* From here the loop may answer ETIMEDOUT for us (on_timeout()):
-	 * whoever swaps act first answers. */
-	v = now_usec(CLOCK_MONOTONIC) << 1 | 1;
-	atomic_store(&s->act, v);
 	s->k = run_as_owner(s);
-	if (!atomic_compare_exchange_strong(&s->act, &v, 0)) {
+	if (!act_end(s, v)) {
 		/* The loop answered and has the channel: drop everything. */
 		if (gives_fd(s, s->k)) {
 			safe_close(s->k);
@@ -772,28 +847,37 @@ act_and_answer(struct session *s)
 	return answer_from_worker(s, s->k, gives_fd(s, s->k) ? s->k : -1);
 }
 
-/* On a worker: requests, while they keep coming. */
-static void
-session_run(struct work *w)
+/* Whether more comes within BROKER_LINGER_MS (none of it if other works
+ * wait for a thread); if not, the session ends idle. */
+static bool
+linger(struct session *s)
 {
-	struct session *s = container_of(w, struct session, work);
-	struct broker *b = s->broker;
+	struct pollfd p = { .fd = s->chan->fd, .events = POLLIN };
+
+	if (workers_queued(s->broker->manager->workers) || poll(&p, 1, BROKER_LINGER_MS) <= 0) {
+		s->end = SESSION_IDLE;
+		return false;
+	}
+	return true;
+}
+
+/* The channel's requests, while they keep coming. */
+static void
+socket_run(struct session *s)
+{
+	struct chan *c = s->chan;
 
 	for (;;) {
+		struct broker_request req;
 		struct sbx_reader rd;
 		size_t n_fds = 0;
 		int fds[1];
 		ssize_t n;
 
-		n = sbx_recv_msg(b->fd, s->buf, sizeof(s->buf), fds, &n_fds, 0);
+		n = sbx_recv_msg(c->fd, s->buf, sizeof(s->buf), fds, &n_fds, 0);
 		if (n == -EAGAIN || n == -EINTR) {
-			struct pollfd p = { .fd = b->fd, .events = POLLIN };
-
-			/* Linger for the next request, unless others wait. */
-			if (workers_queued(b->manager->workers) || poll(&p, 1, BROKER_LINGER_MS) <= 0) {
-				s->end = SESSION_IDLE;
+			if (!linger(s))
 				return;
-			}
 			continue;
 		}
 		if (n <= 0) {
@@ -804,9 +888,78 @@ session_run(struct work *w)
 			s->end = SESSION_BAD_HEADER;
 			return;
 		}
-		if (serve(s, &rd))
+		if (broker_decode(&rd, &req) < 0) {
+			s->end = SESSION_VIOLATION;
+			s->end_type = rd.hdr.type;
+			return;
+		}
+		if (serve(s, &req))
 			return;
 	}
+}
+
+/* The target's intercepted calls, while they keep coming: those that name
+ * no [Broker] path or address go back to the kernel at once. */
+static void
+notify_run(struct session *s)
+{
+	struct broker *b = s->broker;
+	struct chan *c = s->chan;
+
+	for (;;) {
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		struct broker_request req;
+		uint64_t v;
+		int r;
+
+		/* SECCOMP_IOCTL_NOTIF_RECV waits while there is nothing. */
+		r = poll(&p, 1, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r == 0) {
+			if (!linger(s))
+				return;
+			continue;
+		}
+		if (r < 0 || !(p.revents & POLLIN)) {
+			s->end = SESSION_CLOSED;	/* POLLHUP: no task of the filter is left */
+			return;
+		}
+		r = intercept_recv(c->fd, &s->ic);
+		if (r == -ENOENT || r == -EINTR)
+			continue;	/* the call went away before we took it */
+		if (r < 0) {
+			s->end = SESSION_BROKEN;
+			return;
+		}
+		/* Reading the target's memory may stall like an action. */
+		s->op = NULL;
+		v = act_begin(s);
+		r = intercept_decode(c->fd, b->policy, &s->ic, &req);
+		if (!act_end(s, v)) {
+			s->end = SESSION_TIMED_OUT;
+			return;
+		}
+		if (r == 0 && broker_request_check(&req) < 0)
+			r = -EINVAL;	/* not reached: decode makes valid requests */
+		if (r == 0) {
+			if (serve(s, &req))
+				return;
+		} else if (r != -ENOENT)
+			(void) intercept_answer(c->fd, s->ic.n.id, r == INTERCEPT_CONTINUE ? 0 : r);
+	}
+}
+
+/* On a worker: a session. */
+static void
+session_run(struct work *w)
+{
+	struct session *s = container_of(w, struct session, work);
+
+	if (s->chan->kind == CHAN_NOTIFY)
+		notify_run(s);
+	else
+		socket_run(s);
 }
 
 /* Requests of uid's sandboxes stuck in workers, over all its sandboxes. */
@@ -857,22 +1010,24 @@ stuck_add(struct broker *b, int delta)
 }
 
 static void
-session_free(struct broker *b, struct session *s)
+session_free(struct chan *c, struct session *s)
 {
-	if (b->target && !b->spare)
-		b->spare = s;
+	if (c->broker->target && !c->spare)
+		c->spare = s;
 	else
 		free(s);
 }
 
 static void
-log_channel_end(struct broker *b, const struct session *s)
+log_channel_end(struct chan *c, const struct session *s)
 {
+	struct broker *b = c->broker;
 	const char *what;
 
 	switch (s->end) {
 	case SESSION_BROKEN:
-		what = "broken message on the broker channel (truncated, oversized or carrying fds)";
+		what = c->kind == CHAN_NOTIFY ? "the interception listener failed" :
+		    "broken message on the broker channel (truncated, oversized or carrying fds)";
 		break;
 	case SESSION_BAD_HEADER:
 		what = "malformed header on the broker channel";
@@ -887,8 +1042,8 @@ log_channel_end(struct broker *b, const struct session *s)
 		return;
 	}
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
-	    "Sandbox %llu (owner uid %u): %s; closing the channel.", (unsigned long long) b->id,
-	    (unsigned) b->owner.uid, what);
+	    "Sandbox %llu (owner uid %u): %s; closing the %s.", (unsigned long long) b->id,
+	    (unsigned) b->owner.uid, what, c->kind == CHAN_NOTIFY ? "listener" : "channel");
 }
 
 /* On the loop thread, once the session's worker is done. */
@@ -897,6 +1052,7 @@ session_done(struct work *w)
 {
 	struct session *s = container_of(w, struct session, work);
 	struct broker *b = s->broker;
+	struct chan *c = s->chan;
 	int fd, k;
 
 	if (s->stuck)
@@ -907,7 +1063,7 @@ session_done(struct work *w)
 		    "(%s); its result was dropped.", (unsigned long long) b->id,
 		    (unsigned) b->owner.uid, s->k < 0 ? strerror(-s->k) : "ok");
 	}
-	if (b->session != s) {
+	if (c->session != s) {
 		/* Answered by on_timeout(), or the channel is closed. */
 		if (s->end == SESSION_PENDING) {
 			safe_close(s->reply_fd);
@@ -916,20 +1072,20 @@ session_done(struct work *w)
 			safe_close(s->k);
 		goto out;
 	}
-	b->session = NULL;
-	evtimer_del(b->ev_timeout);
+	c->session = NULL;
+	evtimer_del(c->ev_timeout);
 	switch (s->end) {
 	case SESSION_IDLE:
-		if (event_add(b->ev_read, NULL) < 0)
-			close_channel(b);
+		if (event_add(c->ev_read, NULL) < 0)
+			close_channel(c);
 		break;
 	case SESSION_PENDING:
-		b->pending = s->reply;
+		c->pending = s->reply;
 		s->reply = (struct sbx_writer) {};
-		b->pending_fd = s->reply_fd;
-		b->have_pending = true;
-		if (event_add(b->ev_write, NULL) < 0)
-			close_channel(b);
+		c->pending_fd = s->reply_fd;
+		c->have_pending = true;
+		if (event_add(c->ev_write, NULL) < 0)
+			close_channel(c);
 		break;
 	case SESSION_RELAY_ROOM:
 		/* Checked before the connect, so the host never sees one
@@ -940,45 +1096,47 @@ session_done(struct work *w)
 			atomic_store(&s->work.cancelled, false);
 			k = workers_submit(b->manager->workers, &s->work);
 			if (k >= 0) {
-				/* Still b's session, with its reference. */
-				b->session = s;
-				arm_timeout(b, (uint64_t) b->timeout_ms * 1000);
+				/* Still c's session, with its reference. */
+				c->session = s;
+				arm_timeout(c, (uint64_t) b->timeout_ms * 1000);
 				return;
 			}
 		}
-		if (event_add(b->ev_read, NULL) < 0)
-			close_channel(b);
+		if (event_add(c->ev_read, NULL) < 0)
+			close_channel(c);
 		else
-			answer_from_loop(b, s, k, -1);
+			answer_from_loop(c, s, k, -1);
 		break;
 	case SESSION_CONNECTED:
 		/* The target gets a relayed end, never a host TCP or UDP
 		 * socket (relay.c): on the loop thread, which relays. */
 		fd = s->cr->family == AF_UNIX ? s->k : relay_new_consume(b->target, s->k, s->cr->type);
-		if (event_add(b->ev_read, NULL) < 0) {
+		if (event_add(c->ev_read, NULL) < 0) {
 			safe_close(fd);
-			close_channel(b);
+			close_channel(c);
 		} else
-			answer_from_loop(b, s, fd < 0 ? fd : 0, fd);
+			answer_from_loop(c, s, fd < 0 ? fd : 0, fd);
 		break;
 	default:
-		log_channel_end(b, s);
-		close_channel(b);
+		/* No task is left under the filter: nothing to kill for. */
+		c->hup = c->kind == CHAN_NOTIFY && s->end == SESSION_CLOSED;
+		log_channel_end(c, s);
+		close_channel(c);
 	}
 out:
-	session_free(b, s);
+	session_free(c, s);
 	broker_unref(b);
 }
 
 static void
-arm_timeout(struct broker *b, uint64_t us)
+arm_timeout(struct chan *c, uint64_t us)
 {
 	struct timeval tv = {
 		.tv_sec = (time_t) (us / 1000000),
 		.tv_usec = (suseconds_t) (us % 1000000),
 	};
 
-	(void) evtimer_add(b->ev_timeout, &tv);
+	(void) evtimer_add(c->ev_timeout, &tv);
 }
 
 /* While a session owns the channel: has its action been going on for too
@@ -987,61 +1145,69 @@ arm_timeout(struct broker *b, uint64_t us)
 static void
 on_timeout(evutil_socket_t fd, short what, void *userdata)
 {
-	struct broker *b = userdata;
-	struct session *s = b->session;
+	struct chan *c = userdata;
+	struct broker *b = c->broker;
+	struct session *s = c->session;
 	uint64_t limit = (uint64_t) b->timeout_ms * 1000, v, now, since;
 
 	if (!s)
 		return;
 	v = atomic_load(&s->act);
 	if (!(v & 1) || v == ACT_TIMED_OUT) {
-		arm_timeout(b, limit);	/* between requests, or not started */
+		arm_timeout(c, limit);	/* between requests, or not started */
 		return;
 	}
 	now = now_usec(CLOCK_MONOTONIC);
 	since = v >> 1;
 	if (now >= since && now - since < limit) {
-		arm_timeout(b, limit - (now - since));
+		arm_timeout(c, limit - (now - since));
 		return;
 	}
 	if (!atomic_compare_exchange_strong(&s->act, &v, ACT_TIMED_OUT)) {
-		arm_timeout(b, limit);	/* it finished just now */
+		arm_timeout(c, limit);	/* it finished just now */
 		return;
 	}
 	/* The worker drops its result; the request's fields stay as they are. */
-	b->session = NULL;
+	c->session = NULL;
 	s->stuck = s->timed_out = true;
 	stuck_add(b, +1);
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
 	    "Sandbox %llu (owner uid %u): broker %s '%s' did not finish in %u ms (a file system "
 	    "or peer that does not answer?); answered ETIMEDOUT, %u of its requests are stuck.",
-	    (unsigned long long) b->id, (unsigned) b->owner.uid, s->op->name,
-	    s->path[0], b->timeout_ms, b->n_stuck);
-	if (event_add(b->ev_read, NULL) < 0) {
-		close_channel(b);
+	    (unsigned long long) b->id, (unsigned) b->owner.uid,
+	    s->op ? s->op->name : "reading an intercepted call's arguments",
+	    s->op ? s->path[0] : "", b->timeout_ms, b->n_stuck);
+	if (event_add(c->ev_read, NULL) < 0) {
+		close_channel(c);
 		return;
 	}
-	answer_from_loop(b, s, -ETIMEDOUT, -1);
+	if (!s->op)
+		(void) intercept_answer(c->fd, s->ic.n.id, -ETIMEDOUT);
+	else
+		answer_from_loop(c, s, -ETIMEDOUT, -1);
 }
 
 /* The channel is readable: a worker serves it from here. */
 static void
 on_read(evutil_socket_t fd, short what, void *userdata)
 {
-	struct broker *b = userdata;
-	struct session *s = b->spare;
+	struct chan *c = userdata;
+	struct broker *b = c->broker;
+	struct session *s = c->spare;
 	int r;
 
-	b->spare = NULL;
+	c->spare = NULL;
 	if (!s)
 		s = malloc(sizeof(*s));
 	if (!s) {
 		log_oom();
-		close_channel(b);
+		close_channel(c);
 		return;
 	}
 	s->work = (struct work) { .run = session_run, .done = session_done };
 	s->broker = b;
+	s->chan = c;
+	s->op = NULL;
 	atomic_init(&s->act, 0);
 	s->stuck = s->timed_out = false;
 	s->end = SESSION_IDLE;
@@ -1052,14 +1218,36 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 		free(s);
 		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_ERR, r,
 		    "Sandbox %llu (owner uid %u): no worker thread for its broker; closing the "
-		    "channel: %m", (unsigned long long) b->id, (unsigned) b->owner.uid);
-		close_channel(b);
+		    "%s: %m", (unsigned long long) b->id, (unsigned) b->owner.uid,
+		    c->kind == CHAN_NOTIFY ? "listener" : "channel");
+		close_channel(c);
 		return;
 	}
 	b->refs++;
-	b->session = s;
-	event_del(b->ev_read);
-	arm_timeout(b, (uint64_t) b->timeout_ms * 1000);
+	c->session = s;
+	event_del(c->ev_read);
+	arm_timeout(c, (uint64_t) b->timeout_ms * 1000);
+}
+
+/* Takes fd; events on the loop, reading from now on. */
+static int
+chan_open(struct broker *b, enum chan_kind kind, int fd)
+{
+	struct chan *c = &b->chan[kind];
+	struct event_base *base = b->manager->base;
+
+	c->fd = fd;
+	c->closed = false;
+	c->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, on_read, c);
+	if (kind == CHAN_SOCKET)
+		c->ev_write = event_new(base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->ev_timeout = evtimer_new(base, on_timeout, c);
+	if (!c->ev_read || (kind == CHAN_SOCKET && !c->ev_write) || !c->ev_timeout ||
+	    event_add(c->ev_read, NULL) < 0) {
+		close_channel(c);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int
@@ -1076,8 +1264,11 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 	b->manager = m;
 	b->target = t;
 	b->refs = 1;
-	b->fd = fd;
-	b->pending_fd = -1;
+	for (size_t i = 0; i < CHAN_KINDS; i++)
+		b->chan[i] = (struct chan) {
+			.broker = b, .kind = (enum chan_kind) i, .closed = true, .fd = -1,
+			.pending_fd = -1,
+		};
 	/* An owner at the cap already: their new sandboxes are refused too. */
 	n = stuck_of_uid(m, t->owner.uid, false);
 	atomic_init(&b->refuse, n && *n >= BROKER_STUCK_PER_UID_MAX);
@@ -1087,26 +1278,47 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 	b->landlock_abi = t->landlock_abi;
 	b->id = t->id;
 	b->timeout_ms = (unsigned) m->conf.broker_timeout_ms;
-	pthread_mutex_init(&b->stats_lock, NULL);
+	pthread_mutex_init(&b->lock, NULL);
 	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
 		b->rule_fds[i] = -1;
 	if (t->owner.n_groups > 0) {
 		b->owner.groups = calloc((size_t) t->owner.n_groups, sizeof(gid_t));
 		if (!b->owner.groups) {
+			safe_close(fd);
 			broker_free(b);
 			return -ENOMEM;
 		}
 		memcpy(b->owner.groups, t->owner.groups, (size_t) t->owner.n_groups * sizeof(gid_t));
 	}
-	b->ev_read = event_new(m->base, fd, EV_READ | EV_PERSIST, on_read, b);
-	b->ev_write = event_new(m->base, fd, EV_WRITE | EV_PERSIST, on_write, b);
-	b->ev_timeout = evtimer_new(m->base, on_timeout, b);
-	if (!b->ev_read || !b->ev_write || !b->ev_timeout || event_add(b->ev_read, NULL) < 0) {
+	if (chan_open(b, CHAN_SOCKET, fd) < 0) {
 		broker_free(b);
 		return -ENOMEM;
 	}
 	*ret = b;
 	return 0;
+}
+
+int
+broker_attach_listener(struct broker *b, int fd, bool killable)
+{
+	int r = intercept_probe(fd);
+
+	if (r < 0 || b->chan[CHAN_NOTIFY].fd >= 0) {
+		safe_close(fd);
+		return r < 0 ? r : -EBUSY;
+	}
+	if (!killable)
+		log_notice("Sandbox %llu: this kernel cannot hold back signals while the broker "
+		    "performs an intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux "
+		    "5.19): a signal handler that interrupts one makes the call restart, and the "
+		    "broker act again.", (unsigned long long) b->id);
+	return chan_open(b, CHAN_NOTIFY, fd);
+}
+
+bool
+broker_has_listener(const struct broker *b)
+{
+	return b->chan[CHAN_NOTIFY].fd >= 0;
 }
 
 static struct broker *
@@ -1116,7 +1328,8 @@ broker_unref(struct broker *b)
 	if (--b->refs > 0)
 		return NULL;
 	assert(!b->target && b->n_stuck == 0);
-	safe_close(b->fd);
+	for (size_t i = 0; i < CHAN_KINDS; i++)
+		safe_close(b->chan[i].fd);
 	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
 		safe_close(b->rule_fds[i]);
 	for (size_t i = 0; i < b->n_logged; i++)
@@ -1124,22 +1337,25 @@ broker_unref(struct broker *b)
 	policy_unref(b->policy);
 	free(b->owner.groups);
 	free(b->last_denial);
-	pthread_mutex_destroy(&b->stats_lock);
+	pthread_mutex_destroy(&b->lock);
 	free(b);
 	return NULL;
 }
 
-/* The target lets go: the channel closes if it is open, and the memory
+/* The target lets go: the channels close if they are open, and the memory
  * goes when no session still acts for it. */
 struct broker *
 broker_free(struct broker *b)
 {
 	if (!b)
 		return NULL;
-	broker_sync_stats(b, b->target);
-	close_channel(b);
+	if (b->target)
+		broker_sync_stats(b, b->target);
 	b->target = NULL;
-	free(b->spare);
-	b->spare = NULL;
+	for (size_t i = 0; i < CHAN_KINDS; i++) {
+		close_channel(&b->chan[i]);
+		free(b->chan[i].spare);
+		b->chan[i].spare = NULL;
+	}
 	return broker_unref(b);
 }

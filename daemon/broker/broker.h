@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The broker side of a target's channel (SBX_BROKER_FD inside). One per
- * target; requests are answered in order, one at a time: while one is
- * being served or its reply cannot be sent (the target does not read), no
- * further request is read, so a target can make us hold at most one
- * reply and one fd, plus what its stuck requests hold (see broker.c).
+ * The broker side of a target's channel (SBX_BROKER_FD inside), and of its
+ * intercepted system calls ([Broker] Intercept=, intercept.h). One per
+ * target; each source's requests are answered in order, one at a time:
+ * while one is being served or its reply cannot be sent (the target does
+ * not read), no further request is read from that source, so a target can
+ * make us hold at most one reply and one fd per source, plus what its
+ * stuck requests hold (see broker.c).
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sandbox-protocol.h"
@@ -33,6 +36,7 @@ struct broker_request {
 	const char		*path;
 	const char		*path2;		/* RENAME's new path, else NULL */
 	unsigned		need;		/* POLICY_RIGHT_* the path's rule must grant */
+	unsigned		action_opts;	/* ACTION_OPEN_* (interception only) */
 };
 
 /* Pure: decodes and checks the payload of the message rd was initialised
@@ -40,8 +44,18 @@ struct broker_request {
  * anything malformed; the caller then closes the channel. */
 int broker_decode(struct sbx_reader *rd, struct broker_request *ret);
 
+/* The row and the rights of a request whose type, flags and mode are set:
+ * -EBADMSG if they are not the wire's. */
+int broker_request_check(struct broker_request *q);
+
 /* Takes fd in all cases. */
 int broker_new_consume_fd(struct target *t, int fd, struct broker **ret);
+/* [Broker] Intercept=: serve the target's seccomp listener too (takes fd
+ * in all cases). killable: the kernel makes a call the broker took wait
+ * killably only. -EOPNOTSUPP if this kernel cannot install an fd as a
+ * call's result (intercept_probe()). */
+int broker_attach_listener(struct broker *b, int fd, bool killable);
+bool broker_has_listener(const struct broker *b);
 /* The target's end: closes the channel (if a protocol violation has not
  * already), and the memory goes when no worker still acts for it. */
 struct broker *broker_free(struct broker *b);

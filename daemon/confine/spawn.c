@@ -262,6 +262,53 @@ forward_signal(int sig)
 		(void) kill(target_pid, sig);
 }
 
+/*
+ * [Broker] Intercept=: the filter that hands the target's path and
+ * connect calls to the broker, below the policy's own (whose errno or
+ * kill wins over a notification), and its listener to the daemon over
+ * the setup socket. The wait after the broker took a call is killable
+ * only where the kernel can (5.19), so that a signal cannot make an
+ * action the broker performed happen twice (the call restarted).
+ */
+static void
+install_listener(const struct spawn_plan *p, struct spawn_report *rep)
+{
+	char tag = SPAWN_LISTENER_KILLABLE;
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u = {};
+	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	long fd;
+
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &p->notify_prog);
+	if (fd < 0 && errno == EINVAL) {
+		tag = SPAWN_LISTENER;
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		    &p->notify_prog);
+	}
+	if (fd < 0) {
+		copy_detail(rep, "the interception filter (seccomp user notification, Linux 5.0)");
+		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+	}
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &(int) { (int) fd }, sizeof(int));
+	if (sendmsg(SPAWN_SETUP_FD, &mh, MSG_NOSIGNAL) != 1) {
+		copy_detail(rep, "the interception listener");
+		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+	}
+	/* The target must not hold its own listener. */
+	(void) close((int) fd);
+}
+
 _Noreturn static void
 run_target(const struct spawn_plan *p, struct spawn_report *rep)
 {
@@ -280,6 +327,8 @@ run_target(const struct spawn_plan *p, struct spawn_report *rep)
 		copy_detail(rep, p->cwd);
 		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_CWD, errno, 126);
 	}
+	if (p->notify_prog.len > 0)
+		install_listener(p, rep);
 	/* Last restriction before exec: nothing above may need a syscall
 	 * the policy forbids. */
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)

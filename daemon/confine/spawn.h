@@ -8,7 +8,7 @@
  * pipe.
  * The child (pid 1 of the new pid namespace) confines itself step by step
  * and forks the target, which applies seccomp last and execs. Any failure
- * is written to the setup pipe as a struct spawn_report; EOF on that pipe
+ * is written to the setup socket as a struct spawn_report; EOF on it
  * without a report means the target has exec'd.
  */
 #pragma once
@@ -46,6 +46,13 @@ extern const char *const spawn_etc_files[SPAWN_ETC_FILES];
 #define SPAWN_PROC_EMPTY	"/proc/empty"
 #define SPAWN_PROC_STAT		"/proc/stat"
 #define SPAWN_PROC_MEMINFO	"/proc/meminfo"	/* with a memory limit only */
+
+/* With interception the target sends its listener over the setup socket,
+ * as this one byte with the fd in SCM_RIGHTS, before its policy's filter;
+ * SPAWN_LISTENER_KILLABLE if the kernel made the wait after the broker
+ * took a notification killable only (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV). */
+#define SPAWN_LISTENER		'L'
+#define SPAWN_LISTENER_KILLABLE	'K'
 
 /* Fixed fds in the child while it sets up (SBX_BROKER_FD is 3). */
 #define SPAWN_SETUP_FD		4
@@ -102,6 +109,7 @@ struct spawn_plan {
 	bool			meminfo;	/* the root holds the sandbox's /proc/meminfo */
 	struct sock_fprog	prog;
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
+	struct sock_fprog	notify_prog;	/* [Broker] Intercept=: len 0 if none */
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
 	bool			net_shared;	/* a network not the sandbox's own: Landlock's

@@ -819,6 +819,7 @@ static const struct ini_key policy_keys[] = {
 	{ "Broker",      "File",                parse_path_rule,  0, false },
 	{ "Broker",      "Tree",                parse_path_rule,  0, true },
 	{ "Broker",      "Connect",             parse_connect },
+	{ "Broker",      "Intercept",           parse_bool,       FIELD(intercept) },
 	{ "SystemCalls", "Allow",               parse_allow },
 	{ "SystemCalls", "Action",              parse_action },
 	{ "SystemCalls", "RestrictAddressFamilies", parse_families },

@@ -188,17 +188,53 @@ add_socket_rules(scmp_filter_ctx ctx, int nr, const struct policy *p, uint32_t d
 	    SCMP_A0(SCMP_CMP_GE, (scmp_datum_t) AF_MAX));
 }
 
+/* The BPF of ctx, through a memfd, into *ret (malloc'd). */
+static int
+export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len, struct ini_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ struct sock_filter *bpf = NULL;
+	struct stat st;
+	ssize_t k;
+	int r;
+
+	fd = memfd_create("seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return negative_errno();
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return error_msg_setf(&err->msg, -r, "cannot export the seccomp filter: %s",
+		    strerror(-r));
+	if (fstat(fd, &st) < 0)
+		return negative_errno();
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return error_msg_setf(&err->msg, E2BIG,
+		    "seccomp filter has an unexpected size (%lld bytes)", (long long) st.st_size);
+	bpf = malloc((size_t) st.st_size);
+	if (!bpf)
+		return -ENOMEM;
+	k = pread(fd, bpf, (size_t) st.st_size, 0);
+	if (k < 0)
+		return negative_errno();
+	if (k != st.st_size)
+		return -EIO;
+	free(*ret);
+	*ret = TAKE_PTR(bpf);
+	*ret_len = (size_t) st.st_size / sizeof(struct sock_filter);
+	return 0;
+}
+
+static int
+compile_notify(struct policy *p, struct ini_error *err);
+
 int
 policy_compile(struct policy *p, struct ini_error *err)
 {
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ struct sock_filter *bpf = NULL;
 	struct ini_error dummy;
 	bool clone_allowed = false;
 	uint32_t def;
-	struct stat st;
-	ssize_t k;
 	int r;
 
 	if (!err)
@@ -259,30 +295,56 @@ policy_compile(struct policy *p, struct ini_error *err)
 			    "cannot add a seccomp rule for 'clone3': %s", strerror(-r));
 	}
 
-	fd = memfd_create("seccomp", MFD_CLOEXEC);
-	if (fd < 0)
-		return negative_errno();
-	r = seccomp_export_bpf(ctx, fd);
-	if (r < 0)
-		return error_msg_setf(&err->msg, -r, "cannot export the seccomp filter: %s",
-		    strerror(-r));
-	if (fstat(fd, &st) < 0)
-		return negative_errno();
-	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
-	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return error_msg_setf(&err->msg, E2BIG,
-		    "seccomp filter has an unexpected size (%lld bytes)", (long long) st.st_size);
-	bpf = malloc((size_t) st.st_size);
-	if (!bpf)
-		return -ENOMEM;
-	k = pread(fd, bpf, (size_t) st.st_size, 0);
-	if (k < 0)
-		return negative_errno();
-	if (k != st.st_size)
-		return -EIO;
+	r = export_bpf(ctx, &p->bpf, &p->bpf_len, err);
+	return r < 0 ? r : compile_notify(p, err);
+}
 
-	free(p->bpf);
-	p->bpf = TAKE_PTR(bpf);
-	p->bpf_len = (size_t) st.st_size / sizeof(struct sock_filter);
-	return 0;
+/*
+ * The system calls [Broker] Intercept=yes hands to the broker (intercept.c
+ * decodes each of them): those that name a path, and connect(2). The
+ * filter notifies on all of them, whatever the path; the broker lets the
+ * kernel perform those that name no [Broker] path. It allows everything
+ * else, other ABIs included: deciding is the policy's filter's, which the
+ * kernel runs too and whose errno or kill takes precedence over a
+ * notification.
+ */
+static const char *const intercepted_syscalls[] = {
+	"open", "openat", "openat2", "creat",
+	"stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+	"readlink", "readlinkat",
+	"mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+	"connect",
+	/* The broker has no extended attributes: on a [Broker] path these
+	 * answer ENOTSUP, as a file system without them does. */
+	"getxattr", "lgetxattr", "listxattr", "llistxattr",
+	"setxattr", "lsetxattr", "removexattr", "lremovexattr",
+};
+
+static int
+compile_notify(struct policy *p, struct ini_error *err)
+{
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	if (!p->intercept)
+		return 0;
+	if (seccomp_api_get() < 5)
+		return error_msg_setf(&err->msg, EOPNOTSUPP,
+		    "[Broker] Intercept=yes needs libseccomp with user notification (API level 5)");
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return error_msg_setf(&err->msg, ENOMEM, "seccomp_init() failed");
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (r >= 0)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(intercepted_syscalls); i++) {
+		int nr = seccomp_syscall_resolve_name(intercepted_syscalls[i]);
+
+		if (nr >= 0)
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
+	}
+	if (r < 0)
+		return error_msg_setf(&err->msg, -r, "cannot build the interception filter: %s",
+		    strerror(-r));
+	return export_bpf(ctx, &p->notify_bpf, &p->notify_bpf_len, err);
 }

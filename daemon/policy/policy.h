@@ -124,6 +124,7 @@ struct policy {
 	size_t			n_path_rules;
 	struct policy_connect_rule *connect_rules;
 	size_t			n_connect_rules;
+	bool			intercept;	/* Intercept=: the target's calls reach the broker */
 
 	/* The daemon's: a root made ahead for the next spawn (skeleton.c). */
 	int			spare_root;
@@ -131,6 +132,10 @@ struct policy {
 	/* Compiled at load time (policy_compile()). */
 	struct sock_filter	*bpf;
 	size_t			bpf_len;
+	/* With intercept: the filter that hands the calls of
+	 * policy-seccomp.c's list to the broker (SECCOMP_RET_USER_NOTIF). */
+	struct sock_filter	*notify_bpf;
+	size_t			notify_bpf_len;
 };
 
 /* Parses text (file name only for messages). Does not compile. Goes on
@@ -155,7 +160,8 @@ int policy_load_file(const char *name, const char *path, struct policy **ret, st
  * Landlock=yes where landlock_abi is 0 (the kernel has none; < 0: not
  * known, not checked). */
 void policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d);
-/* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd). */
+/* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd),
+ * and with intercept the notifying filter into p->notify_bpf. */
 int policy_compile(struct policy *p, struct ini_error *err);
 /* Opens the [Broker] rules' directories and resolves Connect= host names.
  * A path that does not exist leaves its rule inert (dirfd -1, logged). */

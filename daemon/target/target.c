@@ -3,8 +3,8 @@
  * Sandboxes from request to exit. target_spawn() turns a validated request
  * and a compiled policy into a spawn plan, creates the cgroup, clones the
  * child, writes its id maps, attaches it to the cgroup and lets it go. From
- * then on everything arrives as events: the setup pipe (error report, or
- * EOF once the target has exec'd), the pidfd (init has exited), and the
+ * then on everything arrives as events: the setup socket (error report,
+ * the interception listener, or EOF once the target has exec'd), the pidfd (init has exited), and the
  * wall-clock and CPU timers. The watch (the requester, whatever its
  * transport) hears "spawned" once and "exited" once.
  */
@@ -192,6 +192,61 @@ report_message(struct spawn_report *rep, struct error_msg *err)
 	    rep->detail[0] ? " '" : "", rep->detail, rep->detail[0] ? "'" : "", strerror(error));
 }
 
+/*
+ * One message from the setup socket: a report (n == sizeof(*rep)), EOF
+ * (0), or -1 with errno. The interception listener that comes before the
+ * exec goes to the broker here; a kernel whose listener cannot install an
+ * fd as the call's result (SECCOMP_ADDFD_FLAG_SEND, Linux 5.14) fails the
+ * spawn with a report of our own. Only our own child writes here (the
+ * socket is close-on-exec): anything else is malformed (-1, EBADMSG).
+ */
+static ssize_t
+setup_read(struct target *t, struct spawn_report *rep)
+{
+	for (;;) {
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} u;
+		struct iovec iov = { .iov_base = rep, .iov_len = sizeof(*rep) };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+		};
+		struct cmsghdr *c;
+		int fd = -1, r;
+		ssize_t n;
+
+		if (t->setup_fd < 0)
+			return 0;
+		n = recvmsg(t->setup_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+		if (n < 0)
+			return n;
+		c = CMSG_FIRSTHDR(&mh);
+		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+		else if (!c && !(mh.msg_flags & MSG_CTRUNC))
+			return n;
+		if (fd < 0 || n != 1 || (mh.msg_flags & MSG_CTRUNC) || !t->policy->intercept ||
+		    !t->broker || broker_has_listener(t->broker)) {
+			safe_close(fd);
+			errno = EBADMSG;
+			return -1;
+		}
+		r = broker_attach_listener(t->broker, fd,
+		    ((const char *) rep)[0] == SPAWN_LISTENER_KILLABLE);
+		if (r < 0) {
+			*rep = (struct spawn_report) { .step = SPAWN_STEP_SECCOMP, .error = -r };
+			(void) snprintf(rep->detail, sizeof(rep->detail), "%s",
+			    r == -EOPNOTSUPP ? "the interception listener (this kernel cannot "
+			    "install an fd as a call's result: SECCOMP_ADDFD_FLAG_SEND, Linux 5.14)" :
+			    "the interception listener");
+			return sizeof(*rep);
+		}
+	}
+}
+
 /* The target has exec'd: the sandbox runs. */
 static void
 target_running(struct target *t)
@@ -222,7 +277,7 @@ on_pidfd(evutil_socket_t fd, short what, void *userdata)
 	if (t->state == SBX_STATE_STARTING) {
 		/* Init is gone before on_setup() ran: read the setup pipe first. */
 		struct spawn_report rep = {};
-		ssize_t n = t->setup_fd >= 0 ? read(t->setup_fd, &rep, sizeof(rep)) : 0;
+		ssize_t n = setup_read(t, &rep);
 		struct error_msg msg;
 
 		if (n == sizeof(rep)) {
@@ -276,7 +331,7 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	struct error_msg msg;
 	ssize_t n;
 
-	n = read(t->setup_fd, &rep, sizeof(rep));
+	n = setup_read(t, &rep);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == sizeof(rep)) {
@@ -297,6 +352,8 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* EOF (or garbage, which only our own child could send): exec'd. */
 	target_close_fds(t);
+	if (n == 0 && t->policy->intercept && !(t->broker && broker_has_listener(t->broker)))
+		n = -1;	/* exec'd without handing its calls to the broker */
 	if (n != 0) {
 		t->state = SBX_STATE_EXITED;
 		notify_spawned(t, -EIO, "sandbox set-up sent a malformed report");
@@ -480,7 +537,7 @@ target_release(struct target *t, int sync_w, struct error_msg *err)
 		 * its maps could not be written): its own report says what
 		 * went wrong, and it is complete now that the child is gone. */
 		(void) fcntl(t->setup_fd, F_SETFL, O_NONBLOCK);
-		if (read(t->setup_fd, &rep, sizeof(rep)) == sizeof(rep))
+		if (setup_read(t, &rep) == sizeof(rep))
 			return report_message(&rep, err);
 		return error_msg_setf(err, -r, "cannot prepare the sandbox: %s", strerror(-r));
 	}
@@ -503,7 +560,9 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 	char meminfo[512];
 	int n, r;
 
-	if (pipe2(setup, O_CLOEXEC) < 0 || pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
+	/* A socket for set-up: it carries the interception listener too. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, setup) < 0 ||
+	    pipe2(status, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, chan) < 0)
 		return -errno;
 	/* A root made ahead of time if there is one; the next is made after
@@ -542,6 +601,8 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
 		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
 		    .filter = m->init_policy->bpf },
+		.notify_prog = { .len = (unsigned short) pol->notify_bpf_len,
+		    .filter = pol->notify_bpf },
 		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
 		.net_shared = pol->network,
 		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },

@@ -81,7 +81,7 @@ struct target {
 
 	pid_t			pid;		/* init, host pid */
 	int			pidfd;
-	int			setup_fd;	/* child → us: errors; EOF at exec */
+	int			setup_fd;	/* child → us: errors, listener; EOF at exec */
 	int			status_fd;	/* init → us: the target's wait status */
 	struct event		*ev_pidfd, *ev_setup, *ev_timeout, *ev_cpu, *ev_linger;
 	uint64_t		start_usec, start_mono_usec, end_mono_usec;
