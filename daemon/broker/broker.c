@@ -111,6 +111,9 @@ struct broker {
 	struct target	*target;	/* NULL once freed: sessions may still run */
 	unsigned	refs;		/* the target's, and one per session not done */
 	struct chan	chan[CHAN_KINDS];
+	/* The target handed us its listener (which may be closed already: a
+	 * quick target's end can come before its exec's). */
+	bool		listener_attached;
 	unsigned	n_stuck;	/* sessions timed out, still in a worker */
 	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
 
@@ -1303,10 +1306,11 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 {
 	int r = intercept_probe(fd);
 
-	if (r < 0 || b->chan[CHAN_NOTIFY].fd >= 0) {
+	if (r < 0 || b->listener_attached) {
 		safe_close(fd);
 		return r < 0 ? r : -EBUSY;
 	}
+	b->listener_attached = true;
 	if (!killable)
 		log_notice("Sandbox %llu: this kernel cannot hold back signals while the broker "
 		    "performs an intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux "
@@ -1318,7 +1322,7 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 bool
 broker_has_listener(const struct broker *b)
 {
-	return b->chan[CHAN_NOTIFY].fd >= 0;
+	return b->listener_attached;
 }
 
 static struct broker *

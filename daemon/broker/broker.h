@@ -55,6 +55,7 @@ int broker_new_consume_fd(struct target *t, int fd, struct broker **ret);
  * killably only. -EOPNOTSUPP if this kernel cannot install an fd as a
  * call's result (intercept_probe()). */
 int broker_attach_listener(struct broker *b, int fd, bool killable);
+/* Whether a listener was attached (it may be closed since). */
 bool broker_has_listener(const struct broker *b);
 /* The target's end: closes the channel (if a protocol violation has not
  * already), and the memory goes when no worker still acts for it. */
