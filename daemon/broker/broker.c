@@ -917,13 +917,15 @@ notify_run(struct session *s)
 
 		/* SECCOMP_IOCTL_NOTIF_RECV waits while there is nothing. */
 		r = poll(&p, 1, 0);
+		if (r == 0) {
+			if (workers_queued(b->manager->workers) ||
+			    (r = poll(&p, 1, BROKER_LINGER_MS)) == 0) {
+				s->end = SESSION_IDLE;
+				return;
+			}
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0) {
-			if (!linger(s))
-				return;
-			continue;
-		}
 		if (r < 0 || !(p.revents & POLLIN)) {
 			s->end = SESSION_CLOSED;	/* POLLHUP: no task of the filter is left */
 			return;

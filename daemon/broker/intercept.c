@@ -110,6 +110,10 @@ read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 		ssize_t n;
 		char *nul;
 
+		/* Most paths are short: a small read first, then up to the
+		 * end of each page. */
+		if (got == 0 && chunk > 256)
+			chunk = 256;
 		if (chunk > size - got)
 			chunk = size - got;
 		l = (struct iovec) { .iov_base = buf + got, .iov_len = chunk };

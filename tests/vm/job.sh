@@ -446,7 +446,7 @@ Tree=/var/lib/vmx/in read
 Tree=/var/lib/vmx/out read,write,create
 [SystemCalls]
 Allow=@default @basic-io @file-system @io-event @process @signal
-Allow=execve
+Allow=execve pipe pipe2
 POLICY
 systemctl reload sandboxd.service >/dev/null 2>&1
 for i in $(seq 20); do "$ctl" policies 2>/dev/null | grep -q vm-intercept && break; sleep 0.5; done
