@@ -670,7 +670,11 @@ done:
 }
 
 /* Writes our result into the target's memory, through /proc/PID/mem
- * opened while the call is still valid (so, the caller's). */
+ * opened while the call is still valid (so, the caller's: unlike
+ * process_vm_writev(2) by pid, it cannot reach a process that took the
+ * pid of a caller killed meanwhile). Such writes are forced: a buffer the
+ * caller made read-only is written in its own private copy, where the
+ * kernel would have answered EFAULT; that harms nobody but the caller. */
 static int
 write_target(int listener, const struct intercept_call *c, const void *buf, size_t size)
 {
