@@ -1306,6 +1306,7 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 int
 broker_attach_listener(struct broker *b, int fd, bool killable)
 {
+	static bool told;
 	int r = intercept_probe(fd);
 
 	if (r < 0 || b->listener_attached) {
@@ -1313,11 +1314,13 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 		return r < 0 ? r : -EBUSY;
 	}
 	b->listener_attached = true;
-	if (!killable)
-		log_notice("Sandbox %llu: this kernel cannot hold back signals while the broker "
-		    "performs an intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux "
-		    "5.19): a signal handler that interrupts one makes the call restart, and the "
-		    "broker act again.", (unsigned long long) b->id);
+	if (!killable && !told) {
+		told = true;
+		log_notice("This kernel cannot hold back signals while the broker performs an "
+		    "intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19): a "
+		    "signal handler that interrupts one makes the call restart, and the broker "
+		    "act again.");
+	}
 	return chan_open(b, CHAN_NOTIFY, fd);
 }
 
