@@ -616,9 +616,10 @@ open:
 	goto done;
 
 stat:
+	/* Only statx() knows the sync types; the rest is the kernel's EINVAL. */
 	if (flags & ~(uint64_t) (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-	    AT_STATX_SYNC_TYPE))
-		return INTERCEPT_CONTINUE;	/* EINVAL */
+	    (c->out == INTERCEPT_OUT_STATX ? AT_STATX_SYNC_TYPE : 0)))
+		return INTERCEPT_CONTINUE;
 	r = resolve_path(c, dirfd, path, true, c->path[0]);
 	/* AT_EMPTY_PATH with "" is fstat(2) of the fd: the kernel's. */
 	if (r != 0 || !brokered(p, c->path[0]))
