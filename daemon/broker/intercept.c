@@ -275,6 +275,7 @@ resolve_path(const struct intercept_call *c, const struct intercept_view *v, int
     uint64_t addr, bool keep_slash, char *out, bool *host_base)
 {
 	char raw[SBX_PATH_MAX], base[SBX_PATH_MAX], proc[64];
+	const char *rel;
 	size_t len = 0, rl;
 	ssize_t n;
 	int r;
@@ -285,6 +286,7 @@ resolve_path(const struct intercept_call *c, const struct intercept_view *v, int
 	rl = (size_t) r;
 	keep_slash = keep_slash && raw[rl - 1] == '/';
 	out[0] = '\0';
+	rel = raw;
 	if (raw[0] != '/') {
 		if (dirfd == AT_FDCWD)
 			(void) snprintf(proc, sizeof(proc), "/proc/%u/cwd", (unsigned) c->n.pid);
@@ -307,8 +309,24 @@ resolve_path(const struct intercept_call *c, const struct intercept_view *v, int
 			*host_base = true;
 		if (append_path(out, &len, base, false) < 0)
 			return INTERCEPT_CONTINUE;
+		/* The base is canonical (the kernel's own name for it): a ".."
+		 * that starts the path is its parent, exactly, whichever side
+		 * of a rule that lies ("cd out; cat ../in/a"). Later ones may
+		 * follow a symbolic link: the broker's, beneath the rule. */
+		for (;;) {
+			while (rel[0] == '/' || (rel[0] == '.' && (rel[1] == '/' || rel[1] == '\0')))
+				rel++;
+			if (!(rel[0] == '.' && rel[1] == '.' && (rel[2] == '/' || rel[2] == '\0')))
+				break;
+			rel += 2;
+			while (len > 1 && out[len - 1] != '/')
+				len--;
+			if (len > 1)
+				len--;
+			out[len] = '\0';
+		}
 	}
-	if (append_path(out, &len, raw, keep_slash) < 0)
+	if (append_path(out, &len, rel, keep_slash) < 0)
 		return INTERCEPT_CONTINUE;
 	return 0;
 }
