@@ -954,15 +954,35 @@ socket_run(struct session *s)
 	}
 }
 
+static uint64_t
+thread_cpu_usec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* Adds the thread's CPU time since *since to the sandbox's account. */
+static void
+charge_cpu(struct broker *b, uint64_t *since)
+{
+	uint64_t now = thread_cpu_usec();
+
+	atomic_fetch_add(&b->cpu_usec, now - *since);
+	*since = now;
+}
+
 /* The target's intercepted calls, while they keep coming: those that name
  * no [Broker] path or address go back to the kernel at once. */
 static void
-notify_run(struct session *s)
+notify_run(struct session *s, uint64_t *cpu_since)
 {
 	struct broker *b = s->broker;
 	struct chan *c = s->chan;
 
-	for (;;) {
+	for (unsigned n = 1;; n++) {
 		struct pollfd p = { .fd = c->fd, .events = POLLIN };
 		struct broker_request req;
 		uint64_t v;
@@ -1012,22 +1032,15 @@ notify_run(struct session *s)
 				return;
 		} else if (r != -ENOENT)
 			(void) intercept_answer(c->fd, s->ic.n.id, r == INTERCEPT_CONTINUE ? 0 : r);
+		/* A session that calls keep busy is charged as it goes. */
+		if (n % 64 == 0)
+			charge_cpu(b, cpu_since);
 		/* A busy target does not keep the thread from others. */
 		if (workers_queued(b->manager->workers)) {
 			s->end = SESSION_IDLE;
 			return;
 		}
 	}
-}
-
-static uint64_t
-thread_cpu_usec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
-		return 0;
-	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
 }
 
 /* On a worker: a session. The thread's CPU time goes to the sandbox's
@@ -1037,13 +1050,13 @@ static void
 session_run(struct work *w)
 {
 	struct session *s = container_of(w, struct session, work);
-	uint64_t start = thread_cpu_usec();
+	uint64_t since = thread_cpu_usec();
 
 	if (s->chan->kind == CHAN_NOTIFY)
-		notify_run(s);
+		notify_run(s, &since);
 	else
 		socket_run(s);
-	atomic_fetch_add(&s->broker->cpu_usec, thread_cpu_usec() - start);
+	charge_cpu(s->broker, &since);
 }
 
 /* Requests of uid's sandboxes stuck in workers, over all its sandboxes. */
