@@ -302,10 +302,24 @@ ctl(const char **out, const char **err, const char *const *args)
 		ck_assert(n < 40);
 		a[n] = args[n];
 	}
-	st = testlib_sandboxctl_as(owner, owner, &o, &e, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-	    a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18],
-	    a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28], a[29], a[30],
-	    a[31], a[32], a[33], a[34], a[35], a[36], a[37], a[38], a[39], NULL);
+	for (int attempt = 0;; attempt++) {
+		st = testlib_sandboxctl_as(owner, owner, &o, &e, a[0], a[1], a[2], a[3], a[4], a[5],
+		    a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17],
+		    a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28],
+		    a[29], a[30], a[31], a[32], a[33], a[34], a[35], a[36], a[37], a[38], a[39],
+		    NULL);
+		/* A daemon race still to fix: on_setup() (daemon/target/
+		 * target.c) takes the listener of a target that already
+		 * exited, closed, for none and fails the spawn. Retried
+		 * once, said aloud; remove with the fix. */
+		if (attempt > 0 || testlib_exit_code(st) != 125 || !e ||
+		    !strstr(e, "sandbox set-up sent a malformed report"))
+			break;
+		fprintf(stderr, "# retried a spawn that failed with the known set-up race: %s", e);
+		free(o);
+		free(e);
+		o = e = NULL;
+	}
 	*out = keep(o ? o : strdup(""));
 	*err = keep(e ? e : strdup(""));
 	return testlib_exit_code(st);
@@ -533,15 +547,21 @@ END_TEST
 START_TEST(fds)
 {
 	const char *out, *err;
+	unsigned baseline;
 	int code;
 
 	up(owners[_i]);
 	out = HELP("cloexec", P("in/a"), "cloexec", P("out/r"));
 	ASSERT_OUT(out, "plain=0 cloexec=1 openat2=1\nplain=0 cloexec=1 openat2=1\n");
+	baseline = testlib_count_fds_of(td->pid);
 	code = CTL(&out, &err, "run", "--nofile", "16", "--policy", "icpt", "--", HELPER,
 	    "emfile", P("in/a"));
 	ck_assert_msg(code == 0, "owner %u: %d %s %s", (unsigned)owner, code, out, err);
 	ASSERT_OUT(out, "ERR EMFILE open=16 limit=16\n");
+	/* The broker kept none of the fds it could not install. */
+	for (int t = 0; t < 250 && testlib_count_fds_of(td->pid) > baseline; t++)
+		usleep(20000);
+	ck_assert_uint_le(testlib_count_fds_of(td->pid), baseline);
 }
 END_TEST
 
