@@ -7,6 +7,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/sched.h>
 #include <seccomp.h>
@@ -338,9 +339,22 @@ compile_notify(struct policy *p, struct ini_error *err)
 	if (r >= 0)
 		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(intercepted_syscalls); i++) {
-		int nr = seccomp_syscall_resolve_name(intercepted_syscalls[i]);
+		const char *name = intercepted_syscalls[i];
+		int nr = seccomp_syscall_resolve_name(name);
 
-		if (nr >= 0)
+		if (nr < 0)
+			continue;
+		/* With AT_EMPTY_PATH these are fstat(2) of an fd in practice
+		 * (glibc's fstat() is one): the kernel's at once, without a
+		 * round trip through the broker. A path given with the flag
+		 * is then the sandbox's own, as if continued. */
+		if (strcmp(name, "newfstatat") == 0 || strcmp(name, "fstatat64") == 0)
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 1,
+			    SCMP_A3(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0));
+		else if (strcmp(name, "statx") == 0)
+			r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 1,
+			    SCMP_A2(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0));
+		else
 			r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
 	}
 	if (r < 0)
