@@ -85,56 +85,32 @@ P(const char *rel)
 static void
 put(const char *rel, const char *text, mode_t mode, uid_t uid)
 {
-	const char *path = P(rel);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	ck_assert_msg(fd >= 0, "create %s: %m", path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	ck_assert_int_eq(fchown(fd, uid, uid), 0);
-	close(fd);
+	testlib_tree_put(P(rel), text, mode, uid);
 }
 
 static void
 dir(const char *rel, uid_t uid)
 {
-	const char *path = P(rel);
-
-	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %m", path);
-	ck_assert_int_eq(chmod(path, 0755), 0);
-	ck_assert_int_eq(chown(path, uid, uid), 0);
+	testlib_tree_dir(P(rel), uid);
 }
 
 static void
 lnk(const char *target, const char *rel)
 {
-	ck_assert_msg(symlink(target, P(rel)) == 0, "symlink %s: %m", rel);
+	testlib_tree_symlink(target, P(rel));
 }
 
 /* Content of BASE/rel, or "(missing)"; valid until teardown. */
 static const char *
 content(const char *rel)
 {
-	char buf[4096];
-	int fd = open(P(rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return "(missing)";
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return "(unreadable)";
-	buf[n] = '\0';
-	return keep(strdup(buf));
+	return keep(testlib_tree_content(P(rel)));
 }
 
 static bool
 exists(const char *rel)
 {
-	struct stat st;
-
-	return lstat(P(rel), &st) == 0;
+	return testlib_tree_exists(P(rel));
 }
 
 static uid_t
@@ -149,11 +125,7 @@ owner_of(const char *rel)
 static void
 make_tree(void)
 {
-	char tmpl[] = "/var/tmp/sandboxd-intercept.XXXXXX";
-
-	ck_assert(mkdtemp(tmpl));
-	ck_assert_int_eq(chmod(tmpl, 0755), 0);
-	base = strdup(tmpl);
+	base = testlib_tree_new("sandboxd-intercept");
 
 	put("secret", "SECRET", 0644, 0);		/* outside every rule */
 	dir("sec1", 0);					/* as long a name as "race" */
@@ -565,21 +537,28 @@ START_TEST(fds)
 }
 END_TEST
 
+/* The helper's two "race" lines: good, secret, other, err of each. */
+static void
+parse_races(const char *out, unsigned v[4], unsigned w[4])
+{
+	const char *second = strchr(out, '\n');
+
+	ck_assert_msg(second && sscanf(out, "race good=%u secret=%u other=%u err=%u", &v[0], &v[1],
+	    &v[2], &v[3]) == 4 && sscanf(second + 1, "race good=%u secret=%u other=%u err=%u",
+	    &w[0], &w[1], &w[2], &w[3]) == 4, "race output: %s", out);
+}
+
 /* Case 4: the target rewrites the path in its memory, between a brokered
  * one and one outside every rule, while it opens it: never the secret. */
 START_TEST(memory_swap_race)
 {
 	unsigned v[4], w[4];
-	const char *out, *second;
+	const char *out;
 
 	up(owners[_i]);
 	out = HELP("race", P("race/x"), P("sec1/x"), "3000", "race", P("race/x"), P("race/y"),
 	    "3000");
-	second = strchr(out, '\n');
-	ck_assert(second);
-	ck_assert_msg(sscanf(out, "race good=%u secret=%u other=%u err=%u", &v[0], &v[1], &v[2],
-	    &v[3]) == 4 && sscanf(second + 1, "race good=%u secret=%u other=%u err=%u", &w[0],
-	    &w[1], &w[2], &w[3]) == 4, "race output: %s", out);
+	parse_races(out, v, w);
 	fprintf(stderr, "# owner %u: memory swap to a path under no rule: %u good, %u failed; "
 	    "to an escaping symlink: %u good, %u failed\n", (unsigned)owner, v[0], v[3], w[0],
 	    w[3]);
@@ -596,7 +575,7 @@ END_TEST
 START_TEST(host_swap_race)
 {
 	unsigned v[4], w[4];
-	const char *out, *second;
+	const char *out;
 	pid_t swapper;
 	int st;
 
@@ -615,11 +594,7 @@ START_TEST(host_swap_race)
 	kill(swapper, SIGKILL);
 	ck_assert_int_eq(waitpid(swapper, &st, 0), swapper);
 	ck_assert_msg(!WIFEXITED(st), "swapper could not start");
-	second = strchr(out, '\n');
-	ck_assert(second);
-	ck_assert_msg(sscanf(out, "race good=%u secret=%u other=%u err=%u", &v[0], &v[1], &v[2],
-	    &v[3]) == 4 && sscanf(second + 1, "race good=%u secret=%u other=%u err=%u", &w[0],
-	    &w[1], &w[2], &w[3]) == 4, "race output: %s", out);
+	parse_races(out, v, w);
 	fprintf(stderr, "# owner %u: host swap: %u good, %u failed; inner '..': %u good, "
 	    "%u failed\n", (unsigned)owner, v[0], v[3], w[0], w[3]);
 	ck_assert_msg(v[1] == 0 && v[2] == 0 && v[0] + v[3] == 3000 && v[0] > 0, "owner %u: %s",
@@ -787,12 +762,20 @@ server_run(void *p)
 	return NULL;
 }
 
+/* No connection is waiting on the host's listeners. */
+static void
+assert_no_connection(void)
+{
+	struct pollfd p[] = { { tcp_listener, POLLIN, 0 }, { unix_listener, POLLIN, 0 } };
+
+	ck_assert_int_eq(poll(p, ELEMENTSOF(p), 0), 0);
+}
+
 /* Case 8: connect(2) to a Connect= endpoint reaches the host's; others
  * stay in the sandbox's own network. */
 START_TEST(connect_endpoints)
 {
 	struct server tcp = { .listener = -1 }, un = { .listener = -1 };
-	struct pollfd p = { -1, POLLIN, 0 };
 	const char *script, *out, *err;
 	char port[16], other[16];
 	int code;
@@ -821,17 +804,13 @@ START_TEST(connect_endpoints)
 	pthread_join(un.thread, NULL);
 	ck_assert_str_eq(un.got, "hello");
 	/* Exactly one connection each. */
-	p.fd = tcp_listener;
-	ck_assert_int_eq(poll(&p, 1, 0), 0);
-	p.fd = unix_listener;
-	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	assert_no_connection();
 }
 END_TEST
 
 /* Case 9: without Intercept=yes nothing is intercepted. */
 START_TEST(not_intercepted)
 {
-	struct pollfd p = { -1, POLLIN, 0 };
 	const char *out, *err;
 	char port[16];
 	int code;
@@ -846,10 +825,7 @@ START_TEST(not_intercepted)
 	    "tcp", "127.0.0.1", port, "x", "unix", P("sock"), "x", NULL });
 	ASSERT_OUT(out, "ERR ENOENT\nERR ENOENT\nERR ECONNREFUSED\nERR ENOENT\n");
 	ck_assert(!exists("out/n"));
-	p.fd = tcp_listener;
-	ck_assert_int_eq(poll(&p, 1, 0), 0);
-	p.fd = unix_listener;
-	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	assert_no_connection();
 	/* The same under "icpt" does reach the file. */
 	code = sh("icpt", keep(testlib_asprintf("cat %s", P("in/a"))), &out, &err);
 	ck_assert_int_eq(code, 0);
