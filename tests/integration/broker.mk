@@ -31,3 +31,21 @@ EXTRA_tests_integration_test_broker_DEPENDENCIES = tests/integration/helpers/bro
 check_PROGRAMS += tests/integration/helpers/fuse-stall
 tests_integration_helpers_fuse_stall_SOURCES = tests/integration/helpers/fuse-stall.c
 EXTRA_tests_integration_test_broker_DEPENDENCIES += tests/integration/helpers/fuse-stall
+
+# Transparent brokering: the target's own system calls, intercepted. The
+# helper makes plain system calls only and is linked statically (nothing
+# may rely on a library in the target); never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/intercept-target
+tests_integration_helpers_intercept_target_SOURCES = tests/integration/helpers/intercept-target.c
+tests_integration_helpers_intercept_target_CFLAGS = $(WARN_CFLAGS) -pthread
+# libtool says -all-static for what gcc calls -static.
+tests_integration_helpers_intercept_target_LDFLAGS = -all-static -pthread
+
+check_PROGRAMS += tests/integration/test-intercept
+TESTS += tests/integration/test-intercept
+tests_integration_test_intercept_SOURCES = tests/integration/test-intercept.c
+tests_integration_test_intercept_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_intercept_CFLAGS = $(itest_cflags) -pthread
+tests_integration_test_intercept_LDFLAGS = $(AM_LDFLAGS) -pthread
+tests_integration_test_intercept_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_intercept_DEPENDENCIES = tests/integration/helpers/intercept-target

@@ -95,66 +95,40 @@ P(const char *rel)
 static void
 put(const char *rel, const char *text, mode_t mode)
 {
-	const char *path = P(rel);
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-
-	ck_assert_msg(fd >= 0, "create %s: %m", path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	ck_assert_int_eq(fchmod(fd, mode), 0);
-	close(fd);
+	testlib_tree_put(P(rel), text, mode, (uid_t)-1);
 }
 
 static void
 dir(const char *rel)
 {
-	const char *path = P(rel);
-
-	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %m", path);
-	ck_assert_int_eq(chmod(path, 0755), 0);
+	testlib_tree_dir(P(rel), (uid_t)-1);
 }
 
 static void
 lnk(const char *target, const char *rel)
 {
-	ck_assert_msg(symlink(target, P(rel)) == 0, "symlink %s: %m", rel);
+	testlib_tree_symlink(target, P(rel));
 }
 
 /* Content of BASE/rel, or "(missing)"; valid until teardown. */
 static const char *
 content(const char *rel)
 {
-	char buf[4096];
-	int fd = open(P(rel), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return "(missing)";
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return "(unreadable)";
-	buf[n] = '\0';
 	ck_assert(n_pool < sizeof(pool) / sizeof(pool[0]));
-	pool[n_pool++] = strdup(buf);
+	pool[n_pool++] = testlib_tree_content(P(rel));
 	return pool[n_pool - 1];
 }
 
 static bool
 exists(const char *rel)
 {
-	struct stat st;
-
-	return lstat(P(rel), &st) == 0;
+	return testlib_tree_exists(P(rel));
 }
 
 static void
 make_tree(void)
 {
-	char tmpl[] = "/var/tmp/sandboxd-broker.XXXXXX";
-
-	ck_assert(mkdtemp(tmpl));
-	ck_assert_int_eq(chmod(tmpl, 0755), 0);
-	base = strdup(tmpl);
+	base = testlib_tree_new("sandboxd-broker");
 
 	put("secret", "SECRET", 0644);		/* outside every rule */
 	dir("outside");

@@ -462,6 +462,69 @@ testlib_default_policy_with(const char *filesystem_lines)
 	return ret;
 }
 
+char *
+testlib_tree_new(const char *prefix)
+{
+	char *tmpl = testlib_asprintf("/var/tmp/%s.XXXXXX", prefix);
+
+	ck_assert_msg(mkdtemp(tmpl), "mkdtemp %s: %m", tmpl);
+	ck_assert_int_eq(chmod(tmpl, 0755), 0);
+	return tmpl;
+}
+
+void
+testlib_tree_put(const char *path, const char *text, mode_t mode, uid_t uid)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	ck_assert_msg(fd >= 0, "create %s: %m", path);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	if (uid != (uid_t)-1)
+		ck_assert_int_eq(fchown(fd, uid, uid), 0);
+	close(fd);
+}
+
+void
+testlib_tree_dir(const char *path, uid_t uid)
+{
+	ck_assert_msg(mkdir(path, 0755) == 0, "mkdir %s: %m", path);
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	if (uid != (uid_t)-1)
+		ck_assert_int_eq(chown(path, uid, uid), 0);
+}
+
+void
+testlib_tree_symlink(const char *target, const char *path)
+{
+	ck_assert_msg(symlink(target, path) == 0, "symlink %s: %m", path);
+}
+
+char *
+testlib_tree_content(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return strdup("(missing)");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return strdup("(unreadable)");
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+bool
+testlib_tree_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
 const char *
 testlib_helpers_dir(void)
 {

@@ -81,6 +81,24 @@ struct testdaemon *testdaemon_start_with_escape(void);
 const char *testlib_helpers_dir(void);
 /* Removes path and everything below it, best effort (errors are ignored). */
 void testlib_rm_rf(const char *path);
+
+/*
+ * A host tree for broker tests: testlib_tree_new() makes a fresh 0755
+ * directory /var/tmp/PREFIX.XXXXXX (a policy cannot bind /tmp paths) and
+ * returns its malloc'd path; the others make and read files in it,
+ * asserting each step. uid (uid_t)-1 leaves the owner as made.
+ */
+char *testlib_tree_new(const char *prefix);
+/* path created or truncated with text, then exactly mode, owned by uid:uid. */
+void testlib_tree_put(const char *path, const char *text, mode_t mode, uid_t uid);
+/* A directory, exactly 0755, owned by uid:uid. */
+void testlib_tree_dir(const char *path, uid_t uid);
+void testlib_tree_symlink(const char *target, const char *path);
+/* What path holds, not through a symlink: malloc'd, "(missing)" if it
+ * cannot be opened, "(unreadable)" if it cannot be read. */
+char *testlib_tree_content(const char *path);
+/* Whether path exists (lstat). */
+bool testlib_tree_exists(const char *path);
 /* Counts the processes whose /proc/PID/file (open for reading) match()
  * accepts. Returns the count, or a negative errno if /proc cannot be read. */
 int testlib_count_procs(const char *file, bool (*match)(FILE *f, void *userdata),
