@@ -96,16 +96,6 @@ compute(uint64_t *v, int n, uint64_t loop_ns, struct stats *st)
 	    .ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0 };
 }
 
-static int
-pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
-}
-
 /* --- inner mode: in the sandbox ------------------------------------- */
 
 #define STATS_FMT "%d %.3f %.3f %.3f %.3f %.3f %.3f %.1f"
@@ -136,7 +126,7 @@ inner(int argc, char **argv)
 		return 2;
 
 	if (cpu >= 0) {
-		int r = pin_self(cpu);
+		int r = bench_pin_self(cpu);
 
 		if (r < 0) {
 			printf("inner: ERROR: sched_setaffinity(CPU %d): %s\n", cpu, strerror(-r));
@@ -337,32 +327,6 @@ write_policy(const char *file, const char *datadir)
 static pid_t arg_daemon;
 static int ncpus;
 
-/* sched_setaffinity() on every thread of the daemon; cpu < 0: mask. */
-static int
-pin_daemon(const cpu_set_t *mask)
-{
-	char dir[64];
-	struct dirent *de;
-	DIR *d;
-	int r = 0, n = 0;
-
-	(void) snprintf(dir, sizeof(dir), "/proc/%d/task", (int) arg_daemon);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		pid_t tid = (pid_t) atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		if (sched_setaffinity(tid, sizeof(*mask), mask) < 0 && errno != ESRCH)
-			r = -errno;
-		n++;
-	}
-	closedir(d);
-	return r < 0 ? r : n;
-}
-
 /* Run time of all the daemon's threads, ns (schedstat's first field). */
 static uint64_t
 daemon_runtime_ns(void)
@@ -468,7 +432,7 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 		char req[PATH_MAX];
 
 		close(sv[0]);
-		if (broker_cpu >= 0 && pin_self(broker_cpu) < 0)
+		if (broker_cpu >= 0 && bench_pin_self(broker_cpu) < 0)
 			_exit(1);
 		for (;;) {
 			union {
@@ -506,7 +470,7 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 	close(sv[1]);
 	(void) sched_getaffinity(0, sizeof(saved), &saved);
 	if (target_cpu >= 0)
-		(void) pin_self(target_cpu);
+		(void) bench_pin_self(target_cpu);
 	for (int i = 0; i < warmup + n; i++) {
 		union {
 			char buf[CMSG_SPACE(sizeof(int))];
@@ -745,7 +709,7 @@ main(int argc, char **argv)
 	printf("\n");
 
 	/* The baseline, on CPU 0 like the broker cases. */
-	if ((r = pin_self(0)) < 0) {
+	if ((r = bench_pin_self(0)) < 0) {
 		fprintf(stderr, "bench-broker: pinning to CPU 0: %s\n", strerror(-r));
 		return 1;
 	}
@@ -771,7 +735,7 @@ main(int argc, char **argv)
 				CPU_SET(k->daemon_cpu, &m);
 			else
 				m = daemon_mask;
-			if ((r = pin_daemon(&m)) < 0) {
+			if ((r = bench_pin_pid(arg_daemon, &m)) < 0) {
 				fprintf(stderr, "bench-broker: pinning sandboxd: %s\n", strerror(-r));
 				return 1;
 			}
@@ -800,7 +764,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (arg_daemon > 0)
-		(void) pin_daemon(&daemon_mask);
+		(void) bench_pin_pid(arg_daemon, &daemon_mask);
 	sandbox_client_free(cl);
 
 	printf("\n");

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Timing, percentile, allocation and option helpers shared by the
- * benchmarks; for those that include sandbox-client.h first, die_client().
+ * Timing, percentile, allocation, option and CPU pinning helpers shared
+ * by the benchmarks; for those that include sandbox-client.h first, die_client().
  */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,44 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 		return 1;
 	}
 	return 0;
+}
+
+/* Pins this thread to cpu; negative errno on failure. */
+static inline int
+bench_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
+}
+
+/* sched_setaffinity() on every thread of process pid (sandboxd's workers
+ * too); the number of threads, or negative errno. */
+static inline int
+bench_pin_pid(pid_t pid, const cpu_set_t *mask)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int r = 0, n = 0;
+
+	(void) snprintf(dir, sizeof(dir), "/proc/%d/task", (int) pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t) atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		if (sched_setaffinity(tid, sizeof(*mask), mask) < 0 && errno != ESRCH)
+			r = -errno;
+		n++;
+	}
+	closedir(d);
+	return r < 0 ? r : n;
 }
 
 #ifdef SANDBOX_CLIENT_H
