@@ -47,7 +47,6 @@
  * information: nothing is asserted.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -208,118 +207,16 @@ inner(int argc, char **argv)
 /* --- writing the policy ---------------------------------------------- */
 
 static int
-dir_of(const char *path, char *out, size_t size)
-{
-	char real[PATH_MAX], *slash;
-
-	if (!realpath(path, real))
-		return -errno;
-	slash = strrchr(real, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	if (strlen(real) + 1 > size)
-		return -ENAMETOOLONG;
-	memcpy(out, real[0] ? real : "/", strlen(real[0] ? real : "/") + 1);
-	return 0;
-}
-
-/* The directory of libsandbox-client as this process loaded it. */
-static int
-libdir(char *out, size_t size)
-{
-	Dl_info info;
-
-	if (!dladdr((void *) sandbox_broker_open, &info) || !info.dli_fname)
-		return -ENOENT;
-	return dir_of(info.dli_fname, out, size);
-}
-
-static int
-is_under_usr(const char *d)
-{
-	return strcmp(d, "/usr") == 0 || strncmp(d, "/usr/", 5) == 0;
-}
-
-static int
 write_policy(const char *file, const char *datadir)
 {
-	char exedir[PATH_MAX], ldir[PATH_MAX], data[PATH_MAX];
-	FILE *f;
-	int r;
+	char data[PATH_MAX];
 
-	if ((r = dir_of("/proc/self/exe", exedir, sizeof(exedir))) < 0 ||
-	    (r = libdir(ldir, sizeof(ldir))) < 0) {
-		fprintf(stderr, "bench-broker: cannot find my own or my library's directory: %s\n",
-		    strerror(-r));
-		return 1;
-	}
 	if (!realpath(datadir, data)) {
 		fprintf(stderr, "bench-broker: %s: %s\n", datadir, strerror(errno));
 		return 1;
 	}
-	f = fopen(file, "we");
-	if (!f) {
-		fprintf(stderr, "bench-broker: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	fprintf(f,
-	    "# Written by bench-broker --write-policy (make bench): a target that\n"
-	    "# asks the broker for files under %s.\n"
-	    "\n"
-	    "[Policy]\n"
-	    "Description=bench-broker: brokered opens under a benchmark data directory\n"
-	    "\n"
-	    "[Filesystem]\n"
-	    "BindReadOnly=/usr\n"
-	    "Symlink=usr/bin:/bin\n"
-	    "Symlink=usr/lib:/lib\n"
-	    "Symlink=usr/lib64:/lib64\n"
-	    "BindReadOnly=/etc/ld.so.cache\n",
-	    data);
-	/* The uninstalled binary and the library its RUNPATH names, at the
-	 * same paths; nothing of the build tree is writable inside. */
-	if (!is_under_usr(exedir))
-		fprintf(f, "BindReadOnly=%s\n", exedir);
-	if (!is_under_usr(ldir) && strcmp(ldir, exedir) != 0)
-		fprintf(f, "BindReadOnly=%s\n", ldir);
-	fprintf(f,
-	    "Tmp=no\n"
-	    "\n"
-	    "[Sandbox]\n"
-	    "Hostname=sandbox\n"
-	    "Environment=PATH=/usr/bin:/bin\n"
-	    "Environment=LANG=C.UTF-8\n"
-	    "WorkingDirectory=/\n"
-	    "\n"
-	    "[Limits]\n"
-	    "WallTime=10min\n"
-	    "Memory=256M\n"
-	    "Tasks=8\n"
-	    "CPUTime=10min\n"
-	    "OpenFiles=64\n"
-	    "FileSize=1M\n"
-	    "\n"
-	    "[Network]\n"
-	    "Network=none\n"
-	    "\n"
-	    "[Security]\n"
-	    "Landlock=best-effort\n"
-	    "\n"
-	    "[Broker]\n"
-	    "Tree=%s read\n"
-	    "\n"
-	    "[SystemCalls]\n"
-	    "Allow=@default @basic-io @file-system @process @signal @broker\n"
-	    "# The target pins itself to a CPU before measuring.\n"
-	    "Allow=sched_setaffinity\n"
-	    "Action=errno\n",
-	    data);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "bench-broker: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	return 0;
+	return bench_write_policy(file,
+	    "bench-broker: brokered opens under a benchmark data directory", data, NULL, 0) < 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */

@@ -42,7 +42,6 @@
  * Times are wall-clock (CLOCK_MONOTONIC), µs. The goals of issue 11 are
  * printed beside, for information: nothing is asserted.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -169,122 +168,25 @@ inner(int argc, char **argv)
 
 /* --- writing the policies -------------------------------------------- */
 
-/* The directory part of the real path of path, into out. */
-static int
-dir_of(const char *path, char *out, size_t size)
-{
-	char real[PATH_MAX], *slash;
-
-	if (!realpath(path, real))
-		return -errno;
-	slash = strrchr(real, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	if (snprintf(out, size, "%s", real[0] ? real : "/") >= (int) size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-static int
-is_under_usr(const char *d)
-{
-	return strcmp(d, "/usr") == 0 || strncmp(d, "/usr/", 5) == 0;
-}
-
-static int
-write_one(const char *dir, const char *name, const char *intercept, const char *exedir,
-    const char *ldir, const char *data)
-{
-	char file[PATH_MAX];
-	FILE *f;
-
-	(void) snprintf(file, sizeof(file), "%s/%s.policy", dir, name);
-	f = fopen(file, "we");
-	if (!f) {
-		fprintf(stderr, "bench-intercept: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	fprintf(f,
-	    "# Written by bench-intercept --write-policy (make bench).\n"
-	    "[Policy]\n"
-	    "Description=bench-intercept: Intercept=%s, brokered files under %s\n"
-	    "\n"
-	    "[Filesystem]\n"
-	    "BindReadOnly=/usr\n"
-	    "Symlink=usr/bin:/bin\n"
-	    "Symlink=usr/lib:/lib\n"
-	    "Symlink=usr/lib64:/lib64\n"
-	    "BindReadOnly=/etc/ld.so.cache\n",
-	    intercept, data);
-	if (!is_under_usr(exedir))
-		fprintf(f, "BindReadOnly=%s\n", exedir);
-	if (!is_under_usr(ldir) && strcmp(ldir, exedir) != 0)
-		fprintf(f, "BindReadOnly=%s\n", ldir);
-	fprintf(f,
-	    "Tmp=yes\n"
-	    "TmpSize=16M\n"
-	    "\n"
-	    "[Sandbox]\n"
-	    "Hostname=sandbox\n"
-	    "Environment=PATH=/usr/bin:/bin\n"
-	    "Environment=LANG=C.UTF-8\n"
-	    "Environment=HOME=/tmp\n"
-	    "WorkingDirectory=/tmp\n"
-	    "\n"
-	    "[Limits]\n"
-	    "WallTime=10min\n"
-	    "Memory=256M\n"
-	    "Tasks=8\n"
-	    "CPUTime=10min\n"
-	    "OpenFiles=64\n"
-	    "FileSize=1M\n"
-	    "\n"
-	    "[Network]\n"
-	    "Network=none\n"
-	    "\n"
-	    "[Security]\n"
-	    "Landlock=best-effort\n"
-	    "\n"
-	    "[Broker]\n"
-	    "Intercept=%s\n"
-	    "Tree=%s read\n"
-	    "\n"
-	    "[SystemCalls]\n"
-	    "Allow=@default @basic-io @file-system @io-event @process @signal @broker\n"
-	    "# The open loops pin themselves to a CPU.\n"
-	    "Allow=sched_setaffinity\n"
-	    "Action=errno\n",
-	    intercept, data);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "bench-intercept: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	return 0;
-}
-
 static int
 write_policies(const char *dir, const char *datadir)
 {
-	char exedir[PATH_MAX], ldir[PATH_MAX], data[PATH_MAX];
-	Dl_info info;
-	int r;
+	char data[PATH_MAX], file[PATH_MAX], desc[PATH_MAX + 64];
+	static const char *const names[] = { POLICY_ON, POLICY_OFF };
+	static const char *const intercept[] = { "yes", "no" };
 
-	r = dir_of("/proc/self/exe", exedir, sizeof(exedir));
-	if (r >= 0)
-		r = dladdr((void *) sandbox_broker_open, &info) && info.dli_fname ?
-		    dir_of(info.dli_fname, ldir, sizeof(ldir)) : -ENOENT;
-	if (r < 0) {
-		fprintf(stderr, "bench-intercept: cannot find my own or my library's directory: %s\n",
-		    strerror(-r));
-		return 1;
-	}
 	if (!realpath(datadir, data)) {
 		fprintf(stderr, "bench-intercept: %s: %s\n", datadir, strerror(errno));
 		return 1;
 	}
-	return write_one(dir, POLICY_ON, "yes", exedir, ldir, data) ||
-	    write_one(dir, POLICY_OFF, "no", exedir, ldir, data);
+	for (int i = 0; i < 2; i++) {
+		(void) snprintf(file, sizeof(file), "%s/%s.policy", dir, names[i]);
+		(void) snprintf(desc, sizeof(desc), "bench-intercept: Intercept=%s, brokered files "
+		    "under %s", intercept[i], data);
+		if (bench_write_policy(file, desc, data, intercept[i], 1) < 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */
