@@ -24,6 +24,13 @@
 static const uid_t owners[] = { (uid_t)-1, 65534 };
 #define N_OWNERS ((int)ELEMENTSOF(owners))
 
+/* The uid a file the broker makes for owners[i] belongs to. */
+static unsigned
+owner_uid(int i)
+{
+	return owners[i] == (uid_t)-1 ? 0 : (unsigned)owners[i];
+}
+
 /* sandboxctl run [args...] -- as owners[i]; the exit code. */
 #define RUN(i, out, err, ...) \
 	testlib_exit_code(testlib_sandboxctl_as(owners[i], owners[i], (out), (err), "run", \
@@ -204,8 +211,7 @@ START_TEST(convert_brokered)
 	(void) unlink(in);
 	(void) unlink(out);
 	free(script);
-	script = testlib_asprintf("JPEG 8x6\n ff d8 ff\n%u\n",
-	    owners[_i] == (uid_t) -1 ? 0u : (unsigned) owners[_i]);
+	script = testlib_asprintf("JPEG 8x6\n ff d8 ff\n%u\n", owner_uid(_i));
 	ck_assert_msg(rc == 0 && strcmp(o, script) == 0,
 	    "owner %d: convert in/ to out/: exit %d, out '%s' (want '%s'), err '%s'", _i, rc, o,
 	    script, e);
@@ -317,7 +323,7 @@ START_TEST(office_brokered)
 	(void) unlink(in);
 	(void) unlink(pdf);
 	(void) unlink(lock);
-	want = testlib_asprintf("%%PDF-\n%u\n", owners[_i] == (uid_t) -1 ? 0u : (unsigned) owners[_i]);
+	want = testlib_asprintf("%%PDF-\n%u\n", owner_uid(_i));
 	ck_assert_msg(rc == 0 && strcmp(o, want) == 0,
 	    "owner %d: soffice in/ to out/: exit %d, out '%s' (want '%s'), err '%s'", _i, rc, o,
 	    want, e);
