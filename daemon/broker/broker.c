@@ -111,6 +111,9 @@ struct broker {
 	struct target	*target;	/* NULL once freed: sessions may still run */
 	unsigned	refs;		/* the target's, and one per session not done */
 	struct chan	chan[CHAN_KINDS];
+	/* The target handed us its listener (which may be closed already: a
+	 * quick target's end can come before its exec's). */
+	bool		listener_attached;
 	unsigned	n_stuck;	/* sessions timed out, still in a worker */
 	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
 
@@ -119,6 +122,7 @@ struct broker {
 	struct owner_creds owner;	/* a copy */
 	int		landlock_abi;
 	uint64_t	id;
+	uid_t		uid;		/* the sandbox's anonymous uid */
 	unsigned	timeout_ms;
 
 	/* Under lock: sessions of both channels may run at once. */
@@ -131,6 +135,8 @@ struct broker {
 	int		rule_fds[POLICY_BROKER_RULES_MAX];
 	uint64_t	n_requests, n_denied;
 	char		*last_denial;
+	/* CPU time the sandbox's sessions took (session_run()). */
+	_Atomic uint64_t cpu_usec;
 };
 
 /* What READDIR answers: one page. */
@@ -236,6 +242,12 @@ note_denial(struct broker *b, const char *action, const char *path, int error)
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
 	    "Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
 	    (unsigned long long) b->id, (unsigned) b->owner.uid, action, path, strerror(error));
+}
+
+uint64_t
+broker_cpu_usec(const struct broker *b)
+{
+	return b ? atomic_load(&b->cpu_usec) : 0;
 }
 
 void
@@ -826,8 +838,23 @@ static bool
 act_and_answer(struct session *s)
 {
 	uint64_t v = act_begin(s);
+	bool end;
 
 	s->k = run_as_owner(s);
+	if (s->chan->kind == CHAN_NOTIFY && (s->op->run || s->k < 0)) {
+		/* Writing the result into the target, or installing its fd,
+		 * may fault its memory in or wait for it: still within the
+		 * window. The kernel takes one answer per call, ours or the
+		 * loop's ETIMEDOUT, and the rule directories are kept under
+		 * the lock either way. */
+		keep_opened(s);
+		end = answer_from_worker(s, s->k, gives_fd(s, s->k) ? s->k : -1);
+		if (!act_end(s, v)) {
+			s->end = SESSION_TIMED_OUT;
+			return true;
+		}
+		return end;
+	}
 	if (!act_end(s, v)) {
 		/* The loop answered and has the channel: drop everything. */
 		if (gives_fd(s, s->k)) {
@@ -845,6 +872,22 @@ act_and_answer(struct session *s)
 		return true;
 	}
 	return answer_from_worker(s, s->k, gives_fd(s, s->k) ? s->k : -1);
+}
+
+/* On the session's worker: an intercepted connect's socket, made on the
+ * loop, installed over the target's (ADDFD waits for the target, and may
+ * close a file of its there): within the window, like an action. */
+static void
+session_install(struct work *w)
+{
+	struct session *s = container_of(w, struct session, work);
+	uint64_t v = act_begin(s);
+	bool end = answer_from_worker(s, s->k < 0 ? s->k : 0, s->k);
+
+	if (!act_end(s, v))
+		s->end = SESSION_TIMED_OUT;
+	else if (!end)
+		s->end = SESSION_IDLE;
 }
 
 /* Whether more comes within BROKER_LINGER_MS (none of it if other works
@@ -914,13 +957,15 @@ notify_run(struct session *s)
 
 		/* SECCOMP_IOCTL_NOTIF_RECV waits while there is nothing. */
 		r = poll(&p, 1, 0);
+		if (r == 0) {
+			if (workers_queued(b->manager->workers) ||
+			    (r = poll(&p, 1, BROKER_LINGER_MS)) == 0) {
+				s->end = SESSION_IDLE;
+				return;
+			}
+		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r == 0) {
-			if (!linger(s))
-				return;
-			continue;
-		}
 		if (r < 0 || !(p.revents & POLLIN)) {
 			s->end = SESSION_CLOSED;	/* POLLHUP: no task of the filter is left */
 			return;
@@ -931,6 +976,12 @@ notify_run(struct session *s)
 		if (r < 0) {
 			s->end = SESSION_BROKEN;
 			return;
+		}
+		/* Too many of its calls are stuck (in its memory, or in an
+		 * action): not even its memory is read again. */
+		if (atomic_load(&b->refuse)) {
+			(void) intercept_answer(c->fd, s->ic.n.id, -ETIMEDOUT);
+			continue;
 		}
 		/* Reading the target's memory may stall like an action. */
 		s->op = NULL;
@@ -947,19 +998,38 @@ notify_run(struct session *s)
 				return;
 		} else if (r != -ENOENT)
 			(void) intercept_answer(c->fd, s->ic.n.id, r == INTERCEPT_CONTINUE ? 0 : r);
+		/* A busy target does not keep the thread from others. */
+		if (workers_queued(b->manager->workers)) {
+			s->end = SESSION_IDLE;
+			return;
+		}
 	}
 }
 
-/* On a worker: a session. */
+static uint64_t
+thread_cpu_usec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+/* On a worker: a session. The thread's CPU time goes to the sandbox's
+ * account (its CPUTime=, target.c): a target whose every call reaches
+ * us spends our time as much as its own. */
 static void
 session_run(struct work *w)
 {
 	struct session *s = container_of(w, struct session, work);
+	uint64_t start = thread_cpu_usec();
 
 	if (s->chan->kind == CHAN_NOTIFY)
 		notify_run(s);
 	else
 		socket_run(s);
+	atomic_fetch_add(&s->broker->cpu_usec, thread_cpu_usec() - start);
 }
 
 /* Requests of uid's sandboxes stuck in workers, over all its sandboxes. */
@@ -1111,6 +1181,18 @@ session_done(struct work *w)
 		/* The target gets a relayed end, never a host TCP or UDP
 		 * socket (relay.c): on the loop thread, which relays. */
 		fd = s->cr->family == AF_UNIX ? s->k : relay_new_consume(b->target, s->k, s->cr->type);
+		if (c->kind == CHAN_NOTIFY) {
+			s->k = fd;
+			s->work.run = session_install;
+			atomic_store(&s->work.cancelled, false);
+			if (workers_submit(b->manager->workers, &s->work) >= 0) {
+				c->session = s;
+				arm_timeout(c, (uint64_t) b->timeout_ms * 1000);
+				return;
+			}
+			safe_close(fd);
+			fd = -EAGAIN;
+		}
 		if (event_add(c->ev_read, NULL) < 0) {
 			safe_close(fd);
 			close_channel(c);
@@ -1207,6 +1289,8 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 	s->work = (struct work) { .run = session_run, .done = session_done };
 	s->broker = b;
 	s->chan = c;
+	if (c->kind == CHAN_NOTIFY)
+		s->ic.uid = b->uid;
 	s->op = NULL;
 	atomic_init(&s->act, 0);
 	s->stuck = s->timed_out = false;
@@ -1277,6 +1361,7 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 	b->owner.groups = NULL;
 	b->landlock_abi = t->landlock_abi;
 	b->id = t->id;
+	b->uid = t->uid;
 	b->timeout_ms = (unsigned) m->conf.broker_timeout_ms;
 	pthread_mutex_init(&b->lock, NULL);
 	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
@@ -1301,24 +1386,28 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 int
 broker_attach_listener(struct broker *b, int fd, bool killable)
 {
+	static bool told;
 	int r = intercept_probe(fd);
 
-	if (r < 0 || b->chan[CHAN_NOTIFY].fd >= 0) {
+	if (r < 0 || b->listener_attached) {
 		safe_close(fd);
 		return r < 0 ? r : -EBUSY;
 	}
-	if (!killable)
-		log_notice("Sandbox %llu: this kernel cannot hold back signals while the broker "
-		    "performs an intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux "
-		    "5.19): a signal handler that interrupts one makes the call restart, and the "
-		    "broker act again.", (unsigned long long) b->id);
+	b->listener_attached = true;
+	if (!killable && !told) {
+		told = true;
+		log_notice("This kernel cannot hold back signals while the broker performs an "
+		    "intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19): a "
+		    "signal handler that interrupts one makes the call restart, and the broker "
+		    "act again.");
+	}
 	return chan_open(b, CHAN_NOTIFY, fd);
 }
 
 bool
 broker_has_listener(const struct broker *b)
 {
-	return b->chan[CHAN_NOTIFY].fd >= 0;
+	return b->listener_attached;
 }
 
 static struct broker *

@@ -55,9 +55,13 @@ int broker_new_consume_fd(struct target *t, int fd, struct broker **ret);
  * killably only. -EOPNOTSUPP if this kernel cannot install an fd as a
  * call's result (intercept_probe()). */
 int broker_attach_listener(struct broker *b, int fd, bool killable);
+/* Whether a listener was attached (it may be closed since). */
 bool broker_has_listener(const struct broker *b);
 /* The target's end: closes the channel (if a protocol violation has not
  * already), and the memory goes when no worker still acts for it. */
 struct broker *broker_free(struct broker *b);
+/* The CPU time the daemon's threads spent serving the sandbox (0 for
+ * NULL). */
+uint64_t broker_cpu_usec(const struct broker *b);
 /* Copies the counts and the last denial so far into t. */
 void broker_sync_stats(struct broker *b, struct target *t);

@@ -87,6 +87,27 @@ intercept_recv(int listener, struct intercept_call *c)
 	return 0;
 }
 
+/*
+ * The caller's /proc/PID/mem, fd/ and fdinfo/ are its own (mode 0600 and
+ * 0500, its uid), and the daemon under its unit has no CAP_DAC_OVERRIDE:
+ * it opens them with the sandbox's uid as its file-system identity,
+ * which the kernel's ptrace check (same uid) then accepts too.
+ */
+static int
+enter_target(const struct intercept_call *c)
+{
+	const struct owner_creds t = { .uid = c->uid, .gid = (gid_t) c->uid };
+
+	return creds_enter(&t, CREDS_FS);
+}
+
+static void
+leave_target(void)
+{
+	if (creds_leave() < 0)
+		abort();	/* never go on acting with another identity */
+}
+
 static bool
 still_valid(int listener, uint64_t id)
 {
@@ -110,6 +131,10 @@ read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 		ssize_t n;
 		char *nul;
 
+		/* Most paths are short: a small read first, then up to the
+		 * end of each page. */
+		if (got == 0 && chunk > 256)
+			chunk = 256;
 		if (chunk > size - got)
 			chunk = size - got;
 		l = (struct iovec) { .iov_base = buf + got, .iov_len = chunk };
@@ -199,7 +224,10 @@ resolve_path(const struct intercept_call *c, int dirfd, uint64_t addr, bool keep
 			    dirfd);
 		else
 			return INTERCEPT_CONTINUE;	/* EBADF */
+		if (enter_target(c) < 0)
+			return INTERCEPT_CONTINUE;
 		n = readlink(proc, base, sizeof(base));
+		leave_target();
 		/* Not a path (a pipe, a socket), one too long, or a directory
 		 * that was removed (" (deleted)"): none is a [Broker] path. */
 		if (n <= 0 || (size_t) n >= sizeof(base) || base[0] != '/')
@@ -339,7 +367,10 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	/* FD_CLOEXEC is the target's fd's own, shown in fdinfo. */
 	(void) snprintf(path, sizeof(path), "/proc/%u/fdinfo/%d", (unsigned) c->n.pid, sockfd);
 	safe_close(fd);
+	if (enter_target(c) < 0)
+		return -EPERM;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
+	leave_target();
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n > 0) {
 		buf[n] = '\0';
@@ -371,8 +402,10 @@ decode_connect(int listener, const struct policy *p, struct intercept_call *c,
 		char sp[sizeof(un->sun_path) + 1];
 		size_t l = 0;
 
-		/* By path only: an abstract name is the sandbox's own network's. */
-		if (len <= offsetof(struct sockaddr_un, sun_path) || un->sun_path[0] == '\0')
+		/* By path only: an abstract name is the sandbox's own network's.
+		 * Longer than a sockaddr_un is the kernel's EINVAL. */
+		if (len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(*un) ||
+		    un->sun_path[0] == '\0')
 			return INTERCEPT_CONTINUE;
 		memcpy(sp, un->sun_path, pl);
 		sp[pl] = '\0';
@@ -583,9 +616,10 @@ open:
 	goto done;
 
 stat:
+	/* Only statx() knows the sync types; the rest is the kernel's EINVAL. */
 	if (flags & ~(uint64_t) (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-	    AT_STATX_SYNC_TYPE))
-		return INTERCEPT_CONTINUE;	/* EINVAL */
+	    (c->out == INTERCEPT_OUT_STATX ? AT_STATX_SYNC_TYPE : 0)))
+		return INTERCEPT_CONTINUE;
 	r = resolve_path(c, dirfd, path, true, c->path[0]);
 	/* AT_EMPTY_PATH with "" is fstat(2) of the fd: the kernel's. */
 	if (r != 0 || !brokered(p, c->path[0]))
@@ -666,7 +700,11 @@ done:
 }
 
 /* Writes our result into the target's memory, through /proc/PID/mem
- * opened while the call is still valid (so, the caller's). */
+ * opened while the call is still valid (so, the caller's: unlike
+ * process_vm_writev(2) by pid, it cannot reach a process that took the
+ * pid of a caller killed meanwhile). Such writes are forced: a buffer the
+ * caller made read-only is written in its own private copy, where the
+ * kernel would have answered EFAULT; that harms nobody but the caller. */
 static int
 write_target(int listener, const struct intercept_call *c, const void *buf, size_t size)
 {
@@ -676,7 +714,10 @@ write_target(int listener, const struct intercept_call *c, const void *buf, size
 	if (size == 0)
 		return 0;
 	(void) snprintf(path, sizeof(path), "/proc/%u/mem", (unsigned) c->n.pid);
+	if (enter_target(c) < 0)
+		return -EFAULT;
 	fd = open(path, O_WRONLY | O_CLOEXEC);
+	leave_target();
 	if (fd < 0)
 		return -EFAULT;
 	if (!still_valid(listener, c->n.id))

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include "broker.h"
 #include "policy.h"
@@ -29,6 +30,7 @@ enum intercept_out {
 
 /* One notification, and what decoding it found. */
 struct intercept_call {
+	uid_t			uid;		/* the sandbox's (set by the broker) */
 	struct seccomp_notif	n;
 	enum intercept_out	out;
 	uint64_t		addr, size;

@@ -97,6 +97,10 @@ policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d)
 		ini_diags_add(d, p->landlock_line, INI_WARNING, 0, "Landlock=yes, but this kernel "
 		    "provides no Landlock: every spawn of this policy fails here ('best-effort' "
 		    "runs without it)");
+	if (p->intercept && p->n_path_rules == 0 && p->n_connect_rules == 0)
+		ini_diags_add(d, p->intercept_line, INI_WARNING, 0, "Intercept=yes, but no File=, "
+		    "Tree= or Connect= rule: every intercepted call is left to the kernel, and "
+		    "costs a round trip to the daemon for nothing");
 	ini_diags_sort(d);
 }
 

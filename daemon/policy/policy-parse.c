@@ -598,6 +598,16 @@ parse_bool(const struct ini_key *k, const char *value, void *data, struct ini_er
 	return 0;
 }
 
+/* [Broker] Intercept=, and where it is, for policy_lint(). */
+static int
+parse_intercept(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+
+	pp->policy->intercept_line = pp->line;
+	return parse_bool(k, value, data, err);
+}
+
 /* Network=: only what there is, an empty namespace with loopback. */
 static int
 parse_network(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
@@ -819,7 +829,7 @@ static const struct ini_key policy_keys[] = {
 	{ "Broker",      "File",                parse_path_rule,  0, false },
 	{ "Broker",      "Tree",                parse_path_rule,  0, true },
 	{ "Broker",      "Connect",             parse_connect },
-	{ "Broker",      "Intercept",           parse_bool,       FIELD(intercept) },
+	{ "Broker",      "Intercept",           parse_intercept,  FIELD(intercept) },
 	{ "SystemCalls", "Allow",               parse_allow },
 	{ "SystemCalls", "Action",              parse_action },
 	{ "SystemCalls", "RestrictAddressFamilies", parse_families },

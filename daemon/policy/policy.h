@@ -125,6 +125,7 @@ struct policy {
 	struct policy_connect_rule *connect_rules;
 	size_t			n_connect_rules;
 	bool			intercept;	/* Intercept=: the target's calls reach the broker */
+	unsigned		intercept_line;	/* of Intercept=, for messages */
 
 	/* The daemon's: a root made ahead for the next spawn (skeleton.c). */
 	int			spare_root;

@@ -316,7 +316,10 @@ on_cpu_check(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
 
-	if (cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) / 1000 >= t->limits.cpu_ms) {
+	/* The broker's time on its behalf counts too: interception makes
+	 * the daemon do much of a target's work. */
+	if ((cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) + broker_cpu_usec(t->broker)) /
+	    1000 >= t->limits.cpu_ms) {
 		log_notice("Sandbox %llu used its CPU time of %llu ms, killing.",
 		    (unsigned long long) t->id, (unsigned long long) t->limits.cpu_ms);
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_CPU);

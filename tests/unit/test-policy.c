@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <seccomp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1322,6 +1323,99 @@ START_TEST(test_lint_landlock)
 }
 END_TEST
 
+START_TEST(test_lint_intercept)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok(
+	    "[Broker]\n"
+	    "Intercept=yes\n"
+	    "[SystemCalls]\n"
+	    "Allow=read execve exit_group\n");
+	_cleanup_(policy_unrefp) struct policy *q = parse_ok(
+	    "[Broker]\n"
+	    "Intercept=yes\n"
+	    "Tree=/srv read\n"
+	    "[SystemCalls]\n"
+	    "Allow=read execve exit_group\n");
+	struct ini_diags d = {};
+
+	ck_assert(p->intercept);
+	policy_lint(p, -1, &d);
+	ck_assert_uint_eq(d.n_warnings, 1);
+	ck_assert_uint_eq(d.v[0].line, 2);
+	ck_assert_ptr_nonnull(strstr(d.v[0].message, "no File=, Tree= or Connect= rule"));
+	d = (struct ini_diags) {};
+	policy_lint(q, -1, &d);
+	ck_assert_uint_eq(d.n, 0);
+}
+END_TEST
+
+/* The target's side of test_filter_intercept: the notifying filter, then
+ * calls that must not reach the listener, then one that must. */
+static void
+intercepted_child(const struct policy *p, int sync_w, int go_r)
+{
+	struct sock_fprog prog = { .len = (unsigned short) p->notify_bpf_len, .filter = p->notify_bpf };
+	struct stat st;
+	char c;
+	long fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(120);
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
+		_exit(121);
+	if (write(sync_w, &(int) { (int) fd }, sizeof(int)) != sizeof(int) || read(go_r, &c, 1) != 1)
+		_exit(122);
+	/* Neither of these is handed over: */
+	(void) getpid();
+	if (syscall(SYS_newfstatat, sync_w, "", &st, AT_EMPTY_PATH) < 0)	/* fstat() */
+		_exit(123);
+	/* This one is, and continues. */
+	fd = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
+	_exit(fd >= 0 ? 0 : 124);
+}
+
+START_TEST(test_filter_intercept)
+{
+	_cleanup_(policy_unrefp) struct policy *p = compiled(
+	    "[Broker]\nIntercept=yes\nTree=/srv read\n[SystemCalls]\nAllow=@default\n");
+	_cleanup_(policy_unrefp) struct policy *q = compiled(
+	    "[Broker]\nTree=/srv read\n[SystemCalls]\nAllow=@default\n");
+	_cleanup_close_ int pidfd = -1, listener = -1;
+	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int remote, status;
+	struct seccomp_notif n = {};
+	struct seccomp_notif_resp resp = {};
+	struct pollfd pfd;
+	pid_t pid;
+
+	ck_assert_ptr_null(q->notify_bpf);
+	ck_assert_uint_gt(p->notify_bpf_len, 0);
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		intercepted_child(p, sync[1], go[0]);
+	ck_assert_int_eq(read(sync[0], &remote, sizeof(remote)), sizeof(remote));
+	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pidfd, 0);
+	listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
+	ck_assert_int_ge(listener, 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pfd = (struct pollfd) { .fd = listener, .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
+	/* The first call handed over is the open, not getpid() or fstat(). */
+	ck_assert_int_eq(n.data.nr, SYS_openat);
+	ck_assert_uint_eq(n.pid, (unsigned) pid);
+	resp = (struct seccomp_notif_resp) { .id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+}
+END_TEST
+
 /* The inputs too large to write in the table, made once before "parse" runs. */
 static void
 make_invalid_inputs(void)
@@ -1356,7 +1450,7 @@ TESTLIB_MAIN("policy",
 	    .loops = TESTLIB_LOOPS({ test_valid, ELEMENTSOF(valid) },
 		{ test_invalid, ELEMENTSOF(invalid) }),
 	    .tests = TESTLIB_TESTS(test_name, test_broker_rules, test_broker_unix_connect_ok,
-		test_all_errors, test_lint, test_lint_landlock) },
+		test_all_errors, test_lint, test_lint_landlock, test_lint_intercept) },
 	{ "keys", .loops = TESTLIB_LOOPS({ test_bad_value, ELEMENTSOF(bad_values) }),
 	    .tests = TESTLIB_TESTS(test_every_key, test_key_variants) },
 	{ "groups", .tests = TESTLIB_TESTS(test_forbidden, test_groups) },
@@ -1366,4 +1460,4 @@ TESTLIB_MAIN("policy",
 	{ "filter", .timeout = 30,
 	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
 		test_filter_default, test_filter_actions, test_filter_families,
-		test_filter_default_families) });
+		test_filter_default_families, test_filter_intercept) });

@@ -427,6 +427,41 @@ else
 	grep -i 'bus' "$tmp/all" | tail -n 10 | diag
 	grep -i 'sandboxd\|Sandbox1' "$tmp/dbus" | tail -n 10 | diag
 fi
+# 27. [Broker] Intercept= under the unit's hardening, on this kernel (no
+# SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP before 6.6): vmuser's unmodified
+# cat, shell redirection and ls reach a brokered directory by path, the
+# broker acts as vmuser, and a write under a read-only rule is refused.
+mkdir -p /etc/sandboxd/policies /var/lib/vmx/in /var/lib/vmx/out &&
+	echo vm-input >/var/lib/vmx/in/a.txt && chown vmuser /var/lib/vmx/out
+cat >/etc/sandboxd/policies/vm-intercept.policy <<'POLICY'
+[Filesystem]
+BindReadOnly=/usr
+Symlink=usr/bin:/bin
+Symlink=usr/lib:/lib
+Symlink=usr/lib64:/lib64
+BindReadOnly=/etc/ld.so.cache
+[Broker]
+Intercept=yes
+Tree=/var/lib/vmx/in read
+Tree=/var/lib/vmx/out read,write,create
+[SystemCalls]
+Allow=@default @basic-io @file-system @io-event @process @signal
+Allow=execve pipe pipe2
+POLICY
+systemctl reload sandboxd.service >/dev/null 2>&1
+for i in $(seq 20); do "$ctl" policies 2>/dev/null | grep -q vm-intercept && break; sleep 0.5; done
+outp=$(as_user timeout 60 "$ctl" run -p vm-intercept -- /bin/sh -c \
+	'cat /var/lib/vmx/in/a.txt; echo written >/var/lib/vmx/out/b.txt; ls -l /var/lib/vmx/in | wc -l
+	(echo no >/var/lib/vmx/in/c.txt) 2>/dev/null || echo refused' 2>"$tmp/err" | tr '\n' ' ')
+if [ "$outp" = "vm-input 2 refused " ] && [ "$(cat /var/lib/vmx/out/b.txt 2>&1)" = written ] &&
+	[ "$(stat -c %U /var/lib/vmx/out/b.txt 2>&1)" = vmuser ] && [ ! -e /var/lib/vmx/in/c.txt ]; then
+	ok "Intercept=yes: vmuser's cat, redirection and ls -l reach brokered paths; the file is vmuser's; a read-only rule refuses"
+else
+	not_ok "Intercept=yes: vmuser's cat, redirection and ls -l reach brokered paths (got '$outp')"
+	diag "$tmp/err"
+	journalctl -b -u sandboxd --no-pager -o cat 2>&1 | tail -n 15 | diag
+fi
+
 systemctl stop sandboxd.service sandboxd.socket >/dev/null 2>&1
 
 finish
