@@ -15,8 +15,12 @@
  *       the outer mode, on the host, as root; FILE lies under DATADIR.
  *       1. start-to-exit: sandbox_spawn() + sandbox_wait() of /bin/true
  *          and of "python3 -c pass" under each policy; N rounds (after W
- *          untimed ones), each running the four in turn with the first
- *          rotating, so drift of the machine hits all alike. Printed: the
+ *          untimed ones), each running the four in an order shuffled
+ *          anew (a fixed seed), so that drift of the machine hits all
+ *          alike and none always follows the same one (the daemon is
+ *          still tearing the last sandbox down when the next starts: a
+ *          plain rotation put true/off after python3/on three rounds in
+ *          four and made it look slower than true/on). Printed: the
  *          medians, and on/off as a ratio of medians and as the median of
  *          the per-round ratios.
  *       2. open loops, each in its own sandbox (this program run again as
@@ -280,14 +284,23 @@ startup_part(sandbox_client *c, int n, int warmup)
 		{ "python3/on", POLICY_ON, py_argv, NULL, 0, { 0 } },
 	};
 	const int k = (int) (sizeof(s) / sizeof(s[0]));
+	unsigned seed = 1;
 
 	printf("== 1. start-to-exit: sandbox_spawn + sandbox_wait, %d interleaved rounds "
 	    "(+%d warm-up), nothing pinned, µs\n", n, warmup);
 	for (int j = 0; j < k; j++)
 		s[j].wall = xcalloc((size_t) n, sizeof(uint64_t));
-	for (int r = 0; r < warmup + n; r++)
+	for (int r = 0; r < warmup + n; r++) {
+		int order[] = { 0, 1, 2, 3 };
+
+		for (int j = k - 1; j > 0; j--) {
+			int m = rand_r(&seed) % (j + 1), t = order[j];
+
+			order[j] = order[m];
+			order[m] = t;
+		}
 		for (int j = 0; j < k; j++) {
-			struct startup *x = &s[(r + j) % k];
+			struct startup *x = &s[order[j]];
 			uint64_t w = spawn_wait(c, x->policy, x->argv, -1);
 
 			if (w == 0)
@@ -295,6 +308,7 @@ startup_part(sandbox_client *c, int n, int warmup)
 			if (r >= warmup)
 				x->wall[r - warmup] = w;
 		}
+	}
 
 	printf("%-22s %9s %9s %9s %9s %9s %9s %9s\n", "case", "median", "p90", "p99", "mean",
 	    "min", "ops/s", "x off");
