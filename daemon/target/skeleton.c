@@ -345,6 +345,29 @@ populate(int mfd, const struct policy *p)
 			break;
 		}
 	}
+	/* With interception, the rules' directories and those above them are
+	 * there, empty, so that cd, realpath() and mkdir -p find them; what
+	 * is in them is the broker's (paths under a rule never reach the
+	 * sandbox's view). Not where a mount of the policy's is. */
+	for (size_t i = 0; p->intercept && i < p->n_path_rules; i++) {
+		const struct policy_path_rule *pr = &p->path_rules[i];
+		size_t len = strlen(pr->path);
+
+		if (!pr->tree)
+			len = (size_t) (strrchr(pr->path, '/') - pr->path);
+		int fd;
+
+		if (len <= 1 || policy_mount_above(p, pr->path))
+			continue;
+		/* A Symlink= of the policy's on the way (ELOOP): not ours to
+		 * follow; the directory is then simply not there. */
+		fd = mkdir_open(mfd, pr->path + 1, len - 1, 0755);
+		if (fd >= 0)
+			(void) close(fd);
+		else
+			log_debug("Policy '%s': no directory for [Broker] '%s' in the sandbox: %s",
+			    p->name, pr->path, strerror(-fd));
+	}
 	/* 0755, not procfs' 0555: the daemon writes the masks and the
 	 * meminfo (skeleton_finish()) in it, and under the unit it has no
 	 * CAP_DAC_OVERRIDE. Procfs covers it in the sandbox anyway. */

@@ -127,6 +127,8 @@ target_reap(struct target *t)
 		have_status = true;
 	t->end_mono_usec = now_usec(CLOCK_MONOTONIC);
 	cgroup_stats_read(m->cgroup_mode, t->cgroup, &cs);
+	/* What the broker's threads spent on its calls is its time too. */
+	cs.cpu_usec += broker_cpu_usec(t->broker);
 
 	t->exit = (struct sbx_exited) {
 		.id = t->id,
