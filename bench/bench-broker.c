@@ -47,7 +47,6 @@
  * information: nothing is asserted.
  */
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -96,16 +95,6 @@ compute(uint64_t *v, int n, uint64_t loop_ns, struct stats *st)
 	    .ops = loop_ns ? (double) n * 1e9 / (double) loop_ns : 0 };
 }
 
-static int
-pin_self(int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
-}
-
 /* --- inner mode: in the sandbox ------------------------------------- */
 
 #define STATS_FMT "%d %.3f %.3f %.3f %.3f %.3f %.3f %.1f"
@@ -136,7 +125,7 @@ inner(int argc, char **argv)
 		return 2;
 
 	if (cpu >= 0) {
-		int r = pin_self(cpu);
+		int r = bench_pin_self(cpu);
 
 		if (r < 0) {
 			printf("inner: ERROR: sched_setaffinity(CPU %d): %s\n", cpu, strerror(-r));
@@ -218,150 +207,22 @@ inner(int argc, char **argv)
 /* --- writing the policy ---------------------------------------------- */
 
 static int
-dir_of(const char *path, char *out, size_t size)
-{
-	char real[PATH_MAX], *slash;
-
-	if (!realpath(path, real))
-		return -errno;
-	slash = strrchr(real, '/');
-	if (!slash)
-		return -EINVAL;
-	*slash = '\0';
-	if (strlen(real) + 1 > size)
-		return -ENAMETOOLONG;
-	memcpy(out, real[0] ? real : "/", strlen(real[0] ? real : "/") + 1);
-	return 0;
-}
-
-/* The directory of libsandbox-client as this process loaded it. */
-static int
-libdir(char *out, size_t size)
-{
-	Dl_info info;
-
-	if (!dladdr((void *) sandbox_broker_open, &info) || !info.dli_fname)
-		return -ENOENT;
-	return dir_of(info.dli_fname, out, size);
-}
-
-static int
-is_under_usr(const char *d)
-{
-	return strcmp(d, "/usr") == 0 || strncmp(d, "/usr/", 5) == 0;
-}
-
-static int
 write_policy(const char *file, const char *datadir)
 {
-	char exedir[PATH_MAX], ldir[PATH_MAX], data[PATH_MAX];
-	FILE *f;
-	int r;
+	char data[PATH_MAX];
 
-	if ((r = dir_of("/proc/self/exe", exedir, sizeof(exedir))) < 0 ||
-	    (r = libdir(ldir, sizeof(ldir))) < 0) {
-		fprintf(stderr, "bench-broker: cannot find my own or my library's directory: %s\n",
-		    strerror(-r));
-		return 1;
-	}
 	if (!realpath(datadir, data)) {
 		fprintf(stderr, "bench-broker: %s: %s\n", datadir, strerror(errno));
 		return 1;
 	}
-	f = fopen(file, "we");
-	if (!f) {
-		fprintf(stderr, "bench-broker: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	fprintf(f,
-	    "# Written by bench-broker --write-policy (make bench): a target that\n"
-	    "# asks the broker for files under %s.\n"
-	    "\n"
-	    "[Policy]\n"
-	    "Description=bench-broker: brokered opens under a benchmark data directory\n"
-	    "\n"
-	    "[Filesystem]\n"
-	    "BindReadOnly=/usr\n"
-	    "Symlink=usr/bin:/bin\n"
-	    "Symlink=usr/lib:/lib\n"
-	    "Symlink=usr/lib64:/lib64\n"
-	    "BindReadOnly=/etc/ld.so.cache\n",
-	    data);
-	/* The uninstalled binary and the library its RUNPATH names, at the
-	 * same paths; nothing of the build tree is writable inside. */
-	if (!is_under_usr(exedir))
-		fprintf(f, "BindReadOnly=%s\n", exedir);
-	if (!is_under_usr(ldir) && strcmp(ldir, exedir) != 0)
-		fprintf(f, "BindReadOnly=%s\n", ldir);
-	fprintf(f,
-	    "Tmp=no\n"
-	    "\n"
-	    "[Sandbox]\n"
-	    "Hostname=sandbox\n"
-	    "Environment=PATH=/usr/bin:/bin\n"
-	    "Environment=LANG=C.UTF-8\n"
-	    "WorkingDirectory=/\n"
-	    "\n"
-	    "[Limits]\n"
-	    "WallTime=10min\n"
-	    "Memory=256M\n"
-	    "Tasks=8\n"
-	    "CPUTime=10min\n"
-	    "OpenFiles=64\n"
-	    "FileSize=1M\n"
-	    "\n"
-	    "[Network]\n"
-	    "Network=none\n"
-	    "\n"
-	    "[Security]\n"
-	    "Landlock=best-effort\n"
-	    "\n"
-	    "[Broker]\n"
-	    "Tree=%s read\n"
-	    "\n"
-	    "[SystemCalls]\n"
-	    "Allow=@default @basic-io @file-system @process @signal @broker\n"
-	    "# The target pins itself to a CPU before measuring.\n"
-	    "Allow=sched_setaffinity\n"
-	    "Action=errno\n",
-	    data);
-	if (fclose(f) != 0) {
-		fprintf(stderr, "bench-broker: %s: %s\n", file, strerror(errno));
-		return 1;
-	}
-	return 0;
+	return bench_write_policy(file,
+	    "bench-broker: brokered opens under a benchmark data directory", data, NULL, 0) < 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */
 
 static pid_t arg_daemon;
 static int ncpus;
-
-/* sched_setaffinity() on every thread of the daemon; cpu < 0: mask. */
-static int
-pin_daemon(const cpu_set_t *mask)
-{
-	char dir[64];
-	struct dirent *de;
-	DIR *d;
-	int r = 0, n = 0;
-
-	(void) snprintf(dir, sizeof(dir), "/proc/%d/task", (int) arg_daemon);
-	d = opendir(dir);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		pid_t tid = (pid_t) atoi(de->d_name);
-
-		if (tid <= 0)
-			continue;
-		if (sched_setaffinity(tid, sizeof(*mask), mask) < 0 && errno != ESRCH)
-			r = -errno;
-		n++;
-	}
-	closedir(d);
-	return r < 0 ? r : n;
-}
 
 /* Run time of all the daemon's threads, ns (schedstat's first field). */
 static uint64_t
@@ -468,7 +329,7 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 		char req[PATH_MAX];
 
 		close(sv[0]);
-		if (broker_cpu >= 0 && pin_self(broker_cpu) < 0)
+		if (broker_cpu >= 0 && bench_pin_self(broker_cpu) < 0)
 			_exit(1);
 		for (;;) {
 			union {
@@ -506,7 +367,7 @@ floor_case(const char *path, int n, int warmup, int target_cpu, int broker_cpu,
 	close(sv[1]);
 	(void) sched_getaffinity(0, sizeof(saved), &saved);
 	if (target_cpu >= 0)
-		(void) pin_self(target_cpu);
+		(void) bench_pin_self(target_cpu);
 	for (int i = 0; i < warmup + n; i++) {
 		union {
 			char buf[CMSG_SPACE(sizeof(int))];
@@ -745,7 +606,7 @@ main(int argc, char **argv)
 	printf("\n");
 
 	/* The baseline, on CPU 0 like the broker cases. */
-	if ((r = pin_self(0)) < 0) {
+	if ((r = bench_pin_self(0)) < 0) {
 		fprintf(stderr, "bench-broker: pinning to CPU 0: %s\n", strerror(-r));
 		return 1;
 	}
@@ -771,7 +632,7 @@ main(int argc, char **argv)
 				CPU_SET(k->daemon_cpu, &m);
 			else
 				m = daemon_mask;
-			if ((r = pin_daemon(&m)) < 0) {
+			if ((r = bench_pin_pid(arg_daemon, &m)) < 0) {
 				fprintf(stderr, "bench-broker: pinning sandboxd: %s\n", strerror(-r));
 				return 1;
 			}
@@ -800,7 +661,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (arg_daemon > 0)
-		(void) pin_daemon(&daemon_mask);
+		(void) bench_pin_pid(arg_daemon, &daemon_mask);
 	sandbox_client_free(cl);
 
 	printf("\n");

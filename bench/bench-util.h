@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Timing, percentile, allocation and option helpers shared by the
- * benchmarks; for those that include sandbox-client.h first, die_client().
+ * Timing, percentile, allocation, option and CPU pinning helpers shared
+ * by the benchmarks; for those that include sandbox-client.h first, die_client().
  */
 #pragma once
 
+#include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,7 +141,184 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 	return 0;
 }
 
+/* Pins this thread to cpu; negative errno on failure. */
+static inline int
+bench_pin_self(int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(0, sizeof(set), &set) < 0 ? -errno : 0;
+}
+
+/* sched_setaffinity() on every thread of process pid (sandboxd's workers
+ * too); the number of threads, or negative errno. */
+static inline int
+bench_pin_pid(pid_t pid, const cpu_set_t *mask)
+{
+	char dir[64];
+	struct dirent *de;
+	DIR *d;
+	int r = 0, n = 0;
+
+	(void) snprintf(dir, sizeof(dir), "/proc/%d/task", (int) pid);
+	d = opendir(dir);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t) atoi(de->d_name);
+
+		if (tid <= 0)
+			continue;
+		if (sched_setaffinity(tid, sizeof(*mask), mask) < 0 && errno != ESRCH)
+			r = -errno;
+		n++;
+	}
+	closedir(d);
+	return r < 0 ? r : n;
+}
+
+/* The directory part of path's real path, into out (size bytes). */
+static inline int
+bench_dir_of(const char *path, char *out, size_t size)
+{
+	char real[PATH_MAX], *slash;
+
+	if (!realpath(path, real))
+		return -errno;
+	slash = strrchr(real, '/');
+	if (!slash)
+		return -EINVAL;
+	*slash = '\0';
+	if (snprintf(out, size, "%s", real[0] ? real : "/") >= (int) size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 #ifdef SANDBOX_CLIENT_H
+/* Where this uninstalled program and the libsandbox-client it loaded
+ * (its RUNPATH) lie: a policy binds them at the same paths. */
+struct bench_self_dirs {
+	char exe[PATH_MAX];
+	char lib[PATH_MAX];
+};
+
+static inline int
+bench_self_dirs(struct bench_self_dirs *d)
+{
+	Dl_info info;
+	int r = bench_dir_of("/proc/self/exe", d->exe, sizeof(d->exe));
+
+	if (r < 0)
+		return r;
+	if (!dladdr((void *) sandbox_broker_open, &info) || !info.dli_fname)
+		return -ENOENT;
+	return bench_dir_of(info.dli_fname, d->lib, sizeof(d->lib));
+}
+
+static inline int
+bench_is_under_usr(const char *d)
+{
+	return strcmp(d, "/usr") == 0 || strncmp(d, "/usr/", 5) == 0;
+}
+
+/* The BindReadOnly= lines for them; nothing for what lies under /usr,
+ * which the policies bind whole. Nothing of the build tree is writable
+ * inside. */
+static inline void
+bench_print_self_binds(FILE *f, const struct bench_self_dirs *d)
+{
+	if (!bench_is_under_usr(d->exe))
+		fprintf(f, "BindReadOnly=%s\n", d->exe);
+	if (!bench_is_under_usr(d->lib) && strcmp(d->lib, d->exe) != 0)
+		fprintf(f, "BindReadOnly=%s\n", d->lib);
+}
+
+/*
+ * Writes the policy of the benchmarks that run themselves in a sandbox
+ * (bench-broker, bench-intercept) to file: /usr and this program bound
+ * read-only, no network, "[Broker] Tree=tree read" with "Intercept=" as
+ * intercept says (NULL: the key left out), a private /tmp (its working
+ * directory and HOME) if tmp, and sched_setaffinity() allowed, since the
+ * targets pin themselves. 0 or -1 (said on stderr).
+ */
+static inline int
+bench_write_policy(const char *file, const char *description, const char *tree,
+    const char *intercept, int tmp)
+{
+	struct bench_self_dirs self;
+	FILE *f;
+	int r = bench_self_dirs(&self);
+
+	if (r < 0) {
+		fprintf(stderr, "%s: cannot find my own or my library's directory: %s\n",
+		    program_invocation_short_name, strerror(-r));
+		return -1;
+	}
+	f = fopen(file, "we");
+	if (!f) {
+		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, file, strerror(errno));
+		return -1;
+	}
+	fprintf(f,
+	    "# Written by %s --write-policy (make bench): a target that\n"
+	    "# asks the broker for files under %s.\n"
+	    "\n"
+	    "[Policy]\n"
+	    "Description=%s\n"
+	    "\n"
+	    "[Filesystem]\n"
+	    "BindReadOnly=/usr\n"
+	    "Symlink=usr/bin:/bin\n"
+	    "Symlink=usr/lib:/lib\n"
+	    "Symlink=usr/lib64:/lib64\n"
+	    "BindReadOnly=/etc/ld.so.cache\n",
+	    program_invocation_short_name, tree, description);
+	bench_print_self_binds(f, &self);
+	fprintf(f,
+	    "%s"
+	    "\n"
+	    "[Sandbox]\n"
+	    "Hostname=sandbox\n"
+	    "Environment=PATH=/usr/bin:/bin\n"
+	    "Environment=LANG=C.UTF-8\n"
+	    "%s"
+	    "\n"
+	    "[Limits]\n"
+	    "WallTime=10min\n"
+	    "Memory=256M\n"
+	    "Tasks=8\n"
+	    "CPUTime=10min\n"
+	    "OpenFiles=64\n"
+	    "FileSize=1M\n"
+	    "\n"
+	    "[Network]\n"
+	    "Network=none\n"
+	    "\n"
+	    "[Security]\n"
+	    "Landlock=best-effort\n"
+	    "\n"
+	    "[Broker]\n"
+	    "%s%s%s"
+	    "Tree=%s read\n"
+	    "\n"
+	    "[SystemCalls]\n"
+	    "Allow=@default @basic-io @file-system @process @signal @broker\n"
+	    "# The target pins itself to a CPU before measuring.\n"
+	    "Allow=sched_setaffinity\n"
+	    "Action=errno\n",
+	    tmp ? "Tmp=yes\nTmpSize=16M\n" : "Tmp=no\n",
+	    tmp ? "Environment=HOME=/tmp\nWorkingDirectory=/tmp\n" : "WorkingDirectory=/\n",
+	    intercept ? "Intercept=" : "", intercept ? intercept : "", intercept ? "\n" : "",
+	    tree);
+	if (fclose(f) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, file, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* A libsandbox-client call failed (c: its connection, or NULL): exit. */
 static inline void
 die_client(const char *what, sandbox_client *c, int r)

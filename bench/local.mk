@@ -3,7 +3,7 @@
 # Benchmarks: built with the rest (so they keep compiling), run only by
 # "make bench" (needs root: it starts a private sandboxd). Not tests.
 noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker bench/bench-seccomp \
-	bench/bench-relay bench/bench-dbus
+	bench/bench-relay bench/bench-dbus bench/bench-intercept
 EXTRA_DIST += bench/run.sh
 
 bench_bench_spawn_SOURCES = bench/bench-spawn.c bench/bench-util.h
@@ -41,9 +41,17 @@ bench_bench_dbus_CFLAGS = $(AM_CFLAGS) $(LIBSYSTEMD_CFLAGS)
 bench_bench_dbus_LDADD = client/libsandbox-client.la $(LIBSYSTEMD_LIBS)
 bench_bench_dbus_LDFLAGS = $(AM_LDFLAGS) -no-install
 
+# [Broker] Intercept=yes against no: start-to-exit, and an intercepted open
+# against a direct one and the explicit API; runs itself inside a sandbox
+# (--inner) under the two policies it writes, as bench-broker does.
+bench_bench_intercept_SOURCES = bench/bench-intercept.c bench/bench-util.h
+bench_bench_intercept_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+bench_bench_intercept_LDADD = client/libsandbox-client.la
+bench_bench_intercept_LDFLAGS = $(AM_LDFLAGS) -no-install
+
 bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(EXEEXT) \
 		bench/bench-seccomp$(EXEEXT) bench/bench-relay$(EXEEXT) bench/bench-dbus$(EXEEXT) \
-		daemon/sandboxd$(EXEEXT) client/sandboxctl$(EXEEXT)
+		bench/bench-intercept$(EXEEXT) daemon/sandboxd$(EXEEXT) client/sandboxctl$(EXEEXT)
 	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd$(EXEEXT) \
 	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl$(EXEEXT) \
 	BENCH_SPAWN=$(abs_top_builddir)/bench/bench-spawn$(EXEEXT) \
@@ -52,6 +60,7 @@ bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(
 	BENCH_SECCOMP=$(abs_top_builddir)/bench/bench-seccomp$(EXEEXT) \
 	BENCH_RELAY=$(abs_top_builddir)/bench/bench-relay$(EXEEXT) \
 	BENCH_DBUS=$(abs_top_builddir)/bench/bench-dbus$(EXEEXT) \
+	BENCH_INTERCEPT=$(abs_top_builddir)/bench/bench-intercept$(EXEEXT) \
 	BENCH_BUS_POLICY=$(abs_top_srcdir)/units/org.sandboxd.Sandbox1.conf \
 	$(SHELL) $(srcdir)/bench/run.sh
 

@@ -7,15 +7,18 @@
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
 #   BENCH_BROKER bench/bench-broker      BENCH_SECCOMP bench/bench-seccomp
 #   BENCH_RELAY  bench/bench-relay        BENCH_DBUS  bench/bench-dbus
+#   BENCH_INTERCEPT  bench/bench-intercept
 #   BENCH_BUS_POLICY  units/org.sandboxd.Sandbox1.conf (used if it exists)
-# Optional: BENCH_ONLY (spawn, broker, seccomp, relay or dbus: run only
-# that part; default all),
+# Optional: BENCH_ONLY (spawn, broker, seccomp, relay, dbus or intercept:
+# run only that part; default all),
 # BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
 # BENCH_BROKER_N (brokered opens per case, default 20000), BENCH_RELAY_MIB
 # (MiB each way per relay round, default 256), BENCH_DBUS_N (bench-dbus
 # spawn rounds, default 500; request rounds 4 times as many), BWRAP
-# (default: bwrap in $PATH), BENCH_POLICY (default "default").
+# (default: bwrap in $PATH), BENCH_POLICY (default "default"),
+# BENCH_INTERCEPT_N (bench-intercept start-to-exit rounds, default BENCH_N/10,
+# at least 20).
 #
 # 1. bench-spawn: posix_spawn vs sandbox_spawn (persistent connection, and a
 #    fresh connection per spawn), in-process, with to-exec split out.
@@ -48,6 +51,14 @@
 #    private dbus-daemon (a system-bus-like configuration in the temporary
 #    directory, with the shipped bus policy if there is one) and its own
 #    sandboxd (--bus=yes) on it; skipped without dbus-daemon or busctl.
+# 7. bench-intercept: [Broker] Intercept=yes against the same policy with
+#    Intercept=no (policies "bench-intercept-on" and "-off", written by
+#    bench-intercept --write-policy before sandboxd starts): start-to-exit
+#    of /bin/true and of python3 -c pass, interleaved round by round; then
+#    open()+close() loops in a sandbox: a file in its /tmp without and
+#    with interception (the kernel performs it after the daemon's look),
+#    a brokered file through interception, and through
+#    sandbox_broker_open(); pinned to one CPU with sandboxd, then not.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -56,9 +67,10 @@ set -eu
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-'' | spawn | broker | seccomp | relay | dbus) ;;
+'' | spawn | broker | seccomp | relay | dbus | intercept) ;;
 *)
-	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp, relay or dbus (or empty for all)" >&2
+	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp, relay, dbus or intercept" \
+		"(or empty for all)" >&2
 	exit 2
 	;;
 esac
@@ -79,10 +91,15 @@ fi
 if want dbus; then
 	: "${BENCH_DBUS:?BENCH_DBUS must name bench-dbus}"
 fi
+if want intercept; then
+	: "${BENCH_INTERCEPT:?BENCH_INTERCEPT must name bench-intercept}"
+fi
 N=${BENCH_N:-1000}
 NB=${BENCH_BROKER_N:-20000}
 NE=${BENCH_EXEC_N:-$((N / 5))}
 ND=${BENCH_DBUS_N:-500}
+NI=${BENCH_INTERCEPT_N:-$((N / 10))}
+[ "$NI" -ge 20 ] || NI=20
 [ "$NE" -ge 10 ] || NE=10
 POLICY=${BENCH_POLICY:-default}
 BWRAP=${BWRAP:-$(command -v bwrap || true)}
@@ -125,6 +142,11 @@ if want broker; then
 	mkdir "$tmp/data"
 	printf 'sandboxd broker benchmark\n' >"$tmp/data/file.txt"
 	"$BENCH_BROKER" --write-policy "$tmp/policies/bench-broker.policy" "$tmp/data"
+fi
+if want intercept; then
+	mkdir -p "$tmp/data"
+	printf 'sandboxd interception benchmark\n' >"$tmp/data/intercept.txt"
+	"$BENCH_INTERCEPT" --write-policy "$tmp/policies" "$tmp/data"
 fi
 
 # Waits up to 10 s for COMMAND to succeed while the daemon PID (its output
@@ -394,6 +416,12 @@ fi
 
 if want dbus; then
 	dbus_benchmarks
+fi
+
+if want intercept; then
+	echo
+	echo "== 7. interception on against off (bench-intercept -n $NI -o $NB; sandboxd pid $dpid)"
+	"$BENCH_INTERCEPT" -n "$NI" -o "$NB" -s "$sock" -d "$dpid" "$tmp/data/intercept.txt"
 fi
 
 if [ -n "$dpid" ]; then

@@ -2,15 +2,19 @@
 /*
  * Real programs under the shipped policies, as a user runs them through
  * sandboxctl: make and cc, abort(), mkfifo under default; ImageMagick's
- * convert and ghostscript on stdin and stdout under convert; compile,
- * run and git commit under build; LibreOffice under office where it is
- * installed; and run --report. Every test runs twice (the loop index):
+ * convert and ghostscript on stdin and stdout under convert, and convert
+ * from in/ to out/ of /var/lib/sandboxd/convert through interception;
+ * compile, run and git commit under build; LibreOffice under office where
+ * it is installed, in its /tmp and from office/in to office/out through
+ * interception; and run --report. Every test runs twice (the loop index):
  * with root as the sandbox's owner, then uid 65534.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testdaemon.h"
@@ -19,6 +23,13 @@
 /* The owners, by the loop index. */
 static const uid_t owners[] = { (uid_t)-1, 65534 };
 #define N_OWNERS ((int)ELEMENTSOF(owners))
+
+/* The uid a file the broker makes for owners[i] belongs to. */
+static unsigned
+owner_uid(int i)
+{
+	return owners[i] == (uid_t)-1 ? 0 : (unsigned)owners[i];
+}
 
 /* sandboxctl run [args...] -- as owners[i]; the exit code. */
 #define RUN(i, out, err, ...) \
@@ -122,6 +133,130 @@ START_TEST(convert_imagemagick)
 }
 END_TEST
 
+/*
+ * The shipped tmpfiles.d snippet's directories (the [Broker] trees of
+ * convert and office), made as it says where they are missing, before the
+ * daemon loads its policies (a tree missing then stays inert); the ones
+ * made here are removed again afterwards, if empty.
+ */
+#define DROPBOX_MAX 16
+static char *dropbox_made[DROPBOX_MAX];
+static int n_dropbox_made;
+
+static void
+dropbox_up(void)
+{
+	char *path = testlib_srcdir_path("units/sandboxd.tmpfiles"), line[512];
+	FILE *f = fopen(path, "re");
+
+	ck_assert_msg(f, "%s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char dir[256];
+		unsigned mode;
+
+		if (sscanf(line, "d %255s %o", dir, &mode) != 2 || access(dir, F_OK) == 0)
+			continue;
+		ck_assert_msg(mkdir(dir, 0700) == 0 && chmod(dir, mode) == 0, "%s: %s", dir,
+		    strerror(errno));
+		ck_assert_int_lt(n_dropbox_made, DROPBOX_MAX);
+		dropbox_made[n_dropbox_made++] = strdup(dir);
+	}
+	fclose(f);
+	free(path);
+	testdaemon_fixture_up();
+}
+
+static void
+dropbox_down(void)
+{
+	testdaemon_fixture_down();
+	while (n_dropbox_made > 0) {
+		char *dir = dropbox_made[--n_dropbox_made];
+
+		(void) rmdir(dir);
+		free(dir);
+	}
+}
+
+/* This run's name for a file in a drop box: unique across owners and runs. */
+static char *
+dropbox_file(const char *box, int i, const char *suffix)
+{
+	return testlib_asprintf("/var/lib/sandboxd/%s/sbx-test-%d-%d.%s", box, (int) getpid(), i,
+	    suffix);
+}
+
+/*
+ * The shipped convert policy, as its comment says: the owner drops a PNG
+ * into in/, runs an unmodified convert on the two paths (there is no /var
+ * in the sandbox: interception brings both to the broker), and finds a
+ * JPEG in out/ that belongs to them. ImageMagick's own policy.xml still
+ * refuses PDF there; in/ is read-only (the refusal logged as a denial).
+ */
+START_TEST(convert_brokered)
+{
+	char *in = dropbox_file("convert/in", _i, "png");
+	char *out = dropbox_file("convert/out", _i, "jpg");
+	char *pdf = dropbox_file("convert/in", _i, "pdf");
+	char *png = dropbox_file("convert/out", _i, "png");
+	char *back = dropbox_file("convert/in", _i, "jpg");
+	char *script, *o, *e, *denial;
+	int rc;
+
+	script = testlib_asprintf("/usr/bin/convert -size 8x6 xc:red '%s' && "
+	    "\"$SANDBOXCTL\" run --policy convert -- convert '%s' '%s' && "
+	    "/usr/bin/identify -format '%%m %%wx%%h\\n' '%s' && head -c 3 '%s' | od -An -tx1 && "
+	    "stat -c %%u '%s'", in, in, out, out, out, out);
+	rc = run_sh(_i, script, &o, &e);
+	(void) unlink(in);
+	(void) unlink(out);
+	free(script);
+	script = testlib_asprintf("JPEG 8x6\n ff d8 ff\n%u\n", owner_uid(_i));
+	ck_assert_msg(rc == 0 && strcmp(o, script) == 0,
+	    "owner %d: convert in/ to out/: exit %d, out '%s' (want '%s'), err '%s'", _i, rc, o,
+	    script, e);
+	free(script);
+	free(o);
+	free(e);
+
+	/* A PDF: refused by ImageMagick's security policy, as on the host. */
+	script = testlib_asprintf("printf '%%%%PDF-1.4\\n%%%%%%%%EOF\\n' > '%s' && "
+	    "\"$SANDBOXCTL\" run --policy convert -- convert '%s' '%s'; echo \"exit $?\"; "
+	    "test -e '%s' && echo 'output written'; exit 0", pdf, pdf, png, png);
+	rc = run_sh(_i, script, &o, &e);
+	(void) unlink(pdf);
+	(void) unlink(png);
+	ck_assert_msg(rc == 0 && strcmp(o, "exit 1\n") == 0 &&
+	    strstr(e, "not allowed by the security policy `PDF'"),
+	    "owner %d: convert PDF to PNG: exit %d, out '%s', err '%s'", _i, rc, o, e);
+	free(script);
+	free(o);
+	free(e);
+
+	/* Nothing is written into in/: the broker refuses the open (EACCES,
+	 * logged as a denial; convert reports its last stat's ENOENT). */
+	script = testlib_asprintf("/usr/bin/convert -size 8x6 xc:red png:- | "
+	    "\"$SANDBOXCTL\" run --policy convert -- convert png:- '%s'; echo \"exit $?\"; "
+	    "test -e '%s' && echo 'input written'; exit 0", back, back);
+	rc = run_sh(_i, script, &o, &e);
+	(void) unlink(back);
+	denial = testlib_asprintf("broker denied open '%s': Permission denied", back);
+	ck_assert_msg(rc == 0 && strcmp(o, "exit 1\n") == 0 && strstr(e, "unable to open image"),
+	    "owner %d: convert into in/: exit %d, out '%s', err '%s'", _i, rc, o, e);
+	ck_assert_msg(testdaemon_wait_log(testdaemon_fixture, denial, 1, 5000),
+	    "owner %d: no '%s' in the daemon's log", _i, denial);
+	free(denial);
+	free(script);
+	free(o);
+	free(e);
+	free(in);
+	free(out);
+	free(pdf);
+	free(png);
+	free(back);
+}
+END_TEST
+
 /* The judge's case: make builds and runs a C program, python3 runs,
  * git commits (the author given on the command line). */
 START_TEST(build_compile_run_commit)
@@ -162,6 +297,43 @@ START_TEST(office_convert_to_pdf)
 	    "owner %d: soffice --convert-to pdf: exit %d, out '%s', err '%s'", _i, rc, out, err);
 	free(out);
 	free(err);
+}
+END_TEST
+
+/*
+ * soffice --convert-to pdf on a document in office/in, writing into
+ * office/out, unmodified: interception brings LibreOffice's own calls to
+ * the broker. The PDF belongs to the owner, and LibreOffice's lock file
+ * beside it is gone (it may delete in out/).
+ */
+START_TEST(office_brokered)
+{
+	char *in = dropbox_file("office/in", _i, "txt");
+	char *pdf = dropbox_file("office/out", _i, "pdf");
+	char *lock = testlib_asprintf("/var/lib/sandboxd/office/out/.~lock.sbx-test-%d-%d.pdf#",
+	    (int) getpid(), _i);
+	char *script, *want, *o, *e;
+	int rc;
+
+	script = testlib_asprintf("printf 'hello brokered office\\n' > '%s' && "
+	    "\"$SANDBOXCTL\" run --policy office -- soffice -env:UserInstallation=file:///tmp/lo "
+	    "--headless --convert-to pdf --outdir /var/lib/sandboxd/office/out '%s' >&2 && "
+	    "head -c 5 '%s' && echo && stat -c %%u '%s' && test ! -e '%s'", in, in, pdf, pdf, lock);
+	rc = run_sh(_i, script, &o, &e);
+	(void) unlink(in);
+	(void) unlink(pdf);
+	(void) unlink(lock);
+	want = testlib_asprintf("%%PDF-\n%u\n", owner_uid(_i));
+	ck_assert_msg(rc == 0 && strcmp(o, want) == 0,
+	    "owner %d: soffice in/ to out/: exit %d, out '%s' (want '%s'), err '%s'", _i, rc, o,
+	    want, e);
+	free(want);
+	free(script);
+	free(o);
+	free(e);
+	free(in);
+	free(pdf);
+	free(lock);
 }
 END_TEST
 
@@ -235,6 +407,12 @@ policies_suite(void)
 		tcase_set_timeout(tc, 300);
 		tcase_add_loop_test(tc, convert_imagemagick, 0, N_OWNERS);
 		suite_add_tcase(s, tc);
+
+		tc = tcase_create("convert-brokered");
+		tcase_add_unchecked_fixture(tc, dropbox_up, dropbox_down);
+		tcase_set_timeout(tc, 300);
+		tcase_add_loop_test(tc, convert_brokered, 0, N_OWNERS);
+		suite_add_tcase(s, tc);
 	}
 
 	if (access("/usr/bin/soffice", X_OK) < 0)
@@ -245,6 +423,12 @@ policies_suite(void)
 		tcase_add_unchecked_fixture(tc, testdaemon_fixture_up, testdaemon_fixture_down);
 		tcase_set_timeout(tc, 600);
 		tcase_add_loop_test(tc, office_convert_to_pdf, 0, N_OWNERS);
+		suite_add_tcase(s, tc);
+
+		tc = tcase_create("office-brokered");
+		tcase_add_unchecked_fixture(tc, dropbox_up, dropbox_down);
+		tcase_set_timeout(tc, 600);
+		tcase_add_loop_test(tc, office_brokered, 0, N_OWNERS);
 		suite_add_tcase(s, tc);
 	}
 	return s;

@@ -244,12 +244,12 @@ else
 fi
 diagmsg "journalctl -u sandboxd -p notice shows $(grep -c . "$tmp/notice") lines"
 diag <"$tmp/notice"
-# The tmpfiles.d snippet made the convert policy's directories: no notice.
-if ! grep -q "^Policy 'convert'" "$tmp/notice"; then
-	ok "the convert policy finds its directories (tmpfiles.d): no notice at start or reload"
+# The tmpfiles.d snippet made the convert and office policies' directories: no notice.
+if ! grep -q -e "^Policy 'convert'" -e "^Policy 'office'" "$tmp/notice"; then
+	ok "the convert and office policies find their directories (tmpfiles.d): no notice at start or reload"
 else
-	not_ok "the convert policy finds its directories (tmpfiles.d): no notice at start or reload"
-	grep "^Policy 'convert'" "$tmp/notice" | diag
+	not_ok "the convert and office policies find their directories (tmpfiles.d): no notice at start or reload"
+	grep -e "^Policy 'convert'" -e "^Policy 'office'" "$tmp/notice" | diag
 fi
 
 # 15. Stop with sandboxes running: nothing is left behind.
