@@ -1215,10 +1215,14 @@ START_TEST(test_shipped_convert)
 	_cleanup_(policy_unrefp) struct policy *p = load_shipped("convert");
 
 	/* Sees nothing of the host but its libraries; files only through
-	 * the broker, which may read inputs and write outputs. */
+	 * the broker, which may read inputs and write outputs, reached by
+	 * the program's own calls; in the shared directories no symbolic
+	 * link is followed. */
+	ck_assert(p->intercept);
 	ck_assert_uint_eq(p->n_path_rules, 2);
-	ck_assert(p->path_rules[0].rights == POLICY_RIGHT_READ);
+	ck_assert(p->path_rules[0].rights == (POLICY_RIGHT_READ | POLICY_RIGHT_NOSYMLINKS));
 	ck_assert(p->path_rules[1].rights & POLICY_RIGHT_CREATE);
+	ck_assert(p->path_rules[1].rights & POLICY_RIGHT_NOSYMLINKS);
 	ck_assert(!(p->path_rules[1].rights & POLICY_RIGHT_DELETE));
 	for (size_t i = 0; i < p->n_mounts; i++)
 		ck_assert(p->mounts[i].kind != POLICY_MOUNT_BIND_RW);
