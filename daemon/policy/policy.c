@@ -40,14 +40,6 @@ policy_sources_add(struct policy_sources *s, const char *name, const char *path,
 
 	if (!n || !f || (text && !t))
 		return -ENOMEM;
-	for (size_t i = 0; i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0) {
-			free(s->v[i].path);
-			free(s->v[i].text);
-			s->v[i].path = TAKE_PTR(f);
-			s->v[i].text = TAKE_PTR(t);
-			return 0;
-		}
 	v = reallocarray(s->v, s->n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;
@@ -63,9 +55,9 @@ policy_sources_add(struct policy_sources *s, const char *name, const char *path,
 const struct policy_source *
 policy_sources_find(const struct policy_sources *s, const char *name)
 {
-	for (size_t i = 0; s && i < s->n; i++)
-		if (strcmp(s->v[i].name, name) == 0)
-			return &s->v[i];
+	for (size_t i = s ? s->n : 0; i > 0; i--)
+		if (strcmp(s->v[i - 1].name, name) == 0)
+			return &s->v[i - 1];
 	return NULL;
 }
 

@@ -157,10 +157,11 @@ struct policy_sources {
 
 #define POLICY_INCLUDE_DEPTH_MAX 8
 
-/* Adds name's source (text may be NULL); a later one of a name replaces
- * an earlier one, as a higher layer does. */
+/* Adds name's source (text may be NULL), after those there are: the
+ * layers in order, lowest first. */
 int policy_sources_add(struct policy_sources *s, const char *name, const char *path,
     const char *text);
+/* The source last added under name (the highest layer's), or NULL. */
 const struct policy_source *policy_sources_find(const struct policy_sources *s, const char *name);
 void policy_sources_done(struct policy_sources *s);
 
