@@ -112,8 +112,9 @@ struct broker {
 	unsigned	refs;		/* the target's, and one per session not done */
 	struct chan	chan[CHAN_KINDS];
 	/* The target handed us its listener (which may be closed already: a
-	 * quick target's end can come before its exec's). */
+	 * quick target's end can come before its exec's), and its mounts. */
 	bool		listener_attached;
+	struct intercept_view *view;
 	unsigned	n_stuck;	/* sessions timed out, still in a worker */
 	atomic_bool	refuse;		/* too many stuck: answer ETIMEDOUT at once */
 
@@ -170,6 +171,10 @@ struct session {
 	_Atomic uint64_t	act;
 	bool			stuck;		/* counted in the stuck tables */
 	bool			timed_out;	/* answered ETIMEDOUT by the loop */
+	bool			hup;		/* the listener said POLLHUP */
+	/* Answering an intercepted call: writing into the target, or
+	 * installing an fd (on_timeout()). Set and read within act. */
+	_Atomic bool		replying;
 	enum session_end	end;
 	uint32_t		end_type;
 	/* The request. */
@@ -618,13 +623,13 @@ close_channel(struct chan *c)
 		c->session->stuck = true;
 		stuck_add(c->broker, +1);
 		c->session = NULL;
-		/* A listener cannot be shut down: its session ends within
-		 * BROKER_LINGER_MS of its last call, or comes back from its
-		 * action, and the fd closes with the broker. */
 		if (c->kind == CHAN_SOCKET)
 			(void) shutdown(c->fd, SHUT_RDWR);
-	} else
+	} else if (c->kind == CHAN_SOCKET)
 		c->fd = safe_close(c->fd);
+	/* A listener stays open until the broker goes (broker_unref()),
+	 * when no session, timed out or not, can still use its number; and
+	 * closing it takes the lock the target may hold (on_timeout()). */
 }
 
 /* Makes and sends the answer to the request in s, with result k and fd
@@ -640,7 +645,9 @@ answer(struct chan *c, const struct session *s, int k, int fd, struct sbx_writer
 	note_result(c->broker, s, k);
 	if (c->kind == CHAN_NOTIFY) {
 		r = intercept_reply(c->fd, &s->ic, k, fd, &s->st, s->link);
-		return r == -ENOENT ? 0 : r;
+		/* Gone (-ENOENT), or answered already (-EINPROGRESS): no
+		 * failure of the listener. */
+		return r == -ENOENT || r == -EINPROGRESS ? 0 : r;
 	}
 	r = make_reply(s, k, w);
 	if (r < 0) {
@@ -848,7 +855,9 @@ act_and_answer(struct session *s)
 		 * loop's ETIMEDOUT, and the rule directories are kept under
 		 * the lock either way. */
 		keep_opened(s);
+		atomic_store(&s->replying, true);
 		end = answer_from_worker(s, s->k, gives_fd(s, s->k) ? s->k : -1);
+		atomic_store(&s->replying, false);
 		if (!act_end(s, v)) {
 			s->end = SESSION_TIMED_OUT;
 			return true;
@@ -882,7 +891,11 @@ session_install(struct work *w)
 {
 	struct session *s = container_of(w, struct session, work);
 	uint64_t v = act_begin(s);
-	bool end = answer_from_worker(s, s->k < 0 ? s->k : 0, s->k);
+	bool end;
+
+	atomic_store(&s->replying, true);
+	end = answer_from_worker(s, s->k < 0 ? s->k : 0, s->k);
+	atomic_store(&s->replying, false);
 
 	if (!act_end(s, v))
 		s->end = SESSION_TIMED_OUT;
@@ -968,6 +981,7 @@ notify_run(struct session *s)
 			continue;
 		if (r < 0 || !(p.revents & POLLIN)) {
 			s->end = SESSION_CLOSED;	/* POLLHUP: no task of the filter is left */
+			s->hup = true;
 			return;
 		}
 		r = intercept_recv(c->fd, &s->ic);
@@ -986,7 +1000,7 @@ notify_run(struct session *s)
 		/* Reading the target's memory may stall like an action. */
 		s->op = NULL;
 		v = act_begin(s);
-		r = intercept_decode(c->fd, b->policy, &s->ic, &req);
+		r = intercept_decode(c->fd, b->policy, b->view, &s->ic, &req);
 		if (!act_end(s, v)) {
 			s->end = SESSION_TIMED_OUT;
 			return;
@@ -1201,7 +1215,7 @@ session_done(struct work *w)
 		break;
 	default:
 		/* No task is left under the filter: nothing to kill for. */
-		c->hup = c->kind == CHAN_NOTIFY && s->end == SESSION_CLOSED;
+		c->hup = s->hup;
 		log_channel_end(c, s);
 		close_channel(c);
 	}
@@ -1249,6 +1263,27 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 		arm_timeout(c, limit);	/* it finished just now */
 		return;
 	}
+	if (atomic_load(&s->replying)) {
+		/*
+		 * The answer is on its way into the target and stalls there:
+		 * its memory faults on a file system that does not answer, or
+		 * the fd it replaces flushes to one (the target then holds
+		 * the listener's lock, and any SEND, poll or close of ours
+		 * would wait for it). Not a call we can answer for: the
+		 * sandbox ends, and the listener is left alone until the
+		 * worker comes back.
+		 */
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_WARNING, 0,
+		    "Sandbox %llu (owner uid %u): the answer to an intercepted %s did not "
+		    "reach it in %u ms (its memory or files stall on a file system); killing it.",
+		    (unsigned long long) b->id, (unsigned) b->owner.uid, s->op ? s->op->name : "call",
+		    b->timeout_ms);
+		s->timed_out = true;
+		c->hup = true;		/* killed here, not by close_channel() */
+		(void) target_kill(b->target, SIGKILL, SBX_LIMIT_NONE);
+		close_channel(c);
+		return;
+	}
 	/* The worker drops its result; the request's fields stay as they are. */
 	c->session = NULL;
 	s->stuck = s->timed_out = true;
@@ -1292,8 +1327,10 @@ on_read(evutil_socket_t fd, short what, void *userdata)
 	if (c->kind == CHAN_NOTIFY)
 		s->ic.uid = b->uid;
 	s->op = NULL;
+	s->k = 0;
 	atomic_init(&s->act, 0);
-	s->stuck = s->timed_out = false;
+	atomic_init(&s->replying, false);
+	s->stuck = s->timed_out = s->hup = false;
 	s->end = SESSION_IDLE;
 	s->reply = (struct sbx_writer) {};
 	s->reply_fd = -1;
@@ -1389,9 +1426,16 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 	static bool told;
 	int r = intercept_probe(fd);
 
-	if (r < 0 || b->listener_attached) {
+	if (r >= 0 && b->listener_attached)
+		r = -EBUSY;
+	if (r >= 0 && !(b->view = calloc(1, sizeof(*b->view))))
+		r = -ENOMEM;
+	/* The sandbox's init shares the target's mount namespace. */
+	if (r >= 0)
+		r = intercept_view_load(b->target->pid, b->view);
+	if (r < 0) {
 		safe_close(fd);
-		return r < 0 ? r : -EBUSY;
+		return r;
 	}
 	b->listener_attached = true;
 	if (!killable && !told) {
@@ -1424,6 +1468,7 @@ broker_unref(struct broker *b)
 	for (size_t i = 0; i < b->n_logged; i++)
 		free(b->logged[i]);
 	policy_unref(b->policy);
+	free(b->view);
 	free(b->owner.groups);
 	free(b->last_denial);
 	pthread_mutex_destroy(&b->lock);

@@ -91,27 +91,96 @@ intercept_recv(int listener, struct intercept_call *c)
  * The caller's /proc/PID/mem, fd/ and fdinfo/ are its own (mode 0600 and
  * 0500, its uid), and the daemon under its unit has no CAP_DAC_OVERRIDE:
  * it opens them with the sandbox's uid as its file-system identity,
- * which the kernel's ptrace check (same uid) then accepts too.
+ * which the kernel's ptrace check (same uid) then accepts too. A caller
+ * that made itself non-dumpable has them owned by root instead: then as
+ * ourselves (the ptrace check passes on our capabilities in its user
+ * namespace, which we created).
  */
-static int
-enter_target(const struct intercept_call *c)
-{
-	const struct owner_creds t = { .uid = c->uid, .gid = (gid_t) c->uid };
+enum proc_op { PROC_OPEN, PROC_READLINK, PROC_STATX };
 
-	return creds_enter(&t, CREDS_FS);
+static long
+proc_as(enum proc_op op, const char *path, int flags, char *buf, size_t size, struct statx *stx)
+{
+	struct statx unused;
+
+	switch (op) {
+	case PROC_OPEN:
+		return open(path, flags | O_CLOEXEC);
+	case PROC_READLINK:
+		return readlink(path, buf, size);
+	case PROC_STATX:
+		return statx(AT_FDCWD, path, 0, STATX_INO | STATX_MNT_ID | STATX_TYPE, stx ?: &unused);
+	}
+	return -1;
 }
 
-static void
-leave_target(void)
+static long
+proc_call(const struct intercept_call *c, enum proc_op op, const char *path, int flags, char *buf,
+    size_t size, struct statx *stx)
 {
+	const struct owner_creds t = { .uid = c->uid, .gid = (gid_t) c->uid };
+	long r;
+	int e;
+
+	if (creds_enter(&t, CREDS_FS) < 0)
+		return -1;
+	r = proc_as(op, path, flags, buf, size, stx);
+	e = errno;
 	if (creds_leave() < 0)
-		abort();	/* never go on acting with another identity */
+		abort();	/* never go on with another identity */
+	if (r < 0 && e == EACCES)
+		return proc_as(op, path, flags, buf, size, stx);
+	errno = e;
+	return r;
 }
 
 static bool
 still_valid(int listener, uint64_t id)
 {
 	return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+}
+
+int
+intercept_view_load(pid_t pid, struct intercept_view *v)
+{
+	char path[64], line[4096];
+	FILE *f;
+	int r = 0;
+
+	v->n = 0;
+	(void) snprintf(path, sizeof(path), "/proc/%d/mountinfo", (int) pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (r == 0 && fgets(line, sizeof(line), f)) {
+		char *end;
+		unsigned long id = strtoul(line, &end, 10);
+
+		/* No id, or a line longer than mountinfo makes. */
+		if (end == line || *end != ' ' || id > UINT32_MAX || !strchr(line, '\n'))
+			r = -EBADMSG;
+		else if (v->n == ELEMENTSOF(v->mnt_ids))
+			r = -E2BIG;
+		else
+			v->mnt_ids[v->n++] = (uint32_t) id;
+	}
+	fclose(f);
+	return r < 0 ? r : v->n > 0 ? 0 : -ENOENT;
+}
+
+/* Whether the directory at proc (the caller's cwd or fd link) lies in the
+ * sandbox's own mounts, or is a host directory the broker handed out. */
+static bool
+in_view(const struct intercept_call *c, const struct intercept_view *v, const char *proc)
+{
+	struct statx stx = {};
+
+	if (proc_call(c, PROC_STATX, proc, 0, NULL, 0, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID))
+		return false;
+	for (size_t i = 0; i < v->n; i++)
+		if (v->mnt_ids[i] == stx.stx_mnt_id)
+			return true;
+	return false;
 }
 
 /* Reads a string of the target's at addr into buf: page by page, so that
@@ -202,8 +271,8 @@ append_path(char *out, size_t *len, const char *s, bool keep_slash)
  * one, a base that is no directory we can name).
  */
 static int
-resolve_path(const struct intercept_call *c, int dirfd, uint64_t addr, bool keep_slash,
-    char *out)
+resolve_path(const struct intercept_call *c, const struct intercept_view *v, int dirfd,
+    uint64_t addr, bool keep_slash, char *out, bool *host_base)
 {
 	char raw[SBX_PATH_MAX], base[SBX_PATH_MAX], proc[64];
 	size_t len = 0, rl;
@@ -224,10 +293,7 @@ resolve_path(const struct intercept_call *c, int dirfd, uint64_t addr, bool keep
 			    dirfd);
 		else
 			return INTERCEPT_CONTINUE;	/* EBADF */
-		if (enter_target(c) < 0)
-			return INTERCEPT_CONTINUE;
-		n = readlink(proc, base, sizeof(base));
-		leave_target();
+		n = proc_call(c, PROC_READLINK, proc, 0, base, sizeof(base), NULL);
 		/* Not a path (a pipe, a socket), one too long, or a directory
 		 * that was removed (" (deleted)"): none is a [Broker] path. */
 		if (n <= 0 || (size_t) n >= sizeof(base) || base[0] != '/')
@@ -235,6 +301,10 @@ resolve_path(const struct intercept_call *c, int dirfd, uint64_t addr, bool keep
 		base[n] = '\0';
 		if (n > 10 && strcmp(base + n - 10, " (deleted)") == 0)
 			return INTERCEPT_CONTINUE;
+		/* A directory the broker opened is the host's: from there the
+		 * kernel would walk the host's tree, not the sandbox's. */
+		if (!in_view(c, v, proc))
+			*host_base = true;
 		if (append_path(out, &len, base, false) < 0)
 			return INTERCEPT_CONTINUE;
 	}
@@ -284,6 +354,26 @@ brokered(const struct policy *p, const char *path)
 	return policy_match_path(p, folded, &rel) == r;
 }
 
+/* The caller's umask, which the kernel would apply to what it creates
+ * (the broker creates as the daemon, whose umask is its own). */
+static mode_t
+caller_umask(const struct intercept_call *c)
+{
+	char path[64], buf[1024];
+	_cleanup_close_ int fd = -1;
+	const char *u;
+	ssize_t n;
+
+	(void) snprintf(path, sizeof(path), "/proc/%u/status", (unsigned) c->n.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0)
+		return 077;	/* unknown: the safe side */
+	buf[n] = '\0';
+	u = strstr(buf, "\nUmask:");
+	return u ? (mode_t) (strtoul(u + 7, NULL, 8) & 0777) : 077;
+}
+
 /* open(2) flags into the broker's, and what is left to the reply. */
 static int
 decode_open(struct intercept_call *c, uint64_t flags, uint64_t mode, struct broker_request *req)
@@ -322,7 +412,7 @@ decode_open(struct intercept_call *c, uint64_t flags, uint64_t mode, struct brok
 	    (flags & O_DSYNC) ? ACTION_OPEN_DSYNC : 0;
 	req->type = SBX_MSG_BROKER_OPEN;
 	req->q.flags = f;
-	req->q.mode = (flags & O_CREAT) ? (uint32_t) (mode & 07777) : 0;
+	req->q.mode = (flags & O_CREAT) ? (uint32_t) (mode & 07777 & ~caller_umask(c)) : 0;
 	c->out = INTERCEPT_OUT_FD;
 	return 0;
 }
@@ -331,8 +421,9 @@ decode_open(struct intercept_call *c, uint64_t flags, uint64_t mode, struct brok
  * of it (pidfd_getfd(2)); -errno, or INTERCEPT_CONTINUE if it is none. */
 static int
 socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_domain,
-    int *ret_fl, bool *ret_cloexec)
+    int *ret_fl, bool *ret_cloexec, uint64_t *ret_ino)
 {
+	struct stat st;
 	_cleanup_close_ int pidfd = -1, fd = -1;
 	char path[64], buf[256];
 	socklen_t l = sizeof(int);
@@ -360,6 +451,9 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 		return errno == EBADF ? INTERCEPT_CONTINUE : -errno;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, ret_type, &l) < 0)
 		return INTERCEPT_CONTINUE;	/* ENOTSOCK */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*ret_ino = st.st_ino;
 	l = sizeof(int);
 	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, ret_domain, &l) < 0)
 		return -errno;
@@ -367,10 +461,7 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	/* FD_CLOEXEC is the target's fd's own, shown in fdinfo. */
 	(void) snprintf(path, sizeof(path), "/proc/%u/fdinfo/%d", (unsigned) c->n.pid, sockfd);
 	safe_close(fd);
-	if (enter_target(c) < 0)
-		return -EPERM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	leave_target();
+	fd = (int) proc_call(c, PROC_OPEN, path, O_RDONLY, NULL, 0, NULL);
 	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
 	if (n > 0) {
 		buf[n] = '\0';
@@ -380,6 +471,18 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	}
 	*ret_cloexec = flags & O_CLOEXEC;
 	return 0;
+}
+
+/* Whether the caller's own fd sockfd is the socket socket_info() saw. */
+static bool
+caller_has_socket(const struct intercept_call *c, int sockfd)
+{
+	struct statx stx = {};
+	char path[64];
+
+	(void) snprintf(path, sizeof(path), "/proc/%u/fd/%d", (unsigned) c->n.pid, sockfd);
+	return proc_call(c, PROC_STATX, path, 0, NULL, 0, &stx) == 0 && S_ISSOCK(stx.stx_mode) &&
+	    stx.stx_ino == c->sock_ino;
 }
 
 /* connect(2): an address a Connect= rule names, as that rule's endpoint. */
@@ -444,9 +547,13 @@ decode_connect(int listener, const struct policy *p, struct intercept_call *c,
 	}
 	if (!rule)
 		return INTERCEPT_CONTINUE;
-	r = socket_info(c, sockfd, &type, &domain, &c->fl, &c->cloexec);
+	r = socket_info(c, sockfd, &type, &domain, &c->fl, &c->cloexec, &c->sock_ino);
 	if (r != 0)
 		return r;
+	/* That was the leader's table; the caller's may be another
+	 * (CLONE_THREAD without CLONE_FILES). */
+	if (!caller_has_socket(c, sockfd))
+		return INTERCEPT_CONTINUE;
 	/* The socket we looked at was the caller's (its pid not reused). */
 	if (!still_valid(listener, c->n.id))
 		return -ENOENT;
@@ -462,14 +569,23 @@ decode_connect(int listener, const struct policy *p, struct intercept_call *c,
 	return 0;
 }
 
+/* What a path no rule governs gets: the kernel's answer, in the sandbox's
+ * view; but never a walk of the host's tree from a directory the broker
+ * handed out (".." out of the rule, or another path relative to it). */
+static int
+unbrokered(bool host)
+{
+	return host ? -EXDEV : INTERCEPT_CONTINUE;
+}
+
 int
-intercept_decode(int listener, const struct policy *p, struct intercept_call *c,
-    struct broker_request *req)
+intercept_decode(int listener, const struct policy *p, const struct intercept_view *v,
+    struct intercept_call *c, struct broker_request *req)
 {
 	const __u64 *a = c->n.data.args;
 	int nr = c->n.data.nr, dirfd = AT_FDCWD, dirfd2 = AT_FDCWD, r;
 	uint64_t path = 0, path2 = 0, flags = 0, mode = 0;
-	bool nofollow = false;
+	bool nofollow = false, host = false;
 
 	*req = (struct broker_request) {};
 	c->out = INTERCEPT_OUT_RESULT;
@@ -602,27 +718,34 @@ intercept_decode(int listener, const struct policy *p, struct intercept_call *c,
 	case SYS_lremovexattr:
 		/* ls -l asks for ACLs and security labels by path: the
 		 * broker keeps none, as a file system without them. */
-		r = resolve_path(c, AT_FDCWD, a[0], true, c->path[0]);
-		return r != 0 || !brokered(p, c->path[0]) ? INTERCEPT_CONTINUE : -ENOTSUP;
+		r = resolve_path(c, v, AT_FDCWD, a[0], true, c->path[0], &host);
+		if (r != 0)
+			return INTERCEPT_CONTINUE;
+		return brokered(p, c->path[0]) ? -ENOTSUP : unbrokered(host);
 	default:
 		return INTERCEPT_CONTINUE;
 	}
 
 open:
-	r = resolve_path(c, dirfd, path, true, c->path[0]);
-	if (r != 0 || !brokered(p, c->path[0]))
+	r = resolve_path(c, v, dirfd, path, true, c->path[0], &host);
+	if (r != 0)
 		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	r = decode_open(c, flags, mode, req);
 	goto done;
 
 stat:
+	/* Only statx() knows the sync types; the rest is the kernel's EINVAL. */
 	if (flags & ~(uint64_t) (AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT |
-	    AT_STATX_SYNC_TYPE))
-		return INTERCEPT_CONTINUE;	/* EINVAL */
-	r = resolve_path(c, dirfd, path, true, c->path[0]);
-	/* AT_EMPTY_PATH with "" is fstat(2) of the fd: the kernel's. */
-	if (r != 0 || !brokered(p, c->path[0]))
+	    (c->out == INTERCEPT_OUT_STATX ? AT_STATX_SYNC_TYPE : 0)))
 		return INTERCEPT_CONTINUE;
+	r = resolve_path(c, v, dirfd, path, true, c->path[0], &host);
+	/* AT_EMPTY_PATH with "" is fstat(2) of the fd: the kernel's. */
+	if (r != 0)
+		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	if (c->out != INTERCEPT_OUT_STATX)
 		c->out = INTERCEPT_OUT_STAT;
 	req->type = SBX_MSG_BROKER_STAT;
@@ -634,9 +757,11 @@ access:
 	if ((mode & ~(uint64_t) SBX_ACCESS_ALL) ||
 	    (flags & ~(uint64_t) (AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)))
 		return INTERCEPT_CONTINUE;	/* EINVAL */
-	r = resolve_path(c, dirfd, path, true, c->path[0]);
-	if (r != 0 || !brokered(p, c->path[0]))
+	r = resolve_path(c, v, dirfd, path, true, c->path[0], &host);
+	if (r != 0)
 		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	/* The broker judges as the owner: AT_EACCESS is what it does anyway. */
 	req->type = SBX_MSG_BROKER_ACCESS;
 	req->q.mode = (uint32_t) mode;
@@ -645,39 +770,45 @@ access:
 readlink:
 	if ((int) c->size <= 0)
 		return INTERCEPT_CONTINUE;	/* EINVAL */
-	r = resolve_path(c, dirfd, path, false, c->path[0]);
-	if (r != 0 || !brokered(p, c->path[0]))
+	r = resolve_path(c, v, dirfd, path, false, c->path[0], &host);
+	if (r != 0)
 		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	c->out = INTERCEPT_OUT_LINK;
 	req->type = SBX_MSG_BROKER_READLINK;
 	goto done;
 
 mkdir:
-	r = resolve_path(c, dirfd, path, false, c->path[0]);
-	if (r != 0 || !brokered(p, c->path[0]))
+	r = resolve_path(c, v, dirfd, path, false, c->path[0], &host);
+	if (r != 0)
 		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	req->type = SBX_MSG_BROKER_MKDIR;
-	req->q.mode = (uint32_t) (mode & 07777);
+	req->q.mode = (uint32_t) (mode & 07777 & ~caller_umask(c));
 	goto done;
 
 remove:
-	r = resolve_path(c, dirfd, path, false, c->path[0]);
-	if (r != 0 || !brokered(p, c->path[0]))
+	r = resolve_path(c, v, dirfd, path, false, c->path[0], &host);
+	if (r != 0)
 		return INTERCEPT_CONTINUE;
+	if (!brokered(p, c->path[0]))
+		return unbrokered(host);
 	goto done;
 
 rename: {
 	bool b1, b2;
 
-	r = resolve_path(c, dirfd, path, false, c->path[0]);
+	r = resolve_path(c, v, dirfd, path, false, c->path[0], &host);
 	if (r == 0)
-		r = resolve_path(c, dirfd2, path2, false, c->path[1]);
+		r = resolve_path(c, v, dirfd2, path2, false, c->path[1], &host);
 	if (r != 0)
 		return INTERCEPT_CONTINUE;
 	b1 = brokered(p, c->path[0]);
 	b2 = brokered(p, c->path[1]);
 	if (!b1 && !b2)
-		return INTERCEPT_CONTINUE;
+		return unbrokered(host);
 	/* Between a brokered directory and the sandbox's own view there is
 	 * no rename, as between two mounts. */
 	if (b1 != b2)
@@ -713,15 +844,28 @@ write_target(int listener, const struct intercept_call *c, const void *buf, size
 	if (size == 0)
 		return 0;
 	(void) snprintf(path, sizeof(path), "/proc/%u/mem", (unsigned) c->n.pid);
-	if (enter_target(c) < 0)
-		return -EFAULT;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	leave_target();
+	fd = (int) proc_call(c, PROC_OPEN, path, O_WRONLY, NULL, 0, NULL);
 	if (fd < 0)
 		return -EFAULT;
 	if (!still_valid(listener, c->n.id))
 		return -ENOENT;
 	return pwrite(fd, buf, size, (off_t) c->addr) == (ssize_t) size ? 0 : -EFAULT;
+}
+
+/* The ids as the sandbox sees them: it maps its own uid alone, anything
+ * else is the kernel's overflow id, as fstat(2) of the same file says. */
+#define OVERFLOW_ID 65534
+
+static struct stat
+stat_in_sandbox(const struct intercept_call *c, const struct stat *st)
+{
+	struct stat r = *st;
+
+	if (r.st_uid != c->uid)
+		r.st_uid = OVERFLOW_ID;
+	if (r.st_gid != (gid_t) c->uid)
+		r.st_gid = OVERFLOW_ID;
+	return r;
 }
 
 static void
@@ -770,6 +914,7 @@ intercept_reply(int listener, const struct intercept_call *c, int k, int fd,
 		.newfd_flags = c->cloexec ? O_CLOEXEC : 0,
 	};
 	struct statx x;
+	struct stat sb;
 	size_t n;
 	int r = 0;
 
@@ -800,7 +945,16 @@ intercept_reply(int listener, const struct intercept_call *c, int k, int fd,
 			resp.error = -errno;
 			goto send;
 		}
-		/* Over the target's own socket, then connect(2) returns 0. */
+		/* Over the target's own socket, then connect(2) returns 0.
+		 * Replacing closes what is there: anything but that socket
+		 * (a sibling thread's dup2()) could flush to a file system and
+		 * hold the listener meanwhile. Checked once more, just before;
+		 * what races even this is held to the time-out (broker.c). */
+		if (!caller_has_socket(c, c->sockfd)) {
+			safe_close(fd);
+			resp.error = -EBADF;
+			goto send;
+		}
 		add.flags = SECCOMP_ADDFD_FLAG_SETFD;
 		add.newfd = (uint32_t) c->sockfd;
 		r = ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &add);
@@ -812,10 +966,12 @@ intercept_reply(int listener, const struct intercept_call *c, int k, int fd,
 		}
 		goto send;
 	case INTERCEPT_OUT_STAT:
-		r = write_target(listener, c, st, sizeof(*st));
+		sb = stat_in_sandbox(c, st);
+		r = write_target(listener, c, &sb, sizeof(sb));
 		break;
 	case INTERCEPT_OUT_STATX:
-		stat_to_statx(st, &x);
+		sb = stat_in_sandbox(c, st);
+		stat_to_statx(&sb, &x);
 		r = write_target(listener, c, &x, sizeof(x));
 		break;
 	case INTERCEPT_OUT_LINK:

@@ -37,8 +37,19 @@ struct intercept_call {
 	bool			cloexec;	/* the installed fd's FD_CLOEXEC */
 	int			fl;		/* status flags to add (O_NONBLOCK...) */
 	int			sockfd;		/* connect's socket, in the target */
+	uint64_t		sock_ino;	/* and its inode */
 	char			path[2][SBX_PATH_MAX];	/* absolute, as the sandbox named them */
 };
+
+/* The sandbox's own mounts (mount ids), read once: a directory fd or
+ * working directory elsewhere is a host directory the broker handed out. */
+#define INTERCEPT_VIEW_MOUNTS_MAX 512
+struct intercept_view {
+	size_t		n;
+	uint32_t	mnt_ids[INTERCEPT_VIEW_MOUNTS_MAX];
+};
+/* From /proc/PID/mountinfo of a process in the sandbox's mount namespace. */
+int intercept_view_load(pid_t pid, struct intercept_view *v);
 
 /* intercept_decode(): let the kernel perform the call itself. */
 #define INTERCEPT_CONTINUE 1
@@ -50,11 +61,13 @@ int intercept_recv(int listener, struct intercept_call *c);
 /* Reads the call's arguments from the target (bounded, through its
  * memory), resolves its paths as the sandbox sees them and fills req (its
  * strings point into c): 0, INTERCEPT_CONTINUE for a call that names no
- * [Broker] path or address, -ENOENT if the call went away meanwhile (no
+ * [Broker] path or address, -EXDEV for a path relative to a host
+ * directory the broker handed out that leaves its rule, -ENOENT if the
+ * call went away meanwhile (no
  * answer then), or another negative errno to answer at once. May block
  * (target memory backed by a stalled file system). */
-int intercept_decode(int listener, const struct policy *p, struct intercept_call *c,
-    struct broker_request *req);
+int intercept_decode(int listener, const struct policy *p, const struct intercept_view *v,
+    struct intercept_call *c, struct broker_request *req);
 /* Answers with the broker's result k (an fd, 0, or a negative errno), the
  * stat or link text it made; takes fd (>= 0) in all cases. 0, or a
  * negative errno (-ENOENT: the call is gone, nothing was installed). */
