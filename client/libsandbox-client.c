@@ -1005,8 +1005,8 @@ sandbox_policy_list(sandbox_client *c, char ***ret_names, char ***ret_descriptio
 	return 0;
 }
 
-_public_ int
-sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
+static int
+policy_show(sandbox_client *c, const char *name, uint32_t flags, char **ret_text)
 {
 	struct sbx_writer w;
 	struct sbx_reader r;
@@ -1020,6 +1020,9 @@ sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
 		return -ENAMETOOLONG;
 	client_begin(c, &w, SBX_MSG_POLICY_SHOW);
 	sbx_writer_put_str(&w, name);
+	/* Only when asked for, so a daemon without flags is still asked alike. */
+	if (flags != 0)
+		sbx_writer_put(&w, &flags, sizeof(flags));
 	k = client_call(c, &w, NULL, 0, SBX_MSG_POLICY_TEXT, &r);
 	sbx_writer_done(&w);
 	if (k < 0)
@@ -1031,6 +1034,18 @@ sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
 		return -ENOMEM;
 	*ret_text = copy;
 	return 0;
+}
+
+_public_ int
+sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text)
+{
+	return policy_show(c, name, 0, ret_text);
+}
+
+_public_ int
+sandbox_policy_show_effective(sandbox_client *c, const char *name, char **ret_text)
+{
+	return policy_show(c, name, SBX_POLICY_SHOW_EFFECTIVE, ret_text);
 }
 
 /* The report as "file:line: severity: message" lines, one per diagnostic. */

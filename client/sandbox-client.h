@@ -130,6 +130,9 @@ const char *sandbox_info_get_last_denial(const sandbox_info *i);
 int sandbox_policy_list(sandbox_client *c, char ***ret_names, char ***ret_descriptions);
 /* The policy's source text. Free with free(). */
 int sandbox_policy_show(sandbox_client *c, const char *name, char **ret_text);
+/* The policy's text after its Include= lines: what it includes, then its
+ * own lines, as one policy text. Free with free(). */
+int sandbox_policy_show_effective(sandbox_client *c, const char *name, char **ret_text);
 /* Asks the daemon to check text as a policy (in an unprivileged child of
  * its own). 0 if valid, -EBADMSG if not; either way
  * sandbox_client_last_error() then holds every error and warning found,

@@ -71,7 +71,9 @@ help(void)
 	    "  status ID                    Show one sandbox\n"
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
 	    "  policies                     List policies\n"
-	    "  policy show NAME             Print a policy's text\n"
+	    "  policy show [--effective] NAME\n"
+	    "                               Print a policy's text (--effective: with what\n"
+	    "                               its Include= lines name, in their place)\n"
 	    "  policy check [--daemon] FILE Check a policy file here (no daemon needed),\n"
 	    "                               or with --daemon in sandboxd\n"
 	    "\n"
@@ -426,22 +428,31 @@ verb_policy(int argc, char **argv)
 {
 	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
 	_cleanup_free_ char *text = NULL;
+	bool effective;
+	const char *name;
 	size_t l;
 	int r;
 
 	if (argc == 4 && strcmp(argv[1], "check") == 0 && strcmp(argv[2], "--daemon") == 0)
 		return policy_check_daemon(argv[3]);
-	if (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "check") != 0))
-		return usage_error("usage: sandboxctl policy show NAME | "
+	effective = argc == 4 && strcmp(argv[1], "show") == 0 &&
+	    strcmp(argv[2], "--effective") == 0;
+	if (!effective &&
+	    (argc != 3 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1], "check") != 0)))
+		return usage_error("usage: sandboxctl policy show [--effective] NAME | "
 		    "policy check [--daemon] FILE");
 	if (strcmp(argv[1], "check") == 0)
 		return policy_check_local(argv[2]);
 
+	name = argv[argc - 1];
 	if (connect_daemon(&c) < 0)
 		return EXIT_FAILURE;
-	r = sandbox_policy_show(c, argv[2], &text);
+	if (effective)
+		r = sandbox_policy_show_effective(c, name, &text);
+	else
+		r = sandbox_policy_show(c, name, &text);
 	if (r < 0) {
-		log_error("cannot show policy '%s': %s", argv[2], error_message(c, r));
+		log_error("cannot show policy '%s': %s", name, error_message(c, r));
 		return EXIT_FAILURE;
 	}
 	/* An administrator's text: its lines and tabs stay, controls do not. */

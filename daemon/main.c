@@ -116,9 +116,32 @@ parse_argv(int argc, char *argv[])
 	return 1;
 }
 
+/* Policy layers: installed, then /etc, then the configuration's and the
+ * command line's, each overriding the ones before. --check-policy finds
+ * what Include= names there too (the daemon's check passes its layers as
+ * -p: repeated, they override alike). */
+static int
+policy_dirs(char *const *conf_dirs, char ***ret)
+{
+	_cleanup_strv_free_ char **dirs = NULL;
+
+	if (strv_push(&dirs, SANDBOXD_POLICYDIR) < 0 ||
+	    strv_push(&dirs, SANDBOXD_SYSCONFDIR "/policies") < 0)
+		return -ENOMEM;
+	for (char *const *d = conf_dirs; d && *d; d++)
+		if (strv_push(&dirs, *d) < 0)
+			return -ENOMEM;
+	for (char **d = arg_policy_dirs; d && *d; d++)
+		if (strv_push(&dirs, *d) < 0)
+			return -ENOMEM;
+	*ret = TAKE_PTR(dirs);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
+	_cleanup_strv_free_ char **dirs = NULL;
 	struct manager *m = NULL;
 	struct ini_error err;
 	int fd = -1, n, r;
@@ -136,8 +159,12 @@ main(int argc, char *argv[])
 			log_set_ident("sandboxd");
 		}
 		log_set_max_level(arg_log_level >= 0 ? arg_log_level : LOG_WARNING);
-		strv_free(arg_policy_dirs);
-		r = policy_check_main(arg_check_policy, arg_check_wire);
+		r = policy_dirs(NULL, &dirs);
+		if (r < 0) {
+			log_oom();
+			goto out;
+		}
+		r = policy_check_main(arg_check_policy, dirs, arg_check_wire);
 		/* Confined now: what exit() and even _exit() would still run
 		 * (atexit handlers; a sanitizer's leak check, which clones and
 		 * ptraces) is not allowed by the checker's filter, nor needed. */
@@ -163,30 +190,13 @@ main(int argc, char *argv[])
 			log_error("%s: %s", arg_config, err.message[0] ? err.message : strerror(-r));
 		goto out;
 	}
-	/* Policy layers: installed, then /etc, then the configuration's and
-	 * the command line's, each overriding the ones before. */
-	{
-		char **dirs = NULL;
-
-		if (strv_push(&dirs, SANDBOXD_POLICYDIR) < 0 ||
-		    strv_push(&dirs, SANDBOXD_SYSCONFDIR "/policies") < 0) {
-			strv_free(dirs);
-			r = log_oom();
-			goto out;
-		}
-		for (char **d = m->conf.policy_dirs; d && *d; d++)
-			if (strv_push(&dirs, *d) < 0)
-				r = -ENOMEM;
-		for (char **d = arg_policy_dirs; d && *d; d++)
-			if (strv_push(&dirs, *d) < 0)
-				r = -ENOMEM;
-		strv_free(m->conf.policy_dirs);
-		m->conf.policy_dirs = dirs;
-		if (r < 0) {
-			log_oom();
-			goto out;
-		}
+	r = policy_dirs(m->conf.policy_dirs, &dirs);
+	if (r < 0) {
+		log_oom();
+		goto out;
 	}
+	strv_free(m->conf.policy_dirs);
+	m->conf.policy_dirs = TAKE_PTR(dirs);
 	if (arg_socket) {
 		free(m->conf.socket_path);
 		m->conf.socket_path = strdup(arg_socket);

@@ -186,7 +186,10 @@ struct sbx_info {
 _Static_assert(sizeof(struct sbx_info) == 120, "wire layout");
 
 /* POLICY_LIST: empty. POLICY_NAMES: count, then count × (name, description). */
-/* POLICY_SHOW: one string, the name. POLICY_TEXT: one string. */
+/* POLICY_SHOW: one string, the name, then optionally a uint32_t of
+ * SBX_POLICY_SHOW_* flags (added within version 5: without them, 0).
+ * POLICY_TEXT: one string. */
+#define SBX_POLICY_SHOW_EFFECTIVE	(1u << 0)	/* the text after Include= */
 /* POLICY_CHECK: strings file name (for messages, ≤ SBX_POLICY_LABEL_MAX) and
  * text (≤ SBX_POLICY_TEXT_MAX + 1 with the NUL). The daemon checks the text
  * in an unprivileged child; reply POLICY_REPORT, or ERROR if the check

@@ -29,7 +29,10 @@ union req_args {
 	struct sbx_spawn_req	spawn;
 	struct sbx_kill		kill;
 	struct sbx_id		id;
-	const char		*policy_name;
+	struct {
+		const char	*name;
+		uint32_t	flags;		/* SBX_POLICY_SHOW_* */
+	} policy_show;
 	struct {
 		const char	*file, *text;
 	} policy_check;

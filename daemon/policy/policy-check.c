@@ -32,6 +32,7 @@
 #include "macro.h"
 #include "msg.h"
 #include "policy-check.h"
+#include "policy-store.h"
 #include "policy.h"
 #include "spawn.h"
 
@@ -145,7 +146,8 @@ caps_held(void)
 }
 
 static int
-check_text(int fd, int landlock_abi, struct ini_diags *d)
+check_text(int fd, const char *label, const struct policy_sources *sources, int landlock_abi,
+    struct ini_diags *d)
 {
 	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -157,7 +159,7 @@ check_text(int fd, int landlock_abi, struct ini_diags *d)
 		return r;
 	if (r < 0)
 		return 0;
-	r = policy_parse_all(NULL, NULL, text, &p, d);
+	r = policy_parse_sources_all(NULL, label, text, sources, &p, d);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
@@ -208,8 +210,9 @@ print_report(const char *label, const struct ini_diags *d, bool wire)
 }
 
 int
-policy_check_main(const char *path, bool wire)
+policy_check_main(const char *path, char *const *dirs, bool wire)
 {
+	_cleanup_(policy_sources_done) struct policy_sources sources = {};
 	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
 	_cleanup_close_ int owned = -1;
 	const char *label = strcmp(path, "-") == 0 ? "<stdin>" : path;
@@ -233,6 +236,13 @@ policy_check_main(const char *path, bool wire)
 			log_error("%s: not a regular file", label);
 			return EXIT_FAILURE;
 		}
+	}
+	/* What Include= may name: the administrator's files, read as the
+	 * caller (the daemon does the same), parsed only once confined. */
+	r = policy_sources_load(dirs, &sources);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the installed policies: %m");
+		return EXIT_FAILURE;
 	}
 
 	if (geteuid() == 0 || getuid() == 0) {
@@ -258,7 +268,7 @@ policy_check_main(const char *path, bool wire)
 	    (unsigned) getgid(), (unsigned long long) caps_held(),
 	    prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0), prctl(PR_GET_SECCOMP, 0, 0, 0, 0));
 
-	r = check_text(fd, landlock_abi, d);
+	r = check_text(fd, label, &sources, landlock_abi, d);
 	if (r < 0) {
 		log_error_errno(r, "%s: cannot check: %m", label);
 		return EXIT_FAILURE;

@@ -24,9 +24,11 @@
 int policy_check_drop_privileges(uid_t uid, gid_t gid);
 
 /*
- * The check mode. path "-" reads standard input. Diagnostics go to stderr
+ * The check mode. path "-" reads standard input. Include= names the
+ * policies of the embedded set and of dirs (read before the text, as the
+ * caller, and only parsed once confined). Diagnostics go to stderr
  * as "FILE:LINE: error: message" (warnings alike), then a summary; with
  * wire, stdout gets one POLICY_REPORT message instead (for the daemon).
  * Returns the exit status: 0 valid, 1 errors or the check itself failed.
  */
-int policy_check_main(const char *path, bool wire);
+int policy_check_main(const char *path, char *const *dirs, bool wire);

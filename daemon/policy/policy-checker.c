@@ -213,19 +213,30 @@ on_child_exit(evutil_socket_t fd, short what, void *userdata)
 	checker_free(k);
 }
 
+/* The check's command line, made before fork(): the daemon's policy
+ * layers go along as -p, so Include= names what it names here. */
+static char **
+child_argv(const struct manager *m)
+{
+	_cleanup_strv_free_ char **v = NULL;
+
+	if (strv_push(&v, "sandboxd") < 0 || strv_push(&v, "--check-policy") < 0 ||
+	    strv_push(&v, "-") < 0 || strv_push(&v, "--check-policy-wire") < 0 ||
+	    strv_push(&v, "--log-level") < 0 ||
+	    strv_push(&v, log_get_max_level() >= LOG_DEBUG ? "debug" : "warning") < 0)
+		return NULL;
+	for (char **d = m->conf.policy_dirs; d && *d; d++)
+		if (strv_push(&v, "-p") < 0 || strv_push(&v, *d) < 0)
+			return NULL;
+	return TAKE_PTR(v);
+}
+
 /* The child: fds, identity, exec. System calls only (we forked). */
 static void __attribute__((noreturn))
-child(int in_fd, int out_fd, uid_t uid, pid_t parent)
+child(int in_fd, int out_fd, uid_t uid, pid_t parent, char **args)
 {
-	static char *const argv[] = {
-		(char *) "sandboxd", (char *) "--check-policy", (char *) "-",
-		(char *) "--check-policy-wire", (char *) "--log-level", NULL, NULL,
-	};
 	char *const envp[] = { NULL };
-	char *args[ELEMENTSOF(argv)];
 
-	memcpy(args, argv, sizeof(argv));
-	args[5] = (char *) (log_get_max_level() >= LOG_DEBUG ? "debug" : "warning");
 	/* dup2() onto itself would keep close-on-exec: clear it explicitly. */
 	if (dup2(in_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
 	    fcntl(STDIN_FILENO, F_SETFD, 0) < 0 || fcntl(STDOUT_FILENO, F_SETFD, 0) < 0)
@@ -242,9 +253,12 @@ child(int in_fd, int out_fd, uid_t uid, pid_t parent)
 static int
 checker_spawn(struct policy_checker *k)
 {
+	_cleanup_strv_free_ char **args = child_argv(k->manager);
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 };
 	pid_t parent = getpid();
 
+	if (!args)
+		return -ENOMEM;
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0) {
 		int r = -errno;
 
@@ -263,7 +277,7 @@ checker_spawn(struct policy_checker *k)
 		return r;
 	}
 	if (k->pid == 0)
-		child(in[0], out[1], k->uid, parent);
+		child(in[0], out[1], k->uid, parent, args);
 	safe_close(in[0]);
 	safe_close(out[1]);
 	k->in_fd = in[1];

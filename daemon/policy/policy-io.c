@@ -39,16 +39,12 @@ policy_read_fd(int fd, char **ret, struct ini_diags *d)
 }
 
 int
-policy_load_file_all(const char *name, const char *path, struct policy **ret,
-    struct ini_diags *d)
+policy_read_file(const char *path, char **ret, struct ini_diags *d)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	int r;
 
-	if (!path || !ret || !d)
-		return -EINVAL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
@@ -64,7 +60,19 @@ policy_load_file_all(const char *name, const char *path, struct policy **ret,
 		    SBX_POLICY_TEXT_MAX);
 		return -EFBIG;
 	}
-	r = policy_read_fd(fd, &buf, d);
+	return policy_read_fd(fd, ret, d);
+}
+
+int
+policy_load_file_all(const char *name, const char *path, struct policy **ret,
+    struct ini_diags *d)
+{
+	_cleanup_free_ char *buf = NULL;
+	int r;
+
+	if (!path || !ret || !d)
+		return -EINVAL;
+	r = policy_read_file(path, &buf, d);
 	if (r < 0)
 		return r;
 	return policy_parse_all(name, path, buf, ret, d);

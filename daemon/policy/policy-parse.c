@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
@@ -109,7 +110,23 @@ struct policy_parser {
 	struct policy	*policy;
 	size_t		n_syscalls;
 	size_t		n_env;
-	unsigned	line;		/* of the key being parsed */
+	unsigned	line;		/* of the key being parsed, in the top file */
+	unsigned	local_line;	/* of the key being parsed, in its own file */
+	/* Include=: where names are found, the names being included
+	 * (outermost first, the top policy's own name too), those applied
+	 * already, and the top file's Include= line an included key came by. */
+	const struct policy_sources *sources;
+	const char	*stack[POLICY_INCLUDE_DEPTH_MAX + 1];
+	unsigned	depth;
+	char		**applied;
+	unsigned	top_line;
+	bool		pass_includes;	/* a file's first pass: its Include= only */
+	struct ini_diags *d;		/* the current file's diagnostics */
+	char		*effective;	/* the text so far after inclusion */
+	size_t		effective_len;
+	bool		included;	/* some Include= applied a file */
+	bool		too_large;	/* effective would be over SBX_POLICY_TEXT_MAX */
+	unsigned	first_include;	/* line of the top file's first Include= */
 	bool		families_given;	/* RestrictAddressFamilies= seen: no default */
 	bool		netlink_given;	/* RestrictNetlink= seen: no default */
 	unsigned	netlink_line;	/* of the last RestrictNetlink= naming one */
@@ -203,6 +220,25 @@ policy_add_mount(struct policy *p, enum policy_mount_kind kind, const char *sour
 	return 0;
 }
 
+/* An empty BindReadOnly=, Bind=, Symlink= or TemporaryFileSystem=: the
+ * mounts of that kind so far are dropped. */
+static int
+reset_mounts(struct policy *p, enum policy_mount_kind kind)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		if (p->mounts[i].kind != kind) {
+			p->mounts[j++] = p->mounts[i];
+			continue;
+		}
+		free(p->mounts[i].source);
+		free(p->mounts[i].dest);
+	}
+	p->n_mounts = j;
+	return 0;
+}
+
 /* BindReadOnly=/Bind= [-]SRC[:DST] */
 static int
 parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
@@ -214,6 +250,8 @@ parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_er
 	bool optional = false;
 	char *colon;
 
+	if (value[0] == '\0')
+		return reset_mounts(pp->policy, (enum policy_mount_kind) k->ltype);
 	if (value[0] == '-') {
 		optional = true;
 		value++;
@@ -247,6 +285,8 @@ parse_symlink(const struct ini_key *k, const char *value, void *data, struct ini
 	const char *link, *why;
 	char *colon;
 
+	if (value[0] == '\0')
+		return reset_mounts(pp->policy, POLICY_MOUNT_SYMLINK);
 	target = strdup(value);
 	if (!target)
 		return -ENOMEM;
@@ -286,8 +326,11 @@ static int
 parse_tmpfs(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	struct policy_parser *pp = data;
-	const char *why = dest_problem(value);
+	const char *why;
 
+	if (value[0] == '\0')
+		return reset_mounts(pp->policy, POLICY_MOUNT_TMPFS);
+	why = dest_problem(value);
 	if (why)
 		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' %s", k->key, value, why);
 	return policy_add_mount(pp->policy, POLICY_MOUNT_TMPFS, NULL, value, false, err);
@@ -347,6 +390,14 @@ static int
 parse_environment_key(const struct ini_key *k, const char *value, void *data,
     struct ini_error *err)
 {
+	struct policy_parser *pp = data;
+
+	/* Empty: the variables so far are dropped. */
+	if (value[0] == '\0') {
+		pp->policy->environment = strv_free(pp->policy->environment);
+		pp->n_env = 0;
+		return 0;
+	}
 	return parse_environment(data, value, err);
 }
 
@@ -394,12 +445,18 @@ parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_e
 	struct policy_parser *pp = data;
 	_cleanup_free_ char *copy = strdup(value);
 	char *save = NULL;
-	int r, n = 0;
+	int r;
 
 	if (!copy)
 		return -ENOMEM;
+	/* Empty: the system calls allowed so far are not. */
+	if (value[0] == '\0') {
+		pp->policy->syscalls = strv_free(pp->policy->syscalls);
+		pp->n_syscalls = 0;
+		pp->policy->syscalls_line = 0;
+		return 0;
+	}
 	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		n++;
 		if (tok[0] == '@') {
 			r = add_group(pp, tok, 0, err);
 		} else if (syscall_is_forbidden(tok)) {
@@ -411,8 +468,6 @@ parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_e
 		if (r < 0)
 			return r;
 	}
-	if (n == 0)
-		return error_msg_setf(&err->msg, EINVAL, "Allow=: empty list");
 	if (pp->policy->syscalls_line == 0)
 		pp->policy->syscalls_line = pp->line;
 	return 0;
@@ -649,6 +704,24 @@ static const struct {
 	{ "special", POLICY_RIGHT_SPECIAL },
 };
 
+/* An empty File= or Tree=: the rules of that kind so far are dropped. */
+static int
+reset_path_rules(struct policy *p, bool tree)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < p->n_path_rules; i++) {
+		if (p->path_rules[i].tree != tree) {
+			p->path_rules[j++] = p->path_rules[i];
+			continue;
+		}
+		free(p->path_rules[i].path);
+		safe_close(p->path_rules[i].dirfd);
+	}
+	p->n_path_rules = j;
+	return 0;
+}
+
 /* File=PATH RIGHTS or Tree=PATH RIGHTS, RIGHTS a comma-separated list. */
 static int
 parse_path_rule(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
@@ -660,6 +733,8 @@ parse_path_rule(const struct ini_key *k, const char *value, void *data, struct i
 	const char *sp = strpbrk(value, " \t"), *why, *c;
 	unsigned rights = 0;
 
+	if (value[0] == '\0')
+		return reset_path_rules(p, tree);
 	if (!sp)
 		return error_msg_setf(&err->msg, EINVAL,
 		    "%s=: expected 'PATH RIGHTS', e.g. '/srv/in read'", k->key);
@@ -776,6 +851,13 @@ parse_connect(const struct ini_key *k, const char *value, void *data, struct ini
 	struct policy_connect_rule *v;
 	int r;
 
+	/* Empty: the endpoints so far are dropped. */
+	if (value[0] == '\0') {
+		for (size_t i = 0; i < p->n_connect_rules; i++)
+			policy_connect_rule_done(&p->connect_rules[i]);
+		p->n_connect_rules = 0;
+		return 0;
+	}
 	r = policy_parse_endpoint(value, &rule);
 	if (r == -ENOMEM)
 		return r;
@@ -800,12 +882,16 @@ parse_connect(const struct ini_key *k, const char *value, void *data, struct ini
 	return 0;
 }
 
+static int parse_include(const struct ini_key *k, const char *value, void *data,
+    struct ini_error *err);
+
 /* Where a row's field lies in struct policy. */
 #define FIELD(f) offsetof(struct policy, f)
 
 /* Every key a policy may hold. */
 static const struct ini_key policy_keys[] = {
 	{ "Policy",      "Description",         parse_string,     FIELD(description) },
+	{ "Policy",      "Include",             parse_include },
 	{ "Filesystem",  "BindReadOnly",        parse_bind,       0, POLICY_MOUNT_BIND_RO },
 	{ "Filesystem",  "Bind",                parse_bind,       0, POLICY_MOUNT_BIND_RW },
 	{ "Filesystem",  "Symlink",             parse_symlink },
@@ -849,6 +935,16 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 	size_t n_mounts = p->n_mounts, n_paths = p->n_path_rules, n_connects = p->n_connect_rules;
 	int r;
 
+	/* A file's first pass applies its Include= lines, and only those. */
+	if (pp->pass_includes) {
+		if (!k || k->parse != parse_include)
+			return 0;
+		pp->local_line = line;
+		return parse_include(k, value, pp, err);
+	}
+	/* What an included file adds is where the top file includes it. */
+	if (pp->top_line > 0)
+		line = pp->top_line;
 	if (section[0] == '\0')
 		return error_msg_setf(&err->msg, EINVAL, "'%s=' outside of any section", key);
 	if (!k)
@@ -864,6 +960,243 @@ policy_handle(const char *section, const char *key, const char *value, unsigned 
 		p->path_rules[n_paths].line = line;
 	if (p->n_connect_rules > n_connects)
 		p->connect_rules[n_connects].line = line;
+	return r;
+}
+
+/* Appends n bytes of s to the text after inclusion; that text must load
+ * alone, so it is held to a policy's size (too_large once over it). */
+static int
+effective_add(struct policy_parser *pp, const char *s, size_t n)
+{
+	char *e;
+
+	if (pp->too_large || pp->effective_len + n > SBX_POLICY_TEXT_MAX) {
+		pp->too_large = true;
+		return 0;
+	}
+	e = realloc(pp->effective, pp->effective_len + n + 1);
+	if (!e)
+		return -ENOMEM;
+	memcpy(e + pp->effective_len, s, n);
+	pp->effective_len += n;
+	e[pp->effective_len] = '\0';
+	pp->effective = e;
+	return 0;
+}
+
+static int _printf_(2, 3)
+effective_addf(struct policy_parser *pp, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return 0;
+	return effective_add(pp, buf, (size_t) n < sizeof(buf) ? (size_t) n : sizeof(buf) - 1);
+}
+
+/* Appends a file's own text, its Include= lines made comments (what they
+ * name is above already), and a final newline. */
+static int
+effective_add_text(struct policy_parser *pp, const char *text)
+{
+	int r = 0;
+
+	for (const char *l = text; r >= 0 && *l;) {
+		size_t n = strcspn(l, "\n"), w = strspn(l, " \t");
+
+		if (strncmp(l + w, "Include", 7) == 0 && l[w + 7 + strspn(l + w + 7, " \t")] == '=')
+			r = effective_add(pp, "# ", 2);
+		if (r >= 0)
+			r = effective_add(pp, l, n);
+		if (r >= 0)
+			r = effective_add(pp, "\n", 1);
+		l += n + (l[n] == '\n');
+	}
+	return r;
+}
+
+/*
+ * Whether m is what include_diags() made of a nested file's diagnostic,
+ * "Include=B[ -> C...]: PATH:...", PATH being the last name's: then
+ * *ret_chain is the names' length and *ret_rest where PATH starts.
+ */
+static bool
+include_forwarded(const struct policy_sources *s, const char *m, size_t *ret_chain,
+    const char **ret_rest)
+{
+	const struct policy_source *src;
+	const char *names = m + 8, *last;
+	size_t n;
+	char name[64];
+
+	if (strncmp(m, "Include=", 8) != 0)
+		return false;
+	n = strspn(names, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-> ");
+	while (n > 0 && names[n - 1] == ' ')
+		n--;
+	if (names[n] != ':' || names[n + 1] != ' ')
+		return false;
+	last = names;
+	for (const char *a = strstr(names, " -> "); a && a < names + n; a = strstr(a + 4, " -> "))
+		last = a + 4;
+	if ((size_t) (names + n - last) >= sizeof(name))
+		return false;
+	memcpy(name, last, (size_t) (names + n - last));
+	name[names + n - last] = '\0';
+	src = policy_sources_find(s, name);
+	if (!src || strncmp(names + n + 2, src->path, strlen(src->path)) != 0 ||
+	    names[n + 2 + strlen(src->path)] != ':')
+		return false;
+	*ret_chain = n;
+	*ret_rest = names + n + 2;
+	return true;
+}
+
+/* Reports an included file's diagnostics c at the Include= line of the
+ * file that includes it, naming the included file and its line (through
+ * more than one include: the innermost file's, after the chain of names). */
+static void
+include_diags(const struct policy_parser *pp, unsigned line, const char *name, const char *path,
+    const struct ini_diags *c)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		const struct ini_diag *g = &c->v[i];
+		const char *rest;
+		char where[16] = "";
+		size_t n;
+
+		if (include_forwarded(pp->sources, g->message, &n, &rest)) {
+			ini_diags_add(pp->d, line, g->severity, c->error, "Include=%s -> %.*s: %s",
+			    name, (int) n, g->message + 8, rest);
+			continue;
+		}
+		if (g->line > 0)
+			(void) snprintf(where, sizeof(where), ":%u", g->line);
+		ini_diags_add(pp->d, line, g->severity, c->error, "Include=%s: %s%s: %s", name, path,
+		    where, g->message);
+	}
+	if (c->n_errors + c->n_warnings > c->n)
+		ini_diags_add(pp->d, line, INI_ERROR, c->error, "Include=%s: %s: %u more problems",
+		    name, path, c->n_errors + c->n_warnings - c->n);
+}
+
+static int parse_file(struct policy_parser *pp, const char *text, const char *label,
+    struct ini_diags *d);
+
+/*
+ * [Policy] Include=NAME, on a file's first pass: NAME's lines, and the
+ * lines of what it includes, are applied before the rest of this file.
+ * Errors go straight to the file's diagnostics (the first pass's own are
+ * dropped: the second pass reports the file's other lines).
+ */
+static int
+parse_include(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	struct policy_parser *pp = data;
+	const struct policy_source *src;
+	_cleanup_free_ struct ini_diags *c = NULL;
+	struct ini_diags *d = pp->d;
+	unsigned line = pp->local_line, saved_top = pp->top_line;
+	char chain[512] = "", label[1200];
+	int r;
+
+	if (!pp->pass_includes)
+		return 0;
+	if (!policy_name_is_valid(value)) {
+		ini_diags_add(d, line, INI_ERROR, -EINVAL, "Include=: invalid policy name '%s'",
+		    value);
+		return 0;
+	}
+	for (unsigned i = 0; i < pp->depth; i++)
+		if (strcmp(pp->stack[i], value) == 0) {
+			size_t n = 0;
+
+			for (unsigned j = i; j < pp->depth && n < sizeof(chain); j++)
+				n += (size_t) snprintf(chain + n, sizeof(chain) - n, "%s -> ",
+				    pp->stack[j]);
+			ini_diags_add(d, line, INI_ERROR, -ELOOP, "Include=%s: include loop: %s%s",
+			    value, chain, value);
+			return 0;
+		}
+	/* The top policy's own name is on the stack too, if it has one. */
+	if (pp->depth - (pp->policy->name ? 1 : 0) >= POLICY_INCLUDE_DEPTH_MAX) {
+		ini_diags_add(d, line, INI_ERROR, -ELOOP, "Include=%s: includes nested more than "
+		    "%d deep", value, POLICY_INCLUDE_DEPTH_MAX);
+		return 0;
+	}
+	src = policy_sources_find(pp->sources, value);
+	if (!src) {
+		ini_diags_add(d, line, INI_ERROR, -ENOENT, "Include=%s: no such policy", value);
+		return 0;
+	}
+	if (!src->text) {
+		ini_diags_add(d, line, INI_ERROR, -EIO, "Include=%s: %s cannot be read", value,
+		    src->path);
+		return 0;
+	}
+	/* Included twice (A includes B and C, both include D): once. */
+	for (char **a = pp->applied; a && *a; a++)
+		if (strcmp(*a, value) == 0)
+			return effective_addf(pp, "# Include=%s: applied above already\n", value);
+	r = strv_push(&pp->applied, value);
+	if (r < 0)
+		return r;
+
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	(void) snprintf(label, sizeof(label), "Include=%s: %s", value, src->path);
+	pp->stack[pp->depth++] = src->name;
+	if (pp->top_line == 0)
+		pp->top_line = line;
+	if (!pp->included)
+		pp->first_include = pp->top_line;
+	pp->included = true;
+	r = parse_file(pp, src->text, label, c);
+	pp->top_line = saved_top;
+	pp->depth--;
+	if (r < 0)
+		return r;
+	include_diags(pp, line, value, src->path, c);
+	return 0;
+}
+
+/*
+ * Applies one file to the policy: its Include= lines first (pass 1, each
+ * in order, recursively), then its other lines (pass 2). Diagnostics of
+ * its lines go to d. The text after inclusion grows by the included
+ * files, then this one under a comment saying which (label). -ENOMEM or 0.
+ */
+static int
+parse_file(struct policy_parser *pp, const char *text, const char *label, struct ini_diags *d)
+{
+	_cleanup_free_ struct ini_diags *scratch = calloc(1, sizeof(*scratch));
+	struct ini_diags *saved_d = pp->d;
+	bool saved_pass = pp->pass_includes;
+	int r;
+
+	if (!scratch)
+		return -ENOMEM;
+	pp->d = d;
+	pp->pass_includes = true;
+	r = ini_parse_all_known(text, policy_keys, ELEMENTSOF(policy_keys), policy_handle, pp,
+	    scratch);
+	pp->pass_includes = false;
+	if (r != -ENOMEM)
+		r = ini_parse_all_known(text, policy_keys, ELEMENTSOF(policy_keys), policy_handle,
+		    pp, d);
+	pp->d = saved_d;
+	pp->pass_includes = saved_pass;
+	if (r == -ENOMEM)
+		return r;
+	r = effective_addf(pp, "# %s\n", label);
+	if (r >= 0)
+		r = effective_add_text(pp, text);
 	return r;
 }
 
@@ -932,12 +1265,19 @@ first_error(const struct ini_diags *d, struct ini_error *err)
 		}
 }
 
+static void
+policy_parser_done(struct policy_parser *pp)
+{
+	strv_free(pp->applied);
+	free(pp->effective);
+}
+
 int
-policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
-    struct ini_diags *d)
+policy_parse_sources_all(const char *name, const char *path, const char *text,
+    const struct policy_sources *sources, struct policy **ret, struct ini_diags *d)
 {
 	_cleanup_(policy_unrefp) struct policy *p = NULL;
-	struct policy_parser pp = {};
+	_cleanup_(policy_parser_done) struct policy_parser pp = {};
 	struct ini_error err = {};
 	bool has_path = false;
 	int r;
@@ -983,10 +1323,19 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 		return -ENOMEM;
 
 	pp.policy = p;
-	r = ini_parse_all_known(text, policy_keys, ELEMENTSOF(policy_keys), policy_handle, &pp, d);
-	ini_diags_sort(d);
+	pp.sources = sources;
+	if (name)
+		pp.stack[pp.depth++] = p->name;
+	r = effective_addf(&pp, "# Policy '%s' with what its Include= lines name, in their "
+	    "place:\n# loaded alone, this text makes the same policy.\n", name ?: "-");
+	if (r >= 0)
+		r = parse_file(&pp, text, path ?: "<text>", d);
 	if (r == -ENOMEM)
 		return r;
+	if (pp.included && pp.too_large)
+		ini_diags_add(d, pp.first_include, INI_ERROR, -EFBIG, "the policy with what it "
+		    "includes is too large (over %u bytes)", SBX_POLICY_TEXT_MAX);
+	ini_diags_sort(d);
 	if (d->error < 0)
 		return d->error;
 	check_unix_connects(p, d);
@@ -1015,9 +1364,18 @@ policy_parse_all(const char *name, const char *path, const char *text, struct po
 			return -ENOMEM;
 	}
 	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), compare_strp);
+	if (pp.included)
+		p->effective = TAKE_PTR(pp.effective);
 
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+int
+policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
+    struct ini_diags *d)
+{
+	return policy_parse_sources_all(name, path, text, NULL, ret, d);
 }
 
 /* The first-error API over the _all one: text, or if NULL the file path. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "macro.h"
 #include "policy-store.h"
 
 static int
@@ -67,21 +68,28 @@ log_diags(const char *path, const struct ini_diags *d)
 		    d->n_errors + d->n_warnings - d->n);
 }
 
-/* Parses and compiles; on failure logs every error and marks name broken. */
+/* Parses src (Include= finds what it names in all) and compiles it; on
+ * failure logs every error and marks its name broken. A source without a
+ * text is read again, for its error. */
 static int
-store_add_text(struct policy_store *s, const char *name, const char *path, const char *text)
+store_add_source(struct policy_store *s, const struct policy_source *src,
+    const struct policy_sources *all)
 {
 	_cleanup_free_ struct ini_diags *d = calloc(1, sizeof(*d));
+	_cleanup_free_ char *owned = NULL;
+	const char *name = src->name, *path = src->path, *text = src->text;
 	struct ini_error err = {};
 	struct policy *p = NULL;
-	int r;
+	int r = 0;
 
 	if (!d)
 		return -ENOMEM;
-	if (text)
-		r = policy_parse_all(name, path, text, &p, d);
-	else
-		r = policy_load_file_all(name, path, &p, d);
+	if (!text) {
+		r = policy_read_file(path, &owned, d);
+		text = owned;
+	}
+	if (r >= 0)
+		r = policy_parse_sources_all(name, path, text, all, &p, d);
 	if (r >= 0) {
 		r = policy_compile(p, &err);
 		if (r < 0)
@@ -118,8 +126,10 @@ cmp_policy(const void *a, const void *b)
 	return strcmp((*(struct policy *const *) a)->name, (*(struct policy *const *) b)->name);
 }
 
+/* Adds the policy files of dir to all, each with its text (NULL if it
+ * cannot be read: loading says why). */
 static int
-store_add_dir(struct policy_store *s, const char *dir)
+sources_add_dir(struct policy_sources *all, const char *dir, struct ini_diags *scratch)
 {
 	struct dirent **names = NULL;
 	int n, r = 0;
@@ -141,8 +151,13 @@ store_add_dir(struct policy_store *s, const char *dir)
 			name[l - 7] = '\0';
 			if (!policy_name_is_valid(name))
 				log_warning("Ignoring policy file '%s/%s': invalid name.", dir, fn);
-			else if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, fn) < sizeof(path))
-				r = store_add_text(s, name, path, NULL);
+			else if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, fn) < sizeof(path)) {
+				_cleanup_free_ char *text = NULL;
+
+				r = policy_read_file(path, &text, scratch);
+				if (r != -ENOMEM)
+					r = policy_sources_add(all, name, path, text);
+			}
 		}
 		free(names[i]);
 	}
@@ -151,21 +166,47 @@ store_add_dir(struct policy_store *s, const char *dir)
 }
 
 int
-policy_store_load(char *const *dirs, struct policy_store **ret)
+policy_sources_load(char *const *dirs, struct policy_sources *ret)
 {
-	struct policy_store *s = calloc(1, sizeof(*s));
+	_cleanup_free_ struct ini_diags *scratch = calloc(1, sizeof(*scratch));
+	struct policy_sources all = {};
 	int r = 0;
 
-	if (!s)
+	if (!scratch)
 		return -ENOMEM;
 	for (const struct embedded_policy *e = embedded_policies; r >= 0 && e->name; e++) {
 		char path[128];
 
 		(void) snprintf(path, sizeof(path), "<embedded>/%s.policy", e->name);
-		r = store_add_text(s, e->name, path, e->text);
+		r = policy_sources_add(&all, e->name, path, e->text);
 	}
 	for (char *const *d = dirs; r >= 0 && d && *d; d++)
-		r = store_add_dir(s, *d);
+		r = sources_add_dir(&all, *d, scratch);
+	if (r < 0) {
+		policy_sources_done(&all);
+		return r;
+	}
+	*ret = all;
+	return 0;
+}
+
+int
+policy_store_load(char *const *dirs, struct policy_store **ret)
+{
+	_cleanup_(policy_sources_done) struct policy_sources all = {};
+	struct policy_store *s;
+	int r;
+
+	/* Every file first: Include= names what a spawn's --policy would
+	 * name, the highest layer's file, whichever file includes it. */
+	r = policy_sources_load(dirs, &all);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; r >= 0 && i < all.n; i++)
+		r = store_add_source(s, &all.v[i], &all);
 	if (r < 0) {
 		policy_store_free(s);
 		return r;

@@ -22,8 +22,12 @@ struct policy_store {
 };
 
 /* Loads every layer. A broken file is logged (path:line) and skipped (its
- * name recorded in broken, unless a later layer loads it). */
+ * name recorded in broken, unless a later layer loads it). A file whose
+ * Include= names a broken policy is broken too. */
 int policy_store_load(char *const *dirs, struct policy_store **ret);
+/* Reads every layer's files, embedded first, then dirs in order, as
+ * sources for Include= (a file that cannot be read has no text). */
+int policy_sources_load(char *const *dirs, struct policy_sources *ret);
 /* For each broken name, prev's version replaces whatever s has. */
 int policy_store_keep(struct policy_store *s, const struct policy_store *prev);
 

@@ -6,6 +6,7 @@
  * policy-seccomp.c's, and everything that touches the host policy-io.c's.
  */
 #include <assert.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -30,6 +31,48 @@ policy_connect_rule_done(struct policy_connect_rule *r)
 	free(r->host);
 }
 
+int
+policy_sources_add(struct policy_sources *s, const char *name, const char *path,
+    const char *text)
+{
+	_cleanup_free_ char *n = strdup(name), *f = strdup(path), *t = text ? strdup(text) : NULL;
+	struct policy_source *v;
+
+	if (!n || !f || (text && !t))
+		return -ENOMEM;
+	v = reallocarray(s->v, s->n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	s->v[s->n++] = (struct policy_source) {
+		.name = TAKE_PTR(n),
+		.path = TAKE_PTR(f),
+		.text = TAKE_PTR(t),
+	};
+	return 0;
+}
+
+const struct policy_source *
+policy_sources_find(const struct policy_sources *s, const char *name)
+{
+	for (size_t i = s ? s->n : 0; i > 0; i--)
+		if (strcmp(s->v[i - 1].name, name) == 0)
+			return &s->v[i - 1];
+	return NULL;
+}
+
+void
+policy_sources_done(struct policy_sources *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].name);
+		free(s->v[i].path);
+		free(s->v[i].text);
+	}
+	free(s->v);
+	*s = (struct policy_sources) {};
+}
+
 struct policy *
 policy_ref(struct policy *p)
 {
@@ -50,6 +93,7 @@ policy_unref(struct policy *p)
 	free(p->name);
 	free(p->path);
 	free(p->text);
+	free(p->effective);
 	free(p->description);
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		free(p->mounts[i].source);

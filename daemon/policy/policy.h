@@ -97,6 +97,9 @@ struct policy {
 	char			*name;
 	char			*path;		/* file it came from, for messages */
 	char			*text;		/* source text, for POLICY_SHOW */
+	/* With Include=: the text after inclusion (policy show --effective),
+	 * which loaded alone makes the same policy. NULL: there is none. */
+	char			*effective;
 	char			*description;
 
 	struct policy_mount	*mounts;
@@ -139,12 +142,40 @@ struct policy {
 	size_t			notify_bpf_len;
 };
 
+/* The policies Include= can name: each one's text by name, as the store
+ * found it (the highest layer's file). */
+struct policy_source {
+	char		*name;
+	char		*path;		/* for messages */
+	char		*text;		/* NULL: the file could not be read */
+};
+
+struct policy_sources {
+	struct policy_source	*v;
+	size_t			n;
+};
+
+#define POLICY_INCLUDE_DEPTH_MAX 8
+
+/* Adds name's source (text may be NULL), after those there are: the
+ * layers in order, lowest first. */
+int policy_sources_add(struct policy_sources *s, const char *name, const char *path,
+    const char *text);
+/* The source last added under name (the highest layer's), or NULL. */
+const struct policy_source *policy_sources_find(const struct policy_sources *s, const char *name);
+void policy_sources_done(struct policy_sources *s);
+
 /* Parses text (file name only for messages). Does not compile. Goes on
  * after an error where it safely can: every error lands in d (sorted by
  * line), and the return value is the first one's negative errno; no
  * policy is made unless there is none. Warnings are policy_lint()'s. */
 int policy_parse_all(const char *name, const char *path, const char *text, struct policy **ret,
     struct ini_diags *d);
+/* The same, with the policies Include= may name (NULL: none). An error in
+ * an included file is reported at the Include= line, naming that file
+ * and line. */
+int policy_parse_sources_all(const char *name, const char *path, const char *text,
+    const struct policy_sources *sources, struct policy **ret, struct ini_diags *d);
 /* The same, reporting only the first error in err (line, message). */
 int policy_parse(const char *name, const char *path, const char *text, struct policy **ret,
     struct ini_error *err);
@@ -154,6 +185,8 @@ int policy_read_fd(int fd, char **ret, struct ini_diags *d);
 /* Reads path and parses it; name is the file name without ".policy". */
 int policy_load_file_all(const char *name, const char *path, struct policy **ret,
     struct ini_diags *d);
+/* Reads path into a malloc'd text: what policy_load_file_all() reads. */
+int policy_read_file(const char *path, char **ret, struct ini_diags *d);
 int policy_load_file(const char *name, const char *path, struct policy **ret, struct ini_error *err);
 /* Warnings for a valid policy that will not work as meant here: a bind
  * source that does not exist on this host (looked up with stat(2), as

@@ -56,7 +56,9 @@ check_args(const struct req_ctx *ctx, const uint8_t *buf, size_t size)
 		check_strv(a->spawn.env, a->spawn.fixed.n_env, buf, size);
 		break;
 	case SBX_MSG_POLICY_SHOW:
-		check_str(a->policy_name, buf, size);
+		check_str(a->policy_show.name, buf, size);
+		if (a->policy_show.flags & ~SBX_POLICY_SHOW_EFFECTIVE)
+			abort();
 		break;
 	case SBX_MSG_POLICY_CHECK:
 		check_str(a->policy_check.file, buf, size);

@@ -26,6 +26,7 @@ integration_tests = \
 	tests/integration/test-badinput \
 	tests/integration/test-users \
 	tests/integration/test-reload \
+	tests/integration/test-include \
 	tests/integration/test-faults \
 	tests/integration/test-faults-conn \
 	tests/integration/test-injection \
@@ -78,6 +79,11 @@ tests_integration_test_reload_SOURCES = tests/integration/test-reload.c
 tests_integration_test_reload_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_reload_CFLAGS = $(itest_cflags)
 tests_integration_test_reload_LDADD = $(itest_ldadd)
+
+tests_integration_test_include_SOURCES = tests/integration/test-include.c
+tests_integration_test_include_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_include_CFLAGS = $(itest_cflags)
+tests_integration_test_include_LDADD = $(itest_ldadd)
 
 tests_integration_test_faults_SOURCES = tests/integration/test-faults.c
 tests_integration_test_faults_CPPFLAGS = $(itest_cppflags)

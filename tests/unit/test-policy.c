@@ -336,7 +336,6 @@ static const struct {
 	{ "[SystemCalls]\nAllow=mount\n", 2, "'mount' is never allowed" },
 	{ "[SystemCalls]\nAllow=@basic-io @nonexistent\n", 2, "unknown system call group '@nonexistent'" },
 	{ "[SystemCalls]\nAllow=frobnicate\n", 2, "unknown system call 'frobnicate'" },
-	{ "[SystemCalls]\nAllow=\n", 2, "empty" },
 	{ "[SystemCalls]\nAction=trap\n", 2, "Action=" },
 	{ "[SystemCalls]\nAction=errno:EWHATEVER\n", 2, "errno name" },
 	{ "[SystemCalls]\nRestrictAddressFamilies=AF_UNIX AF_VSCOK\n", 2, "'AF_VSCOK'" },
@@ -1420,6 +1419,272 @@ START_TEST(test_filter_intercept)
 }
 END_TEST
 
+/* ---- Include= ----------------------------------------------------------- */
+
+/* The sources Include= finds: NAME TEXT pairs, NULL-terminated. */
+static void
+sources_make(struct policy_sources *s, const char *const *v)
+{
+	for (; v[0]; v += 2) {
+		char path[96];
+
+		snprintf(path, sizeof(path), "/srv/p/%s.policy", v[0]);
+		ck_assert_int_eq(policy_sources_add(s, v[0], path, v[1]), 0);
+	}
+}
+
+static struct policy *
+compose(const char *const *v, const char *name, const char *text, struct ini_diags *d)
+{
+	struct policy_sources s = {};
+	struct policy *p = NULL;
+
+	sources_make(&s, v);
+	*d = (struct ini_diags) {};
+	(void) policy_parse_sources_all(name, "/srv/p/top.policy", text, &s, &p, d);
+	policy_sources_done(&s);
+	return p;
+}
+
+static const char *const base_sources[] = {
+	"base",
+	"[Policy]\n"
+	"Description=the base\n"
+	"[Filesystem]\n"
+	"BindReadOnly=/usr\n"
+	"BindReadOnly=/opt\n"
+	"Symlink=usr/bin:/bin\n"
+	"[Sandbox]\n"
+	"Hostname=base\n"
+	"Environment=A=1\n"
+	"[Limits]\n"
+	"Memory=100M\n"
+	"WallTime=10s\n"
+	"[SystemCalls]\n"
+	"Allow=read write\n"
+	"RestrictAddressFamilies=AF_UNIX\n"
+	"[Broker]\n"
+	"Tree=/srv/in read\n"
+	"Connect=tcp:127.0.0.1:80\n",
+	NULL,
+};
+
+/* "NAME's lines, then mine": the included keys first, wherever Include=
+ * stands; a later single value replaces, a list adds. */
+START_TEST(test_include_order)
+{
+	static const char top[] =
+	    "[Limits]\n"
+	    "Memory=200M\n"
+	    "[Policy]\n"
+	    "Include=base\n"
+	    "[Filesystem]\n"
+	    "BindReadOnly=/etc\n"
+	    "[SystemCalls]\n"
+	    "Allow=openat\n"
+	    "RestrictAddressFamilies=AF_INET\n"
+	    "[Sandbox]\n"
+	    "Environment=B=2\n";
+	_cleanup_(policy_unrefp) struct policy *p = NULL, *alone = NULL;
+	struct ini_diags d;
+
+	p = compose(base_sources, "top", top, &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.memory_max, 200u << 20);	/* mine, though written first */
+	ck_assert_uint_eq(p->limits.timeout_ms, 10000);		/* the base's */
+	ck_assert_str_eq(p->description, "the base");
+	ck_assert_str_eq(p->hostname, "base");
+	ck_assert_uint_eq(p->n_mounts, 4);
+	ck_assert_str_eq(p->mounts[0].dest, "/usr");
+	ck_assert_str_eq(p->mounts[3].dest, "/etc");
+	ck_assert_uint_eq(p->mounts[3].line, 6);
+	/* What came by the include is where the top file includes it. */
+	ck_assert_uint_eq(p->mounts[0].line, 4);
+	ck_assert(strv_contains(p->syscalls, "read"));
+	ck_assert(strv_contains(p->syscalls, "openat"));
+	ck_assert_uint_eq(p->socket_families, (1u << AF_UNIX) | (1u << AF_INET));
+	ck_assert(strv_contains(p->environment, "A=1"));
+	ck_assert(strv_contains(p->environment, "B=2"));
+	ck_assert_uint_eq(p->n_path_rules, 1);
+	ck_assert_uint_eq(p->n_connect_rules, 1);
+
+	/* The text after inclusion makes the same policy on its own. */
+	ck_assert_ptr_nonnull(p->effective);
+	ck_assert_ptr_nonnull(strstr(p->effective, "# Include=base: /srv/p/base.policy\n"));
+	ck_assert_ptr_nonnull(strstr(p->effective, "# Include=base\n"));
+	alone = parse_ok(p->effective);
+	ck_assert_ptr_null(alone->effective);
+	ck_assert_uint_eq(alone->limits.memory_max, p->limits.memory_max);
+	ck_assert_uint_eq(alone->limits.timeout_ms, p->limits.timeout_ms);
+	ck_assert_uint_eq(alone->n_mounts, p->n_mounts);
+	ck_assert_uint_eq(alone->socket_families, p->socket_families);
+	ck_assert_uint_eq(strv_length(alone->syscalls), strv_length(p->syscalls));
+	ck_assert_uint_eq(strv_length(alone->environment), strv_length(p->environment));
+	/* A policy without Include= has no other text. */
+	policy_unref(alone);
+	alone = parse_ok("[Limits]\nMemory=1G\n");
+	ck_assert_ptr_null(alone->effective);
+}
+END_TEST
+
+/* An empty assignment of a list key drops the list so far, the included
+ * part with it; other lists stay. */
+START_TEST(test_include_reset)
+{
+	static const char top[] =
+	    "[Policy]\n"
+	    "Include=base\n"
+	    "[Filesystem]\n"
+	    "BindReadOnly=\n"
+	    "BindReadOnly=/usr:/opt\n"	/* /opt is free again */
+	    "[Sandbox]\n"
+	    "Environment=\n"
+	    "Environment=C=3\n"
+	    "[SystemCalls]\n"
+	    "Allow=\n"
+	    "Allow=exit_group\n"
+	    "[Broker]\n"
+	    "Tree=\n"
+	    "Connect=\n"
+	    "File=/srv/in/x read\n";
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct ini_diags d;
+
+	p = compose(base_sources, "top", top, &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->n_mounts, 2);
+	ck_assert_uint_eq(p->mounts[0].kind, POLICY_MOUNT_SYMLINK);	/* another list */
+	ck_assert_str_eq(p->mounts[1].dest, "/opt");
+	ck_assert(!strv_contains(p->environment, "A=1"));
+	ck_assert(strv_contains(p->environment, "C=3"));
+	ck_assert(strv_contains(p->environment, "PATH=/usr/local/bin:/usr/bin:/bin"));
+	ck_assert_uint_eq(strv_length(p->syscalls), 1);
+	ck_assert_str_eq(p->syscalls[0], "exit_group");
+	ck_assert_uint_eq(p->n_path_rules, 1);
+	ck_assert(!p->path_rules[0].tree);
+	ck_assert_uint_eq(p->n_connect_rules, 0);
+	/* In one file alike. */
+	policy_unref(p);
+	p = parse_ok("[Filesystem]\nBindReadOnly=/usr\nBindReadOnly=\nBindReadOnly=/opt:/usr\n"
+	    "TemporaryFileSystem=/run\nTemporaryFileSystem=\n");
+	ck_assert_uint_eq(p->n_mounts, 1);
+	ck_assert_str_eq(p->mounts[0].source, "/opt");
+}
+END_TEST
+
+/* A and B both include C: C's lines apply once, where first included. */
+START_TEST(test_include_diamond)
+{
+	static const char *const v[] = {
+		"c", "[Filesystem]\nBindReadOnly=/usr\n",
+		"a", "[Policy]\nInclude=c\n[Limits]\nTasks=10\n",
+		"b", "[Policy]\nInclude=c\n[Limits]\nTasks=20\n",
+		NULL,
+	};
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct ini_diags d;
+
+	p = compose(v, "top", "[Policy]\nInclude=a\nInclude=b\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->n_mounts, 1);
+	ck_assert_uint_eq(p->limits.tasks_max, 20);
+	ck_assert_ptr_nonnull(strstr(p->effective, "# Include=c: applied above already"));
+}
+END_TEST
+
+static const struct {
+	const char	*name;		/* of the top policy */
+	const char	*text;
+	unsigned	line;
+	const char	*message;
+} include_errors[] = {
+	{ "top", "[Policy]\nDescription=x\nInclude=nosuch\n", 3, "Include=nosuch: no such policy" },
+	{ "top", "[Policy]\nInclude=../etc\n", 2, "Include=: invalid policy name '../etc'" },
+	{ "top", "[Policy]\nInclude=\n", 2, "Include=: invalid policy name ''" },
+	/* A includes A. */
+	{ "self", "[Policy]\nInclude=self\n", 2, "Include=self: include loop: self -> self" },
+	/* top -> loop1 -> loop2 -> loop1 */
+	{ "top", "# x\n[Policy]\nInclude=loop1\n", 3,
+	  "Include=loop1 -> loop2: /srv/p/loop2.policy:2: "
+	  "Include=loop1: include loop: loop1 -> loop2 -> loop1" },
+	/* A chain nine deep. */
+	{ "top", "[Policy]\nInclude=d1\n", 2, "Include=d1 -> d2 -> d3 -> d4 -> d5 -> d6 -> d7 -> "
+	  "d8: /srv/p/d8.policy:2: Include=d9: includes nested more than 8 deep" },
+	/* An error inside the included file: its file and line. */
+	{ "top", "[Policy]\nInclude=broken\n", 2,
+	  "Include=broken: /srv/p/broken.policy:3: unknown key 'Colour' in section [Limits]" },
+	{ "top", "[Policy]\nInclude=unreadable\n", 2,
+	  "Include=unreadable: /srv/p/unreadable.policy cannot be read" },
+	/* A mount point the included file has is one here too. */
+	{ "top", "[Policy]\nInclude=c\n[Filesystem]\nBind=/srv:/usr\n", 4,
+	  "'/usr' is already a mount point" },
+	{ "top", "[Policy]\nInclude=c\nInclude=dup\n", 3,
+	  "Include=dup: /srv/p/dup.policy:2: '/usr' is already a mount point" },
+	{ "top", "[Filesystem]\nInclude=c\n", 2, "unknown key 'Include' in section [Filesystem]" },
+};
+
+START_TEST(test_include_error)
+{
+	static const char *const v[] = {
+		"self", "[Policy]\nInclude=self\n",
+		"loop1", "[Policy]\nInclude=loop2\n",
+		"loop2", "[Policy]\nInclude=loop1\n",
+		"d1", "[Policy]\nInclude=d2\n", "d2", "[Policy]\nInclude=d3\n",
+		"d3", "[Policy]\nInclude=d4\n", "d4", "[Policy]\nInclude=d5\n",
+		"d5", "[Policy]\nInclude=d6\n", "d6", "[Policy]\nInclude=d7\n",
+		"d7", "[Policy]\nInclude=d8\n", "d8", "[Policy]\nInclude=d9\n",
+		"d9", "[Limits]\nTasks=9\n",
+		"broken", "[Limits]\nTasks=9\nColour=blue\n",
+		"c", "[Filesystem]\nBindReadOnly=/usr\n",
+		"dup", "[Filesystem]\nBindReadOnly=/usr\n",
+		NULL,
+	};
+	struct policy_sources s = {};
+	struct policy *p = NULL;
+	struct ini_diags d = {};
+	int r;
+
+	sources_make(&s, v);
+	ck_assert_int_eq(policy_sources_add(&s, "unreadable", "/srv/p/unreadable.policy", NULL),
+	    0);
+	r = policy_parse_sources_all(include_errors[_i].name, "/srv/p/top.policy",
+	    include_errors[_i].text, &s, &p, &d);
+	policy_sources_done(&s);
+	ck_assert_msg(r < 0, "case %d: parsed but should not", _i);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(d.n_errors == 1, "case %d: %u errors", _i, d.n_errors);
+	ck_assert_msg(d.v[0].line == include_errors[_i].line, "case %d: line %u, expected %u (%s)",
+	    _i, d.v[0].line, include_errors[_i].line, d.v[0].message);
+	ck_assert_msg(strstr(d.v[0].message, include_errors[_i].message),
+	    "case %d: message '%s' lacks '%s'", _i, d.v[0].message, include_errors[_i].message);
+}
+END_TEST
+
+/* Eight deep is allowed; without sources nothing can be included. */
+START_TEST(test_include_depth)
+{
+	static const char *const v[] = {
+		"d1", "[Policy]\nInclude=d2\n", "d2", "[Policy]\nInclude=d3\n",
+		"d3", "[Policy]\nInclude=d4\n", "d4", "[Policy]\nInclude=d5\n",
+		"d5", "[Policy]\nInclude=d6\n", "d6", "[Policy]\nInclude=d7\n",
+		"d7", "[Policy]\nInclude=d8\n", "d8", "[Limits]\nTasks=8\n",
+		NULL,
+	};
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct ini_error err = {};
+	struct ini_diags d;
+
+	p = compose(v, "top", "[Policy]\nInclude=d1\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.tasks_max, 8);
+	policy_unref(p);
+	p = NULL;
+	ck_assert_int_lt(policy_parse("top", NULL, "[Policy]\nInclude=default\n", &p, &err), 0);
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_ptr_nonnull(strstr(err.message, "no such policy"));
+}
+END_TEST
+
 /* The inputs too large to write in the table, made once before "parse" runs. */
 static void
 make_invalid_inputs(void)
@@ -1458,6 +1723,9 @@ TESTLIB_MAIN("policy",
 	{ "keys", .loops = TESTLIB_LOOPS({ test_bad_value, ELEMENTSOF(bad_values) }),
 	    .tests = TESTLIB_TESTS(test_every_key, test_key_variants) },
 	{ "groups", .tests = TESTLIB_TESTS(test_forbidden, test_groups) },
+	{ "include", .loops = TESTLIB_LOOPS({ test_include_error, ELEMENTSOF(include_errors) }),
+	    .tests = TESTLIB_TESTS(test_include_order, test_include_reset, test_include_diamond,
+		test_include_depth) },
 	{ "files",
 	    .tests = TESTLIB_TESTS(test_shipped_default, test_shipped_strict,
 		test_shipped_convert, test_load_file) },
