@@ -943,12 +943,20 @@ intercept_reply(int listener, const struct intercept_call *c, int k, int fd,
 	}
 	switch (c->out) {
 	case INTERCEPT_OUT_FD:
-	case INTERCEPT_OUT_SOCKET:
-		if (c->fl && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | c->fl) < 0) {
+	case INTERCEPT_OUT_SOCKET: {
+		/* The status flags asked for. The broker opens everything
+		 * O_NONBLOCK (a FIFO must not stall it) and leaves it so on
+		 * special files; the caller gets what it asked for. */
+		int fl = fcntl(fd, F_GETFL);
+
+		if (c->out == INTERCEPT_OUT_FD && fl >= 0)
+			fl &= ~O_NONBLOCK;
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | c->fl) < 0) {
 			resp.error = -errno;
 			safe_close(fd);
 			goto send;
 		}
+	}
 		if (c->out == INTERCEPT_OUT_FD) {
 			/* The fd becomes the call's result in one step. */
 			add.flags = SECCOMP_ADDFD_FLAG_SEND;
