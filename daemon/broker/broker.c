@@ -76,6 +76,11 @@
 
 #define DENIALS_REMEMBERED	64	/* distinct (action, path) logged per sandbox */
 #define BROKER_LINGER_MS	2	/* a session waits this long for the next request */
+/* And for the next intercepted call: a program starting up computes for
+ * a few milliseconds between bursts of them (python's imports), and each
+ * new session costs a wake-up of the loop and of a worker. A lingering
+ * worker only waits in poll(2); others get threads of their own. */
+#define INTERCEPT_LINGER_MS	20
 
 /* A session's act word: 0 between actions, ACT_TIMED_OUT once the loop
  * answered for it, else the action's start (CLOCK_MONOTONIC µs) << 1 | 1. */
@@ -992,7 +997,7 @@ notify_run(struct session *s, uint64_t *cpu_since)
 		r = poll(&p, 1, 0);
 		if (r == 0) {
 			if (workers_queued(b->manager->workers) ||
-			    (r = poll(&p, 1, BROKER_LINGER_MS)) == 0) {
+			    (r = poll(&p, 1, INTERCEPT_LINGER_MS)) == 0) {
 				s->end = SESSION_IDLE;
 				return;
 			}
