@@ -22,18 +22,28 @@
  * Landlock domain and its policy's filter, exactly as it would without
  * interception, so a target that changes the path after we read it (to
  * one under a [Broker] rule) only reaches what its sandbox already shows
- * it: the broker's directories are not in its view. Every path the broker
- * does act on is our copy, resolved again by the broker beneath the
- * rule's directory (RESOLVE_BENEATH).
+ * it: the broker's directories are not in its view. That holds for paths
+ * the kernel resolves from the sandbox's own directories, which absolute
+ * paths always are (the root is the sandbox's). A relative one from a
+ * host directory the broker handed out (a directory fd, or a working
+ * directory reached with fchdir()) would walk the host's tree, where
+ * Landlock guards opens but not stat(2) or readlink(2): such a call is
+ * performed by the broker if a rule governs its path, and refused
+ * (EXDEV) otherwise, never continued. The sandbox's own mounts, read once,
+ * tell the two kinds of directory apart. Every path the broker does act
+ * on is our copy, resolved again by the broker beneath the rule's
+ * directory (RESOLVE_BENEATH).
  *
  * Paths are matched as the sandbox names them: absolute ones as they are,
  * relative ones against the caller's working directory or the directory
  * fd, read from /proc/PID/cwd and /proc/PID/fd/N (which show paths in the
  * sandbox's view, or the host path of a directory the broker opened). "//"
- * and "." components fold; ".." is left for the broker's resolution,
- * beneath the rule, to refuse if it leaves it. A call we cannot decode
- * (memory we cannot read, a base that is not a directory path) continues:
- * the kernel gives it the answer it would have given anyway.
+ * and "." components fold, and so does a ".." that starts a relative path
+ * (against the base, whose name is the kernel's canonical one); later
+ * ones are left for the broker's resolution, beneath the rule, to refuse
+ * if they leave it. A call we cannot decode (memory we cannot read, a
+ * base that is not a directory path) continues: the kernel gives it the
+ * answer it would have given anyway.
  */
 #include <errno.h>
 #include <fcntl.h>

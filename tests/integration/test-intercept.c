@@ -645,6 +645,16 @@ START_TEST(escapes)
 	ck_assert_str_eq(content("in/w666"), "shared");
 	ck_assert(!exists("pwned") && !exists("stolen"));
 	ck_assert_str_eq(content("out/r"), "rel-in-out");
+
+	/* Metadata of host files from a directory the broker handed out:
+	 * Landlock would let stat, access and readlink through, so these
+	 * are refused; a leading ".." into another rule is that rule's. */
+	out = HELP("hostwalk", P("in"), "../secret", "hostwalk", P("in"), "../../../../etc/shadow",
+	    "hostwalk", P("in"), "../out/r");
+	assert_lines(out, (const char *const[]) {
+	    "statat=ERR EXDEV access=ERR EXDEV readlink=ERR EXDEV cwd=ERR EXDEV",
+	    "statat=ERR EXDEV access=ERR EXDEV readlink=ERR EXDEV cwd=ERR EXDEV",
+	    "statat=OK access=OK readlink=OK cwd=OK", NULL });
 }
 END_TEST
 

@@ -23,6 +23,9 @@
  *                          "cwd=R at=R create=R mkdirat=R rename=R stat=R access=R"
  *   openat DIR NAME        open DIR O_DIRECTORY, then openat(dirfd, NAME) and
  *                          read it: as cat
+ *   hostwalk DIR NAME      open DIR O_DIRECTORY, then fstatat, faccessat and
+ *                          readlinkat (dirfd, NAME), and stat(NAME) after
+ *                          fchdir(dirfd): "statat=R access=R readlink=R cwd=R"
  *   cloexec PATH           FD_CLOEXEC of PATH opened without and with O_CLOEXEC,
  *                          and with openat2(O_CLOEXEC): "plain=0 cloexec=1 openat2=1"
  *   emfile PATH            opens PATH until an open fails: "ERR ENAME open=N
@@ -166,6 +169,29 @@ do_rel(const char *dir, const char *name, const char *new)
 	r[4] = faccessat(AT_FDCWD, moved, W_OK, 0), e[4] = errno;
 	printf("cwd=%s at=%s create=%s mkdirat=%s rename=%s stat=%s access=%s\n", cwd_r, at_r,
 	    res(r[0], e[0]), res(r[1], e[1]), res(r[2], e[2]), res(r[3], e[3]), res(r[4], e[4]));
+	close(d);
+}
+
+/* Metadata calls relative to a directory fd: what Landlock lets through. */
+static void
+do_hostwalk(const char *dir, const char *name)
+{
+	char link[256];
+	struct stat st;
+	int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r[4], e[4];
+
+	if (d < 0) {
+		printf("open %s\n", res(-1, errno));
+		return;
+	}
+	r[0] = fstatat(d, name, &st, AT_SYMLINK_NOFOLLOW), e[0] = errno;
+	r[1] = faccessat(d, name, F_OK, 0), e[1] = errno;
+	r[2] = readlinkat(d, name, link, sizeof(link)) < 0 ? -1 : 0, e[2] = errno;
+	if (r[2] < 0 && e[2] == EINVAL)
+		r[2] = 0;	/* there, and not a link */
+	r[3] = fchdir(d) < 0 ? -1 : stat(name, &st), e[3] = errno;
+	printf("statat=%s access=%s readlink=%s cwd=%s\n", res(r[0], e[0]), res(r[1], e[1]),
+	    res(r[2], e[2]), res(r[3], e[3]));
 	close(d);
 }
 
@@ -566,6 +592,9 @@ main(int argc, char **argv)
 			i += 3;
 		} else if (strcmp(c, "openat") == 0 && need(argc, i, 2)) {
 			do_openat(argv[i + 1], argv[i + 2]);
+			i += 2;
+		} else if (strcmp(c, "hostwalk") == 0 && need(argc, i, 2)) {
+			do_hostwalk(argv[i + 1], argv[i + 2]);
 			i += 2;
 		} else if (strcmp(c, "cloexec") == 0 && need(argc, i, 1))
 			do_cloexec(argv[++i]);
