@@ -56,40 +56,13 @@ static int tcp_listener = -1, unix_listener = -1, udp_granted = -1;
 static unsigned tcp_port, udp_port;
 static const char *daemon_conf;	/* sandboxd.conf for the TCase's daemons, or NULL */
 
-/*
- * What each case's setup started, in memory shared with the test runner's
- * parent: Check runs a case in a child that exits at the first failed
- * assertion without running the checked teardown, so the unchecked
- * teardown (in the parent) stops the daemons and removes the trees of
- * the cases that failed.
- */
-#define LEFTOVERS_MAX 32
-struct leftover {
-	pid_t	pid;
-	bool	done;
-	char	base[128];
-	char	daemon_dir[128];
-	pid_t	fuse_pid;		/* a fuse-stall server mounted at fuse_mnt, */
-	char	fuse_mnt[192];		/* "" once it is gone */
-	char	fuse_conn[32];		/* MAJOR:MINOR of its connection */
-};
-static struct leftover *leftovers;
-
 static void stall_detach(const char *mnt, const char *conn);
-
-/* Strings made by P(), freed in teardown. */
-static char *pool[1024];
-static size_t n_pool;
 
 /* BASE/rel, valid until teardown. */
 static const char *
 P(const char *rel)
 {
-	char *p = testlib_asprintf("%s/%s", base, rel);
-
-	ck_assert(n_pool < sizeof(pool) / sizeof(pool[0]));
-	pool[n_pool++] = p;
-	return p;
+	return testlib_keep(testlib_asprintf("%s/%s", base, rel));
 }
 
 static void
@@ -114,9 +87,7 @@ lnk(const char *target, const char *rel)
 static const char *
 content(const char *rel)
 {
-	ck_assert(n_pool < sizeof(pool) / sizeof(pool[0]));
-	pool[n_pool++] = testlib_tree_content(P(rel));
-	return pool[n_pool - 1];
+	return testlib_keep(testlib_tree_content(P(rel)));
 }
 
 static bool
@@ -338,21 +309,14 @@ setup(void)
 		put("sandboxd.conf", daemon_conf, 0644);
 	ck_assert_int_eq(testdaemon_start(td, daemon_conf ? (const char *const[]) { "--config",
 	    P("sandboxd.conf"), NULL } : NULL), 0);
-	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == 0) {
-			leftovers[i].pid = td->pid;
-			snprintf(leftovers[i].base, sizeof(leftovers[i].base), "%s", base);
-			snprintf(leftovers[i].daemon_dir, sizeof(leftovers[i].daemon_dir), "%s", td->dir);
-			break;
-		}
+	(void) testlib_leftover_add(td->pid, base, td->dir);
 }
 
 static void
 teardown(void)
 {
-	for (size_t i = 0; td && leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == td->pid)
-			leftovers[i].done = true;
+	if (td)
+		testlib_leftover_done(td->pid);
 	testdaemon_free(td);
 	td = NULL;
 	if (tcp_listener >= 0)
@@ -367,43 +331,25 @@ teardown(void)
 		free(base);
 		base = NULL;
 	}
-	for (size_t i = 0; i < n_pool; i++)
-		free(pool[i]);
-	n_pool = 0;
+	testlib_keep_free();
 }
 
+/* A failed case's FUSE server, before its daemon stops. */
 static void
-case_up(void)
+fuse_leftover(struct testlib_leftover *l)
 {
-	leftovers = mmap(NULL, LEFTOVERS_MAX * sizeof(*leftovers), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (leftovers == MAP_FAILED)
-		abort();
+	if (!l->fuse_mnt[0])
+		return;
+	/* It ends itself when its parent dies (PR_SET_PDEATHSIG). */
+	for (int t = 0; t < 250 && kill(l->fuse_pid, 0) == 0; t++)
+		usleep(20000);
+	stall_detach(l->fuse_mnt, l->fuse_conn);
 }
 
 static void
 case_down(void)
 {
-	for (size_t i = 0; i < LEFTOVERS_MAX; i++) {
-		struct leftover *l = &leftovers[i];
-
-		if (l->pid == 0 || l->done)
-			continue;
-		if (l->fuse_mnt[0]) {
-			/* It ends itself when its parent dies (PR_SET_PDEATHSIG). */
-			for (int t = 0; t < 250 && kill(l->fuse_pid, 0) == 0; t++)
-				usleep(20000);
-			stall_detach(l->fuse_mnt, l->fuse_conn);
-		}
-		/* Not our child (its parent was the failed case): no wait. */
-		kill(l->pid, SIGTERM);
-		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
-			usleep(20000);
-		testlib_rm_rf(l->base);
-		testlib_rm_rf(l->daemon_dir);
-	}
-	munmap(leftovers, LEFTOVERS_MAX * sizeof(*leftovers));
-	leftovers = NULL;
+	testlib_leftovers_down(fuse_leftover);
 }
 
 /* Runs the helper with argv (after its name) as root's sandbox; asserts it
@@ -2164,7 +2110,7 @@ static struct {
 	pid_t		pid;
 	int		in;
 	struct lines	out;
-	struct leftover *left;		/* where case_down finds it */
+	struct testlib_leftover *left;	/* where case_down finds it */
 } fz = { .in = -1 };	/* pid < 0: killed by the case */
 
 static void
@@ -2193,12 +2139,11 @@ stall_setup(void)
 	fz.in = in[1];
 	memset(&fz.out, 0, sizeof(fz.out));
 	fz.out.fd = out[0];
-	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == td->pid) {
-			fz.left = &leftovers[i];
-			fz.left->fuse_pid = fz.pid;
-			snprintf(fz.left->fuse_mnt, sizeof(fz.left->fuse_mnt), "%s", mnt);
-		}
+	fz.left = testlib_leftover_find(td->pid);
+	if (fz.left) {
+		fz.left->fuse_pid = fz.pid;
+		snprintf(fz.left->fuse_mnt, sizeof(fz.left->fuse_mnt), "%s", mnt);
+	}
 	ready = await_line(&fz.out, "ready *", 10000, "fuse-stall");
 	if (fz.left)
 		snprintf(fz.left->fuse_conn, sizeof(fz.left->fuse_conn), "%s",
@@ -2904,9 +2849,7 @@ END_TEST
 static void
 daemon_gone(void)
 {
-	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == td->pid)
-			leftovers[i].done = true;
+	testlib_leftover_done(td->pid);
 	td->pid = 0;
 }
 
@@ -2963,7 +2906,7 @@ new_case(Suite *s, const char *name)
 	TCase *tc = tcase_create(name);
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, case_up, case_down);
+	tcase_add_unchecked_fixture(tc, testlib_leftovers_up, case_down);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	suite_add_tcase(s, tc);
 	return tc;

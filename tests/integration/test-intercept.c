@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,37 +48,12 @@ static uid_t owner;		/* the sandboxes' owner in this run */
 static int tcp_listener = -1, unix_listener = -1;
 static unsigned tcp_port;
 
-/*
- * What a run started, in memory shared with the runner's parent: Check
- * ends a failed test's child without its checked teardown, so the
- * unchecked one stops the daemons and removes the trees left behind.
- */
-#define LEFTOVERS_MAX 8
-struct leftover {
-	pid_t	pid;
-	bool	done;
-	char	base[128];
-	char	daemon_dir[128];
-};
-static struct leftover *leftovers;
-
-/* Strings made by P() and content(), freed in teardown. */
-static char *pool[4096];
-static size_t n_pool;
-
-static const char *
-keep(char *s)
-{
-	ck_assert(n_pool < ELEMENTSOF(pool));
-	pool[n_pool++] = s;
-	return s;
-}
 
 /* BASE/rel, valid until teardown. */
 static const char *
 P(const char *rel)
 {
-	return keep(testlib_asprintf("%s/%s", base, rel));
+	return testlib_keep(testlib_asprintf("%s/%s", base, rel));
 }
 
 static void
@@ -104,7 +78,7 @@ lnk(const char *target, const char *rel)
 static const char *
 content(const char *rel)
 {
-	return keep(testlib_tree_content(P(rel)));
+	return testlib_keep(testlib_tree_content(P(rel)));
 }
 
 static bool
@@ -200,22 +174,14 @@ up(uid_t uid)
 	free(text);
 	free(fs);
 	ck_assert_int_eq(testdaemon_start(td, NULL), 0);
-	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == 0) {
-			leftovers[i].pid = td->pid;
-			snprintf(leftovers[i].base, sizeof(leftovers[i].base), "%s", base);
-			snprintf(leftovers[i].daemon_dir, sizeof(leftovers[i].daemon_dir), "%s",
-			    td->dir);
-			break;
-		}
+	(void) testlib_leftover_add(td->pid, base, td->dir);
 }
 
 static void
 teardown(void)
 {
-	for (size_t i = 0; td && leftovers && i < LEFTOVERS_MAX; i++)
-		if (leftovers[i].pid == td->pid)
-			leftovers[i].done = true;
+	if (td)
+		testlib_leftover_done(td->pid);
 	testdaemon_free(td);
 	td = NULL;
 	if (tcp_listener >= 0)
@@ -228,37 +194,13 @@ teardown(void)
 		free(base);
 		base = NULL;
 	}
-	for (size_t i = 0; i < n_pool; i++)
-		free(pool[i]);
-	n_pool = 0;
-}
-
-static void
-case_up(void)
-{
-	leftovers = mmap(NULL, LEFTOVERS_MAX * sizeof(*leftovers), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (leftovers == MAP_FAILED)
-		abort();
+	testlib_keep_free();
 }
 
 static void
 case_down(void)
 {
-	for (size_t i = 0; i < LEFTOVERS_MAX; i++) {
-		struct leftover *l = &leftovers[i];
-
-		if (l->pid == 0 || l->done)
-			continue;
-		/* Not our child (its parent was the failed test): no wait. */
-		kill(l->pid, SIGTERM);
-		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
-			usleep(20000);
-		testlib_rm_rf(l->base);
-		testlib_rm_rf(l->daemon_dir);
-	}
-	munmap(leftovers, LEFTOVERS_MAX * sizeof(*leftovers));
-	leftovers = NULL;
+	testlib_leftovers_down(NULL);
 }
 
 /* sandboxctl (as the owner) with args (NULL-terminated, at most 40):
@@ -278,8 +220,8 @@ ctl(const char **out, const char **err, const char *const *args)
 	    a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17],
 	    a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27], a[28],
 	    a[29], a[30], a[31], a[32], a[33], a[34], a[35], a[36], a[37], a[38], a[39], NULL);
-	*out = keep(o ? o : strdup(""));
-	*err = keep(e ? e : strdup(""));
+	*out = testlib_keep(o ? o : strdup(""));
+	*err = testlib_keep(e ? e : strdup(""));
 	return testlib_exit_code(st);
 }
 
@@ -354,7 +296,7 @@ START_TEST(coreutils)
 	int code;
 
 	up(owners[_i]);
-	script = keep(testlib_asprintf("set -e; I=%s O=%s\n"
+	script = testlib_keep(testlib_asprintf("set -e; I=%s O=%s\n"
 	    "cat $I/a\n"
 	    "cp $I/a $O/c\n"
 	    "echo '-- ls'; ls -l $I; echo '-- end'\n"
@@ -450,7 +392,7 @@ START_TEST(refusals)
 	int code;
 
 	up(owners[_i]);
-	script = keep(testlib_asprintf("I=%s C=%s\n"
+	script = testlib_keep(testlib_asprintf("I=%s C=%s\n"
 	    "echo x > $I/new; echo redirect=$?\n"
 	    "echo x >> $I/a; echo append=$?\n"
 	    "mkdir $I/nd; echo mkdir=$?\n"
@@ -463,28 +405,28 @@ START_TEST(refusals)
 	ck_assert_msg(count_of(err, "Permission denied") == 4 &&
 	    count_of(err, "No such file or directory") == 1, "owner %u: stderr:\n%s",
 	    (unsigned)owner, err);
-	ck_assert_msg(strstr(err, keep(testlib_asprintf("cannot create %s: Permission denied",
+	ck_assert_msg(strstr(err, testlib_keep(testlib_asprintf("cannot create %s: Permission denied",
 	    P("in/new")))), "stderr:\n%s", err);
 	ck_assert(!exists("in/new") && !exists("in/nd"));
 	ck_assert_str_eq(content("in/a"), "alpha\n");
 	ck_assert_str_eq(content("cr/e"), "exists");
 
 	/* Logged as explicit-API denials are. */
-	needle = keep(testlib_asprintf("(owner uid %u): broker denied open '%s': Permission "
+	needle = testlib_keep(testlib_asprintf("(owner uid %u): broker denied open '%s': Permission "
 	    "denied", (unsigned)owner, P("in/new")));
 	ck_assert_msg(testdaemon_wait_log(td, needle, 1, 5000), "no '%s' in the log:\n%s", needle,
-	    keep(testdaemon_read_log(td)));
-	needle = keep(testlib_asprintf("broker denied unlink '%s': Permission denied", P("cr/e")));
+	    testlib_keep(testdaemon_read_log(td)));
+	needle = testlib_keep(testlib_asprintf("broker denied unlink '%s': Permission denied", P("cr/e")));
 	ck_assert_msg(testdaemon_wait_log(td, needle, 1, 5000), "no '%s' in the log:\n%s", needle,
-	    keep(testdaemon_read_log(td)));
+	    testlib_keep(testdaemon_read_log(td)));
 
 	/* And shown by status while the sandbox runs. */
-	script = keep(testlib_asprintf("echo x 2>/dev/null > %s; echo up > %s; exec sleep 60",
+	script = testlib_keep(testlib_asprintf("echo x 2>/dev/null > %s; echo up > %s; exec sleep 60",
 	    P("in/new2"), P("out/ready")));
 	code = CTL(&out, &err, "run", "--detach", "--policy", "icpt", "--", "/bin/sh", "-c",
 	    script);
 	ck_assert_msg(code == 0, "run --detach: %d %s %s", code, out, err);
-	id = keep(strndup(out, strcspn(out, "\n")));
+	id = testlib_keep(strndup(out, strcspn(out, "\n")));
 	for (int t = 0; t < 500 && !exists("out/ready"); t++)
 		usleep(20000);
 	ck_assert_str_eq(content("out/ready"), "up\n");
@@ -492,7 +434,7 @@ START_TEST(refusals)
 	ck_assert_msg(code == 0, "status %s: %d %s %s", id, code, out, err);
 	ck_assert_msg(has_line(out, "Broker requests: * (1 denied)"), "owner %u: status:\n%s",
 	    (unsigned)owner, out);
-	needle = keep(testlib_asprintf("Last denial: open '%s': Permission denied", P("in/new2")));
+	needle = testlib_keep(testlib_asprintf("Last denial: open '%s': Permission denied", P("in/new2")));
 	ck_assert_msg(strstr(out, needle), "owner %u: status lacks '%s':\n%s", (unsigned)owner,
 	    needle, out);
 	ck_assert_int_eq(CTL(&out, &err, "kill", id, "--signal", "KILL"), 0);
@@ -701,7 +643,7 @@ START_TEST(killed_in_flight)
 		code = CTL(&out, &err, "run", "--detach", "--policy", "icpt", "--", HELPER, "storm",
 		    P("in/a"), "8", P("out/ready"));
 		ck_assert_msg(code == 0, "run --detach: %d %s %s", code, out, err);
-		id = keep(strndup(out, strcspn(out, "\n")));
+		id = testlib_keep(strndup(out, strcspn(out, "\n")));
 		for (int t = 0; t < 500 && !exists("out/ready"); t++)
 			usleep(20000);
 		ck_assert_msg(exists("out/ready"), "owner %u: the storm never started",
@@ -723,7 +665,7 @@ START_TEST(killed_in_flight)
 	}
 	ck_assert_int_eq(kill(td->pid, 0), 0);
 	ck_assert_msg(testdaemon_log_count(td, "cannot be served") == 0, "%s",
-	    keep(testdaemon_read_log(td)));
+	    testlib_keep(testdaemon_read_log(td)));
 }
 END_TEST
 
@@ -786,7 +728,7 @@ START_TEST(connect_endpoints)
 	ck_assert_int_eq(pthread_create(&tcp.thread, NULL, server_run, &tcp), 0);
 	ck_assert_int_eq(pthread_create(&un.thread, NULL, server_run, &un), 0);
 	/* An unmodified python3. */
-	script = keep(testlib_asprintf("import socket\n"
+	script = testlib_keep(testlib_asprintf("import socket\n"
 	    "s = socket.create_connection(('127.0.0.1', %u))\n"
 	    "s.sendall(b'ping')\n"
 	    "s.shutdown(socket.SHUT_WR)\n"
@@ -815,7 +757,7 @@ START_TEST(not_intercepted)
 
 	up(owners[_i]);
 	snprintf(port, sizeof(port), "%u", tcp_port);
-	code = sh("plain", keep(testlib_asprintf("cat %s", P("in/a"))), &out, &err);
+	code = sh("plain", testlib_keep(testlib_asprintf("cat %s", P("in/a"))), &out, &err);
 	ck_assert_int_eq(code, 1);
 	ASSERT_OUT(out, "");
 	ck_assert_msg(strstr(err, "No such file or directory"), "stderr: %s", err);
@@ -825,7 +767,7 @@ START_TEST(not_intercepted)
 	ck_assert(!exists("out/n"));
 	assert_no_connection();
 	/* The same under "icpt" does reach the file. */
-	code = sh("icpt", keep(testlib_asprintf("cat %s", P("in/a"))), &out, &err);
+	code = sh("icpt", testlib_keep(testlib_asprintf("cat %s", P("in/a"))), &out, &err);
 	ck_assert_int_eq(code, 0);
 	ASSERT_OUT(out, "alpha\n");
 }
@@ -837,7 +779,7 @@ new_case(Suite *s, const char *name)
 	TCase *tc = tcase_create(name);
 
 	tcase_set_timeout(tc, 120);
-	tcase_add_unchecked_fixture(tc, case_up, case_down);
+	tcase_add_unchecked_fixture(tc, testlib_leftovers_up, case_down);
 	tcase_add_checked_fixture(tc, NULL, teardown);
 	suite_add_tcase(s, tc);
 	return tc;

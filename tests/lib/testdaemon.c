@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -460,6 +461,92 @@ testlib_default_policy_with(const char *filesystem_lines)
 	free(text);
 	free(path);
 	return ret;
+}
+
+#define LEFTOVERS_MAX 32
+static struct testlib_leftover *leftovers;
+
+void
+testlib_leftovers_up(void)
+{
+	leftovers = mmap(NULL, LEFTOVERS_MAX * sizeof(*leftovers), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (leftovers == MAP_FAILED)
+		abort();
+}
+
+void
+testlib_leftovers_down(void (*cleanup)(struct testlib_leftover *l))
+{
+	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++) {
+		struct testlib_leftover *l = &leftovers[i];
+
+		if (l->pid == 0 || l->done)
+			continue;
+		if (cleanup)
+			cleanup(l);
+		/* Not our child (its parent was the failed case): no wait. */
+		kill(l->pid, SIGTERM);
+		for (int t = 0; t < 500 && kill(l->pid, 0) == 0; t++)
+			usleep(20000);
+		testlib_rm_rf(l->base);
+		testlib_rm_rf(l->daemon_dir);
+	}
+	if (leftovers)
+		munmap(leftovers, LEFTOVERS_MAX * sizeof(*leftovers));
+	leftovers = NULL;
+}
+
+struct testlib_leftover *
+testlib_leftover_add(pid_t pid, const char *base, const char *daemon_dir)
+{
+	for (size_t i = 0; leftovers && i < LEFTOVERS_MAX; i++)
+		if (leftovers[i].pid == 0) {
+			leftovers[i].pid = pid;
+			snprintf(leftovers[i].base, sizeof(leftovers[i].base), "%s", base);
+			snprintf(leftovers[i].daemon_dir, sizeof(leftovers[i].daemon_dir), "%s",
+			    daemon_dir);
+			return &leftovers[i];
+		}
+	return NULL;
+}
+
+struct testlib_leftover *
+testlib_leftover_find(pid_t pid)
+{
+	for (size_t i = 0; pid > 0 && leftovers && i < LEFTOVERS_MAX; i++)
+		if (leftovers[i].pid == pid)
+			return &leftovers[i];
+	return NULL;
+}
+
+void
+testlib_leftover_done(pid_t pid)
+{
+	struct testlib_leftover *l = testlib_leftover_find(pid);
+
+	if (l)
+		l->done = true;
+}
+
+static char *kept[4096];
+static size_t n_kept;
+
+const char *
+testlib_keep(char *s)
+{
+	ck_assert(s);
+	ck_assert(n_kept < sizeof(kept) / sizeof(kept[0]));
+	kept[n_kept++] = s;
+	return s;
+}
+
+void
+testlib_keep_free(void)
+{
+	for (size_t i = 0; i < n_kept; i++)
+		free(kept[i]);
+	n_kept = 0;
 }
 
 char *

@@ -99,6 +99,37 @@ void testlib_tree_symlink(const char *target, const char *path);
 char *testlib_tree_content(const char *path);
 /* Whether path exists (lstat). */
 bool testlib_tree_exists(const char *path);
+/*
+ * What each case's setup started, in memory shared with the test runner's
+ * parent: Check runs a case in a child that exits at the first failed
+ * assertion without running the checked teardown, so the unchecked one
+ * (in the parent, testlib_leftovers_down()) stops the daemons and removes
+ * the trees of the cases that failed.
+ */
+struct testlib_leftover {
+	pid_t	pid;			/* a test daemon */
+	bool	done;			/* stopped by the checked teardown */
+	char	base[128];		/* its host tree */
+	char	daemon_dir[128];
+	pid_t	fuse_pid;		/* a FUSE server mounted at fuse_mnt, */
+	char	fuse_mnt[192];		/* "" once it is gone */
+	char	fuse_conn[32];		/* MAJOR:MINOR of its connection */
+};
+/* The unchecked fixture's up and down; down first calls cleanup (if any)
+ * on each entry not done. */
+void testlib_leftovers_up(void);
+void testlib_leftovers_down(void (*cleanup)(struct testlib_leftover *l));
+/* Registers a daemon and its tree (NULL outside a fixture, or if full). */
+struct testlib_leftover *testlib_leftover_add(pid_t pid, const char *base, const char *daemon_dir);
+/* The entry of pid, or NULL. */
+struct testlib_leftover *testlib_leftover_find(pid_t pid);
+/* pid's daemon was stopped (or is gone): nothing left to stop. */
+void testlib_leftover_done(pid_t pid);
+
+/* Strings a case keeps until testlib_keep_free() (its checked teardown). */
+const char *testlib_keep(char *s);
+void testlib_keep_free(void);
+
 /* Counts the processes whose /proc/PID/file (open for reading) match()
  * accepts. Returns the count, or a negative errno if /proc cannot be read. */
 int testlib_count_procs(const char *file, bool (*match)(FILE *f, void *userdata),
