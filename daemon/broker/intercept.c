@@ -27,12 +27,18 @@
  * paths always are (the root is the sandbox's). A relative one from a
  * host directory the broker handed out (a directory fd, or a working
  * directory reached with fchdir()) would walk the host's tree, where
- * Landlock guards opens but not stat(2) or readlink(2): such a call is
- * performed by the broker if a rule governs its path, and refused
- * (EXDEV) otherwise, never continued. The sandbox's own mounts, read once,
- * tell the two kinds of directory apart. Every path the broker does act
- * on is our copy, resolved again by the broker beneath the rule's
- * directory (RESOLVE_BENEATH).
+ * Landlock guards opens but not stat(2) or readlink(2): such a call, as
+ * we read it, is performed by the broker if a rule governs its path, and
+ * refused (EXDEV) otherwise. The sandbox's own mounts, read once, tell
+ * the two kinds of directory apart. That refusal is not a boundary: a
+ * target that makes the path absolute for our read and relative for the
+ * kernel's, or uses a call the filter does not hand over (newfstatat()
+ * with AT_EMPTY_PATH, statfs(), fchmodat()...), still reads host metadata
+ * from such a directory, as any Landlock sandbox holding a brokered
+ * directory fd can without interception. The boundary belongs to how
+ * the broker opens directories (action-file.c), not here. Every path the
+ * broker does act on is our copy, resolved again by the broker beneath
+ * the rule's directory (RESOLVE_BENEATH).
  *
  * Paths are matched as the sandbox names them: absolute ones as they are,
  * relative ones against the caller's working directory or the directory
