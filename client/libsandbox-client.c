@@ -48,6 +48,7 @@ struct child {
 	uint64_t		id;
 	bool			exited;
 	struct sbx_exited	ex;
+	char			*learned;	/* a learning spawn's policy */
 };
 
 struct sandbox_client {
@@ -58,6 +59,9 @@ struct sandbox_client {
 	uid_t		uid;		/* as the daemon saw us */
 	char		*daemon_version;
 	char		*last_error;
+	/* The learned policy of the last exit sandbox_wait() returned. */
+	uint64_t	learned_id;
+	char		*learned;
 	struct child	*children;
 	size_t		n_children;
 	size_t		n_exited;
@@ -78,6 +82,9 @@ struct sandbox_info {
 	char		*policy;
 	char		*command;
 	char		*last_denial;
+	struct sbx_denial d[SBX_DENIALS_MAX];
+	char		*names[SBX_DENIALS_MAX];
+	size_t		n_denials;
 };
 
 /* Maps an errno of our own socket calls to what we may return: the
@@ -132,6 +139,7 @@ client_remove_child(sandbox_client *c, struct child *ch)
 
 	if (ch->exited)
 		c->n_exited--;
+	free(ch->learned);
 	memmove(&c->children[i], &c->children[i + 1],
 	    (c->n_children - i - 1) * sizeof(struct child));
 	c->n_children--;
@@ -156,7 +164,7 @@ client_add_child(sandbox_client *c, uint64_t id, struct child **ret)
 /* Records an exit. Children are kept in spawn order, so the first exited
  * one is the oldest; it is dropped when the queue is full. */
 static int
-client_queue_exit(sandbox_client *c, const struct sbx_exited *ex)
+client_queue_exit(sandbox_client *c, const struct sbx_exited *ex, const char *learned)
 {
 	struct child *ch;
 	int r;
@@ -172,6 +180,7 @@ client_queue_exit(sandbox_client *c, const struct sbx_exited *ex)
 	}
 	ch->exited = true;
 	ch->ex = *ex;
+	ch->learned = learned ? strdup(learned) : NULL;
 	c->n_exited++;
 	if (c->n_exited > CLIENT_EXITS_MAX)
 		for (size_t i = 0; i < c->n_children; i++)
@@ -187,13 +196,19 @@ static int
 client_handle_event(sandbox_client *c, struct sbx_reader *r)
 {
 	struct sbx_exited ex;
+	const char *learned = NULL;
 
 	switch (r->hdr.type) {
 	case SBX_MSG_EXITED:
-		if (sbx_reader_get(r, &ex, sizeof(ex)) < 0 || sbx_reader_end(r) < 0 ||
-		    ex.reserved != 0 || (ex.how != SBX_EXIT_CODE && ex.how != SBX_EXIT_SIGNAL))
+		if (sbx_reader_get(r, &ex, sizeof(ex)) < 0 || ex.reserved != 0 ||
+		    (ex.how != SBX_EXIT_CODE && ex.how != SBX_EXIT_SIGNAL))
 			return -EBADMSG;
-		return client_queue_exit(c, &ex);
+		/* A learning spawn's: the policy. */
+		if (sbx_reader_end(r) < 0 &&
+		    (sbx_reader_get_str(r, &learned, SBX_POLICY_TEXT_MAX + 1) < 0 ||
+		    sbx_reader_end(r) < 0))
+			return -EBADMSG;
+		return client_queue_exit(c, &ex, learned);
 	case SBX_MSG_SHUTDOWN:
 		if (sbx_reader_end(r) < 0)
 			return -EBADMSG;
@@ -373,7 +388,10 @@ sandbox_client_free(sandbox_client *c)
 	safe_close(c->fd);
 	free(c->daemon_version);
 	free(c->last_error);
+	for (size_t i = 0; i < c->n_children; i++)
+		free(c->children[i].learned);
 	free(c->children);
+	free(c->learned);
 	free(c->buf);
 	free(c);
 	return NULL;
@@ -568,6 +586,60 @@ DEFINE_LIMIT_SETTER(nofile_max, nofile_max)
 DEFINE_LIMIT_SETTER(fsize_max, fsize_max)
 
 _public_ int
+sandbox_spawn_options_set_learn(sandbox_spawn_options *o, int learn)
+{
+	if (!o)
+		return -EINVAL;
+	if (learn)
+		o->fixed.flags |= SBX_SPAWN_LEARN;
+	else
+		o->fixed.flags &= ~SBX_SPAWN_LEARN;
+	return 0;
+}
+
+_public_ int
+sandbox_learned_policy(sandbox_client *c, uint64_t id, char **ret)
+{
+	if (!c || !ret)
+		return -EINVAL;
+	if (!c->learned || c->learned_id != id)
+		return -ENOENT;
+	*ret = TAKE_PTR(c->learned);
+	return 0;
+}
+
+_public_ size_t
+sandbox_info_get_n_denials(const sandbox_info *i)
+{
+	return i ? i->n_denials : 0;
+}
+
+_public_ const char *
+sandbox_info_get_denial(const sandbox_info *i, size_t k, const char **ret_layer,
+    uint64_t *ret_count, int *ret_error, int *ret_forbidden)
+{
+	static const char *const layers[] = {
+		[SBX_LAYER_SECCOMP] = "seccomp",
+		[SBX_LAYER_BROKER] = "broker",
+		[SBX_LAYER_VIEW] = "view",
+		[SBX_LAYER_LANDLOCK] = "landlock",
+	};
+
+	if (!i || k >= i->n_denials)
+		return NULL;
+	if (ret_layer)
+		*ret_layer = i->d[k].layer < ELEMENTSOF(layers) && layers[i->d[k].layer] ?
+		    layers[i->d[k].layer] : "unknown";
+	if (ret_count)
+		*ret_count = i->d[k].count;
+	if (ret_error)
+		*ret_error = (int) i->d[k].error;
+	if (ret_forbidden)
+		*ret_forbidden = !!(i->d[k].flags & SBX_DENIAL_FORBIDDEN);
+	return i->names[k];
+}
+
+_public_ int
 sandbox_spawn_options_set_detach(sandbox_spawn_options *o, int detach)
 {
 	if (!o)
@@ -686,6 +758,9 @@ client_take_exit(sandbox_client *c, uint64_t id, sandbox_exit *ret)
 		.memory_peak = ch->ex.memory_peak,
 		.wall_usec = ch->ex.wall_usec,
 	};
+	free(c->learned);
+	c->learned = TAKE_PTR(ch->learned);
+	c->learned_id = ch->ex.id;
 	client_remove_child(c, ch);
 	return true;
 }
@@ -764,6 +839,8 @@ sandbox_info_free(sandbox_info *i)
 	free(i->policy);
 	free(i->command);
 	free(i->last_denial);
+	for (size_t k = 0; k < i->n_denials; k++)
+		free(i->names[k]);
 	free(i);
 	return NULL;
 }
@@ -806,10 +883,12 @@ read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, siz
 		return -ENOMEM;
 	for (; n < l.count; n++) {
 		_cleanup_(sandbox_info_freep) sandbox_info *i = NULL;
+		struct sbx_named_denial d[SBX_DENIALS_MAX];
 		struct sbx_info info;
 		const char *policy, *command, *denial;
+		size_t n_d;
 
-		if (sbx_msg_info_get(r, &info, &policy, &command, &denial) < 0)
+		if (sbx_msg_info_get(r, &info, &policy, &command, &denial, d, &n_d) < 0)
 			return client_break(c, -EBADMSG);
 		i = calloc(1, sizeof(sandbox_info));
 		if (!i)
@@ -820,6 +899,12 @@ read_info_list(sandbox_client *c, struct sbx_reader *r, sandbox_info ***ret, siz
 		i->last_denial = strdup(denial);
 		if (!i->policy || !i->command || !i->last_denial)
 			return -ENOMEM;
+		for (size_t k = 0; k < n_d; k++, i->n_denials++) {
+			i->d[k] = d[k].d;
+			i->names[k] = strdup(d[k].name);
+			if (!i->names[k])
+				return -ENOMEM;
+		}
 		v[n] = TAKE_PTR(i);
 	}
 	if (sbx_reader_end(r) < 0)

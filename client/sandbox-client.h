@@ -61,6 +61,10 @@ int sandbox_spawn_options_set_nofile_max(sandbox_spawn_options *o, uint64_t n);
 int sandbox_spawn_options_set_fsize_max(sandbox_spawn_options *o, uint64_t bytes);
 /* Keep the sandbox running when this connection closes. */
 int sandbox_spawn_options_set_detach(sandbox_spawn_options *o, int detach);
+/* Learning mode (root only; sandboxd.policy(5), LEARNING A POLICY): what
+ * the policy refuses is allowed and recorded, and the sandbox's exit
+ * brings the learned policy (sandbox_learned_policy()). */
+int sandbox_spawn_options_set_learn(sandbox_spawn_options *o, int learn);
 
 /*
  * Starts argv[0] (searched in the sandbox's $PATH when it has no '/')
@@ -90,6 +94,11 @@ struct sandbox_exit {
  * -ECONNRESET if the daemon went away, -ESRCH if id is not ours.
  */
 int sandbox_wait(sandbox_client *c, uint64_t id, int timeout_ms, sandbox_exit *ret);
+
+/* The learned policy of a learning sandbox whose exit sandbox_wait() has
+ * just returned (the text is the caller's to free): -ENOENT if there is
+ * none for id (not a learning spawn, or another exit since). */
+int sandbox_learned_policy(sandbox_client *c, uint64_t id, char **ret);
 
 /* Sends signal sig to the sandbox's target. -ESRCH: no such sandbox
  * visible to this user; -EPERM: not yours. */
@@ -124,6 +133,13 @@ uint64_t sandbox_info_get_cpu_ms(const sandbox_info *i);
 uint64_t sandbox_info_get_broker_requests(const sandbox_info *i);
 uint64_t sandbox_info_get_broker_denied(const sandbox_info *i);
 const char *sandbox_info_get_last_denial(const sandbox_info *i);
+/* Named denials (sandbox_status() only): how many, and the k-th's name
+ * (the call, the broker action or the path; NULL past the end), layer
+ * ("seccomp", "broker", "view"), count, errno the caller got, and whether
+ * it is a call no policy may allow. Any ret_ may be NULL. */
+size_t sandbox_info_get_n_denials(const sandbox_info *i);
+const char *sandbox_info_get_denial(const sandbox_info *i, size_t k, const char **ret_layer,
+    uint64_t *ret_count, int *ret_error, int *ret_forbidden);
 
 /* Policies known to the daemon: NULL-terminated vectors of names and of
  * descriptions, freed with sandbox_strv_free(). */

@@ -151,7 +151,28 @@ json_info(const sandbox_info *i, const char *indent)
 		json_string(sandbox_info_get_last_denial(i));
 	else
 		fputs("null", stdout);
-	printf("\n%s}", indent);
+	printf(",\n%s  \"denials\": [", indent);
+	for (size_t k = 0; k < sandbox_info_get_n_denials(i); k++) {
+		const char *layer, *name;
+		uint64_t count;
+		int error, forbidden;
+
+		name = sandbox_info_get_denial(i, k, &layer, &count, &error, &forbidden);
+		printf("%s\n%s    { \"layer\": ", k ? "," : "", indent);
+		json_string(layer);
+		printf(", \"name\": ");
+		json_string(name);
+		printf(", \"error\": ");
+		if (error > 0 && strerrorname_np(error))
+			json_string(strerrorname_np(error));
+		else
+			fputs("null", stdout);
+		printf(", \"count\": %" PRIu64 ", \"forbidden\": %s }", count,
+		    forbidden ? "true" : "false");
+	}
+	if (sandbox_info_get_n_denials(i) > 0)
+		printf("\n%s  ", indent);
+	printf("]\n%s}", indent);
 }
 
 void
@@ -229,6 +250,18 @@ output_sandbox_status(const sandbox_info *i, bool json)
 	printf("CPU max: %s\n", format_limit(b1, sizeof(b1), sandbox_info_get_cpu_ms(i), "ms"));
 	printf("Broker requests: %" PRIu64 " (%" PRIu64 " denied)\n",
 	    sandbox_info_get_broker_requests(i), sandbox_info_get_broker_denied(i));
+	for (size_t k = 0; k < sandbox_info_get_n_denials(i); k++) {
+		const char *layer, *name;
+		uint64_t count;
+		int error, forbidden;
+
+		name = sandbox_info_get_denial(i, k, &layer, &count, &error, &forbidden);
+		printf("%s%s ", k ? "         " : "Denials: ", layer);
+		(void) escape_fputs(name, 0, stdout);
+		printf(" (%s) x%" PRIu64 "%s\n",
+		    error > 0 && strerrorname_np(error) ? strerrorname_np(error) : "?", count,
+		    forbidden ? ", forbidden in every policy" : "");
+	}
 	if (sandbox_info_get_last_denial(i))
 		print_field("Last denial", sandbox_info_get_last_denial(i));
 }

@@ -67,6 +67,8 @@ help(void)
 	    "      -d --detach         print the sandbox id and do not wait (stdio: /dev/null)\n"
 	    "         --report[=json]  after the end, print to stderr how it ended, the limit\n"
 	    "                          hit, wall and CPU time and peak memory\n"
+	    "         --learn=FILE     learning mode (root): allow and record what the policy\n"
+	    "                          refuses; write the learned policy to FILE at the end\n"
 	    "  list                         List sandboxes\n"
 	    "  status ID                    Show one sandbox\n"
 	    "  kill ID [-s --signal SIG]    Send a signal (default TERM) to a sandbox\n"
@@ -587,6 +589,42 @@ run_wait(sandbox_client *c, uint64_t id, enum report report)
 	}
 }
 
+/* The learned policy into fd (path for messages), replacing what it held. */
+static int
+write_learned(sandbox_client *c, uint64_t id, const char *path, int fd)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t done = 0, len;
+	int r;
+
+	r = sandbox_learned_policy(c, id, &text);
+	if (r < 0 || !text[0]) {
+		log_error("sandboxd sent no learned policy for sandbox %" PRIu64 "%s", id,
+		    r < 0 ? "" : " (it could not make one: see its log)");
+		return -ENOENT;
+	}
+	len = strlen(text);
+	if (ftruncate(fd, 0) < 0)
+		goto fail;
+	while (done < len) {
+		ssize_t n = pwrite(fd, text + done, len - done, (off_t) done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		done += (size_t) n;
+	}
+	if (fsync(fd) < 0)
+		goto fail;
+	log_info("learned policy written to '%s'", path);
+	return 0;
+fail:
+	r = errno ? -errno : -EIO;
+	log_error_errno(r, "cannot write the learned policy to '%s': %m", path);
+	return r;
+}
+
 static int
 verb_run(int argc, char **argv)
 {
@@ -596,6 +634,7 @@ verb_run(int argc, char **argv)
 		ARG_NOFILE,
 		ARG_FSIZE,
 		ARG_REPORT,
+		ARG_LEARN,
 	};
 	static const struct option options[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -609,11 +648,14 @@ verb_run(int argc, char **argv)
 		{ "cwd", required_argument, NULL, 'C' },
 		{ "detach", no_argument, NULL, 'd' },
 		{ "report", optional_argument, NULL, ARG_REPORT },
+		{ "learn", required_argument, NULL, ARG_LEARN },
 		{}
 	};
 	_cleanup_(sandbox_spawn_options_freep) sandbox_spawn_options *o = NULL;
 	_cleanup_(sandbox_client_freep) sandbox_client *c = NULL;
 	enum report report = REPORT_NONE;
+	_cleanup_close_ int learn_fd = -1;
+	const char *learn = NULL;
 	bool detach = false;
 	uint64_t v, id;
 	int ch, r;
@@ -690,6 +732,12 @@ verb_run(int argc, char **argv)
 				return usage_error("invalid report format '%s' (want json)",
 				    optarg);
 			break;
+		case ARG_LEARN:
+			if (!optarg[0])
+				return usage_error("--learn needs a file name");
+			learn = optarg;
+			r = sandbox_spawn_options_set_learn(o, 1);
+			break;
 		default:
 			return option_error(argv, ch);
 		}
@@ -702,6 +750,17 @@ verb_run(int argc, char **argv)
 		return usage_error("usage: sandboxctl run [OPTIONS] [--] CMD [ARGS...]");
 	if (detach && report != REPORT_NONE)
 		return usage_error("--report needs a sandboxctl that waits: not with --detach");
+	if (detach && learn)
+		return usage_error("--learn needs a sandboxctl that waits: not with --detach");
+	/* Opened now, as the caller: a file that cannot be written is said
+	 * before anything runs. */
+	if (learn) {
+		learn_fd = open(learn, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		if (learn_fd < 0) {
+			log_error_errno(-errno, "cannot open '%s' for the learned policy: %m", learn);
+			return EXIT_RUN_FAILED;
+		}
+	}
 
 	/* A detached target outlives this command: it must not hold our
 	 * terminal or the pipe of whoever captures our output ($(...)). */
@@ -733,7 +792,10 @@ verb_run(int argc, char **argv)
 		printf("%" PRIu64 "\n", id);
 		return EXIT_SUCCESS;
 	}
-	return run_wait(c, id, report);
+	r = run_wait(c, id, report);
+	if (learn && write_learned(c, id, learn, learn_fd) < 0)
+		return EXIT_RUN_FAILED;
+	return r;
 }
 
 static const struct {

@@ -10,6 +10,7 @@ daemon_libpolicy_la_SOURCES = \
 	daemon/policy/policy.c daemon/policy/policy.h daemon/policy/policy-internal.h \
 	daemon/policy/policy-parse.c \
 	daemon/policy/policy-seccomp.c \
+	daemon/policy/bpf.c daemon/policy/bpf.h \
 	daemon/policy/policy-io.c \
 	daemon/policy/landlock-abi.c daemon/policy/landlock-abi.h \
 	daemon/policy/syscall-groups.c daemon/policy/syscall-groups.h
@@ -59,6 +60,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/broker/action.h daemon/broker/action-file.c daemon/broker/action-connect.c \
 	daemon/broker/creds.c \
 	daemon/broker/intercept.c daemon/broker/intercept.h \
+	daemon/broker/learn.c daemon/broker/learn.h \
 	daemon/policy/policy-store.c daemon/policy/policy-store.h \
 	daemon/policy/policy-check.c daemon/policy/policy-check.h \
 	daemon/policy/policy-checker.c daemon/policy/policy-checker.h \

@@ -235,23 +235,46 @@ sbx_policy_diag_format(char *buf, size_t size, const char *label, const struct i
 
 void
 sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
-    const char *command, const char *last_denial)
+    const char *command, const char *last_denial, const struct sbx_named_denial *denials,
+    size_t n)
 {
+	uint32_t count = (uint32_t) (n < SBX_DENIALS_MAX ? n : SBX_DENIALS_MAX);
+
 	sbx_writer_put(w, info, sizeof(*info));
 	sbx_writer_put_str_trunc(w, policy, SBX_NAME_MAX);
 	sbx_writer_put_str_trunc(w, command, 256);
 	sbx_writer_put_str_trunc(w, last_denial ? last_denial : "", 256);
+	sbx_writer_put(w, &count, sizeof(count));
+	for (uint32_t i = 0; i < count; i++) {
+		sbx_writer_put(w, &denials[i].d, sizeof(denials[i].d));
+		sbx_writer_put_str_trunc(w, denials[i].name ? denials[i].name : "",
+		    SBX_DENIAL_NAME_MAX);
+	}
 }
 
 int
 sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
-    const char **ret_command, const char **ret_last_denial)
+    const char **ret_command, const char **ret_last_denial,
+    struct sbx_named_denial ret_denials[SBX_DENIALS_MAX], size_t *ret_n)
 {
+	uint32_t count;
+
 	if (sbx_reader_get(r, ret, sizeof(*ret)) < 0 ||
 	    sbx_reader_get_str(r, ret_policy, SBX_NAME_MAX) < 0 ||
 	    sbx_reader_get_str(r, ret_command, 256) < 0 ||
-	    sbx_reader_get_str(r, ret_last_denial, 256) < 0)
+	    sbx_reader_get_str(r, ret_last_denial, 256) < 0 ||
+	    sbx_reader_get(r, &count, sizeof(count)) < 0 || count > SBX_DENIALS_MAX)
 		return -EBADMSG;
+	for (uint32_t i = 0; i < count; i++) {
+		struct sbx_named_denial *d = &ret_denials[i];
+
+		if (sbx_reader_get(r, &d->d, sizeof(d->d)) < 0 ||
+		    sbx_reader_get_str(r, &d->name, SBX_DENIAL_NAME_MAX) < 0 ||
+		    d->d.layer < SBX_LAYER_SECCOMP || d->d.layer > SBX_LAYER_LANDLOCK ||
+		    (d->d.flags & ~SBX_DENIAL_FORBIDDEN) || d->d.reserved != 0)
+			return -EBADMSG;
+	}
+	*ret_n = count;
 	return 0;
 }
 

@@ -57,10 +57,21 @@ int sbx_msg_policy_report_get(struct sbx_reader *r, struct ini_diags *ret);
  * text cannot reach a terminal raw. Returns snprintf()'s value. */
 int sbx_policy_diag_format(char *buf, size_t size, const char *label, const struct ini_diag *g);
 
+/* A named denial; on get, name points into the message. */
+struct sbx_named_denial {
+	struct sbx_denial	d;
+	const char		*name;
+};
+
+/* n ≤ SBX_DENIALS_MAX denials (more are not sent; names are cut at
+ * SBX_DENIAL_NAME_MAX). get refuses more, an unknown layer or flag, and
+ * a reserved field that is not 0. */
 void sbx_msg_info_put(struct sbx_writer *w, const struct sbx_info *info, const char *policy,
-    const char *command, const char *last_denial);
+    const char *command, const char *last_denial, const struct sbx_named_denial *denials,
+    size_t n);
 int sbx_msg_info_get(struct sbx_reader *r, struct sbx_info *ret, const char **ret_policy,
-    const char **ret_command, const char **ret_last_denial);
+    const char **ret_command, const char **ret_last_denial,
+    struct sbx_named_denial ret_denials[SBX_DENIALS_MAX], size_t *ret_n);
 
 /* Broker requests: struct sbx_broker_req, the path, and for RENAME the
  * new path. get: exactly that for the message's type (strings bounded by

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define SBX_PROTOCOL_VERSION	5	/* bump on any change in this file */
+#define SBX_PROTOCOL_VERSION	6	/* bump on any change in this file */
 
 /* Hard limits. A message that breaks one is a protocol violation. */
 #define SBX_MSG_SIZE_MAX	(64u * 1024u)	/* header + payload */
@@ -93,7 +93,10 @@ struct sbx_hello_reply {
 _Static_assert(sizeof(struct sbx_hello_reply) == 8, "wire layout");
 
 #define SBX_SPAWN_DETACH	(1u << 0)	/* keep running when the requester disconnects */
-#define SBX_SPAWN_FLAGS_ALL	(SBX_SPAWN_DETACH)
+/* Learning mode (root only): what the policy refuses is allowed and
+ * recorded; EXITED then carries the learned policy. */
+#define SBX_SPAWN_LEARN		(1u << 1)
+#define SBX_SPAWN_FLAGS_ALL	(SBX_SPAWN_DETACH | SBX_SPAWN_LEARN)
 
 /*
  * SPAWN: then strings policy, cwd ("" for "/"), n_argv argv strings
@@ -156,12 +159,36 @@ enum sbx_limit {
 
 /* SANDBOX_LIST: count entries, each a struct sbx_info then strings
  * policy, command (argv joined by spaces, at most 255 bytes) and the
- * sandbox's last broker denial ("" if none, at most 255 bytes). */
+ * sandbox's last denial ("" if none, at most 255 bytes), then a uint32_t
+ * n and n named denials, each a struct sbx_denial then a string, the
+ * name (≤ SBX_DENIAL_NAME_MAX with the NUL). A reply to STATUS carries
+ * up to SBX_DENIALS_MAX of them, one to LIST none. */
 struct sbx_list {
 	uint32_t	count;
 	uint32_t	reserved;
 };
 _Static_assert(sizeof(struct sbx_list) == 8, "wire layout");
+
+/* Who refused. */
+enum sbx_layer {
+	SBX_LAYER_SECCOMP = 1,		/* the policy's system call filter: name is the call */
+	SBX_LAYER_BROKER,		/* a [Broker] rule: name is the action */
+	SBX_LAYER_VIEW,			/* not in the sandbox's view: name is the path */
+	SBX_LAYER_LANDLOCK,		/* reserved: the kernel does not tell */
+};
+
+#define SBX_DENIAL_FORBIDDEN	(1u << 0)	/* a call no policy may allow */
+#define SBX_DENIALS_MAX		32u
+#define SBX_DENIAL_NAME_MAX	256u
+
+struct sbx_denial {
+	uint64_t	count;
+	uint32_t	layer;		/* enum sbx_layer */
+	uint32_t	error;		/* the errno the caller got, 0 for none */
+	uint32_t	flags;		/* SBX_DENIAL_* */
+	uint32_t	reserved;
+};
+_Static_assert(sizeof(struct sbx_denial) == 24, "wire layout");
 
 struct sbx_info {
 	uint64_t	id;
@@ -239,7 +266,9 @@ enum sbx_exit_how {
 	SBX_EXIT_SIGNAL,
 };
 
-/* EXITED: sent to the connection that spawned the sandbox. */
+/* EXITED: sent to the connection that spawned the sandbox: a struct
+ * sbx_exited; for a SBX_SPAWN_LEARN spawn then one
+ * string, the learned policy (≤ SBX_POLICY_TEXT_MAX bytes). */
 struct sbx_exited {
 	uint64_t	id;
 	uint32_t	how;		/* enum sbx_exit_how */

@@ -49,6 +49,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <event2/event.h>
 #include <poll.h>
 #include <pthread.h>
@@ -59,13 +60,16 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <seccomp.h>
 #include <unistd.h>
 
 #include "action.h"
 #include "broker.h"
 #include "event-util.h"
 #include "fdpass.h"
+#include "bpf.h"
 #include "intercept.h"
+#include "learn.h"
 #include "log.h"
 #include "manager.h"
 #include "msg.h"
@@ -141,6 +145,10 @@ struct broker {
 	int		rule_fds[POLICY_BROKER_RULES_MAX];
 	uint64_t	n_requests, n_denied;
 	char		*last_denial;
+	struct broker_denial denials[SBX_DENIALS_MAX];
+	size_t		n_denials;
+	/* Learning mode: what was let through (learn.h). NULL: enforcing. */
+	struct learn	*learned;
 	/* CPU time the sandbox's sessions took (session_run()). */
 	_Atomic uint64_t cpu_usec;
 };
@@ -232,26 +240,104 @@ already_logged(struct broker *b, const char *key)
 	return true;	/* too many distinct ones: counted, not logged */
 }
 
-static void
-note_denial(struct broker *b, const char *action, const char *path, int error)
+/* Under b->lock: counts a denial by (layer, name); true the first time. */
+static bool
+count_denial(struct broker *b, uint32_t layer, const char *name, int error, uint32_t flags)
 {
-	char key[SBX_PATH_MAX + 32], *last;
+	struct broker_denial *d;
+
+	for (size_t i = 0; i < b->n_denials; i++) {
+		d = &b->denials[i];
+		if (d->d.layer == layer && (int) d->d.error == error && strcmp(d->name, name) == 0) {
+			d->d.count++;
+			return false;
+		}
+	}
+	if (b->n_denials >= ELEMENTSOF(b->denials))
+		return false;	/* counted in the total only, and logged then */
+	d = &b->denials[b->n_denials++];
+	*d = (struct broker_denial) {
+		.d = { .count = 1, .layer = layer, .error = (uint32_t) error, .flags = flags },
+	};
+	(void) snprintf(d->name, sizeof(d->name), "%s", name);
+	return true;
+}
+
+static const char *const layer_names[] = {
+	[SBX_LAYER_SECCOMP] = "seccomp",
+	[SBX_LAYER_BROKER] = "broker",
+	[SBX_LAYER_VIEW] = "view",
+	[SBX_LAYER_LANDLOCK] = "landlock",
+};
+
+/* What the log says a layer did. */
+static const char *const layer_verbs[] = {
+	[SBX_LAYER_SECCOMP] = "seccomp refused",
+	[SBX_LAYER_BROKER] = "broker denied",
+	[SBX_LAYER_VIEW] = "view lacks",
+	[SBX_LAYER_LANDLOCK] = "landlock refused",
+};
+
+/*
+ * A refusal (error 0: one learning let through): counted by (layer,
+ * name), the sandbox's last denial ("ACTION 'PATH': error" for the broker,
+ * as before, "LAYER: NAME 'PATH': error" otherwise), logged once per
+ * (layer, name, path), rate-limited per owner. path may be "".
+ */
+static void
+note_refusal(struct broker *b, uint32_t layer, const char *name, const char *path, int error,
+    uint32_t flags)
+{
+	char key[SBX_PATH_MAX + SBX_DENIAL_NAME_MAX + 16], *last;
+	const char *what = error ? strerror(error) : "let through, learning";
 	bool logged;
 
-	if (asprintf(&last, "%s '%.200s': %s", action, path, strerror(error)) < 0)
+	if (asprintf(&last, "%s%s%s%s%.200s%s: %s", layer == SBX_LAYER_BROKER ? "" : layer_names[layer],
+	    layer == SBX_LAYER_BROKER ? "" : ": ", name, path[0] ? " '" : "", path,
+	    path[0] ? "'" : "", what) < 0)
 		last = NULL;
-	(void) snprintf(key, sizeof(key), "%s %s", action, path);
+	(void) snprintf(key, sizeof(key), "%u %s %s", (unsigned) layer, name, path);
 	pthread_mutex_lock(&b->lock);
-	b->n_denied++;
-	free(b->last_denial);
-	b->last_denial = last;
+	if (layer == SBX_LAYER_BROKER)
+		b->n_denied++;
+	/* What learning let through is the learned policy's, not a denial. */
+	if (error)
+		(void) count_denial(b, layer, name, error, flags);
+	if (error) {
+		free(b->last_denial);
+		b->last_denial = last;
+	} else
+		free(last);
 	logged = already_logged(b, key);
 	pthread_mutex_unlock(&b->lock);
 	if (logged)
 		return;
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
-	    "Sandbox %llu (owner uid %u): broker denied %s '%s': %s.",
-	    (unsigned long long) b->id, (unsigned) b->owner.uid, action, path, strerror(error));
+	    "Sandbox %llu (owner uid %u): %s %s%s%s%s: %s.", (unsigned long long) b->id,
+	    (unsigned) b->owner.uid, layer_verbs[layer], name, path[0] ? " '" : "", path,
+	    path[0] ? "'" : "", what);
+}
+
+static void
+note_denial(struct broker *b, const char *action, const char *path, int error)
+{
+	note_refusal(b, SBX_LAYER_BROKER, action, path, error, 0);
+}
+
+char *
+broker_learned_text(struct broker *b, const struct learn_figures *f, const char *command)
+{
+	struct sbx_named_denial d[SBX_DENIALS_MAX];
+	char *text;
+
+	if (!b || !b->learned)
+		return NULL;
+	pthread_mutex_lock(&b->lock);
+	for (size_t i = 0; i < b->n_denials; i++)
+		d[i] = (struct sbx_named_denial) { .d = b->denials[i].d, .name = b->denials[i].name };
+	text = learn_policy_text(b->policy, b->learned, d, b->n_denials, f, command);
+	pthread_mutex_unlock(&b->lock);
+	return text;
 }
 
 uint64_t
@@ -266,6 +352,12 @@ broker_sync_stats(struct broker *b, struct target *t)
 	pthread_mutex_lock(&b->lock);
 	t->broker_requests = b->n_requests;
 	t->broker_denied = b->n_denied;
+	if (b->n_denials > 0 && !t->denials)
+		t->denials = calloc(SBX_DENIALS_MAX, sizeof(*t->denials));
+	if (t->denials) {
+		memcpy(t->denials, b->denials, b->n_denials * sizeof(*t->denials));
+		t->n_denials = b->n_denials;
+	}
 	if (b->last_denial && (!t->last_denial || strcmp(t->last_denial, b->last_denial) != 0)) {
 		free(t->last_denial);
 		t->last_denial = strdup(b->last_denial);
@@ -979,8 +1071,171 @@ charge_cpu(struct broker *b, uint64_t *since)
 	*since = now;
 }
 
-/* The target's intercepted calls, while they keep coming: those that name
- * no [Broker] path or address go back to the kernel at once. */
+/*
+ * Learning: of a path the target's view lacks, what to bind. Walks path
+ * on the host a component at a time, following the host's symbolic links
+ * (so that /usr/bin/cc leads to /etc/alternatives/cc), until a component
+ * the view lacks: into out goes the path resolved so far plus what is
+ * left, which the host has (a directory to create in, for a file to
+ * create). 0, or -ENOENT if the view lacks nothing or the host has
+ * nothing either. The host is looked at as the daemon: only root learns.
+ */
+static int
+first_missing(struct session *s, const char *path, bool create, char *out, bool *ret_dir)
+{
+	char cur[SBX_PATH_MAX] = "", rest[SBX_PATH_MAX], link[SBX_PATH_MAX];
+	unsigned hops = 0;
+	struct stat st;
+
+	if (snprintf(rest, sizeof(rest), "%s", path) >= (int) sizeof(rest))
+		return -ENOENT;
+	for (;;) {
+		char *p = rest, *end, next[SBX_PATH_MAX];
+		size_t n;
+		ssize_t k;
+		int r;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return -ENOENT;		/* all there */
+		end = strchrnul(p, '/');
+		n = (size_t) (end - p);
+		if (snprintf(next, sizeof(next), "%s/%.*s", cur, (int) n, p) >= (int) sizeof(next))
+			return -ENOENT;
+		memmove(rest, end, strlen(end) + 1);
+		r = intercept_in_view(&s->ic, s->chan->fd, next, true);
+		if (r < 0)
+			return -ENOENT;
+		if (r == 0) {
+			/* The host must have it: the whole path, or for a
+			 * file to create its directory. */
+			if (snprintf(out, SBX_PATH_MAX, "%s%s", next, rest) >= (int) SBX_PATH_MAX)
+				return -ENOENT;
+			if (stat(out, &st) == 0) {
+				*ret_dir = S_ISDIR(st.st_mode);
+				return 0;
+			}
+			if (!create || !strrchr(out, '/') || strrchr(out, '/') == out)
+				return -ENOENT;
+			*strrchr(out, '/') = '\0';
+			if (strncmp(out, next, strlen(next)) != 0 || stat(out, &st) < 0 ||
+			    !S_ISDIR(st.st_mode))
+				return -ENOENT;
+			*ret_dir = true;
+			return 0;
+		}
+		if (lstat(next, &st) < 0)
+			return -ENOENT;
+		if (!S_ISLNK(st.st_mode)) {
+			memcpy(cur, next, sizeof(cur));
+			continue;
+		}
+		k = readlink(next, link, sizeof(link) - 1);
+		if (k <= 0 || ++hops > 40)
+			return -ENOENT;
+		link[k] = '\0';
+		/* The link's target, then what was left after it. */
+		if (snprintf(next, sizeof(next), "%s%s", link, rest) >=
+		    (int) sizeof(next))
+			return -ENOENT;
+		memcpy(rest, next, sizeof(rest));
+		if (link[0] == '/')
+			cur[0] = '\0';
+	}
+}
+
+/* Learning: a path the target tried that its view lacks but the host has
+ * is recorded, with what the call did there. */
+static void
+observe(struct session *s)
+{
+	struct broker *b = s->broker;
+	char path[SBX_PATH_MAX], missing[SBX_PATH_MAX];
+	unsigned kinds = 0;
+	bool dir = false;
+
+	if (intercept_path_of(&s->ic, b->view, path, &kinds) < 0 ||
+	    intercept_in_view(&s->ic, s->chan->fd, path, false) != 0 ||
+	    first_missing(s, path, kinds & LEARN_CREATE, missing, &dir) < 0)
+		return;
+	pthread_mutex_lock(&b->lock);
+	learn_path(b->learned, missing, kinds, dir);
+	pthread_mutex_unlock(&b->lock);
+	note_refusal(b, SBX_LAYER_VIEW, missing, "", ENOENT, 0);
+}
+
+/* notified(): the call is answered already. */
+#define NOTIFY_ANSWERED 2
+
+/*
+ * A call the policy's filter refuses (p->bpf said verdict): answered with
+ * the policy's errno, and named. Learning, one that some policy could
+ * allow is let through (recorded), and a kill is refused with EPERM: the
+ * filter the sandbox has says "notify" for both.
+ */
+static int
+refused(struct session *s, uint32_t verdict)
+{
+	struct broker *b = s->broker;
+	const struct seccomp_data *d = &s->ic.n.data;
+	const uint64_t *args = (const uint64_t *) d->args;
+	_cleanup_free_ char *name = NULL;
+	char path[SBX_PATH_MAX], number[32];
+	unsigned kinds;
+	int error = EPERM;
+	bool forbidden;
+
+	if ((verdict & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO &&
+	    (verdict & SECCOMP_RET_DATA) > 0 && (verdict & SECCOMP_RET_DATA) < 4096)
+		error = (int) (verdict & SECCOMP_RET_DATA);
+	if (d->arch == (uint32_t) seccomp_arch_native())
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, d->nr);
+	forbidden = learn_forbidden(name, args);
+	if (b->learned && !forbidden) {
+		pthread_mutex_lock(&b->lock);
+		learn_syscall(b->learned, d->nr, name, args);
+		pthread_mutex_unlock(&b->lock);
+		note_refusal(b, SBX_LAYER_SECCOMP, name, "", 0, 0);
+		(void) intercept_answer(s->chan->fd, s->ic.n.id, 0);
+		return NOTIFY_ANSWERED;
+	}
+	/* What the learned policy's clone rule answers, for glibc's
+	 * fallback to clone(). */
+	if (b->learned && name && strcmp(name, "clone3") == 0)
+		error = ENOSYS;
+	if (intercept_path_of(&s->ic, b->view, path, &kinds) < 0)
+		path[0] = '\0';
+	(void) snprintf(number, sizeof(number), "syscall %d", d->nr);
+	note_refusal(b, SBX_LAYER_SECCOMP, name ? name : number, path, error,
+	    forbidden ? SBX_DENIAL_FORBIDDEN : 0);
+	(void) intercept_answer(s->chan->fd, s->ic.n.id, -error);
+	return NOTIFY_ANSWERED;
+}
+
+/* What to do with a notified call: 0 with req to serve, INTERCEPT_CONTINUE,
+ * NOTIFY_ANSWERED, -ENOENT if it went away, or a negative errno to answer. The filter
+ * notified it because the policy refuses it, or (its own filter allows
+ * it) to intercept or observe it. */
+static int
+notified(struct session *s, struct broker_request *req)
+{
+	struct broker *b = s->broker;
+	uint32_t verdict = bpf_run(b->policy->bpf, b->policy->bpf_len, &s->ic.n.data);
+	int r = INTERCEPT_CONTINUE;
+
+	if ((verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW)
+		return refused(s, verdict);
+	if (b->policy->intercept)
+		r = intercept_decode(s->chan->fd, b->policy, b->view, &s->ic, req);
+	if (r == INTERCEPT_CONTINUE && b->learned)
+		observe(s);
+	return r;
+}
+
+/* The target's notified calls, while they keep coming: refusals are
+ * answered as the policy says, and intercepted calls that name no
+ * [Broker] path or address go back to the kernel at once. */
 static void
 notify_run(struct session *s, uint64_t *cpu_since)
 {
@@ -1025,7 +1280,7 @@ notify_run(struct session *s, uint64_t *cpu_since)
 		/* Reading the target's memory may stall like an action. */
 		s->op = NULL;
 		v = act_begin(s);
-		r = intercept_decode(c->fd, b->policy, b->view, &s->ic, &req);
+		r = notified(s, &req);
 		if (!act_end(s, v)) {
 			s->end = SESSION_TIMED_OUT;
 			return;
@@ -1035,7 +1290,7 @@ notify_run(struct session *s, uint64_t *cpu_since)
 		if (r == 0) {
 			if (serve(s, &req))
 				return;
-		} else if (r != -ENOENT)
+		} else if (r != -ENOENT && r != NOTIFY_ANSWERED)
 			(void) intercept_answer(c->fd, s->ic.n.id, r == INTERCEPT_CONTINUE ? 0 : r);
 		/* A session that calls keep busy is charged as it goes. */
 		if (n % 64 == 0)
@@ -1418,6 +1673,11 @@ broker_new_consume_fd(struct target *t, int fd, struct broker **ret)
 	b->id = t->id;
 	b->uid = t->uid;
 	b->timeout_ms = (unsigned) m->conf.broker_timeout_ms;
+	if (t->learn && !(b->learned = calloc(1, sizeof(*b->learned)))) {
+		safe_close(fd);
+		free(b);
+		return -ENOMEM;
+	}
 	pthread_mutex_init(&b->lock, NULL);
 	for (size_t i = 0; i < ELEMENTSOF(b->rule_fds); i++)
 		b->rule_fds[i] = -1;
@@ -1442,7 +1702,7 @@ int
 broker_attach_listener(struct broker *b, int fd, bool killable)
 {
 	static bool told;
-	int r = intercept_probe(fd);
+	int r = b->policy->intercept ? intercept_probe(fd) : 0;
 
 	if (r >= 0 && b->listener_attached)
 		r = -EBUSY;
@@ -1456,7 +1716,7 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 		return r;
 	}
 	b->listener_attached = true;
-	if (!killable && !told) {
+	if (!killable && !told && b->policy->intercept) {
 		told = true;
 		log_notice("This kernel cannot hold back signals while the broker performs an "
 		    "intercepted call (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19): a "
@@ -1489,6 +1749,9 @@ broker_unref(struct broker *b)
 	free(b->view);
 	free(b->owner.groups);
 	free(b->last_denial);
+	if (b->learned)
+		learn_done(b->learned);
+	free(b->learned);
 	pthread_mutex_destroy(&b->lock);
 	free(b);
 	return NULL;

@@ -19,6 +19,13 @@
 struct target;
 struct broker;
 struct broker_op;
+struct learn_figures;
+
+/* A named denial as the broker counts it (sbx_denial on the wire). */
+struct broker_denial {
+	struct sbx_denial	d;
+	char			name[SBX_DENIAL_NAME_MAX];
+};
 
 /* Requests answered ETIMEDOUT but still in a worker: at most this many
  * per sandbox, and per owner over all their sandboxes. */
@@ -50,9 +57,10 @@ int broker_request_check(struct broker_request *q);
 
 /* Takes fd in all cases. */
 int broker_new_consume_fd(struct target *t, int fd, struct broker **ret);
-/* [Broker] Intercept=: serve the target's seccomp listener too (takes fd
- * in all cases). killable: the kernel makes a call the broker took wait
- * killably only. -EOPNOTSUPP if this kernel cannot install an fd as a
+/* Serve the listener of the target's notifying filter too (takes fd in
+ * all cases): its refusals, and with [Broker] Intercept= its calls.
+ * killable: the kernel makes a call the broker took wait killably only.
+ * With Intercept=, -EOPNOTSUPP if this kernel cannot install an fd as a
  * call's result (intercept_probe()). */
 int broker_attach_listener(struct broker *b, int fd, bool killable);
 /* Whether a listener was attached (it may be closed since). */
@@ -63,5 +71,8 @@ struct broker *broker_free(struct broker *b);
 /* The CPU time the daemon's threads spent serving the sandbox (0 for
  * NULL). */
 uint64_t broker_cpu_usec(const struct broker *b);
-/* Copies the counts and the last denial so far into t. */
+/* Copies the counts, the named denials and the last denial so far into t. */
 void broker_sync_stats(struct broker *b, struct target *t);
+/* A learning sandbox's policy, from what was let through and seen
+ * (learn.h): malloc'd text, NULL if not learning or on OOM. */
+char *broker_learned_text(struct broker *b, const struct learn_figures *f, const char *command);

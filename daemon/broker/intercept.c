@@ -71,6 +71,7 @@
 
 #include "action.h"
 #include "intercept.h"
+#include "learn.h"
 #include "macro.h"
 
 #if defined(__x86_64__)
@@ -1057,4 +1058,142 @@ intercept_probe(int listener)
 	(void) ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 	    (unsigned long) SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 	return 0;
+}
+
+/* The path calls intercept_path_of() knows: which argument is the path,
+ * which its directory fd (-1: none), and what the call does there. */
+struct path_call {
+	int		nr;
+	int8_t		dirfd, path, flags;	/* flags: open(2)'s, or -1 */
+	unsigned	kinds;			/* LEARN_* */
+};
+
+static const struct path_call path_calls[] = {
+#ifdef SYS_open
+	{ SYS_open, -1, 0, 1, LEARN_READ },
+#endif
+#ifdef SYS_creat
+	{ SYS_creat, -1, 0, -1, LEARN_CREATE | LEARN_WRITE },
+#endif
+	{ SYS_openat, 0, 1, 2, LEARN_READ },
+	{ SYS_openat2, 0, 1, -1, LEARN_READ },
+#ifdef SYS_stat
+	{ SYS_stat, -1, 0, -1, LEARN_READ },
+	{ SYS_lstat, -1, 0, -1, LEARN_READ },
+#endif
+#ifdef SYS_newfstatat
+	{ SYS_newfstatat, 0, 1, -1, LEARN_READ },
+#endif
+	{ SYS_statx, 0, 1, -1, LEARN_READ },
+#ifdef SYS_access
+	{ SYS_access, -1, 0, -1, LEARN_READ },
+#endif
+	{ SYS_faccessat, 0, 1, -1, LEARN_READ },
+	{ SYS_faccessat2, 0, 1, -1, LEARN_READ },
+#ifdef SYS_readlink
+	{ SYS_readlink, -1, 0, -1, LEARN_READ },
+#endif
+	{ SYS_readlinkat, 0, 1, -1, LEARN_READ },
+#ifdef SYS_mkdir
+	{ SYS_mkdir, -1, 0, -1, LEARN_CREATE },
+#endif
+	{ SYS_mkdirat, 0, 1, -1, LEARN_CREATE },
+#ifdef SYS_unlink
+	{ SYS_unlink, -1, 0, -1, LEARN_DELETE },
+	{ SYS_rmdir, -1, 0, -1, LEARN_DELETE },
+	{ SYS_rename, -1, 0, -1, LEARN_DELETE },
+#endif
+	{ SYS_unlinkat, 0, 1, -1, LEARN_DELETE },
+#ifdef SYS_renameat
+	{ SYS_renameat, 0, 1, -1, LEARN_DELETE },
+#endif
+	{ SYS_renameat2, 0, 1, -1, LEARN_DELETE },
+	{ SYS_chdir, -1, 0, -1, LEARN_READ },
+	{ SYS_execve, -1, 0, -1, LEARN_READ },
+	{ SYS_execveat, 0, 1, -1, LEARN_READ },
+#ifdef SYS_chmod
+	{ SYS_chmod, -1, 0, -1, LEARN_WRITE },
+	{ SYS_chown, -1, 0, -1, LEARN_WRITE },
+	{ SYS_lchown, -1, 0, -1, LEARN_WRITE },
+	{ SYS_link, -1, 1, -1, LEARN_CREATE },
+	{ SYS_symlink, -1, 1, -1, LEARN_CREATE },
+	{ SYS_mknod, -1, 0, -1, LEARN_CREATE },
+	{ SYS_utimes, -1, 0, -1, LEARN_WRITE },
+#endif
+	{ SYS_fchmodat, 0, 1, -1, LEARN_WRITE },
+	{ SYS_fchownat, 0, 1, -1, LEARN_WRITE },
+	{ SYS_linkat, 2, 3, -1, LEARN_CREATE },
+	{ SYS_symlinkat, 1, 2, -1, LEARN_CREATE },
+	{ SYS_mknodat, 0, 1, -1, LEARN_CREATE },
+	{ SYS_truncate, -1, 0, -1, LEARN_WRITE },
+	{ SYS_utimensat, 0, 1, -1, LEARN_WRITE },
+	{ SYS_statfs, -1, 0, -1, LEARN_READ },
+	{ SYS_getxattr, -1, 0, -1, LEARN_READ },
+	{ SYS_lgetxattr, -1, 0, -1, LEARN_READ },
+	{ SYS_listxattr, -1, 0, -1, LEARN_READ },
+	{ SYS_llistxattr, -1, 0, -1, LEARN_READ },
+	{ SYS_setxattr, -1, 0, -1, LEARN_WRITE },
+	{ SYS_lsetxattr, -1, 0, -1, LEARN_WRITE },
+	{ SYS_removexattr, -1, 0, -1, LEARN_WRITE },
+	{ SYS_lremovexattr, -1, 0, -1, LEARN_WRITE },
+	{ SYS_chroot, -1, 0, -1, LEARN_READ },
+};
+
+int
+intercept_path_of(const struct intercept_call *c, const struct intercept_view *v, char *out,
+    unsigned *ret_kinds)
+{
+	const __u64 *a = c->n.data.args;
+	bool host = false;
+
+	out[0] = '\0';
+	if (c->n.data.arch != NATIVE_ARCH || (c->n.data.nr & __X32_SYSCALL_BIT))
+		return -ENOENT;
+	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++) {
+		const struct path_call *pc = &path_calls[i];
+		unsigned kinds = pc->kinds;
+
+		if (pc->nr != c->n.data.nr)
+			continue;
+		if (pc->flags >= 0) {
+			uint64_t fl = a[pc->flags];
+
+			if ((fl & O_ACCMODE) != O_RDONLY || (fl & O_TRUNC))
+				kinds |= LEARN_WRITE;
+			if (fl & (O_CREAT | O_TMPFILE))
+				kinds |= LEARN_CREATE;
+		}
+		if (resolve_path(c, v, pc->dirfd >= 0 ? (int) a[pc->dirfd] : AT_FDCWD, a[pc->path],
+		    false, out, &host) != 0 || host || out[0] != '/') {
+			out[0] = '\0';
+			return -ENOENT;
+		}
+		*ret_kinds = kinds;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int
+intercept_in_view(const struct intercept_call *c, int listener, const char *path, bool nofollow)
+{
+	_cleanup_close_ int root = -1, fd = -1;
+	char proc[64];
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	(void) snprintf(proc, sizeof(proc), "/proc/%u/root", (unsigned) c->n.pid);
+	root = (int) proc_call(c, PROC_OPEN, proc, O_PATH | O_DIRECTORY, NULL, 0, NULL);
+	if (root < 0)
+		return -errno;
+	/* The root we opened is the caller's, if the caller is still there. */
+	if (!still_valid(listener, c->n.id))
+		return -ENOENT;
+	fd = (int) syscall(SYS_openat2, root, path[0] == '/' && path[1] ? path + 1 : ".", &how,
+	    sizeof(how));
+	if (fd >= 0)
+		return 1;
+	return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
 }

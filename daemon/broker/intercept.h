@@ -75,6 +75,18 @@ int intercept_reply(int listener, const struct intercept_call *c, int k, int fd,
     const struct stat *st, const char *link);
 /* Error, or CONTINUE if error is 0; never blocks. */
 int intercept_answer(int listener, uint64_t id, int error);
+/* For naming and learning: the path the call names (its first, for two),
+ * absolute as the sandbox sees it, and what the call does there (LEARN_*
+ * of learn.h): 0, or -ENOENT for none (no such call, an unreadable path,
+ * one relative to a host directory the broker handed out). Reads the
+ * target's memory: may block. */
+int intercept_path_of(const struct intercept_call *c, const struct intercept_view *v, char *out,
+    unsigned *ret_kinds);
+/* Whether path (absolute) exists in the caller's view (nofollow: its last
+ * component, a symbolic link or not): 1, 0 (ENOENT or ENOTDIR), or a
+ * negative errno (the caller is gone: -ENOENT). */
+int intercept_in_view(const struct intercept_call *c, int listener, const char *path,
+    bool nofollow);
 /* 0 if this kernel can install an fd as a call's result
  * (SECCOMP_ADDFD_FLAG_SEND, 5.14), else -EOPNOTSUPP. */
 int intercept_probe(int listener);

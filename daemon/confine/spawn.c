@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -229,6 +230,8 @@ exec_target(const struct spawn_plan *p)
 }
 
 static volatile pid_t target_pid;
+/* The target's, until its exec: exec_target()'s buffer and libc's. */
+#define TARGET_STACK_SIZE (256 * 1024)
 static char *title_area;
 static size_t title_len;
 
@@ -262,18 +265,50 @@ forward_signal(int sig)
 		(void) kill(target_pid, sig);
 }
 
+static volatile int listener_fd = -1;
+static volatile char listener_tag;
+
 /*
- * [Broker] Intercept=: the filter that hands the target's path and
- * connect calls to the broker, below the policy's own (whose errno or
- * kill wins over a notification), and its listener to the daemon over
- * the setup socket. The wait after the broker took a call is killable
- * only where the kernel can (5.19), so that a signal cannot make an
- * action the broker performed happen twice (the call restarted).
+ * The policy's filter, last before exec. With a notifying one, its
+ * listener stays in the fd table the target shares with init (close on
+ * exec: the target's own copy at exec loses it, init's keeps it), and
+ * init hands it to the daemon once the target has exec'd: until then
+ * nobody answers a notification, so nothing after this may make a call
+ * the filter notifies (policy-seccomp.c: compile_notify()). The wait
+ * after the broker took a call is killable only where the kernel can
+ * (5.19), so that a signal cannot make an action the broker performed
+ * happen twice (the call restarted).
  */
 static void
-install_listener(const struct spawn_plan *p, struct spawn_report *rep)
+install_filter(const struct spawn_plan *p, struct spawn_report *rep)
 {
-	char tag = SPAWN_LISTENER_KILLABLE;
+	long fd;
+
+	if (p->notify_prog.len == 0) {
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
+			fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+		return;
+	}
+	listener_tag = SPAWN_LISTENER_KILLABLE;
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &p->notify_prog);
+	if (fd < 0 && errno == EINVAL) {
+		listener_tag = SPAWN_LISTENER;
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		    &p->notify_prog);
+	}
+	if (fd < 0) {
+		copy_detail(rep, "the notifying filter (seccomp user notification, Linux 5.0)");
+		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+	}
+	listener_fd = (int) fd;
+}
+
+/* In init, once the target has exec'd (or failed to). */
+static void
+send_listener(void)
+{
+	char tag = listener_tag;
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -284,29 +319,18 @@ install_listener(const struct spawn_plan *p, struct spawn_report *rep)
 		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
 	};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-	long fd;
+	int fd = listener_fd;
 
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-	    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &p->notify_prog);
-	if (fd < 0 && errno == EINVAL) {
-		tag = SPAWN_LISTENER;
-		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
-		    &p->notify_prog);
-	}
-	if (fd < 0) {
-		copy_detail(rep, "the interception filter (seccomp user notification, Linux 5.0)");
-		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
-	}
+	if (fd < 0)
+		return;
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &(int) { (int) fd }, sizeof(int));
-	if (sendmsg(SPAWN_SETUP_FD, &mh, MSG_NOSIGNAL) != 1) {
-		copy_detail(rep, "the interception listener");
-		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
-	}
-	/* The target must not hold its own listener. */
-	(void) close((int) fd);
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	/* Failing, the daemon sees EOF without a listener and ends the
+	 * sandbox: its refusals could not be answered. */
+	(void) sendmsg(SPAWN_SETUP_FD, &mh, MSG_NOSIGNAL);
+	(void) close(fd);
 }
 
 _Noreturn static void
@@ -317,25 +341,36 @@ run_target(const struct spawn_plan *p, struct spawn_report *rep)
 
 	/* Signal state must not leak into the target: exec resets caught
 	 * signals, but not ignored ones (the daemon ignores SIGPIPE), nor
-	 * the mask. */
+	 * the mask. Its fd table is init's until exec: what init holds and
+	 * the target must not (the status and setup sockets) is close on
+	 * exec. */
 	(void) signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	(void) sigprocmask(SIG_SETMASK, &none, NULL);
-	(void) close(SPAWN_STATUS_FD);
 
 	if (chdir(p->cwd) < 0) {
 		copy_detail(rep, p->cwd);
 		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_CWD, errno, 126);
 	}
-	if (p->notify_prog.len > 0)
-		install_listener(p, rep);
 	/* Last restriction before exec: nothing above may need a syscall
 	 * the policy forbids. */
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
-		fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
+	install_filter(p, rep);
 	r = exec_target(p);
 	copy_detail(rep, p->argv[0]);
 	fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_EXEC, r, r == -ENOENT ? 127 : 126);
+}
+
+struct target_args {
+	const struct spawn_plan	*plan;
+	struct spawn_report	*rep;
+};
+
+static int
+target_main(void *userdata)
+{
+	const struct target_args *a = userdata;
+
+	run_target(a->plan, a->rep);
 }
 
 /* Before the target exists, so that no signal sent to the sandbox finds
@@ -359,6 +394,7 @@ run_init(const struct spawn_plan *p)
 
 	/* From here init only waits, signals and reports: its own filter
 	 * allows exactly that, and kills it (and so the sandbox) otherwise. */
+	send_listener();
 	if (p->init_prog.len > 0 && syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->init_prog) < 0) {
 		(void) kill(target_pid, SIGKILL);
 		_exit(255);
@@ -395,6 +431,7 @@ child_main(const struct spawn_plan *p)
 {
 	struct spawn_report rep = {};
 	int fd = p->setup_w;
+	void *stack;
 	char c;
 	pid_t pid;
 	int r;
@@ -460,13 +497,19 @@ child_main(const struct spawn_plan *p)
 
 	init_signals();
 	set_init_title();
-	/* vfork: the target only makes system calls until it execs, so it
-	 * can borrow our memory instead of copying it. */
-	pid = vfork();
+	/* As vfork, the target only makes system calls until it execs, so
+	 * it borrows our memory instead of copying it (on a stack of its
+	 * own, as posix_spawn's); it shares our fd table too, so that the
+	 * listener of the filter it installs last is ours after its exec. */
+	stack = mmap(NULL, TARGET_STACK_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		fail(fd, &rep, SPAWN_STEP_FORK, errno, 1);
+	pid = clone(target_main, (char *) stack + TARGET_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &(struct target_args) { p, &rep });
 	if (pid < 0)
 		fail(fd, &rep, SPAWN_STEP_FORK, errno, 1);
-	if (pid == 0)
-		run_target(p, &rep);
+	(void) munmap(stack, TARGET_STACK_SIZE);
 	target_pid = pid;
 	run_init(p);
 }

@@ -47,8 +47,10 @@ extern const char *const spawn_etc_files[SPAWN_ETC_FILES];
 #define SPAWN_PROC_STAT		"/proc/stat"
 #define SPAWN_PROC_MEMINFO	"/proc/meminfo"	/* with a memory limit only */
 
-/* With interception the target sends its listener over the setup socket,
- * as this one byte with the fd in SCM_RIGHTS, before its policy's filter;
+/* The listener of the target's filter (notify_prog) reaches the daemon
+ * over the setup socket, as this one byte with the fd in SCM_RIGHTS: init
+ * sends it once the target has exec'd (the target installs the filter
+ * last, and shares init's fd table until its exec).
  * SPAWN_LISTENER_KILLABLE if the kernel made the wait after the broker
  * took a notification killable only (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV). */
 #define SPAWN_LISTENER		'L'
@@ -107,9 +109,11 @@ struct spawn_plan {
 	uint64_t		nofile, fsize, cpu_sec;	/* UINT64_MAX: unlimited */
 	uint64_t		rss;		/* RLIMIT_RSS: only read (target-request.h) */
 	bool			meminfo;	/* the root holds the sandbox's /proc/meminfo */
-	struct sock_fprog	prog;
+	struct sock_fprog	prog;		/* the policy's, without a listener */
 	struct sock_fprog	init_prog;	/* pid 1's own filter (manager.c) */
-	struct sock_fprog	notify_prog;	/* [Broker] Intercept=: len 0 if none */
+	/* Installed instead of prog when len > 0: the policy's filter whose
+	 * refusals (and intercepted calls) notify the broker (policy.h). */
+	struct sock_fprog	notify_prog;
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
 	bool			net_shared;	/* a network not the sandbox's own: Landlock's

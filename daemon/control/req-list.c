@@ -30,7 +30,7 @@ req_list_handler(struct req_ctx *ctx)
 		if (left == 0)
 			break;
 		if (authz_can_see(c->cred.uid, t)) {
-			target_put_info(&w, t);
+			target_put_info(&w, t, false);
 			left--;
 		}
 	}

@@ -46,6 +46,9 @@ on_exited(struct target_watch *tw, struct target *t, const struct sbx_exited *e,
 
 	sbx_writer_init(&w, SBX_MSG_EXITED, 0);
 	sbx_writer_put(&w, e, sizeof(*e));
+	/* Learning: the policy, or an empty one if it could not be made. */
+	if (t->learn)
+		sbx_writer_put_str_trunc(&w, t->learned ? t->learned : "", SBX_POLICY_TEXT_MAX + 1);
 	(void) conn_send(cw->conn, &w);
 	sbx_writer_done(&w);
 	conn_watch_free(cw);
@@ -92,13 +95,19 @@ req_spawn_handler(struct req_ctx *ctx)
 			.fsize_max = q.fixed.fsize_max,
 		},
 		.detach = q.fixed.flags & SBX_SPAWN_DETACH,
+		.learn = q.fixed.flags & SBX_SPAWN_LEARN,
 		.owner_uid = c->cred.uid,
 		.owner_gid = c->cred.gid,
 		.owner_groups = c->groups,
 		.n_owner_groups = c->n_groups,
 		.owner_pid = c->cred.pid,
 	};
-	r = target_spawn(c->manager, &req, &t, &ctx->err);
+	/* Learning lets through what the policy refuses. */
+	if (req.learn && c->cred.uid != 0)
+		r = error_msg_setf(&ctx->err, EPERM, "learning widens a policy: only root may use "
+		    "--learn");
+	else
+		r = target_spawn(c->manager, &req, &t, &ctx->err);
 	if (r < 0) {
 		(void) ratelimit_log(&c->manager->peer_log, c->cred.uid, LOG_NOTICE, 0,
 		    "Spawn of '%s' under policy '%s' for uid %u pid %d refused: %s.",

@@ -32,7 +32,7 @@ req_status_handler(struct req_ctx *ctx)
 		return error_msg_setf(&ctx->err, ESRCH, "no sandbox %llu", (unsigned long long) id.id);
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, ctx->serial);
 	sbx_writer_put(&w, &hdr, sizeof(hdr));
-	target_put_info(&w, t);
+	target_put_info(&w, t, true);
 	r = conn_send(c, &w);
 	sbx_writer_done(&w);
 	return r == -ENOBUFS ? 0 : r;

@@ -106,6 +106,27 @@ static const struct socket_name netlink_names[] = {
 	{ "smc", NETLINK_SMC },
 };
 
+static const char *
+socket_name_of(const struct socket_name *v, size_t n, int value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].value == value)
+			return v[i].name;
+	return NULL;
+}
+
+const char *
+policy_family_name(int family)
+{
+	return socket_name_of(family_names, ELEMENTSOF(family_names), family);
+}
+
+const char *
+policy_netlink_name(int protocol)
+{
+	return socket_name_of(netlink_names, ELEMENTSOF(netlink_names), protocol);
+}
+
 struct policy_parser {
 	struct policy	*policy;
 	size_t		n_syscalls;

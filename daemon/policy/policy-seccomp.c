@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "policy-internal.h"
 #include "syscall-groups.h"
+#include "bpf.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -229,6 +230,27 @@ export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len, struc
 static int
 compile_notify(struct policy *p, struct ini_error *err);
 
+/* After the filter is in, the target still calls execve(2), and write(2)
+ * and exit_group(2) when that fails, before anybody serves the listener
+ * (its init hands it over once the target has exec'd). */
+static const char *const after_filter[] = { "execve", "write", "exit_group" };
+
+/* The first of after_filter[] that prog does not allow outright, or NULL. */
+static const char *
+refused_after(const struct sock_filter *prog, size_t len)
+{
+	for (size_t i = 0; i < ELEMENTSOF(after_filter); i++) {
+		struct seccomp_data d = {
+			.nr = seccomp_syscall_resolve_name(after_filter[i]),
+			.arch = seccomp_arch_native(),
+		};
+
+		if (bpf_run(prog, len, &d) != SECCOMP_RET_ALLOW)
+			return after_filter[i];
+	}
+	return NULL;
+}
+
 int
 policy_compile(struct policy *p, struct ini_error *err)
 {
@@ -321,17 +343,18 @@ static const char *const intercepted_syscalls[] = {
 	"setxattr", "lsetxattr", "removexattr", "lremovexattr",
 };
 
+/* The notifying filter's tail for [Broker] Intercept= (intercepted_syscalls),
+ * and with learn the calls a learning sandbox's paths are seen through
+ * too. */
 static int
-compile_notify(struct policy *p, struct ini_error *err)
+build_tail(bool learn, struct sock_filter **ret, size_t *ret_len, struct ini_error *err)
 {
+	/* Not execve(2): the target's own, before anybody serves the
+	 * listener, would wait for ever. */
+	static const char *const observed[] = { "chdir" };
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
 
-	if (!p->intercept)
-		return 0;
-	if (seccomp_api_get() < 5)
-		return error_msg_setf(&err->msg, EOPNOTSUPP,
-		    "[Broker] Intercept=yes needs libseccomp with user notification (API level 5)");
 	ctx = seccomp_init(SCMP_ACT_ALLOW);
 	if (!ctx)
 		return error_msg_setf(&err->msg, ENOMEM, "seccomp_init() failed");
@@ -357,8 +380,64 @@ compile_notify(struct policy *p, struct ini_error *err)
 		else
 			r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY, nr, 0);
 	}
+	for (size_t i = 0; learn && r >= 0 && i < ELEMENTSOF(observed); i++)
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_NOTIFY,
+		    seccomp_syscall_resolve_name(observed[i]), 0);
 	if (r < 0)
 		return error_msg_setf(&err->msg, -r, "cannot build the interception filter: %s",
 		    strerror(-r));
-	return export_bpf(ctx, &p->notify_bpf, &p->notify_bpf_len, err);
+	return export_bpf(ctx, ret, ret_len, err);
+}
+
+/*
+ * The one filter a target installs when the broker holds its listener
+ * (the kernel allows one listener per task): the policy's own program,
+ * in which every errno return notifies instead (the broker runs
+ * p->bpf on the call and answers with that errno: the denial is named)
+ * and, with Intercept=, every allow return goes on into the intercepted
+ * calls' filter. A policy that refuses one of after_filter[] has its
+ * refusals left unnamed, and cannot be intercepted or learned from.
+ */
+static int
+compile_notify(struct policy *p, struct ini_error *err)
+{
+	_cleanup_free_ struct sock_filter *tail = NULL, *learn_tail = NULL;
+	size_t tail_len = 0, learn_tail_len = 0;
+	const char *refused;
+	int r;
+
+	if (seccomp_api_get() < 5) {
+		if (p->intercept)
+			return error_msg_setf(&err->msg, EOPNOTSUPP, "[Broker] Intercept=yes needs "
+			    "libseccomp with user notification (API level 5)");
+		return 0;
+	}
+	refused = refused_after(p->bpf, p->bpf_len);
+	if (refused) {
+		if (p->intercept)
+			return error_msg_setf(&err->msg, EINVAL, "[Broker] Intercept=yes needs the "
+			    "system call filter to allow '%s'", refused);
+		log_notice("Refusals of policy '%s' are not named, and it cannot be learned from: "
+		    "its system call filter refuses '%s'.", p->name ?: "?", refused);
+		return 0;
+	}
+	if (p->intercept) {
+		r = build_tail(false, &tail, &tail_len, err);
+		if (r < 0)
+			return r;
+	}
+	r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO, tail, tail_len,
+	    &p->notify_bpf, &p->notify_bpf_len);
+	if (r >= 0)
+		r = build_tail(true, &learn_tail, &learn_tail_len, err);
+	if (r >= 0)
+		r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO | BPF_NOTIFY_KILL,
+		    learn_tail, learn_tail_len, &p->learn_bpf, &p->learn_bpf_len);
+	if (r < 0)
+		return error_msg_setf(&err->msg, -r, "cannot build the notifying filter: %s",
+		    strerror(-r));
+	/* What the tails add must not break that either. */
+	assert(!refused_after(p->notify_bpf, p->notify_bpf_len));
+	assert(!refused_after(p->learn_bpf, p->learn_bpf_len));
+	return 0;
 }

@@ -106,6 +106,7 @@ policy_unref(struct policy *p)
 	strv_free(p->syscalls);
 	free(p->bpf);
 	free(p->notify_bpf);
+	free(p->learn_bpf);
 	for (size_t i = 0; i < p->n_path_rules; i++) {
 		free(p->path_rules[i].path);
 		safe_close(p->path_rules[i].dirfd);

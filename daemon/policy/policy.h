@@ -136,10 +136,17 @@ struct policy {
 	/* Compiled at load time (policy_compile()). */
 	struct sock_filter	*bpf;
 	size_t			bpf_len;
-	/* With intercept: the filter that hands the calls of
-	 * policy-seccomp.c's list to the broker (SECCOMP_RET_USER_NOTIF). */
+	/* The filter a target installs instead of bpf, whose listener the
+	 * broker serves: bpf whose refusals notify (the broker answers
+	 * them with bpf's errno and names them), and with intercept whose
+	 * allowed calls of policy-seccomp.c's list notify too. NULL: the
+	 * kernel or the policy cannot have one (then bpf alone). */
 	struct sock_filter	*notify_bpf;
 	size_t			notify_bpf_len;
+	/* The same for a learning sandbox: kills notify too, and every path
+	 * call of the list and chdir/execve(at). NULL: cannot learn. */
+	struct sock_filter	*learn_bpf;
+	size_t			learn_bpf_len;
 };
 
 /* The policies Include= can name: each one's text by name, as the store
@@ -195,7 +202,7 @@ int policy_load_file(const char *name, const char *path, struct policy **ret, st
  * known, not checked). */
 void policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d);
 /* Builds the seccomp BPF into p->bpf (libseccomp, export to a memfd),
- * and with intercept the notifying filter into p->notify_bpf. */
+ * and the notifying filters into p->notify_bpf and p->learn_bpf. */
 int policy_compile(struct policy *p, struct ini_error *err);
 /* Opens the [Broker] rules' directories and resolves Connect= host names.
  * A path that does not exist leaves its rule inert (dirfd -1, logged). */
@@ -222,6 +229,12 @@ policy_unrefp(struct policy **p)
 {
 	policy_unref(*p);
 }
+
+/* The RestrictAddressFamilies= name of an AF_* ("AF_UNIX"), and the
+ * RestrictNetlink= name of a NETLINK_* ("route"): NULL if a policy cannot
+ * name it. */
+const char *policy_family_name(int family);
+const char *policy_netlink_name(int protocol);
 
 /* A valid policy name: [A-Za-z0-9_-], 1..63 chars, not starting with '-'. */
 bool policy_name_is_valid(const char *name);

@@ -28,6 +28,24 @@ narrow_one(uint64_t *limit, uint64_t asked, const char *what, struct error_msg *
 	return 0;
 }
 
+static void
+at_least(uint64_t *limit, uint64_t floor)
+{
+	if (*limit < floor)
+		*limit = floor;
+}
+
+void
+target_learn_limits(struct policy_limits *limits)
+{
+	at_least(&limits->memory_max, UINT64_C(2) << 30);
+	at_least(&limits->tasks_max, 512);
+	at_least(&limits->nofile_max, 1024);
+	at_least(&limits->fsize_max, UINT64_C(1) << 30);
+	at_least(&limits->cpu_ms, 10 * 60 * 1000);
+	at_least(&limits->timeout_ms, 10 * 60 * 1000);
+}
+
 int
 target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
     struct error_msg *err)

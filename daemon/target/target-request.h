@@ -20,6 +20,10 @@
  * policy's); asking for more than the policy allows is -EPERM. */
 int target_narrow_limits(struct policy_limits *limits, const struct policy_limits *asked,
     struct error_msg *err);
+/* Learning mode's limits: each at least its floor (Memory=2G, Tasks=512,
+ * OpenFiles=1024, FileSize=1G, CPUTime= and WallTime= 10 min), so that
+ * what the program uses can be seen; narrowing still applies after. */
+void target_learn_limits(struct policy_limits *limits);
 /* The policy's defaults, then the request's entries replacing same keys,
  * a PATH if neither set one, and SANDBOX_BROKER_FD (ours to say, never the
  * client's). A request entry without "KEY=" is -EINVAL. */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "learn.h"
 #include "cgroup.h"
 #include "event-util.h"
 #include "log.h"
@@ -40,6 +41,7 @@
 #include "time-util.h"
 
 #define CPU_CHECK_USEC (250 * 1000)
+#define LEARN_SAMPLE_USEC (10 * 1000)
 
 /* The anonymous uid goes back once the sandbox is gone (or never ran). */
 static void
@@ -161,6 +163,19 @@ target_reap(struct target *t)
 		    sbx_limit_to_string(t->limit), (unsigned long long) cs.cpu_usec / 1000,
 		    (unsigned long long) cs.memory_peak / 1024);
 
+	if (t->learn) {
+		const struct learn_figures fig = {
+			.memory_peak = cs.memory_peak,
+			.cpu_usec = cs.cpu_usec,
+			.wall_usec = t->exit.wall_usec,
+			.tasks_peak = t->tasks_peak,
+		};
+
+		t->learned = broker_learned_text(t->broker, &fig, t->command);
+		if (!t->learned)
+			log_warning("Sandbox %llu: cannot make the learned policy.",
+			    (unsigned long long) t->id);
+	}
 	w = watch_end(t);
 	if (w && w->ops->exited)
 		w->ops->exited(w, t, &t->exit, w->userdata);
@@ -230,7 +245,7 @@ setup_read(struct target *t, struct spawn_report *rep)
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		else if (!c && !(mh.msg_flags & MSG_CTRUNC))
 			return n;
-		if (fd < 0 || n != 1 || (mh.msg_flags & MSG_CTRUNC) || !t->policy->intercept ||
+		if (fd < 0 || n != 1 || (mh.msg_flags & MSG_CTRUNC) || !t->notifying ||
 		    !t->broker || broker_has_listener(t->broker)) {
 			safe_close(fd);
 			errno = EBADMSG;
@@ -318,6 +333,13 @@ on_cpu_check(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
 
+	if (t->learn) {
+		struct cgroup_stats cs = {};
+
+		cgroup_stats_read(t->manager->cgroup_mode, t->cgroup, &cs);
+		if (cs.tasks_current > t->tasks_peak)
+			t->tasks_peak = cs.tasks_current;
+	}
 	/* The broker's time on its behalf counts too: interception makes
 	 * the daemon do much of a target's work. */
 	if ((cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) + broker_cpu_usec(t->broker)) /
@@ -357,7 +379,7 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* EOF (or garbage, which only our own child could send): exec'd. */
 	target_close_fds(t);
-	if (n == 0 && t->policy->intercept && !(t->broker && broker_has_listener(t->broker)))
+	if (n == 0 && t->notifying && !(t->broker && broker_has_listener(t->broker)))
 		n = -1;	/* exec'd without handing its calls to the broker */
 	if (n != 0) {
 		t->state = SBX_STATE_EXITED;
@@ -387,7 +409,9 @@ start_events(struct target *t)
 			return -ENOMEM;
 	}
 	if (t->limits.cpu_ms != POLICY_UNLIMITED && t->manager->cgroup_mode != CGROUP_NONE) {
-		struct timeval tv = { .tv_usec = CPU_CHECK_USEC };
+		/* Learning samples the tasks often: a compiler's helpers live
+		 * for milliseconds. */
+		struct timeval tv = { .tv_usec = t->learn ? LEARN_SAMPLE_USEC : CPU_CHECK_USEC };
 
 		t->ev_cpu = event_new(b, -1, EV_PERSIST, on_cpu_check, t);
 		if (!t->ev_cpu || evtimer_add(t->ev_cpu, &tv) < 0)
@@ -429,6 +453,10 @@ target_check_request(struct manager *m, const struct target_request *req, struct
 	if (!manager_may_spawn(m, req->owner_uid))
 		return error_msg_setf(err, EDQUOT, "too many sandboxes for uid %u",
 		    (unsigned) req->owner_uid);
+	if (req->learn && !pol->learn_bpf)
+		return error_msg_setf(err, EOPNOTSUPP, "policy '%s' cannot be learned from: its system "
+		    "call filter refuses execve, write or exit_group, or this kernel has no seccomp "
+		    "user notification", pol->name);
 	if (pol->landlock == POLICY_YES && m->landlock_abi <= 0)
 		return error_msg_setf(err, EOPNOTSUPP, "policy '%s' requires Landlock, which this "
 		    "kernel does not provide", pol->name);
@@ -464,6 +492,9 @@ target_new_from_request(struct manager *m, struct policy *pol, const struct targ
 		.status_fd = -1,
 		.uid = (uid_t) -1,
 	};
+	t->learn = req->learn;
+	if (t->learn)
+		target_learn_limits(&t->limits);
 	r = target_narrow_limits(&t->limits, &req->narrow, err);
 	if (r < 0)
 		return r;
@@ -606,7 +637,10 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		.prog = { .len = (unsigned short) pol->bpf_len, .filter = pol->bpf },
 		.init_prog = { .len = (unsigned short) m->init_policy->bpf_len,
 		    .filter = m->init_policy->bpf },
-		.notify_prog = { .len = (unsigned short) pol->notify_bpf_len,
+		.notify_prog = t->learn ?
+		    (struct sock_fprog) { .len = (unsigned short) pol->learn_bpf_len,
+		    .filter = pol->learn_bpf } :
+		    (struct sock_fprog) { .len = (unsigned short) pol->notify_bpf_len,
 		    .filter = pol->notify_bpf },
 		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
 		.net_shared = pol->network,
@@ -618,6 +652,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		.broker_fd = chan[1],
 	};
 	t->landlock_abi = plan.landlock_abi;
+	t->notifying = plan.notify_prog.len > 0;
 
 	r = cgroup_create(m->cgroup_mode, t->cgroup, &t->limits, &cg_fd);
 	if (r < 0)
@@ -635,11 +670,19 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		r = broker_new_consume_fd(t, TAKE_FD(chan[0]), &t->broker);
 		if (r < 0)
 			log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
+		/* Its filter's refusals wait for the broker's answers. */
+		if (r < 0 && t->notifying) {
+			(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+			(void) error_msg_setf(err, -r, "cannot make the sandbox's broker: %s",
+			    strerror(-r));
+		} else
+			r = 0;
 		t->setup_fd = TAKE_FD(setup[0]);
 		t->status_fd = TAKE_FD(status[0]);
 		t->start_usec = now_usec(CLOCK_REALTIME);
 		t->start_mono_usec = now_usec(CLOCK_MONOTONIC);
-		r = target_release(t, sync[1], err);
+		if (r >= 0)
+			r = target_release(t, sync[1], err);
 	}
 	if (r < 0) {
 		manager_release_cgroup(m, t->cgroup);
@@ -750,12 +793,16 @@ target_signal(struct target *t, int sig, struct error_msg *err)
 }
 
 void
-target_put_info(struct sbx_writer *w, struct target *t)
+target_put_info(struct sbx_writer *w, struct target *t, bool denials)
 {
+	struct sbx_named_denial d[SBX_DENIALS_MAX];
 	struct sbx_info info;
+	size_t n = denials ? t->n_denials : 0;
 
 	target_describe(t, &info);
-	sbx_msg_info_put(w, &info, t->policy_name, t->command, t->last_denial);
+	for (size_t i = 0; i < n; i++)
+		d[i] = (struct sbx_named_denial) { .d = t->denials[i].d, .name = t->denials[i].name };
+	sbx_msg_info_put(w, &info, t->policy_name, t->command, t->last_denial, d, n);
 }
 
 void
@@ -811,6 +858,8 @@ target_free(struct target *t)
 	free(t->command);
 	strv_free(t->argv);
 	free(t->last_denial);
+	free(t->denials);
+	free(t->learned);
 	free(t->cgroup);
 	broker_free(t->broker);
 	relay_free_all(t);

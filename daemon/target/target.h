@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "action.h"
+#include "broker.h"
 #include "error-msg.h"
 #include "macro.h"
 #include "policy.h"
@@ -48,6 +49,7 @@ struct target_request {
 	int			stdio[3];	/* borrowed */
 	struct policy_limits	narrow;		/* 0: policy's */
 	bool			detach;
+	bool			learn;		/* SBX_SPAWN_LEARN: the caller may (root) */
 	uid_t			owner_uid;
 	gid_t			owner_gid;
 	const gid_t		*owner_groups;	/* borrowed; copied into the target */
@@ -73,6 +75,12 @@ struct target {
 	char			*command;	/* argv joined, for listings */
 	char			*last_denial;	/* broker: "ACTION PATH: error" */
 	uint64_t		broker_requests, broker_denied;
+	struct broker_denial	*denials;	/* SBX_DENIALS_MAX, or NULL: none yet */
+	size_t			n_denials;
+	bool			learn;		/* learning mode (learn.h) */
+	bool			notifying;	/* its filter's listener is the broker's */
+	uint64_t		tasks_peak;	/* learning: sampled */
+	char			*learned;	/* learning: the policy, once exited */
 	enum sbx_state		state;
 	uint32_t		limit;		/* enum sbx_limit that ended it, if any */
 	int			requested_signal;	/* the last one a requester sent */
@@ -112,8 +120,9 @@ int target_kill(struct target *t, int sig, uint32_t why);
 int target_signal(struct target *t, int sig, struct error_msg *err);
 /* Fills a wire description (live figures read from the cgroup). */
 void target_describe(struct target *t, struct sbx_info *ret);
-/* One sbx_info of a SANDBOX_LIST, with its strings. */
-void target_put_info(struct sbx_writer *w, struct target *t);
+/* One sbx_info of a SANDBOX_LIST, with its strings, and with denials its
+ * named denials (STATUS). */
+void target_put_info(struct sbx_writer *w, struct target *t, bool denials);
 struct target *target_free(struct target *t);
 /* At start-up: the /proc/meminfo files (SANDBOXD_RUNDIR/meminfo-PID-ID)
  * of daemons that died mid-spawn are removed. Only older daemons wrote

@@ -1353,7 +1353,8 @@ START_TEST(test_lint_intercept)
 END_TEST
 
 /* The target's side of test_filter_intercept: the notifying filter, then
- * calls that must not reach the listener, then one that must. */
+ * calls that must not reach the listener, then one the policy allows but
+ * interception hands over, then one the policy refuses. */
 static void
 intercepted_child(const struct policy *p, int sync_w, int go_r)
 {
@@ -1375,25 +1376,46 @@ intercepted_child(const struct policy *p, int sync_w, int go_r)
 		_exit(123);
 	/* This one is, and continues. */
 	fd = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
-	_exit(fd >= 0 ? 0 : 124);
+	if (fd < 0)
+		_exit(124);
+	/* This one is refused by the policy: handed over, answered EACCES. */
+	if (syscall(SYS_kill, getpid(), 0) != -1 || errno != EACCES)
+		_exit(125);
+	_exit(0);
+}
+
+/* Answers the next notification of listener: its call must be nr. */
+static void
+answer_next(int listener, long nr, pid_t pid, const struct seccomp_notif_resp *how)
+{
+	struct seccomp_notif n = {};
+	struct seccomp_notif_resp resp = *how;
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
+	ck_assert_int_eq(n.data.nr, nr);
+	ck_assert_uint_eq(n.pid, (unsigned) pid);
+	resp.id = n.id;
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
 }
 
 START_TEST(test_filter_intercept)
 {
 	_cleanup_(policy_unrefp) struct policy *p = compiled(
-	    "[Broker]\nIntercept=yes\nTree=/srv read\n[SystemCalls]\nAllow=@default\n");
+	    "[Broker]\nIntercept=yes\nTree=/srv read\n[SystemCalls]\n"
+	    "Allow=@default @basic-io @file-system execve\nAction=errno:EACCES\n");
 	_cleanup_(policy_unrefp) struct policy *q = compiled(
 	    "[Broker]\nTree=/srv read\n[SystemCalls]\nAllow=@default\n");
 	_cleanup_close_ int pidfd = -1, listener = -1;
 	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
 	int remote, status;
-	struct seccomp_notif n = {};
-	struct seccomp_notif_resp resp = {};
-	struct pollfd pfd;
 	pid_t pid;
 
+	/* Without execve and write no filter can wait for the broker. */
 	ck_assert_ptr_null(q->notify_bpf);
-	ck_assert_uint_gt(p->notify_bpf_len, 0);
+	ck_assert_ptr_null(q->learn_bpf);
+	ck_assert_uint_gt(p->notify_bpf_len, p->bpf_len);
 	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
 	pid = fork();
@@ -1406,14 +1428,11 @@ START_TEST(test_filter_intercept)
 	listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
 	ck_assert_int_ge(listener, 0);
 	ck_assert_int_eq(write(go[1], "g", 1), 1);
-	pfd = (struct pollfd) { .fd = listener, .events = POLLIN };
-	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
 	/* The first call handed over is the open, not getpid() or fstat(). */
-	ck_assert_int_eq(n.data.nr, SYS_openat);
-	ck_assert_uint_eq(n.pid, (unsigned) pid);
-	resp = (struct seccomp_notif_resp) { .id = n.id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE };
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+	answer_next(listener, SYS_openat, pid,
+	    &(struct seccomp_notif_resp) { .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE });
+	/* Then the refusal, which the broker answers as the policy would. */
+	answer_next(listener, SYS_kill, pid, &(struct seccomp_notif_resp) { .error = -EACCES });
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }

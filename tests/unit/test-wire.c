@@ -193,31 +193,90 @@ START_TEST(test_sandbox_list)
 	char long_command[400];
 	struct sbx_info got;
 	const char *policy, *command, *denial;
+	char long_name[400];
+	struct sbx_named_denial den[2] = {
+		{ .d = { .count = 3, .layer = SBX_LAYER_SECCOMP, .error = EPERM }, .name = "mkdir" },
+		{ .d = { .count = 1, .layer = SBX_LAYER_SECCOMP, .error = EPERM,
+		    .flags = SBX_DENIAL_FORBIDDEN }, .name = long_name },
+	}, gd[SBX_DENIALS_MAX];
 	struct sbx_writer w;
 	struct sbx_reader r;
+	size_t n;
 
 	memset(long_command, 'x', sizeof(long_command) - 1);
 	long_command[sizeof(long_command) - 1] = '\0';
+	memset(long_name, 'y', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
 
 	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, 6);
 	sbx_writer_put(&w, &l, sizeof(l));
-	sbx_msg_info_put(&w, &a, "default", "sleep 10", NULL);
-	sbx_msg_info_put(&w, &b, "net", long_command, "open /etc/shadow: Permission denied");
+	sbx_msg_info_put(&w, &a, "default", "sleep 10", NULL, NULL, 0);
+	sbx_msg_info_put(&w, &b, "net", long_command, "open /etc/shadow: Permission denied", den, 2);
 	finish_and_read(&w, &r, SBX_MSG_SANDBOX_LIST, 6);
 	ck_assert_int_eq(sbx_reader_get(&r, &l2, sizeof(l2)), 0);
 	ck_assert_uint_eq(l2.count, 2);
-	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial), 0);
+	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial, gd, &n), 0);
 	ck_assert_int_eq(memcmp(&got, &a, sizeof(a)), 0);
 	ck_assert_str_eq(policy, "default");
 	ck_assert_str_eq(command, "sleep 10");
 	ck_assert_str_eq(denial, "");
-	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial, gd, &n), 0);
 	ck_assert_str_eq(denial, "open /etc/shadow: Permission denied");
 	ck_assert_uint_eq(got.limit, SBX_LIMIT_TIMEOUT);
 	ck_assert_str_eq(policy, "net");
-	/* The command is cut to 255 bytes. */
+	/* The command is cut to 255 bytes, a denial's name to 255. */
 	ck_assert_uint_eq(strlen(command), 255);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(gd[0].name, "mkdir");
+	ck_assert_uint_eq(gd[0].d.count, 3);
+	ck_assert_uint_eq(gd[0].d.error, EPERM);
+	ck_assert_uint_eq(gd[1].d.flags, SBX_DENIAL_FORBIDDEN);
+	ck_assert_uint_eq(strlen(gd[1].name), SBX_DENIAL_NAME_MAX - 1);
 	ck_assert_int_eq(sbx_reader_end(&r), 0);
+	sbx_writer_done(&w);
+}
+END_TEST
+
+/* A SANDBOX_LIST entry's denials: more than SBX_DENIALS_MAX, an unknown
+ * layer or flag, a reserved field set, all refused. */
+START_TEST(test_info_denials_hostile)
+{
+	static const struct sbx_denial bad[] = {
+		{ .count = 1, .layer = 0 },
+		{ .count = 1, .layer = SBX_LAYER_LANDLOCK + 1 },
+		{ .count = 1, .layer = SBX_LAYER_SECCOMP, .flags = 2 },
+		{ .count = 1, .layer = SBX_LAYER_SECCOMP, .reserved = 1 },
+	};
+	struct sbx_named_denial gd[SBX_DENIALS_MAX];
+	const char *policy, *command, *denial;
+	struct sbx_info info = { .id = 1 }, got;
+	struct sbx_writer w;
+	struct sbx_reader r;
+	uint32_t count;
+	size_t n;
+
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, 1);
+		sbx_msg_info_put(&w, &info, "p", "c", "", NULL, 0);
+		/* Rewrite the count, then one bad entry. */
+		w.len -= sizeof(uint32_t);
+		count = 1;
+		sbx_writer_put(&w, &count, sizeof(count));
+		sbx_writer_put(&w, &bad[i], sizeof(bad[i]));
+		sbx_writer_put_str(&w, "x");
+		finish_and_read(&w, &r, SBX_MSG_SANDBOX_LIST, 1);
+		ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial, gd, &n),
+		    -EBADMSG);
+		sbx_writer_done(&w);
+	}
+	sbx_writer_init(&w, SBX_MSG_SANDBOX_LIST, 1);
+	sbx_msg_info_put(&w, &info, "p", "c", "", NULL, 0);
+	w.len -= sizeof(uint32_t);
+	count = SBX_DENIALS_MAX + 1;
+	sbx_writer_put(&w, &count, sizeof(count));
+	finish_and_read(&w, &r, SBX_MSG_SANDBOX_LIST, 1);
+	ck_assert_int_eq(sbx_msg_info_get(&r, &got, &policy, &command, &denial, gd, &n), -EBADMSG);
 	sbx_writer_done(&w);
 }
 END_TEST
@@ -1040,7 +1099,7 @@ END_TEST
 TESTLIB_MAIN("wire",
 	{ "roundtrip",
 	    .tests = TESTLIB_TESTS(test_hello, test_spawn, test_fixed_replies,
-		test_sandbox_list, test_policy_messages, test_error, test_error_table,
+		test_sandbox_list, test_info_denials_hostile, test_policy_messages, test_error, test_error_table,
 		test_error_table_documented, test_policy_report, test_broker_dir,
 		test_broker_req, test_broker_replies) },
 	{ "reader",
