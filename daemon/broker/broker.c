@@ -1104,6 +1104,16 @@ first_missing(struct session *s, const char *path, bool create, char *out, bool 
 		if (snprintf(next, sizeof(next), "%s/%.*s", cur, (int) n, p) >= (int) sizeof(next))
 			return -ENOENT;
 		memmove(rest, end, strlen(end) + 1);
+		/* cur holds no symbolic link: "." and ".." fold as they read. */
+		if (n == 1 && next[strlen(cur) + 1] == '.')
+			continue;
+		if (n == 2 && strcmp(next + strlen(cur) + 1, "..") == 0) {
+			char *slash = strrchr(cur, '/');
+
+			if (slash)
+				*slash = '\0';
+			continue;
+		}
 		r = intercept_in_view(&s->ic, s->chan->fd, next, true);
 		if (r < 0)
 			return -ENOENT;

@@ -260,6 +260,15 @@ put_syscalls(FILE *f, const struct policy *base, const struct learn *l, struct n
 		fprintf(f, "\n");
 }
 
+/* A comment line of s, without what would end the comment or reach a
+ * terminal raw. */
+static void
+put_comment_text(FILE *f, const char *s, size_t max)
+{
+	for (size_t i = 0; s && s[i] && i < max; i++)
+		fputc((unsigned char) s[i] >= 0x20 && (unsigned char) s[i] < 0x7f ? s[i] : '?', f);
+}
+
 static bool
 below(const char *path, const char *dir)
 {
@@ -314,7 +323,22 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 	v = calloc(n + 1, sizeof(*v));
 	if (!v)
 		return;
-	memcpy(v, l->paths, n * sizeof(*v));
+	/* A path no policy line can name (a control character, ':', a
+	 * trailing blank the parser would drop) is said in a comment only,
+	 * escaped: it must not make lines of its own. */
+	for (size_t i = 0, k = 0; i < l->n_paths; i++) {
+		const char *p = l->paths[i].path;
+		size_t len = strlen(p);
+
+		if (policy_path_problem(p) || (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))) {
+			fprintf(f, "# A path the program used that no policy can name: ");
+			put_comment_text(f, p, 200);
+			fprintf(f, "\n");
+			n--;
+			continue;
+		}
+		v[k++] = l->paths[i];
+	}
 	qsort(v, n, sizeof(*v), compare_path);
 
 	for (size_t i = 0; i < n; i++) {
@@ -416,15 +440,6 @@ put_limits(FILE *f, const struct learn_figures *fig)
 	    (unsigned long long) (fig->cpu_usec / 1000));
 	fprintf(f, "WallTime=%llus\n#   ran %llu ms\n", (unsigned long long) (wall / 1000000),
 	    (unsigned long long) (fig->wall_usec / 1000));
-}
-
-/* A comment line of s, without what would end the comment or reach a
- * terminal raw. */
-static void
-put_comment_text(FILE *f, const char *s, size_t max)
-{
-	for (size_t i = 0; s && s[i] && i < max; i++)
-		fputc((unsigned char) s[i] >= 0x20 && (unsigned char) s[i] < 0x7f ? s[i] : '?', f);
 }
 
 char *

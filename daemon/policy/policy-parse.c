@@ -157,8 +157,8 @@ struct policy_parser {
 #define POLICY_FIELD(pp, k, type) ((type *) (void *) ((char *) (pp)->policy + (k)->offset))
 
 /* Checks that path is absolute and normalized; returns NULL or why not. */
-static const char *
-path_problem(const char *path)
+const char *
+policy_path_problem(const char *path)
 {
 	const char *c, *cc, *colon;
 
@@ -194,7 +194,7 @@ path_problem(const char *path)
 static const char *
 dest_problem(const char *dest)
 {
-	const char *why = path_problem(dest);
+	const char *why = policy_path_problem(dest);
 
 	if (why)
 		return why;
@@ -287,7 +287,7 @@ parse_bind(const struct ini_key *k, const char *value, void *data, struct ini_er
 	} else
 		dst = src;
 
-	why = path_problem(src);
+	why = policy_path_problem(src);
 	if (why)
 		return error_msg_setf(&err->msg, EINVAL, "%s=: source '%s' %s", key, src, why);
 	why = dest_problem(dst);
@@ -655,7 +655,7 @@ parse_hostname(const struct ini_key *k, const char *value, void *data, struct in
 static int
 parse_path(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
-	const char *why = path_problem(value);
+	const char *why = policy_path_problem(value);
 
 	if (why)
 		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' %s", k->key, value, why);
@@ -762,7 +762,7 @@ parse_path_rule(const struct ini_key *k, const char *value, void *data, struct i
 	path = strndup(value, (size_t) (sp - value));
 	if (!path)
 		return -ENOMEM;
-	why = path_problem(path);
+	why = policy_path_problem(path);
 	if (why)
 		return error_msg_setf(&err->msg, EINVAL, "path '%s' %s", path, why);
 	if (!tree && strcmp(path, "/") == 0)

@@ -236,5 +236,9 @@ policy_unrefp(struct policy **p)
 const char *policy_family_name(int family);
 const char *policy_netlink_name(int protocol);
 
+/* Why path cannot be a policy's path (not absolute, not normalized, too
+ * long, a control character or ':'), or NULL if it can. */
+const char *policy_path_problem(const char *path);
+
 /* A valid policy name: [A-Za-z0-9_-], 1..63 chars, not starting with '-'. */
 bool policy_name_is_valid(const char *name);
