@@ -1718,9 +1718,18 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 		r = -EBUSY;
 	if (r >= 0 && !(b->view = calloc(1, sizeof(*b->view))))
 		r = -ENOMEM;
-	/* The sandbox's init shares the target's mount namespace. */
-	if (r >= 0)
+	/* The sandbox's init shares the target's mount namespace. Init hands
+	 * the listener over after the target's exec: a quick target may be
+	 * gone already, and init with it (its mountinfo then reads EINVAL or
+	 * ENOENT). Nothing is left to make a call then; an empty view would
+	 * only take every directory for the host's (EXDEV). */
+	if (r >= 0) {
 		r = intercept_view_load(b->target->pid, b->view);
+		if (r == -EINVAL || r == -ENOENT || r == -ESRCH) {
+			b->view->n = 0;
+			r = 0;
+		}
+	}
 	if (r < 0) {
 		safe_close(fd);
 		return r;
