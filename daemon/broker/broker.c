@@ -312,6 +312,12 @@ note_refusal(struct broker *b, uint32_t layer, const char *name, const char *pat
 	pthread_mutex_unlock(&b->lock);
 	if (logged)
 		return;
+	if (!error) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_INFO, 0,
+		    "Sandbox %llu (owner uid %u): learning let %s through.",
+		    (unsigned long long) b->id, (unsigned) b->owner.uid, name);
+		return;
+	}
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
 	    "Sandbox %llu (owner uid %u): %s %s%s%s%s: %s.", (unsigned long long) b->id,
 	    (unsigned) b->owner.uid, layer_verbs[layer], name, path[0] ? " '" : "", path,
