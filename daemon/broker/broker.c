@@ -1242,6 +1242,15 @@ notified(struct session *s, struct broker_request *req)
 
 	if ((verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW)
 		return refused(s, verdict);
+	/* Only interception and learning notify calls the policy allows: the
+	 * kernel and bpf_run() disagree otherwise, and the kernel's filter
+	 * is the policy. */
+	if (!b->policy->intercept && !b->learned) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_ERR, 0,
+		    "Sandbox %llu: the policy's filter notified system call %d, which "
+		    "bpf_run() allows: refused.", (unsigned long long) b->id, s->ic.n.data.nr);
+		return -EPERM;
+	}
 	if (b->policy->intercept)
 		r = intercept_decode(s->chan->fd, b->policy, b->view, &s->ic, req);
 	if (r == INTERCEPT_CONTINUE && b->learned)
