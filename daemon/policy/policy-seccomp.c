@@ -26,14 +26,6 @@
 #include "syscall-groups.h"
 #include "bpf.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-/* Namespace flags a sandboxed clone() may never carry. */
-#define CLONE_NS_FLAGS \
-	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
-	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
 
 static void
 seccomp_releasep(scmp_filter_ctx *ctx)
