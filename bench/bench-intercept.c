@@ -187,50 +187,13 @@ write_policies(const char *dir, const char *datadir)
 		(void) snprintf(file, sizeof(file), "%s/%s.policy", dir, names[i]);
 		(void) snprintf(desc, sizeof(desc), "bench-intercept: Intercept=%s, brokered files "
 		    "under %s", intercept[i], data);
-		if (bench_write_policy(file, desc, data, intercept[i], 1) < 0)
+		if (bench_write_policy(file, desc, data, intercept[i], 1, NULL) < 0)
 			return 1;
 	}
 	return 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */
-
-/*
- * Spawns argv under policy with stdout on out (-1: /dev/null) and waits for
- * it. Returns the wall time in ns; exits if the spawn fails, and returns 0
- * if the target did not exit 0.
- */
-static uint64_t
-spawn_wait(sandbox_client *c, const char *policy, char *const argv[], int out)
-{
-	sandbox_spawn_options *o = NULL;
-	sandbox_exit ex;
-	uint64_t id, t0, t1;
-	int r;
-
-	r = sandbox_spawn_options_new(&o);
-	if (r >= 0)
-		r = sandbox_spawn_options_set_policy(o, policy);
-	if (r >= 0)
-		r = sandbox_spawn_options_set_stdio(o, -1, out, out < 0 ? -1 : STDERR_FILENO);
-	if (r < 0)
-		die_client("sandbox_spawn_options", NULL, r);
-	t0 = now_ns();
-	r = sandbox_spawn(c, o, argv, &id);
-	sandbox_spawn_options_free(o);
-	if (r < 0)
-		die_client("sandbox_spawn", c, r);
-	r = sandbox_wait(c, id, -1, &ex);
-	t1 = now_ns();
-	if (r < 0)
-		die_client("sandbox_wait", c, r);
-	if (!ex.exited || ex.status != 0) {
-		fprintf(stderr, "bench-intercept: %s under %s: %s %d (limit %s)\n", argv[0], policy,
-		    ex.exited ? "exit status" : "signal", ex.status, ex.limit ? ex.limit : "none");
-		return 0;
-	}
-	return t1 - t0;
-}
 
 struct startup {
 	const char *label;
@@ -301,7 +264,7 @@ startup_part(sandbox_client *c, int n, int warmup)
 		}
 		for (int j = 0; j < k; j++) {
 			struct startup *x = &s[order[j]];
-			uint64_t w = spawn_wait(c, x->policy, x->argv, -1);
+			uint64_t w = bench_spawn_wait(c, x->policy, x->argv, -1);
 
 			if (w == 0)
 				x->failures++;
@@ -370,7 +333,7 @@ open_case(sandbox_client *c, const char *self, struct opcase *k, const char *fil
 		exit(1);
 	}
 	/* The inner mode prints a line or two: the pipe holds them. */
-	w = spawn_wait(c, k->policy, argv, p[1]);
+	w = bench_spawn_wait(c, k->policy, argv, p[1]);
 	close(p[1]);
 	for (;;) {
 		ssize_t r = read(p[0], buf + len, sizeof(buf) - 1 - len);
@@ -407,24 +370,14 @@ open_part(sandbox_client *c, const char *self, const char *file, int ops, int wa
 		{ "explicit", POLICY_ON, "explicit", 1, 0, { 0 }, 0 },
 	};
 	const int k = (int) (sizeof(cases) / sizeof(cases[0]));
-	cpu_set_t saved, m;
+	cpu_set_t saved;
 	double base;
-	int r;
 
 	printf("\n== 2. open + close in a sandbox, %d per case (+%d warm-up), %s, µs\n", ops,
 	    warmup, pinned ? "target and sandboxd on CPU 0" : "nothing pinned");
 	printf("   direct: %s (private /tmp); intercepted, explicit: %s\n", TMP_FILE, file);
-	if (pinned) {
-		CPU_ZERO(&m);
-		CPU_SET(0, &m);
-		r = sched_getaffinity(daemon, sizeof(saved), &saved) < 0 ? -errno :
-		    bench_pin_pid(daemon, &m);
-		if (r < 0) {
-			fprintf(stderr, "bench-intercept: pinning sandboxd (pid %d): %s\n", (int) daemon,
-			    strerror(-r));
-			exit(1);
-		}
-	}
+	if (pinned)
+		bench_pin_daemon(daemon, &saved);
 	for (int j = 0; j < k; j++) {
 		cases[j].ok = open_case(c, self, &cases[j], file, ops, warmup, pinned ? 0 : -1) == 0;
 		if (!cases[j].ok)

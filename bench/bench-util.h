@@ -179,6 +179,24 @@ bench_pin_pid(pid_t pid, const cpu_set_t *mask)
 	return r < 0 ? r : n;
 }
 
+/* Pins every thread of daemon to CPU 0, its affinity saved in saved
+ * (bench_pin_pid(daemon, saved) restores it); exits on failure. */
+static inline void
+bench_pin_daemon(pid_t daemon, cpu_set_t *saved)
+{
+	cpu_set_t m;
+	int r;
+
+	CPU_ZERO(&m);
+	CPU_SET(0, &m);
+	r = sched_getaffinity(daemon, sizeof(*saved), saved) < 0 ? -errno : bench_pin_pid(daemon, &m);
+	if (r < 0) {
+		fprintf(stderr, "%s: pinning sandboxd (pid %d): %s\n", program_invocation_short_name,
+		    (int) daemon, strerror(-r));
+		exit(1);
+	}
+}
+
 /* The directory part of path's real path, into out (size bytes). */
 static inline int
 bench_dir_of(const char *path, char *out, size_t size)
@@ -237,15 +255,19 @@ bench_print_self_binds(FILE *f, const struct bench_self_dirs *d)
 
 /*
  * Writes the policy of the benchmarks that run themselves in a sandbox
- * (bench-broker, bench-intercept) to file: /usr and this program bound
- * read-only, no network, "[Broker] Tree=tree read" with "Intercept=" as
- * intercept says (NULL: the key left out), a private /tmp (its working
- * directory and HOME) if tmp, and sched_setaffinity() allowed, since the
- * targets pin themselves. 0 or -1 (said on stderr).
+ * (bench-broker, bench-intercept, bench-denials) to file: /usr and this
+ * program bound read-only, no network, "[Broker] Tree=tree read" (tree
+ * NULL: none) with "Intercept=" as intercept says (NULL: the key left
+ * out), a private /tmp (its working directory and HOME) if tmp, the
+ * system calls allow names (NULL: BENCH_ALLOW) refused with EPERM, and
+ * sched_setaffinity() allowed, since the targets pin themselves. 0 or -1
+ * (said on stderr).
  */
+#define BENCH_ALLOW "@default @basic-io @file-system @process @signal @broker"
+
 static inline int
 bench_write_policy(const char *file, const char *description, const char *tree,
-    const char *intercept, int tmp)
+    const char *intercept, int tmp, const char *allow)
 {
 	struct bench_self_dirs self;
 	FILE *f;
@@ -262,8 +284,7 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 		return -1;
 	}
 	fprintf(f,
-	    "# Written by %s --write-policy (make bench): a target that\n"
-	    "# asks the broker for files under %s.\n"
+	    "# Written by %s --write-policy (make bench): %s.\n"
 	    "\n"
 	    "[Policy]\n"
 	    "Description=%s\n"
@@ -274,7 +295,7 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 	    "Symlink=usr/lib:/lib\n"
 	    "Symlink=usr/lib64:/lib64\n"
 	    "BindReadOnly=/etc/ld.so.cache\n",
-	    program_invocation_short_name, tree, description);
+	    program_invocation_short_name, description, description);
 	bench_print_self_binds(f, &self);
 	fprintf(f,
 	    "%s"
@@ -301,17 +322,17 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 	    "\n"
 	    "[Broker]\n"
 	    "%s%s%s"
-	    "Tree=%s read\n"
+	    "%s%s%s"
 	    "\n"
 	    "[SystemCalls]\n"
-	    "Allow=@default @basic-io @file-system @process @signal @broker\n"
+	    "Allow=%s\n"
 	    "# The target pins itself to a CPU before measuring.\n"
 	    "Allow=sched_setaffinity\n"
 	    "Action=errno\n",
 	    tmp ? "Tmp=yes\nTmpSize=16M\n" : "Tmp=no\n",
 	    tmp ? "Environment=HOME=/tmp\nWorkingDirectory=/tmp\n" : "WorkingDirectory=/\n",
 	    intercept ? "Intercept=" : "", intercept ? intercept : "", intercept ? "\n" : "",
-	    tree);
+	    tree ? "Tree=" : "", tree ? tree : "", tree ? " read\n" : "", allow ? allow : BENCH_ALLOW);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, file, strerror(errno));
 		return -1;
@@ -328,5 +349,43 @@ die_client(const char *what, sandbox_client *c, int r)
 	fprintf(stderr, "%s: %s: %s%s%s\n", program_invocation_short_name, what, strerror(-r),
 	    msg ? ": " : "", msg ? msg : "");
 	exit(1);
+}
+
+/*
+ * Spawns argv under policy with stdout on out (-1: /dev/null) and waits for
+ * it. Returns the wall time in ns; exits if the spawn fails, and returns 0
+ * if the target did not exit 0 (said on stderr).
+ */
+static inline uint64_t
+bench_spawn_wait(sandbox_client *c, const char *policy, char *const argv[], int out)
+{
+	sandbox_spawn_options *o = NULL;
+	sandbox_exit ex;
+	uint64_t id, t0, t1;
+	int r;
+
+	r = sandbox_spawn_options_new(&o);
+	if (r >= 0)
+		r = sandbox_spawn_options_set_policy(o, policy);
+	if (r >= 0)
+		r = sandbox_spawn_options_set_stdio(o, -1, out, out < 0 ? -1 : STDERR_FILENO);
+	if (r < 0)
+		die_client("sandbox_spawn_options", NULL, r);
+	t0 = now_ns();
+	r = sandbox_spawn(c, o, argv, &id);
+	sandbox_spawn_options_free(o);
+	if (r < 0)
+		die_client("sandbox_spawn", c, r);
+	r = sandbox_wait(c, id, -1, &ex);
+	t1 = now_ns();
+	if (r < 0)
+		die_client("sandbox_wait", c, r);
+	if (!ex.exited || ex.status != 0) {
+		fprintf(stderr, "%s: %s under %s: %s %d (limit %s)\n", program_invocation_short_name,
+		    argv[0], policy, ex.exited ? "exit status" : "signal", ex.status,
+		    ex.limit ? ex.limit : "none");
+		return 0;
+	}
+	return t1 - t0;
 }
 #endif
