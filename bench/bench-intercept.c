@@ -322,21 +322,16 @@ open_case(sandbox_client *c, const char *self, struct opcase *k, const char *fil
 	char *argv[] = { (char *) self, (char *) "--inner", (char *) k->mode, sn, sw,
 		(char *) (k->brokered ? file : TMP_FILE), scpu, NULL };
 	size_t len = 0;
-	int p[2], found = 0;
+	int fd, found = 0;
 	uint64_t w;
 
 	(void) snprintf(sn, sizeof(sn), "%d", ops);
 	(void) snprintf(sw, sizeof(sw), "%d", warmup);
 	(void) snprintf(scpu, sizeof(scpu), "%d", cpu);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		perror("bench-intercept: pipe");
-		exit(1);
-	}
 	/* The inner mode prints a line or two: the pipe holds them. */
-	w = bench_spawn_wait(c, k->policy, argv, p[1]);
-	close(p[1]);
+	w = bench_spawn_piped(c, k->policy, argv, &fd);
 	for (;;) {
-		ssize_t r = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -346,7 +341,7 @@ open_case(sandbox_client *c, const char *self, struct opcase *k, const char *fil
 		if (len == sizeof(buf) - 1)
 			break;
 	}
-	close(p[0]);
+	close(fd);
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, RESULT_SCAN, &k->st.median, &k->st.p90, &k->st.p99, &k->st.mean,
@@ -416,9 +411,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL;
-	int n = 100, warmup = 5, ops = 20000, c, r;
-	pid_t daemon = 0;
+	struct bench_sandbox_opts o = { .n = 100, .warmup = 5, .ops = 20000 };
+	int r;
 	char self[PATH_MAX];
 	sandbox_client *cl = NULL;
 	struct utsname u;
@@ -432,28 +426,9 @@ main(int argc, char **argv)
 		}
 		return write_policies(argv[2], argv[3]);
 	}
-	while ((c = getopt(argc, argv, "hn:w:o:s:d:")) >= 0) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'o':
-			ops = atoi(optarg);
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'd':
-			daemon = (pid_t) atoi(optarg);
-			break;
-		default:
-			if (bench_count_opt(c, optarg, &n, &warmup))
-				break;
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (n < 0 || warmup < 0 || ops < 0 || optind != argc - 1 || argv[optind][0] != '/') {
+	if ((r = bench_sandbox_getopt(argc, argv, &o, usage)) >= 0)
+		return r;
+	if (o.n < 0 || o.warmup < 0 || o.ops < 0 || optind != argc - 1 || argv[optind][0] != '/') {
 		usage(stderr);
 		return 2;
 	}
@@ -464,15 +439,15 @@ main(int argc, char **argv)
 	uname(&u);
 	printf("bench-intercept: kernel %s, %ld cpus, policies %s and %s\n",
 	    u.release, sysconf(_SC_NPROCESSORS_ONLN), POLICY_ON, POLICY_OFF);
-	r = sandbox_client_connect(sock, &cl);
+	r = sandbox_client_connect(o.sock, &cl);
 	if (r < 0)
 		die_client("sandbox_client_connect", NULL, r);
-	if (n > 0)
-		startup_part(cl, n, warmup);
-	if (ops > 0 && daemon > 0)
-		open_part(cl, self, argv[optind], ops, warmup * 100, daemon, true);
-	if (ops > 0)
-		open_part(cl, self, argv[optind], ops, warmup * 100, 0, false);
+	if (o.n > 0)
+		startup_part(cl, o.n, o.warmup);
+	if (o.ops > 0 && o.daemon > 0)
+		open_part(cl, self, argv[optind], o.ops, o.warmup * 100, o.daemon, true);
+	if (o.ops > 0)
+		open_part(cl, self, argv[optind], o.ops, o.warmup * 100, 0, false);
 	sandbox_client_free(cl);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t
 now_ns(void)
@@ -139,6 +141,47 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * The options of the drivers that run themselves in a sandbox
+ * (bench-intercept, bench-denials): -n and -w as bench_count_opt() stores
+ * them, -o operations per case, -s sandboxd's socket, -d its pid, -h.
+ * Returns -1 to go on, or the status main returns (after usage()).
+ */
+struct bench_sandbox_opts {
+	int n, warmup, ops;
+	const char *sock;
+	pid_t daemon;
+};
+
+static inline int
+bench_sandbox_getopt(int argc, char **argv, struct bench_sandbox_opts *o, void (*usage)(FILE *))
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "hn:w:o:s:d:")) >= 0) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'o':
+			o->ops = atoi(optarg);
+			break;
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'd':
+			o->daemon = (pid_t) atoi(optarg);
+			break;
+		default:
+			if (bench_count_opt(c, optarg, &o->n, &o->warmup))
+				break;
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1;
 }
 
 /* Pins this thread to cpu; negative errno on failure. */
@@ -387,5 +430,23 @@ bench_spawn_wait(sandbox_client *c, const char *policy, char *const argv[], int 
 		return 0;
 	}
 	return t1 - t0;
+}
+
+/* bench_spawn_wait() with stdout on a pipe, whose read end (holding what
+ * the target printed: a few lines) is *ret_fd, the caller's to close. */
+static inline uint64_t
+bench_spawn_piped(sandbox_client *c, const char *policy, char *const argv[], int *ret_fd)
+{
+	int p[2];
+	uint64_t w;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %s\n", program_invocation_short_name, strerror(errno));
+		exit(1);
+	}
+	w = bench_spawn_wait(c, policy, argv, p[1]);
+	close(p[1]);
+	*ret_fd = p[0];
+	return w;
 }
 #endif
