@@ -31,8 +31,12 @@
  *                  errno, with no listener.
  *       A figure is the median over the rounds of a run's median batch
  *       mean, in µs per call. With -d (sandboxd's pid) all of it runs
- *       twice: first the target (or child) and every thread of sandboxd
- *       pinned to CPU 0, as bench-intercept does, then unpinned.
+ *       three times: every thread of sandboxd pinned to CPU 0 (as
+ *       bench-intercept does) and the target (or child) on CPU 0 too,
+ *       then on CPU 1 (if there is one: each refusal wakes a thread on
+ *       the other CPU and back), then nothing pinned, as a user gets it
+ *       (where the scheduler puts the two decides between the figures
+ *       of the first two).
  *
  * Printed: the figures and the ratios named/kernel (a refusal through the
  * daemon against the kernel's) and named/allowed (against getppid in the
@@ -291,20 +295,24 @@ ratio_row(const char *what, const double *a, const double *b, int rounds)
 	    round_ratio(a, b, rounds));
 }
 
-/* Both cases, rounds times; pinned: everything on CPU 0. 0 or -1. */
+/* Both cases, rounds times; with daemon (its pid), sandboxd on CPU 0
+ * and the target on cpu. 0 or -1. */
 static int
 denials_part(sandbox_client *cl, const char *self, int ops, int warmup, int rounds,
-    pid_t daemon, bool pinned)
+    pid_t daemon, int cpu)
 {
 	double us[_CASE_MAX][_CALL_MAX][MAX_ROUNDS];
-	const int cpu = pinned ? 0 : -1;
+	const bool pinned = daemon > 0;
 	unsigned seed = 7;
 	cpu_set_t saved;
 	int ok = 1;
 
-	printf("\n== refused calls, %d rounds x %d calls of each (+%d warm-up), %s; "
-	    "µs per call\n", rounds, ops, warmup,
-	    pinned ? "target and sandboxd on CPU 0" : "nothing pinned");
+	printf("\n== refused calls, %d rounds x %d calls of each (+%d warm-up), ", rounds, ops,
+	    warmup);
+	if (pinned)
+		printf("sandboxd on CPU 0, target on CPU %d; µs per call\n", cpu);
+	else
+		printf("nothing pinned; µs per call\n");
 	if (pinned)
 		bench_pin_daemon(daemon, &saved);
 	for (int r = 0; ok && r < rounds; r++) {
@@ -369,7 +377,7 @@ usage(FILE *f)
 	    "  -w W        untimed calls of each kind first (default 500)\n"
 	    "  -o OPS      timed calls of each kind per run (default 20000)\n"
 	    "  -s SOCKET   sandboxd's socket (default $SANDBOXD_SOCKET, then the system one)\n"
-	    "  -d PID      sandboxd's pid: everything also runs pinned to CPU 0 with it\n",
+	    "  -d PID      sandboxd's pid: everything also runs with it pinned to CPU 0\n",
 	    MAX_ROUNDS);
 }
 
@@ -408,9 +416,11 @@ main(int argc, char **argv)
 	if (r < 0)
 		die_client("sandbox_client_connect", NULL, r);
 	if (o.daemon > 0)
-		r = denials_part(cl, self, o.ops, o.warmup, o.n, o.daemon, true);
+		r = denials_part(cl, self, o.ops, o.warmup, o.n, o.daemon, 0);
+	if (r >= 0 && o.daemon > 0 && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		r = denials_part(cl, self, o.ops, o.warmup, o.n, o.daemon, 1);
 	if (r >= 0)
-		r = denials_part(cl, self, o.ops, o.warmup, o.n, 0, false);
+		r = denials_part(cl, self, o.ops, o.warmup, o.n, 0, -1);
 	sandbox_client_free(cl);
 	return r < 0;
 }

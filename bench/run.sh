@@ -65,7 +65,8 @@
 #    policy "bench-denials" (written by bench-denials --write-policy before
 #    sandboxd starts), against the same calls in a forked child whose own
 #    filter lets the kernel answer the errno, and an allowed getppid();
-#    5 rounds, pinned to one CPU with sandboxd, then not.
+#    5 rounds, with sandboxd on CPU 0 and the target on CPU 0, then CPU 1,
+#    then nothing pinned.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
