@@ -422,9 +422,14 @@ compile_notify(struct policy *p, struct ini_error *err)
 	 * tries at every thread and process it makes: the kernel's at once,
 	 * not a round trip through the daemon (unless the policy's Action=
 	 * is ENOSYS itself: then it cannot be told from a refusal). */
-	r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO |
-	    (p->syscall_errno != ENOSYS ? BPF_NOTIFY_KEEP_ENOSYS : 0), tail, tail_len,
-	    &p->notify_bpf, &p->notify_bpf_len);
+	/* NameDenials=no: the kernel answers refusals itself, unnamed (and
+	 * without interception no listener is needed at all). */
+	if (p->name_denials || p->intercept)
+		r = bpf_notify_filter(p->bpf, p->bpf_len, (p->name_denials ? BPF_NOTIFY_ERRNO : 0) |
+		    (p->syscall_errno != ENOSYS ? BPF_NOTIFY_KEEP_ENOSYS : 0), tail, tail_len,
+		    &p->notify_bpf, &p->notify_bpf_len);
+	else
+		r = 0;
 	if (r >= 0)
 		r = build_tail(true, &learn_tail, &learn_tail_len, err);
 	if (r >= 0)
@@ -434,7 +439,7 @@ compile_notify(struct policy *p, struct ini_error *err)
 		return error_msg_setf(&err->msg, -r, "cannot build the notifying filter: %s",
 		    strerror(-r));
 	/* What the tails add must not break that either. */
-	assert(!refused_after(p->notify_bpf, p->notify_bpf_len));
+	assert(!p->notify_bpf || !refused_after(p->notify_bpf, p->notify_bpf_len));
 	assert(!refused_after(p->learn_bpf, p->learn_bpf_len));
 	return 0;
 }

@@ -119,6 +119,7 @@ struct policy {
 	unsigned		syscalls_line;	/* of the first Allow=, for messages */
 	unsigned		landlock_line;	/* of Landlock=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
+	bool			name_denials;	/* NameDenials= (default yes): refusals notify */
 	uint64_t		socket_families;	/* RestrictAddressFamilies=: 1 << AF_* */
 	uint32_t		netlink_protocols;	/* RestrictNetlink=: 1 << NETLINK_* */
 
