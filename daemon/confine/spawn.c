@@ -310,6 +310,14 @@ install_filter(const struct spawn_plan *p, struct spawn_report *rep)
 			fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
 		return;
 	}
+	if (p->notify_exec_at >= 0) {
+		struct sock_filter *f = (struct sock_filter *) p->notify_prog.filter;
+		uint64_t envp = (uint64_t) (uintptr_t) p->envp;
+
+		/* Our copy of the daemon's memory: its own is untouched. */
+		f[p->notify_exec_at].k = (uint32_t) envp;
+		f[p->notify_exec_at + 2].k = (uint32_t) (envp >> 32);
+	}
 	listener_tag = SPAWN_LISTENER_KILLABLE;
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 	    SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &p->notify_prog);

@@ -335,15 +335,51 @@ static const char *const intercepted_syscalls[] = {
 	"setxattr", "lsetxattr", "removexattr", "lremovexattr",
 };
 
+/*
+ * Learning observes execve(2), but not the target's own: it makes that one
+ * before anybody serves the listener (init hands it over after), so it
+ * would wait for ever. These instructions, ahead of the learning tail,
+ * let through the execve() whose envp is the target's own, a pointer the
+ * target patches into them (POLICY_LEARN_EXEC_AT: the low half there,
+ * the high half two instructions on) before it installs the filter. The
+ * exec that follows replaces the memory the pointer points into; a later
+ * call that passes the same number only goes unobserved, and the policy's
+ * own program before it still decides.
+ */
+static int
+prepend_exec_exemption(struct sock_filter **tail, size_t *len)
+{
+	const uint32_t arg2 = offsetof(struct seccomp_data, args[2]);
+	const struct sock_filter head[POLICY_LEARN_EXEC_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) SCMP_SYS(execve), 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),		/* the low half */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg2 + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),		/* the high half */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter *v;
+
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "args[2]'s low half first");
+	v = malloc((*len + ELEMENTSOF(head)) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, head, sizeof(head));
+	memcpy(v + ELEMENTSOF(head), *tail, *len * sizeof(*v));
+	free(*tail);
+	*tail = v;
+	*len += ELEMENTSOF(head);
+	return 0;
+}
+
 /* The notifying filter's tail for [Broker] Intercept= (intercepted_syscalls),
  * and with learn the calls a learning sandbox's paths are seen through
  * too. */
 static int
 build_tail(bool learn, struct sock_filter **ret, size_t *ret_len, struct ini_error *err)
 {
-	/* Not execve(2): the target's own, before anybody serves the
-	 * listener, would wait for ever. */
-	static const char *const observed[] = { "chdir" };
+	static const char *const observed[] = { "chdir", "execve", "execveat" };
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
 
@@ -378,7 +414,8 @@ build_tail(bool learn, struct sock_filter **ret, size_t *ret_len, struct ini_err
 	if (r < 0)
 		return error_msg_setf(&err->msg, -r, "cannot build the interception filter: %s",
 		    strerror(-r));
-	return export_bpf(ctx, ret, ret_len, err);
+	r = export_bpf(ctx, ret, ret_len, err);
+	return r < 0 || !learn ? r : prepend_exec_exemption(ret, ret_len);
 }
 
 /*
