@@ -15,6 +15,7 @@ tests_lib_libtestlib_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
+	tests/unit/test-bpf \
 	tests/unit/test-dispatch \
 	tests/unit/test-conf \
 	tests/unit/test-escape \
@@ -74,6 +75,10 @@ tests_unit_test_conf_LDADD = $(unit_test_ldadd)
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
 tests_unit_test_policy_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
+
+tests_unit_test_bpf_SOURCES = tests/unit/test-bpf.c
+tests_unit_test_bpf_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
+tests_unit_test_bpf_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
 
 # The pure half of target.c, linked alone.
 tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \
