@@ -116,6 +116,14 @@ data_of(long nr, const uint64_t args[6])
 	return d;
 }
 
+static uint32_t
+verdict_of(const struct sock_filter *prog, size_t len, long nr, const uint64_t args[6])
+{
+	struct seccomp_data d = data_of(nr, args);
+
+	return bpf_run(prog, len, &d);
+}
+
 /* Whether the kernel's outcome is what verdict says it must be. */
 static bool
 outcome_is(const struct outcome *o, uint32_t verdict)
@@ -719,10 +727,352 @@ START_TEST(test_run_refused)
 }
 END_TEST
 
+/* ---- bpf_notify_filter() ---------------------------------------------- */
+
+/* A policy's program: nr 10 errno, 11 and 12 kill, 13 trap, the rest allow. */
+static const struct sock_filter policy_prog[] = {
+	LD_NR,
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 10, 0, 1),
+	RET(V_ERRNO(13)),
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 11, 0, 1),
+	RET(SECCOMP_RET_KILL_PROCESS),
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 12, 0, 1),
+	RET(SECCOMP_RET_KILL_THREAD),
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 13, 0, 1),
+	RET(SECCOMP_RET_TRAP),
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 14, 0, 1),
+	RET(V_ALLOW),
+	RET(V_ALLOW),
+};
+
+/* A tail: nr 14 notifies, the rest is allowed. */
+static const struct sock_filter tail_prog[] = {
+	LD_NR,
+	JMP(BPF_JMP | BPF_JEQ | BPF_K, 14, 0, 1),
+	RET(V_NOTIFY),
+	RET(V_ALLOW),
+};
+
+static const struct {
+	unsigned	notify;
+	bool		tail;
+	uint32_t	verdicts[6];	/* for nr 10 to 15 */
+} compositions[] = {
+	{ 0, false, { V_ERRNO(13), V_KILL, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, V_ALLOW,
+	    V_ALLOW } },
+	{ BPF_NOTIFY_ERRNO, false, { V_NOTIFY, V_KILL, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP,
+	    V_ALLOW, V_ALLOW } },
+	{ BPF_NOTIFY_KILL, false, { V_ERRNO(13), V_NOTIFY, V_NOTIFY, SECCOMP_RET_TRAP, V_ALLOW,
+	    V_ALLOW } },
+	{ 0, true, { V_ERRNO(13), V_KILL, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP, V_NOTIFY,
+	    V_ALLOW } },
+	{ BPF_NOTIFY_ERRNO, true, { V_NOTIFY, V_KILL, SECCOMP_RET_KILL_THREAD, SECCOMP_RET_TRAP,
+	    V_NOTIFY, V_ALLOW } },
+	{ BPF_NOTIFY_ERRNO | BPF_NOTIFY_KILL, true, { V_NOTIFY, V_NOTIFY, V_NOTIFY,
+	    SECCOMP_RET_TRAP, V_NOTIFY, V_ALLOW } },
+};
+
+START_TEST(test_notify_compose)
+{
+	const struct sock_filter *tail = compositions[_i].tail ? tail_prog : NULL;
+	_cleanup_free_ struct sock_filter *out = NULL;
+	struct outcome o;
+	size_t n = 0;
+
+	ck_assert_int_eq(bpf_notify_filter(policy_prog, ELEMENTSOF(policy_prog),
+	    compositions[_i].notify, tail, ELEMENTSOF(tail_prog), &out, &n), 0);
+	ck_assert_uint_eq(n, ELEMENTSOF(policy_prog) + (tail ? ELEMENTSOF(tail_prog) : 0));
+	for (int nr = 10; nr <= 15; nr++) {
+		struct seccomp_data d = data_of(nr, (uint64_t[6]) {});
+
+		ck_assert_msg(bpf_run(out, n, &d) == compositions[_i].verdicts[nr - 10],
+		    "case %d, nr %d: 0x%08x", _i, nr, bpf_run(out, n, &d));
+	}
+	/* Only returns change, and the tail comes as it is. */
+	for (size_t i = 0; i < ELEMENTSOF(policy_prog); i++)
+		if (BPF_CLASS(policy_prog[i].code) != BPF_RET)
+			ck_assert_int_eq(memcmp(&out[i], &policy_prog[i], sizeof(out[i])), 0);
+	if (tail)
+		ck_assert_int_eq(memcmp(out + ELEMENTSOF(policy_prog), tail_prog,
+		    sizeof(tail_prog)), 0);
+	/* The kernel takes it. */
+	o = kernel_run(out, n, SYS_getpid, (uint64_t[6]) {});
+	ck_assert_int_eq(o.load_error, 0);
+	ck_assert_int_eq(o.error, 0);
+}
+END_TEST
+
+START_TEST(test_notify_limits)
+{
+	static struct sock_filter big[BPF_MAXINSNS];
+	const struct sock_filter ret_a[] = { LD_NR, ST(BPF_RET | BPF_A, 0) };
+	struct sock_filter *out = (struct sock_filter *) 1;
+	size_t n = 7, room = BPF_MAXINSNS - ELEMENTSOF(policy_prog);
+
+	for (size_t i = 0; i < ELEMENTSOF(big); i++)
+		big[i] = (struct sock_filter) RET(V_ALLOW);
+	/* One over BPF_MAXINSNS: refused, and nothing written. */
+	ck_assert_int_eq(bpf_notify_filter(policy_prog, ELEMENTSOF(policy_prog), BPF_NOTIFY_ERRNO,
+	    big, room + 1, &out, &n), -E2BIG);
+	ck_assert_int_eq(bpf_notify_filter(big, BPF_MAXINSNS, BPF_NOTIFY_ERRNO, tail_prog, 1, &out,
+	    &n), -E2BIG);
+	ck_assert_ptr_eq(out, (struct sock_filter *) 1);
+	ck_assert_uint_eq(n, 7);
+	/* A program that returns its accumulator cannot be rewritten. */
+	ck_assert_int_eq(bpf_notify_filter(ret_a, ELEMENTSOF(ret_a), BPF_NOTIFY_ERRNO, NULL, 0, &out,
+	    &n), -EINVAL);
+	ck_assert_int_eq(bpf_notify_filter(ret_a, ELEMENTSOF(ret_a), 0, tail_prog,
+	    ELEMENTSOF(tail_prog), &out, &n), -EINVAL);
+	ck_assert_ptr_eq(out, (struct sock_filter *) 1);
+	/* BPF_MAXINSNS exactly is fine, and its last allow reaches the tail. */
+	out = NULL;
+	ck_assert_int_eq(bpf_notify_filter(policy_prog, ELEMENTSOF(policy_prog), BPF_NOTIFY_ERRNO,
+	    big, room, &out, &n), 0);
+	ck_assert_uint_eq(n, BPF_MAXINSNS);
+	ck_assert_uint_eq(verdict_of(out, n, 15, (uint64_t[6]) {}), V_ALLOW);
+	free(out);
+}
+END_TEST
+
+/* The calls the notifying filters hand over whatever the policy says of
+ * them: with [Broker] Intercept=yes, and (learn_bpf) always, the path
+ * calls and connect(2); learn_bpf chdir(2) too. Not execve(2). */
+static const char *const path_calls[] = {
+	"open", "openat", "openat2", "creat",
+	"stat", "lstat", "newfstatat", "statx", "access", "faccessat", "faccessat2",
+	"readlink", "readlinkat",
+	"mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+	"connect",
+	"getxattr", "lgetxattr", "listxattr", "llistxattr",
+	"setxattr", "lsetxattr", "removexattr", "lremovexattr",
+};
+
+static bool
+is_path_call(int nr, bool learn)
+{
+	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
+		if (seccomp_syscall_resolve_name(path_calls[i]) == nr)
+			return true;
+	return learn && nr == SYS_chdir;
+}
+
+/* For every system call number: the notifying filters say what p->bpf
+ * says, but notify its errno refusals (learn_bpf its kills too), and its
+ * allowed path calls where they are handed over. */
+static void
+check_notifying(const char *what, const struct policy *p)
+{
+	ck_assert_msg(p->notify_bpf && p->learn_bpf, "%s: no notifying filter", what);
+	for (int nr = 0; nr < 500; nr++) {
+		struct seccomp_data d = data_of(nr, (uint64_t[6]) {});
+		uint32_t v = bpf_run(p->bpf, p->bpf_len, &d);
+		uint32_t vn = bpf_run(p->notify_bpf, p->notify_bpf_len, &d);
+		uint32_t vl = bpf_run(p->learn_bpf, p->learn_bpf_len, &d);
+
+		switch (v & SECCOMP_RET_ACTION_FULL) {
+		case SECCOMP_RET_ERRNO:
+			ck_assert_msg(vn == V_NOTIFY && vl == V_NOTIFY, "%s, nr %d: 0x%08x 0x%08x",
+			    what, nr, vn, vl);
+			break;
+		case SECCOMP_RET_KILL_PROCESS:
+			ck_assert_msg(vn == V_KILL && vl == V_NOTIFY, "%s, nr %d: 0x%08x 0x%08x",
+			    what, nr, vn, vl);
+			break;
+		case SECCOMP_RET_ALLOW:
+			ck_assert_msg(vn == (p->intercept && is_path_call(nr, false) ? V_NOTIFY :
+			    V_ALLOW), "%s, nr %d: notify_bpf 0x%08x", what, nr, vn);
+			ck_assert_msg(vl == (is_path_call(nr, true) ? V_NOTIFY : V_ALLOW),
+			    "%s, nr %d: learn_bpf 0x%08x", what, nr, vl);
+			break;
+		default:
+			ck_abort_msg("%s, nr %d: 0x%08x", what, nr, v);
+		}
+	}
+	/* fstat() is newfstatat() with AT_EMPTY_PATH, or statx(): not handed over. */
+	ck_assert_uint_eq(verdict_of(p->learn_bpf, p->learn_bpf_len, SYS_newfstatat,
+	    (uint64_t[6]) { 3, BAD, BAD, AT_EMPTY_PATH }),
+	    verdict_of(p->bpf, p->bpf_len, SYS_newfstatat, (uint64_t[6]) {}) == V_ALLOW ?
+	    V_ALLOW : V_NOTIFY);
+	ck_assert_uint_eq(verdict_of(p->learn_bpf, p->learn_bpf_len, SYS_statx,
+	    (uint64_t[6]) { 3, BAD, AT_EMPTY_PATH }),
+	    verdict_of(p->bpf, p->bpf_len, SYS_statx, (uint64_t[6]) {}) == V_ALLOW ?
+	    V_ALLOW : V_NOTIFY);
+}
+
+START_TEST(test_notify_policies)
+{
+	static const char *const texts[] = {
+		CALLS_BASE "Allow=@file-system\nAction=kill\n",
+		CALLS_BASE "Allow=@file-system\nAction=errno:ENODEV\n",
+		CALLS_BASE "Allow=openat\n",
+		"[Broker]\nIntercept=yes\nTree=/srv read\n" CALLS_BASE "Allow=@file-system\n"
+		    "Action=kill\n",
+	};
+	size_t n;
+	struct policy **v = shipped_policies(&n);
+
+	for (size_t i = 0; i < n; i++)
+		check_notifying(v[i]->name, v[i]);
+	shipped_free(v, n);
+	for (size_t i = 0; i < ELEMENTSOF(texts); i++) {
+		_cleanup_(policy_unrefp) struct policy *p = compiled("notify", texts[i]);
+		_cleanup_free_ char *what = testlib_asprintf("policy %zu", i);
+
+		check_notifying(what, p);
+	}
+}
+END_TEST
+
+/* The set-up after the filter (execve, and write and exit_group if that
+ * fails) needs the policy to allow them; without, no notifying filter. */
+START_TEST(test_notify_guard)
+{
+	static const struct {
+		const char	*allow;
+		const char	*refused;
+	} cases[] = {
+		{ "@default @basic-io", "execve" },
+		{ "@default read execve", "write" },
+		{ "execve read write", "exit_group" },
+	};
+	static const char *const actions[] = { "errno", "kill" };
+	size_t n;
+	struct policy **v = shipped_policies(&n);
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		for (size_t a = 0; a < ELEMENTSOF(actions); a++) {
+			_cleanup_free_ char *text = testlib_asprintf(
+			    "[SystemCalls]\nAllow=%s\nAction=%s\n", cases[i].allow, actions[a]);
+			_cleanup_free_ char *intercepted = testlib_asprintf(
+			    "[Broker]\nIntercept=yes\nTree=/srv read\n%s", text);
+			_cleanup_free_ char *message = testlib_asprintf("[Broker] Intercept=yes needs "
+			    "the system call filter to allow '%s'", cases[i].refused);
+			_cleanup_(policy_unrefp) struct policy *p = compiled("guard", text);
+			_cleanup_(policy_unrefp) struct policy *q = NULL;
+			struct ini_error err = {};
+
+			ck_assert_ptr_nonnull(p->bpf);
+			ck_assert_msg(!p->notify_bpf && !p->learn_bpf, "%s", text);
+			ck_assert_int_eq(policy_parse("guard", NULL, intercepted, &q, &err), 0);
+			ck_assert_int_eq(policy_compile(q, &err), -EINVAL);
+			ck_assert_str_eq(err.message, message);
+		}
+	/* What the set-up needs, the shipped policies' notifying filters
+	 * allow: bpf_run() says so, and so does the kernel (no listener: a
+	 * notification would fail with ENOSYS; the child reports by write). */
+	for (size_t k = 0; k < n; k++) {
+		static const char *const needed[] = { "execve", "write", "exit_group" };
+		const struct policy *p = v[k];
+
+		ck_assert_msg(p->notify_bpf && p->learn_bpf, "%s", p->name);
+		for (size_t i = 0; i < ELEMENTSOF(needed); i++) {
+			struct seccomp_data d = data_of(seccomp_syscall_resolve_name(needed[i]),
+			    (uint64_t[6]) {});
+
+			ck_assert_uint_eq(bpf_run(p->notify_bpf, p->notify_bpf_len, &d), V_ALLOW);
+			ck_assert_uint_eq(bpf_run(p->learn_bpf, p->learn_bpf_len, &d), V_ALLOW);
+		}
+		ck_assert_int_eq(kernel_run(p->learn_bpf, p->learn_bpf_len, SYS_execve,
+		    (uint64_t[6]) { BAD }).error, EFAULT);
+		ck_assert_int_eq(kernel_run(p->notify_bpf, p->notify_bpf_len, SYS_execve,
+		    (uint64_t[6]) { BAD }).error, EFAULT);
+	}
+	shipped_free(v, n);
+}
+END_TEST
+
+/* ---- learn_bpf in the kernel, with a listener ---------------------------- */
+
+/* The target's side of test_learn_listener: under learn_bpf of a policy
+ * that kills, calls that must not be handed over, then every path call
+ * (the listener answers ENODEV), then a call the policy kills for. */
+static void
+learning_child(const struct policy *p, int sync_w, int go_r)
+{
+	struct sock_fprog prog = { .len = (unsigned short) p->learn_bpf_len, .filter = p->learn_bpf };
+	char c;
+	long fd;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(120);
+	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
+		_exit(121);
+	if (write(sync_w, &(int) { (int) fd }, sizeof(int)) != sizeof(int) || read(go_r, &c, 1) != 1)
+		_exit(122);
+	if (syscall(SYS_getpid) <= 0 ||
+	    syscall(SYS_newfstatat, sync_w, "", BAD, AT_EMPTY_PATH) != -1 || errno != EFAULT ||
+	    syscall(SYS_statx, sync_w, "", AT_EMPTY_PATH, 0, BAD) != -1 || errno != EFAULT)
+		_exit(123);
+	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++) {
+		int nr = seccomp_syscall_resolve_name(path_calls[i]);
+
+		if (syscall(nr, NEG(AT_FDCWD), BAD, BAD, 0, BAD, 0) != -1 || errno != ENODEV)
+			_exit(10 + (int) i);
+	}
+	if (syscall(SYS_chdir, BAD) != -1 || errno != ENODEV)
+		_exit(124);
+	/* Killed for by the policy: handed over instead, answered EPERM. */
+	if (syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0) != -1 || errno != EPERM)
+		_exit(125);
+	_exit(0);
+}
+
+/* Answers the next notification of listener: its call must be nr. */
+static void
+answer_next(int listener, long nr, pid_t pid, int error)
+{
+	struct seccomp_notif n = {};
+	struct seccomp_notif_resp resp = { .error = -error };
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
+	ck_assert_msg(n.data.nr == nr, "notified of %d, expected %ld", n.data.nr, nr);
+	ck_assert_uint_eq(n.pid, (unsigned) pid);
+	resp.id = n.id;
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+}
+
+START_TEST(test_learn_listener)
+{
+	_cleanup_(policy_unrefp) struct policy *p = compiled("learn",
+	    CALLS_BASE "Allow=@file-system\nAction=kill\n");
+	_cleanup_close_ int pidfd = -1, listener = -1;
+	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
+	int remote, status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		learning_child(p, sync[1], go[0]);
+	ck_assert_int_eq(read(sync[0], &remote, sizeof(remote)), sizeof(remote));
+	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pidfd, 0);
+	listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
+	ck_assert_int_ge(listener, 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	/* The first notification is the first path call: not getpid() or fstat(). */
+	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
+		answer_next(listener, seccomp_syscall_resolve_name(path_calls[i]), pid, ENODEV);
+	answer_next(listener, SYS_chdir, pid, ENODEV);
+	answer_next(listener, SYS_socket, pid, EPERM);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+}
+END_TEST
+
 TESTLIB_MAIN("bpf",
 	{ "run-policies", .up = bare_up, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ test_run_written, ELEMENTSOF(written) }),
 	    .tests = TESTLIB_TESTS(test_run_shipped) },
 	{ "run-programs", .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ test_run_refused, ELEMENTSOF(refused) }),
-	    .tests = TESTLIB_TESTS(test_run_alu, test_run_div_zero, test_run_ret_a_and_jumps) });
+	    .tests = TESTLIB_TESTS(test_run_alu, test_run_div_zero, test_run_ret_a_and_jumps) },
+	{ "notify", .timeout = 60,
+	    .loops = TESTLIB_LOOPS({ test_notify_compose, ELEMENTSOF(compositions) }),
+	    .tests = TESTLIB_TESTS(test_notify_limits, test_notify_policies, test_notify_guard,
+		test_learn_listener) });
