@@ -707,6 +707,12 @@ static const struct {
 	PROG("ret x", ST(BPF_RET | BPF_X, 0)),
 	PROG("unknown jump", JMP(BPF_JMP | 0x50, 0, 0, 0), RET(V_ALLOW)),
 	PROG("unknown alu", ST(BPF_ALU | 0xb0, 0), RET(V_ALLOW)),
+	/* Not in seccomp's instruction set (seccomp_check_filter()). */
+	PROG("mod k", ST(BPF_LD | BPF_IMM, 100), ST(BPF_ALU | BPF_MOD | BPF_K, 7), RET(V_ALLOW)),
+	PROG("mod x", ST(BPF_LDX | BPF_IMM, 7), ST(BPF_ALU | BPF_MOD | BPF_X, 0), RET(V_ALLOW)),
+	PROG("unknown misc", ST(BPF_MISC | 0x40, 0), RET(V_ALLOW)),
+	/* A memory word read before it is written (bpf_check_classic()). */
+	PROG("memory not written", ST(BPF_LD | BPF_MEM, 2), RET(V_ALLOW)),
 #undef PROG
 };
 
@@ -724,6 +730,29 @@ START_TEST(test_run_refused)
 		    "%s: bpf_run does not kill nr %ld", refused[_i].what, nrs[i]);
 	}
 	ck_assert_uint_eq(bpf_run(refused[_i].prog, 0, &(struct seccomp_data) {}), V_KILL);
+}
+END_TEST
+
+/* Shifts by X of 32 or more: the kernel's classic BPF shifts by X & 31
+ * (its 32-bit shifts, interpreted or JITed), it does not give 0. */
+START_TEST(test_run_shift_x)
+{
+	const struct sock_filter lsh[] = {
+		LD_ARG(0), ST(BPF_MISC | BPF_TAX, 0), ST(BPF_LD | BPF_IMM, 0x101),
+		ST(BPF_ALU | BPF_LSH | BPF_X, 0), ST(BPF_ALU | BPF_AND | BPF_K, 0xfff),
+		ST(BPF_ALU | BPF_OR | BPF_K, V_ERRNO(0)), ST(BPF_RET | BPF_A, 0),
+	};
+	const struct sock_filter rsh[] = {
+		LD_ARG(0), ST(BPF_MISC | BPF_TAX, 0), ST(BPF_LD | BPF_IMM, 0x800),
+		ST(BPF_ALU | BPF_RSH | BPF_X, 0), ST(BPF_ALU | BPF_OR | BPF_K, V_ERRNO(0)),
+		ST(BPF_RET | BPF_A, 0),
+	};
+	static const uint64_t amounts[] = { 0, 3, 31, 32, 33, 40, 0xffffffff };
+
+	for (size_t i = 0; i < ELEMENTSOF(amounts); i++) {
+		(void) check_probe("lsh x", lsh, ELEMENTSOF(lsh), (uint64_t[6]) { amounts[i] });
+		(void) check_probe("rsh x", rsh, ELEMENTSOF(rsh), (uint64_t[6]) { amounts[i] });
+	}
 }
 END_TEST
 
@@ -1071,7 +1100,8 @@ TESTLIB_MAIN("bpf",
 	    .tests = TESTLIB_TESTS(test_run_shipped) },
 	{ "run-programs", .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ test_run_refused, ELEMENTSOF(refused) }),
-	    .tests = TESTLIB_TESTS(test_run_alu, test_run_div_zero, test_run_ret_a_and_jumps) },
+	    .tests = TESTLIB_TESTS(test_run_alu, test_run_div_zero, test_run_ret_a_and_jumps,
+		test_run_shift_x) },
 	{ "notify", .timeout = 60,
 	    .loops = TESTLIB_LOOPS({ test_notify_compose, ELEMENTSOF(compositions) }),
 	    .tests = TESTLIB_TESTS(test_notify_limits, test_notify_policies, test_notify_guard,
