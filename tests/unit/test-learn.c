@@ -653,6 +653,72 @@ START_TEST(test_text_limits)
 }
 END_TEST
 
+/* The rights the broker needs for what the program did (sandboxd.policy(5):
+ * O_CREAT needs create even if the file exists, unlink delete), for a
+ * File= as for a Tree=, and for what was done below a Tree= too. */
+START_TEST(test_text_write_rights)
+{
+	static const struct {
+		const char	*path;
+		unsigned	kinds;
+		bool		dir;
+		const char	*probe;		/* a path the rule must govern */
+		unsigned	rights;
+	} cases[] = {
+		{ "/srv/out.txt", LEARN_WRITE | LEARN_CREATE, false, "/srv/out.txt",
+		  POLICY_RIGHT_WRITE | POLICY_RIGHT_CREATE },
+		{ "/srv/old.txt", LEARN_DELETE, false, "/srv/old.txt", POLICY_RIGHT_DELETE },
+		{ "/srv/tree", LEARN_CREATE, true, "/srv/tree/f", POLICY_RIGHT_CREATE },
+		{ "/srv/tree/f", LEARN_DELETE, false, "/srv/tree/f", POLICY_RIGHT_DELETE },
+	};
+	struct learn l = {};
+	struct learned x;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+		learn_path(&l, cases[i].path, cases[i].kinds, cases[i].dir);
+	learn_text(&x, BASE_TEXT, &l, NULL, 0, &small_figures, "prog");
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const struct policy_path_rule *r = policy_match_path(x.p, cases[i].probe,
+		    &(const char *) { NULL });
+
+		ck_assert_msg(r, "nothing governs %s\n%s", cases[i].probe, x.text);
+		ck_assert_msg((r->rights & cases[i].rights) == cases[i].rights,
+		    "%s: rights 0x%x lack 0x%x\n%s", cases[i].path, r->rights, cases[i].rights,
+		    x.text);
+	}
+	learned_done(&x);
+	learn_done(&l);
+}
+END_TEST
+
+/* A written path with a blank inside: a Tree=/File= value is "PATH
+ * RIGHTS", so the line would name another path, or fail to parse. */
+START_TEST(test_text_blank_paths)
+{
+	struct learn l = {};
+	struct learned x;
+
+	learn_path(&l, "/srv/x write,create,delete,special", LEARN_READ | LEARN_WRITE, false);
+	learn_text(&x, BASE_TEXT, &l, NULL, 0, &small_figures, "prog");
+	for (size_t i = 0; i < x.p->n_path_rules; i++)
+		ck_assert_msg(strcmp(x.p->path_rules[i].path, "/srv/x") != 0,
+		    "a rule for /srv/x, which the program did not use, rights 0x%x\n%s",
+		    x.p->path_rules[i].rights, x.text);
+	learned_done(&x);
+	learn_done(&l);
+	l = (struct learn) {};
+	learn_path(&l, "/srv/My Documents", LEARN_CREATE, true);
+	learn_text(&x, BASE_TEXT, &l, NULL, 0, &small_figures, "prog");
+	for (size_t i = 0; i < x.p->n_path_rules; i++)
+		ck_assert_msg(strcmp(x.p->path_rules[i].path, "/srv/My") != 0 &&
+		    strcmp(x.p->path_rules[i].path, "/srv/x") != 0,
+		    "a rule for %s, which the program did not use\n%s", x.p->path_rules[i].path,
+		    x.text);
+	learned_done(&x);
+	learn_done(&l);
+}
+END_TEST
+
 TESTLIB_MAIN("learn",
 	{ "forbidden",
 	    .loops = TESTLIB_LOOPS({ test_forbidden_arguments, ELEMENTSOF(argument_cases) }),
@@ -661,4 +727,5 @@ TESTLIB_MAIN("learn",
 	{ "text", .timeout = 30,
 	    .loops = TESTLIB_LOOPS({ test_text_limits, ELEMENTSOF(limits) }),
 	    .tests = TESTLIB_TESTS(test_text_groups, test_text_families, test_text_reads,
-		test_text_writes, test_text_hostile) });
+		test_text_writes, test_text_hostile, test_text_write_rights,
+		test_text_blank_paths) });
