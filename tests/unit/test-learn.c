@@ -591,7 +591,7 @@ START_TEST(test_text_hostile)
 		learn_path(&l, hostile[i], i % 2 ? LEARN_WRITE : LEARN_READ, i % 3 == 0);
 	}
 	learn_text(&x, BASE_TEXT, &l, denials, ELEMENTSOF(denials), &small_figures,
-	    "/usr/bin/evil\n[Broker]\x1b[2J --flag");
+	    "evil\n[Broker]\x1b[2J --flag /usr/bin");
 	ck_assert_msg(text_is_clean(x.text), "%s", x.text);
 	check_keys(x.text, (const char *const[]) { "Include", "Description", "Memory", "Tasks",
 	    "CPUTime", "WallTime", NULL });
@@ -604,7 +604,7 @@ START_TEST(test_text_hostile)
 	    "/srv/a?BindReadOnly=/etc/shadow\n"));
 	ck_assert_ptr_nonnull(strstr(x.text, ": /srv/b:/usr/bin\n"));
 	ck_assert_ptr_nonnull(strstr(x.text, ": /srv/e \n"));
-	ck_assert_ptr_nonnull(strstr(x.text, "\n#   /usr/bin/evil?[Broker]?[2J --flag\n"));
+	ck_assert_ptr_nonnull(strstr(x.text, "\n#   evil?[Broker]?[2J --flag /usr/bin\n"));
 	ck_assert_ptr_nonnull(strstr(x.text, "\nDescription=base, plus what evil?[Broker]?[2J used\n"));
 	/* The forbidden denials, and only they, in a comment. */
 	comment = strstr(x.text, "\n# Refused, and forbidden in every policy");
