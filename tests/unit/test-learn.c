@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include "bpf.h"
 #include "learn.h"
@@ -719,6 +721,41 @@ START_TEST(test_text_blank_paths)
 }
 END_TEST
 
+/* Description= names the program: the command's first word, without
+ * its directory. The command ends where a page does, before one that
+ * cannot be read, so a read past its end faults in any build. */
+START_TEST(test_text_program_name)
+{
+	static const char *const commands[][2] = {
+		{ "python3 -c pass", "python3" },
+		{ "/usr/bin/python3", "python3" },
+		{ "/usr/bin/ls -l /tmp", "ls" },
+		{ "./a/b c", "b" },
+		{ "make", "make" },
+	};
+	long page = sysconf(_SC_PAGESIZE);
+	char *pages = mmap(NULL, 2 * (size_t) page, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct learn l = {};
+
+	ck_assert_ptr_ne(pages, MAP_FAILED);
+	ck_assert_int_eq(mprotect(pages + page, (size_t) page, PROT_NONE), 0);
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
+		size_t n = strlen(commands[i][0]) + 1;
+		char *command = memcpy(pages + page - n, commands[i][0], n);
+		_cleanup_free_ char *line = testlib_asprintf("\nDescription=base, plus what %s used\n",
+		    commands[i][1]);
+		struct learned x;
+
+		learn_text(&x, BASE_TEXT, &l, NULL, 0, &small_figures, command);
+		ck_assert_msg(strstr(x.text, line), "%s: no '%s'\n%s", commands[i][0], line + 1,
+		    x.text);
+		learned_done(&x);
+	}
+	(void) munmap(pages, 2 * (size_t) page);
+}
+END_TEST
+
 TESTLIB_MAIN("learn",
 	{ "forbidden",
 	    .loops = TESTLIB_LOOPS({ test_forbidden_arguments, ELEMENTSOF(argument_cases) }),
@@ -728,4 +765,4 @@ TESTLIB_MAIN("learn",
 	    .loops = TESTLIB_LOOPS({ test_text_limits, ELEMENTSOF(limits) }),
 	    .tests = TESTLIB_TESTS(test_text_groups, test_text_families, test_text_reads,
 		test_text_writes, test_text_hostile, test_text_write_rights,
-		test_text_blank_paths) });
+		test_text_blank_paths, test_text_program_name) });
