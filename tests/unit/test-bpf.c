@@ -1018,23 +1018,12 @@ END_TEST
  * that kills, calls that must not be handed over, then every path call
  * (the listener answers ENODEV), then a call the policy kills for. */
 static void
-learning_child(const struct policy *p, int sync_w, int go_r)
+learning_child(int fd)
 {
-	struct sock_fprog prog = { .len = (unsigned short) p->learn_bpf_len, .filter = p->learn_bpf };
-	char c;
-	long fd;
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(120);
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0)
-		_exit(121);
-	if (write(sync_w, &(int) { (int) fd }, sizeof(int)) != sizeof(int) || read(go_r, &c, 1) != 1)
-		_exit(122);
 	if (syscall(SYS_getpid) <= 0 ||
-	    syscall(SYS_newfstatat, sync_w, "", BAD, AT_EMPTY_PATH) != -1 || errno != EFAULT ||
-	    syscall(SYS_statx, sync_w, "", AT_EMPTY_PATH, 0, BAD) != -1 || errno != EFAULT)
-		_exit(123);
+	    syscall(SYS_newfstatat, fd, "", BAD, AT_EMPTY_PATH) != -1 || errno != EFAULT ||
+	    syscall(SYS_statx, fd, "", AT_EMPTY_PATH, 0, BAD) != -1 || errno != EFAULT)
+		_exit(1);
 	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++) {
 		int nr = seccomp_syscall_resolve_name(path_calls[i]);
 
@@ -1042,55 +1031,29 @@ learning_child(const struct policy *p, int sync_w, int go_r)
 			_exit(10 + (int) i);
 	}
 	if (syscall(SYS_chdir, BAD) != -1 || errno != ENODEV)
-		_exit(124);
+		_exit(2);
 	/* Killed for by the policy: handed over instead, answered EPERM. */
 	if (syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0) != -1 || errno != EPERM)
-		_exit(125);
+		_exit(3);
 	_exit(0);
-}
-
-/* Answers the next notification of listener: its call must be nr. */
-static void
-answer_next(int listener, long nr, pid_t pid, int error)
-{
-	struct seccomp_notif n = {};
-	struct seccomp_notif_resp resp = { .error = -error };
-	struct pollfd pfd = { .fd = listener, .events = POLLIN };
-
-	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
-	ck_assert_msg(n.data.nr == nr, "notified of %d, expected %ld", n.data.nr, nr);
-	ck_assert_uint_eq(n.pid, (unsigned) pid);
-	resp.id = n.id;
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
 }
 
 START_TEST(test_learn_listener)
 {
 	_cleanup_(policy_unrefp) struct policy *p = compiled("learn",
 	    CALLS_BASE "Allow=@file-system\nAction=kill\n");
-	_cleanup_close_ int pidfd = -1, listener = -1;
-	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int remote, status;
+	const struct seccomp_notif_resp enodev = { .error = -ENODEV }, eperm = { .error = -EPERM };
+	_cleanup_close_ int listener = -1;
+	int status;
 	pid_t pid;
 
-	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		learning_child(p, sync[1], go[0]);
-	ck_assert_int_eq(read(sync[0], &remote, sizeof(remote)), sizeof(remote));
-	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-	ck_assert_int_ge(pidfd, 0);
-	listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
-	ck_assert_int_ge(listener, 0);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pid = testlib_fork_notified(p->learn_bpf, p->learn_bpf_len, learning_child, &listener);
 	/* The first notification is the first path call: not getpid() or fstat(). */
 	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
-		answer_next(listener, seccomp_syscall_resolve_name(path_calls[i]), pid, ENODEV);
-	answer_next(listener, SYS_chdir, pid, ENODEV);
-	answer_next(listener, SYS_socket, pid, EPERM);
+		testlib_answer_next(listener, seccomp_syscall_resolve_name(path_calls[i]), pid,
+		    &enodev);
+	testlib_answer_next(listener, SYS_chdir, pid, &enodev);
+	testlib_answer_next(listener, SYS_socket, pid, &eperm);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
