@@ -97,7 +97,8 @@ int testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, siz
 /* Forks a child that installs prog (with no_new_privs) with a listener and,
  * once the parent holds that listener (in *ret_listener, taken with
  * pidfd_getfd(2)), runs body(fd), fd an open descriptor of its own; body
- * must _exit(). Returns the child's pid. Asserts that each step succeeds. */
+ * must end the child (a sanitizer's _exit() needs sigaltstack(2) allowed).
+ * Returns the child's pid. Asserts that each step succeeds. */
 pid_t testlib_fork_notified(const struct sock_filter *prog, size_t len, void (*body)(int fd),
     int *ret_listener);
 /* Answers the next notification of listener (within 10 s) with resp, its
