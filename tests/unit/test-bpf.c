@@ -884,6 +884,12 @@ is_path_call(int nr, bool learn)
 	for (size_t i = 0; i < ELEMENTSOF(path_calls); i++)
 		if (seccomp_syscall_resolve_name(path_calls[i]) == nr)
 			return true;
+#ifdef POLICY_LEARN_EXEC_LEN
+	/* Where learning observes exec too: execveat(2), and execve(2) but
+	 * for the target's own (its envp patched in, 0 until then: as here). */
+	if (learn && nr == SYS_execveat)
+		return true;
+#endif
 	return learn && nr == SYS_chdir;
 }
 
