@@ -307,6 +307,9 @@ below_written(const struct learn_path *v, size_t n, const char *path)
 	return false;
 }
 
+/* Paths no line can name, shown as comments: at most these many. */
+#define LEARN_UNNAMEABLE_SHOWN 16
+
 /* Four or more paths read in one directory at least two deep become the
  * directory (their parent). */
 #define LEARN_SIBLINGS 4
@@ -324,20 +327,24 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 	/* A path no policy line can name (a control character, ':', a
 	 * trailing blank the parser would drop) is said in a comment only,
 	 * escaped: it must not make lines of its own. */
-	for (size_t i = 0, k = 0; i < l->n_paths; i++) {
+	for (size_t i = 0, k = 0, shown = 0; i < l->n_paths; i++) {
 		const char *p = l->paths[i].path;
 		size_t len = strlen(p);
 
 		/* A blank ends a [Broker] rule's path (its rights follow). */
 		if (policy_path_problem(p) || strpbrk(p, " \t") || len == 0) {
-			fprintf(f, "# A path the program used that no policy can name: ");
-			put_comment_text(f, p, 200);
-			fprintf(f, "\n");
+			if (shown++ < LEARN_UNNAMEABLE_SHOWN) {
+				fprintf(f, "# A path the program used that no policy can name: ");
+				put_comment_text(f, p, 200);
+				fprintf(f, "\n");
+			}
 			n--;
 			continue;
 		}
 		v[k++] = l->paths[i];
 	}
+	if (l->n_paths - n > LEARN_UNNAMEABLE_SHOWN)
+		fprintf(f, "# ...and %zu more such paths.\n", l->n_paths - n - LEARN_UNNAMEABLE_SHOWN);
 	qsort(v, n, sizeof(*v), compare_path);
 
 	for (size_t i = 0; i < n; i++) {
@@ -393,6 +400,11 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 
 		if (!(k & ~LEARN_READ) || below(dir, "/tmp") || below(dir, "/dev/shm"))
 			continue;
+		if (below(dir, "/proc") || below(dir, "/sys") || below(dir, "/dev")) {
+			fprintf(f, "# %s: written; no policy binds or brokers under /proc, /sys "
+			    "or /dev\n", dir);
+			continue;
+		}
 		for (size_t j = i + 1; v[i].dir && j < n && below(v[j].path, dir); j++)
 			k |= v[j].kinds;
 		if (!broker) {
@@ -446,6 +458,26 @@ put_limits(FILE *f, const struct learn_figures *fig)
 	    (unsigned long long) (fig->wall_usec / 1000));
 }
 
+/* A text a policy file may hold (SBX_POLICY_TEXT_MAX): one longer ends
+ * at the last whole line that fits, and says so. Cut there, it lacks
+ * lines; it never holds half of one (a bind of "/var" where the program
+ * read "/var/lib/..."). */
+static char *
+fit_text(char *text, size_t size)
+{
+	static const char note[] = "# ...cut here: the learned policy does not fit a policy file.\n";
+	size_t keep;
+	char *nl;
+
+	if (size <= SBX_POLICY_TEXT_MAX)
+		return text;
+	text[SBX_POLICY_TEXT_MAX - sizeof(note)] = '\0';
+	nl = strrchr(text, '\n');
+	keep = nl ? (size_t) (nl - text) + 1 : 0;
+	memcpy(text + keep, note, sizeof(note));
+	return text;
+}
+
 char *
 learn_policy_text(const struct policy *base, const struct learn *l,
     const struct sbx_named_denial *denials, size_t n_denials, const struct learn_figures *fig,
@@ -493,5 +525,5 @@ learn_policy_text(const struct policy *base, const struct learn *l,
 		free(text);
 		return NULL;
 	}
-	return text;
+	return fit_text(text, size);
 }
