@@ -656,7 +656,7 @@ verb_run(int argc, char **argv)
 	enum report report = REPORT_NONE;
 	_cleanup_close_ int learn_fd = -1;
 	const char *learn = NULL;
-	bool detach = false;
+	bool detach = false, learn_made = false;
 	uint64_t v, id;
 	int ch, r;
 
@@ -754,8 +754,15 @@ verb_run(int argc, char **argv)
 		return usage_error("--learn needs a sandboxctl that waits: not with --detach");
 	/* Opened now, as the caller: a file that cannot be written is said
 	 * before anything runs. */
+	/* Not through a symbolic link: root learns, maybe in a directory others
+	 * may write. A file made here goes again if nothing runs. */
 	if (learn) {
-		learn_fd = open(learn, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+		learn_fd = open(learn, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+		    0644);
+		if (learn_fd >= 0)
+			learn_made = true;
+		else if (errno == EEXIST)
+			learn_fd = open(learn, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 		if (learn_fd < 0) {
 			log_error_errno(-errno, "cannot open '%s' for the learned policy: %m", learn);
 			return EXIT_RUN_FAILED;
@@ -781,11 +788,16 @@ verb_run(int argc, char **argv)
 		}
 	}
 
-	if (connect_daemon(&c) < 0)
+	if (connect_daemon(&c) < 0) {
+		if (learn_made)
+			(void) unlink(learn);
 		return EXIT_RUN_FAILED;
+	}
 	r = sandbox_spawn(c, o, argv + optind, &id);
 	if (r < 0) {
 		log_error("failed to spawn: %s", error_message(c, r));
+		if (learn_made)
+			(void) unlink(learn);
 		return spawn_failure_status(c, r);
 	}
 	if (detach) {

@@ -58,6 +58,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <seccomp.h>
@@ -1226,7 +1227,9 @@ refused(struct session *s, uint32_t verdict)
 	 * fallback to clone(). */
 	if (b->learned && name && strcmp(name, "clone3") == 0)
 		error = ENOSYS;
-	if (intercept_path_of(&s->ic, b->view, path, &kinds) < 0)
+	/* What was read was the caller's, if the caller is still there. */
+	if (intercept_path_of(&s->ic, b->view, path, &kinds) < 0 ||
+	    ioctl(s->chan->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &s->ic.n.id) < 0)
 		path[0] = '\0';
 	(void) snprintf(number, sizeof(number), "syscall %d", d->nr);
 	note_refusal(b, SBX_LAYER_SECCOMP, name ? name : number, path, error,

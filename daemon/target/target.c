@@ -806,9 +806,11 @@ target_put_info(struct sbx_writer *w, struct target *t, bool denials)
 {
 	struct sbx_named_denial d[SBX_DENIALS_MAX];
 	struct sbx_info info;
-	size_t n = denials ? t->n_denials : 0;
+	size_t n;
 
+	/* After the broker's counts are synced into t. */
 	target_describe(t, &info);
+	n = denials ? t->n_denials : 0;
 	for (size_t i = 0; i < n; i++)
 		d[i] = (struct sbx_named_denial) { .d = t->denials[i].d, .name = t->denials[i].name };
 	sbx_msg_info_put(w, &info, t->policy_name, t->command, t->last_denial, d, n);
