@@ -1042,6 +1042,32 @@ testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_ou
 }
 
 int
+testlib_python(const char *script, const char *input, char **ret_out, char **ret_err)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+
+	return testlib_exit_code(testlib_run_cmd(argv, input, (uid_t)-1, (gid_t)-1, 30000,
+	    ret_out, ret_err));
+}
+
+void
+testlib_assert_printable(const char *what, const char *s, bool tab_ok)
+{
+	char *err = NULL;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		ck_assert_msg(*p >= 0x20 || *p == '\n' || (tab_ok && *p == '\t'),
+		    "%s: raw byte 0x%02x at offset %td:\n%s", what, *p, (const char *)p - s, s);
+		ck_assert_msg(*p != 0x7f, "%s: raw DEL at offset %td", what, (const char *)p - s);
+		ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
+		    "%s: raw C1 control at offset %td:\n%s", what, (const char *)p - s, s);
+	}
+	ck_assert_msg(testlib_python("import sys; sys.stdin.buffer.read().decode('utf-8', 'strict')",
+	    s, NULL, &err) == 0, "%s: not valid UTF-8: %s\n%s", what, err, s);
+	free(err);
+}
+
+int
 testlib_exit_code(int wstatus)
 {
 	if (wstatus < 0)
