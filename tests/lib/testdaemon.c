@@ -529,6 +529,17 @@ testlib_leftover_done(pid_t pid)
 		l->done = true;
 }
 
+void
+testlib_leftover_free(struct testdaemon *d, char *tree)
+{
+	if (d)
+		testlib_leftover_done(d->pid);
+	testdaemon_free(d);
+	if (tree)
+		testlib_rm_rf(tree);
+	free(tree);
+}
+
 static char *kept[4096];
 static size_t n_kept;
 

@@ -126,6 +126,10 @@ struct testlib_leftover *testlib_leftover_find(pid_t pid);
 /* pid's daemon was stopped (or is gone): nothing left to stop. */
 void testlib_leftover_done(pid_t pid);
 
+/* A checked teardown's part for a daemon registered with its tree: d
+ * stopped and freed (its entry done), tree removed and freed. NULL ok. */
+void testlib_leftover_free(struct testdaemon *d, char *tree);
+
 /* Strings a case keeps until testlib_keep_free() (its checked teardown). */
 const char *testlib_keep(char *s);
 void testlib_keep_free(void);
