@@ -256,7 +256,7 @@ output_sandbox_status(const sandbox_info *i, bool json)
 		int error, forbidden;
 
 		name = sandbox_info_get_denial(i, k, &layer, &count, &error, &forbidden);
-		printf("%s%s ", k ? "         " : "Denials: ", layer);
+		printf("%s%s ", k ? "             " : "Denials:     ", layer);
 		(void) escape_fputs(name, 0, stdout);
 		printf(" (%s) x%" PRIu64 "%s\n",
 		    error > 0 && strerrorname_np(error) ? strerrorname_np(error) : "?", count,

@@ -312,6 +312,12 @@ note_refusal(struct broker *b, uint32_t layer, const char *name, const char *pat
 	pthread_mutex_unlock(&b->lock);
 	if (logged)
 		return;
+	if (!error) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_INFO, 0,
+		    "Sandbox %llu (owner uid %u): learning let %s through.",
+		    (unsigned long long) b->id, (unsigned) b->owner.uid, name);
+		return;
+	}
 	(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_NOTICE, 0,
 	    "Sandbox %llu (owner uid %u): %s %s%s%s%s: %s.", (unsigned long long) b->id,
 	    (unsigned) b->owner.uid, layer_verbs[layer], name, path[0] ? " '" : "", path,
@@ -1236,6 +1242,15 @@ notified(struct session *s, struct broker_request *req)
 
 	if ((verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW)
 		return refused(s, verdict);
+	/* Only interception and learning notify calls the policy allows: the
+	 * kernel and bpf_run() disagree otherwise, and the kernel's filter
+	 * is the policy. */
+	if (!b->policy->intercept && !b->learned) {
+		(void) ratelimit_log(&b->manager->peer_log, b->owner.uid, LOG_ERR, 0,
+		    "Sandbox %llu: the policy's filter notified system call %d, which "
+		    "bpf_run() allows: refused.", (unsigned long long) b->id, s->ic.n.data.nr);
+		return -EPERM;
+	}
 	if (b->policy->intercept)
 		r = intercept_decode(s->chan->fd, b->policy, b->view, &s->ic, req);
 	if (r == INTERCEPT_CONTINUE && b->learned)
@@ -1718,9 +1733,18 @@ broker_attach_listener(struct broker *b, int fd, bool killable)
 		r = -EBUSY;
 	if (r >= 0 && !(b->view = calloc(1, sizeof(*b->view))))
 		r = -ENOMEM;
-	/* The sandbox's init shares the target's mount namespace. */
-	if (r >= 0)
+	/* The sandbox's init shares the target's mount namespace. Init hands
+	 * the listener over after the target's exec: a quick target may be
+	 * gone already, and init with it (its mountinfo then reads EINVAL or
+	 * ENOENT). Nothing is left to make a call then; an empty view would
+	 * only take every directory for the host's (EXDEV). */
+	if (r >= 0) {
 		r = intercept_view_load(b->target->pid, b->view);
+		if (r == -EINVAL || r == -ENOENT || r == -ESRCH) {
+			b->view->n = 0;
+			r = 0;
+		}
+	}
 	if (r < 0) {
 		safe_close(fd);
 		return r;

@@ -214,7 +214,8 @@ put_syscalls(FILE *f, const struct policy *base, const struct learn *l, struct n
 		group_count(best, base, n, true, 0, &(size_t) { 0 }, &(size_t) { 0 });
 	}
 	for (size_t i = 0; i < n->n; i++) {
-		if (n->covered[i])
+		/* socket() of a family the base refuses: the call it allows. */
+		if (n->covered[i] || base_allows(base, n->v[i]))
 			continue;
 		fprintf(f, "%s%s", col == 0 ? "Allow=" : " ", n->v[i]);
 		if (++col == 8) {

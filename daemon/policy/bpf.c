@@ -127,7 +127,8 @@ bpf_notify_filter(const struct sock_filter *prog, size_t len, unsigned notify,
 			return -EINVAL;
 		}
 		action = out[i].k & SECCOMP_RET_ACTION_FULL;
-		if ((action == SECCOMP_RET_ERRNO && (notify & BPF_NOTIFY_ERRNO)) ||
+		if ((action == SECCOMP_RET_ERRNO && (notify & BPF_NOTIFY_ERRNO) &&
+		    !((notify & BPF_NOTIFY_KEEP_ENOSYS) && (out[i].k & SECCOMP_RET_DATA) == ENOSYS)) ||
 		    ((action == SECCOMP_RET_KILL_PROCESS || action == SECCOMP_RET_KILL_THREAD) &&
 		    (notify & BPF_NOTIFY_KILL)))
 			out[i].k = SECCOMP_RET_USER_NOTIF;

@@ -23,6 +23,8 @@ uint32_t bpf_run(const struct sock_filter *prog, size_t len, const struct seccom
  * SECCOMP_RET_USER_NOTIF. */
 #define BPF_NOTIFY_ERRNO	(1u << 0)
 #define BPF_NOTIFY_KILL		(1u << 1)	/* thread and process */
+/* With BPF_NOTIFY_ERRNO: leave the errno returns of ENOSYS alone. */
+#define BPF_NOTIFY_KEEP_ENOSYS	(1u << 2)
 
 /*
  * Into *ret (malloc'd): prog, in which each errno return and each kill

@@ -426,7 +426,12 @@ compile_notify(struct policy *p, struct ini_error *err)
 		if (r < 0)
 			return r;
 	}
-	r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO, tail, tail_len,
+	/* clone3()'s ENOSYS is no refusal but the way to clone(), which glibc
+	 * tries at every thread and process it makes: the kernel's at once,
+	 * not a round trip through the daemon (unless the policy's Action=
+	 * is ENOSYS itself: then it cannot be told from a refusal). */
+	r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO |
+	    (p->syscall_errno != ENOSYS ? BPF_NOTIFY_KEEP_ENOSYS : 0), tail, tail_len,
 	    &p->notify_bpf, &p->notify_bpf_len);
 	if (r >= 0)
 		r = build_tail(true, &learn_tail, &learn_tail_len, err);

@@ -258,7 +258,7 @@ setup_read(struct target *t, struct spawn_report *rep)
 			(void) snprintf(rep->detail, sizeof(rep->detail), "%s",
 			    r == -EOPNOTSUPP ? "the interception listener (this kernel cannot "
 			    "install an fd as a call's result: SECCOMP_ADDFD_FLAG_SEND, Linux 5.14)" :
-			    "the interception listener");
+			    "the filter's listener");
 			return sizeof(*rep);
 		}
 	}
@@ -379,8 +379,13 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* EOF (or garbage, which only our own child could send): exec'd. */
 	target_close_fds(t);
-	if (n == 0 && t->notifying && !(t->broker && broker_has_listener(t->broker)))
-		n = -1;	/* exec'd without handing its calls to the broker */
+	if (n == 0 && t->notifying && !(t->broker && broker_has_listener(t->broker))) {
+		/* Its refusals would wait for ever for an answer. */
+		t->state = SBX_STATE_EXITED;
+		notify_spawned(t, -EIO, "the sandbox's init did not hand over its filter's listener");
+		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
+		return;
+	}
 	if (n != 0) {
 		t->state = SBX_STATE_EXITED;
 		notify_spawned(t, -EIO, "sandbox set-up sent a malformed report");
