@@ -190,6 +190,9 @@ target_reap(struct target *t)
 	target_close_fds(t);
 	t->pidfd = safe_close(t->pidfd);
 	t->status_fd = safe_close(t->status_fd);
+	/* Its record keeps what the broker counted and named. */
+	if (t->broker)
+		broker_sync_stats(t->broker, t);
 	t->broker = broker_free(t->broker);
 	relay_free_all(t);
 	t->pid = 0;
