@@ -517,15 +517,24 @@ struct held {
 	const char	*id;		/* the sandbox's id */
 };
 
+#define HOLD(owner, policy, ret, ...) \
+	hold((owner), (policy), (const char *const[]) { __VA_ARGS__, NULL }, (ret))
+
 static void
-hold(uid_t owner, const char *policy, const char *a1, const char *a2, const char *a3,
-    struct held *ret)
+hold(uid_t owner, const char *policy, const char *const *args, struct held *ret)
 {
-	const char *out, *err;
+	const char *a[10] = { NULL }, *out, *err;
+	size_t n = 0;
 	int fd;
 
+	for (; *args; args++) {
+		ck_assert(n < ELEMENTSOF(a) - 3);
+		a[n++] = *args;
+	}
+	a[n++] = "ready";
+	a[n++] = "wait";
 	ret->pid = testlib_sandboxctl_start(owner, owner, &ret->in, &fd, "run", "--policy", policy,
-	    "--", HELPER, a1, a2, a3, "ready", "wait", NULL);
+	    "--", HELPER, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], NULL);
 	ret->out = read_until(fd, "ready\n");
 	close(fd);
 	ck_assert_msg(strstr(ret->out, "ready\n"), "owner %u: the helper said '%s'", (unsigned)owner,
@@ -550,22 +559,47 @@ release(struct held *h)
 	ck_assert_int_eq(testlib_exit_code(st), 0);
 }
 
-/* Under enforcement, status names the refused call with the errno the
- * program got and the count; the log says it once. */
+/* The Denials block of status: its lines without the label and the
+ * blanks that align them; kept. */
+static const char *
+denials_of(const char *status)
+{
+	const char *l = strstr(status, "\nDenials:");
+	char *buf = strdup(""), *next;
+
+	ck_assert_ptr_nonnull(buf);
+	for (l = l ? l + strlen("\nDenials:") : NULL; l && *l == ' '; ) {
+		size_t n;
+
+		l += strspn(l, " ");
+		n = strcspn(l, "\n");
+		next = testlib_asprintf("%s%.*s\n", buf, (int)n, l);
+		free(buf);
+		buf = next;
+		l += n + (l[n] ? 1 : 0);
+	}
+	return testlib_keep(buf);
+}
+
+/* Under enforcement, status names the refused calls with the errno the
+ * program got, the count and whether any policy may allow them; the log
+ * says each once. */
 static void
 assert_named(uid_t owner, const char *policy, const char *error, const char *message)
 {
-	const char *path = "/data/x", *out, *err, *want, *needle, *json;
+	const char *path = "/data/x", *out, *err, *want, *block, *needle, *json;
 	struct held h;
 
-	hold(owner, policy, "mkdir", path, "3", &h);
-	want = testlib_keep(testlib_asprintf("mkdir ERR %s x3\nready\n", error));
+	HOLD(owner, policy, &h, "keyctl", "mkdir", path, "3");
+	want = testlib_keep(testlib_asprintf("keyctl ERR %s\nmkdir ERR %s x3\nready\n", error,
+	    error));
 	ck_assert_msg(strcmp(h.out, want) == 0, "owner %u: %s", (unsigned)owner, h.out);
 
 	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", h.id), 0);
-	want = testlib_keep(testlib_asprintf("seccomp mkdir (%s) x3", error));
-	ck_assert_msg(strcmp(field(out, "Denials"), want) == 0, "owner %u: no Denials: %s in:\n%s",
-	    (unsigned)owner, want, out);
+	block = testlib_keep(testlib_asprintf("seccomp keyctl (%s) x1, forbidden in every policy\n"
+	    "seccomp mkdir (%s) x3\n", error, error));
+	ck_assert_msg(strcmp(denials_of(out), block) == 0, "owner %u: not Denials:\n%sin:\n%s",
+	    (unsigned)owner, block, out);
 	want = testlib_keep(testlib_asprintf("seccomp: mkdir '%s': %s", path, message));
 	ck_assert_msg(strcmp(field(out, "Last denial"), want) == 0, "owner %u: no Last denial: %s "
 	    "in:\n%s", (unsigned)owner, want, out);
@@ -573,11 +607,13 @@ assert_named(uid_t owner, const char *policy, const char *error, const char *mes
 	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", "--json", h.id), 0);
 	want = testlib_keep(testlib_asprintf("import json, sys\n"
 	    "d = json.load(sys.stdin)\n"
-	    "m = [x for x in d['denials'] if x['name'] == 'mkdir']\n"
-	    "assert m == [{'layer': 'seccomp', 'name': 'mkdir', 'error': '%s', 'count': 3, "
+	    "assert d['denials'] == [\n"
+	    "    {'layer': 'seccomp', 'name': 'keyctl', 'error': '%s', 'count': 1, "
+	    "'forbidden': True},\n"
+	    "    {'layer': 'seccomp', 'name': 'mkdir', 'error': '%s', 'count': 3, "
 	    "'forbidden': False}], d['denials']\n"
 	    "assert d['last_denial'] == \"seccomp: mkdir '%s': %s\", d['last_denial']\n",
-	    error, path, message));
+	    error, error, path, message));
 	ck_assert_msg(python(want, out, &json, &err) == 0, "owner %u: status --json: %s\n%s",
 	    (unsigned)owner, err, out);
 
@@ -588,6 +624,24 @@ assert_named(uid_t owner, const char *policy, const char *error, const char *mes
 	release(&h);
 	ck_assert_msg(testdaemon_log_count(td, needle) == 1, "owner %u: not once: '%s' in:\n%s",
 	    (unsigned)owner, needle, testdaemon_read_log(td));
+	/* The exited sandbox's record keeps them, and those of one that was
+	 * never asked about while it ran. */
+	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", h.id), 0);
+	ck_assert_msg(strcmp(field(out, "State"), "exited") == 0 &&
+	    strcmp(denials_of(out), block) == 0, "owner %u: after the exit:\n%s", (unsigned)owner,
+	    out);
+	ck_assert_int_eq(CTL_AS(owner, &out, &err, "run", "--policy", policy, "--", HELPER, "mkdir",
+	    "/data/y", "2"), 0);
+	ck_assert_int_eq(CTL_AS(owner, &out, &err, "list", "--json"), 0);
+	ck_assert_msg(python("import json, sys\n"
+	    "d = [s for s in json.load(sys.stdin) if '/data/y' in s['command']]\n"
+	    "assert len(d) == 1 and d[0]['state'] == 'exited', d\n"
+	    "print(d[0]['id'], end='')\n", out, &json, &err) == 0, "list --json: %s\n%s", err,
+	    out);
+	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", json), 0);
+	block = testlib_keep(testlib_asprintf("seccomp mkdir (%s) x2\n", error));
+	ck_assert_msg(strcmp(denials_of(out), block) == 0, "owner %u: of a run to its end:\n%s",
+	    (unsigned)owner, out);
 }
 
 START_TEST(status_names_denials)
@@ -656,10 +710,10 @@ START_TEST(hostile_status)
 	const char *out, *err, *want, *json;
 	struct held h;
 
-	hold(owner, "lstrict", "mkdir", "/data/" TITLE, "1", &h);
+	HOLD(owner, "lstrict", &h, "mkdir", "/data/" TITLE, "1");
 	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", h.id), 0);
 	testlib_assert_printable("status", out, false);
-	ck_assert_msg(strcmp(field(out, "Denials"), "seccomp mkdir (EPERM) x1") == 0 &&
+	ck_assert_msg(strcmp(denials_of(out), "seccomp mkdir (EPERM) x1\n") == 0 &&
 	    strcmp(field(out, "Last denial"), "seccomp: mkdir '/data/" TITLE_ESC "': Operation not "
 	    "permitted") == 0, "owner %u: status:\n%s", (unsigned)owner, out);
 	ck_assert_int_eq(CTL_AS(owner, &out, &err, "status", "--json", h.id), 0);
