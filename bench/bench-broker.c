@@ -216,7 +216,8 @@ write_policy(const char *file, const char *datadir)
 		return 1;
 	}
 	return bench_write_policy(file,
-	    "bench-broker: brokered opens under a benchmark data directory", data, NULL, 0) < 0;
+	    "bench-broker: brokered opens under a benchmark data directory", data, NULL, 0,
+	    NULL) < 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */

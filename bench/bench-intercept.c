@@ -187,50 +187,13 @@ write_policies(const char *dir, const char *datadir)
 		(void) snprintf(file, sizeof(file), "%s/%s.policy", dir, names[i]);
 		(void) snprintf(desc, sizeof(desc), "bench-intercept: Intercept=%s, brokered files "
 		    "under %s", intercept[i], data);
-		if (bench_write_policy(file, desc, data, intercept[i], 1) < 0)
+		if (bench_write_policy(file, desc, data, intercept[i], 1, NULL) < 0)
 			return 1;
 	}
 	return 0;
 }
 
 /* --- outer mode: on the host ----------------------------------------- */
-
-/*
- * Spawns argv under policy with stdout on out (-1: /dev/null) and waits for
- * it. Returns the wall time in ns; exits if the spawn fails, and returns 0
- * if the target did not exit 0.
- */
-static uint64_t
-spawn_wait(sandbox_client *c, const char *policy, char *const argv[], int out)
-{
-	sandbox_spawn_options *o = NULL;
-	sandbox_exit ex;
-	uint64_t id, t0, t1;
-	int r;
-
-	r = sandbox_spawn_options_new(&o);
-	if (r >= 0)
-		r = sandbox_spawn_options_set_policy(o, policy);
-	if (r >= 0)
-		r = sandbox_spawn_options_set_stdio(o, -1, out, out < 0 ? -1 : STDERR_FILENO);
-	if (r < 0)
-		die_client("sandbox_spawn_options", NULL, r);
-	t0 = now_ns();
-	r = sandbox_spawn(c, o, argv, &id);
-	sandbox_spawn_options_free(o);
-	if (r < 0)
-		die_client("sandbox_spawn", c, r);
-	r = sandbox_wait(c, id, -1, &ex);
-	t1 = now_ns();
-	if (r < 0)
-		die_client("sandbox_wait", c, r);
-	if (!ex.exited || ex.status != 0) {
-		fprintf(stderr, "bench-intercept: %s under %s: %s %d (limit %s)\n", argv[0], policy,
-		    ex.exited ? "exit status" : "signal", ex.status, ex.limit ? ex.limit : "none");
-		return 0;
-	}
-	return t1 - t0;
-}
 
 struct startup {
 	const char *label;
@@ -301,7 +264,7 @@ startup_part(sandbox_client *c, int n, int warmup)
 		}
 		for (int j = 0; j < k; j++) {
 			struct startup *x = &s[order[j]];
-			uint64_t w = spawn_wait(c, x->policy, x->argv, -1);
+			uint64_t w = bench_spawn_wait(c, x->policy, x->argv, -1);
 
 			if (w == 0)
 				x->failures++;
@@ -359,21 +322,16 @@ open_case(sandbox_client *c, const char *self, struct opcase *k, const char *fil
 	char *argv[] = { (char *) self, (char *) "--inner", (char *) k->mode, sn, sw,
 		(char *) (k->brokered ? file : TMP_FILE), scpu, NULL };
 	size_t len = 0;
-	int p[2], found = 0;
+	int fd, found = 0;
 	uint64_t w;
 
 	(void) snprintf(sn, sizeof(sn), "%d", ops);
 	(void) snprintf(sw, sizeof(sw), "%d", warmup);
 	(void) snprintf(scpu, sizeof(scpu), "%d", cpu);
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		perror("bench-intercept: pipe");
-		exit(1);
-	}
 	/* The inner mode prints a line or two: the pipe holds them. */
-	w = spawn_wait(c, k->policy, argv, p[1]);
-	close(p[1]);
+	w = bench_spawn_piped(c, k->policy, argv, &fd);
 	for (;;) {
-		ssize_t r = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		ssize_t r = read(fd, buf + len, sizeof(buf) - 1 - len);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -383,7 +341,7 @@ open_case(sandbox_client *c, const char *self, struct opcase *k, const char *fil
 		if (len == sizeof(buf) - 1)
 			break;
 	}
-	close(p[0]);
+	close(fd);
 	buf[len] = '\0';
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (sscanf(line, RESULT_SCAN, &k->st.median, &k->st.p90, &k->st.p99, &k->st.mean,
@@ -407,24 +365,14 @@ open_part(sandbox_client *c, const char *self, const char *file, int ops, int wa
 		{ "explicit", POLICY_ON, "explicit", 1, 0, { 0 }, 0 },
 	};
 	const int k = (int) (sizeof(cases) / sizeof(cases[0]));
-	cpu_set_t saved, m;
+	cpu_set_t saved;
 	double base;
-	int r;
 
 	printf("\n== 2. open + close in a sandbox, %d per case (+%d warm-up), %s, µs\n", ops,
 	    warmup, pinned ? "target and sandboxd on CPU 0" : "nothing pinned");
 	printf("   direct: %s (private /tmp); intercepted, explicit: %s\n", TMP_FILE, file);
-	if (pinned) {
-		CPU_ZERO(&m);
-		CPU_SET(0, &m);
-		r = sched_getaffinity(daemon, sizeof(saved), &saved) < 0 ? -errno :
-		    bench_pin_pid(daemon, &m);
-		if (r < 0) {
-			fprintf(stderr, "bench-intercept: pinning sandboxd (pid %d): %s\n", (int) daemon,
-			    strerror(-r));
-			exit(1);
-		}
-	}
+	if (pinned)
+		bench_pin_daemon(daemon, &saved);
 	for (int j = 0; j < k; j++) {
 		cases[j].ok = open_case(c, self, &cases[j], file, ops, warmup, pinned ? 0 : -1) == 0;
 		if (!cases[j].ok)
@@ -463,9 +411,8 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	const char *sock = NULL;
-	int n = 100, warmup = 5, ops = 20000, c, r;
-	pid_t daemon = 0;
+	struct bench_sandbox_opts o = { .n = 100, .warmup = 5, .ops = 20000 };
+	int r;
 	char self[PATH_MAX];
 	sandbox_client *cl = NULL;
 	struct utsname u;
@@ -479,28 +426,9 @@ main(int argc, char **argv)
 		}
 		return write_policies(argv[2], argv[3]);
 	}
-	while ((c = getopt(argc, argv, "hn:w:o:s:d:")) >= 0) {
-		switch (c) {
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'o':
-			ops = atoi(optarg);
-			break;
-		case 's':
-			sock = optarg;
-			break;
-		case 'd':
-			daemon = (pid_t) atoi(optarg);
-			break;
-		default:
-			if (bench_count_opt(c, optarg, &n, &warmup))
-				break;
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (n < 0 || warmup < 0 || ops < 0 || optind != argc - 1 || argv[optind][0] != '/') {
+	if ((r = bench_sandbox_getopt(argc, argv, &o, usage)) >= 0)
+		return r;
+	if (o.n < 0 || o.warmup < 0 || o.ops < 0 || optind != argc - 1 || argv[optind][0] != '/') {
 		usage(stderr);
 		return 2;
 	}
@@ -511,15 +439,15 @@ main(int argc, char **argv)
 	uname(&u);
 	printf("bench-intercept: kernel %s, %ld cpus, policies %s and %s\n",
 	    u.release, sysconf(_SC_NPROCESSORS_ONLN), POLICY_ON, POLICY_OFF);
-	r = sandbox_client_connect(sock, &cl);
+	r = sandbox_client_connect(o.sock, &cl);
 	if (r < 0)
 		die_client("sandbox_client_connect", NULL, r);
-	if (n > 0)
-		startup_part(cl, n, warmup);
-	if (ops > 0 && daemon > 0)
-		open_part(cl, self, argv[optind], ops, warmup * 100, daemon, true);
-	if (ops > 0)
-		open_part(cl, self, argv[optind], ops, warmup * 100, 0, false);
+	if (o.n > 0)
+		startup_part(cl, o.n, o.warmup);
+	if (o.ops > 0 && o.daemon > 0)
+		open_part(cl, self, argv[optind], o.ops, o.warmup * 100, o.daemon, true);
+	if (o.ops > 0)
+		open_part(cl, self, argv[optind], o.ops, o.warmup * 100, 0, false);
 	sandbox_client_free(cl);
 	return 0;
 }

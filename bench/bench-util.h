@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t
 now_ns(void)
@@ -141,6 +143,47 @@ bench_count_opt(int c, const char *arg, int *n, int *warmup)
 	return 0;
 }
 
+/*
+ * The options of the drivers that run themselves in a sandbox
+ * (bench-intercept, bench-denials): -n and -w as bench_count_opt() stores
+ * them, -o operations per case, -s sandboxd's socket, -d its pid, -h.
+ * Returns -1 to go on, or the status main returns (after usage()).
+ */
+struct bench_sandbox_opts {
+	int n, warmup, ops;
+	const char *sock;
+	pid_t daemon;
+};
+
+static inline int
+bench_sandbox_getopt(int argc, char **argv, struct bench_sandbox_opts *o, void (*usage)(FILE *))
+{
+	int c;
+
+	while ((c = getopt(argc, argv, "hn:w:o:s:d:")) >= 0) {
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'o':
+			o->ops = atoi(optarg);
+			break;
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'd':
+			o->daemon = (pid_t) atoi(optarg);
+			break;
+		default:
+			if (bench_count_opt(c, optarg, &o->n, &o->warmup))
+				break;
+			usage(stderr);
+			return 2;
+		}
+	}
+	return -1;
+}
+
 /* Pins this thread to cpu; negative errno on failure. */
 static inline int
 bench_pin_self(int cpu)
@@ -177,6 +220,24 @@ bench_pin_pid(pid_t pid, const cpu_set_t *mask)
 	}
 	closedir(d);
 	return r < 0 ? r : n;
+}
+
+/* Pins every thread of daemon to CPU 0, its affinity saved in saved
+ * (bench_pin_pid(daemon, saved) restores it); exits on failure. */
+static inline void
+bench_pin_daemon(pid_t daemon, cpu_set_t *saved)
+{
+	cpu_set_t m;
+	int r;
+
+	CPU_ZERO(&m);
+	CPU_SET(0, &m);
+	r = sched_getaffinity(daemon, sizeof(*saved), saved) < 0 ? -errno : bench_pin_pid(daemon, &m);
+	if (r < 0) {
+		fprintf(stderr, "%s: pinning sandboxd (pid %d): %s\n", program_invocation_short_name,
+		    (int) daemon, strerror(-r));
+		exit(1);
+	}
 }
 
 /* The directory part of path's real path, into out (size bytes). */
@@ -237,15 +298,19 @@ bench_print_self_binds(FILE *f, const struct bench_self_dirs *d)
 
 /*
  * Writes the policy of the benchmarks that run themselves in a sandbox
- * (bench-broker, bench-intercept) to file: /usr and this program bound
- * read-only, no network, "[Broker] Tree=tree read" with "Intercept=" as
- * intercept says (NULL: the key left out), a private /tmp (its working
- * directory and HOME) if tmp, and sched_setaffinity() allowed, since the
- * targets pin themselves. 0 or -1 (said on stderr).
+ * (bench-broker, bench-intercept, bench-denials) to file: /usr and this
+ * program bound read-only, no network, "[Broker] Tree=tree read" (tree
+ * NULL: none) with "Intercept=" as intercept says (NULL: the key left
+ * out), a private /tmp (its working directory and HOME) if tmp, the
+ * system calls allow names (NULL: BENCH_ALLOW) refused with EPERM, and
+ * sched_setaffinity() allowed, since the targets pin themselves. 0 or -1
+ * (said on stderr).
  */
+#define BENCH_ALLOW "@default @basic-io @file-system @process @signal @broker"
+
 static inline int
 bench_write_policy(const char *file, const char *description, const char *tree,
-    const char *intercept, int tmp)
+    const char *intercept, int tmp, const char *allow)
 {
 	struct bench_self_dirs self;
 	FILE *f;
@@ -262,8 +327,7 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 		return -1;
 	}
 	fprintf(f,
-	    "# Written by %s --write-policy (make bench): a target that\n"
-	    "# asks the broker for files under %s.\n"
+	    "# Written by %s --write-policy (make bench): %s.\n"
 	    "\n"
 	    "[Policy]\n"
 	    "Description=%s\n"
@@ -274,7 +338,7 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 	    "Symlink=usr/lib:/lib\n"
 	    "Symlink=usr/lib64:/lib64\n"
 	    "BindReadOnly=/etc/ld.so.cache\n",
-	    program_invocation_short_name, tree, description);
+	    program_invocation_short_name, description, description);
 	bench_print_self_binds(f, &self);
 	fprintf(f,
 	    "%s"
@@ -301,17 +365,17 @@ bench_write_policy(const char *file, const char *description, const char *tree,
 	    "\n"
 	    "[Broker]\n"
 	    "%s%s%s"
-	    "Tree=%s read\n"
+	    "%s%s%s"
 	    "\n"
 	    "[SystemCalls]\n"
-	    "Allow=@default @basic-io @file-system @process @signal @broker\n"
+	    "Allow=%s\n"
 	    "# The target pins itself to a CPU before measuring.\n"
 	    "Allow=sched_setaffinity\n"
 	    "Action=errno\n",
 	    tmp ? "Tmp=yes\nTmpSize=16M\n" : "Tmp=no\n",
 	    tmp ? "Environment=HOME=/tmp\nWorkingDirectory=/tmp\n" : "WorkingDirectory=/\n",
 	    intercept ? "Intercept=" : "", intercept ? intercept : "", intercept ? "\n" : "",
-	    tree);
+	    tree ? "Tree=" : "", tree ? tree : "", tree ? " read\n" : "", allow ? allow : BENCH_ALLOW);
 	if (fclose(f) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, file, strerror(errno));
 		return -1;
@@ -328,5 +392,61 @@ die_client(const char *what, sandbox_client *c, int r)
 	fprintf(stderr, "%s: %s: %s%s%s\n", program_invocation_short_name, what, strerror(-r),
 	    msg ? ": " : "", msg ? msg : "");
 	exit(1);
+}
+
+/*
+ * Spawns argv under policy with stdout on out (-1: /dev/null) and waits for
+ * it. Returns the wall time in ns; exits if the spawn fails, and returns 0
+ * if the target did not exit 0 (said on stderr).
+ */
+static inline uint64_t
+bench_spawn_wait(sandbox_client *c, const char *policy, char *const argv[], int out)
+{
+	sandbox_spawn_options *o = NULL;
+	sandbox_exit ex;
+	uint64_t id, t0, t1;
+	int r;
+
+	r = sandbox_spawn_options_new(&o);
+	if (r >= 0)
+		r = sandbox_spawn_options_set_policy(o, policy);
+	if (r >= 0)
+		r = sandbox_spawn_options_set_stdio(o, -1, out, out < 0 ? -1 : STDERR_FILENO);
+	if (r < 0)
+		die_client("sandbox_spawn_options", NULL, r);
+	t0 = now_ns();
+	r = sandbox_spawn(c, o, argv, &id);
+	sandbox_spawn_options_free(o);
+	if (r < 0)
+		die_client("sandbox_spawn", c, r);
+	r = sandbox_wait(c, id, -1, &ex);
+	t1 = now_ns();
+	if (r < 0)
+		die_client("sandbox_wait", c, r);
+	if (!ex.exited || ex.status != 0) {
+		fprintf(stderr, "%s: %s under %s: %s %d (limit %s)\n", program_invocation_short_name,
+		    argv[0], policy, ex.exited ? "exit status" : "signal", ex.status,
+		    ex.limit ? ex.limit : "none");
+		return 0;
+	}
+	return t1 - t0;
+}
+
+/* bench_spawn_wait() with stdout on a pipe, whose read end (holding what
+ * the target printed: a few lines) is *ret_fd, the caller's to close. */
+static inline uint64_t
+bench_spawn_piped(sandbox_client *c, const char *policy, char *const argv[], int *ret_fd)
+{
+	int p[2];
+	uint64_t w;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		fprintf(stderr, "%s: pipe: %s\n", program_invocation_short_name, strerror(errno));
+		exit(1);
+	}
+	w = bench_spawn_wait(c, policy, argv, p[1]);
+	close(p[1]);
+	*ret_fd = p[0];
+	return w;
 }
 #endif

@@ -3,7 +3,7 @@
 # Benchmarks: built with the rest (so they keep compiling), run only by
 # "make bench" (needs root: it starts a private sandboxd). Not tests.
 noinst_PROGRAMS += bench/bench-spawn bench/bench-exec bench/bench-broker bench/bench-seccomp \
-	bench/bench-relay bench/bench-dbus bench/bench-intercept
+	bench/bench-relay bench/bench-dbus bench/bench-intercept bench/bench-denials
 EXTRA_DIST += bench/run.sh
 
 bench_bench_spawn_SOURCES = bench/bench-spawn.c bench/bench-util.h
@@ -49,9 +49,19 @@ bench_bench_intercept_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
 bench_bench_intercept_LDADD = client/libsandbox-client.la
 bench_bench_intercept_LDFLAGS = $(AM_LDFLAGS) -no-install
 
+# A refused call named by sandboxd against one the kernel answers, and an
+# allowed one; runs itself inside a sandbox (--inner) under the policy it
+# writes, and in a forked child under a libseccomp filter of its own.
+bench_bench_denials_SOURCES = bench/bench-denials.c bench/bench-util.h
+bench_bench_denials_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/client
+bench_bench_denials_CFLAGS = $(AM_CFLAGS) $(LIBSECCOMP_CFLAGS)
+bench_bench_denials_LDADD = client/libsandbox-client.la $(LIBSECCOMP_LIBS)
+bench_bench_denials_LDFLAGS = $(AM_LDFLAGS) -no-install
+
 bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(EXEEXT) \
 		bench/bench-seccomp$(EXEEXT) bench/bench-relay$(EXEEXT) bench/bench-dbus$(EXEEXT) \
-		bench/bench-intercept$(EXEEXT) daemon/sandboxd$(EXEEXT) client/sandboxctl$(EXEEXT)
+		bench/bench-intercept$(EXEEXT) bench/bench-denials$(EXEEXT) daemon/sandboxd$(EXEEXT) \
+		client/sandboxctl$(EXEEXT)
 	SANDBOXD=$(abs_top_builddir)/daemon/sandboxd$(EXEEXT) \
 	SANDBOXCTL=$(abs_top_builddir)/client/sandboxctl$(EXEEXT) \
 	BENCH_SPAWN=$(abs_top_builddir)/bench/bench-spawn$(EXEEXT) \
@@ -61,6 +71,7 @@ bench: bench/bench-spawn$(EXEEXT) bench/bench-exec$(EXEEXT) bench/bench-broker$(
 	BENCH_RELAY=$(abs_top_builddir)/bench/bench-relay$(EXEEXT) \
 	BENCH_DBUS=$(abs_top_builddir)/bench/bench-dbus$(EXEEXT) \
 	BENCH_INTERCEPT=$(abs_top_builddir)/bench/bench-intercept$(EXEEXT) \
+	BENCH_DENIALS=$(abs_top_builddir)/bench/bench-denials$(EXEEXT) \
 	BENCH_BUS_POLICY=$(abs_top_srcdir)/units/org.sandboxd.Sandbox1.conf \
 	$(SHELL) $(srcdir)/bench/run.sh
 

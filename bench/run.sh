@@ -7,10 +7,10 @@
 #   BENCH_SPAWN  bench/bench-spawn        BENCH_EXEC  bench/bench-exec
 #   BENCH_BROKER bench/bench-broker      BENCH_SECCOMP bench/bench-seccomp
 #   BENCH_RELAY  bench/bench-relay        BENCH_DBUS  bench/bench-dbus
-#   BENCH_INTERCEPT  bench/bench-intercept
+#   BENCH_INTERCEPT  bench/bench-intercept  BENCH_DENIALS bench/bench-denials
 #   BENCH_BUS_POLICY  units/org.sandboxd.Sandbox1.conf (used if it exists)
-# Optional: BENCH_ONLY (spawn, broker, seccomp, relay, dbus or intercept:
-# run only that part; default all),
+# Optional: BENCH_ONLY (spawn, broker, seccomp, relay, dbus, intercept or
+# denials: run only that part; default all),
 # BENCH_N (bench-spawn iterations, default 1000), BENCH_EXEC_N
 # (whole-process runs of each command, default BENCH_N/5, at least 10),
 # BENCH_BROKER_N (brokered opens per case, default 20000), BENCH_RELAY_MIB
@@ -18,7 +18,8 @@
 # spawn rounds, default 500; request rounds 4 times as many), BWRAP
 # (default: bwrap in $PATH), BENCH_POLICY (default "default"),
 # BENCH_INTERCEPT_N (bench-intercept start-to-exit rounds, default BENCH_N/10,
-# at least 20).
+# at least 20), BENCH_DENIALS_N (calls of each kind per bench-denials run,
+# default BENCH_BROKER_N).
 #
 # 1. bench-spawn: posix_spawn vs sandbox_spawn (persistent connection, and a
 #    fresh connection per spawn), in-process, with to-exec split out.
@@ -59,6 +60,13 @@
 #    with interception (the kernel performs it after the daemon's look),
 #    a brokered file through interception, and through
 #    sandbox_broker_open(); pinned to one CPU with sandboxd, then not.
+# 8. bench-denials: a refused call (getpriority; mkdir, whose path the
+#    daemon reads) answered and named by sandboxd in a sandbox under the
+#    policy "bench-denials" (written by bench-denials --write-policy before
+#    sandboxd starts), against the same calls in a forked child whose own
+#    filter lets the kernel answer the errno, and an allowed getppid();
+#    5 rounds, with sandboxd on CPU 0 and the target on CPU 0, then CPU 1,
+#    then nothing pinned.
 # A private sandboxd is started on a temporary socket and stopped at the end.
 # Figures are informative; nothing is asserted.
 set -eu
@@ -67,10 +75,10 @@ set -eu
 : "${SANDBOXCTL:?SANDBOXCTL must name the sandboxctl binary}"
 ONLY=${BENCH_ONLY:-}
 case $ONLY in
-'' | spawn | broker | seccomp | relay | dbus | intercept) ;;
+'' | spawn | broker | seccomp | relay | dbus | intercept | denials) ;;
 *)
-	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp, relay, dbus or intercept" \
-		"(or empty for all)" >&2
+	echo "run.sh: BENCH_ONLY must be spawn, broker, seccomp, relay, dbus, intercept or" \
+		"denials (or empty for all)" >&2
 	exit 2
 	;;
 esac
@@ -94,12 +102,16 @@ fi
 if want intercept; then
 	: "${BENCH_INTERCEPT:?BENCH_INTERCEPT must name bench-intercept}"
 fi
+if want denials; then
+	: "${BENCH_DENIALS:?BENCH_DENIALS must name bench-denials}"
+fi
 N=${BENCH_N:-1000}
 NB=${BENCH_BROKER_N:-20000}
 NE=${BENCH_EXEC_N:-$((N / 5))}
 ND=${BENCH_DBUS_N:-500}
 NI=${BENCH_INTERCEPT_N:-$((N / 10))}
 [ "$NI" -ge 20 ] || NI=20
+NDN=${BENCH_DENIALS_N:-$NB}
 [ "$NE" -ge 10 ] || NE=10
 POLICY=${BENCH_POLICY:-default}
 BWRAP=${BWRAP:-$(command -v bwrap || true)}
@@ -147,6 +159,9 @@ if want intercept; then
 	mkdir -p "$tmp/data"
 	printf 'sandboxd interception benchmark\n' >"$tmp/data/intercept.txt"
 	"$BENCH_INTERCEPT" --write-policy "$tmp/policies" "$tmp/data"
+fi
+if want denials; then
+	"$BENCH_DENIALS" --write-policy "$tmp/policies"
 fi
 
 # Waits up to 10 s for COMMAND to succeed while the daemon PID (its output
@@ -422,6 +437,13 @@ if want intercept; then
 	echo
 	echo "== 7. interception on against off (bench-intercept -n $NI -o $NB; sandboxd pid $dpid)"
 	"$BENCH_INTERCEPT" -n "$NI" -o "$NB" -s "$sock" -d "$dpid" "$tmp/data/intercept.txt"
+fi
+
+if want denials; then
+	echo
+	echo "== 8. refused calls named by sandboxd against the kernel's errno" \
+		"(bench-denials -o $NDN; sandboxd pid $dpid)"
+	"$BENCH_DENIALS" -o "$NDN" -s "$sock" -d "$dpid"
 fi
 
 if [ -n "$dpid" ]; then

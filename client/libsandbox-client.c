@@ -585,16 +585,22 @@ DEFINE_LIMIT_SETTER(cpu_ms, cpu_ms)
 DEFINE_LIMIT_SETTER(nofile_max, nofile_max)
 DEFINE_LIMIT_SETTER(fsize_max, fsize_max)
 
-_public_ int
-sandbox_spawn_options_set_learn(sandbox_spawn_options *o, int learn)
+static int
+set_spawn_flag(sandbox_spawn_options *o, uint32_t flag, int on)
 {
 	if (!o)
 		return -EINVAL;
-	if (learn)
-		o->fixed.flags |= SBX_SPAWN_LEARN;
+	if (on)
+		o->fixed.flags |= flag;
 	else
-		o->fixed.flags &= ~SBX_SPAWN_LEARN;
+		o->fixed.flags &= ~flag;
 	return 0;
+}
+
+_public_ int
+sandbox_spawn_options_set_learn(sandbox_spawn_options *o, int learn)
+{
+	return set_spawn_flag(o, SBX_SPAWN_LEARN, learn);
 }
 
 _public_ int
@@ -642,13 +648,7 @@ sandbox_info_get_denial(const sandbox_info *i, size_t k, const char **ret_layer,
 _public_ int
 sandbox_spawn_options_set_detach(sandbox_spawn_options *o, int detach)
 {
-	if (!o)
-		return -EINVAL;
-	if (detach)
-		o->fixed.flags |= SBX_SPAWN_DETACH;
-	else
-		o->fixed.flags &= ~SBX_SPAWN_DETACH;
-	return 0;
+	return set_spawn_flag(o, SBX_SPAWN_DETACH, detach);
 }
 
 /* Spawning and waiting. */

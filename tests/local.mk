@@ -15,12 +15,14 @@ tests_lib_libtestlib_la_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_lib_libtestlib_la_LIBADD = $(CHECK_LIBS)
 
 unit_tests = \
+	tests/unit/test-bpf \
 	tests/unit/test-dispatch \
 	tests/unit/test-conf \
 	tests/unit/test-escape \
 	tests/unit/test-fileio \
 	tests/unit/test-ini \
 	tests/unit/test-landlock-abi \
+	tests/unit/test-learn \
 	tests/unit/test-parse-util \
 	tests/unit/test-policy \
 	tests/unit/test-ratelimit \
@@ -74,6 +76,17 @@ tests_unit_test_conf_LDADD = $(unit_test_ldadd)
 tests_unit_test_policy_SOURCES = tests/unit/test-policy.c
 tests_unit_test_policy_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
 tests_unit_test_policy_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
+
+tests_unit_test_bpf_SOURCES = tests/unit/test-bpf.c
+tests_unit_test_bpf_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
+tests_unit_test_bpf_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
+
+# learn.c is pure (but for learn_observe_host()) and needs only the policy
+# code and protocol/'s headers: built from its source.
+tests_unit_test_learn_SOURCES = tests/unit/test-learn.c daemon/broker/learn.c \
+	daemon/broker/learn.h
+tests_unit_test_learn_CFLAGS = $(unit_test_cflags) $(LIBSECCOMP_CFLAGS) $(DAEMON_INCLUDES)
+tests_unit_test_learn_LDADD = daemon/libpolicy.la $(unit_test_ldadd) $(LIBSECCOMP_LIBS)
 
 # The pure half of target.c, linked alone.
 tests_unit_test_target_request_SOURCES = tests/unit/test-target-request.c \

@@ -1213,6 +1213,8 @@ refused(struct session *s, uint32_t verdict)
 		learn_syscall(b->learned, d->nr, name, args);
 		pthread_mutex_unlock(&b->lock);
 		note_refusal(b, SBX_LAYER_SECCOMP, name, "", 0, 0);
+		/* A path call the base refused looks for its path too. */
+		observe(s);
 		(void) intercept_answer(s->chan->fd, s->ic.n.id, 0);
 		return NOTIFY_ANSWERED;
 	}

@@ -14,12 +14,6 @@
 #include "macro.h"
 #include "syscall-groups.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-#define CLONE_NS_FLAGS \
-	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
-	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
 
 bool
 learn_forbidden(const char *name, const uint64_t args[6])

@@ -104,6 +104,27 @@ set_rlimit(int resource, uint64_t v)
 	return setrlimit(resource, &rl) < 0 ? -errno : 0;
 }
 
+/* Every other limit the target inherits (the daemon's: RLIMIT_STACK,
+ * RLIMIT_MEMLOCK, RLIMIT_MSGQUEUE, ...) with its hard limit lowered to its
+ * soft one: the target cannot raise any (an unlimited stack would take a
+ * command line of any size). */
+static int
+pin_rlimits(void)
+{
+	for (int i = 0; i < RLIM_NLIMITS; i++) {
+		struct rlimit rl;
+
+		if (getrlimit(i, &rl) < 0)
+			return -errno;
+		if (rl.rlim_max == rl.rlim_cur)
+			continue;
+		rl.rlim_max = rl.rlim_cur;
+		if (setrlimit(i, &rl) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 /* Moves stdio to 0-2 and the pipes to their fixed numbers, then closes
  * everything else. Takes care that no source is overwritten early. */
 static int
@@ -288,6 +309,14 @@ install_filter(const struct spawn_plan *p, struct spawn_report *rep)
 		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p->prog) < 0)
 			fail(SPAWN_SETUP_FD, rep, SPAWN_STEP_SECCOMP, errno, 126);
 		return;
+	}
+	if (p->notify_exec_at >= 0) {
+		struct sock_filter *f = (struct sock_filter *) p->notify_prog.filter;
+		uint64_t envp = (uint64_t) (uintptr_t) p->envp;
+
+		/* Our copy of the daemon's memory: its own is untouched. */
+		f[p->notify_exec_at].k = (uint32_t) envp;
+		f[p->notify_exec_at + 2].k = (uint32_t) (envp >> 32);
 	}
 	listener_tag = SPAWN_LISTENER_KILLABLE;
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
@@ -484,7 +513,7 @@ child_main(const struct spawn_plan *p)
 	    (r = set_rlimit(RLIMIT_FSIZE, p->fsize)) < 0 ||
 	    (r = set_rlimit(RLIMIT_CPU, p->cpu_sec)) < 0 ||
 	    (r = set_rlimit(RLIMIT_RSS, p->rss)) < 0 ||
-	    (r = set_rlimit(RLIMIT_CORE, 0)) < 0)
+	    (r = set_rlimit(RLIMIT_CORE, 0)) < 0 || (r = pin_rlimits()) < 0)
 		fail(fd, &rep, SPAWN_STEP_RLIMIT, r, 1);
 	r = drop_capabilities();
 	if (r < 0)

@@ -114,6 +114,9 @@ struct spawn_plan {
 	/* Installed instead of prog when len > 0: the policy's filter whose
 	 * refusals (and intercepted calls) notify the broker (policy.h). */
 	struct sock_fprog	notify_prog;
+	/* >= 0: where in notify_prog the target patches its envp pointer, so
+	 * that its own execve() is not observed (learning). */
+	int			notify_exec_at;
 	int			landlock_abi;	/* 0: do not use Landlock */
 	bool			net_ready;	/* cloned into a prepared network namespace */
 	bool			net_shared;	/* a network not the sandbox's own: Landlock's

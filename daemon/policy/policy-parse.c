@@ -939,6 +939,7 @@ static const struct ini_key policy_keys[] = {
 	{ "Broker",      "Intercept",           parse_intercept,  FIELD(intercept) },
 	{ "SystemCalls", "Allow",               parse_allow },
 	{ "SystemCalls", "Action",              parse_action },
+	{ "SystemCalls", "NameDenials",         parse_bool,       FIELD(name_denials) },
 	{ "SystemCalls", "RestrictAddressFamilies", parse_families },
 	{ "SystemCalls", "RestrictNetlink",     parse_netlink },
 };
@@ -1336,6 +1337,7 @@ policy_parse_sources_all(const char *name, const char *path, const char *text,
 		.network = false,
 		.landlock = POLICY_BEST_EFFORT,
 		.syscall_errno = EPERM,
+		.name_denials = true,
 		.socket_families = POLICY_FAMILIES_DEFAULT,
 		.netlink_protocols = POLICY_NETLINK_DEFAULT,
 	};

@@ -26,14 +26,6 @@
 #include "syscall-groups.h"
 #include "bpf.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
-/* Namespace flags a sandboxed clone() may never carry. */
-#define CLONE_NS_FLAGS \
-	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
-	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
 
 static void
 seccomp_releasep(scmp_filter_ctx *ctx)
@@ -343,15 +335,51 @@ static const char *const intercepted_syscalls[] = {
 	"setxattr", "lsetxattr", "removexattr", "lremovexattr",
 };
 
+/*
+ * Learning observes execve(2), but not the target's own: it makes that one
+ * before anybody serves the listener (init hands it over after), so it
+ * would wait for ever. These instructions, ahead of the learning tail,
+ * let through the execve() whose envp is the target's own, a pointer the
+ * target patches into them (POLICY_LEARN_EXEC_AT: the low half there,
+ * the high half two instructions on) before it installs the filter. The
+ * exec that follows replaces the memory the pointer points into; a later
+ * call that passes the same number only goes unobserved, and the policy's
+ * own program before it still decides.
+ */
+static int
+prepend_exec_exemption(struct sock_filter **tail, size_t *len)
+{
+	const uint32_t arg2 = offsetof(struct seccomp_data, args[2]);
+	const struct sock_filter head[POLICY_LEARN_EXEC_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) SCMP_SYS(execve), 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3),		/* the low half */
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, arg2 + 4),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),		/* the high half */
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_filter *v;
+
+	_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "args[2]'s low half first");
+	v = malloc((*len + ELEMENTSOF(head)) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	memcpy(v, head, sizeof(head));
+	memcpy(v + ELEMENTSOF(head), *tail, *len * sizeof(*v));
+	free(*tail);
+	*tail = v;
+	*len += ELEMENTSOF(head);
+	return 0;
+}
+
 /* The notifying filter's tail for [Broker] Intercept= (intercepted_syscalls),
  * and with learn the calls a learning sandbox's paths are seen through
  * too. */
 static int
 build_tail(bool learn, struct sock_filter **ret, size_t *ret_len, struct ini_error *err)
 {
-	/* Not execve(2): the target's own, before anybody serves the
-	 * listener, would wait for ever. */
-	static const char *const observed[] = { "chdir" };
+	static const char *const observed[] = { "chdir", "execve", "execveat" };
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	int r;
 
@@ -386,7 +414,8 @@ build_tail(bool learn, struct sock_filter **ret, size_t *ret_len, struct ini_err
 	if (r < 0)
 		return error_msg_setf(&err->msg, -r, "cannot build the interception filter: %s",
 		    strerror(-r));
-	return export_bpf(ctx, ret, ret_len, err);
+	r = export_bpf(ctx, ret, ret_len, err);
+	return r < 0 || !learn ? r : prepend_exec_exemption(ret, ret_len);
 }
 
 /*
@@ -430,9 +459,14 @@ compile_notify(struct policy *p, struct ini_error *err)
 	 * tries at every thread and process it makes: the kernel's at once,
 	 * not a round trip through the daemon (unless the policy's Action=
 	 * is ENOSYS itself: then it cannot be told from a refusal). */
-	r = bpf_notify_filter(p->bpf, p->bpf_len, BPF_NOTIFY_ERRNO |
-	    (p->syscall_errno != ENOSYS ? BPF_NOTIFY_KEEP_ENOSYS : 0), tail, tail_len,
-	    &p->notify_bpf, &p->notify_bpf_len);
+	/* NameDenials=no: the kernel answers refusals itself, unnamed (and
+	 * without interception no listener is needed at all). */
+	if (p->name_denials || p->intercept)
+		r = bpf_notify_filter(p->bpf, p->bpf_len, (p->name_denials ? BPF_NOTIFY_ERRNO : 0) |
+		    (p->syscall_errno != ENOSYS ? BPF_NOTIFY_KEEP_ENOSYS : 0), tail, tail_len,
+		    &p->notify_bpf, &p->notify_bpf_len);
+	else
+		r = 0;
 	if (r >= 0)
 		r = build_tail(true, &learn_tail, &learn_tail_len, err);
 	if (r >= 0)
@@ -442,7 +476,7 @@ compile_notify(struct policy *p, struct ini_error *err)
 		return error_msg_setf(&err->msg, -r, "cannot build the notifying filter: %s",
 		    strerror(-r));
 	/* What the tails add must not break that either. */
-	assert(!refused_after(p->notify_bpf, p->notify_bpf_len));
+	assert(!p->notify_bpf || !refused_after(p->notify_bpf, p->notify_bpf_len));
 	assert(!refused_after(p->learn_bpf, p->learn_bpf_len));
 	return 0;
 }

@@ -119,6 +119,7 @@ struct policy {
 	unsigned		syscalls_line;	/* of the first Allow=, for messages */
 	unsigned		landlock_line;	/* of Landlock=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
+	bool			name_denials;	/* NameDenials= (default yes): refusals notify */
 	uint64_t		socket_families;	/* RestrictAddressFamilies=: 1 << AF_* */
 	uint32_t		netlink_protocols;	/* RestrictNetlink=: 1 << NETLINK_* */
 
@@ -144,10 +145,15 @@ struct policy {
 	struct sock_filter	*notify_bpf;
 	size_t			notify_bpf_len;
 	/* The same for a learning sandbox: kills notify too, and every path
-	 * call of the list and chdir/execve(at). NULL: cannot learn. */
+	 * call of the list and chdir/execve(at). NULL: cannot learn. At
+	 * learn_bpf[bpf_len + POLICY_LEARN_EXEC_AT] and two on, the target
+	 * patches its own envp (policy-seccomp.c: prepend_exec_exemption()). */
 	struct sock_filter	*learn_bpf;
 	size_t			learn_bpf_len;
 };
+
+#define POLICY_LEARN_EXEC_LEN	7
+#define POLICY_LEARN_EXEC_AT	3
 
 /* The policies Include= can name: each one's text by name, as the store
  * found it (the highest layer's file). */

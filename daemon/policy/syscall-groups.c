@@ -43,7 +43,7 @@ static const struct syscall_group groups[] = {
 		.syscalls = SYSCALLS(
 			"close", "close_range", "dup", "dup2", "dup3", "fcntl", "lseek",
 			"pread64", "preadv", "preadv2", "pwrite64", "pwritev", "pwritev2",
-			"read", "readv", "sendfile", "splice", "tee", "write", "writev"),
+			"read", "readv", "sendfile", "write", "writev"),
 	},
 	{
 		.name = "@file-system",
@@ -74,12 +74,27 @@ static const struct syscall_group groups[] = {
 	},
 	{
 		.name = "@ipc",
-		.description = "Pipes, memfds, POSIX message queues and System V IPC",
+		.description = "Pipes, memfds, POSIX message queues, System V semaphores and "
+		    "shared memory (not System V message queues: @sysv-msg)",
 		.syscalls = SYSCALLS(
 			"memfd_create", "mq_getsetattr", "mq_notify", "mq_open",
-			"mq_timedreceive", "mq_timedsend", "mq_unlink", "msgctl", "msgget",
-			"msgrcv", "msgsnd", "pipe", "pipe2", "semctl", "semget", "semop",
-			"semtimedop", "shmat", "shmctl", "shmdt", "shmget"),
+			"mq_timedreceive", "mq_timedsend", "mq_unlink", "pipe", "pipe2",
+			"semctl", "semget", "semop", "semtimedop", "shmat", "shmctl", "shmdt",
+			"shmget"),
+	},
+	/* Opt-in groups: kernel-exploitation primitives no other group
+	 * includes, for a policy to name on purpose (sandboxd.policy(5)). */
+	{
+		.name = "@sysv-msg",
+		.description = "System V message queues: each message a kernel allocation of "
+		    "a size the caller picks, the classic heap spray of kernel exploits",
+		.syscalls = SYSCALLS("msgctl", "msgget", "msgrcv", "msgsnd"),
+	},
+	{
+		.name = "@splice",
+		.description = "Moving pages between pipes and files without copying: splice, "
+		    "tee, vmsplice (what the Dirty Pipe exploit took)",
+		.syscalls = SYSCALLS("splice", "tee", "vmsplice"),
 	},
 	{
 		.name = "@signal",

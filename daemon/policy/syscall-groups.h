@@ -15,7 +15,18 @@
  */
 #pragma once
 
+#include <linux/sched.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* Namespace flags a sandboxed clone() may never carry. */
+#define CLONE_NS_FLAGS \
+	((uint64_t) (CLONE_NEWNS | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET | \
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_NEWTIME))
 
 struct syscall_group {
 	const char		*name;		/* "@basic-io" */

@@ -650,6 +650,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 		    .filter = pol->learn_bpf } :
 		    (struct sock_fprog) { .len = (unsigned short) pol->notify_bpf_len,
 		    .filter = pol->notify_bpf },
+		.notify_exec_at = t->learn ? (int) (pol->bpf_len + POLICY_LEARN_EXEC_AT) : -1,
 		.landlock_abi = pol->landlock == POLICY_NO ? 0 : m->landlock_abi,
 		.net_shared = pol->network,
 		.stdio = { req->stdio[0], req->stdio[1], req->stdio[2] },

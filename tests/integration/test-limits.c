@@ -161,6 +161,37 @@ START_TEST(widen)
 }
 END_TEST
 
+/* Every limit the target inherits is pinned: its hard limit is its soft
+ * one, so that none can be raised (an unlimited stack would take a command
+ * line of any size). */
+START_TEST(rlimits_pinned)
+{
+	char *out, *err;
+	int st = testlib_sandboxctl(NULL, &out, &err, "run", "--", "/bin/sh", "-c",
+	    "cat /proc/self/limits; ulimit -s unlimited && echo raised", NULL);
+	char *line, *save = NULL;
+	unsigned n = 0;
+
+	ck_assert_msg(testlib_exit_code(st) != 0 && !strstr(out, "raised"),
+	    "the stack limit could be raised: exit %d, out %s, err %s", testlib_exit_code(st), out,
+	    err);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char soft[32], hard[32];
+
+		/* "Max stack size            8388608              8388608  bytes" */
+		if (strncmp(line, "Max ", 4) != 0 || strlen(line) < 47 ||
+		    sscanf(line + 26, "%31s %31s", soft, hard) != 2)
+			continue;
+		ck_assert_msg(strcmp(soft, hard) == 0, "not pinned: %s", line);
+		n++;
+	}
+	ck_assert_msg(n >= 16, "%u limits read:\n%s", n, out);
+	free(out);
+	free(err);
+}
+END_TEST
+
 TESTDAEMON_MAIN("limits",
 	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
-	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen) });
+	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen,
+	    rlimits_pinned) });

@@ -7,7 +7,9 @@
  * AF_VSOCK, AF_PACKET, AF_BLUETOOTH, AF_ALG (EAFNOSUPPORT), no kobject
  * uevents, audit, sock_diag, generic netlink, xfrm or netfilter
  * (EPROTONOSUPPORT). A policy that names a netlink protocol gets it; one
- * that names an unknown family does not load, and says where. Every case
+ * that names an unknown family does not load, and says where. And the
+ * opt-in groups: splice(2) and System V message queues only where a
+ * policy names @splice and @sysv-msg. Every case
  * runs once with root (_i == 0) and once with nobody (_i == 1) as the
  * sandbox's owner, through sandboxctl as that user.
  */
@@ -188,23 +190,67 @@ START_TEST(unknown_family)
 }
 END_TEST
 
-/* The built-in policies, "uevent": default with kobject uevents too, and
+/* splice(2) and a System V message queue, each "ok" or its errno's name. */
+#define OPTIN_PROBE							\
+	"import ctypes, errno, os\n"					\
+	"r, w = os.pipe()\n"						\
+	"os.write(w, b'x')\n"						\
+	"r2, w2 = os.pipe()\n"						\
+	"try:\n"							\
+	"    os.splice(r, w2, 1)\n"					\
+	"    print('splice ok')\n"					\
+	"except OSError as e:\n"					\
+	"    print('splice', errno.errorcode[e.errno])\n"		\
+	"libc = ctypes.CDLL(None, use_errno=True)\n"			\
+	"q = libc.msgget(0, 0o1600)\n"					\
+	"print('msgget ok' if q >= 0 else\n"				\
+	"    'msgget ' + errno.errorcode[ctypes.get_errno()])\n"	\
+	"if q >= 0:\n"							\
+	"    libc.msgctl(q, 0, None)\n"
+
+/* The opt-in groups: "default" refuses splice(2) and System V message
+ * queues (kernel-exploitation primitives); a policy that names @splice
+ * and @sysv-msg gets them. */
+START_TEST(optin_groups)
+{
+	static const struct { const char *policy, *want; } cases[] = {
+		{ "default", "splice EPERM\nmsgget EPERM\n" },
+		{ "optin", "splice ok\nmsgget ok\n" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct sh_run r;
+		int st = testlib_sandboxctl_as(owners[_i], owners[_i], &r.out, &r.err, "run", "-p",
+		    cases[i].policy, "--", "python3", "-c", OPTIN_PROBE, NULL);
+
+		r.code = testlib_exit_code(st);
+		expect_output(owners[_i], &r, cases[i].want);
+	}
+}
+END_TEST
+
+/* The built-in policies, "uevent": default with kobject uevents too,
+ * "optin": default with the opt-in groups @splice and @sysv-msg, and
  * "bad-family", which names a family that does not exist. */
 static void
 daemon_up(void)
 {
-	char *text = testlib_default_policy_with(""), *uevent;
+	char *text = testlib_default_policy_with(""), *uevent, *optin;
 
 	uevent = testlib_asprintf("%sRestrictNetlink=route kobject_uevent\n", text);
+	optin = testlib_asprintf("%sAllow=@splice @sysv-msg\n", text);
 	testdaemon_fixture = testdaemon_new();
 	testdaemon_write_policy(testdaemon_fixture, "uevent", uevent);
+	testdaemon_write_policy(testdaemon_fixture, "optin", optin);
 	testdaemon_write_policy(testdaemon_fixture, "bad-family", bad_family);
 	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
 	free(uevent);
+	free(optin);
 	free(text);
 }
 
 TESTDAEMON_MAIN("surface",
 	{ "families", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ default_families, ELEMENTSOF(owners) },
-		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) }) });
+		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) },
+		{ optin_groups, ELEMENTSOF(owners) }) });

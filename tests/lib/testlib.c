@@ -11,6 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -172,4 +178,60 @@ testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, size_t 
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * n_fds);
 	}
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+pid_t
+testlib_fork_notified(const struct sock_filter *prog, size_t len, void (*body)(int fd),
+    int *ret_listener)
+{
+	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
+	_cleanup_close_ int pidfd = -1;
+	int remote;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
+	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct sock_fprog fp = { .len = (unsigned short) len, .filter = (void *) prog };
+		long fd;
+		char c;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(120);
+		fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER,
+		    &fp);
+		if (fd < 0)
+			_exit(121);
+		/* From here a refused call waits for an answer: _exit() of a
+		 * sanitizer's build calls sigaltstack(2). */
+		if (write(sync[1], &(int) { (int) fd }, sizeof(int)) != sizeof(int) ||
+		    read(go[0], &c, 1) != 1)
+			syscall(SYS_exit_group, 122);
+		body(go[0]);
+		syscall(SYS_exit_group, 123);
+	}
+	ck_assert_int_eq(read(sync[0], &remote, sizeof(remote)), sizeof(remote));
+	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
+	ck_assert_int_ge(pidfd, 0);
+	*ret_listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
+	ck_assert_int_ge(*ret_listener, 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	return pid;
+}
+
+void
+testlib_answer_next(int listener, long nr, pid_t pid, const struct seccomp_notif_resp *resp)
+{
+	struct seccomp_notif n = {};
+	struct seccomp_notif_resp r = *resp;
+	struct pollfd pfd = { .fd = listener, .events = POLLIN };
+
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
+	ck_assert_msg(n.data.nr == nr, "notified of %d, expected %ld", n.data.nr, nr);
+	ck_assert_uint_eq(n.pid, (unsigned) pid);
+	r.id = n.id;
+	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &r), 0);
 }

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <check.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -91,3 +93,14 @@ unsigned testlib_count_fds(void);
  * bypassing libprotocol's limits, as a hostile peer would. Returns 0 or a
  * negative errno. */
 int testlib_send_fds(int sock, const void *buf, size_t size, const int *fds, size_t n_fds);
+
+/* Forks a child that installs prog (with no_new_privs) with a listener and,
+ * once the parent holds that listener (in *ret_listener, taken with
+ * pidfd_getfd(2)), runs body(fd), fd an open descriptor of its own; body
+ * must end the child (a sanitizer's _exit() needs sigaltstack(2) allowed).
+ * Returns the child's pid. Asserts that each step succeeds. */
+pid_t testlib_fork_notified(const struct sock_filter *prog, size_t len, void (*body)(int fd),
+    int *ret_listener);
+/* Answers the next notification of listener (within 10 s) with resp, its
+ * id filled in: the call must be nr, made by pid. */
+void testlib_answer_next(int listener, long nr, pid_t pid, const struct seccomp_notif_resp *resp);

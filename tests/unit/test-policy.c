@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "bpf.h"
 #include "policy.h"
 #include "syscall-groups.h"
 #include "testlib.h"
@@ -1421,6 +1422,23 @@ START_TEST(test_filter_intercept)
 	int remote, status;
 	pid_t pid;
 
+	/* NameDenials=no: the kernel answers refusals, no listener without
+	 * interception; with it, only the intercepted calls notify. */
+	_cleanup_(policy_unrefp) struct policy *off = compiled(
+	    "[SystemCalls]\nAllow=@default @basic-io execve\nNameDenials=no\n");
+	_cleanup_(policy_unrefp) struct policy *ioff = compiled(
+	    "[Broker]\nIntercept=yes\nTree=/srv read\n[SystemCalls]\n"
+	    "Allow=@default @basic-io execve\nNameDenials=no\n");
+	struct seccomp_data kill_data = { .nr = SYS_kill, .arch = AUDIT_ARCH_X86_64 };
+
+	ck_assert(!off->name_denials);
+	ck_assert_ptr_null(off->notify_bpf);
+	ck_assert_ptr_nonnull(off->learn_bpf);
+	ck_assert_ptr_nonnull(ioff->notify_bpf);
+	ck_assert_uint_eq(bpf_run(ioff->notify_bpf, ioff->notify_bpf_len, &kill_data) &
+	    SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ERRNO);
+	ck_assert_uint_eq(bpf_run(p->notify_bpf, p->notify_bpf_len, &kill_data),
+	    SECCOMP_RET_USER_NOTIF);
 	/* Without execve and write no filter can wait for the broker. */
 	ck_assert_ptr_null(q->notify_bpf);
 	ck_assert_ptr_null(q->learn_bpf);
