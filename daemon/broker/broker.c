@@ -1120,6 +1120,10 @@ first_missing(struct session *s, const char *path, bool create, char *out, bool 
 				*slash = '\0';
 			continue;
 		}
+		/* The sandbox's /proc is its own: the host's (the daemon's
+		 * /proc/self, say) tells nothing of it. */
+		if (strcmp(next, "/proc") == 0)
+			return -ENOENT;
 		r = intercept_in_view(&s->ic, s->chan->fd, next, true);
 		if (r < 0)
 			return -ENOENT;

@@ -121,15 +121,6 @@ names_find(const struct names *n, const char *name)
 	return hit ? hit - n->v : -1;
 }
 
-static bool
-base_allows(const struct policy *base, const char *name)
-{
-	for (char **s = base->syscalls; s && *s; s++)
-		if (strcmp(*s, name) == 0)
-			return true;
-	return false;
-}
-
 /* Calls over group g and the groups it names, that base does not allow
  * already: *ret_total; those learned: *ret_used. mark: set them covered. */
 static void
@@ -146,7 +137,7 @@ group_count(const struct syscall_group *g, const struct policy *base, struct nam
 				group_count(sub, base, n, mark, depth + 1, ret_total, ret_used);
 			continue;
 		}
-		if (base_allows(base, *s) || seccomp_syscall_resolve_name(*s) < 0)
+		if (policy_allows_syscall(base, *s) || seccomp_syscall_resolve_name(*s) < 0)
 			continue;
 		(*ret_total)++;
 		k = names_find(n, *s);
@@ -209,7 +200,7 @@ put_syscalls(FILE *f, const struct policy *base, const struct learn *l, struct n
 	}
 	for (size_t i = 0; i < n->n; i++) {
 		/* socket() of a family the base refuses: the call it allows. */
-		if (n->covered[i] || base_allows(base, n->v[i]))
+		if (n->covered[i] || policy_allows_syscall(base, n->v[i]))
 			continue;
 		fprintf(f, "%s%s", col == 0 ? "Allow=" : " ", n->v[i]);
 		if (++col == 8) {
@@ -304,6 +295,21 @@ compare_path(const void *a, const void *b)
 	return strcmp(((const struct learn_path *) a)->path, ((const struct learn_path *) b)->path);
 }
 
+/* Whether path lies below a directory the program wrote in (v, n): the
+ * [Broker] rule for it covers it. */
+static bool
+below_written(const struct learn_path *v, size_t n, const char *path)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].dir && (v[i].kinds & ~LEARN_READ) && below(path, v[i].path) &&
+		    !below(v[i].path, "/tmp") && !below(v[i].path, "/dev/shm"))
+			return true;
+	return false;
+}
+
+/* Paths no line can name, shown as comments: at most these many. */
+#define LEARN_UNNAMEABLE_SHOWN 16
+
 /* Four or more paths read in one directory at least two deep become the
  * directory (their parent). */
 #define LEARN_SIBLINGS 4
@@ -321,19 +327,24 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 	/* A path no policy line can name (a control character, ':', a
 	 * trailing blank the parser would drop) is said in a comment only,
 	 * escaped: it must not make lines of its own. */
-	for (size_t i = 0, k = 0; i < l->n_paths; i++) {
+	for (size_t i = 0, k = 0, shown = 0; i < l->n_paths; i++) {
 		const char *p = l->paths[i].path;
 		size_t len = strlen(p);
 
-		if (policy_path_problem(p) || (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))) {
-			fprintf(f, "# A path the program used that no policy can name: ");
-			put_comment_text(f, p, 200);
-			fprintf(f, "\n");
+		/* A blank ends a [Broker] rule's path (its rights follow). */
+		if (policy_path_problem(p) || strpbrk(p, " \t") || len == 0) {
+			if (shown++ < LEARN_UNNAMEABLE_SHOWN) {
+				fprintf(f, "# A path the program used that no policy can name: ");
+				put_comment_text(f, p, 200);
+				fprintf(f, "\n");
+			}
 			n--;
 			continue;
 		}
 		v[k++] = l->paths[i];
 	}
+	if (l->n_paths - n > LEARN_UNNAMEABLE_SHOWN)
+		fprintf(f, "# ...and %zu more such paths.\n", l->n_paths - n - LEARN_UNNAMEABLE_SHOWN);
 	qsort(v, n, sizeof(*v), compare_path);
 
 	for (size_t i = 0; i < n; i++) {
@@ -348,7 +359,7 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		size_t j = i, k;
 
 		if ((v[i].kinds & ~LEARN_READ) || below(v[i].path, "/tmp") ||
-		    below(v[i].path, "/dev/shm"))
+		    below(v[i].path, "/dev/shm") || below_written(v, n, v[i].path))
 			continue;
 		if (!fs)
 			fprintf(f, "\n[Filesystem]\n# Read by the program, not in the sandbox's "
@@ -381,13 +392,21 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		if (shm && !base->shm)
 			fprintf(f, "# The program used /dev/shm:\nShm=yes\n");
 	}
-	/* Writes: [Broker] rules, through interception. */
+	/* Writes: [Broker] rules, through interception; what was done below a
+	 * written directory is its rule's too. */
 	for (size_t i = 0; i < n; i++) {
 		unsigned k = v[i].kinds;
 		const char *dir = v[i].path;
 
 		if (!(k & ~LEARN_READ) || below(dir, "/tmp") || below(dir, "/dev/shm"))
 			continue;
+		if (below(dir, "/proc") || below(dir, "/sys") || below(dir, "/dev")) {
+			fprintf(f, "# %s: written; no policy binds or brokers under /proc, /sys "
+			    "or /dev\n", dir);
+			continue;
+		}
+		for (size_t j = i + 1; v[i].dir && j < n && below(v[j].path, dir); j++)
+			k |= v[j].kinds;
 		if (!broker) {
 			fprintf(f, "\n[Broker]\n# Written by the program outside the sandbox's view: "
 			    "the broker does it, as the\n# sandbox's owner, through interception.\n");
@@ -395,10 +414,11 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 				fprintf(f, "Intercept=yes\n");
 		}
 		broker = true;
+		/* A file opened with O_CREAT needs create even where it exists
+		 * (sandboxd.policy(5), [Broker]); one unlinked, delete. */
 		fprintf(f, "%s=%s read%s%s%s,nosymlinks\n", v[i].dir ? "Tree" : "File", dir,
 		    k & (LEARN_WRITE | LEARN_CREATE) ? ",write" : "",
-		    v[i].dir && (k & LEARN_CREATE) ? ",create" : "",
-		    v[i].dir && (k & LEARN_DELETE) ? ",delete" : "");
+		    k & LEARN_CREATE ? ",create" : "", k & LEARN_DELETE ? ",delete" : "");
 		while (i + 1 < n && v[i].dir && below(v[i + 1].path, dir))
 			i++;
 	}
@@ -413,7 +433,8 @@ headroom(uint64_t x, unsigned factor, uint64_t unit, uint64_t least)
 {
 	uint64_t v = x > UINT64_MAX / factor ? UINT64_MAX : x * factor;
 
-	v = (v + unit - 1) / unit * unit;
+	if (v <= UINT64_MAX - unit)
+		v = (v + unit - 1) / unit * unit;
 	return v < least ? least : v;
 }
 
@@ -435,6 +456,26 @@ put_limits(FILE *f, const struct learn_figures *fig)
 	    (unsigned long long) (fig->cpu_usec / 1000));
 	fprintf(f, "WallTime=%llus\n#   ran %llu ms\n", (unsigned long long) (wall / 1000000),
 	    (unsigned long long) (fig->wall_usec / 1000));
+}
+
+/* A text a policy file may hold (SBX_POLICY_TEXT_MAX): one longer ends
+ * at the last whole line that fits, and says so. Cut there, it lacks
+ * lines; it never holds half of one (a bind of "/var" where the program
+ * read "/var/lib/..."). */
+static char *
+fit_text(char *text, size_t size)
+{
+	static const char note[] = "# ...cut here: the learned policy does not fit a policy file.\n";
+	size_t keep;
+	char *nl;
+
+	if (size <= SBX_POLICY_TEXT_MAX)
+		return text;
+	text[SBX_POLICY_TEXT_MAX - sizeof(note)] = '\0';
+	nl = strrchr(text, '\n');
+	keep = nl ? (size_t) (nl - text) + 1 : 0;
+	memcpy(text + keep, note, sizeof(note));
+	return text;
 }
 
 char *
@@ -469,8 +510,8 @@ learn_policy_text(const struct policy *base, const struct learn *l,
 	/* The program's name: the command's first word, without its directory. */
 	program = command ? command : "";
 	program_len = strcspn(program, " ");
-	for (const char *p = program; p < program + program_len; p++)
-		if (*p == '/' && p + 1 < program + program_len)
+	for (const char *p = program, *end = program + program_len; p < end; p++)
+		if (*p == '/' && p + 1 < end)
 			program = p + 1;
 	program_len = strcspn(program, " ");
 	fprintf(f, "[Policy]\nInclude=%s\nDescription=%s, plus what ", base->name, base->name);
@@ -484,5 +525,5 @@ learn_policy_text(const struct policy *base, const struct learn *l,
 		free(text);
 		return NULL;
 	}
-	return text;
+	return fit_text(text, size);
 }

@@ -5,7 +5,7 @@
  * the target's notified calls, and the policy made of it when the sandbox
  * ends: the base included, plus system calls (as @groups where most of a
  * group was used), address families, binds, [Broker] rules and limits.
- * Pure but for learn_observe_host() (stat(2) of host paths).
+ * Pure: the broker looks at the host and the view (broker.c: observe()).
  */
 #pragma once
 

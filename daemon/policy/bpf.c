@@ -8,8 +8,12 @@
 uint32_t
 bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d)
 {
-	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {};
+	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {}, written = 0;
 
+	/* What the kernel's checker (seccomp_check_filter(), bpf_check_classic())
+	 * refuses at load is a kill here: reading a memory word no store wrote
+	 * on the way, MOD, a constant division by 0, a constant shift of 32 or
+	 * more. */
 	for (size_t pc = 0; pc < len; pc++) {
 		const struct sock_filter *i = &prog[pc];
 		uint32_t k = i->k, src = BPF_SRC(i->code) == BPF_X ? x : k;
@@ -25,7 +29,8 @@ bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d
 				a = sizeof(*d);
 			else if (i->code == (BPF_LD | BPF_IMM))
 				a = k;
-			else if (i->code == (BPF_LD | BPF_MEM) && k < BPF_MEMWORDS)
+			else if (i->code == (BPF_LD | BPF_MEM) && k < BPF_MEMWORDS &&
+			    (written & (1u << k)))
 				a = mem[k];
 			else
 				return SECCOMP_RET_KILL_PROCESS;
@@ -35,7 +40,8 @@ bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d
 				x = sizeof(*d);
 			else if (i->code == (BPF_LDX | BPF_IMM))
 				x = k;
-			else if (i->code == (BPF_LDX | BPF_MEM) && k < BPF_MEMWORDS)
+			else if (i->code == (BPF_LDX | BPF_MEM) && k < BPF_MEMWORDS &&
+			    (written & (1u << k)))
 				x = mem[k];
 			else
 				return SECCOMP_RET_KILL_PROCESS;
@@ -47,8 +53,13 @@ bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d
 			if (k >= BPF_MEMWORDS)
 				return SECCOMP_RET_KILL_PROCESS;
 			mem[k] = i->code == BPF_ST ? a : x;
+			written |= 1u << k;
 			break;
 		case BPF_ALU:
+			if (BPF_SRC(i->code) == BPF_K &&
+			    ((BPF_OP(i->code) == BPF_DIV && k == 0) ||
+			    ((BPF_OP(i->code) == BPF_LSH || BPF_OP(i->code) == BPF_RSH) && k >= 32)))
+				return SECCOMP_RET_KILL_PROCESS;
 			switch (BPF_OP(i->code)) {
 			case BPF_ADD: a += src; break;
 			case BPF_SUB: a -= src; break;
@@ -58,16 +69,12 @@ bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d
 					return 0;	/* the kernel's: the program returns 0 */
 				a /= src;
 				break;
-			case BPF_MOD:
-				if (src == 0)
-					return 0;
-				a %= src;
-				break;
 			case BPF_OR: a |= src; break;
 			case BPF_AND: a &= src; break;
 			case BPF_XOR: a ^= src; break;
-			case BPF_LSH: a = src < 32 ? a << src : 0; break;
-			case BPF_RSH: a = src < 32 ? a >> src : 0; break;
+			/* By X, as the kernel's interpreter: modulo 32. */
+			case BPF_LSH: a <<= src & 31; break;
+			case BPF_RSH: a >>= src & 31; break;
 			case BPF_NEG: a = -a; break;
 			default: return SECCOMP_RET_KILL_PROCESS;
 			}
@@ -92,10 +99,12 @@ bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d
 				return a;
 			return SECCOMP_RET_KILL_PROCESS;
 		case BPF_MISC:
-			if (BPF_MISCOP(i->code) == BPF_TAX)
+			if (i->code == (BPF_MISC | BPF_TAX))
 				x = a;
-			else
+			else if (i->code == (BPF_MISC | BPF_TXA))
 				a = x;
+			else
+				return SECCOMP_RET_KILL_PROCESS;
 			break;
 		}
 	}

@@ -222,6 +222,11 @@ export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len, struc
 static int
 compile_notify(struct policy *p, struct ini_error *err);
 
+/* @xattr's calls. */
+static const char *const xattr_writes[] = {
+	"fremovexattr", "fsetxattr", "lremovexattr", "lsetxattr", "removexattr", "setxattr",
+};
+
 /* After the filter is in, the target still calls execve(2), and write(2)
  * and exit_group(2) when that fails, before anybody serves the listener
  * (its init hands it over once the target has exec'd). */
@@ -300,6 +305,20 @@ policy_compile(struct policy *p, struct ini_error *err)
 		if (r < 0)
 			return error_msg_setf(&err->msg, -r,
 			    "cannot add a seccomp rule for '%s': %s", *s, strerror(-r));
+	}
+	/* Extended attributes a policy does not let the target set or remove
+	 * fail as on a file system without them, which programs that copy
+	 * them (cp -a, tar --xattrs) take for "not here" and go on. */
+	for (size_t i = 0; i < ELEMENTSOF(xattr_writes); i++) {
+		int nr = seccomp_syscall_resolve_name(xattr_writes[i]);
+
+		if (nr < 0 || policy_allows_syscall(p, xattr_writes[i]) ||
+		    def == SCMP_ACT_ERRNO(EOPNOTSUPP))
+			continue;
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), nr, 0);
+		if (r < 0)
+			return error_msg_setf(&err->msg, -r,
+			    "cannot add a seccomp rule for '%s': %s", xattr_writes[i], strerror(-r));
 	}
 	/* clone3() passes its flags in memory seccomp cannot read; glibc falls
 	 * back to clone() on ENOSYS, where the flags are checked. */

@@ -236,6 +236,9 @@ policy_unrefp(struct policy **p)
 	policy_unref(*p);
 }
 
+/* Whether p's Allow= lines name system call name (after expansion). */
+bool policy_allows_syscall(const struct policy *p, const char *name);
+
 /* The RestrictAddressFamilies= name of an AF_* ("AF_UNIX"), and the
  * RestrictNetlink= name of a NETLINK_* ("route"): NULL if a policy cannot
  * name it. */

@@ -53,14 +53,14 @@ static const struct syscall_group groups[] = {
 			"access", "chdir", "chmod", "copy_file_range", "creat",
 			"faccessat", "faccessat2", "fadvise64", "fallocate", "fchdir",
 			"fchmod", "fchmodat", "fgetxattr", "flistxattr", "flock",
-			"fremovexattr", "fsetxattr", "fstat", "fstatfs", "ftruncate",
+			"fstat", "fstatfs", "ftruncate",
 			"futimesat", "getcwd", "getdents", "getdents64", "getxattr",
 			"inotify_add_watch", "inotify_init", "inotify_init1",
 			"inotify_rm_watch", "lgetxattr", "link", "linkat", "listxattr",
-			"llistxattr", "lremovexattr", "lsetxattr", "lstat", "mkdir",
+			"llistxattr", "lstat", "mkdir",
 			"mkdirat", "mknod", "mknodat", "newfstatat", "open", "openat",
-			"openat2", "readlink", "readlinkat", "removexattr", "rename",
-			"renameat", "renameat2", "rmdir", "setxattr", "stat", "statfs",
+			"openat2", "readlink", "readlinkat", "rename",
+			"renameat", "renameat2", "rmdir", "stat", "statfs",
 			"statx", "symlink", "symlinkat", "truncate", "umask", "unlink",
 			"unlinkat", "utime", "utimensat", "utimes"),
 	},
@@ -89,6 +89,15 @@ static const struct syscall_group groups[] = {
 		.description = "System V message queues: each message a kernel allocation of "
 		    "a size the caller picks, the classic heap spray of kernel exploits",
 		.syscalls = SYSCALLS("msgctl", "msgget", "msgrcv", "msgsnd"),
+	},
+	{
+		.name = "@xattr",
+		.description = "Setting and removing extended attributes (reading them is "
+		    "@file-system's): user attributes are kernel allocations of a size the "
+		    "caller picks, on the file system of any file it can write",
+		.syscalls = SYSCALLS(
+			"fremovexattr", "fsetxattr", "lremovexattr", "lsetxattr",
+			"removexattr", "setxattr"),
 	},
 	{
 		.name = "@splice",

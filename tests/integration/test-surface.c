@@ -190,7 +190,8 @@ START_TEST(unknown_family)
 }
 END_TEST
 
-/* splice(2) and a System V message queue, each "ok" or its errno's name. */
+/* splice(2), a System V message queue and a user extended attribute on a
+ * file in /tmp, each "ok" or its errno's name. */
 #define OPTIN_PROBE							\
 	"import ctypes, errno, os\n"					\
 	"r, w = os.pipe()\n"						\
@@ -206,16 +207,23 @@ END_TEST
 	"print('msgget ok' if q >= 0 else\n"				\
 	"    'msgget ' + errno.errorcode[ctypes.get_errno()])\n"	\
 	"if q >= 0:\n"							\
-	"    libc.msgctl(q, 0, None)\n"
+	"    libc.msgctl(q, 0, None)\n"					\
+	"open('/tmp/x', 'w').close()\n"				\
+	"try:\n"							\
+	"    os.setxattr('/tmp/x', 'user.x', b'1')\n"			\
+	"    print('setxattr ok')\n"					\
+	"except OSError as e:\n"					\
+	"    print('setxattr', errno.errorcode[e.errno])\n"
 
-/* The opt-in groups: "default" refuses splice(2) and System V message
- * queues (kernel-exploitation primitives); a policy that names @splice
- * and @sysv-msg gets them. */
+/* The opt-in groups: "default" refuses splice(2), System V message queues
+ * and setting extended attributes (kernel-exploitation primitives); a
+ * policy that names @splice, @sysv-msg and @xattr gets them. */
 START_TEST(optin_groups)
 {
 	static const struct { const char *policy, *want; } cases[] = {
-		{ "default", "splice EPERM\nmsgget EPERM\n" },
-		{ "optin", "splice ok\nmsgget ok\n" },
+		/* ENOTSUP: as a file system without extended attributes. */
+		{ "default", "splice EPERM\nmsgget EPERM\nsetxattr ENOTSUP\n" },
+		{ "optin", "splice ok\nmsgget ok\nsetxattr ok\n" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -238,7 +246,7 @@ daemon_up(void)
 	char *text = testlib_default_policy_with(""), *uevent, *optin;
 
 	uevent = testlib_asprintf("%sRestrictNetlink=route kobject_uevent\n", text);
-	optin = testlib_asprintf("%sAllow=@splice @sysv-msg\n", text);
+	optin = testlib_asprintf("%sAllow=@splice @sysv-msg @xattr\n", text);
 	testdaemon_fixture = testdaemon_new();
 	testdaemon_write_policy(testdaemon_fixture, "uevent", uevent);
 	testdaemon_write_policy(testdaemon_fixture, "optin", optin);
