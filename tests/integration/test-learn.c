@@ -391,6 +391,10 @@ START_TEST(forbidden_stays_refused)
 	    err);
 	text = learned(file, base);
 	check_passes(file, false);
+	/* A static binary reads /proc/self/exe, which its view has: the
+	 * host's (the daemon's own) is nothing to learn. */
+	ck_assert_msg(!strstr(text, "/proc/") && testdaemon_log_count(td, "view lacks /proc/") == 0,
+	    "%s: /proc learned:\n%s\n%s", base, text, testdaemon_read_log(td));
 
 	rules = non_comments(text);
 	ck_assert_msg(!strstr(rules, "keyctl") && !strstr(rules, "unshare") &&
