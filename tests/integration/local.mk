@@ -18,6 +18,15 @@ tests_integration_helpers_escape_SOURCES = tests/integration/helpers/escape.c
 tests_integration_helpers_escape_CFLAGS = $(WARN_CFLAGS)
 tests_integration_helpers_escape_LDFLAGS = $(HARDEN_LDFLAGS)
 
+# Run inside sandboxes by test-learn: plain system calls whose results it
+# prints. Linked statically (nothing from the sandbox's view but itself)
+# and never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/learn-target
+tests_integration_helpers_learn_target_SOURCES = tests/integration/helpers/learn-target.c
+tests_integration_helpers_learn_target_CFLAGS = $(WARN_CFLAGS)
+# libtool says -all-static for what gcc calls -static.
+tests_integration_helpers_learn_target_LDFLAGS = -all-static
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -35,7 +44,8 @@ integration_tests = \
 	tests/integration/test-policies \
 	tests/integration/test-loopback \
 	tests/integration/test-surface \
-	tests/integration/test-procmask
+	tests/integration/test-procmask \
+	tests/integration/test-learn
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -130,6 +140,15 @@ tests_integration_test_procmask_SOURCES = tests/integration/test-procmask.c
 tests_integration_test_procmask_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_procmask_CFLAGS = $(itest_cflags)
 tests_integration_test_procmask_LDADD = $(itest_ldadd)
+
+# Learning mode and named denials. It parses policies (daemon/libpolicy)
+# to count the system calls they allow.
+tests_integration_test_learn_SOURCES = tests/integration/test-learn.c
+tests_integration_test_learn_CPPFLAGS = $(itest_cppflags) $(DAEMON_INCLUDES)
+tests_integration_test_learn_CFLAGS = $(itest_cflags) $(LIBSECCOMP_CFLAGS)
+tests_integration_test_learn_LDADD = $(itest_ldadd) daemon/libpolicy.la common/libcommon.la \
+	$(LIBSECCOMP_LIBS)
+EXTRA_tests_integration_test_learn_DEPENDENCIES = tests/integration/helpers/learn-target
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

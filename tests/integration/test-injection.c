@@ -62,51 +62,6 @@ fixture_up(void)
 	testdaemon_fixture = d;
 }
 
-/*
- * Fails when s holds a byte a terminal acts on: C0 controls other than
- * newline (and tab when tab_ok), DEL, C1 controls in UTF-8.
- */
-static void
-assert_no_controls(const char *what, const char *s, bool tab_ok)
-{
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		ck_assert_msg(*p >= 0x20 || *p == '\n' || (tab_ok && *p == '\t'),
-		    "%s: raw byte 0x%02x at offset %td:\n%s", what, *p, (const char *)p - s, s);
-		ck_assert_msg(*p != 0x7f, "%s: raw DEL at offset %td", what, (const char *)p - s);
-		ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
-		    "%s: raw C1 control at offset %td:\n%s", what, (const char *)p - s, s);
-	}
-}
-
-/* Runs python3 with script, s on its stdin; returns its exit code. */
-static int
-python(const char *script, const char *s, char **ret_err)
-{
-	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
-
-	return testlib_exit_code(testlib_run_cmd(argv, s, (uid_t)-1, (gid_t)-1, 30000, NULL,
-	    ret_err));
-}
-
-/* Valid UTF-8 (decoded strictly, whatever the locale). */
-static void
-assert_utf8(const char *what, const char *s)
-{
-	char *err = NULL;
-
-	ck_assert_msg(python("import sys; sys.stdin.buffer.read().decode('utf-8', 'strict')", s,
-	    &err) == 0, "%s: not valid UTF-8: %s\n%s", what, err, s);
-	free(err);
-}
-
-/* What a terminal may show: no controls, valid UTF-8. */
-static void
-assert_printable(const char *what, const char *s, bool tab_ok)
-{
-	assert_no_controls(what, s, tab_ok);
-	assert_utf8(what, s);
-}
-
 /* sandboxctl as uid A: run --detach -- sh -c 'sleep 60' ARGS; the id. */
 static unsigned long long
 detach_hostile(void)
@@ -138,7 +93,7 @@ START_TEST(log_records)
 	ck_assert_int_ne(testlib_exit_code(st), 0);
 	/* sandboxctl's own message quotes the daemon's, which quotes the name. */
 	ck_assert_msg(strstr(err, POLICY_ESC), "run -p: stderr:\n%s", err);
-	assert_printable("run -p: stderr", err, false);
+	testlib_assert_printable("run -p: stderr", err, false);
 	free(out);
 	free(err);
 
@@ -161,7 +116,7 @@ START_TEST(log_records)
 	log = testdaemon_read_log(d);
 	ck_assert_msg(strstr(log, TITLE_ESC " " C1_ESC), "argv not escaped as documented:\n%s",
 	    log);
-	assert_printable("log", log, false);
+	testlib_assert_printable("log", log, false);
 	/* One record per line, each with our priority prefix. */
 	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		ck_assert_msg(strncmp(line, "<0>forged", 9) != 0, "forged record: %s", line);
@@ -190,7 +145,7 @@ ctl(const char *what, ...)
 	    args[5], args[6], NULL);
 	ck_assert_msg(testlib_exit_code(st) == 0, "%s: exit %d: %s", what, testlib_exit_code(st),
 	    err);
-	assert_printable(what, err, false);
+	testlib_assert_printable(what, err, false);
 	free(err);
 	return out;
 }
@@ -266,7 +221,7 @@ START_TEST(terminal_output)
 
 	/* list: escaped, and the columns still line up. */
 	out = ctl("list", "list", NULL);
-	assert_printable("list", out, false);
+	testlib_assert_printable("list", out, false);
 	ck_assert_msg(strstr(out, CMD_ESC "\n"), "list:\n%s", out);
 	hdr = line_starting(out, "ID ");
 	row = line_starting(out, ids);
@@ -282,40 +237,40 @@ START_TEST(terminal_output)
 
 	ids[strlen(ids) - 1] = '\0';
 	out = ctl("status", "status", ids, NULL);
-	assert_printable("status", out, false);
+	testlib_assert_printable("status", out, false);
 	ck_assert_msg(strstr(out, "\nCommand: " CMD_ESC "\n"), "status:\n%s", out);
 	free(out);
 
 	out = ctl("status of the broker target", "status", ids2, NULL);
-	assert_printable("status of the broker target", out, false);
+	testlib_assert_printable("status of the broker target", out, false);
 	ck_assert_msg(strstr(out, "\nLast denial: open '" BROKER_ESC "': "), "status:\n%s", out);
 	free(out);
 
 	out = ctl("list --json", "list", "--json", NULL);
-	assert_printable("list --json", out, false);
-	ck_assert_msg(python(JSON_CHECK("any(s['command'] == cmd for s in d)"), out, &err) == 0,
-	    "list --json: %s\n%s", err, out);
+	testlib_assert_printable("list --json", out, false);
+	ck_assert_msg(testlib_python(JSON_CHECK("any(s['command'] == cmd for s in d)"), out, NULL,
+	    &err) == 0, "list --json: %s\n%s", err, out);
 	free(err);
 	free(out);
 
 	out = ctl("status --json", "status", "--json", ids2, NULL);
-	assert_printable("status --json", out, false);
-	ck_assert_msg(python(JSON_CHECK("d['last_denial'].startswith(\"open '/etc/x\\n<0>forged "
-	    "broker path\\x1b]0;pwned\\x07\\x1b[2J'\")"), out, &err) == 0,
+	testlib_assert_printable("status --json", out, false);
+	ck_assert_msg(testlib_python(JSON_CHECK("d['last_denial'].startswith(\"open '/etc/x\\n<0>"
+	    "forged broker path\\x1b]0;pwned\\x07\\x1b[2J'\")"), out, NULL, &err) == 0,
 	    "status --json: %s\n%s", err, out);
 	free(err);
 	free(out);
 
 	/* An administrator's text is escaped too; policy show keeps its lines. */
 	out = ctl("policies", "policies", NULL);
-	assert_printable("policies", out, false);
+	testlib_assert_printable("policies", out, false);
 	ck_assert_msg(strstr(out, "evil " TITLE_ESC " description\n"), "policies:\n%s", out);
 	free(out);
 	out = ctl("policies --json", "policies", "--json", NULL);
-	assert_printable("policies --json", out, false);
+	testlib_assert_printable("policies --json", out, false);
 	free(out);
 	out = ctl("policy show", "policy", "show", "inject", NULL);
-	assert_printable("policy show", out, false);
+	testlib_assert_printable("policy show", out, false);
 	ck_assert_msg(strstr(out, "\n# comment " TITLE_ESC "\n") && strstr(out, "\n[Filesystem]\n"),
 	    "policy show:\n%s", out);
 	free(out);
@@ -324,7 +279,7 @@ START_TEST(terminal_output)
 	ck_assert_int_eq(testlib_exit_code(testlib_sandboxctl(NULL, &out, &err, "status", "1" TITLE,
 	    NULL)), 2);
 	ck_assert_msg(strstr(err, "invalid sandbox id '1" TITLE_ESC "'\n"), "usage error: %s", err);
-	assert_printable("usage error", err, false);
+	testlib_assert_printable("usage error", err, false);
 	free(out);
 	free(err);
 

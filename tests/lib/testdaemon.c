@@ -529,6 +529,17 @@ testlib_leftover_done(pid_t pid)
 		l->done = true;
 }
 
+void
+testlib_leftover_free(struct testdaemon *d, char *tree)
+{
+	if (d)
+		testlib_leftover_done(d->pid);
+	testdaemon_free(d);
+	if (tree)
+		testlib_rm_rf(tree);
+	free(tree);
+}
+
 static char *kept[4096];
 static size_t n_kept;
 
@@ -1039,6 +1050,32 @@ testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_ou
 	r = testlib_run_cmd(argv, NULL, uid, gid, 60000, ret_out, ret_err);
 	free(full);
 	return r;
+}
+
+int
+testlib_python(const char *script, const char *input, char **ret_out, char **ret_err)
+{
+	const char *argv[] = { "/usr/bin/python3", "-c", script, NULL };
+
+	return testlib_exit_code(testlib_run_cmd(argv, input, (uid_t)-1, (gid_t)-1, 30000,
+	    ret_out, ret_err));
+}
+
+void
+testlib_assert_printable(const char *what, const char *s, bool tab_ok)
+{
+	char *err = NULL;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		ck_assert_msg(*p >= 0x20 || *p == '\n' || (tab_ok && *p == '\t'),
+		    "%s: raw byte 0x%02x at offset %td:\n%s", what, *p, (const char *)p - s, s);
+		ck_assert_msg(*p != 0x7f, "%s: raw DEL at offset %td", what, (const char *)p - s);
+		ck_assert_msg(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
+		    "%s: raw C1 control at offset %td:\n%s", what, (const char *)p - s, s);
+	}
+	ck_assert_msg(testlib_python("import sys; sys.stdin.buffer.read().decode('utf-8', 'strict')",
+	    s, NULL, &err) == 0, "%s: not valid UTF-8: %s\n%s", what, err, s);
+	free(err);
 }
 
 int

@@ -126,6 +126,10 @@ struct testlib_leftover *testlib_leftover_find(pid_t pid);
 /* pid's daemon was stopped (or is gone): nothing left to stop. */
 void testlib_leftover_done(pid_t pid);
 
+/* A checked teardown's part for a daemon registered with its tree: d
+ * stopped and freed (its entry done), tree removed and freed. NULL ok. */
+void testlib_leftover_free(struct testdaemon *d, char *tree);
+
 /* Strings a case keeps until testlib_keep_free() (its checked teardown). */
 const char *testlib_keep(char *s);
 void testlib_keep_free(void);
@@ -167,6 +171,15 @@ pid_t testlib_sandboxctl_start(uid_t uid, gid_t gid, int *ret_stdin, int *ret_st
  * ("... | \"$SANDBOXCTL\" run -- ... | ..."), binary data included. */
 int testlib_sandboxctl_sh_as(uid_t uid, gid_t gid, const char *script, char **ret_out,
     char **ret_err);
+
+/* /usr/bin/python3 -c script with input (NULL: none) on its stdin, as
+ * root, 30 s: its exit code; its stdout and stderr in *ret_out and
+ * *ret_err (malloc'd; either pointer may be NULL). */
+int testlib_python(const char *script, const char *input, char **ret_out, char **ret_err);
+/* Fails the test unless a terminal may show s as it is: no C0 control but
+ * newline (and tab when tab_ok), no DEL, no C1 control, valid UTF-8
+ * (decoded strictly, whatever the locale). what names s in the message. */
+void testlib_assert_printable(const char *what, const char *s, bool tab_ok);
 
 /* Exit code as sandboxctl-style: the exit status, or 128+signal, or -1. */
 int testlib_exit_code(int wstatus);
