@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/sched.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -28,6 +29,9 @@ learn_forbidden(const char *name, const uint64_t args[6])
 		return (args[1] & S_IFMT) != S_IFIFO;
 	if (strcmp(name, "mknodat") == 0)
 		return (args[2] & S_IFMT) != S_IFIFO;
+	/* What policy-seccomp.c's fadvise64 rules let through. */
+	if (strcmp(name, "fadvise64") == 0)
+		return (uint32_t) args[3] == POSIX_FADV_DONTNEED || (uint32_t) args[3] > POSIX_FADV_NOREUSE;
 	return false;
 }
 

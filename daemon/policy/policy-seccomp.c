@@ -123,6 +123,29 @@ add_mknod_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg)
 }
 
 /*
+ * fadvise64() with any advice but POSIX_FADV_DONTNEED, which drops clean
+ * pages of the file from the page cache: those of a file bound read-only
+ * are the host's, whose other users would read it from disk again (a
+ * side channel on what they read, and a slowdown). The advice (argument
+ * 3, an int) is compared on its low 32 bits, as the kernel reads it;
+ * DONTNEED and values no advice has get the policy's action.
+ */
+static int
+add_fadvise_rules(scmp_filter_ctx ctx, int nr)
+{
+	static const uint32_t allowed[] = {
+		POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL, POSIX_FADV_WILLNEED,
+		POSIX_FADV_NOREUSE,
+	};
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(allowed); i++)
+		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    SCMP_A3(SCMP_CMP_MASKED_EQ, UINT32_MAX, allowed[i]));
+	return r;
+}
+
+/*
  * socket() and socketpair() for the families RestrictAddressFamilies=
  * names (argument 0) and, for AF_NETLINK, the protocols RestrictNetlink=
  * names (argument 2). The type (argument 1, with its SOCK_CLOEXEC and
@@ -300,6 +323,8 @@ policy_compile(struct policy *p, struct ini_error *err)
 			r = add_socket_rules(ctx, nr, p, def);
 		else if (strcmp(*s, "mknod") == 0 || strcmp(*s, "mknodat") == 0)
 			r = add_mknod_rule(ctx, nr, strcmp(*s, "mknod") == 0 ? 1 : 2);
+		else if (strcmp(*s, "fadvise64") == 0)
+			r = add_fadvise_rules(ctx, nr);
 		else
 			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
 		if (r < 0)

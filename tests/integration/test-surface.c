@@ -14,6 +14,7 @@
  * sandbox's owner, through sandboxctl as that user.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,6 +238,59 @@ START_TEST(optin_groups)
 }
 END_TEST
 
+/* A file of the host's, bound read-only by "default" (/usr), that every
+ * Debian system has. */
+#define HOST_FILE "/usr/share/common-licenses/GPL-3"
+
+/* The pages of path in the host's page cache, by fincore(1); warm: read
+ * it first. */
+static long
+cached_pages(const char *path, bool warm)
+{
+	char *cmd = testlib_asprintf("%s%s%sfincore -n -o PAGES '%s'", warm ? "cat '" : "",
+	    warm ? path : "", warm ? "' >/dev/null && " : "", path);
+	FILE *p = popen(cmd, "r");
+	long n = -1;
+
+	ck_assert_ptr_nonnull(p);
+	if (fscanf(p, "%ld", &n) != 1)
+		n = -1;
+	(void) pclose(p);
+	free(cmd);
+	return n;
+}
+
+/* fadvise64() may not drop the page cache of a file bound read-only,
+ * the host's: POSIX_FADV_DONTNEED is refused (EPERM), the host still has
+ * the pages cached; the other advice works. */
+START_TEST(fadvise_dontneed)
+{
+	static const char probe[] =
+	    "import errno, os\n"
+	    "fd = os.open('" HOST_FILE "', os.O_RDONLY)\n"
+	    "for name in ('POSIX_FADV_WILLNEED', 'POSIX_FADV_SEQUENTIAL', "
+	    "'POSIX_FADV_DONTNEED'):\n"
+	    "    try:\n"
+	    "        os.posix_fadvise(fd, 0, 0, getattr(os, name))\n"
+	    "        print(name, 'ok')\n"
+	    "    except OSError as e:\n"
+	    "        print(name, errno.errorcode[e.errno])\n";
+	long before = cached_pages(HOST_FILE, true), after;
+	struct sh_run r;
+	int st;
+
+	ck_assert_msg(before > 0, "fincore: %ld pages of %s cached", before, HOST_FILE);
+	st = testlib_sandboxctl_as(owners[_i], owners[_i], &r.out, &r.err, "run", "-p", "default",
+	    "--", "python3", "-c", probe, NULL);
+	r.code = testlib_exit_code(st);
+	expect_output(owners[_i], &r, "POSIX_FADV_WILLNEED ok\nPOSIX_FADV_SEQUENTIAL ok\n"
+	    "POSIX_FADV_DONTNEED EPERM\n");
+	after = cached_pages(HOST_FILE, false);
+	ck_assert_msg(after >= before, "the host's cache of %s went from %ld to %ld pages",
+	    HOST_FILE, before, after);
+}
+END_TEST
+
 /* The built-in policies, "uevent": default with kobject uevents too,
  * "optin": default with the opt-in groups @splice and @sysv-msg, and
  * "bad-family", which names a family that does not exist. */
@@ -261,4 +315,4 @@ TESTDAEMON_MAIN("surface",
 	{ "families", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ default_families, ELEMENTSOF(owners) },
 		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) },
-		{ optin_groups, ELEMENTSOF(owners) }) });
+		{ optin_groups, ELEMENTSOF(owners) }, { fadvise_dontneed, ELEMENTSOF(owners) }) });
