@@ -454,7 +454,8 @@ START_TEST(learn_refused_for_non_root)
 	ck_assert_msg(code == refused && *out == '\0' && strstr(err, NOT_ROOT), "as nobody: exit "
 	    "%d\n%s%s", code, out, err);
 	ck_assert_msg(!testlib_tree_exists(made), "the command ran");
-	ck_assert_str_eq(content(file), "");
+	/* The file sandboxctl made for it goes again. */
+	ck_assert_msg(!testlib_tree_exists(file), "%s left behind", file);
 	ck_assert_msg(testdaemon_wait_log(td, "refused: " NOT_ROOT, 1, 10000), "log:\n%s",
 	    testdaemon_read_log(td));
 
@@ -466,6 +467,16 @@ START_TEST(learn_refused_for_non_root)
 	ck_assert_msg(code == refused && strstr(err, NOT_ROOT), "as nobody: exit %d\n%s", code,
 	    err);
 	ck_assert_str_eq(content(keep), "# mine\n");
+
+	/* Root learns maybe in a directory others may write: a link there is
+	 * not followed (the file it names keeps what it held). */
+	file = T("w/link.policy");
+	ck_assert_int_eq(symlink(keep, file), 0);
+	code = CTL(&out, &err, "run", "--policy", "lw", "--learn", file, "--", HELPER, "ready");
+	ck_assert_msg(code != 0 && strstr(err, "cannot open") && !testlib_tree_exists(made),
+	    "through a link: exit %d\n%s%s", code, out, err);
+	ck_assert_str_eq(content(keep), "# mine\n");
+	ck_assert_int_eq(unlink(file), 0);
 
 	/* --detach: a usage error, for anyone, before anything is made. */
 	for (size_t k = 0; k < ELEMENTSOF(owners); k++) {
