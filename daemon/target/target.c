@@ -382,8 +382,12 @@ on_setup(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* EOF (or garbage, which only our own child could send): exec'd. */
 	target_close_fds(t);
-	if (n == 0 && t->notifying && !(t->broker && broker_has_listener(t->broker))) {
-		/* Its refusals would wait for ever for an answer. */
+	/* Without the listener its refusals would wait for ever for an
+	 * answer; unless it is being killed already (a limit, a KILL, the
+	 * daemon's shutdown), which may have ended init before it handed the
+	 * listener over: then the sandbox ends as killed, as it would have. */
+	if (n == 0 && t->notifying && !(t->broker && broker_has_listener(t->broker)) &&
+	    t->limit == SBX_LIMIT_NONE) {
 		t->state = SBX_STATE_EXITED;
 		notify_spawned(t, -EIO, "the sandbox's init did not hand over its filter's listener");
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_NONE);
