@@ -1356,58 +1356,27 @@ END_TEST
 /* The target's side of test_filter_intercept: the notifying filter, then
  * calls that must not reach the listener, then one the policy allows but
  * interception hands over, then one the policy refuses. */
-/* Past the filter every refused call waits for an answer: the sanitizers'
- * exit (sigaltstack(2)) would wait for ever. */
-static _Noreturn void
-child_exit(int status)
-{
-	syscall(SYS_exit_group, status);
-	__builtin_unreachable();
-}
-
+/* The body of test_filter_intercept's child, under the notifying filter:
+ * calls that must not reach the listener, then one the policy allows but
+ * interception hands over, then one the policy refuses. Ends the child
+ * by the raw call: past the filter every refused call waits for an
+ * answer (the sanitizers' exit calls sigaltstack(2)). */
 static void
-intercepted_child(const struct policy *p, int sync_w, int go_r)
+intercepted_body(int fd)
 {
-	struct sock_fprog prog = { .len = (unsigned short) p->notify_bpf_len, .filter = p->notify_bpf };
 	struct stat st;
-	char c;
-	long fd;
 
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_exit(120);
-	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
-	if (fd < 0)
-		child_exit(121);
-	if (write(sync_w, &(int) { (int) fd }, sizeof(int)) != sizeof(int) || read(go_r, &c, 1) != 1)
-		child_exit(122);
 	/* Neither of these is handed over: */
 	(void) getpid();
-	if (syscall(SYS_newfstatat, sync_w, "", &st, AT_EMPTY_PATH) < 0)	/* fstat() */
-		child_exit(123);
+	if (syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) < 0)	/* fstat() */
+		syscall(SYS_exit_group, 124);
 	/* This one is, and continues. */
-	fd = syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		child_exit(124);
+	if (syscall(SYS_openat, AT_FDCWD, "/", O_RDONLY | O_DIRECTORY) < 0)
+		syscall(SYS_exit_group, 125);
 	/* This one is refused by the policy: handed over, answered EACCES. */
 	if (syscall(SYS_kill, getpid(), 0) != -1 || errno != EACCES)
-		child_exit(125);
-	child_exit(0);
-}
-
-/* Answers the next notification of listener: its call must be nr. */
-static void
-answer_next(int listener, long nr, pid_t pid, const struct seccomp_notif_resp *how)
-{
-	struct seccomp_notif n = {};
-	struct seccomp_notif_resp resp = *how;
-	struct pollfd pfd = { .fd = listener, .events = POLLIN };
-
-	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &n), 0);
-	ck_assert_int_eq(n.data.nr, nr);
-	ck_assert_uint_eq(n.pid, (unsigned) pid);
-	resp.id = n.id;
-	ck_assert_int_eq(ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp), 0);
+		syscall(SYS_exit_group, 126);
+	syscall(SYS_exit_group, 0);
 }
 
 START_TEST(test_filter_intercept)
@@ -1417,9 +1386,8 @@ START_TEST(test_filter_intercept)
 	    "Allow=@default @basic-io @file-system execve rt_sigaction sigaltstack\nAction=errno:EACCES\n");
 	_cleanup_(policy_unrefp) struct policy *q = compiled(
 	    "[Broker]\nTree=/srv read\n[SystemCalls]\nAllow=@default\n");
-	_cleanup_close_ int pidfd = -1, listener = -1;
-	_cleanup_close_pair_ int sync[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int remote, status;
+	_cleanup_close_ int listener = -1;
+	int status;
 	pid_t pid;
 
 	/* NameDenials=no: the kernel answers refusals, no listener without
@@ -1443,23 +1411,13 @@ START_TEST(test_filter_intercept)
 	ck_assert_ptr_null(q->notify_bpf);
 	ck_assert_ptr_null(q->learn_bpf);
 	ck_assert_uint_gt(p->notify_bpf_len, p->bpf_len);
-	ck_assert_int_eq(pipe2(sync, O_CLOEXEC), 0);
-	ck_assert_int_eq(pipe2(go, O_CLOEXEC), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0)
-		intercepted_child(p, sync[1], go[0]);
-	ck_assert_int_eq(read(sync[0], &remote, sizeof(remote)), sizeof(remote));
-	pidfd = (int) syscall(SYS_pidfd_open, pid, 0);
-	ck_assert_int_ge(pidfd, 0);
-	listener = (int) syscall(SYS_pidfd_getfd, pidfd, remote, 0);
-	ck_assert_int_ge(listener, 0);
-	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	pid = testlib_fork_notified(p->notify_bpf, p->notify_bpf_len, intercepted_body, &listener);
 	/* The first call handed over is the open, not getpid() or fstat(). */
-	answer_next(listener, SYS_openat, pid,
+	testlib_answer_next(listener, SYS_openat, pid,
 	    &(struct seccomp_notif_resp) { .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE });
 	/* Then the refusal, which the broker answers as the policy would. */
-	answer_next(listener, SYS_kill, pid, &(struct seccomp_notif_resp) { .error = -EACCES });
+	testlib_answer_next(listener, SYS_kill, pid,
+	    &(struct seccomp_notif_resp) { .error = -EACCES });
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
 }
