@@ -24,7 +24,7 @@ learn_forbidden(const char *name, const uint64_t args[6])
 	if (strcmp(name, "clone") == 0)
 		return (args[0] & CLONE_NS_FLAGS) != 0;
 	if (strcmp(name, "ioctl") == 0)
-		return (uint32_t) args[1] == TIOCSTI || (uint32_t) args[1] == TIOCLINUX;
+		return !policy_ioctl_allowed(args[1]);
 	if (strcmp(name, "mknod") == 0)
 		return (args[1] & S_IFMT) != S_IFIFO;
 	if (strcmp(name, "mknodat") == 0)

@@ -13,6 +13,9 @@
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -35,71 +38,70 @@ seccomp_releasep(scmp_filter_ctx *ctx)
 }
 
 /*
- * ioctl() is allowed except for TIOCSTI and TIOCLINUX, which push input
- * into (or take over) a terminal the target may share with its owner.
+ * ioctl() is allowed for the requests of allowed_ioctls[] only: terminal
+ * state and size, the pseudo-terminal calls, a descriptor's flags and
+ * pending bytes, interface queries (no change: the sandbox's network has
+ * nothing to change), a file's flags and extents, and cloning a file's
+ * extents (cp's reflink). Every other request gets the policy's action:
+ * TIOCSTI and TIOCLINUX (pushing input into a terminal the target shares
+ * with its owner), TIOCSETD (the line discipline: kernel code for the
+ * owner's terminal chosen by the target), the console, the devices.
  *
- * libseccomp cannot express this directly: an unconditional ALLOW rule on
- * ioctl supersedes any conditional rule on it, and a rule whose action
- * equals the default action (EPERM, usually) is refused. And the kernel
- * truncates the request to 32 bits, so a plain "A1 != TIOCSTI" would let
- * TIOCSTI | (1 << 32) through. So the allow rule is spelled out as a
- * disjunction of masked compares on the low 32 bits, which together match
- * exactly the requests not in denied_ioctls[]:
- *   - for every bit on which all denied requests agree, "this bit differs";
- *   - for the bits on which they disagree, every pattern but theirs.
- * Denied requests then fall through to an explicit EPERM rule (or to the
- * default action when that is EPERM already).
+ * The kernel reads the request as 32 bits: each is compared on the low
+ * 32, so TIOCSTI | (1 << 32) is TIOCSTI.
  */
-static const uint32_t denied_ioctls[] = { TIOCSTI, TIOCLINUX };
+/* <asm/termbits.h>'s struct termios2 (44 bytes), whose header clashes
+ * with <termios.h>: glibc 2.42 and later set speeds with these. */
+#define TERMIOS2_SIZE	44
+#define TCGETS2_	_IOC(_IOC_READ, 'T', 0x2A, TERMIOS2_SIZE)
+#define TCSETS2_	_IOC(_IOC_WRITE, 'T', 0x2B, TERMIOS2_SIZE)
+#define TCSETSW2_	_IOC(_IOC_WRITE, 'T', 0x2C, TERMIOS2_SIZE)
+#define TCSETSF2_	_IOC(_IOC_WRITE, 'T', 0x2D, TERMIOS2_SIZE)
+
+static const uint32_t allowed_ioctls[] = {
+	/* Terminals: termios, window size, process group, queues. */
+	TCGETS, TCSETS, TCSETSW, TCSETSF, TCGETA, TCSETA, TCSETAW, TCSETAF, TCGETS2_, TCSETS2_,
+	TCSETSW2_, TCSETSF2_, TCSBRK, TCSBRKP, TCXONC, TCFLSH, TIOCGWINSZ, TIOCSWINSZ, TIOCGPGRP,
+	TIOCSPGRP, TIOCGSID, TIOCOUTQ, TIOCGETD, TIOCEXCL, TIOCNXCL, TIOCGEXCL,
+	/* Pseudo-terminals the sandbox opens on its own /dev/ptmx. */
+	TIOCGPTN, TIOCSPTLCK, TIOCGPTLCK, TIOCGPTPEER, TIOCPKT, TIOCGPKT, TIOCSCTTY, TIOCNOTTY,
+	/* Any descriptor. */
+	FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC, FIOQSIZE,
+	/* Sockets: what they hold, their interfaces (read only). */
+	SIOCATMARK, SIOCGIFNAME, SIOCGIFINDEX, SIOCGIFCONF, SIOCGIFFLAGS, SIOCGIFADDR,
+	SIOCGIFNETMASK, SIOCGIFBRDADDR, SIOCGIFDSTADDR, SIOCGIFMTU, SIOCGIFHWADDR,
+	SIOCGSTAMP, SIOCGSTAMPNS,
+	/* Files. */
+	FIGETBSZ, FS_IOC_GETFLAGS, FS_IOC_GETVERSION, FS_IOC_FIEMAP, FICLONE, FICLONERANGE,
+};
+
+bool
+policy_ioctl_allowed(uint64_t request)
+{
+	for (size_t i = 0; i < ELEMENTSOF(allowed_ioctls); i++)
+		if ((uint32_t) request == allowed_ioctls[i])
+			return true;
+	return false;
+}
 
 static int
 add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
 {
-	uint32_t common = UINT32_MAX, varying, value = denied_ioctls[0];
-	unsigned n_varying = 0, bits[32];
 	int r;
 
-	for (size_t i = 1; i < ELEMENTSOF(denied_ioctls); i++)
-		common &= ~(denied_ioctls[i] ^ value);
-	varying = ~common;
+	/* TIOCSTI and TIOCLINUX fail with EPERM whatever the policy's action,
+	 * as they always have (a kill for a terminal's probe is harsh). */
+	static const uint32_t eperm_ioctls[] = { TIOCSTI, TIOCLINUX };
 
-	for (unsigned b = 0; b < 32; b++) {
-		uint32_t m = UINT32_C(1) << b;
-
-		if (varying & m) {
-			bits[n_varying++] = b;
-			continue;
-		}
+	for (size_t i = 0; i < ELEMENTSOF(allowed_ioctls); i++) {
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, m, (~value) & m));
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, allowed_ioctls[i]));
 		if (r < 0)
 			return r;
 	}
-	/* Only a few bits vary (3 for TIOCSTI/TIOCLINUX); enumerate them. */
-	assert(n_varying <= 8);
-	for (uint32_t combo = 0; combo < (UINT32_C(1) << n_varying); combo++) {
-		uint32_t pattern = 0;
-		bool denied = false;
-
-		for (unsigned k = 0; k < n_varying; k++)
-			if (combo & (UINT32_C(1) << k))
-				pattern |= UINT32_C(1) << bits[k];
-		for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++)
-			if ((denied_ioctls[i] & varying) == pattern)
-				denied = true;
-		if (denied)
-			continue;
-		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, varying, pattern));
-		if (r < 0)
-			return r;
-	}
-
-	if (def == SCMP_ACT_ERRNO(EPERM))
-		return 0;
-	for (size_t i = 0; i < ELEMENTSOF(denied_ioctls); i++) {
+	for (size_t i = 0; def != SCMP_ACT_ERRNO(EPERM) && i < ELEMENTSOF(eperm_ioctls); i++) {
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, denied_ioctls[i]));
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, eperm_ioctls[i]));
 		if (r < 0)
 			return r;
 	}

@@ -236,6 +236,10 @@ policy_unrefp(struct policy **p)
 	policy_unref(*p);
 }
 
+/* Whether a policy that allows ioctl(2) lets request through (its low 32
+ * bits, as the kernel reads it; policy-seccomp.c's allow-list). */
+bool policy_ioctl_allowed(uint64_t request);
+
 /* Whether p's Allow= lines name system call name (after expansion). */
 bool policy_allows_syscall(const struct policy *p, const char *name);
 

@@ -155,7 +155,9 @@ static const struct syscall_group groups[] = {
 	},
 	{
 		.name = "@ioctl",
-		.description = "ioctl(2), except TIOCSTI and TIOCLINUX which are always refused",
+		.description = "ioctl(2) for terminal state and size, pseudo-terminals, a "
+		    "descriptor's flags and pending bytes, interface queries and file flags "
+		    "and extents; every other request (TIOCSTI, TIOCSETD, ...) is refused",
 		.syscalls = SYSCALLS("ioctl"),
 	},
 	{

@@ -8,8 +8,10 @@
  * uevents, audit, sock_diag, generic netlink, xfrm or netfilter
  * (EPROTONOSUPPORT). A policy that names a netlink protocol gets it; one
  * that names an unknown family does not load, and says where. And the
- * opt-in groups: splice(2) and System V message queues only where a
- * policy names @splice and @sysv-msg. Every case
+ * opt-in groups: splice(2), System V message queues and extended
+ * attributes only where a policy names @splice, @sysv-msg and @xattr;
+ * ioctl(2) by allow-list; no fadvise64() that drops the host's page
+ * cache. Every case
  * runs once with root (_i == 0) and once with nobody (_i == 1) as the
  * sandbox's owner, through sandboxctl as that user.
  */
@@ -291,6 +293,33 @@ START_TEST(fadvise_dontneed)
 }
 END_TEST
 
+/* ioctl(2) by allow-list: on a pipe, an allowed request reaches the kernel
+ * (ENOTTY: a pipe is no terminal), and TIOCSETD (which loads a line
+ * discipline, kernel code, for a terminal), TIOCSTI and a request no one
+ * listed are refused (EPERM) before the kernel looks at the fd. */
+START_TEST(ioctl_allowlist)
+{
+	static const char probe[] =
+	    "import errno, fcntl, os, termios\n"
+	    "r, w = os.pipe()\n"
+	    "for name, req in (('TCGETS', termios.TCGETS), ('FIONREAD', termios.FIONREAD),\n"
+	    "                  ('TIOCSETD', termios.TIOCSETD), ('TIOCSTI', termios.TIOCSTI),\n"
+	    "                  ('0x5499', 0x5499)):\n"
+	    "    try:\n"
+	    "        fcntl.ioctl(r, req, b'\\0' * 8)\n"
+	    "        print(name, 'ok')\n"
+	    "    except OSError as e:\n"
+	    "        print(name, errno.errorcode[e.errno])\n";
+	struct sh_run r;
+	int st = testlib_sandboxctl_as(owners[_i], owners[_i], &r.out, &r.err, "run", "-p", "default",
+	    "--", "python3", "-c", probe, NULL);
+
+	r.code = testlib_exit_code(st);
+	expect_output(owners[_i], &r, "TCGETS ENOTTY\nFIONREAD ok\nTIOCSETD EPERM\nTIOCSTI EPERM\n"
+	    "0x5499 EPERM\n");
+}
+END_TEST
+
 /* The built-in policies, "uevent": default with kobject uevents too,
  * "optin": default with the opt-in groups @splice and @sysv-msg, and
  * "bad-family", which names a family that does not exist. */
@@ -315,4 +344,5 @@ TESTDAEMON_MAIN("surface",
 	{ "families", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ default_families, ELEMENTSOF(owners) },
 		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) },
-		{ optin_groups, ELEMENTSOF(owners) }, { fadvise_dontneed, ELEMENTSOF(owners) }) });
+		{ optin_groups, ELEMENTSOF(owners) }, { fadvise_dontneed, ELEMENTSOF(owners) },
+		{ ioctl_allowlist, ELEMENTSOF(owners) }) });
