@@ -624,18 +624,10 @@ _public_ const char *
 sandbox_info_get_denial(const sandbox_info *i, size_t k, const char **ret_layer,
     uint64_t *ret_count, int *ret_error, int *ret_forbidden)
 {
-	static const char *const layers[] = {
-		[SBX_LAYER_SECCOMP] = "seccomp",
-		[SBX_LAYER_BROKER] = "broker",
-		[SBX_LAYER_VIEW] = "view",
-		[SBX_LAYER_LANDLOCK] = "landlock",
-	};
-
 	if (!i || k >= i->n_denials)
 		return NULL;
 	if (ret_layer)
-		*ret_layer = i->d[k].layer < ELEMENTSOF(layers) && layers[i->d[k].layer] ?
-		    layers[i->d[k].layer] : "unknown";
+		*ret_layer = sbx_layer_to_string(i->d[k].layer) ?: "unknown";
 	if (ret_count)
 		*ret_count = i->d[k].count;
 	if (ret_error)

@@ -59,3 +59,18 @@ string_find_cc(const char *s)
 			return s;
 	return NULL;
 }
+
+int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+bool
+path_is_under(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' ||
+	    (n == 1 && dir[0] == '/'));
+}

@@ -18,3 +18,8 @@ bool string_is_name_n(const char *s, size_t n);
 int free_and_strdup(char **field, const char *s);
 /* The first control character (below 0x20, or 0x7f) in s, or NULL. */
 const char *string_find_cc(const char *s);
+/* strcmp() of two char * that a and b point to: for qsort() and bsearch()
+ * of string vectors. */
+int strcmp_ptr(const void *a, const void *b);
+/* Whether the absolute path is dir or below it ("/" holds everything). */
+bool path_is_under(const char *path, const char *dir);

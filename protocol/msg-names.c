@@ -47,3 +47,15 @@ sbx_state_to_string(uint32_t state)
 	}
 	return NULL;
 }
+
+const char *
+sbx_layer_to_string(uint32_t layer)
+{
+	switch (layer) {
+	case SBX_LAYER_SECCOMP:		return "seccomp";
+	case SBX_LAYER_BROKER:		return "broker";
+	case SBX_LAYER_VIEW:		return "view";
+	case SBX_LAYER_LANDLOCK:	return "landlock";
+	}
+	return NULL;
+}

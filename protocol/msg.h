@@ -137,3 +137,5 @@ extern const size_t sbx_n_msg_types;
 const char *sbx_msg_type_to_string(uint32_t type);
 const char *sbx_limit_to_string(uint32_t limit);
 const char *sbx_state_to_string(uint32_t state);
+/* "seccomp", "broker", "view", "landlock"; NULL for another value. */
+const char *sbx_layer_to_string(uint32_t layer);

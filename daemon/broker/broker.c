@@ -264,13 +264,6 @@ count_denial(struct broker *b, uint32_t layer, const char *name, int error, uint
 	return true;
 }
 
-static const char *const layer_names[] = {
-	[SBX_LAYER_SECCOMP] = "seccomp",
-	[SBX_LAYER_BROKER] = "broker",
-	[SBX_LAYER_VIEW] = "view",
-	[SBX_LAYER_LANDLOCK] = "landlock",
-};
-
 /* What the log says a layer did. */
 static const char *const layer_verbs[] = {
 	[SBX_LAYER_SECCOMP] = "seccomp refused",
@@ -293,7 +286,7 @@ note_refusal(struct broker *b, uint32_t layer, const char *name, const char *pat
 	const char *what = error ? strerror(error) : "let through, learning";
 	bool logged;
 
-	if (asprintf(&last, "%s%s%s%s%.200s%s: %s", layer == SBX_LAYER_BROKER ? "" : layer_names[layer],
+	if (asprintf(&last, "%s%s%s%s%.200s%s: %s", layer == SBX_LAYER_BROKER ? "" : sbx_layer_to_string(layer),
 	    layer == SBX_LAYER_BROKER ? "" : ": ", name, path[0] ? " '" : "", path,
 	    path[0] ? "'" : "", what) < 0)
 		last = NULL;

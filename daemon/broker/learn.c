@@ -13,6 +13,7 @@
 
 #include "learn.h"
 #include "macro.h"
+#include "string-util.h"
 #include "syscall-groups.h"
 
 
@@ -82,12 +83,6 @@ struct names {
 };
 
 static int
-compare_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
-static int
 names_of(const struct learn *l, struct names *ret)
 {
 	*ret = (struct names) {};
@@ -104,7 +99,7 @@ names_of(const struct learn *l, struct names *ret)
 		if (name)
 			ret->v[ret->n++] = name;
 	}
-	qsort(ret->v, ret->n, sizeof(char *), compare_str);
+	qsort(ret->v, ret->n, sizeof(char *), strcmp_ptr);
 	return 0;
 }
 
@@ -120,7 +115,7 @@ names_done(struct names *n)
 static ssize_t
 names_find(const struct names *n, const char *name)
 {
-	char *const *hit = bsearch(&name, n->v, n->n, sizeof(char *), compare_str);
+	char *const *hit = bsearch(&name, n->v, n->n, sizeof(char *), strcmp_ptr);
 
 	return hit ? hit - n->v : -1;
 }
@@ -259,15 +254,6 @@ put_comment_text(FILE *f, const char *s, size_t max)
 		fputc((unsigned char) s[i] >= 0x20 && (unsigned char) s[i] < 0x7f ? s[i] : '?', f);
 }
 
-static bool
-below(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' ||
-	    (n == 1 && dir[0] == '/'));
-}
-
 /* The parent of path into buf ("/" for "/x"). */
 static void
 parent_of(const char *path, char *buf, size_t size)
@@ -305,8 +291,8 @@ static bool
 below_written(const struct learn_path *v, size_t n, const char *path)
 {
 	for (size_t i = 0; i < n; i++)
-		if (v[i].dir && (v[i].kinds & ~LEARN_READ) && below(path, v[i].path) &&
-		    !below(v[i].path, "/tmp") && !below(v[i].path, "/dev/shm"))
+		if (v[i].dir && (v[i].kinds & ~LEARN_READ) && path_is_under(path, v[i].path) &&
+		    !path_is_under(v[i].path, "/tmp") && !path_is_under(v[i].path, "/dev/shm"))
 			return true;
 	return false;
 }
@@ -352,9 +338,9 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 	qsort(v, n, sizeof(*v), compare_path);
 
 	for (size_t i = 0; i < n; i++) {
-		if (below(v[i].path, "/tmp"))
+		if (path_is_under(v[i].path, "/tmp"))
 			tmp = true;
-		else if (below(v[i].path, "/dev/shm"))
+		else if (path_is_under(v[i].path, "/dev/shm"))
 			shm = true;
 	}
 	/* Reads: binds, siblings folded into their directory. */
@@ -362,20 +348,20 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		char parent[SBX_PATH_MAX];
 		size_t j = i, k;
 
-		if ((v[i].kinds & ~LEARN_READ) || below(v[i].path, "/tmp") ||
-		    below(v[i].path, "/dev/shm") || below_written(v, n, v[i].path))
+		if ((v[i].kinds & ~LEARN_READ) || path_is_under(v[i].path, "/tmp") ||
+		    path_is_under(v[i].path, "/dev/shm") || below_written(v, n, v[i].path))
 			continue;
 		if (!fs)
 			fprintf(f, "\n[Filesystem]\n# Read by the program, not in the sandbox's "
 			    "view:\n");
 		fs = true;
-		if (below(v[i].path, "/proc") || below(v[i].path, "/sys") ||
-		    below(v[i].path, "/dev")) {
+		if (path_is_under(v[i].path, "/proc") || path_is_under(v[i].path, "/sys") ||
+		    path_is_under(v[i].path, "/dev")) {
 			fprintf(f, "# %s: no policy binds under /proc, /sys or /dev\n", v[i].path);
 			continue;
 		}
 		parent_of(v[i].path, parent, sizeof(parent));
-		for (k = i; k < n && below(v[k].path, parent) && !(v[k].kinds & ~LEARN_READ); k++)
+		for (k = i; k < n && path_is_under(v[k].path, parent) && !(v[k].kinds & ~LEARN_READ); k++)
 			;
 		if (k - i >= LEARN_SIBLINGS && depth_of(parent) >= 2) {
 			fprintf(f, "BindReadOnly=%s\n#   read: %zu paths below it\n", parent, k - i);
@@ -384,7 +370,7 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		}
 		fprintf(f, "BindReadOnly=%s\n", v[j].path);
 		/* What lies below a bound directory needs no line of its own. */
-		while (i + 1 < n && below(v[i + 1].path, v[j].path) && !(v[i + 1].kinds & ~LEARN_READ))
+		while (i + 1 < n && path_is_under(v[i + 1].path, v[j].path) && !(v[i + 1].kinds & ~LEARN_READ))
 			i++;
 	}
 	if (tmp || shm) {
@@ -402,14 +388,14 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		unsigned k = v[i].kinds;
 		const char *dir = v[i].path;
 
-		if (!(k & ~LEARN_READ) || below(dir, "/tmp") || below(dir, "/dev/shm"))
+		if (!(k & ~LEARN_READ) || path_is_under(dir, "/tmp") || path_is_under(dir, "/dev/shm"))
 			continue;
-		if (below(dir, "/proc") || below(dir, "/sys") || below(dir, "/dev")) {
+		if (path_is_under(dir, "/proc") || path_is_under(dir, "/sys") || path_is_under(dir, "/dev")) {
 			fprintf(f, "# %s: written; no policy binds or brokers under /proc, /sys "
 			    "or /dev\n", dir);
 			continue;
 		}
-		for (size_t j = i + 1; v[i].dir && j < n && below(v[j].path, dir); j++)
+		for (size_t j = i + 1; v[i].dir && j < n && path_is_under(v[j].path, dir); j++)
 			k |= v[j].kinds;
 		if (!broker) {
 			fprintf(f, "\n[Broker]\n# Written by the program outside the sandbox's view: "
@@ -423,7 +409,7 @@ put_paths(FILE *f, const struct policy *base, const struct learn *l)
 		fprintf(f, "%s=%s read%s%s%s,nosymlinks\n", v[i].dir ? "Tree" : "File", dir,
 		    k & (LEARN_WRITE | LEARN_CREATE) ? ",write" : "",
 		    k & LEARN_CREATE ? ",create" : "", k & LEARN_DELETE ? ",delete" : "");
-		while (i + 1 < n && v[i].dir && below(v[i + 1].path, dir))
+		while (i + 1 < n && v[i].dir && path_is_under(v[i + 1].path, dir))
 			i++;
 	}
 	if (l->n_paths_lost > 0)

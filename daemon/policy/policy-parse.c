@@ -1265,12 +1265,6 @@ check_unix_connects(const struct policy *p, struct ini_diags *d)
 	}
 }
 
-static int
-compare_strp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *) a, *(char *const *) b);
-}
-
 /* Copies the first error of d into err (for the first-error API). */
 static void
 first_error(const struct ini_diags *d, struct ini_error *err)
@@ -1386,7 +1380,7 @@ policy_parse_sources_all(const char *name, const char *path, const char *text,
 		if (!p->syscalls)
 			return -ENOMEM;
 	}
-	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), compare_strp);
+	qsort(p->syscalls, pp.n_syscalls, sizeof(char *), strcmp_ptr);
 	if (pp.included)
 		p->effective = TAKE_PTR(pp.effective);
 

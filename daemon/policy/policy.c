@@ -178,12 +178,6 @@ policy_match_connect(const struct policy *p, const char *endpoint)
 	return NULL;
 }
 
-static int
-compare_names(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 bool
 policy_allows_syscall(const struct policy *p, const char *name)
 {
@@ -192,5 +186,5 @@ policy_allows_syscall(const struct policy *p, const char *name)
 	while (p->syscalls && p->syscalls[n])
 		n++;
 	/* p->syscalls is sorted and unique (policy-parse.c). */
-	return n > 0 && bsearch(&name, p->syscalls, n, sizeof(char *), compare_names);
+	return n > 0 && bsearch(&name, p->syscalls, n, sizeof(char *), strcmp_ptr);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "macro.h"
+#include "string-util.h"
 #include "syscall-groups.h"
 
 #define SYSCALLS(...) ((const char *const[]) { __VA_ARGS__, NULL })
@@ -308,17 +309,11 @@ syscall_groups_all(void)
 	return groups;
 }
 
-static int
-compare_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
 bool
 syscall_is_forbidden(const char *name)
 {
 	if (!name)
 		return false;
 	return bsearch(&name, forbidden, ELEMENTSOF(forbidden), sizeof(forbidden[0]),
-	    compare_name) != NULL;
+	    strcmp_ptr) != NULL;
 }

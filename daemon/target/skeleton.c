@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "skeleton.h"
+#include "string-util.h"
 #include "spawn.h"
 
 static const char *const dev_links[][2] = {
@@ -270,15 +271,6 @@ populate_proc(int mfd, const struct policy *p)
 	return 0;
 }
 
-/* Whether path is dir or below it. */
-static bool
-path_under(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' || n == 1);
-}
-
 /*
  * A bind whose source is a symbolic link (BindReadOnly=/etc/localtime)
  * becomes a symbolic link to the file that link finally names, when the
@@ -304,10 +296,10 @@ bind_as_link(const struct policy *p, const struct policy_mount *self, char *buf)
 
 		if (m == self)
 			continue;
-		if (path_under(m->dest, self->dest))
+		if (path_is_under(m->dest, self->dest))
 			return false;
 		if ((m->kind == POLICY_MOUNT_BIND_RW || (!rw && m->kind == POLICY_MOUNT_BIND_RO)) &&
-		    strcmp(m->source, m->dest) == 0 && path_under(buf, m->dest))
+		    strcmp(m->source, m->dest) == 0 && path_is_under(buf, m->dest))
 			seen = true;
 	}
 	return seen;

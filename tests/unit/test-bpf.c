@@ -31,13 +31,11 @@
 #include "bpf.h"
 #include "macro.h"
 #include "policy.h"
+#include "syscall-groups.h"
 #include "testlib.h"
 
 #ifndef __X32_SYSCALL_BIT
 #define __X32_SYSCALL_BIT 0x40000000
-#endif
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
 #endif
 
 /* A pointer no process maps: a call that reads it fails with EFAULT. */
