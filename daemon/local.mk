@@ -8,7 +8,7 @@
 noinst_LTLIBRARIES += daemon/libpolicy.la
 daemon_libpolicy_la_SOURCES = \
 	daemon/policy/policy.c daemon/policy/policy.h daemon/policy/policy-internal.h \
-	daemon/policy/policy-parse.c \
+	daemon/policy/policy-parse.c daemon/policy/policy-args.c \
 	daemon/policy/policy-seccomp.c \
 	daemon/policy/bpf.c daemon/policy/bpf.h \
 	daemon/policy/policy-io.c \

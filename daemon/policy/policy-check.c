@@ -168,7 +168,8 @@ check_text(int fd, const char *label, const struct policy_sources *sources, int 
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		ini_diags_add(d, 0, INI_ERROR, r, "%s", err.message[0] ? err.message : strerror(-r));
+		ini_diags_add(d, err.line, INI_ERROR, r, "%s",
+		    err.message[0] ? err.message : strerror(-r));
 		return 0;
 	}
 	policy_lint(p, landlock_abi, d);

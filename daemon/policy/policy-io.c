@@ -81,7 +81,7 @@ policy_load_file_all(const char *name, const char *path, struct policy **ret,
 void
 policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d)
 {
-	bool can_exec = false;
+	bool can_exec;
 	struct stat st;
 
 	for (size_t i = 0; i < p->n_mounts; i++) {
@@ -95,9 +95,12 @@ policy_lint(const struct policy *p, int landlock_abi, struct ini_diags *d)
 			    "on this host: spawns will fail (a leading '-' makes it optional)",
 			    m->source);
 	}
-	for (char **s = p->syscalls; s && *s; s++)
-		if (strcmp(*s, "execve") == 0 || strcmp(*s, "execveat") == 0)
-			can_exec = true;
+	for (size_t i = 0; i < p->n_arg_rules; i++)
+		if (policy_allows_syscall(p, p->arg_rules[i].syscall))
+			ini_diags_add(d, p->arg_rules[i].line, INI_WARNING, 0, "'%s' is allowed "
+			    "whatever its arguments too (named alone, or in a group): the conditions "
+			    "of this rule add nothing", p->arg_rules[i].syscall);
+	can_exec = policy_names_syscall(p, "execve") || policy_names_syscall(p, "execveat");
 	if (!can_exec)
 		ini_diags_add(d, p->syscalls_line, INI_WARNING, 0, "the system call filter allows "
 		    "neither execve nor execveat: this policy cannot run any program");

@@ -127,6 +127,17 @@ policy_netlink_name(int protocol)
 	return socket_name_of(netlink_names, ELEMENTSOF(netlink_names), protocol);
 }
 
+int
+policy_family_from_name(const char *name, uint64_t *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(family_names); i++)
+		if (strcmp(family_names[i].name, name) == 0) {
+			*ret = (uint64_t) family_names[i].value;
+			return 0;
+		}
+	return -ENOENT;
+}
+
 struct policy_parser {
 	struct policy	*policy;
 	size_t		n_syscalls;
@@ -460,12 +471,49 @@ add_group(struct policy_parser *pp, const char *name, unsigned depth, struct ini
 	return 0;
 }
 
+/* NAME(CONDS): a rule of its own. */
+static int
+add_arg_rule(struct policy_parser *pp, const char *name, const char *conds, struct ini_error *err)
+{
+	struct policy *p = pp->policy;
+	struct policy_arg_rule rule, *v;
+	int r;
+
+	if (name[0] == '@')
+		return error_msg_setf(&err->msg, EINVAL, "'%s(...)': conditions apply to a system "
+		    "call, not to a group", name);
+	if (syscall_is_forbidden(name))
+		return error_msg_setf(&err->msg, EINVAL, "'%s' is never allowed", name);
+	if (seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR)
+		return error_msg_setf(&err->msg, EINVAL, "unknown system call '%s'", name);
+	if (p->n_arg_rules >= POLICY_ARG_RULES_MAX)
+		return error_msg_setf(&err->msg, E2BIG, "more than %u rules with conditions",
+		    POLICY_ARG_RULES_MAX);
+	r = policy_arg_rule_parse(name, conds, &rule, &err->msg);
+	if (r < 0)
+		return r;
+	rule.line = pp->line;
+	v = reallocarray(p->arg_rules, p->n_arg_rules + 1, sizeof(*v));
+	if (!v) {
+		free(rule.syscall);
+		return -ENOMEM;
+	}
+	p->arg_rules = v;
+	p->arg_rules[p->n_arg_rules++] = rule;
+	return 0;
+}
+
+/*
+ * Allow=NAME @GROUP NAME(CONDS)...: names and groups separated by white
+ * space; a name followed by conditions in parentheses (which may hold
+ * white space) is a rule with conditions.
+ */
 static int
 parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
 {
 	struct policy_parser *pp = data;
 	_cleanup_free_ char *copy = strdup(value);
-	char *save = NULL;
+	char *s;
 	int r;
 
 	if (!copy)
@@ -474,17 +522,42 @@ parse_allow(const struct ini_key *k, const char *value, void *data, struct ini_e
 	if (value[0] == '\0') {
 		pp->policy->syscalls = strv_free(pp->policy->syscalls);
 		pp->n_syscalls = 0;
+		policy_arg_rules_free(pp->policy->arg_rules, pp->policy->n_arg_rules);
+		pp->policy->arg_rules = NULL;
+		pp->policy->n_arg_rules = 0;
 		pp->policy->syscalls_line = 0;
 		return 0;
 	}
-	for (char *tok = strtok_r(copy, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save)) {
-		if (tok[0] == '@') {
+	for (s = copy; *(s += strspn(s, " \t")) != '\0';) {
+		char *tok = s, *conds = NULL;
+
+		s += strcspn(s, " \t(");
+		if (*s == '(') {
+			*s++ = '\0';
+			conds = s;
+			s = strchr(s, ')');
+			if (!s)
+				return error_msg_setf(&err->msg, EINVAL, "'%s(': no closing ')'", tok);
+			*s++ = '\0';
+			if (*s != '\0' && *s != ' ' && *s != '\t')
+				return error_msg_setf(&err->msg, EINVAL, "'%s(%s)': expected white "
+				    "space after ')', not '%c'", tok, conds, *s);
+		} else if (*s != '\0')
+			*s++ = '\0';
+		if (strchr(tok, ')'))
+			return error_msg_setf(&err->msg, EINVAL, "'%s': ')' without '('", tok);
+		if (tok[0] == '\0')
+			return error_msg_setf(&err->msg, EINVAL, "'(%s)': conditions without a "
+			    "system call", conds);
+		if (conds)
+			r = add_arg_rule(pp, tok, conds, err);
+		else if (tok[0] == '@')
 			r = add_group(pp, tok, 0, err);
-		} else if (syscall_is_forbidden(tok)) {
+		else if (syscall_is_forbidden(tok))
 			return error_msg_setf(&err->msg, EINVAL, "'%s' is never allowed", tok);
-		} else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR) {
+		else if (seccomp_syscall_resolve_name(tok) == __NR_SCMP_ERROR)
 			return error_msg_setf(&err->msg, EINVAL, "unknown system call '%s'", tok);
-		} else
+		else
 			r = add_syscall(pp, tok);
 		if (r < 0)
 			return r;

@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 #include <linux/sched.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/fiemap.h>
@@ -35,6 +36,113 @@ seccomp_releasep(scmp_filter_ctx *ctx)
 {
 	if (*ctx)
 		seccomp_release(*ctx);
+}
+
+/*
+ * Rules pass through a sink, which ANDs each of the daemon's own allow
+ * rules for a call (its floor: ioctl's requests, socket's families, ...)
+ * with the conditions of the policy's rule being compiled, if any.
+ * Refusals of the floor are added once per call, as they are.
+ */
+struct rule_sink {
+	scmp_filter_ctx			ctx;
+	int				nr;
+	const struct scmp_arg_cmp	*user;		/* the policy's conditions, or none */
+	unsigned			n_user;
+	bool				refusals;	/* add the floor's refusals */
+	unsigned			n_allowed;	/* allow rules added */
+	int				conflict;	/* >= 0: an argument both compare */
+};
+
+static bool
+cmp_holds(const struct scmp_arg_cmp *c, uint64_t x)
+{
+	switch (c->op) {
+	case SCMP_CMP_EQ:		return x == c->datum_a;
+	case SCMP_CMP_NE:		return x != c->datum_a;
+	case SCMP_CMP_LT:		return x < c->datum_a;
+	case SCMP_CMP_LE:		return x <= c->datum_a;
+	case SCMP_CMP_GT:		return x > c->datum_a;
+	case SCMP_CMP_GE:		return x >= c->datum_a;
+	case SCMP_CMP_MASKED_EQ:	return (x & c->datum_a) == c->datum_b;
+	default:			return false;
+	}
+}
+
+/* A comparison only one value passes: *ret is that value. */
+static bool
+cmp_point(const struct scmp_arg_cmp *c, uint64_t *ret)
+{
+	if (c->op == SCMP_CMP_EQ)
+		*ret = c->datum_a;
+	else if (c->op == SCMP_CMP_MASKED_EQ && c->datum_a == UINT64_MAX)
+		*ret = c->datum_b;
+	else
+		return false;
+	return true;
+}
+
+/*
+ * *f AND u, for one argument, into *f: 1, or 0 when nothing passes both,
+ * or -1 when libseccomp cannot say it in one comparison. A floor's
+ * comparison of the low 32 bits with one value (ioctl's request,
+ * fadvise64's advice: ints, which the kernel reads as 32 bits) is kept
+ * when u holds for that value.
+ */
+static int
+cmp_meet(struct scmp_arg_cmp *f, const struct scmp_arg_cmp *u)
+{
+	uint64_t x;
+
+	if (cmp_point(u, &x)) {
+		if (!cmp_holds(f, x))
+			return 0;
+		*f = *u;
+		return 1;
+	}
+	if (cmp_point(f, &x) || (f->op == SCMP_CMP_MASKED_EQ && f->datum_a == UINT32_MAX &&
+	    (x = f->datum_b, true)))
+		return cmp_holds(u, x) ? 1 : 0;
+	if (f->op == SCMP_CMP_MASKED_EQ && u->op == SCMP_CMP_MASKED_EQ) {
+		if ((f->datum_b & u->datum_a) != (u->datum_b & f->datum_a))
+			return 0;
+		f->datum_a |= u->datum_a;
+		f->datum_b |= u->datum_b;
+		return 1;
+	}
+	return -1;
+}
+
+static int
+sink_add(struct rule_sink *s, uint32_t action, unsigned n, const struct scmp_arg_cmp *floor)
+{
+	struct scmp_arg_cmp v[POLICY_ARGS_MAX];
+	unsigned nv = n;
+
+	assert(n <= POLICY_ARGS_MAX);
+	if (action != SCMP_ACT_ALLOW)
+		return s->refusals ? seccomp_rule_add_exact_array(s->ctx, action, s->nr, n, floor) : 0;
+	if (n > 0)
+		memcpy(v, floor, n * sizeof(*v));
+	for (unsigned i = 0; i < s->n_user; i++) {
+		unsigned j = 0;
+		int r;
+
+		while (j < nv && v[j].arg != s->user[i].arg)
+			j++;
+		if (j == nv) {
+			assert(nv < POLICY_ARGS_MAX);
+			v[nv++] = s->user[i];
+			continue;
+		}
+		r = cmp_meet(&v[j], &s->user[i]);
+		if (r < 0)
+			s->conflict = (int) s->user[i].arg;
+		if (r <= 0)
+			return 0;
+	}
+	s->n_allowed++;
+	return seccomp_rule_add_exact_array(s->ctx, action, s->nr, nv, v);
 }
 
 /*
@@ -85,7 +193,7 @@ policy_ioctl_allowed(uint64_t request)
 }
 
 static int
-add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
+add_ioctl_rules(struct rule_sink *s, uint32_t def)
 {
 	int r;
 
@@ -94,14 +202,14 @@ add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
 	static const uint32_t eperm_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 	for (size_t i = 0; i < ELEMENTSOF(allowed_ioctls); i++) {
-		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, allowed_ioctls[i]));
+		r = sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX,
+		    allowed_ioctls[i]));
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; def != SCMP_ACT_ERRNO(EPERM) && i < ELEMENTSOF(eperm_ioctls); i++) {
-		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(ioctl), 1,
-		    SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX, eperm_ioctls[i]));
+		r = sink_add(s, SCMP_ACT_ERRNO(EPERM), 1, &SCMP_A1(SCMP_CMP_MASKED_EQ, UINT32_MAX,
+		    eperm_ioctls[i]));
 		if (r < 0)
 			return r;
 	}
@@ -118,10 +226,10 @@ add_ioctl_rules(scmp_filter_ctx ctx, uint32_t def)
  * policy's action.
  */
 static int
-add_mknod_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg)
+add_mknod_rule(struct rule_sink *s, unsigned mode_arg)
 {
-	return seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-	    SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, S_IFMT, S_IFIFO));
+	return sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_CMP(mode_arg, SCMP_CMP_MASKED_EQ, S_IFMT,
+	    S_IFIFO));
 }
 
 /*
@@ -133,7 +241,7 @@ add_mknod_rule(scmp_filter_ctx ctx, int nr, unsigned mode_arg)
  * DONTNEED and values no advice has get the policy's action.
  */
 static int
-add_fadvise_rules(scmp_filter_ctx ctx, int nr)
+add_fadvise_rules(struct rule_sink *s)
 {
 	static const uint32_t allowed[] = {
 		POSIX_FADV_NORMAL, POSIX_FADV_RANDOM, POSIX_FADV_SEQUENTIAL, POSIX_FADV_WILLNEED,
@@ -142,8 +250,8 @@ add_fadvise_rules(scmp_filter_ctx ctx, int nr)
 	int r = 0;
 
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(allowed); i++)
-		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-		    SCMP_A3(SCMP_CMP_MASKED_EQ, UINT32_MAX, allowed[i]));
+		r = sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_A3(SCMP_CMP_MASKED_EQ, UINT32_MAX,
+		    allowed[i]));
 	return r;
 }
 
@@ -163,7 +271,7 @@ add_fadvise_rules(scmp_filter_ctx ctx, int nr)
  * value the kernel would truncate to an allowed family is refused too.
  */
 static int
-add_socket_rules(scmp_filter_ctx ctx, int nr, const struct policy *p, uint32_t def)
+add_socket_rules(struct rule_sink *s, const struct policy *p, uint32_t def)
 {
 	const uint32_t no_family = SCMP_ACT_ERRNO(EAFNOSUPPORT);
 	const uint32_t no_protocol = SCMP_ACT_ERRNO(EPROTONOSUPPORT);
@@ -179,23 +287,21 @@ add_socket_rules(scmp_filter_ctx ctx, int nr, const struct policy *p, uint32_t d
 
 				if (a == def)
 					continue;
-				r = seccomp_rule_add_exact(ctx, a, nr, 2,
+				r = sink_add(s, a, 2, (struct scmp_arg_cmp[]) {
 				    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f),
-				    SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t) n));
+				    SCMP_A2(SCMP_CMP_EQ, (scmp_datum_t) n) });
 				if (r < 0)
 					return r;
 			}
 			if (no_protocol == def)
 				continue;
-			r = seccomp_rule_add_exact(ctx, no_protocol, nr, 2,
+			r = sink_add(s, no_protocol, 2, (struct scmp_arg_cmp[]) {
 			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f),
-			    SCMP_A2(SCMP_CMP_GE, (scmp_datum_t) MAX_LINKS));
+			    SCMP_A2(SCMP_CMP_GE, (scmp_datum_t) MAX_LINKS) });
 		} else if (allowed)
-			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+			r = sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
 		else if (no_family != def)
-			r = seccomp_rule_add_exact(ctx, no_family, nr, 1,
-			    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
+			r = sink_add(s, no_family, 1, &SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t) f));
 		else
 			r = 0;
 		if (r < 0)
@@ -203,8 +309,180 @@ add_socket_rules(scmp_filter_ctx ctx, int nr, const struct policy *p, uint32_t d
 	}
 	if (no_family == def)
 		return 0;
-	return seccomp_rule_add_exact(ctx, no_family, nr, 1,
-	    SCMP_A0(SCMP_CMP_GE, (scmp_datum_t) AF_MAX));
+	return sink_add(s, no_family, 1, &SCMP_A0(SCMP_CMP_GE, (scmp_datum_t) AF_MAX));
+}
+
+/* The rules for system call name (s->nr) that the daemon ANDs with what
+ * the policy says of its arguments. */
+static int
+add_floor(struct rule_sink *s, const struct policy *p, const char *name, uint32_t def)
+{
+	if (strcmp(name, "clone") == 0)
+		return sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
+	if (strcmp(name, "ioctl") == 0)
+		return add_ioctl_rules(s, def);
+	if (strcmp(name, "socket") == 0 || strcmp(name, "socketpair") == 0)
+		return add_socket_rules(s, p, def);
+	if (strcmp(name, "mknod") == 0 || strcmp(name, "mknodat") == 0)
+		return add_mknod_rule(s, strcmp(name, "mknod") == 0 ? 1 : 2);
+	if (strcmp(name, "fadvise64") == 0)
+		return add_fadvise_rules(s);
+	return sink_add(s, SCMP_ACT_ALLOW, 0, NULL);
+}
+
+/*
+ * The values in [lo, UINT32_MAX] as comparisons of libseccomp's, each
+ * the bits above a block of aligned values (as routes are written):
+ * at most 32 of them.
+ */
+static unsigned
+blocks_to_u32_max(unsigned arg, uint64_t lo, struct scmp_arg_cmp *v)
+{
+	unsigned n = 0;
+
+	while (lo <= UINT32_MAX) {
+		uint64_t size = lo == 0 ? UINT64_C(1) << 32 : lo & -lo;
+
+		while (lo + size - 1 > UINT32_MAX)
+			size >>= 1;
+		v[n++] = SCMP_CMP(arg, SCMP_CMP_MASKED_EQ, ~(size - 1), lo);
+		lo += size;
+	}
+	return n;
+}
+
+#define ALTERNATIVES_MAX	33
+#define CONJUNCTIONS_MAX	1024
+
+/*
+ * A comparison as libseccomp's, which compare all 64 bits. Most
+ * arguments are ints, of which the kernel reads only the low 32 bits:
+ * for ==, <, <= and & MASK == that is as safe (a value with high bits
+ * set fails, or the mask ignores them), but a value with high bits set
+ * would pass !=, > and >= while the kernel saw a number that does not.
+ * So against a value below 2^32 those also require the high bits clear,
+ * as the union of the blocks of values that pass (and below it, for !=).
+ */
+static unsigned
+alternatives(const struct policy_arg_cmp *c, struct scmp_arg_cmp *v)
+{
+	static const enum scmp_compare ops[] = {
+		[POLICY_ARG_EQ] = SCMP_CMP_EQ, [POLICY_ARG_NE] = SCMP_CMP_NE,
+		[POLICY_ARG_LT] = SCMP_CMP_LT, [POLICY_ARG_LE] = SCMP_CMP_LE,
+		[POLICY_ARG_GT] = SCMP_CMP_GT, [POLICY_ARG_GE] = SCMP_CMP_GE,
+		[POLICY_ARG_MASKED_EQ] = SCMP_CMP_MASKED_EQ,
+	};
+	bool wide = c->value > UINT32_MAX;
+	unsigned n = 0;
+
+	switch (c->op) {
+	case POLICY_ARG_NE:
+		if (wide)
+			break;
+		if (c->value > 0)
+			v[n++] = SCMP_CMP(c->arg, SCMP_CMP_LT, c->value);
+		return n + blocks_to_u32_max(c->arg, c->value + 1, v + n);
+	case POLICY_ARG_GT:
+		return wide ? (v[0] = SCMP_CMP(c->arg, SCMP_CMP_GT, c->value), 1) :
+		    blocks_to_u32_max(c->arg, c->value + 1, v);
+	case POLICY_ARG_GE:
+		return wide ? (v[0] = SCMP_CMP(c->arg, SCMP_CMP_GE, c->value), 1) :
+		    blocks_to_u32_max(c->arg, c->value, v);
+	case POLICY_ARG_MASKED_EQ:
+		v[0] = SCMP_CMP(c->arg, SCMP_CMP_MASKED_EQ, c->mask, c->value);
+		return 1;
+	default:
+		break;
+	}
+	v[0] = SCMP_CMP(c->arg, ops[c->op], c->value);
+	return 1;
+}
+
+/* The first rule with a's system call. */
+static const struct policy_arg_rule *
+first_arg_rule(const struct policy *p, const struct policy_arg_rule *a)
+{
+	for (size_t i = 0; i < p->n_arg_rules; i++)
+		if (strcmp(p->arg_rules[i].syscall, a->syscall) == 0)
+			return &p->arg_rules[i];
+	return a;
+}
+
+static void
+arg_rule_text(const struct policy_arg_rule *a, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s(", a->syscall);
+
+	for (size_t i = 0; i < a->n_cmps && n >= 0 && (size_t) n < size; i++) {
+		const struct policy_arg_cmp *c = &a->cmps[i];
+
+		if (c->op == POLICY_ARG_MASKED_EQ)
+			n += snprintf(buf + n, size - (size_t) n, "%sarg%u & %#llx == %#llx",
+			    i ? ", " : "", c->arg, (unsigned long long) c->mask,
+			    (unsigned long long) c->value);
+		else
+			n += snprintf(buf + n, size - (size_t) n, "%sarg%u %s %#llx", i ? ", " : "",
+			    c->arg, policy_arg_op_to_string(c->op), (unsigned long long) c->value);
+	}
+	if (n >= 0 && (size_t) n < size)
+		(void) snprintf(buf + n, size - (size_t) n, ")");
+}
+
+/* One Allow=NAME(...) rule: each combination of its comparisons'
+ * alternatives, ANDed with the floor. */
+static int
+add_arg_rule(scmp_filter_ctx ctx, const struct policy *p, const struct policy_arg_rule *a,
+    const struct policy_arg_rule *first, uint32_t def, struct ini_error *err)
+{
+	struct scmp_arg_cmp alts[POLICY_ARGS_MAX][ALTERNATIVES_MAX], conj[POLICY_ARGS_MAX];
+	unsigned n_alts[POLICY_ARGS_MAX], pick[POLICY_ARGS_MAX] = {};
+	struct rule_sink sink = { ctx, seccomp_syscall_resolve_name(a->syscall), .conflict = -1 };
+	size_t total = 1;
+	char text[256];
+	int r;
+
+	arg_rule_text(a, text, sizeof(text));
+	err->line = a->line;
+	if (sink.nr < 0) {
+		log_debug("System call '%s' does not exist on this architecture, skipping.",
+		    a->syscall);
+		return 0;
+	}
+	for (size_t i = 0; i < a->n_cmps; i++) {
+		n_alts[i] = alternatives(&a->cmps[i], alts[i]);
+		if (n_alts[i] == 0)
+			return error_msg_setf(&err->msg, EINVAL, "%s: arg%u %s %#llx never holds",
+			    text, a->cmps[i].arg, policy_arg_op_to_string(a->cmps[i].op),
+			    (unsigned long long) a->cmps[i].value);
+		total *= n_alts[i];
+		if (total > CONJUNCTIONS_MAX)
+			return error_msg_setf(&err->msg, E2BIG, "%s: too many comparisons to compile "
+			    "(!=, > and >= on 32-bit values cost up to 33 each): split the rule",
+			    text);
+	}
+	sink.user = conj;
+	sink.n_user = (unsigned) a->n_cmps;
+	for (size_t k = 0; k < total; k++) {
+		for (size_t i = 0; i < a->n_cmps; i++)
+			conj[i] = alts[i][pick[i]];
+		/* The floor's refusals once for each system call. */
+		sink.refusals = a == first && k == 0;
+		r = add_floor(&sink, p, a->syscall, def);
+		if (r < 0)
+			return error_msg_setf(&err->msg, -r, "cannot add a seccomp rule for %s: %s",
+			    text, strerror(-r));
+		for (size_t i = 0; i < a->n_cmps && ++pick[i] == n_alts[i]; i++)
+			pick[i] = 0;
+	}
+	if (sink.conflict >= 0)
+		return error_msg_setf(&err->msg, EINVAL, "%s: sandboxd restricts arg%d of %s "
+		    "itself, and can only combine that with ==, or with & MASK == where it "
+		    "checks flags", text, sink.conflict, a->syscall);
+	if (sink.n_allowed == 0)
+		return error_msg_setf(&err->msg, EINVAL, "%s never allows anything: sandboxd "
+		    "refuses every value it passes (see sandboxd.policy(5), SYSTEM CALLS)", text);
+	err->line = 0;
+	return 0;
 }
 
 /* The BPF of ctx, through a memfd, into *ret (malloc'd). */
@@ -307,6 +585,7 @@ policy_compile(struct policy *p, struct ini_error *err)
 
 	for (char **s = p->syscalls; s && *s; s++) {
 		int nr = seccomp_syscall_resolve_name(*s);
+		struct rule_sink sink = { ctx, nr, .refusals = true, .conflict = -1 };
 
 		if (syscall_is_forbidden(*s))
 			return error_msg_setf(&err->msg, EINVAL, "'%s' is never allowed", *s);
@@ -315,23 +594,22 @@ policy_compile(struct policy *p, struct ini_error *err)
 			    *s);
 			continue;
 		}
-		if (strcmp(*s, "clone") == 0) {
-			clone_allowed = true;
-			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 1,
-			    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_NS_FLAGS, 0));
-		} else if (strcmp(*s, "ioctl") == 0)
-			r = add_ioctl_rules(ctx, def);
-		else if (strcmp(*s, "socket") == 0 || strcmp(*s, "socketpair") == 0)
-			r = add_socket_rules(ctx, nr, p, def);
-		else if (strcmp(*s, "mknod") == 0 || strcmp(*s, "mknodat") == 0)
-			r = add_mknod_rule(ctx, nr, strcmp(*s, "mknod") == 0 ? 1 : 2);
-		else if (strcmp(*s, "fadvise64") == 0)
-			r = add_fadvise_rules(ctx, nr);
-		else
-			r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, nr, 0);
+		clone_allowed = clone_allowed || strcmp(*s, "clone") == 0;
+		r = add_floor(&sink, p, *s, def);
 		if (r < 0)
 			return error_msg_setf(&err->msg, -r,
 			    "cannot add a seccomp rule for '%s': %s", *s, strerror(-r));
+	}
+	for (size_t i = 0; i < p->n_arg_rules; i++) {
+		const struct policy_arg_rule *a = &p->arg_rules[i];
+
+		/* Allowed whatever its arguments: the conditions add nothing. */
+		if (policy_allows_syscall(p, a->syscall))
+			continue;
+		clone_allowed = clone_allowed || strcmp(a->syscall, "clone") == 0;
+		r = add_arg_rule(ctx, p, a, first_arg_rule(p, a), def, err);
+		if (r < 0)
+			return r;
 	}
 	/* Extended attributes a policy does not let the target set or remove
 	 * fail as on a file system without them, which programs that copy
@@ -339,7 +617,7 @@ policy_compile(struct policy *p, struct ini_error *err)
 	for (size_t i = 0; i < ELEMENTSOF(xattr_writes); i++) {
 		int nr = seccomp_syscall_resolve_name(xattr_writes[i]);
 
-		if (nr < 0 || policy_allows_syscall(p, xattr_writes[i]) ||
+		if (nr < 0 || policy_names_syscall(p, xattr_writes[i]) ||
 		    def == SCMP_ACT_ERRNO(EOPNOTSUPP))
 			continue;
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), nr, 0);

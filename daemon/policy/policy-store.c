@@ -93,7 +93,7 @@ store_add_source(struct policy_store *s, const struct policy_source *src,
 	if (r >= 0) {
 		r = policy_compile(p, &err);
 		if (r < 0)
-			ini_diags_add(d, 0, INI_ERROR, r, "%s",
+			ini_diags_add(d, err.line, INI_ERROR, r, "%s",
 			    err.message[0] ? err.message : strerror(-r));
 	}
 	if (r >= 0) {

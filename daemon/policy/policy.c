@@ -104,6 +104,7 @@ policy_unref(struct policy *p)
 	strv_free(p->environment);
 	free(p->cwd);
 	strv_free(p->syscalls);
+	policy_arg_rules_free(p->arg_rules, p->n_arg_rules);
 	free(p->bpf);
 	free(p->notify_bpf);
 	free(p->learn_bpf);
@@ -187,4 +188,21 @@ policy_allows_syscall(const struct policy *p, const char *name)
 		n++;
 	/* p->syscalls is sorted and unique (policy-parse.c). */
 	return n > 0 && bsearch(&name, p->syscalls, n, sizeof(char *), strcmp_ptr);
+}
+
+bool
+policy_names_syscall(const struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_arg_rules; i++)
+		if (strcmp(p->arg_rules[i].syscall, name) == 0)
+			return true;
+	return policy_allows_syscall(p, name);
+}
+
+void
+policy_arg_rules_free(struct policy_arg_rule *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].syscall);
+	free(v);
 }

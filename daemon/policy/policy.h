@@ -92,6 +92,40 @@ struct policy_connect_rule {
 	unsigned	line;		/* where the policy names it */
 };
 
+/*
+ * [SystemCalls] Allow=NAME(argN OP VALUE, ...): one rule, allowing NAME
+ * when every comparison holds; several rules for one name allow it when
+ * any does. OP is one of ==, !=, <, <=, >, >= or "& MASK ==" (those bits
+ * equal VALUE's). A name also allowed without conditions is allowed
+ * outright.
+ */
+enum policy_arg_op {
+	POLICY_ARG_EQ,
+	POLICY_ARG_NE,
+	POLICY_ARG_LT,
+	POLICY_ARG_LE,
+	POLICY_ARG_GT,
+	POLICY_ARG_GE,
+	POLICY_ARG_MASKED_EQ,
+};
+
+#define POLICY_ARGS_MAX		6	/* a system call's arguments */
+#define POLICY_ARG_RULES_MAX	256
+
+struct policy_arg_cmp {
+	unsigned		arg;		/* 0 to POLICY_ARGS_MAX - 1 */
+	enum policy_arg_op	op;
+	uint64_t		mask;		/* POLICY_ARG_MASKED_EQ */
+	uint64_t		value;
+};
+
+struct policy_arg_rule {
+	char			*syscall;
+	size_t			n_cmps;		/* 1 to POLICY_ARGS_MAX, one per argument */
+	struct policy_arg_cmp	cmps[POLICY_ARGS_MAX];
+	unsigned		line;		/* where the policy names it */
+};
+
 struct policy {
 	unsigned		n_ref;		/* the store and each live target hold one */
 	char			*name;
@@ -117,6 +151,8 @@ struct policy {
 	/* [SystemCalls] */
 	char			**syscalls;	/* expanded, sorted, unique names */
 	unsigned		syscalls_line;	/* of the first Allow=, for messages */
+	struct policy_arg_rule	*arg_rules;	/* Allow=NAME(...), in the policy's order */
+	size_t			n_arg_rules;
 	unsigned		landlock_line;	/* of Landlock=, for messages */
 	int			syscall_errno;	/* Action=errno:NAME (default EPERM), or 0 = kill */
 	bool			name_denials;	/* NameDenials= (default yes): refusals notify */
@@ -240,8 +276,12 @@ policy_unrefp(struct policy **p)
  * bits, as the kernel reads it; policy-seccomp.c's allow-list). */
 bool policy_ioctl_allowed(uint64_t request);
 
-/* Whether p's Allow= lines name system call name (after expansion). */
+/* Whether p's Allow= lines name system call name (after expansion)
+ * without conditions on its arguments. */
 bool policy_allows_syscall(const struct policy *p, const char *name);
+/* The same, or with conditions (Allow=NAME(...)). */
+bool policy_names_syscall(const struct policy *p, const char *name);
+void policy_arg_rules_free(struct policy_arg_rule *v, size_t n);
 
 /* The RestrictAddressFamilies= name of an AF_* ("AF_UNIX"), and the
  * RestrictNetlink= name of a NETLINK_* ("route"): NULL if a policy cannot

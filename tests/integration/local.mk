@@ -27,6 +27,16 @@ tests_integration_helpers_learn_target_CFLAGS = $(WARN_CFLAGS)
 # libtool says -all-static for what gcc calls -static.
 tests_integration_helpers_learn_target_LDFLAGS = -all-static
 
+# Run inside sandboxes by test-args under the "tight" test policy: raw
+# system calls, no C library and no start-up code of one (which would need
+# more than that policy allows). Never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/tight-echo
+tests_integration_helpers_tight_echo_SOURCES = tests/integration/helpers/tight-echo.c
+tests_integration_helpers_tight_echo_CFLAGS = $(WARN_CFLAGS) -fno-stack-protector -fno-pie \
+	-fcf-protection=none
+tests_integration_helpers_tight_echo_LDFLAGS = -all-static -nostdlib -no-pie
+EXTRA_DIST += tests/integration/policies/tight.policy
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -45,7 +55,8 @@ integration_tests = \
 	tests/integration/test-loopback \
 	tests/integration/test-surface \
 	tests/integration/test-procmask \
-	tests/integration/test-learn
+	tests/integration/test-learn \
+	tests/integration/test-args
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -149,6 +160,13 @@ tests_integration_test_learn_CFLAGS = $(itest_cflags) $(LIBSECCOMP_CFLAGS)
 tests_integration_test_learn_LDADD = $(itest_ldadd) daemon/libpolicy.la common/libcommon.la \
 	$(LIBSECCOMP_LIBS)
 EXTRA_tests_integration_test_learn_DEPENDENCIES = tests/integration/helpers/learn-target
+
+# System call arguments in policies: the "tight" test policy.
+tests_integration_test_args_SOURCES = tests/integration/test-args.c
+tests_integration_test_args_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_args_CFLAGS = $(itest_cflags)
+tests_integration_test_args_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_args_DEPENDENCIES = tests/integration/helpers/tight-echo
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh

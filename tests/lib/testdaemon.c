@@ -1022,13 +1022,14 @@ testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
 }
 
 int
-testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
+testlib_sandboxctl_input_as(const char *input, uid_t uid, gid_t gid, char **ret_out,
+    char **ret_err, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, ret_err);
-	r = sandboxctl_v(NULL, uid, gid, ret_out, ret_err, ap);
+	r = sandboxctl_v(input, uid, gid, ret_out, ret_err, ap);
 	va_end(ap);
 	return r;
 }

@@ -156,9 +156,11 @@ int testlib_run_cmd(const char *const *argv, const char *input, uid_t uid, gid_t
 /* $SANDBOXCTL with the given arguments (NULL-terminated), as root, 60 s. */
 int testlib_sandboxctl(const char *input, char **ret_out, char **ret_err, ...)
     __attribute__((sentinel));
-/* Same, as uid/gid. */
-int testlib_sandboxctl_as(uid_t uid, gid_t gid, char **ret_out, char **ret_err, ...)
-    __attribute__((sentinel));
+/* Same, as uid/gid, with stdin from input (NULL: /dev/null). */
+int testlib_sandboxctl_input_as(const char *input, uid_t uid, gid_t gid, char **ret_out,
+    char **ret_err, ...) __attribute__((sentinel));
+#define testlib_sandboxctl_as(uid, gid, ret_out, ret_err, ...) \
+	testlib_sandboxctl_input_as(NULL, (uid), (gid), (ret_out), (ret_err), __VA_ARGS__)
 
 /* Starts $SANDBOXCTL with the given arguments (NULL-terminated) as uid/gid
  * ((uid_t)-1: as we are) and returns at once: its pid (ours to reap), and

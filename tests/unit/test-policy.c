@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -1126,6 +1127,232 @@ START_TEST(test_filter_default_families)
 }
 END_TEST
 
+/* ---- argument conditions ----------------------------------------------- */
+
+static struct policy *compose(const char *const *v, const char *name, const char *text,
+    struct ini_diags *d);
+
+/* Verdict of p's filter for system call name with args. */
+static uint32_t
+verdict(const struct policy *p, const char *name, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	struct seccomp_data d = {
+		.nr = seccomp_syscall_resolve_name(name),
+		.arch = seccomp_arch_native(),
+		.args = { a0, a1, a2 },
+	};
+
+	return bpf_run(p->bpf, p->bpf_len, &d);
+}
+
+#define ARGS_POLICY "[SystemCalls]\nAllow=exit_group\n" \
+	"Allow=write(arg0 != 5) read(arg0 >= 100) read(arg0 == STDIN_FILENO) read(arg0 < 3)\n" \
+	"Allow=ioctl(arg0 == 1, arg1 == FIONREAD) socket(arg1 == SOCK_DGRAM|SOCK_CLOEXEC)\n" \
+	"Allow=mmap(arg2 & PROT_EXEC == 0) fcntl(arg0 <= 2, arg1 == F_GETFD)\n" \
+	"Allow=clone(arg0 & CLONE_THREAD|CLONE_VM == CLONE_THREAD|CLONE_VM)\n"
+
+/* Run by the kernel: every comparison, the high bits of 32-bit
+ * arguments, and the daemon's own rules for ioctl and socket still
+ * holding under the policy's. */
+static int
+args_body(void)
+{
+	char c = 0;
+	int n = 0;
+	void *m;
+
+	/* != 5: not 5, nor 5 with high bits the kernel drops. */
+	CHECK_FAILS(1, syscall(SYS_write, 5, &c, 0), EPERM);
+	CHECK_FAILS(2, syscall(SYS_write, (1L << 32) | 5, &c, 0), EPERM);
+	CHECK_FAILS(3, syscall(SYS_write, 77, &c, 0), EBADF);
+	CHECK_FAILS(4, syscall(SYS_write, 900, &c, 0), EBADF);
+	/* >= 100, == 0, < 3: alternatives. */
+	CHECK_FAILS(5, syscall(SYS_read, 99, &c, 0), EPERM);
+	CHECK_FAILS(6, syscall(SYS_read, 100, &c, 0), EBADF);
+	CHECK_FAILS(7, syscall(SYS_read, (1L << 32) | 50, &c, 0), EPERM);
+	CHECK_FAILS(8, syscall(SYS_read, (1L << 32) | 150, &c, 0), EPERM);
+	CHECK_FAILS(9, syscall(SYS_read, 3, &c, 0), EPERM);
+	if (syscall(SYS_read, 0, &c, 0) < 0 && errno == EPERM)
+		return 10;
+	/* ioctl: only FIONREAD on fd 1; TIOCSTI stays refused. */
+	if (syscall(SYS_ioctl, 1, FIONREAD, &n) < 0 && errno == EPERM)
+		return 11;
+	CHECK_FAILS(12, syscall(SYS_ioctl, 2, FIONREAD, &n), EPERM);
+	CHECK_FAILS(13, syscall(SYS_ioctl, 1, TCGETS, &n), EPERM);
+	CHECK_FAILS(14, syscall(SYS_ioctl, 1, TIOCSTI, &c), EPERM);
+	/* socket: datagrams, of the families the policy allows. */
+	if (syscall(SYS_socket, AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0) < 0)
+		return 15;
+	CHECK_FAILS(16, syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0), EPERM);
+	CHECK_FAILS(17, syscall(SYS_socket, AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    EAFNOSUPPORT);
+	CHECK_FAILS(18, syscall(SYS_socket, AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, 0),
+	    EAFNOSUPPORT);
+	/* mmap: never executable. */
+	m = (void *) syscall(SYS_mmap, NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return 19;
+	CHECK_FAILS(20, syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), EPERM);
+	/* fcntl: both comparisons. */
+	CHECK_FAILS(21, syscall(SYS_fcntl, 2, F_GETFL), EPERM);
+	CHECK_FAILS(22, syscall(SYS_fcntl, 3, F_GETFD), EPERM);
+	if (syscall(SYS_fcntl, 2, F_GETFD) < 0 && errno == EPERM)
+		return 23;
+	return 0;
+}
+
+START_TEST(test_filter_args)
+{
+	_cleanup_(policy_unrefp) struct policy *p = compiled(ARGS_POLICY);
+	int status = run_filtered(p, args_body);
+
+	ck_assert_uint_eq(p->n_arg_rules, 9);
+	ck_assert(!policy_allows_syscall(p, "write"));
+	ck_assert(policy_names_syscall(p, "write"));
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status 0x%x", status);
+	/* clone: the policy's flags and the daemon's (no namespaces). */
+	ck_assert_uint_eq(verdict(p, "clone", CLONE_THREAD | CLONE_VM | CLONE_FILES, 0, 0),
+	    SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "clone", CLONE_VM, 0, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "clone", CLONE_THREAD | CLONE_VM | CLONE_NEWUSER, 0, 0),
+	    SECCOMP_RET_ALLOW);
+	/* clone3 hides its flags: ENOSYS, so that glibc uses clone. */
+	ck_assert_uint_eq(verdict(p, "clone3", 0, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
+}
+END_TEST
+
+/* Values and composition: names, '|', bases; an unconditional name
+ * wins; Allow= empty drops the rules; Include= adds them. */
+START_TEST(test_args_parse)
+{
+	_cleanup_(policy_unrefp) struct policy *p = compiled("[SystemCalls]\n"
+	    "Allow=openat(arg0 == AT_FDCWD, arg2 & O_ACCMODE|O_CREAT == O_RDONLY)\n"
+	    "Allow=read(arg0 == 0x10) read(arg0 == 010) read(arg0 == -1) read\n"
+	    "Allow=write(arg1>=4096,arg0==1)\n");
+	_cleanup_(policy_unrefp) struct policy *r = parse_ok("[SystemCalls]\n"
+	    "Allow=read(arg0 == 0) write\nAllow=\nAllow=getpid\n");
+	const struct policy_arg_rule *a = &p->arg_rules[0];
+
+	ck_assert_uint_eq(p->n_arg_rules, 5);
+	ck_assert_str_eq(a->syscall, "openat");
+	ck_assert_uint_eq(a->n_cmps, 2);
+	ck_assert_uint_eq(a->cmps[0].value, (uint64_t) (int64_t) AT_FDCWD);
+	ck_assert_uint_eq(a->cmps[1].op, POLICY_ARG_MASKED_EQ);
+	ck_assert_uint_eq(a->cmps[1].mask, O_ACCMODE | O_CREAT);
+	ck_assert_uint_eq(a->cmps[1].value, 0);
+	ck_assert_uint_eq(p->arg_rules[1].cmps[0].value, 16);
+	ck_assert_uint_eq(p->arg_rules[2].cmps[0].value, 8);
+	ck_assert_uint_eq(p->arg_rules[3].cmps[0].value, UINT64_MAX);
+	ck_assert_uint_eq(p->arg_rules[4].line, 4);
+	ck_assert_uint_eq(p->arg_rules[4].cmps[0].arg, 1);
+	ck_assert_uint_eq(p->arg_rules[4].cmps[0].op, POLICY_ARG_GE);
+	ck_assert_uint_eq(verdict(p, "openat", (uint64_t) (int64_t) AT_FDCWD, 0, O_RDONLY),
+	    SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "openat", (uint64_t) (int64_t) AT_FDCWD, 0, O_RDWR),
+	    SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "openat", (uint64_t) (int64_t) AT_FDCWD, 0,
+	    O_RDONLY | O_CREAT), SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "openat", 3, 0, O_RDONLY), SECCOMP_RET_ALLOW);
+	/* "read" alone: every read. */
+	ck_assert_uint_eq(verdict(p, "read", 77, 0, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(verdict(p, "write", 1, 4096, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "write", 1, 4095, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "write", 2, 8192, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(r->n_arg_rules, 0);
+	ck_assert(!policy_names_syscall(r, "read") && !policy_names_syscall(r, "write"));
+}
+END_TEST
+
+START_TEST(test_args_include)
+{
+	static const char *const v[] = {
+		"inner", "[SystemCalls]\nAllow=read(arg0 == 0) exit_group\n", NULL,
+	};
+	struct ini_diags d;
+	_cleanup_(policy_unrefp) struct policy *p = compose(v, "top",
+	    "[Policy]\nInclude=inner\n[SystemCalls]\nAllow=read(arg0 == 3)\n", &d);
+	struct ini_error err = {};
+
+	ck_assert_msg(p, "%s", d.n ? d.v[0].message : "?");
+	ck_assert_uint_eq(p->n_arg_rules, 2);
+	ck_assert_int_eq(policy_compile(p, &err), 0);
+	ck_assert_uint_eq(verdict(p, "read", 0, 0, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_eq(verdict(p, "read", 3, 0, 0), SECCOMP_RET_ALLOW);
+	ck_assert_uint_ne(verdict(p, "read", 1, 0, 0), SECCOMP_RET_ALLOW);
+}
+END_TEST
+
+/* Conditions that are wrong, or that the daemon cannot keep, at their line. */
+static const struct {
+	const char	*allow;
+	const char	*message;
+} bad_args[] = {
+	{ "read(arg0)", "expected ==" },
+	{ "read(arg0 ==)", "expected a number or a name" },
+	{ "read(arg0 == 1 2)", "unexpected '2'" },
+	{ "read(arg00 == 1)", "arg0 to arg5" },
+	{ "read(argv == 1)", "arg0 to arg5" },
+	{ "read(arg0 & == 1)", "expected a number or a name" },
+	{ "read(arg0 & 1 != 1)", "compared with == only" },
+	{ "read(arg0 == 1,)", "an empty condition" },
+	{ "read(, arg0 == 1)", "an empty condition" },
+	{ "read(arg0 == 1) )", "')' without '('" },
+	{ "read(arg0 == 1)(arg1 == 2)", "expected white space after ')'" },
+	{ "nosuchcall(arg0 == 1)", "unknown system call 'nosuchcall'" },
+	{ "bpf(arg0 == 1)", "never allowed" },
+	{ "read(arg0 == --1)", "is not a number" },
+	{ "read(arg0 == -9223372036854775809)", "out of range" },
+	{ "read(arg0 == 99999999999999999999)", "is not a number" },
+	{ "read(arg0 == AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA)",
+	  "too long" },
+	{ "read(arg0 > 0xffffffff)", "never holds" },
+	{ "mknodat(arg2 & S_IFMT == S_IFREG)", "never allows anything" },
+	{ "fadvise64(arg3 == 4)", "never allows anything" },
+	{ "clone(arg0 < 0x100)", "restricts arg0 of clone" },
+	{ "write(arg0 != 1, arg1 != 1, arg2 != 1)", "too many comparisons" },
+};
+
+START_TEST(test_args_invalid)
+{
+	char *text = testlib_asprintf("[SystemCalls]\nAllow=exit_group\nAllow=%s\n",
+	    bad_args[_i].allow);
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	int r;
+
+	r = policy_parse("test", NULL, text, &p, &err);
+	if (r >= 0) {
+		r = policy_compile(p, &err);
+		policy_unref(p);
+	}
+	ck_assert_msg(r < 0, "%s: loads", bad_args[_i].allow);
+	ck_assert_msg(err.line == 3, "%s: line %u", bad_args[_i].allow, err.line);
+	ck_assert_msg(strstr(err.message, bad_args[_i].message), "%s: message '%s' lacks '%s'",
+	    bad_args[_i].allow, err.message, bad_args[_i].message);
+	free(text);
+}
+END_TEST
+
+/* More rules than a policy may hold. */
+START_TEST(test_args_too_many)
+{
+	char *text = strdup("[SystemCalls]\n"), *next;
+	struct policy *p = NULL;
+	struct ini_error err = {};
+
+	for (unsigned i = 0; i <= POLICY_ARG_RULES_MAX; i++) {
+		next = testlib_asprintf("%sAllow=read(arg0 == %u)\n", text, i);
+		free(text);
+		text = next;
+	}
+	ck_assert_int_lt(policy_parse("test", NULL, text, &p, &err), 0);
+	ck_assert_ptr_null(p);
+	ck_assert_msg(strstr(err.message, "more than 256 rules"), "%s", err.message);
+	free(text);
+}
+END_TEST
+
 /* ---- [Broker] rules --------------------------------------------------- */
 
 /* A Connect=unix: socket may lie under read-only rules, and next to
@@ -1737,4 +1964,6 @@ TESTLIB_MAIN("policy",
 	{ "filter", .timeout = 30,
 	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
 		test_filter_default, test_filter_actions, test_filter_families,
-		test_filter_default_families, test_filter_intercept) });
+		test_filter_default_families, test_filter_intercept, test_filter_args) },
+	{ "args", .loops = TESTLIB_LOOPS({ test_args_invalid, ELEMENTSOF(bad_args) }),
+	    .tests = TESTLIB_TESTS(test_args_parse, test_args_include, test_args_too_many) });
