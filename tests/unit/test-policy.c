@@ -1145,7 +1145,7 @@ verdict(const struct policy *p, const char *name, uint64_t a0, uint64_t a1, uint
 	return bpf_run(p->bpf, p->bpf_len, &d);
 }
 
-#define ARGS_POLICY "[SystemCalls]\nAllow=exit_group\n" \
+#define ARGS_POLICY "[SystemCalls]\nAllow=exit_group sigaltstack\n" \
 	"Allow=write(arg0 != 5) read(arg0 >= 100) read(arg0 == STDIN_FILENO) read(arg0 < 3)\n" \
 	"Allow=ioctl(arg0 == 1, arg1 == FIONREAD) socket(arg1 == SOCK_DGRAM|SOCK_CLOEXEC)\n" \
 	"Allow=mmap(arg2 & PROT_EXEC == 0) fcntl(arg0 <= 2, arg1 == F_GETFD)\n" \
