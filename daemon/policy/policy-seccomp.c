@@ -52,6 +52,7 @@ struct rule_sink {
 	bool				refusals;	/* add the floor's refusals */
 	unsigned			n_allowed;	/* allow rules added */
 	int				conflict;	/* >= 0: an argument both compare */
+	unsigned			*n_total;	/* rules with conditions, whole policy */
 };
 
 static bool
@@ -142,6 +143,8 @@ sink_add(struct rule_sink *s, uint32_t action, unsigned n, const struct scmp_arg
 			return 0;
 	}
 	s->n_allowed++;
+	if (s->n_total)
+		++*s->n_total;
 	return seccomp_rule_add_exact_array(s->ctx, action, s->nr, nv, v);
 }
 
@@ -353,6 +356,10 @@ blocks_to_u32_max(unsigned arg, uint64_t lo, struct scmp_arg_cmp *v)
 
 #define ALTERNATIVES_MAX	33
 #define CONJUNCTIONS_MAX	1024
+/* What conditions may add to a policy's filter, in libseccomp's rules:
+ * its compile time grows faster than their number (4096 take about a
+ * second), and the kernel runs 4096 instructions at most anyway. */
+#define ARG_RULES_COMPILED_MAX	4096
 
 /*
  * A comparison as libseccomp's, which compare all 64 bits. Most
@@ -432,11 +439,13 @@ arg_rule_text(const struct policy_arg_rule *a, char *buf, size_t size)
  * alternatives, ANDed with the floor. */
 static int
 add_arg_rule(scmp_filter_ctx ctx, const struct policy *p, const struct policy_arg_rule *a,
-    const struct policy_arg_rule *first, uint32_t def, struct ini_error *err)
+    const struct policy_arg_rule *first, uint32_t def, unsigned *n_total,
+    struct ini_error *err)
 {
 	struct scmp_arg_cmp alts[POLICY_ARGS_MAX][ALTERNATIVES_MAX], conj[POLICY_ARGS_MAX];
 	unsigned n_alts[POLICY_ARGS_MAX], pick[POLICY_ARGS_MAX] = {};
-	struct rule_sink sink = { ctx, seccomp_syscall_resolve_name(a->syscall), .conflict = -1 };
+	struct rule_sink sink = { ctx, seccomp_syscall_resolve_name(a->syscall), .conflict = -1,
+	    .n_total = n_total };
 	size_t total = 1;
 	char text[256];
 	int r;
@@ -471,6 +480,11 @@ add_arg_rule(scmp_filter_ctx ctx, const struct policy *p, const struct policy_ar
 		if (r < 0)
 			return error_msg_setf(&err->msg, -r, "cannot add a seccomp rule for %s: %s",
 			    text, strerror(-r));
+		if (*n_total > ARG_RULES_COMPILED_MAX)
+			return error_msg_setf(&err->msg, E2BIG, "%s: the policy's conditions make "
+			    "more than %u filter rules (each !=, > and >= up to 33, times the "
+			    "requests or families sandboxd allows for ioctl or socket): simplify them",
+			    text, ARG_RULES_COMPILED_MAX);
 		for (size_t i = 0; i < a->n_cmps && ++pick[i] == n_alts[i]; i++)
 			pick[i] = 0;
 	}
@@ -506,8 +520,9 @@ export_bpf(scmp_filter_ctx ctx, struct sock_filter **ret, size_t *ret_len, struc
 		return negative_errno();
 	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
 	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
-		return error_msg_setf(&err->msg, E2BIG,
-		    "seccomp filter has an unexpected size (%lld bytes)", (long long) st.st_size);
+		return error_msg_setf(&err->msg, E2BIG, "the system call filter is %lld "
+		    "instructions, more than the kernel's %u", (long long) st.st_size /
+		    (long long) sizeof(struct sock_filter), BPF_MAXINSNS);
 	bpf = malloc((size_t) st.st_size);
 	if (!bpf)
 		return -ENOMEM;
@@ -557,6 +572,7 @@ policy_compile(struct policy *p, struct ini_error *err)
 	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	struct ini_error dummy;
 	bool clone_allowed = false;
+	unsigned n_arg_compiled = 0;
 	uint32_t def;
 	int r;
 
@@ -607,7 +623,7 @@ policy_compile(struct policy *p, struct ini_error *err)
 		if (policy_allows_syscall(p, a->syscall))
 			continue;
 		clone_allowed = clone_allowed || strcmp(a->syscall, "clone") == 0;
-		r = add_arg_rule(ctx, p, a, first_arg_rule(p, a), def, err);
+		r = add_arg_rule(ctx, p, a, first_arg_rule(p, a), def, &n_arg_compiled, err);
 		if (r < 0)
 			return r;
 	}

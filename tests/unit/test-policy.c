@@ -1311,6 +1311,7 @@ static const struct {
 	{ "fadvise64(arg3 == 4)", "never allows anything" },
 	{ "clone(arg0 < 0x100)", "restricts arg0 of clone" },
 	{ "write(arg0 != 1, arg1 != 1, arg2 != 1)", "too many comparisons" },
+	{ "ioctl(arg0 != 1) ioctl(arg0 != 2) ioctl(arg0 != 3)", "more than 4096 filter rules" },
 };
 
 START_TEST(test_args_invalid)
