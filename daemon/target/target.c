@@ -330,11 +330,38 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 	(void) target_kill(t, SIGKILL, SBX_LIMIT_TIMEOUT);
 }
 
+/*
+ * When to look at a sandbox's CPU time next, having seen used_ms of it:
+ * not before it could have used the rest of CPUTime= running on every
+ * CPU of the host (the broker's work on its behalf runs on them too),
+ * and at most CPU_CHECK_USEC late near the end. So a thousand sandboxes
+ * far from their limit cost the loop nothing, where a check of each every
+ * CPU_CHECK_USEC read four thousand cgroup files a second.
+ */
+static struct timeval
+cpu_check_delay(const struct target *t, uint64_t used_ms)
+{
+	static uint64_t n_cpus;
+	uint64_t left = used_ms < t->limits.cpu_ms ? t->limits.cpu_ms - used_ms : 0, ms;
+
+	if (n_cpus == 0) {
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+
+		n_cpus = n > 0 ? (uint64_t) n : 1024;
+	}
+	ms = left / n_cpus;
+	if (ms < CPU_CHECK_USEC / 1000)
+		ms = CPU_CHECK_USEC / 1000;
+	return timeval_from_ms(ms);
+}
+
 /* RLIMIT_CPU bounds each process; this bounds the sandbox as a whole. */
 static void
 on_cpu_check(evutil_socket_t fd, short what, void *userdata)
 {
 	struct target *t = userdata;
+	uint64_t used_ms;
+	struct timeval tv;
 
 	if (t->learn) {
 		struct cgroup_stats cs = {};
@@ -345,11 +372,20 @@ on_cpu_check(evutil_socket_t fd, short what, void *userdata)
 	}
 	/* The broker's time on its behalf counts too: interception makes
 	 * the daemon do much of a target's work. */
-	if ((cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) + broker_cpu_usec(t->broker)) /
-	    1000 >= t->limits.cpu_ms) {
+	used_ms = (cgroup_cpu_usec(t->manager->cgroup_mode, t->cgroup) +
+	    broker_cpu_usec(t->broker)) / 1000;
+	if (used_ms >= t->limits.cpu_ms) {
 		log_notice("Sandbox %llu used its CPU time of %llu ms, killing.",
 		    (unsigned long long) t->id, (unsigned long long) t->limits.cpu_ms);
 		(void) target_kill(t, SIGKILL, SBX_LIMIT_CPU);
+		return;
+	}
+	/* Learning's timer repeats by itself. */
+	if (!t->learn) {
+		tv = cpu_check_delay(t, used_ms);
+		if (evtimer_add(t->ev_cpu, &tv) < 0)
+			log_warning("Sandbox %llu: cannot schedule its CPU time check.",
+			    (unsigned long long) t->id);
 	}
 }
 
@@ -423,9 +459,10 @@ start_events(struct target *t)
 	if (t->limits.cpu_ms != POLICY_UNLIMITED && t->manager->cgroup_mode != CGROUP_NONE) {
 		/* Learning samples the tasks often: a compiler's helpers live
 		 * for milliseconds. */
-		struct timeval tv = { .tv_usec = t->learn ? LEARN_SAMPLE_USEC : CPU_CHECK_USEC };
+		struct timeval tv = t->learn ? (struct timeval) { .tv_usec = LEARN_SAMPLE_USEC } :
+		    cpu_check_delay(t, 0);
 
-		t->ev_cpu = event_new(b, -1, EV_PERSIST, on_cpu_check, t);
+		t->ev_cpu = event_new(b, -1, t->learn ? EV_PERSIST : 0, on_cpu_check, t);
 		if (!t->ev_cpu || evtimer_add(t->ev_cpu, &tv) < 0)
 			return -ENOMEM;
 	}

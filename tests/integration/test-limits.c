@@ -115,6 +115,34 @@ START_TEST(tasks)
 }
 END_TEST
 
+/* CPUTime= bounds the sandbox as a whole: processes that each stay under
+ * their RLIMIT_CPU still end it once their sum reaches the limit. */
+START_TEST(cpu_time)
+{
+	const char *argv[] = { "sh", "-c", "for k in 1 2 3 4 5 6 7 8 9 10 11 12; do "
+		"(i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done); echo $k; done; echo finished",
+		NULL };
+	sandbox_client *c = testlib_connect();
+	sandbox_spawn_options *o;
+	struct testlib_run run;
+	int r;
+
+	ck_assert_int_eq(sandbox_spawn_options_new(&o), 0);
+	ck_assert_int_eq(sandbox_spawn_options_set_cpu_ms(o, 1000), 0);
+	r = testlib_spawn(c, o, NULL, argv, 60000, &run);
+	ck_assert_msg(r == 0, "spawn: %s (%s)", strerror(-r), sandbox_client_last_error(c));
+	ck_assert_msg(run.wait_r == 0, "wait: %s", strerror(-run.wait_r));
+	ck_assert_msg(run.limit && strcmp(run.limit, "cpu") == 0, "limit %s, out:\n%s",
+	    run.limit ? run.limit : "(none)", run.out);
+	ck_assert_msg(strstr(run.out, "finished") == NULL, "ran to the end: %s", run.out);
+	ck_assert_int_eq(run.exited, 0);
+	ck_assert_int_eq(run.status, SIGKILL);
+	testlib_run_done(&run);
+	sandbox_spawn_options_free(o);
+	sandbox_client_free(c);
+}
+END_TEST
+
 static void
 expect_eperm(sandbox_spawn_options *o, const char *what)
 {
@@ -193,5 +221,5 @@ END_TEST
 
 TESTDAEMON_MAIN("limits",
 	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
-	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen,
+	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, cpu_time, widen,
 	    rlimits_pinned) });
