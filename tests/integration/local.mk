@@ -27,6 +27,13 @@ tests_integration_helpers_learn_target_CFLAGS = $(WARN_CFLAGS)
 # libtool says -all-static for what gcc calls -static.
 tests_integration_helpers_learn_target_LDFLAGS = -all-static
 
+# Run inside sandboxes by test-surface: executes a program it wrote into a
+# memfd, by each route. Static and never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/memfd-exec
+tests_integration_helpers_memfd_exec_SOURCES = tests/integration/helpers/memfd-exec.c
+tests_integration_helpers_memfd_exec_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_memfd_exec_LDFLAGS = -all-static
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -135,6 +142,7 @@ tests_integration_test_surface_SOURCES = tests/integration/test-surface.c
 tests_integration_test_surface_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_surface_CFLAGS = $(itest_cflags)
 tests_integration_test_surface_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_surface_DEPENDENCIES = tests/integration/helpers/memfd-exec
 
 tests_integration_test_procmask_SOURCES = tests/integration/test-procmask.c
 tests_integration_test_procmask_CPPFLAGS = $(itest_cppflags)
