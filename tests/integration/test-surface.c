@@ -12,7 +12,8 @@
  * attributes only where a policy names @splice, @sysv-msg and @xattr;
  * ioctl(2) by allow-list; no fadvise64() that drops the host's page
  * cache; no program that exists only in memory (a memfd's) runs unless
- * the policy says MemoryExecutables=yes. Every case
+ * the policy says MemoryExecutables=yes. And what a sandbox learns of
+ * the host: a boot id of its own. Every case
  * runs once with root (_i == 0) and once with nobody (_i == 1) as the
  * sandbox's owner, through sandboxctl as that user.
  */
@@ -423,6 +424,51 @@ START_TEST(memfd_exec)
 }
 END_TEST
 
+#define BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+/* Whether s is a version-4 UUID as the kernel writes one (lower-case
+ * hex, the variant 10xx), and a newline. */
+static bool
+is_uuid4_line(const char *s)
+{
+	if (strlen(s) != 37 || s[36] != '\n' || s[14] != '4' || !strchr("89ab", s[19]))
+		return false;
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
+/* Each sandbox has a boot id of its own: the kernel's format (a random
+ * UUID, so programs that read one work), different in two sandboxes, and
+ * not the host's. */
+START_TEST(boot_id)
+{
+	char host[64] = "", *ids[2];
+	FILE *f = fopen(BOOT_ID, "re");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(host, sizeof(host), f));
+	(void) fclose(f);
+	ck_assert_msg(is_uuid4_line(host), "the host's boot id '%s'", host);
+	for (int i = 0; i < 2; i++) {
+		char *err;
+		int st = testlib_sandboxctl_as(owners[_i], owners[_i], &ids[i], &err, "run", "-p",
+		    "default", "--", "cat", BOOT_ID, NULL);
+
+		ck_assert_msg(testlib_exit_code(st) == 0 && is_uuid4_line(ids[i]),
+		    "owner %u: exit %d, boot id '%s', stderr: %s", (unsigned) owners[_i],
+		    testlib_exit_code(st), ids[i], err);
+		ck_assert_msg(strcmp(ids[i], host) != 0, "the host's boot id in a sandbox: %s", host);
+		free(err);
+	}
+	ck_assert_msg(strcmp(ids[0], ids[1]) != 0, "two sandboxes with boot id %s", ids[0]);
+	free(ids[0]);
+	free(ids[1]);
+}
+END_TEST
+
 /* "mdefault" and "mstrict": the shipped ones with the helpers, and
  * "memexec": mdefault with MemoryExecutables=yes. */
 static void
@@ -450,4 +496,5 @@ TESTDAEMON_MAIN("surface",
 		{ optin_groups, ELEMENTSOF(owners) }, { fadvise_dontneed, ELEMENTSOF(owners) },
 		{ ioctl_allowlist, ELEMENTSOF(owners) }) },
 	{ "memory", .up = memory_up, .down = testdaemon_fixture_down, .timeout = 120,
-	    .loops = TESTLIB_LOOPS({ memfd_exec, ELEMENTSOF(owners) }) });
+	    .loops = TESTLIB_LOOPS({ memfd_exec, ELEMENTSOF(owners) },
+		{ boot_id, ELEMENTSOF(owners) }) });
