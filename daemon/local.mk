@@ -53,6 +53,7 @@ daemon_libdaemon_la_SOURCES = \
 	daemon/target/target-request.c daemon/target/target-request.h \
 	daemon/target/uid-pool.c daemon/target/uid-pool.h \
 	daemon/target/netns-pool.c daemon/target/netns-pool.h \
+	daemon/target/pidns-sysctl.c daemon/target/pidns-sysctl.h \
 	daemon/target/skeleton.c daemon/target/skeleton.h \
 	daemon/target/cgroup.c daemon/target/cgroup.h \
 	daemon/broker/broker.c daemon/broker/broker.h \

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "manager.h"
 #include "netns-pool.h"
+#include "pidns-sysctl.h"
 #include "reload.h"
 #include "skeleton.h"
 #include "spawn.h"
@@ -520,6 +521,7 @@ manager_setup(struct manager *m)
 	else
 		log_warning("Landlock is not available; policies that require it will fail to spawn, "
 		    "and the broker opens files under rules without write in read-only views.");
+	(void) pidns_sysctl_probe();
 
 	m->base = event_base_new();
 	if (!m->base)

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "macro.h"
+#include "skeleton.h"
 #include "spawn.h"
 
 #define PATH_BUF 4096
@@ -77,8 +78,9 @@ private_tmpfs(const struct spawn_plan *p, const char *path, unsigned long flags,
 
 /*
  * What a fresh procfs still shows of the host, masked in every sandbox
- * (sandboxd.policy(5)): the boot id and kernel command line, which
- * identify the machine; the machine-wide interrupt and softirq counters
+ * (sandboxd.policy(5)): the kernel command line, which identifies the
+ * machine (its boot id, which does too, becomes the sandbox's own, see
+ * mask_proc()); the machine-wide interrupt and softirq counters
  * (and /proc/stat's, replaced below), which tell what other users are
  * doing, keystroke by keystroke; and what container runtimes (runc,
  * crun, podman) mask: kernel memory, symbols, timers and scheduler
@@ -88,10 +90,9 @@ private_tmpfs(const struct spawn_plan *p, const char *path, unsigned long flags,
  * skipped.
  */
 static const char *const masked_files[] = {
-	"/proc/cmdline", "/proc/sys/kernel/random/boot_id", "/proc/interrupts",
-	"/proc/softirqs", "/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users",
-	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/latency_stats",
-	"/proc/sysrq-trigger",
+	"/proc/cmdline", "/proc/interrupts", "/proc/softirqs", "/proc/kcore", "/proc/kallsyms",
+	"/proc/keys", "/proc/key-users", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/latency_stats", "/proc/sysrq-trigger",
 };
 static const char *const masked_dirs[] = {
 	"/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware",
@@ -130,7 +131,8 @@ mask_file(const struct spawn_plan *p, int fd, const char *path)
 }
 
 static int
-mask_proc(const struct spawn_plan *p, int empty_fd, int stat_fd, struct spawn_report *rep)
+mask_proc(const struct spawn_plan *p, int empty_fd, int stat_fd, int boot_id_fd,
+    struct spawn_report *rep)
 {
 	char buf[PATH_BUF];
 	int r = 0;
@@ -149,6 +151,10 @@ mask_proc(const struct spawn_plan *p, int empty_fd, int stat_fd, struct spawn_re
 	}
 	if (r >= 0 && (r = mask_file(p, stat_fd, "/proc/stat")) < 0)
 		(void) snprintf(rep->detail, sizeof(rep->detail), "/proc/stat");
+	/* A random one of the sandbox's (skeleton.c), not an empty file:
+	 * programs that read a boot id expect one. */
+	if (r >= 0 && (r = mask_file(p, boot_id_fd, "/proc/sys/kernel/random/boot_id")) < 0)
+		(void) snprintf(rep->detail, sizeof(rep->detail), "/proc/sys/kernel/random/boot_id");
 	return r;
 }
 
@@ -207,7 +213,7 @@ int
 confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 {
 	char buf[PATH_BUF + 64];
-	int empty_fd, stat_fd, meminfo_fd = -1, r;
+	int empty_fd, stat_fd, boot_id_fd, meminfo_fd = -1, r;
 
 	rep->step = SPAWN_STEP_MOUNT;
 	/* Nothing we do from here on may propagate back to the host. */
@@ -232,18 +238,21 @@ confine_mount(const struct spawn_plan *p, struct spawn_report *rep)
 		return empty_fd;
 	if ((stat_fd = open_prepared(p, SPAWN_PROC_STAT)) < 0)
 		return stat_fd;
+	if ((boot_id_fd = open_prepared(p, SKELETON_PROC_BOOT_ID)) < 0)
+		return boot_id_fd;
 	if (p->meminfo && (meminfo_fd = open_prepared(p, SPAWN_PROC_MEMINFO)) < 0)
 		return meminfo_fd;
 	if ((r = join(buf, p->root, "/proc")) < 0)
 		return r;
 	if (mount("proc", buf, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return -errno;
-	r = mask_proc(p, empty_fd, stat_fd, rep);
+	r = mask_proc(p, empty_fd, stat_fd, boot_id_fd, rep);
 	/* The memory the sandbox has, not the host's (target.c formats it). */
 	if (r >= 0 && meminfo_fd >= 0)
 		r = mask_file(p, meminfo_fd, "/proc/meminfo");
 	(void) close(empty_fd);
 	(void) close(stat_fd);
+	(void) close(boot_id_fd);
 	if (meminfo_fd >= 0)
 		(void) close(meminfo_fd);
 	if (r < 0)

@@ -1006,6 +1006,7 @@ static const struct ini_key policy_keys[] = {
 	{ "Limits",      "FileSize",            parse_limit_size, FIELD(limits.fsize_max), 0 },
 	{ "Network",     "Network",             parse_network },
 	{ "Security",    "Landlock",            parse_landlock },
+	{ "Security",    "MemoryExecutables",   parse_bool,       FIELD(memory_executables) },
 	{ "Broker",      "File",                parse_path_rule,  0, false },
 	{ "Broker",      "Tree",                parse_path_rule,  0, true },
 	{ "Broker",      "Connect",             parse_connect },

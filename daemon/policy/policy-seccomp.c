@@ -258,6 +258,27 @@ add_fadvise_rules(struct rule_sink *s)
 	return r;
 }
 
+/* Linux 6.3's <linux/memfd.h>, newer than Debian 12's. */
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+
+/* Whether this kernel seals memfds against execution: MFD_NOEXEC_SEAL came
+ * with vm.memfd_noexec (Linux 6.3), which the daemon sets to 2 in each
+ * sandbox's pid namespace (pidns-sysctl.c). Asked with memfd_create(2),
+ * which compiling makes anyway (export_bpf()), so that policy check's
+ * confined compiler can ask too. */
+static bool
+kernel_seals_memfds(void)
+{
+	int fd = memfd_create("probe", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+
+	if (fd < 0)
+		return false;
+	(void) close(fd);
+	return true;
+}
+
 /*
  * socket() and socketpair() for the families RestrictAddressFamilies=
  * names (argument 0) and, for AF_NETLINK, the protocols RestrictNetlink=
@@ -330,6 +351,14 @@ add_floor(struct rule_sink *s, const struct policy *p, const char *name, uint32_
 		return add_mknod_rule(s, strcmp(name, "mknod") == 0 ? 1 : 2);
 	if (strcmp(name, "fadvise64") == 0)
 		return add_fadvise_rules(s);
+	/* execveat(2) where the kernel cannot seal memfds (above) and the
+	 * policy does not say MemoryExecutables=yes: only without
+	 * AT_EMPTY_PATH. With it the call runs a descriptor (fexecve(3)), a
+	 * memfd's program that exists in memory only: that gets the policy's
+	 * action. What such a kernel still lets through, execve() of
+	 * /proc/self/fd/N, seccomp cannot see (sandboxd says so at start). */
+	if (strcmp(name, "execveat") == 0 && !p->memory_executables && !kernel_seals_memfds())
+		return sink_add(s, SCMP_ACT_ALLOW, 1, &SCMP_A4(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0));
 	return sink_add(s, SCMP_ACT_ALLOW, 0, NULL);
 }
 

@@ -147,6 +147,7 @@ struct policy {
 	struct policy_limits	limits;
 	bool			network;	/* [Network] always false for now: loopback only */
 	enum policy_tristate	landlock;	/* [Security] Landlock= */
+	bool			memory_executables;	/* [Security] MemoryExecutables= */
 
 	/* [SystemCalls] */
 	char			**syscalls;	/* expanded, sorted, unique names */

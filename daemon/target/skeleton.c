@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -409,11 +410,39 @@ skeleton_make(const struct policy *p)
 	return TAKE_FD(mfd);
 }
 
+/*
+ * A boot id of the sandbox's own, as the kernel writes its own: a random
+ * (version 4) UUID in lower-case hex and a newline. Programs that read
+ * one (journal clients, systemd's tools, anything that tells one boot
+ * from the next) find the file they expect, and learn nothing of the
+ * host's boot; each sandbox is a boot of its own. buf holds 37 bytes
+ * and the NUL.
+ */
+static int
+format_boot_id(char buf[static 38])
+{
+	uint8_t b[16];
+	size_t o = 0;
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t) sizeof(b))
+		return -errno;
+	b[6] = (b[6] & 0x0f) | 0x40;	/* version 4 */
+	b[8] = (b[8] & 0x3f) | 0x80;	/* variant 10xx (RFC 4122) */
+	for (size_t i = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			buf[o++] = '-';
+		o += (size_t) snprintf(buf + o, 38 - o, "%02x", b[i]);
+	}
+	buf[o++] = '\n';
+	buf[o] = '\0';
+	return 0;
+}
+
 int
 skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid, const char *meminfo)
 {
 	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
-	char passwd[256], group[128];
+	char passwd[256], group[128], boot_id[38];
 	/* An AnonymousUidRange= that holds 65534 makes it the sandbox's. */
 	bool nobody = uid != 65534 && gid != 65534;
 	int r;
@@ -424,7 +453,9 @@ skeleton_finish(int mfd, const struct policy *p, uid_t uid, gid_t gid, const cha
 	    (unsigned) uid, (unsigned) gid);
 	(void) snprintf(group, sizeof(group), "root:x:0:\n%ssandbox:x:%u:\n",
 	    nobody ? "nogroup:x:65534:\n" : "", (unsigned) gid);
-	if ((r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_PASSWD], passwd)) < 0 ||
+	if ((r = format_boot_id(boot_id)) < 0 ||
+	    (r = write_file(mfd, p, SKELETON_PROC_BOOT_ID, boot_id)) < 0 ||
+	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_PASSWD], passwd)) < 0 ||
 	    (r = write_file(mfd, p, spawn_etc_files[SPAWN_ETC_GROUP], group)) < 0 ||
 	    (meminfo && (r = write_file(mfd, p, SPAWN_PROC_MEMINFO, meminfo)) < 0))
 		return r;

@@ -14,13 +14,19 @@
 
 #include "policy.h"
 
+/* The sandbox's own boot id, a random UUID (skeleton_finish()), which the
+ * child binds over the host's /proc/sys/kernel/random/boot_id
+ * (confine-mount.c); in the prepared root's /proc mount point, as
+ * spawn.h's SPAWN_PROC_* files. */
+#define SKELETON_PROC_BOOT_ID	"/proc/bootid"
+
 /* Returns a detached mount fd (close-on-exec) of a new root for policy p,
  * still writable (nobody else holds it), or a negative errno. */
 int skeleton_make(const struct policy *p);
 /* Makes such a root one sandbox's: its /etc/passwd and /etc/group name
  * uid and gid, meminfo (NULL: none) is its /proc/meminfo
- * (target_format_meminfo()), then the root is made read-only. 0 or a
- * negative errno.
+ * (target_format_meminfo()), it gets a fresh boot id, then the root is
+ * made read-only. 0 or a negative errno.
  * (The spare roots are made ahead per policy, before the uid is known;
  * two small files at the spawn cost less than roots made per uid, or a
  * bind per file in the child, which may only make raw system calls.) */

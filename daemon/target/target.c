@@ -33,6 +33,7 @@
 #include "manager.h"
 #include "msg.h"
 #include "netns-pool.h"
+#include "pidns-sysctl.h"
 #include "relay.h"
 #include "skeleton.h"
 #include "spawn.h"
@@ -597,8 +598,9 @@ target_clone(struct target *t, struct spawn_plan *plan, int cg_fd)
 	return r;
 }
 
-/* Writes the child's id maps, attaches it to its cgroups and lets it go
- * through sync_w. On failure the child is dead and err says why. */
+/* Writes the child's id maps, attaches it to its cgroups, seals the
+ * memfds of its pid namespace against execution and lets it go through
+ * sync_w. On failure the child is dead and err says why. */
 static int
 target_release(struct target *t, int sync_w, struct error_msg *err)
 {
@@ -611,6 +613,8 @@ target_release(struct target *t, int sync_w, struct error_msg *err)
 	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
 	if (r >= 0)
 		r = cgroup_attach(t->manager->cgroup_mode, t->cgroup, t->pid);
+	if (r >= 0)
+		r = pidns_sysctl_seal_memfds(t->policy, t->pidfd, t->manager->self_pidfd);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
 		r = -errno;
 	if (r < 0) {

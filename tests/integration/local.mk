@@ -37,6 +37,13 @@ tests_integration_helpers_tight_echo_CFLAGS = $(WARN_CFLAGS) -fno-stack-protecto
 tests_integration_helpers_tight_echo_LDFLAGS = -all-static -nostdlib -no-pie
 EXTRA_DIST += tests/integration/policies/tight.policy
 
+# Run inside sandboxes by test-surface: executes a program it wrote into a
+# memfd, by each route. Static and never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/memfd-exec
+tests_integration_helpers_memfd_exec_SOURCES = tests/integration/helpers/memfd-exec.c
+tests_integration_helpers_memfd_exec_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_memfd_exec_LDFLAGS = -all-static
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -146,6 +153,7 @@ tests_integration_test_surface_SOURCES = tests/integration/test-surface.c
 tests_integration_test_surface_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_surface_CFLAGS = $(itest_cflags)
 tests_integration_test_surface_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_surface_DEPENDENCIES = tests/integration/helpers/memfd-exec
 
 tests_integration_test_procmask_SOURCES = tests/integration/test-procmask.c
 tests_integration_test_procmask_CPPFLAGS = $(itest_cppflags)

@@ -11,7 +11,9 @@
  * opt-in groups: splice(2), System V message queues and extended
  * attributes only where a policy names @splice, @sysv-msg and @xattr;
  * ioctl(2) by allow-list; no fadvise64() that drops the host's page
- * cache. Every case
+ * cache; no program that exists only in memory (a memfd's) runs unless
+ * the policy says MemoryExecutables=yes. And what a sandbox learns of
+ * the host: a boot id of its own. Every case
  * runs once with root (_i == 0) and once with nobody (_i == 1) as the
  * sandbox's owner, through sandboxctl as that user.
  */
@@ -340,9 +342,159 @@ daemon_up(void)
 	free(text);
 }
 
+#define MEMFD_NOEXEC "/proc/sys/vm/memfd_noexec"
+
+/* The host's vm.memfd_noexec, -1 where the kernel has none (< 6.3). */
+static int
+host_memfd_noexec(void)
+{
+	FILE *f = fopen(MEMFD_NOEXEC, "re");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	(void) fclose(f);
+	return v;
+}
+
+/* tests/integration/helpers/memfd-exec's lines for a plain memfd and each
+ * way to execute it, at vm.memfd_noexec level (the sandbox's); -1: the
+ * kernel has none, and the filter refuses execveat(2) of a descriptor
+ * (refused; otherwise the kernel has nothing against it). */
+static const char *
+memfd_result(int level, bool refused)
+{
+	if (level < 0 && refused)
+		return "memfd_create ok\nsysctl ENOENT\nlower ENOENT\nmfd_exec EINVAL\n"
+		    "fchmod ok\nexecveat EPERM\nfexecve EPERM\nproc ok\n";
+	if (level < 0)
+		return "memfd_create ok\nsysctl ENOENT\nlower ENOENT\nmfd_exec EINVAL\n"
+		    "fchmod ok\nexecveat ok\nfexecve ok\nproc ok\n";
+	/* Nobody in the sandbox may change it (it is not the host's root). */
+	if (level == 0)
+		return "memfd_create ok\nsysctl 0\nlower EACCES\nmfd_exec ok\nfchmod ok\n"
+		    "execveat ok\nfexecve ok\nproc ok\n";
+	/* Plain memfds are sealed non-executable: no route runs them. */
+	return level == 1 ?
+	    "memfd_create ok\nsysctl 1\nlower EACCES\nmfd_exec ok\nfchmod EPERM\n"
+	    "execveat EACCES\nfexecve EACCES\nproc EACCES\n" :
+	    "memfd_create ok\nsysctl 2\nlower EACCES\nmfd_exec EACCES\nfchmod EPERM\n"
+	    "execveat EACCES\nfexecve EACCES\nproc EACCES\n";
+}
+
+/*
+ * No program that exists only in memory runs in a sandbox: "default"'s
+ * target writes one into a memfd and none of execveat(2), fexecve(3) and
+ * execve("/proc/self/fd/N") runs it, nor can it make the memfd executable
+ * (memfd_create(MFD_EXEC), fchmod), because the daemon set
+ * vm.memfd_noexec to 2 in its pid namespace, which it cannot lower; the
+ * host's stays what it was. Where the kernel has no vm.memfd_noexec the filter refuses
+ * execveat(2) of a descriptor, and the daemon said at start that
+ * /proc/self/fd/N still runs one. "strict" has no memfd_create(2) at all.
+ * A policy that says MemoryExecutables=yes runs them all.
+ */
+START_TEST(memfd_exec)
+{
+	int host = host_memfd_noexec();
+	const struct { const char *policy, *want; } cases[] = {
+		{ "mdefault", memfd_result(host < 0 ? -1 : 2, true) },
+		{ "mstrict", "memfd_create EPERM\n" },
+		{ "memexec", memfd_result(host, false) },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		struct sh_run r;
+		int st = testlib_sandboxctl_as(owners[_i], owners[_i], &r.out, &r.err, "run", "-p",
+		    cases[i].policy, "--", "/opt/helpers/memfd-exec", NULL);
+
+		r.code = testlib_exit_code(st);
+		ck_assert_msg(r.code == 0 && strcmp(r.out, cases[i].want) == 0,
+		    "owner %u, policy %s: exit %d, stdout:\n%s\nwant:\n%s\nstderr: %s",
+		    (unsigned) owners[_i], cases[i].policy, r.code, r.out, cases[i].want, r.err);
+		free(r.out);
+		free(r.err);
+	}
+	ck_assert_int_eq(host_memfd_noexec(), host);
+	ck_assert_int_eq(testdaemon_log_count(testdaemon_fixture, "This kernel has no "
+	    "vm.memfd_noexec (Linux 6.3): sandboxes' filters refuse execveat(2) of a descriptor "
+	    "(fexecve), but a program written into a memfd can still run through "
+	    "execve(\"/proc/self/fd/N\")"), host < 0 ? 1 : 0);
+}
+END_TEST
+
+#define BOOT_ID "/proc/sys/kernel/random/boot_id"
+
+/* Whether s is a version-4 UUID as the kernel writes one (lower-case
+ * hex, the variant 10xx), and a newline. */
+static bool
+is_uuid4_line(const char *s)
+{
+	if (strlen(s) != 37 || s[36] != '\n' || s[14] != '4' || !strchr("89ab", s[19]))
+		return false;
+	for (int i = 0; i < 36; i++)
+		if (i == 8 || i == 13 || i == 18 || i == 23 ? s[i] != '-' :
+		    !strchr("0123456789abcdef", s[i]))
+			return false;
+	return true;
+}
+
+/* Each sandbox has a boot id of its own: the kernel's format (a random
+ * UUID, so programs that read one work), different in two sandboxes, and
+ * not the host's. */
+START_TEST(boot_id)
+{
+	char host[64] = "", *ids[2];
+	FILE *f = fopen(BOOT_ID, "re");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(host, sizeof(host), f));
+	(void) fclose(f);
+	ck_assert_msg(is_uuid4_line(host), "the host's boot id '%s'", host);
+	for (int i = 0; i < 2; i++) {
+		char *err;
+		int st = testlib_sandboxctl_as(owners[_i], owners[_i], &ids[i], &err, "run", "-p",
+		    "default", "--", "cat", BOOT_ID, NULL);
+
+		ck_assert_msg(testlib_exit_code(st) == 0 && is_uuid4_line(ids[i]),
+		    "owner %u: exit %d, boot id '%s', stderr: %s", (unsigned) owners[_i],
+		    testlib_exit_code(st), ids[i], err);
+		ck_assert_msg(strcmp(ids[i], host) != 0, "the host's boot id in a sandbox: %s", host);
+		free(err);
+	}
+	ck_assert_msg(strcmp(ids[0], ids[1]) != 0, "two sandboxes with boot id %s", ids[0]);
+	free(ids[0]);
+	free(ids[1]);
+}
+END_TEST
+
+/* "mdefault" and "mstrict": the shipped ones with the helpers, and
+ * "memexec": mdefault with MemoryExecutables=yes. */
+static void
+memory_up(void)
+{
+	char *bind = testlib_asprintf("BindReadOnly=%s:/opt/helpers", testlib_helpers_dir());
+	char *text = testlib_default_policy_with(bind), *strict;
+
+	strict = testlib_asprintf("[Policy]\nInclude=strict\n[Filesystem]\n%s\n", bind);
+	testdaemon_fixture = testdaemon_new();
+	testdaemon_write_policy(testdaemon_fixture, "mdefault", text);
+	testdaemon_write_policy(testdaemon_fixture, "mstrict", strict);
+	testdaemon_write_policy(testdaemon_fixture, "memexec",
+	    "[Policy]\nInclude=mdefault\n[Security]\nMemoryExecutables=yes\n");
+	ck_assert_int_eq(testdaemon_start(testdaemon_fixture, NULL), 0);
+	free(strict);
+	free(text);
+	free(bind);
+}
+
 TESTDAEMON_MAIN("surface",
 	{ "families", .up = daemon_up, .down = testdaemon_fixture_down, .timeout = 120,
 	    .loops = TESTLIB_LOOPS({ default_families, ELEMENTSOF(owners) },
 		{ netlink_named, ELEMENTSOF(owners) }, { unknown_family, ELEMENTSOF(owners) },
 		{ optin_groups, ELEMENTSOF(owners) }, { fadvise_dontneed, ELEMENTSOF(owners) },
-		{ ioctl_allowlist, ELEMENTSOF(owners) }) });
+		{ ioctl_allowlist, ELEMENTSOF(owners) }) },
+	{ "memory", .up = memory_up, .down = testdaemon_fixture_down, .timeout = 120,
+	    .loops = TESTLIB_LOOPS({ memfd_exec, ELEMENTSOF(owners) },
+		{ boot_id, ELEMENTSOF(owners) }) });
