@@ -1719,6 +1719,95 @@ make_invalid_inputs(void)
 	too_large[62 * 1024] = '\0';
 }
 
+/* ---- CPUQuota= ----------------------------------------------------------- */
+
+static const struct {
+	const char	*value;
+	uint64_t	pct;		/* 0: a load error */
+	const char	*message;	/* in the error */
+} cpu_quotas[] = {
+	{ "50%", 50, NULL },
+	{ "1%", 1, NULL },
+	{ "100%", 100, NULL },
+	{ "150%", 150, NULL },
+	{ "100000%", 100000, NULL },
+	{ "infinity", POLICY_UNLIMITED, NULL },
+	{ "", POLICY_UNLIMITED, NULL },
+	{ "0%", 0, "0% would never let the sandbox run" },
+	{ "100001%", 0, "out of range (at most 100000%)" },
+	{ "99999999999999999999999%", 0, "out of range" },
+	{ "50", 0, "is not a percentage of one CPU" },
+	{ "abc%", 0, "is not a percentage of one CPU" },
+	{ "%", 0, "is not a percentage of one CPU" },
+	{ "-5%", 0, "is not a percentage of one CPU" },
+	{ "1.5%", 0, "is not a percentage of one CPU" },
+	{ "50%%", 0, "is not a percentage of one CPU" },
+	{ "50 %", 0, "is not a percentage of one CPU" },
+};
+
+START_TEST(test_cpu_quota)
+{
+	_cleanup_free_ char *text = NULL;
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	int r;
+
+	ck_assert_int_ge(asprintf(&text, "[Limits]\nCPUQuota=%s\n", cpu_quotas[_i].value), 0);
+	r = policy_parse("test", NULL, text, &p, &err);
+	if (cpu_quotas[_i].pct == 0) {
+		ck_assert_msg(r < 0, "CPUQuota=%s loaded", cpu_quotas[_i].value);
+		ck_assert_uint_eq(err.line, 2);
+		ck_assert_msg(strstr(err.message, "CPUQuota=") &&
+		    strstr(err.message, cpu_quotas[_i].message), "CPUQuota=%s: '%s'",
+		    cpu_quotas[_i].value, err.message);
+		return;
+	}
+	ck_assert_msg(r == 0, "CPUQuota=%s: %s", cpu_quotas[_i].value, err.message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, cpu_quotas[_i].pct);
+	policy_unref(p);
+}
+END_TEST
+
+/* None unless a policy sets one. */
+START_TEST(test_cpu_quota_defaults)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok("[Limits]\nMemory=1G\n");
+
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, POLICY_UNLIMITED);
+}
+END_TEST
+
+/* Under Include=, as every [Limits] key: the last assignment wins, and an
+ * empty one takes the quota away again. */
+START_TEST(test_cpu_quota_include)
+{
+	static const char *const v[] = {
+		"half", "[Policy]\nDescription=half\n[Limits]\nCPUQuota=50%\n",
+		"twice", "[Policy]\nDescription=twice\n[Limits]\nCPUQuota=200%\n",
+		NULL,
+	};
+	struct ini_diags d;
+	struct policy *p;
+
+	p = compose(v, "top", "[Policy]\nInclude=half\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, 50);
+	policy_unref(p);
+	p = compose(v, "top", "[Policy]\nInclude=half\n[Limits]\nCPUQuota=150%\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, 150);
+	policy_unref(p);
+	p = compose(v, "top", "[Policy]\nInclude=half\nInclude=twice\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, 200);
+	policy_unref(p);
+	p = compose(v, "top", "[Policy]\nInclude=half\n[Limits]\nCPUQuota=\n", &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, POLICY_UNLIMITED);
+	policy_unref(p);
+}
+END_TEST
+
 TESTLIB_MAIN("policy",
 	{ "parse", .up = make_invalid_inputs,
 	    .loops = TESTLIB_LOOPS({ test_valid, ELEMENTSOF(valid) },
@@ -1737,4 +1826,6 @@ TESTLIB_MAIN("policy",
 	{ "filter", .timeout = 30,
 	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
 		test_filter_default, test_filter_actions, test_filter_families,
-		test_filter_default_families, test_filter_intercept) });
+		test_filter_default_families, test_filter_intercept) },
+	{ "cpu-quota", .loops = TESTLIB_LOOPS({ test_cpu_quota, ELEMENTSOF(cpu_quotas) }),
+	    .tests = TESTLIB_TESTS(test_cpu_quota_defaults, test_cpu_quota_include) });
