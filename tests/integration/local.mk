@@ -27,6 +27,14 @@ tests_integration_helpers_learn_target_CFLAGS = $(WARN_CFLAGS)
 # libtool says -all-static for what gcc calls -static.
 tests_integration_helpers_learn_target_LDFLAGS = -all-static
 
+# Run inside sandboxes by test-limits' CPUQuota= cases: spinners that
+# print the real and CPU time they took. Static and never sanitized, as
+# above.
+check_PROGRAMS += tests/integration/helpers/cpu-spin
+tests_integration_helpers_cpu_spin_SOURCES = tests/integration/helpers/cpu-spin.c
+tests_integration_helpers_cpu_spin_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_cpu_spin_LDFLAGS = -all-static
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -63,6 +71,7 @@ tests_integration_test_limits_SOURCES = tests/integration/test-limits.c
 tests_integration_test_limits_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_limits_CFLAGS = $(itest_cflags)
 tests_integration_test_limits_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_limits_DEPENDENCIES = tests/integration/helpers/cpu-spin
 
 tests_integration_test_confine_SOURCES = tests/integration/test-confine.c
 tests_integration_test_confine_CPPFLAGS = $(itest_cppflags)
