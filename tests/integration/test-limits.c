@@ -201,9 +201,9 @@ static const uid_t owners[] = { (uid_t)-1, 65534 };
  * the CPU bandwidth controller (100 ms). */
 #define SPIN_MS 1500
 
-/* "spin": default with the helpers bound; "spin50" and "spinfree"
- * include it and set CPUQuota=50%, or reset it (empty: no quota), as a
- * later assignment does. */
+/* "spin": default (CPUQuota=100%) with the helpers bound; "spin50" and
+ * "spinfree" include it and set CPUQuota=50%, or reset it (empty: no
+ * quota), as a later assignment does. */
 static void
 up_cpu(void)
 {
@@ -285,9 +285,19 @@ START_TEST(cpu_quota)
 }
 END_TEST
 
+/* The shipped default caps a sandbox at one CPU: it cannot take both cores. */
+START_TEST(cpu_quota_default)
+{
+	double ratio = spin(_i, "spin");
+
+	ck_assert_msg(ratio <= 1.3, "owner %d: default policy (CPUQuota=100%%) but %.2f CPUs used",
+	    (int)owners[_i], ratio);
+}
+END_TEST
+
 TESTDAEMON_MAIN("limits",
 	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
 	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, widen,
 	    rlimits_pinned) },
 	{ "cpu", .up = up_cpu, .down = testdaemon_fixture_down, .timeout = 120,
-	    .loops = TESTLIB_LOOPS({ cpu_quota, N_OWNERS }) });
+	    .loops = TESTLIB_LOOPS({ cpu_quota, N_OWNERS }, { cpu_quota_default, N_OWNERS }) });

@@ -1768,12 +1768,16 @@ START_TEST(test_cpu_quota)
 }
 END_TEST
 
-/* None unless a policy sets one. */
+/* None unless a policy sets one; the shipped default and strict: one CPU. */
 START_TEST(test_cpu_quota_defaults)
 {
 	_cleanup_(policy_unrefp) struct policy *p = parse_ok("[Limits]\nMemory=1G\n");
+	_cleanup_(policy_unrefp) struct policy *def = load_shipped("default");
+	_cleanup_(policy_unrefp) struct policy *strict = load_shipped("strict");
 
 	ck_assert_uint_eq(p->limits.cpu_quota_pct, POLICY_UNLIMITED);
+	ck_assert_uint_eq(def->limits.cpu_quota_pct, 100);
+	ck_assert_uint_eq(strict->limits.cpu_quota_pct, 100);
 }
 END_TEST
 
