@@ -175,10 +175,10 @@ TESTS += tests/integration/netns-pool.sh
 # One hint, after the tests, if they skipped for want of cgroup limits.
 check-local: check-hint-cgroups
 check-hint-cgroups: check-TESTS
-	@if grep -qs 'SKIP sandboxd cannot enforce memory and tasks limits' \
+	@if grep -qs 'SKIP sandboxd cannot enforce memory, tasks and CPU limits' \
 	    $(TEST_LOGS); then \
-		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory and"; \
-		echo "NOTE: tasks limits where they ran (see a skipped test's .log for why). As root on"; \
+		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory, tasks"; \
+		echo "NOTE: and CPU limits where they ran (see a skipped test's .log for why). As root on"; \
 		echo "NOTE: a systemd host, run them in a delegated scope:"; \
 		echo "NOTE:     systemd-run --scope -p Delegate=yes make check"; \
 	fi
