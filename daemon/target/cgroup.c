@@ -31,6 +31,7 @@
 #include "cgroup.h"
 #include "fileio.h"
 #include "log.h"
+#include "string-util.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 
@@ -124,19 +125,6 @@ read_key(const char *dir, const char *file, const char *key)
 	return 0;
 }
 
-/* Whether word is one of the comma-separated list's, as "cpu" in
- * "cpu,cpuacct" (but not in "cpuacct"). */
-static bool
-has_list_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return false;
-}
-
 /* Our own cgroup in the hierarchy with this v1 controller (or "" for v2). */
 static char *
 own_cgroup(const char *controller)
@@ -155,7 +143,7 @@ own_cgroup(const char *controller)
 		*path++ = '\0';
 		ctl++;
 		path[strcspn(path, "\n")] = '\0';
-		if (controller[0] == '\0' ? ctl[0] == '\0' : has_list_word(ctl, controller))
+		if (controller[0] == '\0' ? ctl[0] == '\0' : string_has_word(ctl, controller, ","))
 			res = strdup(strcmp(path, "/") == 0 ? "" : path);
 	}
 	fclose(f);
@@ -252,18 +240,6 @@ set_why(int c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A whole word of a space-separated list, as cgroup.controllers. */
-static bool
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 static bool
 xattr_is_one(const char *dir, const char *name)
 {
@@ -322,11 +298,11 @@ enable_controllers(const char *dir, bool *ret_enabled)
 			set_why(c, "%s", why[CTL_CPU]);
 			continue;
 		}
-		if (has_word(on, v2_names[c])) {
+		if (string_has_word(on, v2_names[c], " \n")) {
 			have[c] = true;
 			continue;
 		}
-		if (!has_word(avail, v2_names[c])) {
+		if (!string_has_word(avail, v2_names[c], " \n")) {
 			set_why(c, "the %s controller is not available in '%s' (it is not in its "
 			    "cgroup.controllers: the cgroup above does not enable it)", v2_names[c], dir);
 			continue;

@@ -7,7 +7,7 @@ tests_integration_libitest_la_SOURCES = tests/lib/testdaemon.c tests/lib/testdae
 tests_integration_libitest_la_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/client \
 	-DTESTLIB_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
 	-DTESTLIB_HELPERS_DIR=\"$(abs_top_builddir)/tests/integration/helpers\"
-tests_integration_libitest_la_LIBADD = client/libsandbox-client.la
+tests_integration_libitest_la_LIBADD = client/libsandbox-client.la common/libcommon.la
 
 # Run inside sandboxes by the escape tests; a policy binds their directory.
 check_PROGRAMS += tests/integration/helpers/escape

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "string-util.h"
 #include "testdaemon.h"
 #include "testlib.h"
 
@@ -99,18 +100,6 @@ write_file(const char *path, const char *text)
  */
 static const char *const cg_ctls[] = { "memory", "pids", "cpuacct", "cpu", "" };
 
-/* Whether ctl is a whole entry of a comma-separated list, as "cpu" in
- * "cpu,cpuacct" (but not in "cpuacct"). */
-static bool
-cg_list_has(const char *list, const char *ctl)
-{
-	size_t n = strlen(ctl);
-
-	for (const char *p = list; (p = strstr(p, ctl)); p += n)
-		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
-			return true;
-	return false;
-}
 
 char *
 testlib_cgroup_dir(const char *ctl, pid_t pid)
@@ -128,7 +117,7 @@ testlib_cgroup_dir(const char *ctl, pid_t pid)
 		*path++ = '\0';
 		c++;
 		path[strcspn(path, "\n")] = '\0';
-		if (ctl[0] ? cg_list_has(c, ctl) : c[0] == '\0') {
+		if (ctl[0] ? string_has_word(c, ctl, ",") : c[0] == '\0') {
 			if (!strcmp(path, "/"))
 				path[0] = '\0';
 			if (ctl[0])
