@@ -1783,6 +1783,17 @@ END_TEST
 
 /* Under Include=, as every [Limits] key: the last assignment wins, and an
  * empty one takes the quota away again. */
+static const struct {
+	const char	*top;
+	uint64_t	pct;
+} cpu_quota_includes[] = {
+	{ "[Policy]\nInclude=half\n", 50 },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=150%\n", 150 },
+	{ "[Policy]\nInclude=half\nInclude=twice\n", 200 },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=\n", POLICY_UNLIMITED },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=infinity\n", POLICY_UNLIMITED },
+};
+
 START_TEST(test_cpu_quota_include)
 {
 	static const char *const v[] = {
@@ -1790,25 +1801,12 @@ START_TEST(test_cpu_quota_include)
 		"twice", "[Policy]\nDescription=twice\n[Limits]\nCPUQuota=200%\n",
 		NULL,
 	};
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
 	struct ini_diags d;
-	struct policy *p;
 
-	p = compose(v, "top", "[Policy]\nInclude=half\n", &d);
+	p = compose(v, "top", cpu_quota_includes[_i].top, &d);
 	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
-	ck_assert_uint_eq(p->limits.cpu_quota_pct, 50);
-	policy_unref(p);
-	p = compose(v, "top", "[Policy]\nInclude=half\n[Limits]\nCPUQuota=150%\n", &d);
-	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
-	ck_assert_uint_eq(p->limits.cpu_quota_pct, 150);
-	policy_unref(p);
-	p = compose(v, "top", "[Policy]\nInclude=half\nInclude=twice\n", &d);
-	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
-	ck_assert_uint_eq(p->limits.cpu_quota_pct, 200);
-	policy_unref(p);
-	p = compose(v, "top", "[Policy]\nInclude=half\n[Limits]\nCPUQuota=\n", &d);
-	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
-	ck_assert_uint_eq(p->limits.cpu_quota_pct, POLICY_UNLIMITED);
-	policy_unref(p);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, cpu_quota_includes[_i].pct);
 }
 END_TEST
 
@@ -1831,5 +1829,6 @@ TESTLIB_MAIN("policy",
 	    .tests = TESTLIB_TESTS(test_filter_strict, test_filter_foreign_abi,
 		test_filter_default, test_filter_actions, test_filter_families,
 		test_filter_default_families, test_filter_intercept) },
-	{ "cpu-quota", .loops = TESTLIB_LOOPS({ test_cpu_quota, ELEMENTSOF(cpu_quotas) }),
-	    .tests = TESTLIB_TESTS(test_cpu_quota_defaults, test_cpu_quota_include) });
+	{ "cpu-quota", .loops = TESTLIB_LOOPS({ test_cpu_quota, ELEMENTSOF(cpu_quotas) },
+		{ test_cpu_quota_include, ELEMENTSOF(cpu_quota_includes) }),
+	    .tests = TESTLIB_TESTS(test_cpu_quota_defaults) });
