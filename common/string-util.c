@@ -74,3 +74,16 @@ path_is_under(const char *path, const char *dir)
 	return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0' ||
 	    (n == 1 && dir[0] == '/'));
 }
+
+bool
+string_has_word(const char *list, const char *word, const char *seps)
+{
+	size_t n = strlen(word);
+
+	if (n == 0)
+		return false;
+	for (const char *p = list; (p = strstr(p, word)); p++)
+		if ((p == list || strchr(seps, p[-1])) && (p[n] == '\0' || strchr(seps, p[n])))
+			return true;
+	return false;
+}

@@ -23,3 +23,7 @@ const char *string_find_cc(const char *s);
 int strcmp_ptr(const void *a, const void *b);
 /* Whether the absolute path is dir or below it ("/" holds everything). */
 bool path_is_under(const char *path, const char *dir);
+/* Whether word is a whole word of list, between its start or a character
+ * of seps and its end or a character of seps: "cpu" is one of
+ * "cpu,cpuacct" with seps ",", but not of "cpuacct". */
+bool string_has_word(const char *list, const char *word, const char *seps);

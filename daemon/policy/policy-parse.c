@@ -700,6 +700,39 @@ parse_limit_u64(const struct ini_key *k, const char *value, void *data, struct i
 	return parse_limit(k, value, parse_u64, data, err);
 }
 
+/* CPUQuota=: a percentage of one CPU, as systemd's ("150%": one and a
+ * half CPUs); empty or "infinity": no quota. */
+static int
+parse_cpu_quota(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
+{
+	uint64_t *ret = POLICY_FIELD((struct policy_parser *) data, k, uint64_t), v = 0;
+	size_t n = strlen(value);
+	char num[32];
+	int r;
+
+	if (value[0] == '\0' || strcmp(value, "infinity") == 0) {
+		*ret = POLICY_UNLIMITED;
+		return 0;
+	}
+	r = -EINVAL;
+	if (n >= 2 && n <= sizeof(num) && value[n - 1] == '%') {
+		memcpy(num, value, n - 1);
+		num[n - 1] = '\0';
+		r = parse_u64(num, &v);
+	}
+	if (r == -ERANGE || (r >= 0 && v > POLICY_CPU_QUOTA_MAX))
+		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' is out of range (at most %u%%)",
+		    k->key, value, POLICY_CPU_QUOTA_MAX);
+	if (r < 0)
+		return error_msg_setf(&err->msg, EINVAL, "%s=: '%s' is not a percentage of one CPU "
+		    "(as '50%%' or '200%%') nor 'infinity'", k->key, value);
+	if (v == 0)
+		return error_msg_setf(&err->msg, EINVAL, "%s=: 0%% would never let the sandbox "
+		    "run (at least 1%%; 'infinity' for no quota)", k->key);
+	*ret = v;
+	return 0;
+}
+
 /* TmpSize=, ShmSize=: a size, but never "infinity" (a tmpfs without bound). */
 static int
 parse_tmp_size(const struct ini_key *k, const char *value, void *data, struct ini_error *err)
@@ -1002,6 +1035,7 @@ static const struct ini_key policy_keys[] = {
 	/* The sandbox's init and the target are two tasks already. */
 	{ "Limits",      "Tasks",               parse_limit_u64,  FIELD(limits.tasks_max), 2 },
 	{ "Limits",      "CPUTime",             parse_limit_time, FIELD(limits.cpu_ms), 1 },
+	{ "Limits",      "CPUQuota",            parse_cpu_quota,  FIELD(limits.cpu_quota_pct) },
 	{ "Limits",      "OpenFiles",           parse_limit_u64,  FIELD(limits.nofile_max), 8 },
 	{ "Limits",      "FileSize",            parse_limit_size, FIELD(limits.fsize_max), 0 },
 	{ "Network",     "Network",             parse_network },
@@ -1401,6 +1435,7 @@ policy_parse_sources_all(const char *name, const char *path, const char *text,
 			.fsize_max = UINT64_C(256) << 20,
 			.tmp_size = UINT64_C(64) << 20,
 			.shm_size = UINT64_C(64) << 20,
+			.cpu_quota_pct = POLICY_UNLIMITED,
 		},
 		.network = false,
 		.landlock = POLICY_BEST_EFFORT,

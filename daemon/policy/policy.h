@@ -57,7 +57,11 @@ struct policy_limits {
 	uint64_t	fsize_max;	/* FileSize= (bytes) */
 	uint64_t	tmp_size;	/* TmpSize= (bytes) for /tmp */
 	uint64_t	shm_size;	/* ShmSize= (bytes) for /dev/shm */
+	uint64_t	cpu_quota_pct;	/* CPUQuota= (percent of one CPU) */
 };
+
+/* CPUQuota= at most: 1000 CPUs. */
+#define POLICY_CPU_QUOTA_MAX	100000
 
 /* [Broker] path rights. */
 #define POLICY_RIGHT_READ	(1u << 0)	/* open for reading, stat, access, readlink, list */

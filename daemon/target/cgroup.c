@@ -31,12 +31,19 @@
 #include "cgroup.h"
 #include "fileio.h"
 #include "log.h"
+#include "string-util.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 
-enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, _CTL_MAX };
-static const char *const v1_names[_CTL_MAX] = { "memory", "pids", "cpuacct" };
-static const char *const v2_names[_CTL_MAX] = { "memory", "pids", "cpu" };
+/* CTL_CPU is CPU accounting (usage), CTL_CPU_MAX the CPU bandwidth limit
+ * (CPUQuota=): on v2 both are the cpu controller, on v1 cpuacct and cpu,
+ * which may be one hierarchy ("cpu,cpuacct") or two. */
+enum { CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_CPU_MAX, _CTL_MAX };
+static const char *const v1_names[_CTL_MAX] = { "memory", "pids", "cpuacct", "cpu" };
+static const char *const v2_names[_CTL_MAX] = { "memory", "pids", "cpu", "cpu" };
+
+/* The bandwidth period, in microseconds: a quota of N% is N * 1000 of it. */
+#define CPU_PERIOD_USEC 100000
 
 /* v1: one base per controller; v2: base[0] only. NULL: not available. */
 static char *base[_CTL_MAX];
@@ -48,6 +55,9 @@ static char why[_CTL_MAX][2048];
  * controllers we enabled in base[0]; given back on exit. */
 static char *supervisor;
 static bool enabled_by_us[_CTL_MAX];
+/* v1: the cpu and cpuacct controllers share one hierarchy, so base[CTL_CPU]
+ * and base[CTL_CPU_MAX] are one directory, made and removed as CTL_CPU. */
+static bool cpu_comounted;
 
 static int
 write_str(const char *dir, const char *file, const char *s)
@@ -133,8 +143,7 @@ own_cgroup(const char *controller)
 		*path++ = '\0';
 		ctl++;
 		path[strcspn(path, "\n")] = '\0';
-		if (controller[0] == '\0' ? ctl[0] == '\0' :
-		    (strcmp(ctl, controller) == 0 || strstr(ctl, controller)))
+		if (controller[0] == '\0' ? ctl[0] == '\0' : string_has_word(ctl, controller, ","))
 			res = strdup(strcmp(path, "/") == 0 ? "" : path);
 	}
 	fclose(f);
@@ -231,18 +240,6 @@ set_why(int c, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A whole word of a space-separated list, as cgroup.controllers. */
-static bool
-has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 static bool
 xattr_is_one(const char *dir, const char *name)
 {
@@ -295,11 +292,17 @@ enable_controllers(const char *dir, bool *ret_enabled)
 	(void) read_text(dir, "cgroup.subtree_control", on, sizeof(on));
 	for (int c = 0; c < _CTL_MAX; c++) {
 		have[c] = false;
-		if (has_word(on, v2_names[c])) {
+		if (c == CTL_CPU_MAX) {
+			/* The same controller as CTL_CPU, enabled (or not) above. */
+			have[c] = have[CTL_CPU];
+			set_why(c, "%s", why[CTL_CPU]);
+			continue;
+		}
+		if (string_has_word(on, v2_names[c], " \n")) {
 			have[c] = true;
 			continue;
 		}
-		if (!has_word(avail, v2_names[c])) {
+		if (!string_has_word(avail, v2_names[c], " \n")) {
 			set_why(c, "the %s controller is not available in '%s' (it is not in its "
 			    "cgroup.controllers: the cgroup above does not enable it)", v2_names[c], dir);
 			continue;
@@ -315,7 +318,8 @@ enable_controllers(const char *dir, bool *ret_enabled)
 		if (ret_enabled)
 			ret_enabled[c] = true;
 	}
-	/* cpu.stat's usage exists without the cpu controller. */
+	/* cpu.stat's usage exists without the cpu controller; cpu.max
+	 * (CTL_CPU_MAX) does not. */
 	have[CTL_CPU] = true;
 }
 
@@ -495,6 +499,12 @@ setup_v1(void)
 		have[c] = base[c] != NULL;
 		any = any || have[c];
 	}
+	if (have[CTL_CPU] && have[CTL_CPU_MAX]) {
+		struct stat a, b;
+
+		cpu_comounted = stat(base[CTL_CPU], &a) == 0 && stat(base[CTL_CPU_MAX], &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	}
 	owned_base = true;
 	return any ? CGROUP_V1 : CGROUP_NONE;
 }
@@ -508,10 +518,11 @@ cgroup_setup(void)
 		m = setup_v2();
 	else
 		m = setup_v1();
-	log_info("Resource control: %s (memory: %s, tasks: %s, cpu accounting: %s).",
+	log_info("Resource control: %s (memory: %s, tasks: %s, cpu accounting: %s, "
+	    "cpu quota: %s).",
 	    m == CGROUP_V2 ? "cgroup v2" : m == CGROUP_V1 ? "cgroup v1" : "no cgroups",
 	    have[CTL_MEMORY] ? "yes" : "no", have[CTL_PIDS] ? "yes" : "no",
-	    have[CTL_CPU] ? "yes" : "no");
+	    have[CTL_CPU] ? "yes" : "no", have[CTL_CPU_MAX] ? "yes" : "no");
 	/* Once, with the cause, and the same cause only once. */
 	if (!have[CTL_MEMORY] && !have[CTL_PIDS] && strcmp(why[CTL_MEMORY], why[CTL_PIDS]) == 0)
 		log_warning("Memory and tasks limits cannot be enforced, so policies with "
@@ -524,6 +535,9 @@ cgroup_setup(void)
 				log_warning("%s limits cannot be enforced, so policies with %s= "
 				    "fail to spawn: %s.", c == CTL_MEMORY ? "Memory" : "Tasks",
 				    c == CTL_MEMORY ? "Memory" : "Tasks", why[c]);
+	if (!have[CTL_CPU_MAX])
+		log_warning("CPU quotas cannot be enforced, so policies with CPUQuota= (the "
+		    "shipped ones) fail to spawn: %s.", why[CTL_CPU_MAX]);
 	return m;
 }
 
@@ -536,6 +550,10 @@ cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, struct error_
 	if (l->tasks_max != POLICY_UNLIMITED && !have[CTL_PIDS])
 		return error_msg_setf(err, EOPNOTSUPP, "a tasks limit needs the pids cgroup "
 		    "controller, which this host does not provide to sandboxd: %s", why[CTL_PIDS]);
+	if (l->cpu_quota_pct != POLICY_UNLIMITED && !have[CTL_CPU_MAX])
+		return error_msg_setf(err, EOPNOTSUPP, "a CPU quota needs the cpu cgroup "
+		    "controller, which this host does not provide to sandboxd: %s",
+		    why[CTL_CPU_MAX]);
 	return 0;
 }
 
@@ -543,6 +561,24 @@ static void
 dir_of(enum cgroup_mode mode, int c, const char *name, char *buf, size_t size)
 {
 	(void) snprintf(buf, size, "%s/%s", mode == CGROUP_V2 ? base[0] : base[c], name);
+}
+
+/* CPUQuota= (finite) into dir: cpu.max on v2, CFS bandwidth on v1. */
+static int
+write_cpu_quota(enum cgroup_mode mode, const char *dir, uint64_t pct)
+{
+	char buf[64];
+	int r;
+
+	if (mode == CGROUP_V2) {
+		(void) snprintf(buf, sizeof(buf), "%llu %d", (unsigned long long) pct * 1000,
+		    CPU_PERIOD_USEC);
+		return write_str(dir, "cpu.max", buf);
+	}
+	r = write_u64(dir, "cpu.cfs_period_us", CPU_PERIOD_USEC, NULL);
+	if (r >= 0)
+		r = write_u64(dir, "cpu.cfs_quota_us", pct * 1000, NULL);
+	return r;
 }
 
 int
@@ -564,16 +600,23 @@ cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limit
 		}
 		if (have[CTL_PIDS] && (r = write_u64(dir, "pids.max", l->tasks_max, "max")) < 0)
 			return r;
+		if (l->cpu_quota_pct != POLICY_UNLIMITED &&
+		    (r = have[CTL_CPU_MAX] ? write_cpu_quota(mode, dir, l->cpu_quota_pct) :
+		    -EOPNOTSUPP) < 0)
+			return r;
 		*ret_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		return *ret_fd < 0 ? -errno : 0;
 	}
 	if (mode != CGROUP_V1)
 		return 0;
 	for (int c = 0; c < _CTL_MAX; c++) {
-		if (!have[c])
+		/* The cpu hierarchy gets a cgroup only for a quota: every
+		 * attach waits for an RCU grace period. */
+		if (!have[c] || (c == CTL_CPU_MAX && l->cpu_quota_pct == POLICY_UNLIMITED))
 			continue;
 		dir_of(mode, c, name, dir, sizeof(dir));
-		if (mkdir(dir, 0755) < 0)
+		/* Co-mounted with cpuacct: that one, made already. */
+		if (!(c == CTL_CPU_MAX && cpu_comounted) && mkdir(dir, 0755) < 0)
 			return -errno;
 		if (c == CTL_MEMORY) {
 			if ((r = write_u64(dir, "memory.limit_in_bytes", l->memory_max, "-1")) < 0)
@@ -583,13 +626,16 @@ cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limit
 		} else if (c == CTL_PIDS) {
 			if ((r = write_u64(dir, "pids.max", l->tasks_max, "max")) < 0)
 				return r;
+		} else if (c == CTL_CPU_MAX) {
+			if ((r = write_cpu_quota(mode, dir, l->cpu_quota_pct)) < 0)
+				return r;
 		}
 	}
 	return 0;
 }
 
 int
-cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid)
+cgroup_attach(enum cgroup_mode mode, const char *name, const struct policy_limits *l, pid_t pid)
 {
 	char dir[4096], buf[32];
 	int r;
@@ -598,7 +644,8 @@ cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid)
 		return 0;
 	(void) snprintf(buf, sizeof(buf), "%d", (int) pid);
 	for (int c = 0; c < _CTL_MAX; c++) {
-		if (!have[c])
+		if (!have[c] || (c == CTL_CPU_MAX && (cpu_comounted ||
+		    l->cpu_quota_pct == POLICY_UNLIMITED)))
 			continue;
 		dir_of(mode, c, name, dir, sizeof(dir));
 		if ((r = write_str(dir, "cgroup.procs", buf)) < 0)
@@ -681,7 +728,9 @@ cgroup_destroy(enum cgroup_mode mode, const char *name)
 	int r = 0;
 
 	for (int c = 0; c < _CTL_MAX; c++) {
-		if (mode == CGROUP_NONE || (mode == CGROUP_V1 && !have[c]) || (mode == CGROUP_V2 && c > 0))
+		/* v1's cpu cgroup may not exist (no quota): ENOENT below. */
+		if (mode == CGROUP_NONE || (mode == CGROUP_V1 && (!have[c] ||
+		    (c == CTL_CPU_MAX && cpu_comounted))) || (mode == CGROUP_V2 && c > 0))
 			continue;
 		dir_of(mode, c, name, dir, sizeof(dir));
 		if (rmdir(dir) == 0 || errno == ENOENT)
@@ -747,4 +796,5 @@ cgroup_teardown(void)
 		why[c][0] = '\0';
 	}
 	owned_base = false;
+	cpu_comounted = false;
 }

@@ -8,8 +8,8 @@
  * first asks systemd for a delegated scope; in a cgroup that is not ours
  * it creates nothing and says why). On hybrid hosts whose controllers live
  * on cgroup v1 it creates "sandboxd-<pid>/sandbox-<id>" below its own
- * cgroup in the memory, pids and cpuacct hierarchies and moves the child
- * there before it runs.
+ * cgroup in the memory, pids and cpuacct hierarchies (and cpu's, for a
+ * CPUQuota=) and moves the child there before it runs.
  * A limit the host cannot enforce fails the spawn (cgroup_check()).
  */
 #pragma once
@@ -46,8 +46,10 @@ int cgroup_check(enum cgroup_mode mode, const struct policy_limits *l, struct er
 /* Creates the sandbox's cgroup(s) with limits; *ret_fd is an fd of the v2
  * directory for CLONE_INTO_CGROUP, or -1. */
 int cgroup_create(enum cgroup_mode mode, const char *name, const struct policy_limits *l, int *ret_fd);
-/* v1: moves pid into the sandbox's cgroups. v2: no-op. */
-int cgroup_attach(enum cgroup_mode mode, const char *name, pid_t pid);
+/* v1: moves pid into the sandbox's cgroups (the cpu one only for a
+ * CPUQuota=, as cgroup_create() made them). v2: no-op. */
+int cgroup_attach(enum cgroup_mode mode, const char *name, const struct policy_limits *l,
+    pid_t pid);
 void cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *ret);
 /* Only the CPU time, for the periodic CPU-limit check. */
 uint64_t cgroup_cpu_usec(enum cgroup_mode mode, const char *name);

@@ -612,7 +612,7 @@ target_release(struct target *t, int sync_w, struct error_msg *err)
 	 * slow on cgroup v1: every attach waits for an RCU grace period. */
 	r = spawn_write_id_maps(t->pid, t->uid, (gid_t) t->uid);
 	if (r >= 0)
-		r = cgroup_attach(t->manager->cgroup_mode, t->cgroup, t->pid);
+		r = cgroup_attach(t->manager->cgroup_mode, t->cgroup, &t->limits, t->pid);
 	if (r >= 0)
 		r = pidns_sysctl_seal_memfds(t->policy, t->pidfd, t->manager->self_pidfd);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)

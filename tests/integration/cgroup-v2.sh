@@ -47,10 +47,13 @@ trap 'exit 1' INT TERM
 
 subdirs() { find "$T" -mindepth 1 -type d | sed "s|^$T/||" | sort | tr '\n' ' '; }
 
-# A policy with no cgroup limits, which spawns without any controller.
+# A policy with no cgroup limits, which spawns without any controller, and
+# one with a CPU quota only.
 mkdir "$tmp/policies"
 sed -e 's/^Memory=.*/Memory=infinity/' -e 's/^Tasks=.*/Tasks=infinity/' \
+	-e 's/^CPUQuota=.*/CPUQuota=infinity/' \
 	"$TOP_SRCDIR/policies/default.policy" > "$tmp/policies/nolimits.policy"
+printf '[Policy]\nInclude=nolimits\n[Limits]\nCPUQuota=50%%\n' > "$tmp/policies/cpuonly.policy"
 
 # Starts sandboxd in T (moved there before exec) and waits for its socket.
 start() {
@@ -69,7 +72,7 @@ run() {
 	SANDBOXD_SOCKET=$tmp/s.sock "$SANDBOXCTL" run "$@" </dev/null >"$tmp/out" 2>&1
 }
 
-echo "1..10"
+echo "1..12"
 
 # 1-4: not delegated.
 mkdir "$T" || exit 1
@@ -87,6 +90,12 @@ if grep -q "needs the memory cgroup controller.*'$T' is not delegated" "$tmp/out
 	ok "not delegated: a spawn with a memory limit fails with the reason"
 else
 	not_ok "not delegated: a spawn with a memory limit fails with the reason"; diag "$tmp/out"
+fi
+if ! run -p cpuonly -- /bin/true &&
+	grep -q "needs the cpu cgroup controller.*'$T' is not delegated" "$tmp/out"; then
+	ok "not delegated: a spawn with a CPU quota fails with the reason"
+else
+	not_ok "not delegated: a spawn with a CPU quota fails with the reason"; diag "$tmp/out"
 fi
 stop
 check "not delegated: nothing left behind in T" test -z "$(subdirs)"
@@ -117,6 +126,23 @@ if run -p nolimits -- /bin/true && run --detach -p nolimits -- /bin/sleep 60 &&
 else
 	not_ok "delegated: a sandbox runs in its own cgroup below T"; diag "$tmp/out" "$tmp/log"
 fi
+# CPUQuota=50%: half of each 100 ms period in the sandbox's cpu.max.
+if ! grep -qw cpu "$T/cgroup.controllers"; then
+	if ! run -p cpuonly -- /bin/true &&
+		grep -q "needs the cpu cgroup controller.*cpu controller is not available" "$tmp/out"
+	then
+		ok "delegated: without the cpu controller a CPU quota fails with the reason"
+	else
+		not_ok "delegated: without the cpu controller a CPU quota fails with the reason"
+		diag "$tmp/out"
+	fi
+elif run --detach -p cpuonly -- /bin/sleep 60 &&
+	cat "$T"/sandbox-*/cpu.max 2>/dev/null | grep -qx "50000 100000"; then
+	ok "delegated: CPUQuota=50% is the sandbox's cpu.max"
+else
+	not_ok "delegated: CPUQuota=50% is the sandbox's cpu.max"
+	echo "# cpu.max: $(cat "$T"/sandbox-*/cpu.max 2>&1 | tr '\n' ' ')"; diag "$tmp/out"
+fi
 stop
 if [ -z "$(subdirs)" ] && [ "$(cat "$T/cgroup.subtree_control")" = "$before" ]; then
 	ok "delegated: supervisor removed on exit, T as we found it"
@@ -132,7 +158,7 @@ itest=$(dirname "$SANDBOXD")/../tests/integration/test-basic
 if [ -x "$itest" ]; then
 	sh -c "echo \$\$ > '$T/cgroup.procs' && exec '$itest'" </dev/null >"$tmp/itest" 2>&1
 	rc=$?
-	if [ $rc -eq 0 ] && grep -q "^1..0 # SKIP sandboxd cannot enforce memory and tasks limits" \
+	if [ $rc -eq 0 ] && grep -q "^1..0 # SKIP sandboxd cannot enforce memory, tasks and CPU limits" \
 		"$tmp/itest"; then
 		ok "integration tests skip where limits cannot be enforced"
 	else

@@ -7,7 +7,7 @@ tests_integration_libitest_la_SOURCES = tests/lib/testdaemon.c tests/lib/testdae
 tests_integration_libitest_la_CPPFLAGS = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/client \
 	-DTESTLIB_TOP_SRCDIR=\"$(abs_top_srcdir)\" \
 	-DTESTLIB_HELPERS_DIR=\"$(abs_top_builddir)/tests/integration/helpers\"
-tests_integration_libitest_la_LIBADD = client/libsandbox-client.la
+tests_integration_libitest_la_LIBADD = client/libsandbox-client.la common/libcommon.la
 
 # Run inside sandboxes by the escape tests; a policy binds their directory.
 check_PROGRAMS += tests/integration/helpers/escape
@@ -43,6 +43,14 @@ check_PROGRAMS += tests/integration/helpers/memfd-exec
 tests_integration_helpers_memfd_exec_SOURCES = tests/integration/helpers/memfd-exec.c
 tests_integration_helpers_memfd_exec_CFLAGS = $(WARN_CFLAGS)
 tests_integration_helpers_memfd_exec_LDFLAGS = -all-static
+
+# Run inside sandboxes by test-limits' CPUQuota= cases: spinners that
+# print the real and CPU time they took. Static and never sanitized, as
+# above.
+check_PROGRAMS += tests/integration/helpers/cpu-spin
+tests_integration_helpers_cpu_spin_SOURCES = tests/integration/helpers/cpu-spin.c
+tests_integration_helpers_cpu_spin_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_cpu_spin_LDFLAGS = -all-static
 
 integration_tests = \
 	tests/integration/test-basic \
@@ -81,6 +89,7 @@ tests_integration_test_limits_SOURCES = tests/integration/test-limits.c
 tests_integration_test_limits_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_limits_CFLAGS = $(itest_cflags)
 tests_integration_test_limits_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_limits_DEPENDENCIES = tests/integration/helpers/cpu-spin
 
 tests_integration_test_confine_SOURCES = tests/integration/test-confine.c
 tests_integration_test_confine_CPPFLAGS = $(itest_cppflags)
@@ -192,10 +201,10 @@ TESTS += tests/integration/netns-pool.sh
 # One hint, after the tests, if they skipped for want of cgroup limits.
 check-local: check-hint-cgroups
 check-hint-cgroups: check-TESTS
-	@if grep -qs 'SKIP sandboxd cannot enforce memory and tasks limits' \
+	@if grep -qs 'SKIP sandboxd cannot enforce memory, tasks and CPU limits' \
 	    $(TEST_LOGS); then \
-		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory and"; \
-		echo "NOTE: tasks limits where they ran (see a skipped test's .log for why). As root on"; \
+		echo "NOTE: the integration tests were skipped: sandboxd cannot enforce memory, tasks"; \
+		echo "NOTE: and CPU limits where they ran (see a skipped test's .log for why). As root on"; \
 		echo "NOTE: a systemd host, run them in a delegated scope:"; \
 		echo "NOTE:     systemd-run --scope -p Delegate=yes make check"; \
 	fi

@@ -25,6 +25,7 @@ trap 'exit 1' INT TERM
 # No cgroup limits: this test is about namespaces, wherever it runs.
 mkdir "$tmp/policies"
 sed -e 's/^Memory=.*/Memory=infinity/' -e 's/^Tasks=.*/Tasks=infinity/' \
+	-e 's/^CPUQuota=.*/CPUQuota=infinity/' \
 	"$TOP_SRCDIR/policies/default.policy" > "$tmp/policies/nolimits.policy"
 
 echo "1..3"

@@ -1292,9 +1292,10 @@ def main():
         if not t.ok(h.start_daemon(["--bus=yes"]), "sandboxd starts on the private bus",
                     h.read("sandboxd.log")):
             return 1
-        if "(memory: yes, tasks: yes" not in h.read("sandboxd.log"):
-            t.skip("everything else", "sandboxd cannot enforce memory and tasks limits here, "
-                   "which the shipped policies set (see its log)")
+        log = h.read("sandboxd.log")
+        if "(memory: yes, tasks: yes" not in log or "cpu quota: yes" not in log:
+            t.skip("everything else", "sandboxd cannot enforce memory, tasks and CPU limits "
+                   "here, which the shipped policies set (see its log)")
             return 0
         root = Client(h.address)
         nobody = Agent(h, NOBODY)

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Limits: wall clock, memory, tasks, and narrowing that would widen the
- * policy. The memory hog is tests/integration/helpers/escape, bound into
- * the sandbox by a test policy "escape" (default + /opt/helpers).
+ * Limits: wall clock, memory, tasks, CPU bandwidth, and narrowing that
+ * would widen the policy. The memory hog is tests/integration/helpers/escape,
+ * bound into the sandbox by a test policy "escape" (default + /opt/helpers);
+ * the CPU spinner is tests/integration/helpers/cpu-spin, bound the same way.
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -219,7 +221,111 @@ START_TEST(rlimits_pinned)
 }
 END_TEST
 
+/* The owners, by loop index: root (as we are), then uid 65534. */
+static const uid_t owners[] = { (uid_t)-1, 65534 };
+#define N_OWNERS ((int)ELEMENTSOF(owners))
+
+/* Real time the spinners run, in ms: long enough for fifteen periods of
+ * the CPU bandwidth controller (100 ms). */
+#define SPIN_MS 1500
+
+/* "spin": default (CPUQuota=100%) with the helpers bound; "spin50" and
+ * "spinfree" include it and set CPUQuota=50%, or reset it (empty: no
+ * quota), as a later assignment does. */
+static void
+up_cpu(void)
+{
+	struct testdaemon *d = testdaemon_new();
+	char *bind = testlib_asprintf("BindReadOnly=%s:/opt/helpers", testlib_helpers_dir());
+	char *text = testlib_default_policy_with(bind);
+
+	testdaemon_write_policy(d, "spin", text);
+	testdaemon_write_policy(d, "spin50", "[Policy]\nInclude=spin\n\n[Limits]\nCPUQuota=50%\n");
+	testdaemon_write_policy(d, "spinfree", "[Policy]\nInclude=spin\n\n[Limits]\nCPUQuota=\n");
+	free(text);
+	free(bind);
+	ck_assert_int_eq(testdaemon_start(d, NULL), 0);
+	testdaemon_fixture = d;
+}
+
+/* Two spinners for SPIN_MS under policy, as owners[i]; returns their CPU
+ * time per real time (1.0: one CPU's worth) and prints both figures. */
+static double
+spin(int i, const char *policy)
+{
+	char *out, *err;
+	long long wall = 0, cpu = 0;
+	int st = testlib_sandboxctl_as(owners[i], owners[i], &out, &err, "run", "--policy",
+	    policy, "--", "/opt/helpers/cpu-spin", "2", STRINGIFY(SPIN_MS), NULL);
+
+	ck_assert_msg(testlib_exit_code(st) == 0, "owner %d, %s: exit %d\nstdout: %s\nstderr: %s",
+	    (int)owners[i], policy, testlib_exit_code(st), out, err);
+	ck_assert_msg(sscanf(out, "wall_ms %lld cpu_ms %lld", &wall, &cpu) == 2 && wall >= SPIN_MS,
+	    "owner %d, %s: cpu-spin said '%s'", (int)owners[i], policy, out);
+	fprintf(stderr, "# 2 spinners as owner %d under %s: %lld ms CPU in %lld ms (%.2f CPUs)\n",
+	    (int)owners[i], policy, cpu, wall, (double)cpu / (double)wall);
+	free(out);
+	free(err);
+	return (double)cpu / (double)wall;
+}
+
+/* The sandbox cgroups left in the daemon's cgroups of the cpu hierarchy
+ * (v1) or of its own (v2), beside "supervisor" or in "sandboxd-PID". */
+static unsigned
+count_sandbox_cgroups(pid_t daemon)
+{
+	unsigned n = 0;
+
+	for (int v2 = 0; v2 < 2; v2++) {
+		char *top = testlib_cgroup_dir(v2 ? "" : "cpu", daemon);
+
+		for (int sub = 0; top && sub < 2; sub++) {
+			char *dir = sub ? testlib_asprintf("%s/sandboxd-%d", top, (int)daemon) :
+			    strdup(top);
+			DIR *d = opendir(dir);
+			struct dirent *e;
+
+			while (d && (e = readdir(d)))
+				n += strncmp(e->d_name, "sandbox-", 8) == 0;
+			if (d)
+				closedir(d);
+			free(dir);
+		}
+		free(top);
+	}
+	return n;
+}
+
+/* CPUQuota=50%: two processes that would take two cores get half of one,
+ * whoever owns the sandbox (with slack for the controller's accounting). */
+START_TEST(cpu_quota)
+{
+	double ratio = spin(_i, "spin50");
+
+	ck_assert_msg(ratio <= 0.8, "owner %d: CPUQuota=50%% but %.2f CPUs used", (int)owners[_i],
+	    ratio);
+	/* Without the quota, for comparison only: a loaded host gives less. */
+	(void)spin(_i, "spinfree");
+	/* The cgroups made for the quota go with their sandboxes. */
+	for (int ms = 0; count_sandbox_cgroups(testdaemon_fixture->pid) > 0 && ms < 10000; ms += 50)
+		(void)usleep(50 * 1000);
+	ck_assert_uint_eq(count_sandbox_cgroups(testdaemon_fixture->pid), 0);
+}
+END_TEST
+
+/* The shipped default caps a sandbox at one CPU: it cannot take both cores. */
+START_TEST(cpu_quota_default)
+{
+	double ratio = spin(_i, "spin");
+
+	ck_assert_msg(ratio <= 1.3, "owner %d: default policy (CPUQuota=100%%) but %.2f CPUs used",
+	    (int)owners[_i], ratio);
+}
+END_TEST
+
 TESTDAEMON_MAIN("limits",
 	{ "limits", .up = testdaemon_fixture_up_escape, .down = testdaemon_fixture_down, .timeout = 90,
 	    .tests = TESTLIB_TESTS(timeout_lib, timeout_ctl, memory, tasks, cpu_time, widen,
-	    rlimits_pinned) });
+	    rlimits_pinned) },
+	{ "cpu", .up = up_cpu, .down = testdaemon_fixture_down, .timeout = 120,
+	    .loops = TESTLIB_LOOPS({ cpu_quota, N_OWNERS }, { cpu_quota_default, N_OWNERS }) });

@@ -1947,6 +1947,97 @@ make_invalid_inputs(void)
 	too_large[62 * 1024] = '\0';
 }
 
+/* ---- CPUQuota= ----------------------------------------------------------- */
+
+static const struct {
+	const char	*value;
+	uint64_t	pct;		/* 0: a load error */
+	const char	*message;	/* in the error */
+} cpu_quotas[] = {
+	{ "50%", 50, NULL },
+	{ "1%", 1, NULL },
+	{ "100%", 100, NULL },
+	{ "150%", 150, NULL },
+	{ "100000%", 100000, NULL },
+	{ "infinity", POLICY_UNLIMITED, NULL },
+	{ "", POLICY_UNLIMITED, NULL },
+	{ "0%", 0, "0% would never let the sandbox run" },
+	{ "100001%", 0, "out of range (at most 100000%)" },
+	{ "99999999999999999999999%", 0, "out of range" },
+	{ "50", 0, "is not a percentage of one CPU" },
+	{ "abc%", 0, "is not a percentage of one CPU" },
+	{ "%", 0, "is not a percentage of one CPU" },
+	{ "-5%", 0, "is not a percentage of one CPU" },
+	{ "1.5%", 0, "is not a percentage of one CPU" },
+	{ "50%%", 0, "is not a percentage of one CPU" },
+	{ "50 %", 0, "is not a percentage of one CPU" },
+};
+
+START_TEST(test_cpu_quota)
+{
+	_cleanup_free_ char *text = NULL;
+	struct policy *p = NULL;
+	struct ini_error err = {};
+	int r;
+
+	ck_assert_int_ge(asprintf(&text, "[Limits]\nCPUQuota=%s\n", cpu_quotas[_i].value), 0);
+	r = policy_parse("test", NULL, text, &p, &err);
+	if (cpu_quotas[_i].pct == 0) {
+		ck_assert_msg(r < 0, "CPUQuota=%s loaded", cpu_quotas[_i].value);
+		ck_assert_uint_eq(err.line, 2);
+		ck_assert_msg(strstr(err.message, "CPUQuota=") &&
+		    strstr(err.message, cpu_quotas[_i].message), "CPUQuota=%s: '%s'",
+		    cpu_quotas[_i].value, err.message);
+		return;
+	}
+	ck_assert_msg(r == 0, "CPUQuota=%s: %s", cpu_quotas[_i].value, err.message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, cpu_quotas[_i].pct);
+	policy_unref(p);
+}
+END_TEST
+
+/* None unless a policy sets one; the shipped default and strict: one CPU. */
+START_TEST(test_cpu_quota_defaults)
+{
+	_cleanup_(policy_unrefp) struct policy *p = parse_ok("[Limits]\nMemory=1G\n");
+	_cleanup_(policy_unrefp) struct policy *def = load_shipped("default");
+	_cleanup_(policy_unrefp) struct policy *strict = load_shipped("strict");
+
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, POLICY_UNLIMITED);
+	ck_assert_uint_eq(def->limits.cpu_quota_pct, 100);
+	ck_assert_uint_eq(strict->limits.cpu_quota_pct, 100);
+}
+END_TEST
+
+/* Under Include=, as every [Limits] key: the last assignment wins, and an
+ * empty one takes the quota away again. */
+static const struct {
+	const char	*top;
+	uint64_t	pct;
+} cpu_quota_includes[] = {
+	{ "[Policy]\nInclude=half\n", 50 },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=150%\n", 150 },
+	{ "[Policy]\nInclude=half\nInclude=twice\n", 200 },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=\n", POLICY_UNLIMITED },
+	{ "[Policy]\nInclude=half\n[Limits]\nCPUQuota=infinity\n", POLICY_UNLIMITED },
+};
+
+START_TEST(test_cpu_quota_include)
+{
+	static const char *const v[] = {
+		"half", "[Policy]\nDescription=half\n[Limits]\nCPUQuota=50%\n",
+		"twice", "[Policy]\nDescription=twice\n[Limits]\nCPUQuota=200%\n",
+		NULL,
+	};
+	_cleanup_(policy_unrefp) struct policy *p = NULL;
+	struct ini_diags d;
+
+	p = compose(v, "top", cpu_quota_includes[_i].top, &d);
+	ck_assert_msg(p, "%u errors: %s", d.n_errors, d.v[0].message);
+	ck_assert_uint_eq(p->limits.cpu_quota_pct, cpu_quota_includes[_i].pct);
+}
+END_TEST
+
 TESTLIB_MAIN("policy",
 	{ "parse", .up = make_invalid_inputs,
 	    .loops = TESTLIB_LOOPS({ test_valid, ELEMENTSOF(valid) },
@@ -1967,4 +2058,7 @@ TESTLIB_MAIN("policy",
 		test_filter_default, test_filter_actions, test_filter_families,
 		test_filter_default_families, test_filter_intercept, test_filter_args) },
 	{ "args", .loops = TESTLIB_LOOPS({ test_args_invalid, ELEMENTSOF(bad_args) }),
-	    .tests = TESTLIB_TESTS(test_args_parse, test_args_include, test_args_too_many) });
+	    .tests = TESTLIB_TESTS(test_args_parse, test_args_include, test_args_too_many) },
+	{ "cpu-quota", .loops = TESTLIB_LOOPS({ test_cpu_quota, ELEMENTSOF(cpu_quotas) },
+		{ test_cpu_quota_include, ELEMENTSOF(cpu_quota_includes) }),
+	    .tests = TESTLIB_TESTS(test_cpu_quota_defaults) });

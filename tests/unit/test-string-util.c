@@ -120,10 +120,34 @@ START_TEST(test_free_and_strdup)
 }
 END_TEST
 
+static const struct {
+	const char *list, *word, *seps;
+	bool has;
+} words[] = {
+	{ "cpu,cpuacct", "cpu", ",", true },
+	{ "cpu,cpuacct", "cpuacct", ",", true },
+	{ "cpuacct", "cpu", ",", false },
+	{ "net_cls,net_prio", "net", ",", false },
+	{ "name=systemd", "systemd", ",", false },
+	{ "memory pids cpu\n", "cpu", " \n", true },
+	{ "memory pids cpuset\n", "cpu", " \n", false },
+	{ "cpuset cpu", "cpu", " \n", true },
+	{ "", "cpu", ",", false },
+	{ "cpu", "", ",", false },
+};
+
+START_TEST(test_word_table)
+{
+	ck_assert_msg(string_has_word(words[_i].list, words[_i].word, words[_i].seps) ==
+	    words[_i].has, "'%s' in '%s'", words[_i].word, words[_i].list);
+}
+END_TEST
+
 TESTLIB_MAIN("string-util",
 	{ "name", .loops = TESTLIB_LOOPS({ test_name_table, ELEMENTSOF(names) }),
 	    .tests = TESTLIB_TESTS(test_name_counts_n_bytes) },
 	{ "alnum_or", .loops = TESTLIB_LOOPS({ test_class_table, ELEMENTSOF(classes) }),
 	    .tests = TESTLIB_TESTS(test_class_nul_is_never_extra) },
 	{ "find_cc", .loops = TESTLIB_LOOPS({ test_cc_table, ELEMENTSOF(ccs) }) },
-	{ "free_and_strdup", .tests = TESTLIB_TESTS(test_free_and_strdup) });
+	{ "free_and_strdup", .tests = TESTLIB_TESTS(test_free_and_strdup) },
+	{ "has_word", .loops = TESTLIB_LOOPS({ test_word_table, ELEMENTSOF(words) }) });

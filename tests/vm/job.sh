@@ -157,7 +157,8 @@ else
 	diag "$tmp/err"
 fi
 
-# 10. A sandbox's cgroup is below the service's, with the limits asked for.
+# 10. A sandbox's cgroup is below the service's, with the limits asked for
+# and the default policy's CPUQuota=100% (one CPU per 100 ms period).
 as_user timeout 60 "$ctl" run --memory 32M --tasks 8 -- sleep 10 >/dev/null 2>"$tmp/err" &
 bg=$!
 i=0
@@ -170,11 +171,12 @@ while { [ -z "$sb" ] || [ -z "$(cat "$sb/cgroup.procs" 2>/dev/null)" ]; } && [ $
 	i=$((i + 1))
 done
 if [ -n "$sb" ] && [ "$(cat "$sb/memory.max" 2>/dev/null)" = 33554432 ] &&
-	[ "$(cat "$sb/pids.max" 2>/dev/null)" = 8 ] && [ -n "$(cat "$sb/cgroup.procs")" ]; then
-	ok "a sandbox gets its own cgroup under the service's (${sb#"$cg"/}: memory.max 32M, pids.max 8)"
+	[ "$(cat "$sb/pids.max" 2>/dev/null)" = 8 ] && [ -n "$(cat "$sb/cgroup.procs")" ] &&
+	[ "$(cat "$sb/cpu.max" 2>/dev/null)" = "100000 100000" ]; then
+	ok "a sandbox gets its own cgroup under the service's (${sb#"$cg"/}: memory.max 32M, pids.max 8, cpu.max one CPU)"
 else
-	not_ok "a sandbox gets its own cgroup under the service's, with memory.max and pids.max"
-	diagmsg "cgroup '${sb:-none}': memory.max $(cat "$sb/memory.max" 2>&1), pids.max $(cat "$sb/pids.max" 2>&1)"
+	not_ok "a sandbox gets its own cgroup under the service's, with memory.max, pids.max and cpu.max"
+	diagmsg "cgroup '${sb:-none}': memory.max $(cat "$sb/memory.max" 2>&1), pids.max $(cat "$sb/pids.max" 2>&1), cpu.max $(cat "$sb/cpu.max" 2>&1)"
 	diagmsg "in $svc_cg: $(ls -d "$svc_cg"/*/ 2>&1 | tr '\n' ' ')"
 	diag "$tmp/err"
 fi
