@@ -25,6 +25,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
@@ -484,8 +485,9 @@ child_main(const struct spawn_plan *p)
 	r = switch_identity(p);
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
-	/* The kernel clears the parent-death signal when the effective uid
-	 * changes (prctl(2)): arm it again, then make sure the daemon did
+	/* The kernel clears the parent-death signal when the effective or
+	 * file-system ids change (prctl(2); the effective uid is the
+	 * anonymous one since the clone, the gid and fsuid change here): arm it again, then make sure the daemon did
 	 * not die before that (its pidfd is readable once it has). */
 	r = arm_parent_death(p);
 	if (r < 0)
@@ -548,10 +550,81 @@ struct clone_args_v2 {
 	    set_tid, set_tid_size, cgroup;
 };
 
+/*
+ * The kernel charges what a process creates against per-user limits
+ * (ucounts: inotify instances and watches, namespaces, POSIX message
+ * queue bytes, pending signals, locked shared memory) in its own user
+ * namespace and then, in each parent namespace, against the uid that
+ * owns the child namespace: the effective uid that created it. Created
+ * by root, every sandbox's charges would land on root's limits in the
+ * host's namespace, and one sandbox could use up root's (or, through
+ * them, every other sandbox's) inotify instances host-wide. So the
+ * loop thread holds the sandbox's anonymous uid as its effective uid
+ * while it clones: the new user namespace belongs to that uid, and what
+ * the sandbox creates counts against that uid's limits only.
+ *
+ * Being a namespace's owner gives every capability in it to the owner's
+ * processes in the parent namespace. No process in the host's user
+ * namespace ever runs as an anonymous uid while a sandbox holds it: the
+ * pool hands each uid to one sandbox or one policy checker at a time
+ * (uid-pool.c), a sandbox's processes live in its own user namespace
+ * (and cannot make another: CLONE_NEWUSER is filtered), and a checker
+ * (the one host process that runs as an anonymous uid) cannot fork and
+ * returns its uid only once reaped (policy-checker.c). The owner is
+ * therefore a uid nobody on the host can act as.
+ *
+ * Only the calling thread's credentials change (the raw system call:
+ * glibc's setresuid() changes every thread's); the real and saved uids
+ * stay 0, so the effective one can come back, and nobody but root can
+ * signal or trace the thread meanwhile; the file-system uid is put back
+ * to 0 at once, so the child's mount tree is built with the access it
+ * always had. NO_SETUID_FIXUP keeps the thread's capabilities
+ * (CLONE_INTO_CGROUP and the namespaces need them). Nothing else runs on
+ * the loop thread in between, and signals do no work in their handlers.
+ * The kernel makes the daemon non-dumpable when the effective uid
+ * changes (as creds.c's effective switch does), so its /proc files stay
+ * root's throughout, and so do the child's until it execs.
+ */
+
+/* The real uid is 0: going back is always allowed. A loop thread that
+ * could not would act as the anonymous uid from then on: abort (no
+ * logging here, see log.h), as netns_leave() does. */
+static void
+owner_leave(int securebits)
+{
+	if (syscall(SYS_setresuid, -1, 0, -1) < 0 ||
+	    prctl(PR_SET_SECUREBITS, securebits, 0, 0, 0) < 0)
+		abort();
+}
+
+static int
+owner_enter(uid_t uid, int *ret_securebits)
+{
+	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+
+	if (bits < 0)
+		return -errno;
+	if (prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+		return -errno;
+	*ret_securebits = bits;
+	if (syscall(SYS_setresuid, -1, uid, -1) < 0) {
+		int r = -errno;
+
+		(void) prctl(PR_SET_SECUREBITS, bits, 0, 0, 0);
+		return r;
+	}
+	(void) syscall(SYS_setfsuid, 0);
+	if ((uid_t) syscall(SYS_setfsuid, -1) != 0) {
+		owner_leave(bits);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int
 spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd)
 {
-	int pidfd = -1;
+	int pidfd = -1, securebits = 0, r;
 	struct clone_args_v2 args = {
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
 		    CLONE_PIDFD | (p->net_ready ? 0 : CLONE_NEWNET),
@@ -564,11 +637,16 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t) cgroup_fd;
 	}
+	r = owner_enter(p->uid, &securebits);
+	if (r < 0)
+		return r;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return -errno;
 	if (pid == 0)
 		child_main(p);
+	r = pid < 0 ? -errno : 0;
+	owner_leave(securebits);
+	if (r < 0)
+		return r;
 	/* The kernel sets O_CLOEXEC on pidfds. */
 	*ret_pid = (pid_t) pid;
 	*ret_pidfd = pidfd;
