@@ -27,6 +27,13 @@ tests_integration_helpers_learn_target_CFLAGS = $(WARN_CFLAGS)
 # libtool says -all-static for what gcc calls -static.
 tests_integration_helpers_learn_target_LDFLAGS = -all-static
 
+# Run inside sandboxes by test-ucounts: takes a per-user limit and holds
+# it. Never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/ucounts-target
+tests_integration_helpers_ucounts_target_SOURCES = tests/integration/helpers/ucounts-target.c
+tests_integration_helpers_ucounts_target_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_ucounts_target_LDFLAGS = $(HARDEN_LDFLAGS)
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -45,7 +52,8 @@ integration_tests = \
 	tests/integration/test-loopback \
 	tests/integration/test-surface \
 	tests/integration/test-procmask \
-	tests/integration/test-learn
+	tests/integration/test-learn \
+	tests/integration/test-ucounts
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -149,6 +157,13 @@ tests_integration_test_learn_CFLAGS = $(itest_cflags) $(LIBSECCOMP_CFLAGS)
 tests_integration_test_learn_LDADD = $(itest_ldadd) daemon/libpolicy.la common/libcommon.la \
 	$(LIBSECCOMP_LIBS)
 EXTRA_tests_integration_test_learn_DEPENDENCIES = tests/integration/helpers/learn-target
+
+# Per-user kernel limits charged to the sandbox's own uid.
+tests_integration_test_ucounts_SOURCES = tests/integration/test-ucounts.c
+tests_integration_test_ucounts_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_ucounts_CFLAGS = $(itest_cflags)
+tests_integration_test_ucounts_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_ucounts_DEPENDENCIES = tests/integration/helpers/ucounts-target
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
