@@ -17,7 +17,6 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <mqueue.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,32 +44,12 @@ static const char *const resources[] = { "inotify", "mqueue", "sigqueue" };
 /* A sandbox running the helper, holding what it took. */
 struct held {
 	pid_t		pid;		/* sandboxctl's */
-	int		in, out;
+	int		in;
+	FILE		*out;
 	char		line[256];	/* the helper's report */
 	long		n;		/* how many it took */
 	unsigned	uid;		/* its anonymous uid */
 };
-
-static void
-read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-
-	while (n < size - 1) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t k;
-
-		ck_assert_msg(poll(&p, 1, 60000) == 1, "no line from the sandbox (got '%.*s')",
-		    (int)n, buf);
-		k = read(fd, buf + n, 1);
-		ck_assert_msg(k == 1, "end of output after '%.*s'\n%s", (int)n, buf,
-		    testdaemon_read_log(testdaemon_fixture));
-		if (buf[n] == '\n')
-			break;
-		n++;
-	}
-	buf[n] = '\0';
-}
 
 /* Starts the helper taking what under owner and waits for its report;
  * message queues without Landlock (up()). */
@@ -78,11 +57,16 @@ static void
 hold(uid_t owner, const char *what, struct held *h)
 {
 	char name[32];
+	int fd;
 
 	*h = (struct held) { .n = -1 };
-	h->pid = testlib_sandboxctl_start(owner, owner, &h->in, &h->out, "run", "--policy",
+	h->pid = testlib_sandboxctl_start(owner, owner, &h->in, &fd, "run", "--policy",
 	    !strcmp(what, "mqueue") ? "nolandlock" : "escape", "--", HELPER, what, NULL);
-	read_line(h->out, h->line, sizeof(h->line));
+	h->out = fdopen(fd, "r");
+	ck_assert_ptr_nonnull(h->out);
+	/* A helper that never reports ends at the case's time-out. */
+	ck_assert_msg(fgets(h->line, sizeof(h->line), h->out), "owner %d: no report from the "
+	    "helper\n%s", (int)owner, testdaemon_read_log(testdaemon_fixture));
 	ck_assert_msg(sscanf(h->line, "%31s %ld %*s uid %u", name, &h->n, &h->uid) == 3 &&
 	    !strcmp(name, what), "owner %d: the helper said '%s'", (int)owner, h->line);
 }
@@ -95,7 +79,7 @@ release(struct held *h)
 
 	close(h->in);
 	ck_assert_int_eq(waitpid(h->pid, &st, 0), h->pid);
-	close(h->out);
+	fclose(h->out);
 	ck_assert_int_eq(testlib_exit_code(st), 0);
 }
 
@@ -111,26 +95,53 @@ read_sysctl(const char *path)
 	return v;
 }
 
-/* Whether /proc/PID/status says its effective uid is uid. */
-static bool
-proc_euid_is(const char *pid, unsigned uid)
-{
-	char path[64], line[256];
-	unsigned r, e;
-	bool is = false;
-	FILE *f;
+/* What a /proc/PID/status says of its process. */
+struct proc_status {
+	char		name[64];	/* comm */
+	pid_t		pid;
+	unsigned	euid;
+};
 
-	(void) snprintf(path, sizeof(path), "/proc/%s/status", pid);
-	f = fopen(path, "re");
-	if (!f)
+static void
+read_status(FILE *f, struct proc_status *ret)
+{
+	char line[256];
+	unsigned r;
+	int pid;
+
+	*ret = (struct proc_status) { .euid = (unsigned)-1 };
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Pid: %d", &pid) == 1)
+			ret->pid = pid;
+		(void) sscanf(line, "Name: %63s", ret->name);
+		(void) sscanf(line, "Uid: %u %u", &r, &ret->euid);
+	}
+}
+
+/* Adds the inotify instances a process of root holds to *(int *)userdata. */
+static bool
+add_root_inotify(FILE *f, void *userdata)
+{
+	struct proc_status ps;
+	char path[64], link[64];
+	struct dirent *fe;
+	DIR *fds;
+
+	read_status(f, &ps);
+	if (ps.euid != 0)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %u %u", &r, &e) == 2) {
-			is = e == uid;
-			break;
-		}
-	fclose(f);
-	return is;
+	(void) snprintf(path, sizeof(path), "/proc/%d/fd", (int)ps.pid);
+	fds = opendir(path);
+	if (!fds)
+		return false;
+	while ((fe = readdir(fds))) {
+		ssize_t k = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+
+		if (k > 0 && (link[k] = '\0', !strcmp(link, "anon_inode:inotify")))
+			(*(int *)userdata)++;
+	}
+	closedir(fds);
+	return true;
 }
 
 /* The inotify instances root's processes hold (their fds), which is what
@@ -138,33 +149,9 @@ proc_euid_is(const char *pid, unsigned uid)
 static int
 count_root_inotify(void)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *de;
 	int n = 0;
 
-	ck_assert_ptr_nonnull(proc);
-	while ((de = readdir(proc))) {
-		char path[600], link[64];
-		struct dirent *fe;
-		DIR *fds;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || !proc_euid_is(de->d_name, 0))
-			continue;
-		(void) snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
-		fds = opendir(path);
-		if (!fds)
-			continue;
-		while ((fe = readdir(fds))) {
-			ssize_t k;
-
-			(void) snprintf(path, sizeof(path), "/proc/%s/fd/%s", de->d_name, fe->d_name);
-			k = readlink(path, link, sizeof(link) - 1);
-			if (k > 0 && (link[k] = '\0', !strcmp(link, "anon_inode:inotify")))
-				n++;
-		}
-		closedir(fds);
-	}
-	closedir(proc);
+	ck_assert_int_ge(testlib_count_procs("status", add_root_inotify, &n), 0);
 	return n;
 }
 
@@ -269,29 +256,18 @@ START_TEST(two_sandboxes)
 }
 END_TEST
 
-/* The host's process of uid whose command is comm, as a string; kept. */
-static const char *
-find_proc(unsigned uid, const char *comm)
+/* Finds the helper on the host: *(struct proc_status *)userdata names
+ * its command and effective uid, and gets its pid. */
+static bool
+is_helper(FILE *f, void *userdata)
 {
-	DIR *proc = opendir("/proc");
-	struct dirent *de;
-	const char *found = NULL, *want = testlib_keep(testlib_asprintf("%s\n", comm));
+	struct proc_status *want = userdata, ps;
 
-	ck_assert_ptr_nonnull(proc);
-	while (!found && (de = readdir(proc))) {
-		char *path, *text;
-
-		if (de->d_name[0] < '0' || de->d_name[0] > '9' || !proc_euid_is(de->d_name, uid))
-			continue;
-		path = testlib_asprintf("/proc/%s/comm", de->d_name);
-		text = testlib_tree_content(path);
-		if (!strcmp(text, want))
-			found = testlib_keep(strdup(de->d_name));
-		free(text);
-		free(path);
-	}
-	closedir(proc);
-	return found;
+	read_status(f, &ps);
+	if (ps.euid != want->euid || strcmp(ps.name, want->name))
+		return false;
+	want->pid = ps.pid;
+	return true;
 }
 
 /* The sandbox's user namespace belongs to its anonymous uid, which is
@@ -300,16 +276,17 @@ find_proc(unsigned uid, const char *comm)
 START_TEST(userns_owner)
 {
 	uid_t owner = owners[_i];
-	const char *pid;
+	struct proc_status helper = { .name = "ucounts-target" };
 	struct held h;
 	uid_t ns_owner = (uid_t)-1;
 	char *path;
 	int fd;
 
 	hold(owner, "inotify", &h);
-	pid = find_proc(h.uid, "ucounts-target");
-	ck_assert_msg(pid, "owner %d: no process of uid %u on the host", (int)owner, h.uid);
-	path = testlib_asprintf("/proc/%s/ns/user", pid);
+	helper.euid = h.uid;
+	ck_assert_msg(testlib_count_procs("status", is_helper, &helper) == 1,
+	    "owner %d: not one helper of uid %u on the host", (int)owner, h.uid);
+	path = testlib_asprintf("/proc/%d/ns/user", (int)helper.pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
 	ck_assert_int_eq(ioctl(fd, NS_GET_OWNER_UID, &ns_owner), 0);
@@ -346,14 +323,8 @@ up(void)
 	free(bind);
 }
 
-static void
-teardown(void)
-{
-	testlib_keep_free();
-}
-
 TESTDAEMON_MAIN("ucounts",
 	{ "ucounts", .up = up, .down = testdaemon_fixture_down,
-	    .teardown = teardown, .timeout = 300,
+	    .timeout = 300,
 	    .loops = TESTLIB_LOOPS({ root_keeps, N_OWNERS * N_RESOURCES },
 		{ two_sandboxes, N_OWNERS * N_RESOURCES }, { userns_owner, N_OWNERS }) });
