@@ -578,44 +578,42 @@ struct clone_args_v2 {
  * stay 0, so the effective one can come back, and nobody but root can
  * signal or trace the thread meanwhile; the file-system uid is put back
  * to 0 at once, so the child's mount tree is built with the access it
- * always had. NO_SETUID_FIXUP keeps the thread's capabilities
- * (CLONE_INTO_CGROUP and the namespaces need them). Nothing else runs on
+ * always had. The kernel clears the effective capabilities when the
+ * effective uid leaves 0 and keeps the permitted ones (the real and
+ * saved uids are 0): capset() raises them again, as they were
+ * (CLONE_INTO_CGROUP and the namespaces need them; SECBIT_NO_SETUID_FIXUP
+ * would need CAP_SETPCAP, which the unit does not grant). Nothing else runs on
  * the loop thread in between, and signals do no work in their handlers.
  * The kernel makes the daemon non-dumpable when the effective uid
  * changes (as creds.c's effective switch does), so its /proc files stay
  * root's throughout, and so do the child's until it execs.
  */
 
-/* The real uid is 0: going back is always allowed. A loop thread that
- * could not would act as the anonymous uid from then on: abort (no
- * logging here, see log.h), as netns_leave() does. */
+/* The real uid is 0: going back is always allowed (and gives the
+ * effective set back, which the saved one then makes exact). A loop
+ * thread that could not would act as the anonymous uid from then on:
+ * abort (no logging here, see log.h), as netns_leave() does. */
 static void
-owner_leave(int securebits)
+owner_leave(struct __user_cap_data_struct saved[2])
 {
-	if (syscall(SYS_setresuid, -1, 0, -1) < 0 ||
-	    prctl(PR_SET_SECUREBITS, securebits, 0, 0, 0) < 0)
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_capset, &h, saved) < 0)
 		abort();
 }
 
 static int
-owner_enter(uid_t uid, int *ret_securebits)
+owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 {
-	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
-	if (bits < 0)
+	if (syscall(SYS_capget, &h, saved) < 0)
 		return -errno;
-	if (prctl(PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP, 0, 0, 0) < 0)
+	if (syscall(SYS_setresuid, -1, uid, -1) < 0)
 		return -errno;
-	*ret_securebits = bits;
-	if (syscall(SYS_setresuid, -1, uid, -1) < 0) {
-		int r = -errno;
-
-		(void) prctl(PR_SET_SECUREBITS, bits, 0, 0, 0);
-		return r;
-	}
 	(void) syscall(SYS_setfsuid, 0);
-	if ((uid_t) syscall(SYS_setfsuid, -1) != 0) {
-		owner_leave(bits);
+	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || syscall(SYS_capset, &h, saved) < 0) {
+		owner_leave(saved);
 		return -EPERM;
 	}
 	return 0;
@@ -624,7 +622,8 @@ owner_enter(uid_t uid, int *ret_securebits)
 int
 spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd)
 {
-	int pidfd = -1, securebits = 0, r;
+	struct __user_cap_data_struct caps[2] = {};
+	int pidfd = -1, r;
 	struct clone_args_v2 args = {
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
 		    CLONE_PIDFD | (p->net_ready ? 0 : CLONE_NEWNET),
@@ -637,20 +636,37 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t) cgroup_fd;
 	}
-	r = owner_enter(p->uid, &securebits);
+	r = owner_enter(p->uid, caps);
 	if (r < 0)
 		return r;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		child_main(p);
 	r = pid < 0 ? -errno : 0;
-	owner_leave(securebits);
+	owner_leave(caps);
 	if (r < 0)
 		return r;
 	/* The kernel sets O_CLOEXEC on pidfds. */
 	*ret_pid = (pid_t) pid;
 	*ret_pidfd = pidfd;
 	return 0;
+}
+
+/* Signals come from the same uid: root holds no capability in a user
+ * namespace an anonymous uid owns, and needs none (the unit grants no
+ * CAP_KILL) to signal that uid's processes as that uid. */
+int
+spawn_signal(int pidfd, uid_t uid, int sig)
+{
+	struct __user_cap_data_struct caps[2] = {};
+	int r;
+
+	r = owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	owner_leave(caps);
+	return r;
 }
 
 int
