@@ -8,8 +8,10 @@
  * it; meanwhile root on the host, and a second sandbox, can still take
  * what they could before: inotify instances
  * (fs.inotify.max_user_instances), POSIX message queue bytes
- * (RLIMIT_MSGQUEUE) and queued signals (RLIMIT_SIGPENDING). Each case
- * runs with root and with uid 65534 as the sandbox's owner.
+ * (RLIMIT_MSGQUEUE) and queued signals (RLIMIT_SIGPENDING). A daemon
+ * with the unit's capabilities (no CAP_SETPCAP, no CAP_KILL) does the
+ * same, and still ends its sandboxes. Each case runs with root and with
+ * uid 65534 as the sandbox's owner.
  */
 #include <check.h>
 #include <dirent.h>
@@ -17,12 +19,14 @@
 #include <fcntl.h>
 #include <linux/nsfs.h>
 #include <mqueue.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -323,8 +327,67 @@ up(void)
 	free(bind);
 }
 
+/* up()'s daemon without CAP_SETPCAP and CAP_KILL, as the unit runs it
+ * (its CapabilityBoundingSet=): through setpriv(1), which execs it (the
+ * same pid). */
+static void
+up_unit_caps(void)
+{
+	const char *real = getenv("SANDBOXD");
+	char *old = strdup(real), *wrapper;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(old);
+	ck_assert_msg(access("/usr/bin/setpriv", X_OK) == 0, "no /usr/bin/setpriv");
+	/* up() makes the daemon's directory: the wrapper cannot be in it. */
+	wrapper = testlib_asprintf("/var/tmp/sandboxd-itest-ucounts-%d.sh", (int)getpid());
+	f = fopen(wrapper, "we");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nexec /usr/bin/setpriv --bounding-set -setpcap,-kill -- '%s' \"$@\"\n",
+	    old);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(chmod(wrapper, 0755), 0);
+	ck_assert_int_eq(setenv("SANDBOXD", wrapper, 1), 0);
+	up();
+	ck_assert_int_eq(setenv("SANDBOXD", old, 1), 0);
+	(void) unlink(wrapper);
+	free(wrapper);
+	free(old);
+}
+
+/* The daemon holds neither capability, and still ends a sandbox at its
+ * time limit: it signals the sandbox as the uid that owns it. */
+START_TEST(unit_caps_kill)
+{
+	uid_t owner = owners[_i];
+	char *path = testlib_asprintf("/proc/%d/status", (int)testdaemon_fixture->pid);
+	char *status = testlib_tree_content(path), *out, *err;
+	const char *eff = strstr(status, "CapEff:");
+	unsigned long long caps;
+	int st;
+
+	ck_assert_msg(eff && sscanf(eff, "CapEff: %llx", &caps) == 1, "%s", status);
+	ck_assert_msg(!(caps & (1ULL << CAP_SETPCAP)) && !(caps & (1ULL << CAP_KILL)),
+	    "the daemon holds CAP_SETPCAP or CAP_KILL: %llx", caps);
+	st = testlib_sandboxctl_as(owner, owner, &out, &err, "run", "--policy", "escape",
+	    "--timeout", "1", "--", "/bin/sleep", "30", NULL);
+	printf("owner %d: a sandbox of a daemon with capabilities %llx, at its time limit: "
+	    "exit %d, %s", (int)owner, caps, testlib_exit_code(st), err);
+	ck_assert_msg(testlib_exit_code(st) == 128 + SIGKILL && strstr(err, "timeout"),
+	    "owner %d: exit %d: %s\n%s", (int)owner, testlib_exit_code(st), err,
+	    testdaemon_read_log(testdaemon_fixture));
+	free(out);
+	free(err);
+	free(status);
+	free(path);
+}
+END_TEST
+
 TESTDAEMON_MAIN("ucounts",
 	{ "ucounts", .up = up, .down = testdaemon_fixture_down,
 	    .timeout = 300,
 	    .loops = TESTLIB_LOOPS({ root_keeps, N_OWNERS * N_RESOURCES },
-		{ two_sandboxes, N_OWNERS * N_RESOURCES }, { userns_owner, N_OWNERS }) });
+		{ two_sandboxes, N_OWNERS * N_RESOURCES }, { userns_owner, N_OWNERS }) },
+	/* inotify only: the first N_OWNERS of root_keeps. */
+	{ "unit-caps", .up = up_unit_caps, .down = testdaemon_fixture_down, .timeout = 300,
+	    .loops = TESTLIB_LOOPS({ root_keeps, N_OWNERS }, { unit_caps_kill, N_OWNERS }) });
