@@ -25,6 +25,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/mman.h>
@@ -484,8 +485,9 @@ child_main(const struct spawn_plan *p)
 	r = switch_identity(p);
 	if (r < 0)
 		fail(fd, &rep, SPAWN_STEP_IDENTITY, r, 1);
-	/* The kernel clears the parent-death signal when the effective uid
-	 * changes (prctl(2)): arm it again, then make sure the daemon did
+	/* The kernel clears the parent-death signal when the effective or
+	 * file-system ids change (prctl(2); the effective uid is the
+	 * anonymous one since the clone, the gid and fsuid change here): arm it again, then make sure the daemon did
 	 * not die before that (its pidfd is readable once it has). */
 	r = arm_parent_death(p);
 	if (r < 0)
@@ -548,10 +550,80 @@ struct clone_args_v2 {
 	    set_tid, set_tid_size, cgroup;
 };
 
+/*
+ * The kernel charges what a process creates against per-user limits
+ * (ucounts: inotify instances and watches, namespaces, POSIX message
+ * queue bytes, pending signals, locked shared memory) in its own user
+ * namespace and then, in each parent namespace, against the uid that
+ * owns the child namespace: the effective uid that created it. Created
+ * by root, every sandbox's charges would land on root's limits in the
+ * host's namespace, and one sandbox could use up root's (or, through
+ * them, every other sandbox's) inotify instances host-wide. So the
+ * loop thread holds the sandbox's anonymous uid as its effective uid
+ * while it clones: the new user namespace belongs to that uid, and what
+ * the sandbox creates counts against that uid's limits only.
+ *
+ * Being a namespace's owner gives every capability in it to the owner's
+ * processes in the parent namespace. No process in the host's user
+ * namespace ever runs as an anonymous uid while a sandbox holds it: the
+ * pool hands each uid to one sandbox or one policy checker at a time
+ * (uid-pool.c), a sandbox's processes live in its own user namespace
+ * (and cannot make another: CLONE_NEWUSER is filtered), and a checker
+ * (the one host process that runs as an anonymous uid) cannot fork and
+ * returns its uid only once reaped (policy-checker.c). The owner is
+ * therefore a uid nobody on the host can act as.
+ *
+ * Only the calling thread's credentials change (the raw system call:
+ * glibc's setresuid() changes every thread's); the real and saved uids
+ * stay 0, so the effective one can come back, and nobody but root can
+ * signal or trace the thread meanwhile; the file-system uid is put back
+ * to 0 at once, so the child's mount tree is built with the access it
+ * always had. The kernel clears the effective capabilities when the
+ * effective uid leaves 0 and keeps the permitted ones (the real and
+ * saved uids are 0): capset() raises them again, as they were
+ * (CLONE_INTO_CGROUP and the namespaces need them; SECBIT_NO_SETUID_FIXUP
+ * would need CAP_SETPCAP, which the unit does not grant). Nothing else runs on
+ * the loop thread in between, and signals do no work in their handlers.
+ * The kernel makes the daemon non-dumpable when the effective uid
+ * changes (as creds.c's effective switch does), so its /proc files stay
+ * root's throughout, and so do the child's until it execs.
+ */
+
+/* The real uid is 0: going back is always allowed (and gives the
+ * effective set back, which the saved one then makes exact). A loop
+ * thread that could not would act as the anonymous uid from then on:
+ * abort (no logging here, see log.h), as netns_leave() does. */
+static void
+owner_leave(struct __user_cap_data_struct saved[2])
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_capset, &h, saved) < 0)
+		abort();
+}
+
+static int
+owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+
+	if (syscall(SYS_capget, &h, saved) < 0)
+		return -errno;
+	if (syscall(SYS_setresuid, -1, uid, -1) < 0)
+		return -errno;
+	(void) syscall(SYS_setfsuid, 0);
+	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || syscall(SYS_capset, &h, saved) < 0) {
+		owner_leave(saved);
+		return -EPERM;
+	}
+	return 0;
+}
+
 int
 spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd)
 {
-	int pidfd = -1;
+	struct __user_cap_data_struct caps[2] = {};
+	int pidfd = -1, r;
 	struct clone_args_v2 args = {
 		.flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
 		    CLONE_PIDFD | (p->net_ready ? 0 : CLONE_NEWNET),
@@ -564,15 +636,37 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t) cgroup_fd;
 	}
+	r = owner_enter(p->uid, caps);
+	if (r < 0)
+		return r;
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
-		return -errno;
 	if (pid == 0)
 		child_main(p);
+	r = pid < 0 ? -errno : 0;
+	owner_leave(caps);
+	if (r < 0)
+		return r;
 	/* The kernel sets O_CLOEXEC on pidfds. */
 	*ret_pid = (pid_t) pid;
 	*ret_pidfd = pidfd;
 	return 0;
+}
+
+/* Signals come from the same uid: root holds no capability in a user
+ * namespace an anonymous uid owns, and needs none (the unit grants no
+ * CAP_KILL) to signal that uid's processes as that uid. */
+int
+spawn_signal(int pidfd, uid_t uid, int sig)
+{
+	struct __user_cap_data_struct caps[2] = {};
+	int r;
+
+	r = owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	owner_leave(caps);
+	return r;
 }
 
 int

@@ -131,9 +131,14 @@ const char *spawn_step_to_string(int step);
 /* The memory of argv[] (contiguous), overwritten with init's name in children. */
 void spawn_set_title_area(char *start, size_t len);
 
-/* Clones the child (it blocks on p->sync_r). cgroup_fd >= 0 places it
- * there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */
+/* Clones the child (it blocks on p->sync_r) with p->uid as the caller's
+ * effective uid, so that the new user namespace is that uid's. cgroup_fd
+ * >= 0 places it there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */
 int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
+/* Sends sig to the sandbox's init (pidfd) as its anonymous uid, which owns
+ * the sandbox's user namespace (see spawn_clone()). Loop thread only, as
+ * spawn_clone(): both change the calling thread's effective uid for the call. */
+int spawn_signal(int pidfd, uid_t uid, int sig);
 /* Writes "uid uid 1" style maps for the child. */
 int spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid);
 

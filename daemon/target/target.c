@@ -620,7 +620,7 @@ target_release(struct target *t, int sync_w, struct error_msg *err)
 	if (r < 0) {
 		struct spawn_report rep = {};
 
-		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+		(void) spawn_signal(t->pidfd, t->uid, SIGKILL);
 		(void) waitid(P_PIDFD, (id_t) t->pidfd, &(siginfo_t) {}, WEXITED);
 		/* A child that failed early is why our write got EPIPE (or
 		 * its maps could not be written): its own report says what
@@ -726,7 +726,7 @@ target_start(struct target *t, const struct target_request *req, char **envp,
 			log_warning_errno(r, "Sandbox %llu: no broker channel: %m", (unsigned long long) t->id);
 		/* Its filter's refusals wait for the broker's answers. */
 		if (r < 0 && t->notifying) {
-			(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+			(void) spawn_signal(t->pidfd, t->uid, SIGKILL);
 			(void) error_msg_setf(err, -r, "cannot make the sandbox's broker: %s",
 			    strerror(-r));
 		} else
@@ -772,7 +772,7 @@ target_spawn(struct manager *m, const struct target_request *req, struct target 
 	if (r < 0) {
 		/* Cannot supervise it: kill it; the pidfd event (if any)
 		 * or target_free() cleans up. It is the registry's now. */
-		(void) syscall(SYS_pidfd_send_signal, t->pidfd, SIGKILL, NULL, 0);
+		(void) spawn_signal(t->pidfd, t->uid, SIGKILL);
 		(void) TAKE_PTR(t);
 		return error_msg_setf(err, -r, "out of memory");
 	}
@@ -828,9 +828,7 @@ target_kill(struct target *t, int sig, uint32_t why)
 		t->limit = why;
 	/* Init forwards catchable signals to the target; SIGKILL to init
 	 * ends the pid namespace and with it every process inside. */
-	if (syscall(SYS_pidfd_send_signal, t->pidfd, sig, NULL, 0) < 0)
-		return -errno;
-	return 0;
+	return spawn_signal(t->pidfd, t->uid, sig);
 }
 
 int

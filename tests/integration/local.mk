@@ -52,6 +52,13 @@ tests_integration_helpers_cpu_spin_SOURCES = tests/integration/helpers/cpu-spin.
 tests_integration_helpers_cpu_spin_CFLAGS = $(WARN_CFLAGS)
 tests_integration_helpers_cpu_spin_LDFLAGS = -all-static
 
+# Run inside sandboxes by test-ucounts: takes a per-user limit and holds
+# it. Never sanitized, as above.
+check_PROGRAMS += tests/integration/helpers/ucounts-target
+tests_integration_helpers_ucounts_target_SOURCES = tests/integration/helpers/ucounts-target.c
+tests_integration_helpers_ucounts_target_CFLAGS = $(WARN_CFLAGS)
+tests_integration_helpers_ucounts_target_LDFLAGS = $(HARDEN_LDFLAGS)
+
 integration_tests = \
 	tests/integration/test-basic \
 	tests/integration/test-limits \
@@ -71,7 +78,8 @@ integration_tests = \
 	tests/integration/test-surface \
 	tests/integration/test-procmask \
 	tests/integration/test-learn \
-	tests/integration/test-args
+	tests/integration/test-args \
+	tests/integration/test-ucounts
 check_PROGRAMS += $(integration_tests)
 TESTS += $(integration_tests)
 
@@ -184,6 +192,13 @@ tests_integration_test_args_CPPFLAGS = $(itest_cppflags)
 tests_integration_test_args_CFLAGS = $(itest_cflags)
 tests_integration_test_args_LDADD = $(itest_ldadd)
 EXTRA_tests_integration_test_args_DEPENDENCIES = tests/integration/helpers/tight-echo
+
+# Per-user kernel limits charged to the sandbox's own uid.
+tests_integration_test_ucounts_SOURCES = tests/integration/test-ucounts.c
+tests_integration_test_ucounts_CPPFLAGS = $(itest_cppflags)
+tests_integration_test_ucounts_CFLAGS = $(itest_cflags)
+tests_integration_test_ucounts_LDADD = $(itest_ldadd)
+EXTRA_tests_integration_test_ucounts_DEPENDENCIES = tests/integration/helpers/ucounts-target
 
 # systemd units: verify, security score, socket activation, sd_notify.
 dist_check_SCRIPTS += tests/integration/units.sh
