@@ -670,6 +670,20 @@ spawn_signal(int pidfd, uid_t uid, int sig)
 }
 
 int
+spawn_signal_pid(pid_t pid, uid_t uid, int sig)
+{
+	struct __user_cap_data_struct caps[2] = {};
+	int r;
+
+	r = owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	r = syscall(SYS_kill, pid, sig) < 0 ? -errno : 0;
+	owner_leave(caps);
+	return r;
+}
+
+int
 spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 {
 	char path[64], map[64];

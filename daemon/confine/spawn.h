@@ -139,6 +139,10 @@ int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *
  * the sandbox's user namespace (see spawn_clone()). Loop thread only, as
  * spawn_clone(): both change the calling thread's effective uid for the call. */
 int spawn_signal(int pidfd, uid_t uid, int sig);
+/* The same by pid, for any process of an anonymous uid: one of a sandbox
+ * (a cgroup's leftovers) or a policy checker. The unit grants no
+ * CAP_KILL: root cannot signal another uid's process as root. */
+int spawn_signal_pid(pid_t pid, uid_t uid, int sig);
 /* Writes "uid uid 1" style maps for the child. */
 int spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid);
 

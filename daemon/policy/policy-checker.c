@@ -33,6 +33,7 @@
 #include "msg.h"
 #include "policy-check.h"
 #include "policy-checker.h"
+#include "spawn.h"
 
 struct policy_checker {
 	LIST_ENTRY(policy_checker) link;
@@ -62,7 +63,7 @@ checker_free(struct policy_checker *k)
 		return NULL;
 	if (k->pidfd >= 0) {
 		/* Killed, so the wait is short; reaped, so the uid is free. */
-		(void) syscall(SYS_pidfd_send_signal, k->pidfd, SIGKILL, NULL, 0);
+		(void) spawn_signal(k->pidfd, k->uid, SIGKILL);
 		(void) waitid(P_PIDFD, (id_t) k->pidfd, &(siginfo_t) {}, WEXITED);
 		safe_close(k->pidfd);
 		uid_pool_put(&k->manager->uids, k->uid);
@@ -125,7 +126,7 @@ on_out(evutil_socket_t fd, short what, void *userdata)
 	if (r <= 0)
 		event_del(k->ev_out);
 	if (r < 0)
-		(void) syscall(SYS_pidfd_send_signal, k->pidfd, SIGKILL, NULL, 0);
+		(void) spawn_signal(k->pidfd, k->uid, SIGKILL);
 }
 
 static void
@@ -153,7 +154,7 @@ on_timeout(evutil_socket_t fd, short what, void *userdata)
 	struct policy_checker *k = userdata;
 
 	k->timed_out = true;
-	(void) syscall(SYS_pidfd_send_signal, k->pidfd, SIGKILL, NULL, 0);
+	(void) spawn_signal(k->pidfd, k->uid, SIGKILL);
 }
 
 /* Tells the owner the child's report, or why there is none. */
@@ -287,7 +288,7 @@ checker_spawn(struct policy_checker *k)
 	if (k->pidfd < 0) {
 		int r = -errno;
 
-		(void) kill(k->pid, SIGKILL);
+		(void) spawn_signal_pid(k->pid, k->uid, SIGKILL);
 		(void) waitpid(k->pid, NULL, 0);
 		return r;
 	}

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "spawn.h"
 #include "fileio.h"
 #include "log.h"
 #include "string-util.h"
@@ -702,6 +703,24 @@ cgroup_stats_read(enum cgroup_mode mode, const char *name, struct cgroup_stats *
 		ret->memory_peak = ret->memory_current;
 }
 
+/* The real uid of pid, from /proc: (uid_t) -1 if unknown. */
+static uid_t
+uid_of(pid_t pid)
+{
+	char dir[64], buf[2048];
+	const char *l;
+	unsigned long u;
+
+	(void) snprintf(dir, sizeof(dir), "/proc/%d", (int) pid);
+	if (read_text(dir, "status", buf, sizeof(buf)) < 0 || !(l = strstr(buf, "\nUid:\t")) ||
+	    sscanf(l + 6, "%lu", &u) != 1)
+		return (uid_t) -1;
+	return (uid_t) u;
+}
+
+/* What is left in a cgroup, by pid (v1, or v2 without cgroup.kill). A
+ * sandbox's processes are its anonymous uid's, which root may not
+ * signal without CAP_KILL (the unit grants none): as that uid, then. */
 static void
 kill_procs(const char *dir)
 {
@@ -715,8 +734,12 @@ kill_procs(const char *dir)
 
 		if (end == s)
 			break;
-		if (pid > 0)
-			(void) kill((pid_t) pid, SIGKILL);
+		if (pid > 0 && kill((pid_t) pid, SIGKILL) < 0 && errno == EPERM) {
+			uid_t uid = uid_of((pid_t) pid);
+
+			if (uid != (uid_t) -1)
+				(void) spawn_signal_pid((pid_t) pid, uid, SIGKILL);
+		}
 		s = end + (*end != '\0');
 	}
 }
