@@ -654,9 +654,11 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 
 /* Signals come from the same uid: root holds no capability in a user
  * namespace an anonymous uid owns, and needs none (the unit grants no
- * CAP_KILL) to signal that uid's processes as that uid. */
-int
-spawn_signal(int pidfd, uid_t uid, int sig)
+ * CAP_KILL) to signal that uid's processes as that uid. nr is
+ * pidfd_send_signal(2) or kill(2), whose extra arguments the kernel
+ * ignores. */
+static int
+signal_as(uid_t uid, long nr, long target, int sig)
 {
 	struct __user_cap_data_struct caps[2] = {};
 	int r;
@@ -664,23 +666,21 @@ spawn_signal(int pidfd, uid_t uid, int sig)
 	r = owner_enter(uid, caps);
 	if (r < 0)
 		return r;
-	r = syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0 ? -errno : 0;
+	r = syscall(nr, target, sig, NULL, 0) < 0 ? -errno : 0;
 	owner_leave(caps);
 	return r;
 }
 
 int
+spawn_signal(int pidfd, uid_t uid, int sig)
+{
+	return signal_as(uid, SYS_pidfd_send_signal, pidfd, sig);
+}
+
+int
 spawn_signal_pid(pid_t pid, uid_t uid, int sig)
 {
-	struct __user_cap_data_struct caps[2] = {};
-	int r;
-
-	r = owner_enter(uid, caps);
-	if (r < 0)
-		return r;
-	r = syscall(SYS_kill, pid, sig) < 0 ? -errno : 0;
-	owner_leave(caps);
-	return r;
+	return signal_as(uid, SYS_kill, pid, sig);
 }
 
 int
