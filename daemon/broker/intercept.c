@@ -71,6 +71,7 @@
 
 #include "action.h"
 #include "intercept.h"
+#include "spawn.h"
 #include "learn.h"
 #include "macro.h"
 
@@ -110,8 +111,8 @@ intercept_recv(int listener, struct intercept_call *c)
  * it opens them with the sandbox's uid as its file-system identity,
  * which the kernel's ptrace check (same uid) then accepts too. A caller
  * that made itself non-dumpable has them owned by root instead: then as
- * ourselves (the ptrace check passes on our capabilities in its user
- * namespace, which we created).
+ * ourselves, owner of its user namespace for the call (spawn_owner_enter():
+ * the ptrace check passes on the capabilities that gives in it).
  */
 enum proc_op { PROC_OPEN, PROC_READLINK, PROC_STATX };
 
@@ -145,8 +146,15 @@ proc_call(const struct intercept_call *c, enum proc_op op, const char *path, int
 	e = errno;
 	if (creds_leave() < 0)
 		abort();	/* never go on with another identity */
-	if (r < 0 && e == EACCES)
-		return proc_as(op, path, flags, buf, size, stx);
+	if (r < 0 && e == EACCES) {
+		struct __user_cap_data_struct caps[2];
+
+		if (spawn_owner_enter(c->uid, caps) < 0)
+			return -1;
+		r = proc_as(op, path, flags, buf, size, stx);
+		e = errno;
+		spawn_owner_leave(caps);
+	}
 	errno = e;
 	return r;
 }
@@ -200,11 +208,33 @@ in_view(const struct intercept_call *c, const struct intercept_view *v, const ch
 	return false;
 }
 
+/*
+ * process_vm_readv(2) and pidfd_getfd(2) check ptrace access: the daemon
+ * holds no CAP_SYS_PTRACE (its unit grants none), and the sandbox's user
+ * namespace is its anonymous uid's (spawn.c), so the thread acts as that
+ * namespace's owner for the call, which holds every capability in it
+ * (a target that made itself non-dumpable included).
+ */
+static ssize_t
+vm_read(const struct intercept_call *c, void *buf, uint64_t addr, size_t size)
+{
+	struct iovec l = { .iov_base = buf, .iov_len = size };
+	struct iovec r = { .iov_base = (void *) (uintptr_t) addr, .iov_len = size };
+	struct __user_cap_data_struct caps[2];
+	ssize_t n;
+
+	if (spawn_owner_enter(c->uid, caps) < 0)
+		return -1;
+	n = process_vm_readv((pid_t) c->n.pid, &l, 1, &r, 1, 0);
+	spawn_owner_leave(caps);
+	return n;
+}
+
 /* Reads a string of the target's at addr into buf: page by page, so that
  * one ending just before an unmapped page reads. -ENAMETOOLONG if it does
  * not end within size, -EFAULT if unreadable. */
 static int
-read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
+read_string(const struct intercept_call *c, uint64_t addr, char *buf, size_t size)
 {
 	size_t got = 0;
 
@@ -213,7 +243,6 @@ read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 	while (got < size) {
 		uint64_t at = addr + got;
 		size_t chunk = 4096 - (size_t) (at % 4096);
-		struct iovec l, r;
 		ssize_t n;
 		char *nul;
 
@@ -223,9 +252,7 @@ read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 			chunk = 256;
 		if (chunk > size - got)
 			chunk = size - got;
-		l = (struct iovec) { .iov_base = buf + got, .iov_len = chunk };
-		r = (struct iovec) { .iov_base = (void *) (uintptr_t) at, .iov_len = chunk };
-		n = process_vm_readv(pid, &l, 1, &r, 1, 0);
+		n = vm_read(c, buf + got, at, chunk);
 		if (n <= 0)
 			return -EFAULT;
 		nul = memchr(buf + got, '\0', (size_t) n);
@@ -237,12 +264,9 @@ read_string(pid_t pid, uint64_t addr, char *buf, size_t size)
 }
 
 static int
-read_exact(pid_t pid, uint64_t addr, void *buf, size_t size)
+read_exact(const struct intercept_call *c, uint64_t addr, void *buf, size_t size)
 {
-	struct iovec l = { .iov_base = buf, .iov_len = size };
-	struct iovec r = { .iov_base = (void *) (uintptr_t) addr, .iov_len = size };
-
-	return process_vm_readv(pid, &l, 1, &r, 1, 0) == (ssize_t) size ? 0 : -EFAULT;
+	return vm_read(c, buf, addr, size) == (ssize_t) size ? 0 : -EFAULT;
 }
 
 /* Appends s to the normalized path out (length *len): "//" and "."
@@ -297,7 +321,7 @@ resolve_path(const struct intercept_call *c, const struct intercept_view *v, int
 	ssize_t n;
 	int r;
 
-	r = read_string((pid_t) c->n.pid, addr, raw, sizeof(raw));
+	r = read_string(c, addr, raw, sizeof(raw));
 	if (r <= 0)
 		return INTERCEPT_CONTINUE;	/* EFAULT, ENAMETOOLONG, ENOENT: the kernel's */
 	rl = (size_t) r;
@@ -465,7 +489,8 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	unsigned long flags = 0;
 	const char *f;
 	ssize_t n;
-	int tgid = (int) c->n.pid;
+	int tgid = (int) c->n.pid, e;
+	struct __user_cap_data_struct caps[2];
 
 	/* pidfd_open() takes a thread group leader: find the caller's. */
 	(void) snprintf(path, sizeof(path), "/proc/%u/status", (unsigned) c->n.pid);
@@ -481,9 +506,13 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	pidfd = (int) syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;
+	if (spawn_owner_enter(c->uid, caps) < 0)
+		return -EPERM;
 	fd = (int) syscall(SYS_pidfd_getfd, pidfd, sockfd, 0);
+	e = errno;
+	spawn_owner_leave(caps);
 	if (fd < 0)
-		return errno == EBADF ? INTERCEPT_CONTINUE : -errno;
+		return e == EBADF ? INTERCEPT_CONTINUE : -e;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, ret_type, &l) < 0)
 		return INTERCEPT_CONTINUE;	/* ENOTSOCK */
 	if (fstat(fd, &st) < 0)
@@ -531,7 +560,7 @@ decode_connect(int listener, const struct policy *p, struct intercept_call *c,
 	int sockfd = (int) a[0], type, domain, r;
 	size_t len = (size_t) a[2];
 
-	if (len < sizeof(sa_family_t) || len > sizeof(ss) || read_exact((pid_t) c->n.pid, a[1], &ss,
+	if (len < sizeof(sa_family_t) || len > sizeof(ss) || read_exact(c, a[1], &ss,
 	    len) < 0)
 		return INTERCEPT_CONTINUE;	/* EINVAL, EFAULT: the kernel's */
 	if (ss.ss_family == AF_UNIX) {
@@ -651,7 +680,7 @@ intercept_decode(int listener, const struct policy *p, const struct intercept_vi
 		dirfd = (int) a[0], path = a[1];
 		/* A size we do not know, or an unreadable struct: the kernel
 		 * answers (E2BIG, EINVAL, EFAULT). */
-		if (a[3] != sizeof(how) || read_exact((pid_t) c->n.pid, a[2], &how, sizeof(how)) < 0)
+		if (a[3] != sizeof(how) || read_exact(c, a[2], &how, sizeof(how)) < 0)
 			return INTERCEPT_CONTINUE;
 		/* Scoped lookups are the target's own business with its own
 		 * fds: not something a [Broker] rule's path is given by. */

@@ -593,8 +593,8 @@ struct clone_args_v2 {
  * effective set back, which the saved one then makes exact). A loop
  * thread that could not would act as the anonymous uid from then on:
  * abort (no logging here, see log.h), as netns_leave() does. */
-static void
-owner_leave(struct __user_cap_data_struct saved[2])
+void
+spawn_owner_leave(struct __user_cap_data_struct saved[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
@@ -602,8 +602,8 @@ owner_leave(struct __user_cap_data_struct saved[2])
 		abort();
 }
 
-static int
-owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
+int
+spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
@@ -613,7 +613,7 @@ owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 		return -errno;
 	(void) syscall(SYS_setfsuid, 0);
 	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || syscall(SYS_capset, &h, saved) < 0) {
-		owner_leave(saved);
+		spawn_owner_leave(saved);
 		return -EPERM;
 	}
 	return 0;
@@ -636,14 +636,21 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t) cgroup_fd;
 	}
-	r = owner_enter(p->uid, caps);
+	r = spawn_owner_enter(p->uid, caps);
 	if (r < 0)
 		return r;
+	/* The child's memory is a copy of ours, and so is its dumpable flag,
+	 * which a change of ids clears: set, so that the daemon, which holds
+	 * no CAP_SYS_PTRACE, may setns() into the child's pid namespace by
+	 * its pidfd (a ptrace read check, spawn_setns()). Ours is cleared
+	 * again by spawn_owner_leave()'s change of ids, the child's by its own in
+	 * switch_identity(). */
+	(void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		child_main(p);
 	r = pid < 0 ? -errno : 0;
-	owner_leave(caps);
+	spawn_owner_leave(caps);
 	if (r < 0)
 		return r;
 	/* The kernel sets O_CLOEXEC on pidfds. */
@@ -663,11 +670,25 @@ signal_as(uid_t uid, long nr, long target, int sig)
 	struct __user_cap_data_struct caps[2] = {};
 	int r;
 
-	r = owner_enter(uid, caps);
+	r = spawn_owner_enter(uid, caps);
 	if (r < 0)
 		return r;
 	r = syscall(nr, target, sig, NULL, 0) < 0 ? -errno : 0;
-	owner_leave(caps);
+	spawn_owner_leave(caps);
+	return r;
+}
+
+int
+spawn_setns(int pidfd, uid_t uid, int nstype)
+{
+	struct __user_cap_data_struct caps[2] = {};
+	int r;
+
+	r = spawn_owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	r = setns(pidfd, nstype) < 0 ? -errno : 0;
+	spawn_owner_leave(caps);
 	return r;
 }
 

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 
 #include "policy.h"
@@ -135,10 +136,24 @@ void spawn_set_title_area(char *start, size_t len);
  * effective uid, so that the new user namespace is that uid's. cgroup_fd
  * >= 0 places it there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */
 int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
+/* The calling thread as the owner of the user namespaces uid made: its
+ * effective uid uid, its capabilities kept (saved for the way back), its
+ * real and saved uids 0 (so uid's processes cannot signal it meanwhile).
+ * There it holds every capability in a sandbox's user namespace, as
+ * ptrace checks (setns() by pidfd, process_vm_readv(), pidfd_getfd())
+ * want where the daemon has no CAP_SYS_PTRACE. _leave() aborts rather
+ * than go on with another identity. */
+int spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2]);
+void spawn_owner_leave(struct __user_cap_data_struct saved[2]);
 /* Sends sig to the sandbox's init (pidfd) as its anonymous uid, which owns
  * the sandbox's user namespace (see spawn_clone()). Loop thread only, as
  * spawn_clone(): both change the calling thread's effective uid for the call. */
 int spawn_signal(int pidfd, uid_t uid, int sig);
+/* setns(2) of the calling thread into a namespace of the sandbox's init
+ * (pidfd) as its anonymous uid: the owner of its user namespace, which
+ * passes the kernel's ptrace check of a setns() by pidfd without
+ * CAP_SYS_PTRACE. Returns 0 or -errno; the thread's ids are ours again. */
+int spawn_setns(int pidfd, uid_t uid, int nstype);
 /* The same by pid, for any process of an anonymous uid: one of a sandbox
  * (a cgroup's leftovers) or a policy checker. The unit grants no
  * CAP_KILL: root cannot signal another uid's process as root. */

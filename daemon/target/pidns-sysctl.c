@@ -18,6 +18,7 @@
 
 #include "log.h"
 #include "pidns-sysctl.h"
+#include "spawn.h"
 
 #define MEMFD_NOEXEC		"/proc/sys/vm/memfd_noexec"
 /* MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED: a namespace below cannot lower it. */
@@ -74,7 +75,7 @@ writer_main(void *userdata)
 }
 
 int
-pidns_sysctl_seal_memfds(const struct policy *p, int pidfd, int home_pidfd)
+pidns_sysctl_seal_memfds(const struct policy *p, int pidfd, uid_t uid, int home_pidfd)
 {
 	int error = EIO, r = 0;
 	sigset_t all, saved;
@@ -89,8 +90,8 @@ pidns_sysctl_seal_memfds(const struct policy *p, int pidfd, int home_pidfd)
 		return -errno;
 	/* Only this thread's children are born there (pid_for_children):
 	 * the daemon itself and its other threads stay where they are. */
-	if (setns(pidfd, CLONE_NEWPID) < 0) {
-		r = -errno;
+	r = spawn_setns(pidfd, uid, CLONE_NEWPID);
+	if (r < 0) {
 		(void) munmap(stack, WRITER_STACK_SIZE);
 		return r;
 	}

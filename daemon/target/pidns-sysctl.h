@@ -19,6 +19,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "policy.h"
 
@@ -28,7 +29,8 @@ bool pidns_sysctl_probe(void);
 /* Sets vm.memfd_noexec to 2 in the pid namespace of the process pidfd
  * (a sandbox's init, not yet released), unless p says
  * MemoryExecutables=yes or the kernel has no such setting, and checks it
- * took. home_pidfd is a pidfd of the daemon itself: the calling thread
+ * took; uid is the sandbox's anonymous uid (spawn_setns()). home_pidfd is a
+ * pidfd of the daemon itself: the calling thread
  * returns to its pid namespace on every path (or the daemon aborts).
  * 0 or a negative errno. */
-int pidns_sysctl_seal_memfds(const struct policy *p, int pidfd, int home_pidfd);
+int pidns_sysctl_seal_memfds(const struct policy *p, int pidfd, uid_t uid, int home_pidfd);

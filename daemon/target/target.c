@@ -614,7 +614,7 @@ target_release(struct target *t, int sync_w, struct error_msg *err)
 	if (r >= 0)
 		r = cgroup_attach(t->manager->cgroup_mode, t->cgroup, &t->limits, t->pid);
 	if (r >= 0)
-		r = pidns_sysctl_seal_memfds(t->policy, t->pidfd, t->manager->self_pidfd);
+		r = pidns_sysctl_seal_memfds(t->policy, t->pidfd, t->uid, t->manager->self_pidfd);
 	if (r >= 0 && write(sync_w, &c, 1) != 1)
 		r = -errno;
 	if (r < 0) {
