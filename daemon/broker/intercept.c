@@ -108,11 +108,12 @@ intercept_recv(int listener, struct intercept_call *c)
 /*
  * The caller's /proc/PID/mem, fd/ and fdinfo/ are its own (mode 0600 and
  * 0500, its uid), and the daemon under its unit has no CAP_DAC_OVERRIDE:
- * it opens them with the sandbox's uid as its file-system identity,
- * which the kernel's ptrace check (same uid) then accepts too. A caller
- * that made itself non-dumpable has them owned by root instead: then as
- * ourselves, owner of its user namespace for the call (spawn_owner_enter():
- * the ptrace check passes on the capabilities that gives in it).
+ * it opens them with the sandbox's uid as its file-system identity. A
+ * caller that made itself non-dumpable has them owned by root instead:
+ * then with ours. Either way as the owner of the caller's user namespace
+ * (spawn_owner_enter()): the kernel's ptrace check of a process in another
+ * user namespace wants CAP_SYS_PTRACE in it, which the unit does not
+ * grant in ours.
  */
 enum proc_op { PROC_OPEN, PROC_READLINK, PROC_STATX };
 
@@ -136,25 +137,27 @@ static long
 proc_call(const struct intercept_call *c, enum proc_op op, const char *path, int flags, char *buf,
     size_t size, struct statx *stx)
 {
-	const struct owner_creds t = { .uid = c->uid, .gid = (gid_t) c->uid };
+	struct __user_cap_data_struct caps[2];
 	long r;
 	int e;
 
-	if (creds_enter(&t, CREDS_FS) < 0)
+	/* As the owner of the caller's user namespace (which the kernel's
+	 * ptrace check of a process in another namespace wants), with its
+	 * uid as file-system identity (its files); root's for those of a
+	 * caller that made itself non-dumpable. */
+	if (spawn_owner_enter(c->uid, caps) < 0)
 		return -1;
-	r = proc_as(op, path, flags, buf, size, stx);
+	(void) syscall(SYS_setfsuid, c->uid);
+	r = (uid_t) syscall(SYS_setfsuid, -1) == c->uid ? proc_as(op, path, flags, buf, size, stx) :
+	    (errno = EPERM, -1);
 	e = errno;
-	if (creds_leave() < 0)
-		abort();	/* never go on with another identity */
 	if (r < 0 && e == EACCES) {
-		struct __user_cap_data_struct caps[2];
-
-		if (spawn_owner_enter(c->uid, caps) < 0)
-			return -1;
-		r = proc_as(op, path, flags, buf, size, stx);
+		(void) syscall(SYS_setfsuid, 0);
+		r = (uid_t) syscall(SYS_setfsuid, -1) == 0 ? proc_as(op, path, flags, buf, size, stx) :
+		    (errno = EPERM, -1);
 		e = errno;
-		spawn_owner_leave(caps);
 	}
+	spawn_owner_leave(caps);
 	errno = e;
 	return r;
 }

@@ -707,17 +707,28 @@ spawn_signal_pid(pid_t pid, uid_t uid, int sig)
 int
 spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 {
+	struct __user_cap_data_struct caps[2] = {};
 	char path[64], map[64];
 	int r;
 
+	/* The child is dumpable (spawn_clone()): its /proc files are uid's,
+	 * and the daemon has no CAP_DAC_OVERRIDE. As the owner of its user
+	 * namespace (which may write its maps) with uid's file-system
+	 * identity, then. */
+	r = spawn_owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	(void) syscall(SYS_setfsuid, uid);
 	/* One id, mapped to itself: the target is the anonymous uid inside
 	 * and out, and has no root inside that exec could give caps to. */
 	(void) snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
 	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-	r = write_string_file(path, map);
-	if (r < 0)
-		return r;
-	(void) snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
-	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
-	return write_string_file(path, map);
+	r = (uid_t) syscall(SYS_setfsuid, -1) == uid ? write_string_file(path, map) : -EPERM;
+	if (r >= 0) {
+		(void) snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
+		(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);
+		r = write_string_file(path, map);
+	}
+	spawn_owner_leave(caps);
+	return r;
 }

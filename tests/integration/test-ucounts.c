@@ -21,6 +21,7 @@
 #include <mqueue.h>
 #include <linux/capability.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,12 +330,13 @@ up(void)
 }
 
 /* up()'s daemon without the capabilities the unit's bounding set leaves
- * out and the code once relied on: CAP_SETPCAP, CAP_KILL, CAP_SYS_PTRACE.
- * Through setpriv(1), which execs it (the same pid). Not the unit's set
- * itself: on a hybrid host the v1 hierarchies may need CAP_DAC_OVERRIDE;
- * tests/vm runs the real unit. */
+ * out and the code once relied on: CAP_SETPCAP, CAP_KILL, CAP_SYS_PTRACE,
+ * and with drop_dac the file ones too (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH, CAP_FOWNER), for the cases whose policy sets no
+ * limits: on a hybrid host the v1 hierarchies may want them (tests/vm
+ * runs the real unit). Through setpriv(1), which execs it (the same pid). */
 static void
-up_unit_caps(void)
+up_without_caps(bool drop_dac)
 {
 	const char *real = getenv("SANDBOXD");
 	char *old = strdup(real), *wrapper, *text;
@@ -346,8 +348,8 @@ up_unit_caps(void)
 	wrapper = testlib_asprintf("/var/tmp/sandboxd-itest-ucounts-%d.sh", (int)getpid());
 	f = fopen(wrapper, "we");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\nexec /usr/bin/setpriv --bounding-set -setpcap,-kill,-sys_ptrace "
-	    "-- '%s' \"$@\"\n", old);
+	fprintf(f, "#!/bin/sh\nexec /usr/bin/setpriv --bounding-set -setpcap,-kill,-sys_ptrace%s "
+	    "-- '%s' \"$@\"\n", drop_dac ? ",-dac_override,-dac_read_search,-fowner" : "", old);
 	ck_assert_int_eq(fclose(f), 0);
 	ck_assert_int_eq(chmod(wrapper, 0755), 0);
 	ck_assert_int_eq(setenv("SANDBOXD", wrapper, 1), 0);
@@ -357,7 +359,8 @@ up_unit_caps(void)
 	    0644, 0);
 	up();
 	text = testlib_asprintf("[Policy]\nInclude=escape\n[Broker]\nIntercept=yes\n"
-	    "Tree=%s read\n", broker_tree);
+	    "Tree=%s read\n[Limits]\nTasks=infinity\nMemory=infinity\nCPUQuota=\n"
+	    "CPUTime=infinity\n", broker_tree);
 	testdaemon_write_policy(testdaemon_fixture, "intercept", text);
 	ck_assert_int_eq(testdaemon_signal(testdaemon_fixture, SIGHUP), 0);
 	ck_assert(testdaemon_wait_log(testdaemon_fixture, "Loaded ", 2, 20000));
@@ -366,6 +369,18 @@ up_unit_caps(void)
 	free(text);
 	free(wrapper);
 	free(old);
+}
+
+static void
+up_unit_caps(void)
+{
+	up_without_caps(false);
+}
+
+static void
+up_unit_caps_dac(void)
+{
+	up_without_caps(true);
 }
 
 static void
@@ -378,22 +393,24 @@ down_unit_caps(void)
 	testlib_keep_free();
 }
 
-/* Interception reads the target's memory and takes its descriptors,
- * which the kernel checks as ptrace access: with no CAP_SYS_PTRACE, and
- * the sandbox's namespace its uid's, the daemon does that as that uid. */
+/* Interception reads the target's memory, writes its results there and
+ * takes its descriptors, which the kernel checks as ptrace access of a
+ * process in another user namespace: with no CAP_SYS_PTRACE (nor
+ * CAP_DAC_OVERRIDE), the daemon does that as the owner of the sandbox's. */
 START_TEST(intercept_unit_caps)
 {
 	uid_t owner = owners[_i];
-	char *path = testlib_asprintf("%s/a.txt", broker_tree), *out = NULL, *err = NULL;
+	char *script = testlib_asprintf("cat %s/a.txt && ls %s && cd %s && ls -l a.txt | wc -l",
+	    broker_tree, broker_tree, broker_tree), *out = NULL, *err = NULL;
 	int st = testlib_sandboxctl_as(owner, owner, &out, &err, "run", "--policy", "intercept",
-	    "--", "/bin/cat", path, NULL);
+	    "--", "/bin/sh", "-c", script, NULL);
 
-	ck_assert_msg(testlib_exit_code(st) == 0 && out && strcmp(out, "brokered\n") == 0,
+	ck_assert_msg(testlib_exit_code(st) == 0 && out && strcmp(out, "brokered\na.txt\n1\n") == 0,
 	    "owner %d: exit %d, out '%s': %s", (int)owner, testlib_exit_code(st), out ? out : "",
 	    err ? err : "");
 	free(out);
 	free(err);
-	free(path);
+	free(script);
 }
 END_TEST
 
@@ -434,4 +451,6 @@ TESTDAEMON_MAIN("ucounts",
 	/* inotify only: the first N_OWNERS of root_keeps. */
 	{ "unit-caps", .up = up_unit_caps, .down = down_unit_caps, .timeout = 300,
 	    .loops = TESTLIB_LOOPS({ root_keeps, N_OWNERS }, { unit_caps_kill, N_OWNERS },
-		{ intercept_unit_caps, N_OWNERS }) });
+		{ intercept_unit_caps, N_OWNERS }) },
+	{ "unit-caps-dac", .up = up_unit_caps_dac, .down = down_unit_caps, .timeout = 120,
+	    .loops = TESTLIB_LOOPS({ intercept_unit_caps, N_OWNERS }) });
