@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "action.h"
+#include "spawn.h"
 
 #define GROUPS_MAX 256
 
@@ -40,19 +41,16 @@ creds_init(void)
 	return n_own_groups < 0 ? -errno : 0;
 }
 
-int
-creds_enter(const struct owner_creds *c, enum creds_mode mode)
+static int
+ids_enter(const struct owner_creds *c, enum creds_mode mode)
 {
-	if (c->uid == 0)
-		return 0;	/* root asked: root acts */
-	switched = true;
 	if (syscall(SYS_setgroups, c->n_groups, c->groups) < 0)
-		goto fail;
+		return -EPERM;
 	if (mode == CREDS_EFFECTIVE) {
 		switched_effective = true;
 		if (syscall(SYS_setresgid, -1, c->gid, -1) < 0 ||
 		    syscall(SYS_setresuid, -1, c->uid, -1) < 0)
-			goto fail;
+			return -EPERM;
 	} else {
 		(void) syscall(SYS_setfsgid, c->gid);
 		(void) syscall(SYS_setfsuid, c->uid);
@@ -60,19 +58,30 @@ creds_enter(const struct owner_creds *c, enum creds_mode mode)
 	/* setfs*id() report no errors: read back to be sure (the
 	 * effective switch sets the file-system ids too). */
 	if ((uid_t) syscall(SYS_setfsuid, -1) != c->uid || (gid_t) syscall(SYS_setfsgid, -1) != c->gid)
-		goto fail;
+		return -EPERM;
 	return 0;
-fail:
-	(void) creds_leave();
-	return -EPERM;
 }
 
 int
-creds_leave(void)
+creds_enter(const struct owner_creds *c, enum creds_mode mode)
 {
-	if (!switched)
-		return 0;
-	switched = false;
+	int r;
+
+	if (c->uid == 0)
+		return 0;	/* root asked: root acts */
+	switched = true;
+	/* spawn.c's clone3() wants no change of ids meanwhile. */
+	spawn_ids_lock();
+	r = ids_enter(c, mode);
+	spawn_ids_unlock();
+	if (r < 0)
+		(void) creds_leave();
+	return r;
+}
+
+static int
+ids_leave(void)
+{
 	if (switched_effective) {
 		switched_effective = false;
 		/* The real uid is 0: allowed, and the effective set comes back. */
@@ -86,4 +95,18 @@ creds_leave(void)
 	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || geteuid() != 0)
 		return -EPERM;
 	return 0;
+}
+
+int
+creds_leave(void)
+{
+	int r;
+
+	if (!switched)
+		return 0;
+	switched = false;
+	spawn_ids_lock();
+	r = ids_leave();
+	spawn_ids_unlock();
+	return r;
 }

@@ -147,12 +147,16 @@ proc_call(const struct intercept_call *c, enum proc_op op, const char *path, int
 	 * caller that made itself non-dumpable. */
 	if (spawn_owner_enter(c->uid, caps) < 0)
 		return -1;
+	spawn_ids_lock();
 	(void) syscall(SYS_setfsuid, c->uid);
+	spawn_ids_unlock();
 	r = (uid_t) syscall(SYS_setfsuid, -1) == c->uid ? proc_as(op, path, flags, buf, size, stx) :
 	    (errno = EPERM, -1);
 	e = errno;
 	if (r < 0 && e == EACCES) {
+		spawn_ids_lock();
 		(void) syscall(SYS_setfsuid, 0);
+		spawn_ids_unlock();
 		r = (uid_t) syscall(SYS_setfsuid, -1) == 0 ? proc_as(op, path, flags, buf, size, stx) :
 		    (errno = EPERM, -1);
 		e = errno;

@@ -22,6 +22,7 @@
 #include <linux/seccomp.h>
 #include <linux/securebits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -589,6 +590,25 @@ struct clone_args_v2 {
  * root's throughout, and so do the child's until it execs.
  */
 
+/* Any change of a thread's ids clears the process's dumpable flag
+ * (commit_creds()), which spawn_clone() sets for its clone3(): ids change
+ * under this lock (spawn_ids_lock()), which spawn_clone() holds from the
+ * flag to the clone. */
+static pthread_mutex_t ids_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+spawn_ids_lock(void)
+{
+	if (pthread_mutex_lock(&ids_lock) != 0)
+		abort();
+}
+
+void
+spawn_ids_unlock(void)
+{
+	(void) pthread_mutex_unlock(&ids_lock);
+}
+
 /* The real uid is 0: going back is always allowed (and gives the
  * effective set back, which the saved one then makes exact). A loop
  * thread that could not would act as the anonymous uid from then on:
@@ -598,8 +618,10 @@ spawn_owner_leave(struct __user_cap_data_struct saved[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
+	spawn_ids_lock();
 	if (syscall(SYS_setresuid, -1, 0, -1) < 0 || syscall(SYS_capset, &h, saved) < 0)
 		abort();
+	spawn_ids_unlock();
 }
 
 int
@@ -607,16 +629,22 @@ spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 
+	int r = 0;
+
 	if (syscall(SYS_capget, &h, saved) < 0)
 		return -errno;
+	spawn_ids_lock();
 	if (syscall(SYS_setresuid, -1, uid, -1) < 0)
-		return -errno;
-	(void) syscall(SYS_setfsuid, 0);
-	if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || syscall(SYS_capset, &h, saved) < 0) {
-		spawn_owner_leave(saved);
-		return -EPERM;
+		r = -errno;
+	else {
+		(void) syscall(SYS_setfsuid, 0);
+		if ((uid_t) syscall(SYS_setfsuid, -1) != 0 || syscall(SYS_capset, &h, saved) < 0)
+			r = -EPERM;
 	}
-	return 0;
+	spawn_ids_unlock();
+	if (r == -EPERM)
+		spawn_owner_leave(saved);
+	return r;
 }
 
 int
@@ -645,11 +673,13 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 	 * its pidfd (a ptrace read check, spawn_setns()). Ours is cleared
 	 * again by spawn_owner_leave()'s change of ids, the child's by its own in
 	 * switch_identity(). */
+	spawn_ids_lock();
 	(void) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	pid = syscall(SYS_clone3, &args, sizeof(args));
 	if (pid == 0)
 		child_main(p);
 	r = pid < 0 ? -errno : 0;
+	spawn_ids_unlock();
 	spawn_owner_leave(caps);
 	if (r < 0)
 		return r;
@@ -718,7 +748,9 @@ spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 	r = spawn_owner_enter(uid, caps);
 	if (r < 0)
 		return r;
+	spawn_ids_lock();
 	(void) syscall(SYS_setfsuid, uid);
+	spawn_ids_unlock();
 	/* One id, mapped to itself: the target is the anonymous uid inside
 	 * and out, and has no root inside that exec could give caps to. */
 	(void) snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);

@@ -144,6 +144,12 @@ int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *
  * want where the daemon has no CAP_SYS_PTRACE. _leave() aborts rather
  * than go on with another identity. */
 int spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2]);
+/* Every change of a thread's ids in the daemon (creds.c's too) happens
+ * under this lock: it clears the dumpable flag spawn_clone() sets for its
+ * clone3() (a child born non-dumpable could not be entered without
+ * CAP_SYS_PTRACE). */
+void spawn_ids_lock(void);
+void spawn_ids_unlock(void);
 void spawn_owner_leave(struct __user_cap_data_struct saved[2]);
 /* Sends sig to the sandbox's init (pidfd) as its anonymous uid, which owns
  * the sandbox's user namespace (see spawn_clone()). Loop thread only, as
