@@ -147,18 +147,12 @@ proc_call(const struct intercept_call *c, enum proc_op op, const char *path, int
 	 * caller that made itself non-dumpable. */
 	if (spawn_owner_enter(c->uid, caps) < 0)
 		return -1;
-	spawn_ids_lock();
-	(void) syscall(SYS_setfsuid, c->uid);
-	spawn_ids_unlock();
-	r = (uid_t) syscall(SYS_setfsuid, -1) == c->uid ? proc_as(op, path, flags, buf, size, stx) :
-	    (errno = EPERM, -1);
+	r = spawn_owner_fsuid(c->uid) < 0 ? (errno = EPERM, -1) :
+	    proc_as(op, path, flags, buf, size, stx);
 	e = errno;
 	if (r < 0 && e == EACCES) {
-		spawn_ids_lock();
-		(void) syscall(SYS_setfsuid, 0);
-		spawn_ids_unlock();
-		r = (uid_t) syscall(SYS_setfsuid, -1) == 0 ? proc_as(op, path, flags, buf, size, stx) :
-		    (errno = EPERM, -1);
+		r = spawn_owner_fsuid(0) < 0 ? (errno = EPERM, -1) :
+		    proc_as(op, path, flags, buf, size, stx);
 		e = errno;
 	}
 	spawn_owner_leave(caps);
@@ -496,8 +490,7 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	unsigned long flags = 0;
 	const char *f;
 	ssize_t n;
-	int tgid = (int) c->n.pid, e;
-	struct __user_cap_data_struct caps[2];
+	int tgid = (int) c->n.pid;
 
 	/* pidfd_open() takes a thread group leader: find the caller's. */
 	(void) snprintf(path, sizeof(path), "/proc/%u/status", (unsigned) c->n.pid);
@@ -513,13 +506,9 @@ socket_info(const struct intercept_call *c, int sockfd, int *ret_type, int *ret_
 	pidfd = (int) syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return -errno;
-	if (spawn_owner_enter(c->uid, caps) < 0)
-		return -EPERM;
-	fd = (int) syscall(SYS_pidfd_getfd, pidfd, sockfd, 0);
-	e = errno;
-	spawn_owner_leave(caps);
+	fd = (int) spawn_owner_syscall(c->uid, SYS_pidfd_getfd, pidfd, sockfd);
 	if (fd < 0)
-		return e == EBADF ? INTERCEPT_CONTINUE : -e;
+		return fd == -EBADF ? INTERCEPT_CONTINUE : fd;
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, ret_type, &l) < 0)
 		return INTERCEPT_CONTINUE;	/* ENOTSOCK */
 	if (fstat(fd, &st) < 0)

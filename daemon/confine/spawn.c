@@ -586,8 +586,9 @@ struct clone_args_v2 {
  * would need CAP_SETPCAP, which the unit does not grant). Nothing else runs on
  * the loop thread in between, and signals do no work in their handlers.
  * The kernel makes the daemon non-dumpable when the effective uid
- * changes (as creds.c's effective switch does), so its /proc files stay
- * root's throughout, and so do the child's until it execs.
+ * changes (as creds.c's switches do), so its /proc files stay root's
+ * throughout. The child is born dumpable (spawn_clone()), its /proc
+ * files its uid's, until its own change of ids in switch_identity().
  */
 
 /* Any change of a thread's ids clears the process's dumpable flag
@@ -628,7 +629,6 @@ int
 spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 {
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-
 	int r = 0;
 
 	if (syscall(SYS_capget, &h, saved) < 0)
@@ -645,6 +645,16 @@ spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2])
 	if (r == -EPERM)
 		spawn_owner_leave(saved);
 	return r;
+}
+
+int
+spawn_owner_fsuid(uid_t fsuid)
+{
+	spawn_ids_lock();
+	(void) syscall(SYS_setfsuid, fsuid);
+	spawn_ids_unlock();
+	/* setfsuid() reports no errors: read back to be sure. */
+	return (uid_t) syscall(SYS_setfsuid, -1) == fsuid ? 0 : -EPERM;
 }
 
 int
@@ -689,49 +699,41 @@ spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_
 	return 0;
 }
 
+long
+spawn_owner_syscall(uid_t uid, long nr, long a, long b)
+{
+	struct __user_cap_data_struct caps[2] = {};
+	long r;
+
+	r = spawn_owner_enter(uid, caps);
+	if (r < 0)
+		return r;
+	r = syscall(nr, a, b, 0, 0);
+	if (r < 0)
+		r = -errno;
+	spawn_owner_leave(caps);
+	return r;
+}
+
 /* Signals come from the same uid: root holds no capability in a user
  * namespace an anonymous uid owns, and needs none (the unit grants no
- * CAP_KILL) to signal that uid's processes as that uid. nr is
- * pidfd_send_signal(2) or kill(2), whose extra arguments the kernel
- * ignores. */
-static int
-signal_as(uid_t uid, long nr, long target, int sig)
-{
-	struct __user_cap_data_struct caps[2] = {};
-	int r;
-
-	r = spawn_owner_enter(uid, caps);
-	if (r < 0)
-		return r;
-	r = syscall(nr, target, sig, NULL, 0) < 0 ? -errno : 0;
-	spawn_owner_leave(caps);
-	return r;
-}
-
-int
-spawn_setns(int pidfd, uid_t uid, int nstype)
-{
-	struct __user_cap_data_struct caps[2] = {};
-	int r;
-
-	r = spawn_owner_enter(uid, caps);
-	if (r < 0)
-		return r;
-	r = setns(pidfd, nstype) < 0 ? -errno : 0;
-	spawn_owner_leave(caps);
-	return r;
-}
-
+ * CAP_KILL) to signal that uid's processes as that uid. */
 int
 spawn_signal(int pidfd, uid_t uid, int sig)
 {
-	return signal_as(uid, SYS_pidfd_send_signal, pidfd, sig);
+	return (int) spawn_owner_syscall(uid, SYS_pidfd_send_signal, pidfd, sig);
 }
 
 int
 spawn_signal_pid(pid_t pid, uid_t uid, int sig)
 {
-	return signal_as(uid, SYS_kill, pid, sig);
+	return (int) spawn_owner_syscall(uid, SYS_kill, pid, sig);
+}
+
+int
+spawn_setns(int pidfd, uid_t uid, int nstype)
+{
+	return (int) spawn_owner_syscall(uid, SYS_setns, pidfd, nstype);
 }
 
 int
@@ -748,14 +750,13 @@ spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid)
 	r = spawn_owner_enter(uid, caps);
 	if (r < 0)
 		return r;
-	spawn_ids_lock();
-	(void) syscall(SYS_setfsuid, uid);
-	spawn_ids_unlock();
 	/* One id, mapped to itself: the target is the anonymous uid inside
 	 * and out, and has no root inside that exec could give caps to. */
 	(void) snprintf(path, sizeof(path), "/proc/%d/uid_map", (int) pid);
 	(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) uid, (unsigned) uid);
-	r = (uid_t) syscall(SYS_setfsuid, -1) == uid ? write_string_file(path, map) : -EPERM;
+	r = spawn_owner_fsuid(uid);
+	if (r >= 0)
+		r = write_string_file(path, map);
 	if (r >= 0) {
 		(void) snprintf(path, sizeof(path), "/proc/%d/gid_map", (int) pid);
 		(void) snprintf(map, sizeof(map), "%u %u 1\n", (unsigned) gid, (unsigned) gid);

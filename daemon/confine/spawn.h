@@ -136,34 +136,40 @@ void spawn_set_title_area(char *start, size_t len);
  * effective uid, so that the new user namespace is that uid's. cgroup_fd
  * >= 0 places it there with CLONE_INTO_CGROUP. Returns the pid and a pidfd. */
 int spawn_clone(const struct spawn_plan *p, int cgroup_fd, pid_t *ret_pid, int *ret_pidfd);
-/* The calling thread as the owner of the user namespaces uid made: its
- * effective uid uid, its capabilities kept (saved for the way back), its
- * real and saved uids 0 (so uid's processes cannot signal it meanwhile).
- * There it holds every capability in a sandbox's user namespace, as
- * ptrace checks (setns() by pidfd, process_vm_readv(), pidfd_getfd())
- * want where the daemon has no CAP_SYS_PTRACE. _leave() aborts rather
- * than go on with another identity. */
-int spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2]);
 /* Every change of a thread's ids in the daemon (creds.c's too) happens
  * under this lock: it clears the dumpable flag spawn_clone() sets for its
  * clone3() (a child born non-dumpable could not be entered without
  * CAP_SYS_PTRACE). */
 void spawn_ids_lock(void);
 void spawn_ids_unlock(void);
+/* The calling thread (any thread: ids are per thread here) as the owner
+ * of the user namespaces uid made: its effective uid uid, its
+ * capabilities kept (saved for the way back), its real and saved uids 0
+ * (so uid's processes cannot signal it meanwhile), its file-system uid 0.
+ * There it holds every capability in a sandbox's user namespace, as
+ * ptrace checks (setns() by pidfd, process_vm_readv(), pidfd_getfd(),
+ * /proc/PID files) want where the daemon has no CAP_SYS_PTRACE. _leave()
+ * aborts rather than go on with another identity. */
+int spawn_owner_enter(uid_t uid, struct __user_cap_data_struct saved[2]);
 void spawn_owner_leave(struct __user_cap_data_struct saved[2]);
+/* Between the two: the thread's file-system uid (the owner's files, or
+ * root's). 0 or -EPERM. */
+int spawn_owner_fsuid(uid_t fsuid);
+/* System call nr with arguments a and b, as the owner of uid's user
+ * namespaces: its return value, or -errno. */
+long spawn_owner_syscall(uid_t uid, long nr, long a, long b);
 /* Sends sig to the sandbox's init (pidfd) as its anonymous uid, which owns
- * the sandbox's user namespace (see spawn_clone()). Loop thread only, as
- * spawn_clone(): both change the calling thread's effective uid for the call. */
+ * the sandbox's user namespace (see spawn_clone()). */
 int spawn_signal(int pidfd, uid_t uid, int sig);
+/* The same by pid, for any process of an anonymous uid: one of a sandbox
+ * (a cgroup's leftovers) or a policy checker. The unit grants no
+ * CAP_KILL: root cannot signal another uid's process as root. */
+int spawn_signal_pid(pid_t pid, uid_t uid, int sig);
 /* setns(2) of the calling thread into a namespace of the sandbox's init
  * (pidfd) as its anonymous uid: the owner of its user namespace, which
  * passes the kernel's ptrace check of a setns() by pidfd without
  * CAP_SYS_PTRACE. Returns 0 or -errno; the thread's ids are ours again. */
 int spawn_setns(int pidfd, uid_t uid, int nstype);
-/* The same by pid, for any process of an anonymous uid: one of a sandbox
- * (a cgroup's leftovers) or a policy checker. The unit grants no
- * CAP_KILL: root cannot signal another uid's process as root. */
-int spawn_signal_pid(pid_t pid, uid_t uid, int sig);
 /* Writes "uid uid 1" style maps for the child. */
 int spawn_write_id_maps(pid_t pid, uid_t uid, gid_t gid);
 

@@ -271,12 +271,16 @@ add_fadvise_rules(struct rule_sink *s)
 static bool
 kernel_seals_memfds(void)
 {
-	int fd = memfd_create("probe", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+	static int seals = -1;	/* asked once, not for every policy compiled */
+	int fd;
 
-	if (fd < 0)
-		return false;
-	(void) close(fd);
-	return true;
+	if (seals < 0) {
+		fd = memfd_create("probe", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
+		seals = fd >= 0;
+		if (fd >= 0)
+			(void) close(fd);
+	}
+	return seals;
 }
 
 /*
